@@ -1,0 +1,185 @@
+/* akl: zero-deploy loading and launching of custom AICPU kernels on Ascend NPUs.
+ *
+ * This is the one public header of libakl. A runtime SO (your AICPU code) is loaded onto a device
+ * once per process with akl_module_load_file() or akl_module_load_data(): the first load of given
+ * bytes on a device bootstraps them (uploads the dispatcher and the SO, which the device publishes
+ * as <prefix><fingerprint>_<device>.so in its preinstall directory); every later load of the same
+ * bytes on the same device in the same process is answered from a process cache with no device
+ * work. Kernels of a loaded module are launched with akl_launch(), one AICPU task each.
+ *
+ * The ACL/RT entry points are resolved at run time, never at build time: AKL_RUNTIME=auto (the
+ * default: real CANN when its libraries load, else the simulator installed beside libakl), sim,
+ * cann, or a path to a library exporting the ACL/RT C API.
+ *
+ * Conventions (as in libuv): every function returns 0 or an error code; codes are either the
+ * loader's own (negative, AKL_E*) or CANN's (positive, e.g. 507018) passed through unchanged;
+ * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
+ * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
+ * AKL_LOG=debug|info|warn|error asks for it (to stderr). All functions are thread-safe. */
+#ifndef AKL_AKL_H
+#define AKL_AKL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define AKL_EXTERN __attribute__((visibility("default")))
+#else
+#define AKL_EXTERN
+#endif
+
+#define AKL_VERSION_MAJOR 0
+#define AKL_VERSION_MINOR 1
+#define AKL_VERSION_PATCH 0
+#define AKL_VERSION_STRING "0.1.0"
+
+/* The loader's own error codes. They are negative and so never collide with CANN's codes, which
+ * are positive and pass through unchanged. */
+#define AKL_ERRNO_MAP(XX)                                                                          \
+    XX(EINVAL, -1001, "invalid argument")                                                          \
+    XX(ENOMEM, -1002, "out of host memory")                                                        \
+    XX(EIO, -1003, "reading the SO file failed")                                                   \
+    XX(ERUNTIME, -1004, "no ACL/RT runtime could be resolved")                                     \
+    XX(EDEVICE, -1005, "invalid device, or device not set in the calling thread")                  \
+    XX(ENAME, -1006, "ill-formed or over-long name")                                               \
+    XX(E2BIG, -1007, "argument blob too large")                                                    \
+    XX(EBOOTSKIPPED, -1008, "device loader skipped the bootstrap (extend-kernels latch)")          \
+    XX(EBOOTFAILED, -1009, "the dispatcher failed on the device")                                  \
+    XX(EFINGERPRINT, -1010, "fingerprint mismatch between host and device")                        \
+    XX(ENOTELF, -1011, "not an ELF file")                                                          \
+    XX(ETRUNCATED, -1012, "truncated ELF file")                                                    \
+    XX(ECLASS, -1013, "not a 64-bit ELF file")                                                     \
+    XX(EMACHINE, -1014, "ELF built for the wrong machine for the target device")                   \
+    XX(ENOTSO, -1015, "ELF file is not a shared object")                                           \
+    XX(ENOSYM, -1016, "kernel not exported by the SO")                                             \
+    XX(ETOOBIG, -1017, "SO larger than the configured limit")                                      \
+    XX(ETIMEDOUT, -1018, "timed out")
+
+typedef enum akl_errno {
+    AKL_OK = 0,
+#define AKL_ERRNO_ENUM_(name, value, text) AKL_##name = value,
+    AKL_ERRNO_MAP(AKL_ERRNO_ENUM_)
+#undef AKL_ERRNO_ENUM_
+} akl_errno_t;
+
+/* "AKL_EINVAL", "ACL_ERROR_RT_AICPU_EXCEPTION", ... or "UNKNOWN" for an unknown code. */
+AKL_EXTERN const char *akl_errname(int code);
+/* A one-line explanation of code (loader's or CANN's). Never NULL. */
+AKL_EXTERN const char *akl_strerror(int code);
+/* The calling thread's message for its most recent failed akl call: names the file, device,
+ * kernel and cause. "" if the thread has had no failure. Valid until the thread's next akl call. */
+AKL_EXTERN const char *akl_last_error(void);
+
+/* ---- Runtime ---------------------------------------------------------------------------------- */
+
+/* Resolves the ACL/RT runtime (per AKL_RUNTIME) and calls aclInit. Idempotent; every other
+ * function calls it implicitly. */
+AKL_EXTERN int akl_init(void);
+/* Which runtime is in use: "sim:<path>" or "cann:<path>", or NULL before a successful akl_init. */
+AKL_EXTERN const char *akl_runtime_name(void);
+
+/* Thin pass-throughs to the resolved runtime, so that a program can use one binary on real CANN
+ * and on the simulator. A stream is the runtime's aclrtStream; NULL is the default stream. */
+typedef void *akl_stream_t;
+AKL_EXTERN int akl_device_count(uint32_t *count);
+/* aclrtSetDevice / aclrtResetDevice: open makes device the calling thread's current device. */
+AKL_EXTERN int akl_device_open(int32_t device);
+AKL_EXTERN int akl_device_close(int32_t device);
+AKL_EXTERN int akl_mem_alloc(void **dev_ptr, size_t size);
+AKL_EXTERN int akl_mem_free(void *dev_ptr);
+/* Device memory of the calling thread's current device, in bytes. */
+AKL_EXTERN int akl_mem_info(size_t *free_bytes, size_t *total_bytes);
+AKL_EXTERN int akl_memcpy_to_device(void *dev_dst, const void *host_src, size_t size);
+AKL_EXTERN int akl_memcpy_from_device(void *host_dst, const void *dev_src, size_t size);
+AKL_EXTERN int akl_stream_create(akl_stream_t *stream);
+AKL_EXTERN int akl_stream_destroy(akl_stream_t stream);
+/* timeout_ms: -1 waits forever. */
+AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
+
+/* ---- Modules ---------------------------------------------------------------------------------- */
+
+/* A runtime SO loaded on one device. Owned by the process cache: valid until the process exits,
+ * never freed by the caller. */
+typedef struct akl_module akl_module_t;
+
+#define AKL_DEFAULT_PREFIX "akl_inner_"
+#define AKL_DEFAULT_MAX_SO_SIZE (256u << 20)
+
+typedef struct akl_load_options {
+    size_t size;           /* sizeof(akl_load_options_t), so the struct can grow */
+    const char *prefix;    /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
+    akl_stream_t stream;   /* stream for the bootstrap; NULL: the default stream */
+    int32_t timeout_ms;    /* bootstrap synchronize timeout; 0: 60000; -1: forever */
+    size_t max_size;       /* reject larger SOs; 0: $AKL_MAX_SO_SIZE or AKL_DEFAULT_MAX_SO_SIZE */
+    const char *const *kernels; /* optional NULL-terminated list of kernels that must be exported */
+} akl_load_options_t;
+
+/* Loads the runtime SO at path (or the size bytes at data) onto device, which must be the calling
+ * thread's current device (akl_device_open). The bytes are validated first (64-bit ELF shared
+ * object for the device's machine, within max_size, exporting opts->kernels); the first load of
+ * these bytes on this device in this process bootstraps them, later ones hit the process cache.
+ * Concurrent loads of the same bytes and device do one bootstrap; the others wait for it. A failed
+ * bootstrap is not cached. opts may be NULL. */
+AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
+                                    const akl_load_options_t *opts, akl_module_t **out);
+AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
+                                    const akl_load_options_t *opts, akl_module_t **out);
+
+/* What the bootstrap that created a module did on the device. */
+typedef enum akl_boot_outcome {
+    AKL_BOOT_WROTE = 1,     /* the device had no such file: published */
+    AKL_BOOT_IDENTICAL = 2, /* the device already held the same bytes: nothing written */
+    AKL_BOOT_REPLACED = 3,  /* a file of that name held other bytes: atomically replaced */
+} akl_boot_outcome_t;
+
+typedef struct akl_module_info {
+    int32_t device;
+    uint64_t fingerprint;     /* XXH3-64 of the SO bytes */
+    const char *basename;     /* <prefix><16 hex>_<device>.so */
+    const char *device_path;  /* where the device published it */
+    size_t size;              /* SO bytes */
+    akl_boot_outcome_t outcome;
+    double bootstrap_seconds; /* wall time of the bootstrap */
+} akl_module_info_t;
+
+AKL_EXTERN int akl_module_info(const akl_module_t *module, akl_module_info_t *info);
+
+/* The basename a runtime SO gets on device: "<prefix><16 lowercase hex>_<device>.so". prefix NULL
+ * means the default. Fails with AKL_ENAME if the result is over 100 characters or prefix has
+ * characters outside [A-Za-z0-9._-]. */
+AKL_EXTERN int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char *buf,
+                            size_t buf_size);
+/* XXH3-64 (seed 0) of size bytes. */
+AKL_EXTERN uint64_t akl_fingerprint(const void *data, size_t size);
+
+/* Counters of the process cache, for tests and tools. */
+typedef struct akl_cache_stats {
+    uint64_t loads;      /* akl_module_load_* calls that succeeded */
+    uint64_t hits;       /* of which answered from the cache without device work */
+    uint64_t bootstraps; /* bootstraps attempted */
+    uint64_t failures;   /* bootstraps that failed */
+} akl_cache_stats_t;
+AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
+
+/* ---- Launch ----------------------------------------------------------------------------------- */
+
+/* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
+#define AKL_KERNEL_NAME_MAX 200
+
+/* Launches kernel (exported by module as `uint32_t kernel(void *args)`) on blocks AICPU blocks
+ * (1..65535) of module's device, on stream (NULL: default). The size bytes at args are copied
+ * before the call returns; the kernel is called once per block with a device copy of them.
+ * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default). Device-side
+ * failures (missing symbol, kernel error, timeout) appear at the next synchronize. */
+AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
+                          size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AKL_AKL_H */

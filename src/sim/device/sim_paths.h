@@ -1,0 +1,39 @@
+/* The simulated devices' filesystem layout and configuration from the environment.
+ *
+ * Shared by the scheduler (which prepares and uses a chip's directories), libaclsim and the akl CLI
+ * (`akl sim ls|clean`). A simulated chip k has one root directory shared by its dies:
+ *   <root>/chip<k>/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/   (the preinstall directory)
+ *   <root>/chip<k>/usr/lib64/aicpu_kernels/0/aicpu_extend_syskernels/
+ * and device d belongs to chip d / dies_per_chip. */
+#ifndef AKL_SIM_PATHS_H
+#define AKL_SIM_PATHS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_PATH_MAX 4096
+#define SIM_DEFAULT_DEVICE_COUNT 8
+#define SIM_DEFAULT_DIES_PER_CHIP 2
+#define SIM_PREINSTALL_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_kernels_device"
+#define SIM_EXTEND_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_extend_syskernels"
+#define SIM_EXTEND_KERNELS_NAME "libaicpu_extend_kernels.so"
+
+/* $AKL_SIM_DEVICE_COUNT (1..1024), default 8. */
+int sim_device_count(void);
+/* $AKL_SIM_DIES_PER_CHIP (1..16), default 2. */
+int sim_dies_per_chip(void);
+/* The simulator's root: $AKL_SIM_ROOT, else $XDG_CACHE_HOME/akl-sim, else $HOME/.cache/akl-sim,
+ * else /tmp/akl-sim-<uid>. Returns 0, or -1 if it does not fit in cap. */
+int sim_root(char *out, size_t cap);
+/* <root>/chip<device / dies_per_chip>. Returns 0, or -1 (bad device id or too long). */
+int sim_chip_root(int32_t device, char *out, size_t cap);
+/* The chip's preinstall / extend-syskernels directory. Returns 0 or -1. */
+int sim_preinstall_dir(int32_t device, char *out, size_t cap);
+int sim_extend_dir(int32_t device, char *out, size_t cap);
+/* Creates the chip's directories (mode 0755, like mkdir -p) and installs extend_kernels_src as
+ * <extend dir>/libaicpu_extend_kernels.so unless a byte-identical copy is there (atomically:
+ * temporary file, fsync, rename). Safe to run from several processes at once. Returns 0, or -1
+ * with a message naming the path and cause in err. */
+int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap);
+
+#endif /* AKL_SIM_PATHS_H */

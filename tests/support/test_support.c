@@ -1,0 +1,186 @@
+/* Helpers shared by the test programs: deadlines, files, trees and child processes. */
+#define _GNU_SOURCE
+#include "test_support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t t_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+    uint64_t deadline = t_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    for (;;) {
+        if (cond(arg))
+            return true;
+        if (t_now_ns() >= deadline)
+            return cond(arg);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
+const char *t_kernel_path(const char *file, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", AKL_TEST_KERNEL_DIR, file);
+    return buf;
+}
+
+const char *t_sim_root(void)
+{
+    const char *root = getenv("AKL_SIM_ROOT");
+    return root ? root : "";
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int t_rmtree(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return 0;
+    return nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+void *t_read_file(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf) {
+        buf[got] = 0;
+        if (size)
+            *size = got;
+    }
+    return buf;
+}
+
+int t_write_file(const char *path, const void *data, size_t size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        p += n;
+        size -= (size_t)n;
+    }
+    return close(fd);
+}
+
+bool t_file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+static bool read_proc_status(pid_t pid, char *comm, size_t cap, pid_t *ppid, char *state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char *text = t_read_file(path, NULL);
+    if (!text)
+        return false;
+    char *open_paren = strchr(text, '(');
+    char *close_paren = strrchr(text, ')');
+    bool ok = open_paren && close_paren && close_paren > open_paren;
+    if (ok) {
+        size_t len = (size_t)(close_paren - open_paren - 1);
+        if (len >= cap)
+            len = cap - 1;
+        memcpy(comm, open_paren + 1, len);
+        comm[len] = 0;
+        int parent = 0;
+        ok = sscanf(close_paren + 2, "%c %d", state, &parent) == 2;
+        *ppid = parent;
+    }
+    free(text);
+    return ok;
+}
+
+int t_count_processes(const char *comm, pid_t parent)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return -1;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        char name[64];
+        pid_t ppid;
+        char state;
+        if (!read_proc_status((pid_t)pid, name, sizeof name, &ppid, &state))
+            continue;
+        if (state == 'Z' || strcmp(name, comm) != 0)
+            continue;
+        if (parent == 0 || ppid == parent)
+            count++;
+    }
+    closedir(dir);
+    return count;
+}
+
+int t_wait_child(pid_t pid, int timeout_ms)
+{
+    uint64_t deadline = t_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0)
+            return -1;
+        if (t_now_ns() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}

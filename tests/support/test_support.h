@@ -1,0 +1,40 @@
+/* Helpers shared by the test programs: deadlines, files, trees and child processes. */
+#ifndef AKL_TEST_SUPPORT_H
+#define AKL_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Monotonic clock in nanoseconds. */
+uint64_t t_now_ns(void);
+
+/* Polls cond(arg) every millisecond until it is true or timeout_ms passes. Returns its last value.
+ * This is how tests wait: on a condition, with a deadline, never a bare sleep. */
+bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
+
+/* "<AKL_TEST_KERNEL_DIR>/<file>" in a static buffer per call site's own copy (caller copies). */
+const char *t_kernel_path(const char *file, char *buf, size_t cap);
+
+/* The simulator root this test runs under ($AKL_SIM_ROOT, set by ctest per test). */
+const char *t_sim_root(void);
+
+/* Removes a directory tree; missing is fine. Returns 0 or -1. */
+int t_rmtree(const char *path);
+
+/* Reads a whole file into a malloc'd buffer (caller frees). Returns NULL on error. */
+void *t_read_file(const char *path, size_t *size);
+/* Writes a whole file (create or truncate). Returns 0 or -1. */
+int t_write_file(const char *path, const void *data, size_t size);
+bool t_file_exists(const char *path);
+
+/* Number of live processes (not zombies) whose executable name is comm (as in /proc/<pid>/comm)
+ * and whose parent is parent (0: any parent). */
+int t_count_processes(const char *comm, pid_t parent);
+
+/* Waits for child pid with a deadline; returns its exit status as from waitpid, or -1 on timeout
+ * (the child is then killed). */
+int t_wait_child(pid_t pid, int timeout_ms);
+
+#endif /* AKL_TEST_SUPPORT_H */
