@@ -129,6 +129,15 @@ AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
 AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
                                     const akl_load_options_t *opts, akl_module_t **out);
 
+/* Validates an SO exactly as a load does, without touching any device: an ELF file, complete,
+ * 64-bit, built for the target device's machine (the simulator runs the host's architecture; a
+ * real device is aarch64), a shared object, at most max_size bytes, exporting every kernel in
+ * opts->kernels. Returns 0 or one of AKL_ENOTELF, AKL_ETRUNCATED, AKL_ECLASS, AKL_EMACHINE,
+ * AKL_ENOTSO, AKL_ENOSYM, AKL_ETOOBIG, AKL_EIO, with the file and cause in akl_last_error().
+ * Resolves the runtime (to learn the target machine) but does no device work. opts may be NULL. */
+AKL_EXTERN int akl_check_file(const char *path, const akl_load_options_t *opts);
+AKL_EXTERN int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts);
+
 /* What the bootstrap that created a module did on the device. */
 typedef enum akl_boot_outcome {
     AKL_BOOT_WROTE = 1,     /* the device had no such file: published */
