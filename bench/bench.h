@@ -1,0 +1,61 @@
+/* The benchmark harness: timing, sample statistics, the result table, and the groups of
+ * measurements (floors first, then the akl paths each measured beside its floor). */
+#ifndef AKL_BENCH_H
+#define AKL_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bench_config {
+    bool quick;            /* tiny sizes and counts: a smoke run for CI, no meaningful timing */
+    bool progress;         /* a progress line on stderr */
+    const char *json_path; /* write the results as JSON here ("-" for stdout), or NULL */
+    const char *plot_dir;  /* write .dat files and PNG plots (gnuplot) here, or NULL */
+    const char *work_dir;  /* scratch directory for file floors (same filesystem as the sim root) */
+    const char *self_path; /* this executable, for benchmarks that start fresh processes */
+    int device;
+} bench_config_t;
+
+/* One reported figure. floor names the row it is measured against, target the design's bound. */
+typedef struct bench_row {
+    char group[32];
+    char name[96];
+    double value;
+    char unit[16];
+    char floor[96];  /* "" when the row is itself a floor or has none */
+    char target[48]; /* "" when the design sets none */
+} bench_row_t;
+
+uint64_t bench_now_ns(void);
+void bench_progress(const bench_config_t *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Records a row; returns it so a caller may refer to it. */
+void bench_report(const char *group, const char *name, double value, const char *unit,
+                  const char *floor, const char *target);
+const bench_row_t *bench_rows(size_t *count);
+
+/* Sample statistics over n nanosecond samples (sorted in place). */
+double bench_percentile(uint64_t *samples, size_t n, double p);
+double bench_mean(const uint64_t *samples, size_t n);
+
+/* Keeps the raw latency samples of a named distribution for the plots. */
+void bench_keep_samples(const char *name, const uint64_t *samples, size_t n);
+
+/* Output. */
+void bench_print_table(void);
+int bench_write_json(const bench_config_t *cfg);
+int bench_write_plots(const bench_config_t *cfg);
+
+/* Groups. Each returns 0, or -1 after printing why it could not run. */
+int bench_floors(const bench_config_t *cfg);
+int bench_fingerprint(const bench_config_t *cfg);
+int bench_launch(const bench_config_t *cfg);
+int bench_load(const bench_config_t *cfg);
+int bench_idle(const bench_config_t *cfg);
+
+/* Entry points run in a fresh process (argv[1] == "--child"). */
+int bench_child_main(int argc, char **argv);
+
+#endif /* AKL_BENCH_H */

@@ -1,0 +1,183 @@
+/* akl-bench: every figure of DESIGN.md section 5, each beside its floor measured in the same run.
+ * Also reached as `akl bench`. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: akl bench [--quick] [--json FILE|-] [--plots DIR] [--only GROUPS] [--device N]\n"
+    "                 [--work-dir DIR] [--progress|--no-progress]\n"
+    "\n"
+    "Measures akl's launch and load paths on the simulated device (or real CANN, per\n"
+    "AKL_RUNTIME), each figure beside its floor measured in the same run: a plain call, a\n"
+    "cross-process shared-memory round trip, write+fsync+rename of the same bytes.\n"
+    "\n"
+    "  --quick        tiny sizes and counts: checks that everything runs (no meaningful timing)\n"
+    "  --json FILE    also write the results as JSON to FILE ('-' for stdout, table then on "
+    "stderr)\n"
+    "  --plots DIR    write latency.png and scaling.png (gnuplot) and their .dat files to DIR\n"
+    "  --only GROUPS  comma-separated subset of: floors,hash,launch,load,idle (default: all)\n"
+    "  --device N     device to use (default 0)\n"
+    "  --work-dir DIR scratch directory (default: a new directory under $TMPDIR or /tmp); unless\n"
+    "                 AKL_SIM_ROOT is set, the simulated devices live under it for this run\n"
+    "  --progress     a progress line on stderr (default when stderr is a terminal)\n";
+
+typedef struct group {
+    const char *name;
+    int (*run)(const bench_config_t *);
+} group_t;
+
+static const group_t groups[] = {
+    {"floors", bench_floors}, {"hash", bench_fingerprint}, {"launch", bench_launch},
+    {"load", bench_load},     {"idle", bench_idle},
+};
+
+static bool group_selected(const char *only, const char *name)
+{
+    if (!only)
+        return true;
+    size_t len = strlen(name);
+    for (const char *p = only; (p = strstr(p, name)) != NULL; p += len) {
+        bool starts = p == only || p[-1] == ',';
+        bool ends = p[len] == 0 || p[len] == ',';
+        if (starts && ends)
+            return true;
+    }
+    return false;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static int prepare_work_dir(bench_config_t *cfg, char *buf, size_t cap, bool *owned)
+{
+    *owned = false;
+    if (!cfg->work_dir) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(buf, cap, "%s/akl-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(buf)) {
+            fprintf(stderr, "akl bench: cannot create %s: %s\n", buf, strerror(errno));
+            return -1;
+        }
+        cfg->work_dir = buf;
+        *owned = true;
+    }
+    if (!getenv("AKL_SIM_ROOT")) {
+        char root[PATH_MAX];
+        snprintf(root, sizeof root, "%s/sim-root", cfg->work_dir);
+        setenv("AKL_SIM_ROOT", root, 1);
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **only)
+{
+    static const struct option opts[] = {
+        {"quick", no_argument, NULL, 'q'},        {"json", required_argument, NULL, 'j'},
+        {"plots", required_argument, NULL, 'p'},  {"only", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, 'd'}, {"work-dir", required_argument, NULL, 'w'},
+        {"progress", no_argument, NULL, 'P'},     {"no-progress", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "hqj:p:o:d:w:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q':
+            cfg->quick = true;
+            break;
+        case 'j':
+            cfg->json_path = optarg;
+            break;
+        case 'p':
+            cfg->plot_dir = optarg;
+            break;
+        case 'o':
+            *only = optarg;
+            break;
+        case 'd':
+            cfg->device = atoi(optarg);
+            break;
+        case 'w':
+            cfg->work_dir = optarg;
+            break;
+        case 'P':
+            cfg->progress = true;
+            break;
+        case 'N':
+            cfg->progress = false;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fputs(usage, stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "akl bench: unexpected argument '%s'\n%s", argv[optind], usage);
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--child") == 0)
+        return bench_child_main(argc, argv);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    bench_config_t cfg = {.progress = isatty(STDERR_FILENO), .self_path = self};
+    const char *only = NULL;
+    int rc = parse_args(argc, argv, &cfg, &only);
+    if (rc != 0)
+        return rc;
+    char work[PATH_MAX];
+    bool owned;
+    if (prepare_work_dir(&cfg, work, sizeof work, &owned) != 0)
+        return 1;
+    int failures = 0;
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+        if (!group_selected(only, groups[i].name))
+            continue;
+        if (groups[i].run(&cfg) != 0) {
+            fprintf(stderr, "akl bench: group '%s' failed\n", groups[i].name);
+            failures++;
+        }
+    }
+    if (cfg.progress)
+        fputs("\r\033[K", stderr);
+    if (cfg.json_path && strcmp(cfg.json_path, "-") == 0) {
+        int saved = dup(STDOUT_FILENO);
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        bench_print_table();
+        fflush(stdout);
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    } else {
+        bench_print_table();
+    }
+    if (cfg.json_path && bench_write_json(&cfg) != 0)
+        failures++;
+    if (cfg.plot_dir && bench_write_plots(&cfg) != 0)
+        failures++;
+    if (owned)
+        nftw(work, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,270 @@
+/* Result rows, sample statistics, and the three outputs: terminal table, JSON, gnuplot plots. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENCH_MAX_ROWS 256
+#define BENCH_MAX_DISTS 8
+
+typedef struct bench_dist {
+    char name[64];
+    uint64_t *samples;
+    size_t n;
+} bench_dist_t;
+
+static bench_row_t rows[BENCH_MAX_ROWS];
+static size_t row_count;
+static bench_dist_t dists[BENCH_MAX_DISTS];
+static size_t dist_count;
+
+uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void bench_progress(const bench_config_t *cfg, const char *fmt, ...)
+{
+    if (!cfg->progress)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("\r\033[K[akl bench] ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+}
+
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+void bench_report(const char *group, const char *name, double value, const char *unit,
+                  const char *floor, const char *target)
+{
+    if (row_count == BENCH_MAX_ROWS)
+        return;
+    bench_row_t *r = &rows[row_count++];
+    copy_field(r->group, sizeof r->group, group);
+    copy_field(r->name, sizeof r->name, name);
+    r->value = value;
+    copy_field(r->unit, sizeof r->unit, unit);
+    copy_field(r->floor, sizeof r->floor, floor);
+    copy_field(r->target, sizeof r->target, target);
+}
+
+const bench_row_t *bench_rows(size_t *count)
+{
+    *count = row_count;
+    return rows;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_percentile(uint64_t *samples, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    qsort(samples, n, sizeof *samples, cmp_u64);
+    size_t idx = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+    return (double)samples[idx < n ? idx : n - 1];
+}
+
+double bench_mean(const uint64_t *samples, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)samples[i];
+    return n ? sum / (double)n : 0;
+}
+
+void bench_keep_samples(const char *name, const uint64_t *samples, size_t n)
+{
+    if (dist_count == BENCH_MAX_DISTS || n == 0)
+        return;
+    bench_dist_t *d = &dists[dist_count];
+    d->samples = malloc(n * sizeof *samples);
+    if (!d->samples)
+        return;
+    memcpy(d->samples, samples, n * sizeof *samples);
+    d->n = n;
+    copy_field(d->name, sizeof d->name, name);
+    dist_count++;
+}
+
+static const bench_row_t *find_row(const char *name)
+{
+    for (size_t i = 0; i < row_count; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+static void format_ratio(const bench_row_t *r, char *buf, size_t cap)
+{
+    const bench_row_t *f = r->floor[0] ? find_row(r->floor) : NULL;
+    if (f && f->value > 0 && strcmp(f->unit, r->unit) == 0)
+        snprintf(buf, cap, "%.2fx", r->value / f->value);
+    else
+        snprintf(buf, cap, "-");
+}
+
+void bench_print_table(void)
+{
+    printf("%-10s %-52s %14s %-6s %8s  %-34s %s\n", "group", "measurement", "value", "unit",
+           "/floor", "floor", "target");
+    for (size_t i = 0; i < row_count; i++) {
+        const bench_row_t *r = &rows[i];
+        char ratio[32];
+        format_ratio(r, ratio, sizeof ratio);
+        printf("%-10s %-52s %14.3f %-6s %8s  %-34s %s\n", r->group, r->name, r->value, r->unit,
+               ratio, r->floor[0] ? r->floor : "-", r->target[0] ? r->target : "-");
+    }
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_machine(FILE *f)
+{
+    struct utsname u;
+    uname(&u);
+    fprintf(f, "  \"machine\": {\"sysname\": ");
+    json_string(f, u.sysname);
+    fprintf(f, ", \"release\": ");
+    json_string(f, u.release);
+    fprintf(f, ", \"arch\": ");
+    json_string(f, u.machine);
+    fprintf(f, ", \"cpus\": %ld},\n", sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+int bench_write_json(const bench_config_t *cfg)
+{
+    FILE *f = strcmp(cfg->json_path, "-") == 0 ? stdout : fopen(cfg->json_path, "w");
+    if (!f) {
+        fprintf(stderr, "akl bench: cannot write %s: %s\n", cfg->json_path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "{\n  \"tool\": \"akl-bench\",\n  \"quick\": %s,\n", cfg->quick ? "true" : "false");
+    json_machine(f);
+    fprintf(f, "  \"results\": [");
+    for (size_t i = 0; i < row_count; i++) {
+        const bench_row_t *r = &rows[i];
+        fprintf(f, "%s\n    {\"group\": ", i ? "," : "");
+        json_string(f, r->group);
+        fprintf(f, ", \"name\": ");
+        json_string(f, r->name);
+        fprintf(f, ", \"value\": %.6g, \"unit\": ", r->value);
+        json_string(f, r->unit);
+        fprintf(f, ", \"floor\": ");
+        json_string(f, r->floor);
+        fprintf(f, ", \"target\": ");
+        json_string(f, r->target);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+    return f == stdout ? fflush(f) : fclose(f);
+}
+
+static int write_dist_dat(const char *path, const bench_dist_t *d)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    /* The empirical CDF: latency in microseconds against the fraction of samples below it. */
+    qsort(d->samples, d->n, sizeof *d->samples, cmp_u64);
+    size_t step = d->n > 2000 ? d->n / 2000 : 1;
+    for (size_t i = 0; i < d->n; i += step)
+        fprintf(f, "%.4f %.6f\n", (double)d->samples[i] / 1000.0, (double)(i + 1) / (double)d->n);
+    return fclose(f);
+}
+
+static int write_scaling_dat(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int lines = 0;
+    for (size_t i = 0; i < row_count; i++) {
+        int procs;
+        if (sscanf(rows[i].name, "bootstrap, %d processes at once (wall)", &procs) == 1) {
+            fprintf(f, "%d %.6f\n", procs, rows[i].value);
+            lines++;
+        }
+    }
+    fclose(f);
+    return lines;
+}
+
+static int run_gnuplot(const char *script)
+{
+    FILE *p = popen("gnuplot 2>&1", "w");
+    if (!p)
+        return -1;
+    fputs(script, p);
+    return pclose(p) == 0 ? 0 : -1;
+}
+
+int bench_write_plots(const bench_config_t *cfg)
+{
+    char dat[4096], png[4096], script[16384];
+    int failures = 0;
+    size_t used = (size_t)snprintf(script, sizeof script,
+                                   "set terminal pngcairo size 900,560\nset grid\nset logscale x\n"
+                                   "set xlabel 'latency (us)'\nset ylabel 'fraction of samples'\n");
+    snprintf(png, sizeof png, "%s/latency.png", cfg->plot_dir);
+    used += (size_t)snprintf(script + used, sizeof script - used,
+                             "set output '%s'\nset title 'akl launch latency (CDF)'\nplot ", png);
+    for (size_t i = 0; i < dist_count; i++) {
+        snprintf(dat, sizeof dat, "%s/latency_%zu.dat", cfg->plot_dir, i);
+        if (write_dist_dat(dat, &dists[i]) != 0)
+            failures++;
+        used += (size_t)snprintf(script + used, sizeof script - used,
+                                 "%s'%s' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", dat,
+                                 dists[i].name);
+    }
+    used += (size_t)snprintf(script + used, sizeof script - used, "\n");
+    snprintf(dat, sizeof dat, "%s/scaling.dat", cfg->plot_dir);
+    if (write_scaling_dat(dat) > 0) {
+        snprintf(png, sizeof png, "%s/scaling.png", cfg->plot_dir);
+        snprintf(
+            script + used, sizeof script - used,
+            "unset logscale x\nset logscale x 2\nset xlabel 'processes bootstrapping at once'\n"
+            "set ylabel 'wall time (ms)'\nset output '%s'\n"
+            "set title 'akl bootstrap scaling'\nplot '%s' using 1:2 with linespoints lw 2 "
+            "title 'same SO, same device'\n",
+            png, dat);
+    }
+    if (dist_count > 0 && run_gnuplot(script) != 0) {
+        fprintf(stderr, "akl bench: gnuplot failed or is not installed; .dat files are in %s\n",
+                cfg->plot_dir);
+        failures++;
+    }
+    return failures ? -1 : 0;
+}
