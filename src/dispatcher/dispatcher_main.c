@@ -1,0 +1,101 @@
+/* akl_dispatcher.so's entry points. libaicpu_extend_kernels.so dlopens this object on the device
+ * and calls DynTileFwkBackendKernelServerInit with the bootstrap launch's args; Init verifies what
+ * the host sent (layout, name, fingerprint), publishes the runtime SO into the preinstall directory
+ * and reports the outcome in the host's acknowledgement record. */
+#include "dispatcher.h"
+
+#include "bootstrap_abi.h"
+#include "dispatcher_ack.h"
+#include "dispatcher_args.h"
+#include "dispatcher_hash.h"
+#include "dispatcher_log.h"
+#include "dispatcher_name.h"
+#include "dispatcher_publish.h"
+
+#include <stdint.h>
+
+/* Init's non-zero results: the KFC path passes 1000..1099 through to the host unchanged, so the
+ * stage survives even where the record cannot be read. */
+#define DISPATCHER_RC_BASE 1000
+
+static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack)
+{
+    if (!dispatcher_args_valid(dargs, ack))
+        return;
+    char why[AKL_ACK_DETAIL_MAX];
+    if (!dispatcher_name_well_formed(dargs->target_name, sizeof dargs->target_name, why,
+                                     sizeof why)) {
+        dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
+        return;
+    }
+    const void *bytes = (const void *)(uintptr_t)dargs->inner_so_bin;
+    size_t len = (size_t)dargs->inner_so_len;
+    ack->fingerprint = dispatcher_fingerprint(bytes, len);
+    if (ack->fingerprint != dargs->expected_fingerprint) {
+        dispatcher_ack_fail(ack, AKL_STAGE_FINGERPRINT, 0, "",
+                            "the %zu bytes hash to %016llx, the host expected %016llx", len,
+                            (unsigned long long)ack->fingerprint,
+                            (unsigned long long)dargs->expected_fingerprint);
+        return;
+    }
+    if (!dispatcher_name_carries(dargs->target_name, ack->fingerprint, dargs->device_id, why,
+                                 sizeof why)) {
+        dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
+        return;
+    }
+    dispatcher_publish(dispatcher_preinstall_dir(), dargs->target_name, bytes, len, ack);
+}
+
+static const char *dispatcher_status_word(int32_t status)
+{
+    return status == AKL_ACK_WROTE       ? "wrote"
+           : status == AKL_ACK_IDENTICAL ? "identical"
+           : status == AKL_ACK_REPLACED  ? "replaced"
+                                         : "failed";
+}
+
+static void dispatcher_log_outcome(const akl_bootstrap_ack_t *ack)
+{
+    if (ack->status == AKL_ACK_FAILED)
+        dispatcher_log(DISPATCHER_LOG_ERROR, "bootstrap failed at stage %u (errno %d)%s%s: %s",
+                       ack->stage, ack->err, ack->path[0] != '\0' ? " at " : "", ack->path,
+                       ack->detail);
+    else
+        dispatcher_log(DISPATCHER_LOG_INFO,
+                       "bootstrap %s %s: %s (fingerprint %016llx, %llu stale temporaries removed)",
+                       dispatcher_status_word(ack->status), ack->path, ack->detail,
+                       (unsigned long long)ack->fingerprint,
+                       (unsigned long long)ack->temps_removed);
+}
+
+int DynTileFwkBackendKernelServerInit(void *args)
+{
+    const akl_device_args_t *dargs = NULL;
+    akl_bootstrap_ack_t *host_ack = NULL;
+    const char *missing = dispatcher_args_locate(args, &dargs, &host_ack);
+    if (missing != NULL) {
+        dispatcher_log(DISPATCHER_LOG_ERROR, "Init(%p): %s; nothing done, nothing reported", args,
+                       missing);
+        return DISPATCHER_RC_BASE + AKL_STAGE_ARGS;
+    }
+    dispatcher_ack_clear(host_ack);
+    akl_bootstrap_ack_t ack;
+    dispatcher_ack_init(&ack);
+    dispatcher_bootstrap(dargs, &ack);
+    dispatcher_ack_store(host_ack, &ack);
+    dispatcher_log_outcome(&ack);
+    return ack.status == AKL_ACK_FAILED ? DISPATCHER_RC_BASE + (int)ack.stage : 0;
+}
+
+int DynTileFwkBackendKernelServer(void *args)
+{
+    dispatcher_log(DISPATCHER_LOG_INFO, "DynTileFwkBackendKernelServer(%p): nothing to do", args);
+    return 0;
+}
+
+int StaticTileFwkBackendKernelServer(void *args)
+{
+    dispatcher_log(DISPATCHER_LOG_INFO, "StaticTileFwkBackendKernelServer(%p): nothing to do",
+                   args);
+    return 0;
+}

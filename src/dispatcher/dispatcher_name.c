@@ -1,0 +1,62 @@
+/* Checks the target basename before anything touches the filesystem: a name the device's loader
+ * would refuse or cut, or one that does not carry the bytes' fingerprint and the device id, must
+ * never be published. */
+#include "dispatcher_name.h"
+
+#include "bootstrap_abi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool dispatcher_name_char_ok(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+}
+
+bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why, size_t why_cap)
+{
+    const char *end = memchr(field, '\0', field_cap);
+    if (end == NULL) {
+        snprintf(why, why_cap, "target_name is not NUL-terminated within its %zu bytes", field_cap);
+        return false;
+    }
+    size_t len = (size_t)(end - field);
+    if (len == 0) {
+        snprintf(why, why_cap, "target_name is empty");
+        return false;
+    }
+    if (len > AKL_SO_NAME_MAX) {
+        snprintf(why, why_cap, "target_name has %zu characters, more than %d", len,
+                 AKL_SO_NAME_MAX);
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!dispatcher_name_char_ok((unsigned char)field[i])) {
+            snprintf(why, why_cap,
+                     "target_name has character 0x%02x at %zu, outside [A-Za-z0-9._-]",
+                     (unsigned char)field[i], i);
+            return false;
+        }
+    }
+    if (strcmp(field, ".") == 0 || strcmp(field, "..") == 0) {
+        snprintf(why, why_cap, "target_name \"%s\" is not a file name", field);
+        return false;
+    }
+    return true;
+}
+
+bool dispatcher_name_carries(const char *name, uint64_t fingerprint, uint64_t device_id, char *why,
+                             size_t why_cap)
+{
+    char suffix[64];
+    int n = snprintf(suffix, sizeof suffix, "%016llx_%llu.so", (unsigned long long)fingerprint,
+                     (unsigned long long)device_id);
+    size_t len = strlen(name);
+    size_t suffix_len = (size_t)n;
+    if (len >= suffix_len && strcmp(name + len - suffix_len, suffix) == 0)
+        return true;
+    snprintf(why, why_cap, "target_name \"%.40s%s\" does not end with \"%s\"", name,
+             len > 40 ? "..." : "", suffix);
+    return false;
+}

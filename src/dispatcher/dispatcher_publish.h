@@ -1,0 +1,21 @@
+/* Publishing the runtime SO's bytes under their final name in the preinstall directory. */
+#ifndef AKL_DISPATCHER_PUBLISH_H
+#define AKL_DISPATCHER_PUBLISH_H
+
+#include "bootstrap_abi.h"
+
+#include <stddef.h>
+
+/* The preinstall directory: $ASCEND_AICPU_KERNEL_PATH when set and non-empty, else CANN's
+ * default for vfid 0. */
+const char *dispatcher_preinstall_dir(void);
+
+/* Makes <dir>/<name> hold exactly bytes[0..len): nothing is written when a byte-identical regular
+ * file is there (IDENTICAL); otherwise a temporary file in dir is written, fsynced and renamed onto
+ * the name, then dir is fsynced (WROTE when the name was absent, REPLACED when it held something
+ * else). Stale temporaries of name are removed first. Fills status, err, stage, bytes, path,
+ * detail and temps_removed of ack; on failure no temporary is left and the name is untouched. */
+void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
+                        akl_bootstrap_ack_t *ack);
+
+#endif /* AKL_DISPATCHER_PUBLISH_H */

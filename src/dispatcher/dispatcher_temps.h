@@ -1,0 +1,24 @@
+/* Temporary files of the atomic publish: their names and the cleanup of those a dead writer left.
+ *
+ * A temporary of target <name> is ".<name>.tmp.<pid>.<tid>.<nonce>": pid and tid in decimal (no
+ * leading zeros), nonce exactly 16 lowercase hex digits. pid.tid makes it unique among live
+ * writers; the nonce avoids a leftover of an earlier writer that had the same pid and tid. Anything
+ * not of exactly this form is not ours and is never removed. */
+#ifndef AKL_DISPATCHER_TEMPS_H
+#define AKL_DISPATCHER_TEMPS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* A temporary is stale when its writer is gone, or when it is older than this. */
+#define DISPATCHER_TEMP_MAX_AGE_S 600
+
+/* Formats a fresh temporary name for name into out. attempt varies the nonce for retries after
+ * EEXIST. Returns 0, or -1 if it does not fit. */
+int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attempt);
+
+/* Removes, in the directory dirfd, the stale temporaries of name: those whose pid is no longer
+ * alive or whose mtime is older than DISPATCHER_TEMP_MAX_AGE_S. Returns how many it removed. */
+uint64_t dispatcher_temps_clean(int dirfd, const char *name);
+
+#endif /* AKL_DISPATCHER_TEMPS_H */

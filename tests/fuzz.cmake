@@ -1,0 +1,69 @@
+# Fuzz targets (issue 4). In every build, a replay driver runs each target over its seed corpus
+# and every saved crash (tests/fuzz/regressions/<target>/), so fixed crashes stay fixed. With
+# -DAKL_FUZZ=ON and clang, libFuzzer builds of the same targets run bounded in CI (label "fuzz")
+# and for as long as you like from the fuzz-long target.
+option(AKL_FUZZ "Build libFuzzer targets (needs clang)" OFF)
+set(AKL_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs under ctest")
+set(AKL_FUZZ_LONG_SECONDS 600 CACHE STRING "Seconds each fuzz target runs under 'fuzz-long'")
+set(AKL_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
+
+file(GLOB AKL_DISPATCHER_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/dispatcher/*.c)
+
+function(akl_fuzz_sources name out)
+  if(name STREQUAL "elf_check")
+    set(${out} ${AKL_FUZZ_DIR}/fuzz_elf_check.c PARENT_SCOPE)
+  elseif(name STREQUAL "dispatcher_args")
+    set(${out} ${AKL_FUZZ_DIR}/fuzz_dispatcher_args.c ${AKL_DISPATCHER_SOURCES} PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(akl_fuzz_setup target name)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
+    ${PROJECT_SOURCE_DIR}/src/dispatcher ${XXHASH_INCLUDE_DIR})
+  if(name STREQUAL "elf_check")
+    target_link_libraries(${target} PRIVATE akl)
+  endif()
+endfunction()
+
+set(AKL_FUZZ_TARGETS elf_check dispatcher_args)
+if(NOT TARGET akl)
+  list(REMOVE_ITEM AKL_FUZZ_TARGETS elf_check)
+endif()
+
+foreach(name ${AKL_FUZZ_TARGETS})
+  akl_fuzz_sources(${name} sources)
+  add_executable(fuzz_replay_${name} ${AKL_FUZZ_DIR}/replay_main.c ${sources})
+  akl_fuzz_setup(fuzz_replay_${name} ${name})
+  akl_target_defaults(fuzz_replay_${name})
+  set_target_properties(fuzz_replay_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  add_test(NAME fuzz_replay_${name} COMMAND fuzz_replay_${name}
+    ${AKL_FUZZ_DIR}/corpus/${name} ${AKL_FUZZ_DIR}/regressions/${name})
+  set_tests_properties(fuzz_replay_${name} PROPERTIES TIMEOUT 120 LABELS "fuzz-replay"
+    ENVIRONMENT "AKL_RUNTIME=sim")
+
+  if(AKL_FUZZ)
+    if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+      message(FATAL_ERROR "AKL_FUZZ needs clang: configure with CC=clang")
+    endif()
+    add_executable(fuzz_${name} ${sources})
+    akl_fuzz_setup(fuzz_${name} ${name})
+    target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    set_target_properties(fuzz_${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
+    set(work ${PROJECT_BINARY_DIR}/fuzz/${name})
+    add_test(NAME fuzz_${name}
+      COMMAND ${CMAKE_COMMAND} -E env AKL_RUNTIME=sim
+        sh -c "mkdir -p '${work}/corpus' && exec \"$0\" -max_total_time=${AKL_FUZZ_SECONDS} -rss_limit_mb=2048 -timeout=10 -artifact_prefix='${work}/' '${work}/corpus' '${AKL_FUZZ_DIR}/corpus/${name}'"
+        $<TARGET_FILE:fuzz_${name}>)
+    set_tests_properties(fuzz_${name} PROPERTIES TIMEOUT 300 LABELS "fuzz")
+    list(APPEND long_commands COMMAND ${CMAKE_COMMAND} -E make_directory ${work}/corpus
+      COMMAND ${CMAKE_COMMAND} -E env AKL_RUNTIME=sim $<TARGET_FILE:fuzz_${name}>
+        -max_total_time=${AKL_FUZZ_LONG_SECONDS} -artifact_prefix=${work}/ ${work}/corpus
+        ${AKL_FUZZ_DIR}/corpus/${name})
+  endif()
+endforeach()
+
+if(AKL_FUZZ)
+  add_custom_target(fuzz-long ${long_commands} USES_TERMINAL
+    COMMENT "Fuzzing each target for ${AKL_FUZZ_LONG_SECONDS} s; crashes land in ${PROJECT_BINARY_DIR}/fuzz/<target>/")
+endif()

@@ -1,0 +1,113 @@
+/* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
+ * and carries every figure DESIGN.md section 5 asks for, and writes the plots. No timing is
+ * asserted: timing claims live in the benchmark's own output, never in tests. */
+#define _GNU_SOURCE
+#include "test_support.h"
+
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *const required_rows[] = {
+    "plain function call",
+    "shm round trip, spinning p50",
+    "launch + completion round trip p50",
+    "launch + completion round trip p99",
+    "async launches, 1 stream",
+    "async launches, 4 streams",
+    "fingerprint XXH3-64 (akl_fingerprint)",
+    "new process, device already holds the file (16 KB)",
+    "first publish on a device, 16 KB",
+    "first publish on a device, 1 MB",
+    "first publish on a device, 16 MB",
+    "publish 16 MB: write+fsync+rename+dirsync",
+    "bootstrap, 1 processes at once (wall)",
+    "bootstrap, 4 processes at once (wall)",
+    "device memory held per loaded module",
+    "scheduler CPU time over one idle second",
+};
+
+static int run_bench(const char *json, const char *plots)
+{
+    char *argv[] = {AKL_BUILD_DIR "/bin/akl-bench",
+                    "--quick",
+                    "--no-progress",
+                    "--json",
+                    (char *)json,
+                    "--plots",
+                    (char *)plots,
+                    NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+        return -1;
+    return t_wait_child(pid, 240000);
+}
+
+static json_object *find_result(json_object *results, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(results); i++) {
+        json_object *row = json_object_array_get_idx(results, i), *n;
+        if (json_object_object_get_ex(row, "name", &n) &&
+            strcmp(json_object_get_string(n), name) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+static void test_quick_run_writes_parseable_json_and_plots(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/akl-bench-smoke-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char json[256], plots[256], png[300];
+    snprintf(json, sizeof json, "%s/bench.json", dir);
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    mkdir(plots, 0755);
+
+    int status = run_bench(json, plots);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    json_object *root = json_object_from_file(json);
+    assert_non_null(root);
+    json_object *results, *quick;
+    assert_true(json_object_object_get_ex(root, "results", &results));
+    assert_true(json_object_object_get_ex(root, "quick", &quick));
+    assert_true(json_object_get_boolean(quick));
+    for (size_t i = 0; i < sizeof required_rows / sizeof required_rows[0]; i++) {
+        json_object *row = find_result(results, required_rows[i]), *value;
+        if (!row)
+            fail_msg("missing benchmark row '%s'", required_rows[i]);
+        assert_true(json_object_object_get_ex(row, "value", &value));
+        assert_true(json_object_is_type(value, json_type_double) ||
+                    json_object_is_type(value, json_type_int));
+    }
+    json_object_put(root);
+
+    snprintf(png, sizeof png, "%s/latency.png", plots);
+    assert_true(t_file_exists(png));
+    snprintf(png, sizeof png, "%s/scaling.png", plots);
+    assert_true(t_file_exists(png));
+    assert_int_equal(t_rmtree(dir), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quick_run_writes_parseable_json_and_plots),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    t_rmtree(t_sim_root());
+    return rc;
+}

@@ -1,0 +1,600 @@
+/* akl_dispatcher.so in-process: each outcome of Init (WROTE, IDENTICAL, REPLACED, FAILED at each
+ * stage) with the acknowledgement record it leaves, the name rules, the cleanup of stale
+ * temporaries, and that a failure never damages what the directory already held. */
+#define _GNU_SOURCE
+#include "test_dispatcher_common.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_support.h"
+
+/* Init's result for a failure at a stage (docs/protocol.md). */
+#define DISP_T_RC(stage) (1000 + (stage))
+#define DISP_T_DEFAULT_DIR "/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
+
+static disp_t_lib_t disp_lib;
+
+static int disp_group_setup(void **state)
+{
+    (void)state;
+    disp_t_make_root();
+    disp_t_open(&disp_lib);
+    return 0;
+}
+
+static int disp_group_teardown(void **state)
+{
+    (void)state;
+    disp_t_close(&disp_lib);
+    disp_t_remove_root();
+    return 0;
+}
+
+static void disp_assert_ack_written(const disp_t_request_t *req)
+{
+    assert_int_equal(req->ack.magic, AKL_ACK_MAGIC);
+    assert_int_equal(req->ack.version, AKL_BOOT_VERSION);
+    assert_non_null(memchr(req->ack.path, '\0', sizeof req->ack.path));
+    assert_non_null(memchr(req->ack.detail, '\0', sizeof req->ack.detail));
+    assert_true(req->ack.detail[0] != '\0');
+}
+
+static void disp_assert_success(const disp_t_request_t *req, int rc, akl_ack_status_t status,
+                                const char *final_path)
+{
+    if (rc != 0 || req->ack.status != (int32_t)status)
+        fail_msg("expected status %d, got rc %d status %d stage %u err %d path %s: %s", status, rc,
+                 req->ack.status, req->ack.stage, req->ack.err, req->ack.path, req->ack.detail);
+    disp_assert_ack_written(req);
+    assert_int_equal(req->ack.err, 0);
+    assert_int_equal(req->ack.stage, AKL_STAGE_NONE);
+    assert_int_equal(req->ack.bytes, req->dargs.inner_so_len);
+    assert_int_equal(req->ack.fingerprint, req->dargs.expected_fingerprint);
+    assert_string_equal(req->ack.path, final_path);
+}
+
+static void disp_assert_failure(const disp_t_request_t *req, int rc, akl_ack_stage_t stage, int err)
+{
+    if (req->ack.status != AKL_ACK_FAILED || req->ack.stage != (uint32_t)stage ||
+        req->ack.err != err)
+        fail_msg("expected FAILED at stage %d errno %d, got rc %d status %d stage %u errno %d "
+                 "path %s: %s",
+                 stage, err, rc, req->ack.status, req->ack.stage, req->ack.err, req->ack.path,
+                 req->ack.detail);
+    disp_assert_ack_written(req);
+    assert_int_equal(rc, DISP_T_RC(stage));
+}
+
+static unsigned char *disp_read_probe(size_t *len)
+{
+    unsigned char *bytes = t_read_file(AKL_DISPATCHER_PROBE_KERNEL, len);
+    if (bytes == NULL)
+        fail_msg("cannot read %s", AKL_DISPATCHER_PROBE_KERNEL);
+    return bytes;
+}
+
+static void disp_final_path(char *out, size_t cap, const char *dir, const disp_t_request_t *req)
+{
+    disp_t_join(out, cap, dir, req->dargs.target_name);
+}
+
+/* The published file is a complete object: the device's loader could dlopen it and run a kernel. */
+static void disp_assert_probe_runs(const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL)
+        fail_msg("dlopen %s: %s", path, dlerror());
+    uint32_t (*probe)(void *) = (uint32_t(*)(void *))dlsym(h, "dispk_probe");
+    assert_non_null(probe);
+    uint32_t out = 0;
+    assert_int_equal(probe(&out), 0);
+    assert_int_equal(out, 0x600df00du);
+    dlclose(h);
+}
+
+static void test_wrote_then_identical_without_rewrite(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("wrote", dir, sizeof dir);
+    size_t len = 0;
+    unsigned char *bytes = disp_read_probe(&len);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    assert_int_equal(req.ack.temps_removed, 0);
+    assert_true(disp_t_file_equals(final, bytes, len));
+    struct stat first;
+    assert_int_equal(stat(final, &first), 0);
+    assert_int_equal(first.st_mode & 07777, 0755);
+    assert_int_equal(disp_t_count_entries(dir), 1);
+    disp_assert_probe_runs(final);
+
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_IDENTICAL, final);
+    struct stat second;
+    assert_int_equal(stat(final, &second), 0);
+    assert_int_equal(second.st_ino, first.st_ino);
+    assert_int_equal(second.st_mtim.tv_sec, first.st_mtim.tv_sec);
+    assert_int_equal(second.st_mtim.tv_nsec, first.st_mtim.tv_nsec);
+    assert_int_equal(disp_t_count_entries(dir), 1);
+    free(bytes);
+}
+
+static void disp_replace_and_check(const disp_t_request_t *proto, const char *dir,
+                                   const char *final, const unsigned char *bytes, size_t len)
+{
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, proto->dargs.device_id);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_REPLACED, final);
+    assert_true(disp_t_file_equals(final, bytes, len));
+    struct stat st;
+    assert_int_equal(stat(final, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(disp_t_count_entries(dir), 1);
+}
+
+static void test_wrong_bytes_under_the_name_are_replaced(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("replace", dir, sizeof dir);
+    size_t len = 0;
+    unsigned char *bytes = disp_read_probe(&len);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, 1);
+    disp_final_path(final, sizeof final, dir, &req);
+
+    /* Same size, one byte different: only a byte comparison can tell. */
+    unsigned char *wrong = malloc(len);
+    assert_non_null(wrong);
+    memcpy(wrong, bytes, len);
+    wrong[len / 2] ^= 0x5a;
+    assert_int_equal(t_write_file(final, wrong, len), 0);
+    disp_replace_and_check(&req, dir, final, bytes, len);
+    disp_assert_probe_runs(final);
+
+    /* A truncated copy (what a non-atomic writer killed half-way leaves). */
+    assert_int_equal(t_write_file(final, bytes, len / 3), 0);
+    disp_replace_and_check(&req, dir, final, bytes, len);
+
+    /* A symlink under the name becomes a regular file. */
+    char target[2048];
+    disp_t_join(target, sizeof target, t_sim_root(), "symlink-target.so");
+    assert_int_equal(t_write_file(target, bytes, len), 0);
+    assert_int_equal(unlink(final), 0);
+    assert_int_equal(symlink(target, final), 0);
+    disp_replace_and_check(&req, dir, final, bytes, len);
+    assert_true(disp_t_file_equals(target, bytes, len));
+    assert_int_equal(unlink(target), 0);
+    free(wrong);
+    free(bytes);
+}
+
+static void test_fingerprint_mismatch_is_refused(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("mismatch", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(4096, 1);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 4096, 0);
+    uint64_t real = req.dargs.expected_fingerprint;
+    /* The host expected other bytes than arrived; the name is the one it expected. */
+    req.dargs.expected_fingerprint = real ^ 1;
+    char name[128];
+    disp_t_name(name, sizeof name, "akl_inner_", real ^ 1, 0);
+    disp_t_set_name(&req, name);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_FINGERPRINT, 0);
+    assert_int_equal(req.ack.fingerprint, real);
+    assert_int_equal(disp_t_count_entries(dir), 0);
+    free(bytes);
+}
+
+/* Runs req with target_name set to name (or the raw field when raw is non-NULL) and expects a
+ * NAME failure that touched nothing. */
+static void disp_expect_bad_name(disp_t_request_t *req, const char *dir, const char *name,
+                                 const char *raw)
+{
+    if (raw != NULL)
+        memcpy(req->dargs.target_name, raw, sizeof req->dargs.target_name);
+    else
+        disp_t_set_name(req, name);
+    int rc = disp_t_run(&disp_lib, req);
+    if (req->ack.status != AKL_ACK_FAILED || req->ack.stage != AKL_STAGE_NAME)
+        fail_msg("name \"%.104s\" was not refused: status %d stage %u (%s)", req->dargs.target_name,
+                 req->ack.status, req->ack.stage, req->ack.detail);
+    disp_assert_failure(req, rc, AKL_STAGE_NAME, 0);
+    assert_int_equal(disp_t_count_entries(dir), 0);
+}
+
+static void test_name_rules(void **state)
+{
+    (void)state;
+    char dir[1024], name[256], suffix[64];
+    disp_t_use_dir("names", dir, sizeof dir);
+    const uint64_t device = 3;
+    unsigned char *bytes = disp_t_pattern(1000, 2);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 1000, device);
+    uint64_t fp = req.dargs.expected_fingerprint;
+    disp_t_name(suffix, sizeof suffix, "", fp, device);
+
+    snprintf(name, sizeof name, "akl/inner_%s", suffix);
+    disp_expect_bad_name(&req, dir, name, NULL);
+    snprintf(name, sizeof name, "akl inner_%s", suffix);
+    disp_expect_bad_name(&req, dir, name, NULL);
+    snprintf(name, sizeof name, "akl\xc3\xa9_%s", suffix);
+    disp_expect_bad_name(&req, dir, name, NULL);
+    disp_expect_bad_name(&req, dir, "akl_inner_3.so", NULL); /* no fingerprint */
+    disp_t_name(name, sizeof name, "akl_inner_", fp ^ 0x10, device);
+    disp_expect_bad_name(&req, dir, name, NULL); /* another fingerprint */
+    snprintf(name, sizeof name, "akl_inner_%016llX_%llu.so", (unsigned long long)fp,
+             (unsigned long long)device);
+    if (strcmp(name + 10, suffix) != 0) /* only when the fingerprint has a letter in it */
+        disp_expect_bad_name(&req, dir, name, NULL);
+    disp_t_name(name, sizeof name, "akl_inner_", fp, device + 1);
+    disp_expect_bad_name(&req, dir, name, NULL); /* another device */
+    disp_t_name(name, sizeof name, "akl_inner_", fp, device);
+    strcat(name, ".bak");
+    disp_expect_bad_name(&req, dir, name, NULL); /* fingerprint not at the end */
+    disp_expect_bad_name(&req, dir, "..", NULL);
+    disp_expect_bad_name(&req, dir, ".", NULL);
+    disp_expect_bad_name(&req, dir, "", NULL);
+    char raw[sizeof req.dargs.target_name];
+    memset(raw, 'a', sizeof raw);
+    disp_expect_bad_name(&req, dir, NULL, raw); /* no NUL inside the field */
+
+    /* 101 characters is one too many; 100 is accepted. */
+    size_t pad = AKL_SO_NAME_MAX + 1 - strlen(suffix);
+    memset(name, 'p', pad);
+    snprintf(name + pad, sizeof name - pad, "%s", suffix);
+    assert_int_equal(strlen(name), AKL_SO_NAME_MAX + 1);
+    disp_expect_bad_name(&req, dir, name, NULL);
+    disp_t_set_name(&req, name + 1);
+    assert_int_equal(strlen(req.dargs.target_name), AKL_SO_NAME_MAX);
+    int rc = disp_t_run(&disp_lib, &req);
+    char final[2048];
+    disp_t_join(final, sizeof final, dir, name + 1);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+
+    /* Any prefix of the charset, including none. */
+    disp_t_set_name(&req, suffix);
+    disp_t_join(final, sizeof final, dir, suffix);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    free(bytes);
+}
+
+static void disp_expect_bad_args(disp_t_request_t *req)
+{
+    int rc = disp_t_run(&disp_lib, req);
+    disp_assert_failure(req, rc, AKL_STAGE_ARGS, 0);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("args", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(512, 3);
+    disp_t_request_t req;
+
+    /* Nothing to report into: a non-zero result and no crash. */
+    assert_int_equal(disp_lib.init(NULL), DISP_T_RC(AKL_STAGE_ARGS));
+    disp_t_request(&req, bytes, 512, 0);
+    req.kargs.cfgdata = 0;
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.ack_addr = 0;
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
+
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.magic = AKL_ACK_MAGIC;
+    disp_expect_bad_args(&req);
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.version = AKL_BOOT_VERSION + 1;
+    disp_expect_bad_args(&req);
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.flags = 1;
+    disp_expect_bad_args(&req);
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.inner_so_bin = 0;
+    disp_expect_bad_args(&req);
+    disp_t_request(&req, bytes, 512, 0);
+    req.dargs.inner_so_len = 0;
+    disp_expect_bad_args(&req);
+    assert_int_equal(disp_t_count_entries(dir), 0);
+    free(bytes);
+}
+
+/* Publishes a first SO into dir, so failing publishes can be shown not to touch it. */
+static void disp_publish_bystander(const char *dir, unsigned char **bytes, char *final, size_t cap)
+{
+    *bytes = disp_t_pattern(3000, 4);
+    disp_t_request_t req;
+    disp_t_request(&req, *bytes, 3000, 0);
+    disp_t_join(final, cap, dir, req.dargs.target_name);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+}
+
+static void test_unusable_directories_fail_with_errno_and_path(void **state)
+{
+    (void)state;
+    char dir[1024], bad[2048];
+    disp_t_use_dir("dirs", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(2000, 5);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 2000, 0);
+
+    disp_t_join(bad, sizeof bad, dir, "missing");
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", bad, 1), 0);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
+    assert_string_equal(req.ack.path, bad);
+    assert_false(t_file_exists(bad));
+
+    char file[2048];
+    disp_t_join(file, sizeof file, dir, "a-file");
+    assert_int_equal(t_write_file(file, "x", 1), 0);
+    disp_t_join(bad, sizeof bad, file, "sub");
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", bad, 1), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOTDIR);
+    assert_string_equal(req.ack.path, bad);
+    assert_true(disp_t_file_equals(file, "x", 1));
+
+    /* A directory path that with the name exceeds PATH_MAX. */
+    char *deep = malloc(5000);
+    assert_non_null(deep);
+    memset(deep, 'd', 4999);
+    deep[0] = '/';
+    deep[4999] = '\0';
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", deep, 1), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENAMETOOLONG);
+    free(deep);
+    free(bytes);
+}
+
+static void test_target_that_is_a_directory_fails_at_rename(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048], bystander[2048];
+    disp_t_use_dir("isdir", dir, sizeof dir);
+    unsigned char *other = NULL;
+    disp_publish_bystander(dir, &other, bystander, sizeof bystander);
+
+    unsigned char *bytes = disp_t_pattern(2000, 6);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 2000, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    assert_int_equal(mkdir(final, 0755), 0);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_RENAME, EISDIR);
+    assert_string_equal(req.ack.path, final);
+    struct stat st;
+    assert_int_equal(lstat(final, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_true(disp_t_file_equals(bystander, other, 3000));
+    assert_int_equal(disp_t_count_temps(dir), 0);
+    assert_int_equal(disp_t_count_entries(dir), 2);
+    free(bytes);
+    free(other);
+}
+
+static void test_failed_write_leaves_no_trace(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048], bystander[2048];
+    disp_t_use_dir("efbig", dir, sizeof dir);
+    unsigned char *other = NULL;
+    disp_publish_bystander(dir, &other, bystander, sizeof bystander);
+
+    /* RLIMIT_FSIZE makes write fail with EFBIG even for root, once SIGXFSZ is ignored. */
+    const size_t limit = 65536, len = 4 * limit;
+    unsigned char *bytes = disp_t_pattern(len, 7);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    struct rlimit saved, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    small = saved;
+    small.rlim_cur = limit;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = disp_t_run(&disp_lib, &req);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old_handler);
+
+    disp_assert_failure(&req, rc, AKL_STAGE_WRITE, EFBIG);
+    assert_int_equal(req.ack.bytes, limit);
+    assert_non_null(strstr(req.ack.path, ".tmp."));
+    assert_non_null(strstr(req.ack.path, req.dargs.target_name));
+    assert_false(t_file_exists(final));
+    assert_int_equal(disp_t_count_temps(dir), 0);
+    assert_true(disp_t_file_equals(bystander, other, 3000));
+
+    /* With the limit lifted the same request succeeds. */
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    free(bytes);
+    free(other);
+}
+
+static pid_t disp_dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return pid;
+}
+
+static void disp_make_temp(const char *dir, const char *entry, time_t age_s)
+{
+    char path[2048];
+    disp_t_join(path, sizeof path, dir, entry);
+    assert_int_equal(t_write_file(path, "partial", 7), 0);
+    if (age_s > 0) {
+        struct timespec times[2];
+        clock_gettime(CLOCK_REALTIME, &times[0]);
+        times[0].tv_sec -= age_s;
+        times[1] = times[0];
+        assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+    }
+}
+
+static bool disp_entry_exists(const char *dir, const char *entry)
+{
+    char path[2048];
+    disp_t_join(path, sizeof path, dir, entry);
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static void test_stale_temporaries_are_cleaned(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("stale", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(5000, 8);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 5000, 0);
+    const char *name = req.dargs.target_name;
+    int dead = (int)disp_dead_pid(), self = (int)getpid();
+
+    enum { DISP_N = 9 };
+    struct {
+        char entry[256];
+        bool stale;
+    } temps[DISP_N];
+    snprintf(temps[0].entry, 256, ".%s.tmp.%d.%d.0123456789abcdef", name, dead, dead);
+    temps[0].stale = true; /* writer gone */
+    snprintf(temps[1].entry, 256, ".%s.tmp.%d.1.00000000000000aa", name, self);
+    temps[1].stale = true; /* writer alive but the file is 11 minutes old */
+    snprintf(temps[2].entry, 256, ".%s.tmp.%d.%d.fedcba9876543210", name, self, self);
+    temps[2].stale = false; /* a live writer's, fresh */
+    snprintf(temps[3].entry, 256, ".%s.tmp.garbage", name);
+    snprintf(temps[4].entry, 256, ".%s.tmp.%d.1.XYZ", name, dead);
+    snprintf(temps[5].entry, 256, ".%s.tmp.0.1.0123456789abcdef", name);
+    snprintf(temps[6].entry, 256, ".%s.tmp.%d.1.0123456789abcdef.so", name, dead);
+    snprintf(temps[7].entry, 256, ".other%s.tmp.%d.1.0123456789abcdef", name, dead);
+    snprintf(temps[8].entry, 256, "%s.tmp.%d.1.0123456789abcdef", name, dead);
+    for (int i = 3; i < DISP_N; i++)
+        temps[i].stale = false; /* not a temporary of this name: never ours to remove */
+    for (int i = 0; i < DISP_N; i++)
+        disp_make_temp(dir, temps[i].entry, i == 1 || i >= 3 ? 11 * 60 : 0);
+
+    char final[2048];
+    disp_t_join(final, sizeof final, dir, name);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    assert_int_equal(req.ack.temps_removed, 2);
+    for (int i = 0; i < DISP_N; i++)
+        if (disp_entry_exists(dir, temps[i].entry) == temps[i].stale)
+            fail_msg("%s: expected %s", temps[i].entry, temps[i].stale ? "removed" : "kept");
+
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_IDENTICAL, final);
+    assert_int_equal(req.ack.temps_removed, 0);
+    free(bytes);
+}
+
+static void test_fingerprint_matches_host_at_every_length(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("lengths", dir, sizeof dir);
+    /* Around each of XXH3's internal size classes and stripe/block boundaries. */
+    static const size_t lengths[] = {1,   3,   4,   8,    9,    16,   17,    128,     129,
+                                     240, 241, 256, 1024, 1025, 4096, 65536, 1000003, 1 << 21};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        unsigned char *bytes = disp_t_pattern(lengths[i], (uint32_t)i + 100);
+        disp_t_request_t req;
+        disp_t_request(&req, bytes, lengths[i], i % 4);
+        disp_final_path(final, sizeof final, dir, &req);
+        int rc = disp_t_run(&disp_lib, &req);
+        disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+        assert_true(disp_t_file_equals(final, bytes, lengths[i]));
+        rc = disp_t_run(&disp_lib, &req);
+        disp_assert_success(&req, rc, AKL_ACK_IDENTICAL, final);
+        free(bytes);
+    }
+}
+
+static void test_default_directory_without_env(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat(DISP_T_DEFAULT_DIR, &st) == 0) {
+        /* Never write into a real preinstall directory from a test. */
+        skip();
+    }
+    unsigned char *bytes = disp_t_pattern(100, 9);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 100, 0);
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", "", 1), 0);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
+    assert_string_equal(req.ack.path, DISP_T_DEFAULT_DIR);
+    assert_int_equal(unsetenv("ASCEND_AICPU_KERNEL_PATH"), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
+    assert_string_equal(req.ack.path, DISP_T_DEFAULT_DIR);
+    free(bytes);
+}
+
+static void test_other_entry_points_return_zero(void **state)
+{
+    (void)state;
+    uint64_t args[8] = {0};
+    assert_int_equal(disp_lib.dyn(args), 0);
+    assert_int_equal(disp_lib.dyn(NULL), 0);
+    assert_int_equal(disp_lib.static_fn(args), 0);
+    assert_int_equal(disp_lib.static_fn(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrote_then_identical_without_rewrite),
+        cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
+        cmocka_unit_test(test_fingerprint_mismatch_is_refused),
+        cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_unusable_directories_fail_with_errno_and_path),
+        cmocka_unit_test(test_target_that_is_a_directory_fails_at_rename),
+        cmocka_unit_test(test_failed_write_leaves_no_trace),
+        cmocka_unit_test(test_stale_temporaries_are_cleaned),
+        cmocka_unit_test(test_fingerprint_matches_host_at_every_length),
+        cmocka_unit_test(test_default_directory_without_env),
+        cmocka_unit_test(test_other_entry_points_return_zero),
+    };
+    return cmocka_run_group_tests_name("dispatcher", tests, disp_group_setup, disp_group_teardown);
+}
