@@ -25,20 +25,23 @@ typedef uint32_t (*sim_kernel_fn)(void *args);
 typedef struct sim_lookup sim_lookup_t;
 
 /* Creates the lookup state of one scheduler. preinstall_dir is the chip's preinstall directory,
- * also exported as ASCEND_AICPU_KERNEL_PATH; host_pid is used for CANN's <hostPid>_<deviceId>
- * fallback directory. Returns NULL on out of memory. */
-sim_lookup_t *sim_lookup_create(int32_t device_id, const char *chip_root, const char *preinstall_dir,
-                                uint32_t host_pid);
+ * also exported as ASCEND_AICPU_KERNEL_PATH (NULL: <chip_root>/usr/lib64/aicpu_kernels/0/
+ * aicpu_kernels_device); host_pid is used for CANN's <hostPid>_<deviceId> fallback directory.
+ * Returns NULL on out of memory or a NULL/empty chip_root. */
+sim_lookup_t *sim_lookup_create(int32_t device_id, const char *chip_root,
+                                const char *preinstall_dir, uint32_t host_pid);
 void sim_lookup_destroy(sim_lookup_t *lookup);
 
-/* Preloads <extend_dir>/libaicpu_extend_kernels.so with RTLD_LAZY|RTLD_GLOBAL. Returns 0, or
- * SIM_AE_OPEN_SO_FAILED with the dlerror() text in msg. */
+/* Preloads <extend_dir>/libaicpu_extend_kernels.so with RTLD_LAZY|RTLD_GLOBAL (extend_dir NULL:
+ * the chip's extend-syskernels directory) and caches it as an AICPU SO under its basename, as
+ * CANN does. A second call does nothing. Returns 0, or SIM_AE_OPEN_SO_FAILED with the dlerror()
+ * text in msg. */
 uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, char *msg,
                                    size_t msg_cap);
 
-/* Resolves a KERNEL_TYPE_AICPU kernel. so_name and kernel_name are the strings from the task (either
- * may be NULL). Returns 0 with *fn set, or a SIM_AE_* code with msg naming the SO, the kernel, the
- * path tried and the cause (dlerror text). */
+/* Resolves a KERNEL_TYPE_AICPU kernel. so_name and kernel_name are the strings from the task
+ * (either may be NULL). Returns 0 with *fn set, or a SIM_AE_* code with msg naming the SO, the
+ * kernel, the path tried and the cause (dlerror text). */
 uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
                           sim_kernel_fn *fn, char *msg, size_t msg_cap);
 /* Resolves a KERNEL_TYPE_AICPU_KFC kernel, as above. */

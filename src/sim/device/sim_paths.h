@@ -33,7 +33,8 @@ int sim_extend_dir(int32_t device, char *out, size_t cap);
 /* Creates the chip's directories (mode 0755, like mkdir -p) and installs extend_kernels_src as
  * <extend dir>/libaicpu_extend_kernels.so unless a byte-identical copy is there (atomically:
  * temporary file, fsync, rename). Safe to run from several processes at once. Returns 0, or -1
- * with a message naming the path and cause in err. */
+ * with a message naming the path and cause in err. extend_kernels_src NULL: directories only.
+ * Temporaries abandoned by a killed installer are removed (a live one holds a flock on its own). */
 int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap);
 
 #endif /* AKL_SIM_PATHS_H */

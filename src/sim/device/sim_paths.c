@@ -1,0 +1,380 @@
+/* The simulated devices' filesystem layout: where each chip's root lives, how devices map to
+ * chips, and preparing a chip's directories with the simulator's libaicpu_extend_kernels.so. */
+#define _GNU_SOURCE
+#include "sim_paths.h"
+
+#include "sim_msg.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PATHS_MAX_DEVICE_COUNT 1024
+#define PATHS_MAX_DIES_PER_CHIP 16
+#define PATHS_DIR_MODE 0755
+#define PATHS_LIB_MODE 0755
+#define PATHS_INSTALL_ATTEMPTS 3
+#define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
+
+/* A decimal number made of digits only, so that "8x", " 8" or "-1" count as garbage and the
+ * default applies instead of a half-parsed value. */
+static int paths_env_int(const char *name, int min, int max, int fallback)
+{
+    const char *text = getenv(name);
+    if (!text || !*text || strlen(text) > 9)
+        return fallback;
+    long value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return fallback;
+        value = value * 10 + (*p - '0');
+    }
+    return value >= min && value <= max ? (int)value : fallback;
+}
+
+int sim_device_count(void)
+{
+    return paths_env_int("AKL_SIM_DEVICE_COUNT", 1, PATHS_MAX_DEVICE_COUNT,
+                         SIM_DEFAULT_DEVICE_COUNT);
+}
+
+int sim_dies_per_chip(void)
+{
+    return paths_env_int("AKL_SIM_DIES_PER_CHIP", 1, PATHS_MAX_DIES_PER_CHIP,
+                         SIM_DEFAULT_DIES_PER_CHIP);
+}
+
+static int paths_format(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int paths_format(char *out, size_t cap, const char *fmt, ...)
+{
+    if (!out || cap == 0)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* base/leaf with redundant trailing slashes of base dropped; a relative base is taken from the
+ * current directory, because the scheduler exports the result as ASCEND_AICPU_KERNEL_PATH and CANN
+ * requires absolute kernel paths. */
+static int paths_join_absolute(const char *base, const char *leaf, char *out, size_t cap)
+{
+    size_t base_len = strlen(base);
+    while (base_len > 1 && base[base_len - 1] == '/')
+        base_len--;
+    const char *sep = base[base_len - 1] == '/' || !*leaf ? "" : "/";
+    if (base[0] == '/')
+        return paths_format(out, cap, "%.*s%s%s", (int)base_len, base, sep, leaf);
+    char cwd[SIM_PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return -1;
+    const char *cwd_sep = strcmp(cwd, "/") == 0 ? "" : "/";
+    return paths_format(out, cap, "%s%s%.*s%s%s", cwd, cwd_sep, (int)base_len, base, sep, leaf);
+}
+
+int sim_root(char *out, size_t cap)
+{
+    const char *root = getenv("AKL_SIM_ROOT");
+    if (root && *root)
+        return paths_join_absolute(root, "", out, cap);
+    /* The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored. */
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && xdg[0] == '/')
+        return paths_join_absolute(xdg, "akl-sim", out, cap);
+    const char *home = getenv("HOME");
+    if (home && *home)
+        return paths_join_absolute(home, ".cache/akl-sim", out, cap);
+    return paths_format(out, cap, "/tmp/akl-sim-%u", (unsigned)getuid());
+}
+
+int sim_chip_root(int32_t device, char *out, size_t cap)
+{
+    if (device < 0 || device >= sim_device_count())
+        return -1;
+    char root[SIM_PATH_MAX];
+    if (sim_root(root, sizeof root) != 0)
+        return -1;
+    const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
+    return paths_format(out, cap, "%s%schip%d", root, sep, device / sim_dies_per_chip());
+}
+
+static int paths_chip_subdir(int32_t device, const char *subdir, char *out, size_t cap)
+{
+    char chip[SIM_PATH_MAX];
+    if (sim_chip_root(device, chip, sizeof chip) != 0)
+        return -1;
+    return paths_format(out, cap, "%s/%s", chip, subdir);
+}
+
+int sim_preinstall_dir(int32_t device, char *out, size_t cap)
+{
+    return paths_chip_subdir(device, SIM_PREINSTALL_SUBDIR, out, cap);
+}
+
+int sim_extend_dir(int32_t device, char *out, size_t cap)
+{
+    return paths_chip_subdir(device, SIM_EXTEND_SUBDIR, out, cap);
+}
+
+/* mkdir that treats "already there" as success, as long as it is a directory: several schedulers
+ * (the dies of one chip, or processes starting together) create the same tree at once. */
+static int paths_mkdir_one(const char *path, sim_msg_t *msg)
+{
+    if (mkdir(path, PATHS_DIR_MODE) == 0)
+        return 0;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        err = ENOTDIR;
+    }
+    sim_msg_add(msg, "cannot create directory %s: %s", path, strerror(err));
+    return -1;
+}
+
+static int paths_mkdir_p(const char *path, sim_msg_t *msg)
+{
+    char buf[SIM_PATH_MAX];
+    if (paths_format(buf, sizeof buf, "%s", path) != 0) {
+        sim_msg_add(msg, "cannot create directory %s: path too long", path);
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        int rc = paths_mkdir_one(buf, msg);
+        *p = '/';
+        if (rc != 0)
+            return -1;
+    }
+    return paths_mkdir_one(buf, msg);
+}
+
+static void *paths_read_file(const char *path, size_t *size, int *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *err = errno;
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    size_t want = (size_t)st.st_size;
+    char *data = malloc(want ? want : 1);
+    size_t got = 0;
+    *err = data ? 0 : ENOMEM;
+    while (data && got < want) {
+        ssize_t n = read(fd, data + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : EIO; /* shrank while we read it */
+            free(data);
+            data = NULL;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    *size = got;
+    return data;
+}
+
+/* True only if path holds exactly these bytes; any doubt (missing, unreadable) means "replace". */
+static bool paths_file_has_bytes(const char *path, const char *data, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == size;
+    char chunk[16384];
+    size_t off = 0;
+    while (same && off < size) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        same = n > 0 && (size_t)n <= size - off && memcmp(chunk, data + off, (size_t)n) == 0;
+        off += n > 0 ? (size_t)n : 0;
+    }
+    close(fd);
+    return same;
+}
+
+static int paths_write_all(int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t n = write(fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            errno = n < 0 ? errno : EIO;
+            return -1;
+        }
+        data += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+static int paths_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc;
+}
+
+/* Removes temporaries that a killed installer left behind. A live installer holds an exclusive
+ * flock on its temporary until the rename, so a lock we can take means its writer is gone. The
+ * inode check makes sure the name still refers to the file we locked. */
+static void paths_remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, PATHS_TEMP_PREFIX, strlen(PATHS_TEMP_PREFIX)) != 0)
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        struct stat locked, named;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &locked) == 0 &&
+            fstatat(dirfd(d), e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            locked.st_ino == named.st_ino && locked.st_dev == named.st_dev)
+            unlinkat(dirfd(d), e->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* Locks, writes, chmods and fsyncs a fresh temporary, naming the step that failed. */
+static int paths_fill_temp(int fd, const char *data, size_t size, const char **step)
+{
+    *step = "lock";
+    if (flock(fd, LOCK_EX) != 0)
+        return -1;
+    *step = "write";
+    if (paths_write_all(fd, data, size) != 0)
+        return -1;
+    *step = "chmod";
+    if (fchmod(fd, PATHS_LIB_MODE) != 0)
+        return -1;
+    *step = "fsync";
+    return fsync(fd);
+}
+
+/* One attempt at temp + fsync + rename + directory fsync. Returns 0; -1 with a message; or 1 when
+ * a concurrent cleaner removed our temporary in the instant between its creation and our lock,
+ * in which case the caller simply tries again. */
+static int paths_install_once(const char *dir, const char *dest, const char *data, size_t size,
+                              sim_msg_t *msg)
+{
+    char tmp[SIM_PATH_MAX];
+    if (paths_format(tmp, sizeof tmp, "%s/" PATHS_TEMP_PREFIX "XXXXXX", dir) != 0) {
+        sim_msg_add(msg, "cannot install %s: path too long", dest);
+        return -1;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        sim_msg_add(msg, "cannot create temporary file in %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    const char *step;
+    int rc = paths_fill_temp(fd, data, size, &step);
+    bool renaming = rc == 0;
+    if (renaming) {
+        step = "rename";
+        rc = rename(tmp, dest);
+    }
+    int err = errno;
+    if (rc != 0) {
+        unlink(tmp);
+        close(fd);
+        if (renaming && err == ENOENT)
+            return 1;
+        sim_msg_add(msg, "cannot install %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
+        return -1;
+    }
+    rc = paths_fsync_dir(dir);
+    err = errno;
+    close(fd);
+    if (rc != 0) {
+        sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, dest,
+                    strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+static int paths_install_extend_kernels(const char *dir, const char *src, sim_msg_t *msg)
+{
+    char dest[SIM_PATH_MAX];
+    if (paths_format(dest, sizeof dest, "%s/%s", dir, SIM_EXTEND_KERNELS_NAME) != 0) {
+        sim_msg_add(msg, "cannot install %s into %s: path too long", SIM_EXTEND_KERNELS_NAME, dir);
+        return -1;
+    }
+    size_t size = 0;
+    int err = 0;
+    char *data = paths_read_file(src, &size, &err);
+    if (!data) {
+        sim_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
+        return -1;
+    }
+    paths_remove_stale_temps(dir);
+    int rc = 0;
+    for (int attempt = 0; attempt < PATHS_INSTALL_ATTEMPTS; attempt++) {
+        if (paths_file_has_bytes(dest, data, size)) {
+            rc = 0;
+            break;
+        }
+        rc = paths_install_once(dir, dest, data, size, msg);
+        if (rc <= 0)
+            break;
+    }
+    if (rc > 0)
+        sim_msg_add(msg, "cannot install %s: its temporary file kept disappearing", dest);
+    free(data);
+    return rc == 0 ? 0 : -1;
+}
+
+int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap)
+{
+    sim_msg_t msg = sim_msg_start(err, err_cap);
+    char preinstall[SIM_PATH_MAX], extend[SIM_PATH_MAX];
+    if (device < 0 || device >= sim_device_count()) {
+        sim_msg_add(&msg, "invalid device id %d: the simulator has devices 0..%d", (int)device,
+                    sim_device_count() - 1);
+        return -1;
+    }
+    if (sim_preinstall_dir(device, preinstall, sizeof preinstall) != 0 ||
+        sim_extend_dir(device, extend, sizeof extend) != 0) {
+        sim_msg_add(&msg, "device %d: simulator root path too long", (int)device);
+        return -1;
+    }
+    if (paths_mkdir_p(preinstall, &msg) != 0 || paths_mkdir_p(extend, &msg) != 0)
+        return -1;
+    if (!extend_kernels_src)
+        return 0;
+    return paths_install_extend_kernels(extend, extend_kernels_src, &msg);
+}
