@@ -64,23 +64,33 @@ int t_rmtree(const char *path)
 
 void *t_read_file(const char *path, size_t *size)
 {
+    /* Read to end of file rather than trusting st_size, which is 0 for /proc files. */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return NULL;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0) {
+    size_t cap = 4096, got = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (got == cap) {
+            char *bigger = realloc(buf, cap * 2 + 1);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
             free(buf);
             buf = NULL;
             break;
         }
+        if (n == 0)
+            break;
         got += (size_t)n;
     }
     close(fd);

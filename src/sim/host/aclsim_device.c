@@ -1,0 +1,313 @@
+/* The per-process device table: aclrtSetDevice / aclrtResetDevice (reference counted per process,
+ * one aicpu scheduler per device), the calling thread's current device, and the device's health.
+ * A device whose scheduler died fails every call with 507899 until aclrtResetDevice tears it down
+ * whatever its reference count. */
+#define _GNU_SOURCE
+#include "aclsim_internal.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sim_paths.h"
+
+aclsim_state_t aclsim_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Per thread, as CANN's current context is. */
+static __thread int32_t aclsim_tls_device = -1;
+
+int32_t aclsim_current_id(void)
+{
+    return aclsim_tls_device;
+}
+
+void aclsim_set_current_id(int32_t id)
+{
+    aclsim_tls_device = id;
+}
+
+static aclError aclsim_check_id(int32_t id, const char *what)
+{
+    int count = sim_device_count();
+    if (id < 0 || id >= count || id >= ACLSIM_MAX_DEVICES)
+        return aclsim_fail(ACL_ERROR_RT_INVALID_DEVICEID,
+                           "%s: invalid device id %d (the simulator has %d devices, "
+                           "AKL_SIM_DEVICE_COUNT)",
+                           what, (int)id, count);
+    return ACL_SUCCESS;
+}
+
+/* The table entry of device id, created on first use (under the table lock). */
+static aclsim_device_t *aclsim_device_slot_locked(int32_t id)
+{
+    aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
+    if (dev)
+        return dev;
+    dev = calloc(1, sizeof *dev);
+    if (!dev)
+        return NULL;
+    dev->id = id;
+    dev->pidfd = -1;
+    dev->sock = -1;
+    pthread_rwlock_init(&dev->rw, NULL);
+    pthread_mutex_init(&dev->sock_lock, NULL);
+    pthread_mutex_init(&dev->alloc_lock, NULL);
+    atomic_store(&aclsim_state.devices[id], dev);
+    return dev;
+}
+
+bool aclsim_device_dead(aclsim_device_t *dev)
+{
+    return atomic_load_explicit(&dev->ctl->dead, memory_order_acquire) != 0;
+}
+
+aclError aclsim_device_dead_error(aclsim_device_t *dev)
+{
+    return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR, "%s", dev->ctl->dead_msg);
+}
+
+static const char *aclsim_signal_name(int sig)
+{
+    const char *name = sigabbrev_np(sig);
+    return name ? name : "?";
+}
+
+void aclsim_device_check_alive(aclsim_device_t *dev)
+{
+    struct pollfd pfd = {.fd = dev->pidfd, .events = POLLIN};
+    if (dev->pidfd < 0 || poll(&pfd, 1, 0) <= 0)
+        return;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    char how[96] = "exited";
+    if (waitid(P_PID, (id_t)dev->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid) {
+        if (info.si_code == CLD_EXITED)
+            snprintf(how, sizeof how, "exited with status %d", info.si_status);
+        else
+            snprintf(how, sizeof how, "was killed by signal %d (SIG%s)", info.si_status,
+                     aclsim_signal_name(info.si_status));
+    }
+    char text[SCHED_MSG_MAX];
+    snprintf(text, sizeof text,
+             "device %d: the aicpu scheduler (pid %d) %s; call aclrtResetDevice to restart it",
+             (int)dev->id, (int)dev->pid, how);
+    sched_mark_dead(dev->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, text);
+}
+
+static aclError aclsim_acquire(int32_t id, bool allow_dead, aclsim_device_t **out)
+{
+    aclsim_device_t *dev =
+        id >= 0 && id < ACLSIM_MAX_DEVICES ? atomic_load(&aclsim_state.devices[id]) : NULL;
+    if (dev) {
+        pthread_rwlock_rdlock(&dev->rw);
+        if (atomic_load(&dev->up)) {
+            if (!allow_dead && aclsim_device_dead(dev)) {
+                aclError rc = aclsim_device_dead_error(dev);
+                pthread_rwlock_unlock(&dev->rw);
+                return rc;
+            }
+            *out = dev;
+            return ACL_SUCCESS;
+        }
+        pthread_rwlock_unlock(&dev->rw);
+    }
+    return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
+                       "device %d is not set in this process (call aclrtSetDevice)", (int)id);
+}
+
+aclError aclsim_device_acquire(int32_t id, aclsim_device_t **out)
+{
+    return aclsim_acquire(id, false, out);
+}
+
+aclError aclsim_device_acquire_any(int32_t id, aclsim_device_t **out)
+{
+    return aclsim_acquire(id, true, out);
+}
+
+aclError aclsim_device_acquire_current(aclsim_device_t **out)
+{
+    int32_t id = aclsim_tls_device;
+    if (id < 0)
+        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
+                           "no current device in this thread (call aclrtSetDevice)");
+    return aclsim_device_acquire(id, out);
+}
+
+aclError aclsim_device_acquire_current_any(aclsim_device_t **out)
+{
+    int32_t id = aclsim_tls_device;
+    if (id < 0)
+        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
+                           "no current device in this thread (call aclrtSetDevice)");
+    return aclsim_device_acquire_any(id, out);
+}
+
+void aclsim_device_release(aclsim_device_t *dev)
+{
+    pthread_rwlock_unlock(&dev->rw);
+}
+
+/* In a child forked from a process with devices, the schedulers still belong to the parent: the
+ * child forgets them (closing its copies of the control sockets, so that a scheduler sees EOF when
+ * its real host dies even while the child lives) and starts afresh if it sets a device. Any lock
+ * may have been held by a thread that does not exist in the child, so all are re-created. */
+static void aclsim_after_fork_child(void)
+{
+    pthread_mutex_init(&aclsim_state.lock, NULL);
+    aclsim_tls_device = -1;
+    for (int32_t id = 0; id < ACLSIM_MAX_DEVICES; id++) {
+        aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
+        if (!dev)
+            continue;
+        pthread_rwlock_init(&dev->rw, NULL);
+        pthread_mutex_init(&dev->sock_lock, NULL);
+        pthread_mutex_init(&dev->alloc_lock, NULL);
+        if (!atomic_load(&dev->up))
+            continue;
+        atomic_store(&dev->up, false);
+        dev->pid = 0;
+        dev->refs = 0;
+        aclsim_stream_free_all(dev);
+        aclsim_mem_reset(dev);
+        aclsim_spawn_unmap(dev);
+    }
+}
+
+__attribute__((constructor)) static void aclsim_register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, aclsim_after_fork_child);
+}
+
+aclError aclrtGetDeviceCount(uint32_t *count)
+{
+    if (!count)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtGetDeviceCount: count is NULL");
+    *count = (uint32_t)sim_device_count();
+    return ACL_SUCCESS;
+}
+
+/* Starts device dev's scheduler (table lock held). */
+static aclError aclsim_device_bring_up(aclsim_device_t *dev)
+{
+    pthread_rwlock_wrlock(&dev->rw);
+    aclError rc = aclsim_spawn_start(dev);
+    if (rc == ACL_SUCCESS) {
+        aclsim_stream_t *dflt;
+        rc = aclsim_stream_create_slot(dev, 0, &dflt);
+        if (rc == ACL_SUCCESS) {
+            atomic_store(&dev->up, true);
+        } else {
+            aclsim_spawn_halt(dev, false);
+            aclsim_spawn_unmap(dev);
+        }
+    }
+    pthread_rwlock_unlock(&dev->rw);
+    return rc;
+}
+
+aclError aclrtSetDevice(int32_t deviceId)
+{
+    aclError rc = aclsim_check_id(deviceId, "aclrtSetDevice");
+    if (rc != ACL_SUCCESS)
+        return rc;
+    pthread_mutex_lock(&aclsim_state.lock);
+    aclsim_device_t *dev = aclsim_device_slot_locked(deviceId);
+    if (!dev) {
+        rc = aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtSetDevice(%d): out of host memory",
+                         (int)deviceId);
+    } else if (atomic_load(&dev->up) && aclsim_device_dead(dev)) {
+        rc = aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                         "aclrtSetDevice(%d): the device is dead, call aclrtResetDevice first: %s",
+                         (int)deviceId, dev->ctl->dead_msg);
+    } else if (!atomic_load(&dev->up)) {
+        rc = aclsim_device_bring_up(dev);
+    }
+    if (rc == ACL_SUCCESS) {
+        dev->refs++;
+        aclsim_tls_device = deviceId;
+    }
+    pthread_mutex_unlock(&aclsim_state.lock);
+    return rc;
+}
+
+aclError aclrtGetDevice(int32_t *deviceId)
+{
+    if (!deviceId)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtGetDevice: deviceId is NULL");
+    if (aclsim_tls_device < 0)
+        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
+                           "aclrtGetDevice: no current device in this thread");
+    *deviceId = aclsim_tls_device;
+    return ACL_SUCCESS;
+}
+
+/* Stops the scheduler and frees everything of dev (table lock held). Waiters on the device see
+ * it die and let go of the read lock before the write lock is granted. */
+static void aclsim_device_tear_down(aclsim_device_t *dev)
+{
+    aclsim_spawn_halt(dev, !aclsim_device_dead(dev));
+    pthread_rwlock_wrlock(&dev->rw);
+    atomic_store(&dev->up, false);
+    aclsim_stream_free_all(dev);
+    aclsim_mem_reset(dev);
+    aclsim_spawn_unmap(dev);
+    dev->refs = 0;
+    pthread_rwlock_unlock(&dev->rw);
+}
+
+static aclError aclsim_reset(int32_t deviceId, bool force, const char *what)
+{
+    aclError rc = aclsim_check_id(deviceId, what);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    pthread_mutex_lock(&aclsim_state.lock);
+    aclsim_device_t *dev = atomic_load(&aclsim_state.devices[deviceId]);
+    if (dev && atomic_load(&dev->up)) {
+        if (force || dev->refs <= 1 || aclsim_device_dead(dev))
+            aclsim_device_tear_down(dev);
+        else
+            dev->refs--;
+    }
+    if (aclsim_tls_device == deviceId && !(dev && atomic_load(&dev->up)))
+        aclsim_tls_device = -1;
+    pthread_mutex_unlock(&aclsim_state.lock);
+    return ACL_SUCCESS;
+}
+
+aclError aclrtResetDevice(int32_t deviceId)
+{
+    return aclsim_reset(deviceId, false, "aclrtResetDevice");
+}
+
+aclError aclrtResetDeviceForce(int32_t deviceId)
+{
+    return aclsim_reset(deviceId, true, "aclrtResetDeviceForce");
+}
+
+aclError aclrtSynchronizeDevice(void)
+{
+    aclsim_device_t *dev;
+    aclError rc = aclsim_device_acquire_current_any(&dev);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    aclError first = ACL_SUCCESS;
+    char first_msg[ACLSIM_MSG_MAX] = "";
+    for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
+        aclsim_stream_t *s = dev->streams[slot];
+        if (!s)
+            continue;
+        rc = aclsim_stream_sync(dev, s, -1);
+        if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
+            first = rc;
+            sched_copy_text(first_msg, sizeof first_msg, aclGetRecentErrMsg());
+        }
+    }
+    aclsim_device_release(dev);
+    if (first != ACL_SUCCESS)
+        aclsim_set_msg(first_msg);
+    return first;
+}

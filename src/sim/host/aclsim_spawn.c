@@ -1,0 +1,355 @@
+/* Starting and stopping a device's aicpu scheduler process, and the memory it shares with us.
+ *
+ * Device memory is a memfd (MAP_NORESERVE, so untouched memory costs nothing). This process
+ * reserves an address range PROT_NONE and the scheduler maps the memfd at exactly that address,
+ * so device addresses are the scheduler's and dereferencing one here faults, as on hardware; we
+ * reach the memory through a second mapping. The scheduler is found beside this library
+ * (<dir of libaclsim.so>/akl/akl-aicpu-scheduler, or $AKL_SIM_SCHEDULER) and started with
+ * posix_spawn (never a bare fork in a possibly multithreaded host). It watches the control
+ * socket: EOF means we are gone, however we died. */
+#define _GNU_SOURCE
+#include "aclsim_internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim_paths.h"
+
+extern char **environ;
+
+#define ACLSIM_SCHEDULER_FILE "akl-aicpu-scheduler"
+/* Generous: a sanitizer build of the scheduler starts slowly and it may fsync files. */
+#define ACLSIM_START_TIMEOUT_MS 60000
+#define ACLSIM_STOP_TIMEOUT_MS 5000
+#define ACLSIM_SPAWN_ATTEMPTS 8
+
+static aclError aclsim_spawn_fail(aclsim_device_t *dev, const char *fmt, const char *detail)
+{
+    return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR, "aclrtSetDevice(%d): %s%s", (int)dev->id,
+                       fmt, detail);
+}
+
+static aclError aclsim_mem_mb(aclsim_device_t *dev, size_t *mb)
+{
+    const char *text = getenv("AKL_SIM_DEVICE_MEM_MB");
+    *mb = ACLSIM_DEFAULT_MEM_MB;
+    if (!text || !*text)
+        return ACL_SUCCESS;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end || v < 1 || v > ACLSIM_MAX_MEM_MB)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "aclrtSetDevice(%d): AKL_SIM_DEVICE_MEM_MB='%s' is not a number of "
+                           "megabytes in 1..%d",
+                           (int)dev->id, text, ACLSIM_MAX_MEM_MB);
+    *mb = (size_t)v;
+    return ACL_SUCCESS;
+}
+
+/* $env, else <directory of libaclsim.so>/akl/<file>. */
+static int aclsim_private_path(const char *env, const char *file, char *out, size_t cap)
+{
+    const char *override = getenv(env);
+    if (override && *override) {
+        int n = snprintf(out, cap, "%s", override);
+        return n > 0 && (size_t)n < cap ? 0 : -1;
+    }
+    Dl_info info;
+    char self[PATH_MAX];
+    if (!dladdr((void *)aclsim_private_path, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, self))
+        return -1;
+    int n = snprintf(out, cap, "%s/akl/%s", dirname(self), file);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static aclError aclsim_make_regions(aclsim_device_t *dev, int *arena_fd, int *ctl_fd)
+{
+    size_t mb;
+    aclError rc = aclsim_mem_mb(dev, &mb);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    dev->mem_size = mb << 20;
+    dev->arena_size = dev->mem_size + sched_args_region_size();
+    size_t ctl_size = sched_ctl_size();
+    *arena_fd = memfd_create("akl-sim-device-memory", MFD_CLOEXEC);
+    *ctl_fd = memfd_create("akl-sim-control", MFD_CLOEXEC);
+    if (*arena_fd < 0 || *ctl_fd < 0 || ftruncate(*arena_fd, (off_t)dev->arena_size) != 0 ||
+        ftruncate(*ctl_fd, (off_t)ctl_size) != 0)
+        return aclsim_spawn_fail(dev, "cannot create the shared memory: ", strerror(errno));
+    void *reserved =
+        mmap(NULL, dev->arena_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *host = mmap(NULL, dev->arena_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                      *arena_fd, 0);
+    void *ctl =
+        mmap(NULL, ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *ctl_fd, 0);
+    dev->dev_base = reserved == MAP_FAILED ? NULL : reserved;
+    dev->host_base = host == MAP_FAILED ? NULL : host;
+    dev->ctl = ctl == MAP_FAILED ? NULL : ctl;
+    if (!dev->dev_base || !dev->host_base || !dev->ctl)
+        return aclsim_spawn_fail(dev, "cannot map the shared memory: ", strerror(errno));
+    dev->ctl->magic = SCHED_SHM_MAGIC;
+    dev->ctl->version = SCHED_SHM_VERSION;
+    dev->ctl->max_streams = SCHED_MAX_STREAMS;
+    return ACL_SUCCESS;
+}
+
+/* Inherited descriptors go to fixed numbers in two steps (first above every source, then down),
+ * so that no dup2 overwrites a source that a later one still needs. Only stdin/stdout/stderr and
+ * these three stay open in the scheduler. */
+static void aclsim_spawn_fds(posix_spawn_file_actions_t *fa, const int src[3])
+{
+    int top = SCHED_FD_CTL;
+    for (int i = 0; i < 3; i++)
+        top = src[i] > top ? src[i] : top;
+    for (int i = 0; i < 3; i++)
+        posix_spawn_file_actions_adddup2(fa, src[i], top + 1 + i);
+    for (int i = 0; i < 3; i++)
+        posix_spawn_file_actions_adddup2(fa, top + 1 + i, SCHED_FD_SOCK + i);
+    /* Nothing else of the host's (pipes, sockets) stays open in the device process. */
+    posix_spawn_file_actions_addclosefrom_np(fa, SCHED_FD_CTL + 1);
+}
+
+static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int arena_fd, int ctl_fd)
+{
+    char sched_path[PATH_MAX], extend_path[PATH_MAX];
+    if (aclsim_private_path("AKL_SIM_SCHEDULER", ACLSIM_SCHEDULER_FILE, sched_path,
+                            sizeof sched_path) != 0 ||
+        aclsim_private_path("AKL_SIM_EXTEND_KERNELS", SIM_EXTEND_KERNELS_NAME, extend_path,
+                            sizeof extend_path) != 0)
+        return aclsim_spawn_fail(dev, "cannot locate the simulator's private directory", "");
+    if (access(sched_path, X_OK) != 0)
+        return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                           "aclrtSetDevice(%d): aicpu scheduler '%s' is not executable: %s (set "
+                           "AKL_SIM_SCHEDULER)",
+                           (int)dev->id, sched_path, strerror(errno));
+    char a_dev[32], a_pid[32], a_base[48], a_size[48], a_ext[PATH_MAX + 16];
+    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->id);
+    snprintf(a_pid, sizeof a_pid, "--host-pid=%d", (int)getpid());
+    snprintf(a_base, sizeof a_base, "--dev-base=%#lx", (unsigned long)(uintptr_t)dev->dev_base);
+    snprintf(a_size, sizeof a_size, "--arena-size=%zu", dev->arena_size);
+    snprintf(a_ext, sizeof a_ext, "--extend=%s", extend_path);
+    char *argv[] = {sched_path, a_dev, a_pid, a_base, a_size, a_ext, NULL};
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    int src[3] = {child_sock, arena_fd, ctl_fd};
+    aclsim_spawn_fds(&fa, src);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int err = posix_spawn(&pid, sched_path, &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (err != 0)
+        return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                           "aclrtSetDevice(%d): cannot start '%s': %s", (int)dev->id, sched_path,
+                           strerror(err));
+    dev->pid = pid;
+    dev->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (dev->pidfd < 0)
+        return aclsim_spawn_fail(dev, "pidfd_open failed: ", strerror(errno));
+    return ACL_SUCCESS;
+}
+
+/* Waits for the scheduler's first message. *retry is set when it could not map device memory at
+ * the reserved address, which another reservation may fix. */
+static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
+{
+    uint64_t deadline = sched_now_ns() + (uint64_t)ACLSIM_START_TIMEOUT_MS * 1000000ULL;
+    *retry = false;
+    for (;;) {
+        uint64_t now = sched_now_ns();
+        if (now >= deadline)
+            return aclsim_spawn_fail(dev, "the aicpu scheduler did not start in time", "");
+        struct pollfd pfd = {.fd = dev->sock, .events = POLLIN};
+        int n = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
+        if (n < 0 && errno != EINTR)
+            return aclsim_spawn_fail(dev, "poll failed: ", strerror(errno));
+        if (n <= 0)
+            continue;
+        sched_msg_t msg;
+        ssize_t got = recv(dev->sock, &msg, sizeof msg, 0);
+        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY)
+            return ACL_SUCCESS;
+        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_FAILED) {
+            msg.text[sizeof msg.text - 1] = 0;
+            *retry = msg.code == SCHED_FAIL_ADDRESS_TAKEN;
+            return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR, "aclrtSetDevice(%d): %s",
+                               (int)dev->id, msg.text);
+        }
+        if (got <= 0) {
+            aclsim_device_check_alive(dev);
+            return aclsim_spawn_fail(
+                dev, "the aicpu scheduler died while starting: ", dev->ctl->dead_msg);
+        }
+    }
+}
+
+static aclError aclsim_spawn_once(aclsim_device_t *dev, bool *retry)
+{
+    int arena_fd = -1, ctl_fd = -1, socks[2] = {-1, -1};
+    dev->pid = 0;
+    dev->pidfd = -1;
+    dev->sock = -1;
+    *retry = false;
+    aclError rc = aclsim_make_regions(dev, &arena_fd, &ctl_fd);
+    if (rc == ACL_SUCCESS && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) != 0)
+        rc = aclsim_spawn_fail(dev, "socketpair failed: ", strerror(errno));
+    if (rc == ACL_SUCCESS) {
+        dev->sock = socks[0];
+        rc = aclsim_spawn_process(dev, socks[1], arena_fd, ctl_fd);
+    }
+    if (socks[1] >= 0)
+        close(socks[1]);
+    if (arena_fd >= 0)
+        close(arena_fd);
+    if (ctl_fd >= 0)
+        close(ctl_fd);
+    if (rc == ACL_SUCCESS)
+        rc = aclsim_wait_ready(dev, retry);
+    return rc;
+}
+
+/* The new process's own mappings (libraries, sanitizer regions) land at random addresses and can
+ * cover the range reserved here; then another reservation is tried, keeping the failed ones until
+ * the end so that the kernel does not hand the same range out again. */
+aclError aclsim_spawn_start(aclsim_device_t *dev)
+{
+    void *failed[ACLSIM_SPAWN_ATTEMPTS];
+    size_t failed_size = 0;
+    int nfailed = 0;
+    aclError rc;
+    for (;;) {
+        bool retry;
+        rc = aclsim_spawn_once(dev, &retry);
+        if (rc == ACL_SUCCESS)
+            break;
+        aclsim_spawn_halt(dev, false);
+        if (retry && nfailed + 1 < ACLSIM_SPAWN_ATTEMPTS && dev->dev_base) {
+            failed[nfailed++] = dev->dev_base;
+            failed_size = dev->arena_size;
+            dev->dev_base = NULL; /* stays reserved until we are done */
+            aclsim_spawn_unmap(dev);
+            continue;
+        }
+        aclsim_spawn_unmap(dev);
+        break;
+    }
+    for (int i = 0; i < nfailed; i++)
+        munmap(failed[i], failed_size);
+    return rc;
+}
+
+static bool aclsim_wait_exit(aclsim_device_t *dev, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = dev->pidfd, .events = POLLIN};
+    uint64_t deadline = sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+    for (;;) {
+        uint64_t now = sched_now_ns();
+        if (now >= deadline)
+            return false;
+        int n = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
+        if (n > 0)
+            return true;
+        if (n < 0 && errno != EINTR)
+            return false;
+    }
+}
+
+void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful)
+{
+    if (dev->pid <= 0)
+        return;
+    bool gone = false;
+    if (graceful && dev->sock >= 0) {
+        sched_msg_t msg;
+        memset(&msg, 0, sizeof msg);
+        msg.op = SCHED_OP_SHUTDOWN;
+        pthread_mutex_lock(&dev->sock_lock);
+        bool sent = send(dev->sock, &msg, sizeof msg, MSG_NOSIGNAL) == (ssize_t)sizeof msg;
+        pthread_mutex_unlock(&dev->sock_lock);
+        gone = sent && dev->pidfd >= 0 && aclsim_wait_exit(dev, ACLSIM_STOP_TIMEOUT_MS);
+    }
+    if (!gone) {
+        if (dev->pidfd >= 0)
+            syscall(SYS_pidfd_send_signal, dev->pidfd, SIGKILL, NULL, 0);
+        else
+            kill(dev->pid, SIGKILL);
+    }
+    int status;
+    while (waitpid(dev->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (dev->ctl) {
+        char text[SCHED_MSG_MAX];
+        snprintf(text, sizeof text, "device %d was reset while in use", (int)dev->id);
+        sched_mark_dead(dev->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, text);
+    }
+    dev->pid = 0;
+}
+
+void aclsim_spawn_unmap(aclsim_device_t *dev)
+{
+    if (dev->sock >= 0)
+        close(dev->sock);
+    if (dev->pidfd >= 0)
+        close(dev->pidfd);
+    dev->sock = dev->pidfd = -1;
+    if (dev->host_base)
+        munmap(dev->host_base, dev->arena_size);
+    if (dev->dev_base)
+        munmap(dev->dev_base, dev->arena_size);
+    if (dev->ctl)
+        munmap(dev->ctl, sched_ctl_size());
+    dev->host_base = dev->dev_base = NULL;
+    dev->ctl = NULL;
+}
+
+aclError aclsim_spawn_request(aclsim_device_t *dev, uint32_t op, uint32_t slot)
+{
+    sched_msg_t msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = op;
+    msg.slot = slot;
+    pthread_mutex_lock(&dev->sock_lock);
+    ssize_t n = send(dev->sock, &msg, sizeof msg, MSG_NOSIGNAL);
+    if (n == (ssize_t)sizeof msg) {
+        do {
+            n = recv(dev->sock, &msg, sizeof msg, 0);
+        } while (n < 0 && errno == EINTR);
+    }
+    pthread_mutex_unlock(&dev->sock_lock);
+    if (n != (ssize_t)sizeof msg) {
+        aclsim_device_check_alive(dev);
+        return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                           "device %d: the aicpu scheduler does not answer: %s", (int)dev->id,
+                           aclsim_device_dead(dev) ? dev->ctl->dead_msg : "connection lost");
+    }
+    if (msg.op != SCHED_OP_ACK || msg.code != 0) {
+        msg.text[sizeof msg.text - 1] = 0;
+        return aclsim_fail(ACL_ERROR_RT_NO_STREAM_RESOURCE,
+                           "device %d: the aicpu scheduler refused: %s", (int)dev->id, msg.text);
+    }
+    return ACL_SUCCESS;
+}

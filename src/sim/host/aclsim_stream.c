@@ -1,0 +1,329 @@
+/* Streams: aclrtCreateStream / aclrtDestroyStream / aclrtSynchronizeStream[WithTimeout], the
+ * handles, and waiting for a stream's tasks. A waiter spins briefly on the stream's completion
+ * counter (so a short task costs no system call), then sleeps on it as a cross-process futex,
+ * waking at least every 50 ms to check that the scheduler process is alive. A synchronize reports
+ * the stream's first unreported task error once, then clears it. */
+#define _GNU_SOURCE
+#include "aclsim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Handles are tagged values, never pointers, so a stale or foreign handle is recognised instead
+ * of dereferenced: tag(12) | generation(16) | device(16) | slot(16). */
+#define ACLSIM_STREAM_TAG 0xAC5ULL
+
+static aclrtStream aclsim_stream_encode(int32_t device, uint32_t slot, uint16_t gen)
+{
+    uint64_t v =
+        ACLSIM_STREAM_TAG << 52 | (uint64_t)gen << 32 | (uint64_t)(uint32_t)device << 16 | slot;
+    return (aclrtStream)(uintptr_t)v;
+}
+
+int32_t aclsim_stream_handle_device(aclrtStream handle)
+{
+    uint64_t v = (uint64_t)(uintptr_t)handle;
+    if (v >> 52 != ACLSIM_STREAM_TAG)
+        return -1;
+    return (int32_t)((v >> 16) & 0xFFFFU);
+}
+
+aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_stream_t **out)
+{
+    if (!handle) {
+        *out = dev->streams[0];
+        return ACL_SUCCESS;
+    }
+    uint64_t v = (uint64_t)(uintptr_t)handle;
+    uint32_t slot = (uint32_t)(v & 0xFFFFU);
+    uint16_t gen = (uint16_t)((v >> 32) & 0xFFFFU);
+    aclsim_stream_t *s = slot > 0 && slot < SCHED_MAX_STREAMS ? dev->streams[slot] : NULL;
+    if (aclsim_stream_handle_device(handle) != dev->id || !s || s->gen != gen)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "stream %p is not a live stream of device %d (destroyed, or not a "
+                           "stream handle)",
+                           handle, (int)dev->id);
+    *out = s;
+    return ACL_SUCCESS;
+}
+
+int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target,
+                       uint64_t deadline_ns)
+{
+    sched_stream_shm_t *shm = s->shm;
+    uint64_t start = sched_now_ns();
+    uint64_t spin_until = start + SCHED_SPIN_NS;
+    for (uint32_t i = 0;; i++) {
+        if (!sched_seq_before(atomic_load_explicit(&shm->completed, memory_order_acquire), target))
+            return 0;
+        if ((i & 63) == 63) {
+            uint64_t now = sched_now_ns();
+            if (aclsim_device_dead(dev))
+                return 1;
+            if (now >= spin_until || (deadline_ns && now >= deadline_ns))
+                break;
+        }
+        sched_cpu_relax();
+    }
+    int result;
+    uint64_t last_check = start;
+    atomic_fetch_add(&shm->waiters, 1);
+    for (;;) {
+        /* Dekker with the stream thread: it stores completed then loads waiters. */
+        uint32_t done = atomic_load(&shm->completed);
+        if (!sched_seq_before(done, target)) {
+            result = 0;
+            break;
+        }
+        if (aclsim_device_dead(dev)) {
+            result = 1;
+            break;
+        }
+        uint64_t now = sched_now_ns();
+        if (deadline_ns && now >= deadline_ns) {
+            result = 2;
+            break;
+        }
+        if (now - last_check >= ACLSIM_LIVENESS_NS) {
+            aclsim_device_check_alive(dev);
+            last_check = now;
+        }
+        uint64_t slice = ACLSIM_LIVENESS_NS;
+        if (deadline_ns && deadline_ns - now < slice)
+            slice = deadline_ns - now;
+        sched_futex_wait(&shm->completed, done, slice);
+    }
+    atomic_fetch_sub(&shm->waiters, 1);
+    return result;
+}
+
+void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s)
+{
+    uint32_t done = atomic_load_explicit(&s->shm->completed, memory_order_acquire);
+    size_t kept = 0;
+    for (size_t i = 0; i < s->nbig; i++) {
+        if (sched_seq_before(done, s->big[i].done_at))
+            s->big[kept++] = s->big[i];
+        else
+            aclsim_mem_free(dev, s->big[i].offset);
+    }
+    s->nbig = kept;
+}
+
+/* Takes the stream's first unreported error, if any. */
+static bool aclsim_stream_take_error(aclsim_stream_t *s, aclError *code)
+{
+    sched_stream_shm_t *shm = s->shm;
+    if (atomic_load_explicit(&shm->err_state, memory_order_acquire) != SCHED_ERR_READY)
+        return false;
+    *code = shm->err_code;
+    shm->err_msg[sizeof shm->err_msg - 1] = 0;
+    aclsim_set_msg(shm->err_msg);
+    atomic_store(&shm->err_state, SCHED_ERR_NONE);
+    return true;
+}
+
+aclError aclsim_stream_sync(aclsim_device_t *dev, aclsim_stream_t *s, int32_t timeout_ms)
+{
+    uint32_t target = atomic_load(&s->shm->tail);
+    uint64_t deadline = 0;
+    if (timeout_ms >= 0)
+        deadline = sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+    if (timeout_ms == 0)
+        deadline = 1; /* already past: check once */
+    int result = aclsim_stream_wait(dev, s, target, deadline);
+    aclError code;
+    if (aclsim_stream_take_error(s, &code))
+        return code;
+    if (result == 1 || aclsim_device_dead(dev))
+        return aclsim_device_dead_error(dev);
+    if (result == 2) {
+        uint32_t done = atomic_load(&s->shm->completed);
+        return aclsim_fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT,
+                           "device %d stream %u: synchronize timed out after %d ms with %u task(s) "
+                           "not finished; nothing was cancelled",
+                           (int)dev->id, s->slot, (int)timeout_ms, target - done);
+    }
+    pthread_mutex_lock(&s->lock);
+    aclsim_stream_reclaim(dev, s);
+    pthread_mutex_unlock(&s->lock);
+    return ACL_SUCCESS;
+}
+
+static void aclsim_stream_reset_shm(sched_stream_shm_t *shm)
+{
+    atomic_store(&shm->tail, 0);
+    atomic_store(&shm->consumer_sleeping, 0);
+    atomic_store(&shm->doorbell, 0);
+    atomic_store(&shm->completed, 0);
+    atomic_store(&shm->waiters, 0);
+    atomic_store(&shm->err_state, SCHED_ERR_NONE);
+}
+
+aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_stream_t **out)
+{
+    aclsim_stream_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                           "device %d: out of host memory for a stream", (int)dev->id);
+    pthread_mutex_init(&s->lock, NULL);
+    s->slot = slot;
+    s->gen = ++dev->gens[slot];
+    s->shm = &dev->ctl->streams[slot];
+    size_t ring_off = dev->mem_size + (size_t)slot * SCHED_ARGS_RING_BYTES;
+    s->args_host = dev->host_base + ring_off;
+    s->args_dev = (uint64_t)(uintptr_t)(dev->dev_base + ring_off);
+    /* The scheduler starts the default stream's thread itself, on a fresh (zeroed) region; any
+     * other slot may hold a destroyed stream's counters, and no thread runs on it yet. */
+    aclError rc = ACL_SUCCESS;
+    if (slot != 0) {
+        aclsim_stream_reset_shm(s->shm);
+        rc = aclsim_spawn_request(dev, SCHED_OP_STREAM_START, slot);
+    }
+    if (rc != ACL_SUCCESS) {
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return rc;
+    }
+    dev->streams[slot] = s;
+    *out = s;
+    return ACL_SUCCESS;
+}
+
+static void aclsim_stream_free(aclsim_device_t *dev, aclsim_stream_t *s)
+{
+    dev->streams[s->slot] = NULL;
+    pthread_mutex_destroy(&s->lock);
+    free(s->big);
+    free(s);
+}
+
+void aclsim_stream_free_all(aclsim_device_t *dev)
+{
+    for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
+        if (dev->streams[slot])
+            aclsim_stream_free(dev, dev->streams[slot]);
+    }
+}
+
+/* Write-locks the calling thread's current device if it is up and alive. */
+static aclError aclsim_acquire_current_write(aclsim_device_t **out)
+{
+    aclsim_device_t *dev;
+    aclError rc = aclsim_device_acquire_current(&dev);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    aclsim_device_release(dev);
+    pthread_rwlock_wrlock(&dev->rw);
+    if (!atomic_load(&dev->up)) {
+        pthread_rwlock_unlock(&dev->rw);
+        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL, "device %d was reset", (int)dev->id);
+    }
+    if (aclsim_device_dead(dev)) {
+        rc = aclsim_device_dead_error(dev);
+        pthread_rwlock_unlock(&dev->rw);
+        return rc;
+    }
+    *out = dev;
+    return ACL_SUCCESS;
+}
+
+aclError aclrtCreateStream(aclrtStream *stream)
+{
+    if (!stream)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtCreateStream: stream is NULL");
+    aclsim_device_t *dev = NULL;
+    aclError rc = aclsim_acquire_current_write(&dev);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    uint32_t slot = 1;
+    while (slot < SCHED_MAX_STREAMS && dev->streams[slot])
+        slot++;
+    if (slot == SCHED_MAX_STREAMS) {
+        rc = aclsim_fail(ACL_ERROR_RT_NO_STREAM_RESOURCE,
+                         "aclrtCreateStream: device %d already has %d streams", (int)dev->id,
+                         SCHED_MAX_STREAMS - 1);
+    } else {
+        aclsim_stream_t *s;
+        rc = aclsim_stream_create_slot(dev, slot, &s);
+        if (rc == ACL_SUCCESS)
+            *stream = aclsim_stream_encode(dev->id, slot, s->gen);
+    }
+    pthread_rwlock_unlock(&dev->rw);
+    return rc;
+}
+
+/* Read-locks the device a stream handle belongs to (NULL: the current device). */
+static aclError aclsim_acquire_for_stream(aclrtStream stream, const char *what,
+                                          aclsim_device_t **dev, aclsim_stream_t **s)
+{
+    int32_t id = stream ? aclsim_stream_handle_device(stream) : aclsim_current_id();
+    if (stream && id < 0)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: %p is not a stream handle", what,
+                           stream);
+    aclError rc =
+        stream ? aclsim_device_acquire_any(id, dev) : aclsim_device_acquire_current_any(dev);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    rc = aclsim_stream_resolve(*dev, stream, s);
+    if (rc != ACL_SUCCESS)
+        aclsim_device_release(*dev);
+    return rc;
+}
+
+aclError aclrtDestroyStream(aclrtStream stream)
+{
+    if (!stream)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "aclrtDestroyStream: the default stream (NULL) cannot be destroyed");
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    aclError rc = aclsim_acquire_for_stream(stream, "aclrtDestroyStream", &dev, &s);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    /* Like CANN, let the stream's tasks finish first; their errors are not reported here. */
+    aclsim_stream_wait(dev, s, atomic_load(&s->shm->tail), 0);
+    aclsim_device_release(dev);
+
+    pthread_rwlock_wrlock(&dev->rw);
+    rc = aclsim_stream_resolve(dev, stream, &s);
+    if (rc == ACL_SUCCESS && atomic_load(&dev->up)) {
+        if (!aclsim_device_dead(dev))
+            aclsim_spawn_request(dev, SCHED_OP_STREAM_STOP, s->slot);
+        pthread_mutex_lock(&s->lock);
+        aclsim_stream_reclaim(dev, s);
+        pthread_mutex_unlock(&s->lock);
+        aclsim_stream_free(dev, s);
+    }
+    pthread_rwlock_unlock(&dev->rw);
+    return rc;
+}
+
+aclError aclrtSynchronizeStream(aclrtStream stream)
+{
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    aclError rc = aclsim_acquire_for_stream(stream, "aclrtSynchronizeStream", &dev, &s);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    rc = aclsim_stream_sync(dev, s, -1);
+    aclsim_device_release(dev);
+    return rc;
+}
+
+aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout)
+{
+    if (timeout < -1)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "aclrtSynchronizeStreamWithTimeout: timeout %d ms is invalid (-1 waits "
+                           "forever)",
+                           (int)timeout);
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    aclError rc = aclsim_acquire_for_stream(stream, "aclrtSynchronizeStreamWithTimeout", &dev, &s);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    rc = aclsim_stream_sync(dev, s, timeout);
+    aclsim_device_release(dev);
+    return rc;
+}

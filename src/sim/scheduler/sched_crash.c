@@ -1,0 +1,176 @@
+/* Crash reporting for the aicpu scheduler. A kernel that crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+ * SIGABRT) ends only this process, as on a device: an async-signal-safe handler records "kernel X
+ * in SO Y block B crashed with signal N" as the stream's error and as the device's death reason,
+ * wakes every host waiter, then lets the signal kill the process (with its default action, so the
+ * exit status still names the signal). Also the parent-death backstop:
+ * PR_SET_PDEATHSIG delivers SIGHUP when the spawning host *thread* exits, so the handler exits only
+ * if the host process itself is gone. */
+#define _GNU_SOURCE
+#include "sched_internal.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "acl/error_codes/rt_error_codes.h"
+
+/* The one piece of global state: a signal handler has no other way to find the shared region. */
+static sched_state_t *sched_crash_state;
+
+typedef struct sched_text {
+    char *buf;
+    size_t len;
+    size_t cap;
+} sched_text_t;
+
+static void sched_text_str(sched_text_t *t, const char *s, size_t max)
+{
+    for (size_t i = 0; s && s[i] && i < max && t->len + 1 < t->cap; i++)
+        t->buf[t->len++] = s[i];
+    t->buf[t->len] = 0;
+}
+
+static void sched_text_u32(sched_text_t *t, uint32_t v)
+{
+    char digits[11];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n > 0 && t->len + 1 < t->cap)
+        t->buf[t->len++] = digits[--n];
+    t->buf[t->len] = 0;
+}
+
+static const char *sched_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGILL:
+        return "SIGILL";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGABRT:
+        return "SIGABRT";
+    default:
+        return "signal";
+    }
+}
+
+static void sched_crash_describe(sched_text_t *t, const sched_state_t *st, int sig)
+{
+    uint32_t block = 0;
+    const sched_task_ctx_t *ctx = sched_block_current(&block);
+    sched_text_str(t, "device ", 16);
+    sched_text_u32(t, (uint32_t)st->device);
+    if (ctx) {
+        sched_text_str(t, " stream ", 16);
+        sched_text_u32(t, ctx->stream_slot);
+        sched_text_str(t, ": kernel '", 16);
+        sched_text_str(t, ctx->kernel, SIM_KERNEL_NAME_MAX);
+        sched_text_str(t, "' in SO '", 16);
+        sched_text_str(t, ctx->so ? ctx->so : "(null)", SIM_SO_NAME_MAX);
+        sched_text_str(t, "' block ", 16);
+        sched_text_u32(t, block);
+        sched_text_str(t, " crashed", 16);
+    } else {
+        sched_text_str(t, ": the aicpu scheduler crashed outside any kernel", 64);
+    }
+    sched_text_str(t, " with signal ", 16);
+    sched_text_u32(t, (uint32_t)sig);
+    sched_text_str(t, " (", 4);
+    sched_text_str(t, sched_signal_name(sig), 16);
+    sched_text_str(t, "); the aicpu scheduler died, call aclrtResetDevice", 64);
+}
+
+/* Ends the process with sig's default action, now. */
+static void sched_die_by(int sig)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+static void sched_crash_handler(int sig, siginfo_t *info, void *uctx)
+{
+    (void)info;
+    (void)uctx;
+    /* Several blocks may crash at once: the first thread reports, the others wait for the process
+     * to end, so that the report is complete before anything kills us. */
+    static _Atomic pid_t reporter;
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    pid_t none = 0;
+    if (!atomic_compare_exchange_strong(&reporter, &none, self)) {
+        if (none == self)
+            sched_die_by(sig); /* crashed while reporting */
+        for (;;)
+            pause();
+    }
+    sched_state_t *st = sched_crash_state;
+    if (st && st->ctl) {
+        char buf[SCHED_MSG_MAX];
+        sched_text_t text = {buf, 0, sizeof buf};
+        buf[0] = 0;
+        sched_crash_describe(&text, st, sig);
+        uint32_t block = 0;
+        const sched_task_ctx_t *ctx = sched_block_current(&block);
+        if (ctx)
+            sched_record_error(&st->ctl->streams[ctx->stream_slot], ACL_ERROR_RT_AICPU_EXCEPTION, 0,
+                               buf);
+        sched_mark_dead(st->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, buf);
+    }
+    sched_die_by(sig);
+}
+
+static void sched_parent_death_handler(int sig)
+{
+    (void)sig;
+    if (sched_crash_state && getppid() != sched_crash_state->host_pid)
+        _exit(0);
+}
+
+int sched_crash_install(sched_state_t *st, char *err, size_t cap)
+{
+    sched_crash_state = st;
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = sched_crash_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+        if (sigaction(fatal[i], &sa, NULL) != 0) {
+            snprintf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
+            return -1;
+        }
+    }
+    struct sigaction hup;
+    memset(&hup, 0, sizeof hup);
+    hup.sa_handler = sched_parent_death_handler;
+    hup.sa_flags = SA_RESTART;
+    sigemptyset(&hup.sa_mask);
+    if (sigaction(SIGHUP, &hup, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGHUP) != 0) {
+        snprintf(err, cap, "cannot set the parent-death signal: %m");
+        return -1;
+    }
+    /* The host may have died before prctl took effect. */
+    if (getppid() != st->host_pid) {
+        snprintf(err, cap, "host process %d is gone", (int)st->host_pid);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,262 @@
+/* The simulated device's aicpu scheduler process (one per host process and device), started by
+ * libaclsim's aclrtSetDevice. It maps device memory at the address the host reserved for it,
+ * prepares the chip's filesystem, exports ASCEND_AICPU_KERNEL_PATH, preloads the extend kernels,
+ * starts its stream threads, worker pool and watchdog, then serves the host's control socket. It
+ * exits when told to, and at once when the socket reports that the host is gone.
+ *
+ * Usage (by libaclsim only): akl-aicpu-scheduler --device=N --host-pid=P --dev-base=0xADDR
+ *   --arena-size=BYTES --extend=PATH, with the control socket, the arena memfd and the control
+ *   memfd inherited as descriptors 3, 4 and 5. */
+#define _GNU_SOURCE
+#include "sched_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim_paths.h"
+
+#define SCHED_COMM "akl-aicpu-sched"
+#define SCHED_DEFAULT_AICPU_THREADS 4
+#define SCHED_MAX_AICPU_THREADS 256
+
+typedef struct sched_args {
+    int32_t device;
+    pid_t host_pid;
+    uintptr_t dev_base;
+    size_t arena_size;
+    const char *extend;
+} sched_args_t;
+
+static bool sched_parse_u64(const char *text, uint64_t *out)
+{
+    if (!text || !*text)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, size_t cap)
+{
+    uint64_t device = UINT64_MAX, pid = 0, base = 0, size = 0;
+    a->extend = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        bool ok = true;
+        if (strncmp(arg, "--device=", 9) == 0)
+            ok = sched_parse_u64(arg + 9, &device);
+        else if (strncmp(arg, "--host-pid=", 11) == 0)
+            ok = sched_parse_u64(arg + 11, &pid);
+        else if (strncmp(arg, "--dev-base=", 11) == 0)
+            ok = sched_parse_u64(arg + 11, &base);
+        else if (strncmp(arg, "--arena-size=", 13) == 0)
+            ok = sched_parse_u64(arg + 13, &size);
+        else if (strncmp(arg, "--extend=", 9) == 0)
+            a->extend = arg + 9;
+        else
+            ok = false;
+        if (!ok) {
+            snprintf(err, cap, "bad argument '%s'", arg);
+            return -1;
+        }
+    }
+    if (device > INT32_MAX || pid == 0 || pid > INT32_MAX || base == 0 || size == 0 || !a->extend) {
+        snprintf(err, cap,
+                 "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
+                 "--extend");
+        return -1;
+    }
+    a->device = (int32_t)device;
+    a->host_pid = (pid_t)pid;
+    a->dev_base = (uintptr_t)base;
+    a->arena_size = (size_t)size;
+    return 0;
+}
+
+static int sched_aicpu_threads(char *err, size_t cap)
+{
+    const char *text = getenv("AKL_SIM_AICPU_THREADS");
+    uint64_t n = SCHED_DEFAULT_AICPU_THREADS;
+    if (text && *text && (!sched_parse_u64(text, &n) || n < 1 || n > SCHED_MAX_AICPU_THREADS)) {
+        snprintf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
+                 SCHED_MAX_AICPU_THREADS);
+        return -1;
+    }
+    return (int)n;
+}
+
+/* Device memory at exactly the host's reserved address, so device pointers are ours. */
+static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+{
+    void *want = (void *)a->dev_base;
+    void *got = mmap(want, a->arena_size, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, SCHED_FD_ARENA, 0);
+    if (got == MAP_FAILED || got != want) {
+        st->address_taken = got != MAP_FAILED || errno == EEXIST;
+        snprintf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size, want,
+                 got == MAP_FAILED ? strerror(errno) : "address taken");
+        if (got != MAP_FAILED)
+            munmap(got, a->arena_size);
+        return -1;
+    }
+    st->arena = got;
+    st->arena_size = a->arena_size;
+    st->ctl_size = sched_ctl_size();
+    struct stat sb;
+    if (fstat(SCHED_FD_CTL, &sb) != 0 || (size_t)sb.st_size != st->ctl_size) {
+        snprintf(err, cap, "control region has the wrong size (host and scheduler builds differ?)");
+        return -1;
+    }
+    void *ctl = mmap(NULL, st->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                     SCHED_FD_CTL, 0);
+    if (ctl == MAP_FAILED) {
+        snprintf(err, cap, "cannot map the control region: %s", strerror(errno));
+        return -1;
+    }
+    st->ctl = ctl;
+    if (st->ctl->magic != SCHED_SHM_MAGIC || st->ctl->version != SCHED_SHM_VERSION) {
+        snprintf(err, cap, "control region has the wrong version (host and scheduler differ)");
+        return -1;
+    }
+    close(SCHED_FD_ARENA);
+    close(SCHED_FD_CTL);
+    return 0;
+}
+
+/* The chip's filesystem, ASCEND_AICPU_KERNEL_PATH and the kernel lookup with its preloads. */
+static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+{
+    char preinstall[SIM_PATH_MAX], extend_dir[SIM_PATH_MAX], chip_root[SIM_PATH_MAX];
+    if (sim_fs_prepare(a->device, a->extend, err, cap) != 0)
+        return -1;
+    if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
+        sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
+        sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {
+        snprintf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
+        return -1;
+    }
+    if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
+        snprintf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
+        return -1;
+    }
+    st->lookup = sim_lookup_create(a->device, chip_root, preinstall, (uint32_t)a->host_pid);
+    if (!st->lookup) {
+        snprintf(err, cap, "out of memory creating the kernel lookup");
+        return -1;
+    }
+    char msg[SCHED_MSG_MAX];
+    if (sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
+        sched_format(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME, extend_dir,
+                     msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int sched_start(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+{
+    st->device = a->device;
+    st->host_pid = a->host_pid;
+    st->sock = SCHED_FD_SOCK;
+    if (sched_map_memory(st, a, err, cap) != 0 || sched_crash_install(st, err, cap) != 0 ||
+        sched_prepare_device(st, a, err, cap) != 0)
+        return -1;
+    int threads = sched_aicpu_threads(err, cap);
+    if (threads < 0 || sched_pool_start(&st->pool, threads, err, cap) != 0)
+        return -1;
+    if (sched_watchdog_start(st, err, cap) != 0 || sched_stream_start(st, 0, err, cap) != 0)
+        return -1;
+    return 0;
+}
+
+static void sched_send(int sock, uint32_t op, uint32_t slot, int32_t code, const char *text)
+{
+    sched_msg_t msg;
+    memset(&msg, 0, sizeof msg);
+    msg.op = op;
+    msg.slot = slot;
+    msg.code = code;
+    sched_copy_text(msg.text, sizeof msg.text, text);
+    send(sock, &msg, sizeof msg, MSG_NOSIGNAL);
+}
+
+/* Serves control messages until told to shut down. The host's death closes the socket: then
+ * nothing is waited for, whatever kernels still run. */
+static void sched_serve(sched_state_t *st)
+{
+    for (;;) {
+        sched_msg_t msg;
+        ssize_t n = recv(st->sock, &msg, sizeof msg, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0);
+        if ((size_t)n != sizeof msg)
+            continue;
+        char err[SCHED_MSG_MAX] = "";
+        switch (msg.op) {
+        case SCHED_OP_STREAM_START:
+            sched_send(st->sock, SCHED_OP_ACK, msg.slot,
+                       sched_stream_start(st, msg.slot, err, sizeof err) ? -1 : 0, err);
+            break;
+        case SCHED_OP_STREAM_STOP:
+            if (msg.slot < SCHED_MAX_STREAMS && msg.slot != 0)
+                sched_stream_stop(st, msg.slot);
+            sched_send(st->sock, SCHED_OP_ACK, msg.slot, 0, "");
+            break;
+        case SCHED_OP_SHUTDOWN:
+            return;
+        default:
+            sched_send(st->sock, SCHED_OP_ACK, msg.slot, -1, "unknown request");
+            break;
+        }
+    }
+}
+
+static void sched_shutdown(sched_state_t *st)
+{
+    sched_stream_stop_all(st);
+    sched_watchdog_stop(st);
+    if (st->pool.threads)
+        sched_pool_stop(&st->pool);
+    if (st->lookup)
+        sim_lookup_destroy(st->lookup);
+    if (st->ctl)
+        munmap(st->ctl, st->ctl_size);
+    if (st->arena)
+        munmap(st->arena, st->arena_size);
+}
+
+int main(int argc, char **argv)
+{
+    prctl(PR_SET_NAME, SCHED_COMM);
+    static sched_state_t state;
+    sched_args_t args = {.device = -1};
+    char err[SCHED_MSG_MAX] = "";
+    if (sched_parse_args(argc, argv, &args, err, sizeof err) != 0 ||
+        sched_start(&state, &args, err, sizeof err) != 0) {
+        char text[SCHED_MSG_MAX + 64];
+        sched_format(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
+                     args.device, err);
+        sched_send(SCHED_FD_SOCK, SCHED_OP_FAILED, 0,
+                   state.address_taken ? SCHED_FAIL_ADDRESS_TAKEN : -1, text);
+        sched_shutdown(&state);
+        return 1;
+    }
+    sched_send(state.sock, SCHED_OP_READY, 0, 0, "");
+    sched_serve(&state);
+    sched_shutdown(&state);
+    return 0;
+}

@@ -1,0 +1,190 @@
+/* Simulator core, device failures: a kernel that segfaults or aborts, an AICPU op timeout (per
+ * task and global), and a scheduler killed with SIGKILL while work is in flight. The host gets an
+ * error, never a crash; the device fails every call with 507899 until aclrtResetDevice, and then
+ * works again. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_sim_util.h"
+#include "test_support.h"
+
+static bool no_scheduler_left(void *arg)
+{
+    (void)arg;
+    pid_t pids[4];
+    return simt_scheduler_pids(getpid(), pids, 4) == 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (aclrtSetDevice(0) == ACL_SUCCESS)
+        return 0;
+    fprintf(stderr, "aclrtSetDevice(0): %s\n", aclGetRecentErrMsg());
+    return -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    aclrtSetOpExecuteTimeOutWithMs(0);
+    aclFinalize();
+    assert_true(t_wait_until(no_scheduler_left, NULL, 10000));
+    return 0;
+}
+
+static void launch_simple(const char *kernel, const void *payload, size_t size, uint32_t blocks,
+                          uint32_t type, uint32_t flags, uint16_t timeout)
+{
+    simt_blob_t b;
+    simt_blob_init(&b, payload, size, kernel, SIMK_SO);
+    b.info.timeout = timeout;
+    assert_int_equal(simt_launch(type, &b, blocks, NULL, flags), ACL_SUCCESS);
+}
+
+/* Every call on the dead device fails with 507899; a reset restores a working device. */
+static void expect_dead_then_recover(void)
+{
+    void *p;
+    simk_return_args_t ra = {0, 0xFFFFFFFFU};
+    simt_blob_t b;
+    simt_blob_init(&b, &ra, sizeof ra, "simk_return", SIMK_SO);
+    assert_int_equal(aclrtMalloc(&p, 64, ACL_MEM_MALLOC_HUGE_FIRST),
+                     ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "aclrtResetDevice", NULL));
+    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0),
+                     ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_int_equal(aclrtSynchronizeDevice(), ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    aclrtStream s;
+    assert_int_equal(aclrtCreateStream(&s), ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_int_equal(aclrtSetDevice(0), ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+    assert_true(t_wait_until(no_scheduler_left, NULL, 10000));
+    aclError rc = aclrtSetDevice(0);
+    if (rc != ACL_SUCCESS)
+        fprintf(stderr, "aclrtSetDevice(0) after the reset: %s\n", aclGetRecentErrMsg());
+    assert_int_equal(rc, ACL_SUCCESS);
+    simk_record_t *out = simt_dev_zalloc(4 * sizeof(simk_record_t));
+    uint32_t *counter = simt_dev_zalloc(4);
+    simk_record_args_t a = {simt_addr(out), simt_addr(counter), 1, 0};
+    launch_simple("simk_record", &a, sizeof a, 4, KERNEL_TYPE_AICPU, 0, 0);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+    assert_int_equal(simt_read_u32(counter), 4);
+}
+
+static void test_segfaulting_kernel(void **state)
+{
+    (void)state;
+    int dummy = 0;
+    launch_simple("simk_segv", &dummy, sizeof dummy, 1, KERNEL_TYPE_AICPU, 0, 0);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "kernel 'simk_segv'", SIMK_SO, "block 0",
+                             "crashed with signal", NULL));
+    expect_dead_then_recover();
+}
+
+static void test_aborting_kernel_in_a_worker_thread(void **state)
+{
+    (void)state;
+    int dummy = 0;
+    launch_simple("simk_abort", &dummy, sizeof dummy, 4, KERNEL_TYPE_AICPU, 0, 0);
+    aclError rc = aclrtSynchronizeStream(NULL);
+    if (rc != ACL_ERROR_RT_AICPU_EXCEPTION)
+        fprintf(stderr, "synchronize returned %d: %s\n", rc, aclGetRecentErrMsg());
+    assert_int_equal(rc, ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_true(
+        simt_msg_has(aclGetRecentErrMsg(), "kernel 'simk_abort'", "signal 6", "SIGABRT", NULL));
+    expect_dead_then_recover();
+}
+
+static void launch_wait(uint32_t *flag, uint32_t type, uint32_t flags, uint16_t timeout)
+{
+    simk_wait_args_t w = {simt_addr(flag), 30000, 0};
+    launch_simple("simk_wait_flag", &w, sizeof w, 1, type, flags, timeout);
+}
+
+static void test_per_task_timeout(void **state)
+{
+    (void)state;
+    uint32_t *flag = simt_dev_zalloc(4);
+    /* 0xFFFF means never: this one is not ended (a sync timeout proves it still runs). */
+    launch_wait(flag, KERNEL_TYPE_AICPU, RT_KERNEL_USE_SPECIAL_TIMEOUT, 0xFFFF);
+    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 100),
+                     ACL_ERROR_RT_STREAM_SYNC_TIMEOUT);
+    uint32_t one = 1;
+    simt_write(flag, &one, sizeof one);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+    simt_write(flag, &(uint32_t){0}, sizeof one);
+
+    launch_wait(flag, KERNEL_TYPE_AICPU, RT_KERNEL_USE_SPECIAL_TIMEOUT, 1);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_AICPU_TIMEOUT);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "timeout", "simk_wait_flag", "1000 ms", NULL));
+    expect_dead_then_recover();
+}
+
+static void test_global_timeout_in_ms(void **state)
+{
+    (void)state;
+    uint32_t *flag = simt_dev_zalloc(4);
+    assert_int_equal(aclrtSetOpExecuteTimeOutWithMs(200), ACL_SUCCESS);
+    launch_wait(flag, KERNEL_TYPE_AICPU, 0, 0);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_AICPU_TIMEOUT);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "200 ms", NULL));
+    assert_int_equal(aclrtSetOpExecuteTimeOutWithMs(0), ACL_SUCCESS);
+    expect_dead_then_recover();
+}
+
+static void test_kfc_tasks_are_not_timed(void **state)
+{
+    (void)state;
+    uint32_t *flag = simt_dev_zalloc(4);
+    assert_int_equal(aclrtSetOpExecuteTimeOutWithMs(100), ACL_SUCCESS);
+    launch_wait(flag, KERNEL_TYPE_AICPU_KFC, RT_KERNEL_USE_SPECIAL_TIMEOUT, 1);
+    /* Well past both limits, the task still runs and the device is alive. */
+    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 1300),
+                     ACL_ERROR_RT_STREAM_SYNC_TIMEOUT);
+    uint32_t one = 1;
+    simt_write(flag, &one, sizeof one);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+}
+
+static void test_scheduler_killed_with_work_in_flight(void **state)
+{
+    (void)state;
+    uint32_t *flag = simt_dev_zalloc(4);
+    launch_wait(flag, KERNEL_TYPE_AICPU, 0, 0);
+    pid_t sched;
+    assert_int_equal(simt_scheduler_pids(getpid(), &sched, 1), 1);
+    assert_int_equal(kill(sched, SIGKILL), 0);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "killed by signal 9", NULL));
+    expect_dead_then_recover();
+}
+
+int main(void)
+{
+    if (simt_install_kernels(0) != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_segfaulting_kernel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aborting_kernel_in_a_worker_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_per_task_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_global_timeout_in_ms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kfc_tasks_are_not_timed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_killed_with_work_in_flight, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("sim_failures", tests, NULL, NULL);
+    simt_remove_root();
+    return failed;
+}

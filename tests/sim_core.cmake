@@ -1,0 +1,20 @@
+# Tests of the simulator core: libaclsim.so and the aicpu scheduler (tests/integration/test_sim_*),
+# with their kernels (tests/kernels/simk_*). Each test installs libsimk_basic.so into the
+# preinstall directory of its own AKL_SIM_ROOT and removes that root when it ends.
+akl_test_kernel(simk_basic SOURCES kernels/simk_basic.c)
+
+set(AKL_SIM_CORE_TEST_DEPS akl_aicpu_scheduler aicpu_extend_kernels kernel_simk_basic)
+foreach(name api launch failures procs threads)
+  set(_labels sim)
+  if(name STREQUAL "threads")
+    list(APPEND _labels concurrency)
+  endif()
+  akl_add_test(sim_${name}
+    SOURCES integration/test_sim_${name}.c integration/test_sim_util.c
+    LIBS aclsim akl_sim_device
+    LABELS ${_labels}
+    DEPENDS ${AKL_SIM_CORE_TEST_DEPS}
+    TIMEOUT 120)
+  target_include_directories(test_sim_${name} PRIVATE
+    ${CMAKE_CURRENT_SOURCE_DIR}/integration ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
+endforeach()
