@@ -1,0 +1,348 @@
+/* The bootstrap of one runtime SO on one device (DESIGN.md section 1, bootstrap_abi.h).
+ *
+ * One device allocation holds [ack record (512 bytes) | dispatcher (64-aligned) | runtime SO
+ * (64-aligned)]. The host blob [akl_device_kernel_args | akl_device_args | kernel name | SO name]
+ * goes with one KERNEL_TYPE_AICPU_KFC launch of libaicpu_extend_kernels.so's
+ * DynTileFwkKernelServerInit; a host-input fix-up makes cfgdata point at the device copy of the
+ * DeviceArgs inside the same blob. After the synchronize the host reads the ack back and frees the
+ * allocation, so a loaded module holds no device memory.
+ *
+ * Deliberate leak: when the synchronize times out the task may still be running and reading the
+ * allocation, so it is not freed (nothing is cancelled by a sync timeout); the message says so. It
+ * is reclaimed when the device is reset or the process exits. */
+#include "bootstrap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bootstrap_abi.h"
+#include "dispatcher_blob.h"
+#include "errors.h"
+#include "log.h"
+#include "runtime.h"
+
+#define AKL_BOOT_ACK_REGION 512u
+#define AKL_BOOT_ALIGN 64u
+#define AKL_BOOT_KERNEL "DynTileFwkKernelServerInit"
+#define AKL_BOOT_SO "libaicpu_extend_kernels.so"
+
+/* The launch's argument blob; its layout is part of the protocol (docs/protocol.md). */
+typedef struct akl_boot_blob {
+    akl_device_kernel_args_t kernel_args;
+    akl_device_args_t device_args;
+    char kernel_name[sizeof AKL_BOOT_KERNEL];
+    char so_name[sizeof AKL_BOOT_SO];
+} akl_boot_blob_t;
+
+_Static_assert(offsetof(akl_boot_blob_t, device_args) == 48, "DeviceArgs at 48");
+_Static_assert(offsetof(akl_boot_blob_t, kernel_name) == 320, "kernel name at 320");
+_Static_assert(offsetof(akl_boot_blob_t, so_name) == 320 + 27, "SO name at 347");
+_Static_assert(sizeof(akl_bootstrap_ack_t) <= AKL_BOOT_ACK_REGION, "ack fits its region");
+#define AKL_BOOT_BLOB_SIZE (offsetof(akl_boot_blob_t, so_name) + sizeof AKL_BOOT_SO)
+
+typedef struct akl_boot_layout {
+    size_t dispatcher_offset;
+    size_t runtime_offset;
+    size_t total;
+} akl_boot_layout_t;
+
+/* One bootstrap in progress. */
+typedef struct akl_boot {
+    const akl_boot_request_t *req;
+    const akl_runtime_t *rt;
+    akl_dispatcher_bytes_t dispatcher;
+    akl_boot_layout_t layout;
+    void *base; /* the device allocation */
+    int sync_rc;
+    bool ack_read;
+    akl_bootstrap_ack_t ack;
+} akl_boot_t;
+
+static double akl_seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static size_t akl_align_up(size_t value, size_t align)
+{
+    return (value + align - 1) & ~(align - 1);
+}
+
+static int akl_boot_check_device(const akl_boot_t *b)
+{
+    int32_t current = -1;
+    aclError rc = b->rt->get_device(&current);
+    if (rc != ACL_SUCCESS)
+        return akl_fail(AKL_EDEVICE,
+                        "loading %s: device %" PRId32 " is not set in this thread; call "
+                        "akl_device_open(%" PRId32 ") (aclrtGetDevice returned %d)",
+                        b->req->what, b->req->device, b->req->device, rc);
+    if (current != b->req->device)
+        return akl_fail(AKL_EDEVICE,
+                        "loading %s: device %" PRId32 " is not set in this thread; call "
+                        "akl_device_open(%" PRId32 ") (the thread's current device is %" PRId32 ")",
+                        b->req->what, b->req->device, b->req->device, current);
+    return 0;
+}
+
+static int akl_boot_plan(akl_boot_t *b)
+{
+    size_t dispatcher_end = AKL_BOOT_ACK_REGION + b->dispatcher.size;
+    b->layout.dispatcher_offset = AKL_BOOT_ACK_REGION;
+    b->layout.runtime_offset = akl_align_up(dispatcher_end, AKL_BOOT_ALIGN);
+    if (b->layout.runtime_offset < dispatcher_end ||
+        __builtin_add_overflow(b->layout.runtime_offset, b->req->size, &b->layout.total))
+        return akl_fail(AKL_E2BIG, "loading %s: %zu bytes do not fit one device allocation",
+                        b->req->what, b->req->size);
+    return 0;
+}
+
+static int akl_boot_copy(akl_boot_t *b, size_t offset, const void *src, size_t size,
+                         const char *part)
+{
+    void *dst = (char *)b->base + offset;
+    aclError rc =
+        b->rt->memcpy(dst, b->layout.total - offset, src, size, ACL_MEMCPY_HOST_TO_DEVICE);
+    if (rc != ACL_SUCCESS)
+        return akl_fail_cann(rc,
+                             "loading %s on device %" PRId32 ": copying the %s (%zu bytes) "
+                             "to the device failed",
+                             b->req->what, b->req->device, part, size);
+    return 0;
+}
+
+static int akl_boot_upload(akl_boot_t *b)
+{
+    aclError rc = b->rt->malloc(&b->base, b->layout.total, ACL_MEM_MALLOC_HUGE_FIRST);
+    if (rc != ACL_SUCCESS) {
+        b->base = NULL;
+        return akl_fail_cann(rc,
+                             "loading %s on device %" PRId32 ": allocating %zu bytes of "
+                             "device memory for the bootstrap failed",
+                             b->req->what, b->req->device, b->layout.total);
+    }
+    static const unsigned char zero_ack[AKL_BOOT_ACK_REGION];
+    int err = akl_boot_copy(b, 0, zero_ack, sizeof zero_ack, "zeroed acknowledgement record");
+    if (err == 0)
+        err = akl_boot_copy(b, b->layout.dispatcher_offset, b->dispatcher.data, b->dispatcher.size,
+                            "dispatcher");
+    if (err == 0)
+        err = akl_boot_copy(b, b->layout.runtime_offset, b->req->data, b->req->size, "runtime SO");
+    return err;
+}
+
+static void akl_boot_fill_blob(const akl_boot_t *b, akl_boot_blob_t *blob)
+{
+    memset(blob, 0, sizeof *blob);
+    uint64_t base = (uint64_t)(uintptr_t)b->base;
+    akl_device_args_t *args = &blob->device_args;
+    args->aicpu_so_bin = base + b->layout.dispatcher_offset;
+    args->aicpu_so_len = b->dispatcher.size;
+    args->device_id = (uint64_t)b->req->device;
+    args->inner_so_bin = base + b->layout.runtime_offset;
+    args->inner_so_len = b->req->size;
+    args->magic = AKL_BOOT_MAGIC;
+    args->version = AKL_BOOT_VERSION;
+    args->expected_fingerprint = b->req->fingerprint;
+    args->ack_addr = base;
+    snprintf(args->target_name, sizeof args->target_name, "%s", b->req->basename);
+    memcpy(blob->kernel_name, AKL_BOOT_KERNEL, sizeof AKL_BOOT_KERNEL);
+    memcpy(blob->so_name, AKL_BOOT_SO, sizeof AKL_BOOT_SO);
+}
+
+static int akl_boot_launch(akl_boot_t *b)
+{
+    akl_boot_blob_t blob;
+    akl_boot_fill_blob(b, &blob);
+    /* The runtime writes (device copy of the blob + 48) at blob offset 40: cfgdata then points at
+     * the DeviceArgs inside the same device copy. */
+    rtHostInputInfo_t fixup = {.addrOffset = offsetof(akl_device_kernel_args_t, cfgdata),
+                               .dataOffset = offsetof(akl_boot_blob_t, device_args)};
+    rtAicpuArgsEx_t info = {
+        .args = &blob,
+        .hostInputInfoPtr = &fixup,
+        .argsSize = (uint32_t)AKL_BOOT_BLOB_SIZE,
+        .hostInputInfoNum = 1,
+        .soNameAddrOffset = (uint32_t)offsetof(akl_boot_blob_t, so_name),
+        .kernelNameAddrOffset = (uint32_t)offsetof(akl_boot_blob_t, kernel_name),
+    };
+    rtError_t rc = b->rt->aicpu_launch(KERNEL_TYPE_AICPU_KFC, AKL_BOOT_KERNEL, 1, &info, NULL,
+                                       b->req->stream, 0);
+    if (rc != RT_ERROR_NONE)
+        return akl_fail_cann(rc,
+                             "loading %s on device %" PRId32 ": the bootstrap launch (KFC "
+                             "%s/%s) failed",
+                             b->req->what, b->req->device, AKL_BOOT_SO, AKL_BOOT_KERNEL);
+    return 0;
+}
+
+static void akl_boot_wait_and_read(akl_boot_t *b)
+{
+    if (b->req->timeout_ms < 0)
+        b->sync_rc = b->rt->synchronize_stream(b->req->stream);
+    else
+        b->sync_rc = b->rt->synchronize_stream_with_timeout(b->req->stream, b->req->timeout_ms);
+    if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+        return;
+    aclError rc =
+        b->rt->memcpy(&b->ack, sizeof b->ack, b->base, sizeof b->ack, ACL_MEMCPY_DEVICE_TO_HOST);
+    b->ack_read = rc == ACL_SUCCESS;
+    if (!b->ack_read && b->sync_rc == ACL_SUCCESS)
+        b->sync_rc = rc; /* reported below as a failure without an ack */
+}
+
+static int akl_boot_sync_timed_out(const akl_boot_t *b)
+{
+    return akl_fail_cann(b->sync_rc,
+                         "loading %s on device %" PRId32 ": the bootstrap did not finish within "
+                         "%" PRId32 " ms; its %zu bytes of device memory at %p are deliberately "
+                         "not freed because the task may still read them (reset the device to "
+                         "reclaim them)",
+                         b->req->what, b->req->device, b->req->timeout_ms, b->layout.total,
+                         b->base);
+}
+
+static int akl_boot_skipped(const akl_boot_t *b)
+{
+    return akl_fail(AKL_EBOOTSKIPPED,
+                    "loading %s on device %" PRId32 ": the device's loader (%s) skipped the "
+                    "upload: its one-upload latch is set in this device process by an earlier "
+                    "bootstrap, so the dispatcher never ran and %s was not published. Reset the "
+                    "device (akl_device_close + akl_device_open) or restart the process, or use "
+                    "one runtime SO per process with that loader",
+                    b->req->what, b->req->device, AKL_BOOT_SO, b->req->basename);
+}
+
+static const char *akl_stage_name(uint32_t stage)
+{
+    static const char *const names[] = {
+        [AKL_STAGE_NONE] = "none",
+        [AKL_STAGE_ARGS] = "arguments",
+        [AKL_STAGE_NAME] = "name",
+        [AKL_STAGE_FINGERPRINT] = "fingerprint",
+        [AKL_STAGE_DIR] = "directory",
+        [AKL_STAGE_COMPARE] = "compare",
+        [AKL_STAGE_CREATE] = "create",
+        [AKL_STAGE_WRITE] = "write",
+        [AKL_STAGE_FSYNC] = "fsync",
+        [AKL_STAGE_RENAME] = "rename",
+        [AKL_STAGE_DIRSYNC] = "directory fsync",
+    };
+    return stage < sizeof names / sizeof names[0] ? names[stage] : "unknown";
+}
+
+static int akl_boot_failed_on_device(const akl_boot_t *b)
+{
+    const akl_bootstrap_ack_t *ack = &b->ack;
+    int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT : AKL_EBOOTFAILED;
+    return akl_fail(code,
+                    "loading %s on device %" PRId32 ": the dispatcher failed at stage %s "
+                    "publishing %s: %s (errno %d) at \"%.*s\": %.*s",
+                    b->req->what, b->req->device, akl_stage_name(ack->stage), b->req->basename,
+                    ack->err ? strerror(ack->err) : "no errno", (int)ack->err,
+                    (int)sizeof ack->path, ack->path, (int)sizeof ack->detail, ack->detail);
+}
+
+static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
+{
+    const akl_bootstrap_ack_t *ack = &b->ack;
+    if (ack->version != AKL_BOOT_VERSION)
+        return akl_fail(AKL_EBOOTFAILED,
+                        "loading %s on device %" PRId32 ": the dispatcher answered with protocol "
+                        "version %" PRIu32 ", expected %u",
+                        b->req->what, b->req->device, ack->version, AKL_BOOT_VERSION);
+    if (ack->status == AKL_ACK_FAILED)
+        return akl_boot_failed_on_device(b);
+    if (ack->status < AKL_ACK_WROTE || ack->status > AKL_ACK_REPLACED)
+        return akl_fail(AKL_EBOOTFAILED,
+                        "loading %s on device %" PRId32 ": the dispatcher answered with unknown "
+                        "status %" PRId32,
+                        b->req->what, b->req->device, ack->status);
+    if (b->sync_rc != ACL_SUCCESS)
+        return akl_fail_cann(b->sync_rc,
+                             "loading %s on device %" PRId32 ": the dispatcher published %s, but "
+                             "the bootstrap's synchronize failed",
+                             b->req->what, b->req->device, b->req->basename);
+    if (ack->fingerprint != b->req->fingerprint)
+        return akl_fail(AKL_EFINGERPRINT,
+                        "loading %s on device %" PRId32 ": the device computed fingerprint "
+                        "%016" PRIx64 ", the host %016" PRIx64,
+                        b->req->what, b->req->device, ack->fingerprint, b->req->fingerprint);
+    module->outcome = (akl_boot_outcome_t)ack->status;
+    snprintf(module->device_path, sizeof module->device_path, "%.*s", (int)sizeof ack->path,
+             ack->path);
+    return 0;
+}
+
+static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
+{
+    if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+        return akl_boot_sync_timed_out(b);
+    bool acked = b->ack_read && b->ack.magic == AKL_ACK_MAGIC;
+    if (acked)
+        return akl_boot_interpret_ack(b, module);
+    if (b->sync_rc == ACL_SUCCESS)
+        return akl_boot_skipped(b);
+    return akl_fail_cann(b->sync_rc,
+                         "loading %s on device %" PRId32 ": the bootstrap failed before the "
+                         "dispatcher acknowledged anything",
+                         b->req->what, b->req->device);
+}
+
+static void akl_boot_free(akl_boot_t *b)
+{
+    if (!b->base || b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+        return;
+    aclError rc = b->rt->free(b->base);
+    if (rc != ACL_SUCCESS)
+        akl_log(AKL_LOG_WARN, "loading %s on device %" PRId32 ": aclrtFree(%p) returned %d",
+                b->req->what, b->req->device, b->base, rc);
+    b->base = NULL;
+}
+
+/* Runs the device part; leaves b->base for akl_boot_free. */
+static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
+{
+    int rc = akl_boot_check_device(b);
+    if (rc == 0)
+        rc = akl_dispatcher_get(&b->dispatcher);
+    if (rc == 0)
+        rc = akl_boot_plan(b);
+    if (rc == 0)
+        rc = akl_boot_upload(b);
+    if (rc == 0)
+        rc = akl_boot_launch(b);
+    if (rc != 0)
+        return rc;
+    akl_boot_wait_and_read(b);
+    return akl_boot_interpret(b, module);
+}
+
+int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
+{
+    double start = akl_seconds_now();
+    akl_boot_t b = {.req = req};
+    int rc = akl_runtime_get(&b.rt);
+    if (rc != 0)
+        return rc;
+    rc = akl_boot_run(&b, module);
+    akl_boot_free(&b);
+    akl_dispatcher_release(&b.dispatcher);
+    if (rc != 0)
+        return rc;
+    module->bootstrap_seconds = akl_seconds_now() - start;
+    snprintf(module->basename, sizeof module->basename, "%s", req->basename);
+    module->basename_length = strlen(module->basename);
+    akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " as %s (%s, %.3f ms)", req->what,
+            req->device, module->device_path,
+            module->outcome == AKL_BOOT_WROTE       ? "wrote"
+            : module->outcome == AKL_BOOT_IDENTICAL ? "identical"
+                                                    : "replaced",
+            module->bootstrap_seconds * 1e3);
+    return 0;
+}

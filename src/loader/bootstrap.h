@@ -1,0 +1,29 @@
+/* The bootstrap: one KFC launch that uploads the dispatcher and a runtime SO to a device, which
+ * publishes the SO under its basename and acknowledges what it did. */
+#ifndef AKL_LOADER_BOOTSTRAP_H
+#define AKL_LOADER_BOOTSTRAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akl/akl.h"
+#include "module.h"
+
+typedef struct akl_boot_request {
+    const void *data; /* the runtime SO's bytes */
+    size_t size;
+    uint64_t fingerprint; /* akl_fingerprint(data, size) */
+    int32_t device;
+    const char *basename; /* the name the device publishes it as */
+    const char *what;     /* the file path or "<memory>", for messages */
+    akl_stream_t stream;
+    int32_t timeout_ms; /* -1: forever */
+} akl_boot_request_t;
+
+/* Bootstraps req on its device, which must be the calling thread's current device. On success
+ * fills module's outcome, basename, device path and timing; returns 0 or an error code (loader's
+ * or CANN's) with the thread's message set. Holds no device memory afterwards, except after a
+ * synchronize timeout (see bootstrap.c). */
+int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module);
+
+#endif /* AKL_LOADER_BOOTSTRAP_H */

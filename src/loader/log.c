@@ -1,0 +1,45 @@
+/* The loader's diagnostic log: AKL_LOG=debug|info|warn|error selects the lowest level printed to
+ * stderr; unset, empty or anything else prints nothing, so the library stays silent by default. */
+#include "log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const akl_log_names[] = {"debug", "info", "warn", "error"};
+
+/* Read once: the environment is process-wide and checking it per message would cost a getenv. */
+static pthread_once_t akl_log_once = PTHREAD_ONCE_INIT;
+static akl_log_level_t akl_log_threshold = AKL_LOG_OFF;
+
+static void akl_log_read_env(void)
+{
+    const char *value = getenv("AKL_LOG");
+    if (!value)
+        return;
+    for (int i = AKL_LOG_DEBUG; i < AKL_LOG_OFF; i++) {
+        if (strcmp(value, akl_log_names[i]) == 0)
+            akl_log_threshold = (akl_log_level_t)i;
+    }
+}
+
+bool akl_log_enabled(akl_log_level_t level)
+{
+    pthread_once(&akl_log_once, akl_log_read_env);
+    return level >= akl_log_threshold && level < AKL_LOG_OFF;
+}
+
+void akl_log(akl_log_level_t level, const char *fmt, ...)
+{
+    if (!akl_log_enabled(level))
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* One fprintf per line keeps lines from concurrent threads whole. */
+    fprintf(stderr, "akl %s: %s\n", akl_log_names[level], line);
+}

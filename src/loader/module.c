@@ -1,0 +1,108 @@
+/* akl_module_load_file / akl_module_load_data / akl_module_info: validate the bytes, fingerprint
+ * them, name them, and let the process cache decide whether a bootstrap is needed. */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "akl/akl.h"
+#include "bootstrap.h"
+#include "cache.h"
+#include "elf_check.h"
+#include "errors.h"
+#include "file_io.h"
+#include "log.h"
+#include "module.h"
+#include "options.h"
+#include "runtime.h"
+
+static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
+{
+    return akl_bootstrap(ctx, module);
+}
+
+static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,
+                          const akl_options_t *opts, const akl_runtime_t *rt, akl_module_t **out)
+{
+    akl_elf_rules_t rules = {
+        .machine = rt->machine, .max_size = opts->max_size, .kernels = opts->kernels};
+    int rc = akl_elf_validate(data, size, what, &rules);
+    if (rc != 0)
+        return rc;
+    uint64_t fingerprint = akl_fingerprint(data, size);
+    char basename[AKL_SO_NAME_MAX + 1];
+    rc = akl_basename(opts->prefix, fingerprint, device, basename, sizeof basename);
+    if (rc != 0)
+        return rc;
+    akl_boot_request_t req = {.data = data,
+                              .size = size,
+                              .fingerprint = fingerprint,
+                              .device = device,
+                              .basename = basename,
+                              .what = what,
+                              .stream = opts->stream,
+                              .timeout_ms = opts->timeout_ms};
+    bool hit;
+    rc = akl_cache_load(fingerprint, device, size, akl_cache_boot_callback, &req, out, &hit);
+    if (rc == 0 && hit)
+        akl_log(AKL_LOG_DEBUG, "loaded %s on device %" PRId32 " from the process cache (%s)", what,
+                device, (*out)->basename);
+    return rc;
+}
+
+/* Checks shared by both load functions; resolves the runtime and the options. */
+static int akl_load_prepare(int32_t device, const akl_load_options_t *opts, akl_module_t **out,
+                            const akl_runtime_t **rt, akl_options_t *resolved)
+{
+    if (!out)
+        return akl_fail(AKL_EINVAL, "akl_module_load: out is NULL");
+    *out = NULL;
+    int rc = akl_runtime_get(rt);
+    if (rc != 0)
+        return rc;
+    if (device < 0)
+        return akl_fail(AKL_EDEVICE, "akl_module_load: device %" PRId32 " is negative", device);
+    return akl_options_resolve(opts, resolved);
+}
+
+int akl_module_load_data(int32_t device, const void *data, size_t size,
+                         const akl_load_options_t *opts, akl_module_t **out)
+{
+    const akl_runtime_t *rt;
+    akl_options_t resolved;
+    int rc = akl_load_prepare(device, opts, out, &rt, &resolved);
+    if (rc != 0)
+        return rc;
+    if (!data)
+        return akl_fail(AKL_EINVAL, "akl_module_load_data: data is NULL (size %zu)", size);
+    return akl_load_bytes(device, data, size, "<memory>", &resolved, rt, out);
+}
+
+int akl_module_load_file(int32_t device, const char *path, const akl_load_options_t *opts,
+                         akl_module_t **out)
+{
+    const akl_runtime_t *rt;
+    akl_options_t resolved;
+    int rc = akl_load_prepare(device, opts, out, &rt, &resolved);
+    if (rc != 0)
+        return rc;
+    void *data = NULL;
+    size_t size = 0;
+    rc = akl_read_file(path, resolved.max_size, &data, &size);
+    if (rc == 0)
+        rc = akl_load_bytes(device, data, size, path, &resolved, rt, out);
+    free(data);
+    return rc;
+}
+
+int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
+{
+    if (!module || !info)
+        return akl_fail(AKL_EINVAL, "akl_module_info: %s is NULL", module ? "info" : "module");
+    info->device = module->device;
+    info->fingerprint = module->fingerprint;
+    info->basename = module->basename;
+    info->device_path = module->device_path;
+    info->size = module->size;
+    info->outcome = module->outcome;
+    info->bootstrap_seconds = module->bootstrap_seconds;
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* Defaults of akl_load_options_t: prefix from $AKL_PREFIX, size limit from $AKL_MAX_SO_SIZE, a
+ * 60 s bootstrap timeout; fields beyond a caller's opts->size take their defaults. */
+#include "options.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "errors.h"
+#include "names.h"
+
+/* Whether the caller's struct (opts->size bytes) reaches past field end offset. */
+#define AKL_OPTS_HAS(opts, field)                                                                  \
+    ((opts) && (opts)->size >= offsetof(akl_load_options_t, field) + sizeof((opts)->field))
+
+static int akl_env_max_size(size_t *out)
+{
+    const char *text = getenv("AKL_MAX_SO_SIZE");
+    *out = AKL_DEFAULT_MAX_SO_SIZE;
+    if (!text || !text[0])
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || *end || value == 0 || text[0] == '-' || value > SIZE_MAX)
+        return akl_fail(AKL_EINVAL, "$AKL_MAX_SO_SIZE=\"%s\" is not a positive byte count", text);
+    *out = (size_t)value;
+    return 0;
+}
+
+int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out)
+{
+    if (opts && opts->size == 0)
+        return akl_fail(AKL_EINVAL,
+                        "load options: opts->size is 0; set it to sizeof(akl_load_options_t)");
+    const char *prefix = AKL_OPTS_HAS(opts, prefix) ? opts->prefix : NULL;
+    out->prefix = akl_effective_prefix(prefix);
+    out->stream = AKL_OPTS_HAS(opts, stream) ? opts->stream : NULL;
+    int32_t timeout = AKL_OPTS_HAS(opts, timeout_ms) ? opts->timeout_ms : 0;
+    if (timeout < -1)
+        return akl_fail(AKL_EINVAL,
+                        "load options: timeout_ms %" PRId32 " is invalid (-1 forever, 0 default, "
+                        "or milliseconds)",
+                        timeout);
+    out->timeout_ms = timeout == 0 ? AKL_DEFAULT_BOOT_TIMEOUT_MS : timeout;
+    out->max_size = AKL_OPTS_HAS(opts, max_size) ? opts->max_size : 0;
+    if (out->max_size == 0) {
+        int rc = akl_env_max_size(&out->max_size);
+        if (rc != 0)
+            return rc;
+    }
+    out->kernels = AKL_OPTS_HAS(opts, kernels) ? opts->kernels : NULL;
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* akl_load_options_t with every default applied, so that later stages read plain values. */
+#ifndef AKL_LOADER_OPTIONS_H
+#define AKL_LOADER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akl/akl.h"
+
+#define AKL_DEFAULT_BOOT_TIMEOUT_MS 60000
+
+typedef struct akl_options {
+    const char *prefix;         /* effective prefix */
+    akl_stream_t stream;        /* bootstrap stream, NULL: default */
+    int32_t timeout_ms;         /* -1: forever, else > 0 */
+    size_t max_size;            /* effective size limit */
+    const char *const *kernels; /* NULL or a NULL-terminated list */
+} akl_options_t;
+
+/* Applies defaults (opts may be NULL). A caller built against an older, smaller struct passes a
+ * smaller opts->size: the fields beyond it take their defaults. Returns 0 or AKL_EINVAL. */
+int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out);
+
+#endif /* AKL_LOADER_OPTIONS_H */

@@ -1,0 +1,260 @@
+/* Run-time resolution of the ACL/RT entry points (never a build flag), so that one libakl binary
+ * drives real CANN or the simulator. AKL_RUNTIME selects: auto (default: CANN when its libraries
+ * load, else libaclsim.so beside libakl), sim, cann, or a path to one library exporting every
+ * needed symbol. The table is the design's "resolved runtime table": filled once, then read-only.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akl/akl.h"
+#include "errors.h"
+#include "log.h"
+
+#define AKL_SIM_LIBRARY "libaclsim.so"
+#define AKL_TRIED_MAX 3000
+
+typedef struct akl_symbol_slot {
+    const char *symbol;
+    size_t offset;
+    bool from_rt_library; /* CANN: rt* lives in libruntime.so, acl* in libacl_rt/libascendcl */
+} akl_symbol_slot_t;
+
+#define AKL_SLOT_(sym, field, rt)                                                                  \
+    {                                                                                              \
+#sym, offsetof(akl_runtime_t, field), rt                                                   \
+    }
+static const akl_symbol_slot_t akl_symbol_slots[] = {
+    AKL_SLOT_(aclInit, acl_init, false),
+    AKL_SLOT_(aclrtGetDeviceCount, get_device_count, false),
+    AKL_SLOT_(aclrtSetDevice, set_device, false),
+    AKL_SLOT_(aclrtGetDevice, get_device, false),
+    AKL_SLOT_(aclrtResetDevice, reset_device, false),
+    AKL_SLOT_(aclrtMalloc, malloc, false),
+    AKL_SLOT_(aclrtFree, free, false),
+    AKL_SLOT_(aclrtMemcpy, memcpy, false),
+    AKL_SLOT_(aclrtGetMemInfo, get_mem_info, false),
+    AKL_SLOT_(aclrtCreateStream, create_stream, false),
+    AKL_SLOT_(aclrtDestroyStream, destroy_stream, false),
+    AKL_SLOT_(aclrtSynchronizeStream, synchronize_stream, false),
+    AKL_SLOT_(aclrtSynchronizeStreamWithTimeout, synchronize_stream_with_timeout, false),
+    AKL_SLOT_(aclGetRecentErrMsg, get_recent_err_msg, false),
+    AKL_SLOT_(rtAicpuKernelLaunchExWithArgs, aicpu_launch, true),
+};
+#undef AKL_SLOT_
+
+/* Global state the design names: the table, filled once under pthread_once, then published. */
+static pthread_once_t akl_runtime_once = PTHREAD_ONCE_INIT;
+static akl_runtime_t akl_runtime_table;
+static int akl_runtime_status;
+static char akl_runtime_failure[AKL_ERROR_MESSAGE_MAX];
+static const akl_runtime_t *_Atomic akl_runtime_published;
+
+/* What was tried, for the message when nothing resolves. */
+typedef struct akl_tried {
+    char text[AKL_TRIED_MAX];
+    size_t used;
+} akl_tried_t;
+
+static void akl_tried_add(akl_tried_t *tried, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void akl_tried_add(akl_tried_t *tried, const char *fmt, ...)
+{
+    if (tried->used >= sizeof tried->text - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tried->text + tried->used, sizeof tried->text - tried->used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        tried->used += (size_t)n;
+    if (tried->used > sizeof tried->text - 1)
+        tried->used = sizeof tried->text - 1;
+}
+
+static void *akl_open_library(const char *path, int mode, akl_tried_t *tried)
+{
+    void *handle = dlopen(path, RTLD_NOW | mode);
+    if (!handle) {
+        const char *why = dlerror();
+        akl_tried_add(tried, "\n  %s: %s", path, why ? why : "dlopen failed");
+    }
+    return handle;
+}
+
+/* Fills every slot from acl_handle (and rt_handle for rt* symbols). Returns false and notes the
+ * missing symbols when one is absent. */
+static bool akl_resolve_symbols(akl_runtime_t *table, void *acl_handle, void *rt_handle,
+                                const char *what, akl_tried_t *tried)
+{
+    bool complete = true;
+    for (size_t i = 0; i < sizeof akl_symbol_slots / sizeof akl_symbol_slots[0]; i++) {
+        const akl_symbol_slot_t *slot = &akl_symbol_slots[i];
+        void *symbol = dlsym(slot->from_rt_library ? rt_handle : acl_handle, slot->symbol);
+        if (!symbol) {
+            akl_tried_add(tried, "\n  %s: missing symbol %s", what, slot->symbol);
+            complete = false;
+            continue;
+        }
+        memcpy((char *)table + slot->offset, &symbol, sizeof symbol);
+    }
+    return complete;
+}
+
+static const char *akl_symbol_file(void *symbol)
+{
+    Dl_info info;
+    if (symbol && dladdr(symbol, &info) && info.dli_fname)
+        return info.dli_fname;
+    return "?";
+}
+
+static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
+{
+    /* CANN's own libraries expect to be linked normally, so their symbols go global. */
+    void *acl = akl_open_library("libacl_rt.so", RTLD_GLOBAL, tried);
+    if (!acl)
+        acl = akl_open_library("libascendcl.so", RTLD_GLOBAL, tried);
+    void *rt = akl_open_library("libruntime.so", RTLD_GLOBAL, tried);
+    if (!acl || !rt)
+        return false;
+    if (!akl_resolve_symbols(table, acl, rt, "CANN", tried))
+        return false;
+    table->machine = EM_AARCH64;
+    snprintf(table->name, sizeof table->name, "cann:%s", akl_symbol_file((void *)table->acl_init));
+    return true;
+}
+
+/* A simulator (or any single library standing in for one) runs kernels on this host, so its
+ * target machine is the one libakl itself was built for: read from libakl's own ELF header. */
+static uint16_t akl_host_machine(void)
+{
+    Dl_info info;
+    if (dladdr((void *)akl_init, &info) && info.dli_fbase)
+        return ((const Elf64_Ehdr *)info.dli_fbase)->e_machine;
+    return EM_NONE;
+}
+
+static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_tried_t *tried)
+{
+    void *handle = akl_open_library(path, RTLD_LOCAL, tried);
+    if (!handle)
+        return false;
+    if (!akl_resolve_symbols(table, handle, handle, path, tried))
+        return false;
+    table->machine = akl_host_machine();
+    snprintf(table->name, sizeof table->name, "sim:%s", akl_symbol_file((void *)table->acl_init));
+    return true;
+}
+
+static bool akl_try_sim(akl_runtime_t *table, akl_tried_t *tried)
+{
+    Dl_info info;
+    if (!dladdr((void *)akl_init, &info) || !info.dli_fname) {
+        akl_tried_add(tried, "\n  %s: cannot locate libakl itself (dladdr failed)",
+                      AKL_SIM_LIBRARY);
+        return false;
+    }
+    char path[4096];
+    const char *slash = strrchr(info.dli_fname, '/');
+    int dir_len = slash ? (int)(slash - info.dli_fname) : 1;
+    const char *dir = slash ? info.dli_fname : ".";
+    if (snprintf(path, sizeof path, "%.*s/%s", dir_len, dir, AKL_SIM_LIBRARY) >= (int)sizeof path) {
+        akl_tried_add(tried, "\n  %s: directory of libakl too long", AKL_SIM_LIBRARY);
+        return false;
+    }
+    return akl_try_single_library(table, path, tried);
+}
+
+static int akl_resolve(akl_runtime_t *table)
+{
+    const char *choice = getenv("AKL_RUNTIME");
+    if (!choice || !choice[0])
+        choice = "auto";
+    akl_tried_t tried = {.used = 0};
+    bool ok;
+    if (strcmp(choice, "auto") == 0)
+        ok = akl_try_cann(table, &tried) || akl_try_sim(table, &tried);
+    else if (strcmp(choice, "cann") == 0)
+        ok = akl_try_cann(table, &tried);
+    else if (strcmp(choice, "sim") == 0)
+        ok = akl_try_sim(table, &tried);
+    else
+        ok = akl_try_single_library(table, choice, &tried);
+    if (!ok)
+        return akl_fail(AKL_ERUNTIME,
+                        "no ACL/RT runtime could be resolved (AKL_RUNTIME=%s); tried:%s", choice,
+                        tried.text);
+    akl_log(AKL_LOG_INFO, "runtime resolved: %s (AKL_RUNTIME=%s)", table->name, choice);
+    return 0;
+}
+
+static int akl_call_acl_init(const akl_runtime_t *table)
+{
+    aclError rc = table->acl_init(NULL);
+    /* Another component of the process may have initialised ACL already: that is fine. */
+    if (rc == ACL_SUCCESS || rc == ACL_ERROR_REPEAT_INITIALIZE)
+        return 0;
+    const char *recent = table->get_recent_err_msg();
+    return akl_fail(rc, "aclInit(NULL) failed in %s: %s (%d): %s%s%s", table->name, akl_errname(rc),
+                    rc, akl_strerror(rc), recent && recent[0] ? "; runtime says: " : "",
+                    recent ? recent : "");
+}
+
+static void akl_runtime_initialise(void)
+{
+    int rc = akl_resolve(&akl_runtime_table);
+    if (rc == 0)
+        rc = akl_call_acl_init(&akl_runtime_table);
+    akl_runtime_status = rc;
+    if (rc != 0) {
+        snprintf(akl_runtime_failure, sizeof akl_runtime_failure, "%s", akl_last_error());
+        return;
+    }
+    akl_runtime_published = &akl_runtime_table;
+}
+
+int akl_runtime_get(const akl_runtime_t **rt)
+{
+    const akl_runtime_t *ready = akl_runtime_published;
+    if (!ready) {
+        pthread_once(&akl_runtime_once, akl_runtime_initialise);
+        if (akl_runtime_status != 0)
+            return akl_fail_copy(akl_runtime_status, akl_runtime_failure);
+        ready = akl_runtime_published;
+    }
+    if (rt)
+        *rt = ready;
+    return 0;
+}
+
+const akl_runtime_t *akl_runtime_ready(void)
+{
+    return akl_runtime_published;
+}
+
+const char *akl_runtime_recent_message(void)
+{
+    const akl_runtime_t *rt = akl_runtime_published;
+    return rt ? rt->get_recent_err_msg() : NULL;
+}
+
+int akl_init(void)
+{
+    return akl_runtime_get(NULL);
+}
+
+const char *akl_runtime_name(void)
+{
+    const akl_runtime_t *rt = akl_runtime_published;
+    return rt ? rt->name : NULL;
+}

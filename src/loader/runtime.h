@@ -1,0 +1,45 @@
+/* The resolved runtime table: the ACL/RT entry points libakl calls, found at run time in real CANN
+ * or in the simulator (AKL_RUNTIME=auto|sim|cann|<library path>), resolved once per process. */
+#ifndef AKL_LOADER_RUNTIME_H
+#define AKL_LOADER_RUNTIME_H
+
+#include <stdint.h>
+
+#include "acl/acl.h"
+#include "runtime/rt.h"
+
+#define AKL_RUNTIME_NAME_MAX 4200
+
+typedef struct akl_runtime {
+    __typeof__(aclInit) *acl_init;
+    __typeof__(aclrtGetDeviceCount) *get_device_count;
+    __typeof__(aclrtSetDevice) *set_device;
+    __typeof__(aclrtGetDevice) *get_device;
+    __typeof__(aclrtResetDevice) *reset_device;
+    __typeof__(aclrtMalloc) *malloc;
+    __typeof__(aclrtFree) *free;
+    __typeof__(aclrtMemcpy) *memcpy;
+    __typeof__(aclrtGetMemInfo) *get_mem_info;
+    __typeof__(aclrtCreateStream) *create_stream;
+    __typeof__(aclrtDestroyStream) *destroy_stream;
+    __typeof__(aclrtSynchronizeStream) *synchronize_stream;
+    __typeof__(aclrtSynchronizeStreamWithTimeout) *synchronize_stream_with_timeout;
+    __typeof__(aclGetRecentErrMsg) *get_recent_err_msg;
+    __typeof__(rtAicpuKernelLaunchExWithArgs) *aicpu_launch;
+    /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
+    uint16_t machine;
+    /* "sim:<path>" or "cann:<path>" */
+    char name[AKL_RUNTIME_NAME_MAX];
+} akl_runtime_t;
+
+/* Resolves the runtime and calls aclInit once per process (thread-safe). Returns 0 with *rt set,
+ * or AKL_ERUNTIME / the aclInit code with the thread's message set; a failure is final for the
+ * process, and every later call reports it again. */
+int akl_runtime_get(const akl_runtime_t **rt);
+/* The table after a successful akl_runtime_get, else NULL. Lock-free: for hot paths that can only
+ * be reached after a successful initialisation. */
+const akl_runtime_t *akl_runtime_ready(void);
+/* aclGetRecentErrMsg() of the resolved runtime, or NULL. */
+const char *akl_runtime_recent_message(void);
+
+#endif /* AKL_LOADER_RUNTIME_H */

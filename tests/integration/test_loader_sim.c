@@ -1,0 +1,441 @@
+/* Integration tests of libakl on the simulated device (AKL_RUNTIME=sim): load + launch + results
+ * in device memory; 1000 loads make one bootstrap and hold no device memory; a second process sees
+ * IDENTICAL and the device holds one file; a wrong file under the right name is REPLACED; a
+ * changed SO gets a new name while the old one keeps working; two runtime SOs side by side under
+ * the normal latch, AKL_EBOOTSKIPPED under the strict one; device-side failures; a kernel that
+ * never returns, and recovery by reset. Child processes are this binary re-executed with
+ * "--child <scenario>", so they start clean. Devices are spread so scenarios do not interfere:
+ * 0 (chip 0) basics, 1 (chip 0) changed SO, 2 (chip 1) replace, 3 (chip 1) latch, 4 (chip 2)
+ * strict latch in a child, 5 (chip 2) timeout, 6 (chip 3) failures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "akl/akl.h"
+#include "test_support.h"
+
+#define CHILD_DEADLINE_MS 120000
+#define SYNC_MS 60000
+#define SCHED_COMM "akl-aicpu-sched"
+
+static char self_exe[4096];
+
+static const char *kernel_file(const char *file)
+{
+    static char paths[4][4096];
+    static int next;
+    char *buf = paths[next++ % 4];
+    return t_kernel_path(file, buf, sizeof paths[0]);
+}
+
+static void make_dirs(const char *path)
+{
+    char partial[4096];
+    snprintf(partial, sizeof partial, "%s", path);
+    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        mkdir(partial, 0755);
+        *slash = '/';
+    }
+    mkdir(partial, 0755);
+}
+
+static void preinstall_dir(int32_t device, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/chip%d/usr/lib64/aicpu_kernels/0/aicpu_kernels_device", t_sim_root(),
+             (int)device / 2);
+}
+
+/* ---- Helpers usable in the parent (cmocka) and in children (return a check number) ----------- */
+
+/* Launches ldrk_store on `blocks` blocks and checks out[b] == value + b. Returns 0 or the akl/CANN
+ * code, or -1 for a wrong result. */
+static int store_and_check(const akl_module_t *module, uint32_t blocks, uint64_t value)
+{
+    void *out = NULL;
+    int rc = akl_mem_alloc(&out, blocks * sizeof(uint64_t));
+    if (rc != 0)
+        return rc;
+    uint64_t args[2] = {(uint64_t)(uintptr_t)out, value};
+    rc = akl_launch(module, "ldrk_store", args, sizeof args, blocks, NULL, 0);
+    if (rc == 0)
+        rc = akl_stream_sync(NULL, SYNC_MS);
+    uint64_t results[64] = {0};
+    if (rc == 0)
+        rc = akl_memcpy_from_device(results, out, blocks * sizeof(uint64_t));
+    for (uint32_t b = 0; rc == 0 && b < blocks; b++) {
+        if (results[b] != value + b) {
+            fprintf(stderr, "block %u wrote %" PRIu64 ", expected %" PRIu64 "\n", b, results[b],
+                    value + b);
+            rc = -1;
+        }
+    }
+    akl_mem_free(out);
+    return rc;
+}
+
+/* Launches a kernel that writes one uint64_t through args[0]; returns the value or UINT64_MAX. */
+static uint64_t run_marker(const akl_module_t *module, const char *kernel)
+{
+    void *out = NULL;
+    uint64_t value = UINT64_MAX;
+    if (akl_mem_alloc(&out, sizeof value) != 0)
+        return UINT64_MAX;
+    uint64_t args[1] = {(uint64_t)(uintptr_t)out};
+    if (akl_launch(module, kernel, args, sizeof args, 1, NULL, 0) == 0 &&
+        akl_stream_sync(NULL, SYNC_MS) == 0)
+        akl_memcpy_from_device(&value, out, sizeof value);
+    akl_mem_free(out);
+    return value;
+}
+
+static akl_boot_outcome_t outcome_of(const akl_module_t *module)
+{
+    akl_module_info_t info;
+    akl_module_info(module, &info);
+    return info.outcome;
+}
+
+/* Files in the device's preinstall directory whose name contains needle. */
+static int count_files(int32_t device, const char *needle)
+{
+    char dir_path[4096];
+    preinstall_dir(device, dir_path, sizeof dir_path);
+    DIR *dir = opendir(dir_path);
+    if (!dir)
+        return -1;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (strstr(e->d_name, needle))
+            count++;
+    }
+    closedir(dir);
+    return count;
+}
+
+static bool file_equals(const char *path, const char *source)
+{
+    size_t a_size, b_size;
+    void *a = t_read_file(path, &a_size);
+    void *b = t_read_file(source, &b_size);
+    bool same = a && b && a_size == b_size && memcmp(a, b, a_size) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
+/* ---- Child scenarios ---------------------------------------------------------------------------
+ */
+
+#define CHECK(n, cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "child check %d failed: %s; last error: %s\n", n, #cond,               \
+                    akl_last_error());                                                             \
+            return n;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* Device 0 already holds libldrk_basic.so (the parent loaded it): nothing is written. */
+static int child_identical(void)
+{
+    akl_module_t *module;
+    CHECK(1, akl_device_open(0) == 0);
+    CHECK(2, akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
+    CHECK(3, outcome_of(module) == AKL_BOOT_IDENTICAL);
+    CHECK(4, store_and_check(module, 2, 500) == 0);
+    CHECK(5, akl_device_close(0) == 0);
+    return 0;
+}
+
+/* The changed SO on device 1, while the parent keeps the old one loaded. */
+static int child_load_v2(void)
+{
+    akl_module_t *module;
+    CHECK(1, akl_device_open(1) == 0);
+    CHECK(2, akl_module_load_file(1, kernel_file("libldrk_basic_v2.so"), NULL, &module) == 0);
+    CHECK(3, outcome_of(module) == AKL_BOOT_WROTE);
+    CHECK(4, run_marker(module, "ldrk_version") == 2);
+    CHECK(5, akl_device_close(1) == 0);
+    return 0;
+}
+
+/* Under the strict latch the second, different runtime SO is skipped by the device's loader. */
+static int child_strict_latch(void)
+{
+    setenv("AKL_SIM_EXTEND_LATCH", "strict", 1);
+    akl_module_t *first, *second = NULL;
+    CHECK(1, akl_device_open(4) == 0);
+    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &first) == 0);
+    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &second) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(4, second == NULL);
+    CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
+    CHECK(6, strstr(akl_last_error(), "latch") != NULL);
+    CHECK(7, strstr(akl_last_error(), "libldrk_other.so") != NULL);
+    akl_cache_stats_t stats;
+    akl_cache_stats(&stats);
+    CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
+    CHECK(9, store_and_check(first, 3, 40) == 0);
+    CHECK(10, akl_device_close(4) == 0);
+    return 0;
+}
+
+static int run_child_scenario(const char *name)
+{
+    setenv("AKL_RUNTIME", "sim", 1);
+    if (strcmp(name, "identical") == 0)
+        return child_identical();
+    if (strcmp(name, "load-v2") == 0)
+        return child_load_v2();
+    if (strcmp(name, "strict-latch") == 0)
+        return child_strict_latch();
+    fprintf(stderr, "unknown child scenario %s\n", name);
+    return 99;
+}
+
+/* Runs this binary as "--child name"; returns the child's exit code (100: it did not exit). */
+static int spawn_child(const char *name)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(self_exe, self_exe, "--child", name, (char *)NULL);
+        _exit(98);
+    }
+    int status = t_wait_child(pid, CHILD_DEADLINE_MS);
+    return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/* ---- Tests ------------------------------------------------------------------------------------
+ */
+
+static void test_load_launch_and_results(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(0), 0);
+    const char *path = kernel_file("libldrk_basic.so");
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, path, NULL, &module), 0);
+    akl_module_info_t info;
+    assert_int_equal(akl_module_info(module, &info), 0);
+    assert_int_equal(info.outcome, AKL_BOOT_WROTE);
+    char dir[4096], expected[4400];
+    preinstall_dir(0, dir, sizeof dir);
+    snprintf(expected, sizeof expected, "%s/%s", dir, info.basename);
+    assert_string_equal(info.device_path, expected);
+    assert_true(file_equals(info.device_path, path));
+    assert_int_equal(store_and_check(module, 8, 1000), 0);
+    assert_int_equal(run_marker(module, "ldrk_version"), 1);
+    /* An empty payload reaches the kernel too. */
+    assert_int_equal(akl_launch(module, "ldrk_empty", NULL, 0, 4, NULL, 0), 0);
+    assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 0);
+    assert_string_equal(akl_runtime_name(), akl_runtime_name());
+    assert_int_equal(strncmp(akl_runtime_name(), "sim:", 4), 0);
+}
+
+static void test_thousand_loads_one_bootstrap_no_memory(void **state)
+{
+    (void)state;
+    const char *path = kernel_file("libldrk_basic.so");
+    akl_module_t *first = NULL, *again = NULL;
+    assert_int_equal(akl_module_load_file(0, path, NULL, &first), 0);
+    size_t free_after_one, free_after_many, total;
+    assert_int_equal(akl_mem_info(&free_after_one, &total), 0);
+    akl_cache_stats_t before, after;
+    akl_cache_stats(&before);
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(akl_module_load_file(0, path, NULL, &again), 0);
+        assert_ptr_equal(again, first);
+    }
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps - before.bootstraps, 0);
+    assert_int_equal(after.hits - before.hits, 1000);
+    assert_int_equal(akl_mem_info(&free_after_many, &total), 0);
+    assert_int_equal(free_after_many, free_after_one);
+    /* In this process, device 0 has seen exactly one bootstrap of these bytes. */
+    assert_int_equal(after.bootstraps, 1);
+}
+
+static void test_second_process_finds_identical_file(void **state)
+{
+    (void)state;
+    akl_module_t *module;
+    assert_int_equal(akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module), 0);
+    assert_int_equal(spawn_child("identical"), 0);
+    /* Two processes, one file: the name carries the fingerprint, and no temporary is left. */
+    akl_module_info_t info;
+    akl_module_info(module, &info);
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016" PRIx64, info.fingerprint);
+    assert_int_equal(count_files(0, hex), 1);
+    assert_int_equal(count_files(0, ".tmp."), 0);
+    assert_true(file_equals(info.device_path, kernel_file("libldrk_basic.so")));
+}
+
+static void test_wrong_bytes_under_the_name_are_replaced(void **state)
+{
+    (void)state;
+    const char *path = kernel_file("libldrk_basic.so");
+    size_t size;
+    void *bytes = t_read_file(path, &size);
+    assert_non_null(bytes);
+    char name[128], dir[4096], target[4400];
+    assert_int_equal(akl_basename(NULL, akl_fingerprint(bytes, size), 2, name, sizeof name), 0);
+    free(bytes);
+    preinstall_dir(2, dir, sizeof dir);
+    make_dirs(dir);
+    snprintf(target, sizeof target, "%s/%s", dir, name);
+    assert_int_equal(t_write_file(target, "not the right bytes", 19), 0);
+    assert_int_equal(akl_device_open(2), 0);
+    akl_module_t *module;
+    assert_int_equal(akl_module_load_file(2, path, NULL, &module), 0);
+    assert_int_equal(outcome_of(module), AKL_BOOT_REPLACED);
+    assert_true(file_equals(target, path));
+    assert_int_equal(store_and_check(module, 2, 77), 0);
+    assert_int_equal(akl_device_close(2), 0);
+}
+
+static void test_changed_so_gets_a_new_name_and_old_keeps_working(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(1), 0);
+    akl_module_t *v1;
+    assert_int_equal(akl_module_load_file(1, kernel_file("libldrk_basic.so"), NULL, &v1), 0);
+    assert_int_equal(run_marker(v1, "ldrk_version"), 1);
+    assert_int_equal(spawn_child("load-v2"), 0);
+    assert_int_equal(run_marker(v1, "ldrk_version"), 1);
+    assert_int_equal(count_files(1, "_1.so"), 2);
+    akl_module_t *v2;
+    assert_int_equal(akl_module_load_file(1, kernel_file("libldrk_basic_v2.so"), NULL, &v2), 0);
+    assert_int_equal(outcome_of(v2), AKL_BOOT_IDENTICAL);
+    akl_module_info_t i1, i2;
+    akl_module_info(v1, &i1);
+    akl_module_info(v2, &i2);
+    assert_string_not_equal(i1.basename, i2.basename);
+    assert_int_equal(run_marker(v2, "ldrk_version"), 2);
+    assert_int_equal(run_marker(v1, "ldrk_version"), 1);
+    assert_int_equal(akl_device_close(1), 0);
+}
+
+static void test_two_runtime_sos_side_by_side(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(3), 0);
+    akl_cache_stats_t before, after;
+    akl_cache_stats(&before);
+    akl_module_t *basic, *other;
+    assert_int_equal(akl_module_load_file(3, kernel_file("libldrk_basic.so"), NULL, &basic), 0);
+    assert_int_equal(akl_module_load_file(3, kernel_file("libldrk_other.so"), NULL, &other), 0);
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps - before.bootstraps, 2);
+    assert_int_equal(outcome_of(other), AKL_BOOT_WROTE);
+    assert_int_equal(run_marker(other, "ldrk_other_mark"), 0x07e4);
+    assert_int_equal(store_and_check(basic, 4, 9), 0);
+    assert_int_equal(run_marker(other, "ldrk_other_mark"), 0x07e4);
+    assert_int_equal(akl_device_close(3), 0);
+}
+
+static void test_strict_latch_skips_the_second_bootstrap(void **state)
+{
+    (void)state;
+    assert_int_equal(spawn_child("strict-latch"), 0);
+}
+
+static void test_device_side_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(6), 0);
+    akl_module_t *module;
+    assert_int_equal(akl_module_load_file(6, kernel_file("libldrk_basic.so"), NULL, &module), 0);
+    uint64_t args[1] = {0};
+    assert_int_equal(akl_launch(module, "no_such_kernel", args, sizeof args, 1, NULL, 0), 0);
+    int rc = akl_stream_sync(NULL, SYNC_MS);
+    assert_int_equal(rc, 507018);
+    assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_AICPU_EXCEPTION"));
+    assert_non_null(strstr(akl_last_error(), "11003"));
+    /* Whatever the stream's failure mode, a reset gives a working device. */
+    assert_int_equal(akl_device_close(6), 0);
+    assert_int_equal(akl_device_open(6), 0);
+    assert_int_equal(akl_launch(module, "ldrk_fail", args, sizeof args, 1, NULL, 0), 0);
+    assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 507018);
+    assert_int_equal(akl_device_close(6), 0);
+    assert_int_equal(akl_device_open(6), 0);
+    assert_int_equal(store_and_check(module, 2, 5), 0);
+    assert_int_equal(akl_device_close(6), 0);
+}
+
+static void test_kernel_that_never_returns(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(5), 0);
+    akl_module_t *module;
+    assert_int_equal(akl_module_load_file(5, kernel_file("libldrk_basic.so"), NULL, &module), 0);
+    uint64_t args[1] = {0};
+    assert_int_equal(akl_launch(module, "ldrk_spin", args, sizeof args, 1, NULL, 1), 0);
+    int rc = akl_stream_sync(NULL, SYNC_MS);
+    assert_true(rc == 507017 || rc == 507018 || rc == 507000 || rc == 507046);
+    assert_true(strlen(akl_last_error()) > 0);
+    assert_non_null(strstr(akl_last_error(), akl_errname(rc)));
+    assert_int_equal(akl_device_close(5), 0);
+    assert_int_equal(akl_device_open(5), 0);
+    assert_int_equal(store_and_check(module, 3, 123), 0);
+    assert_int_equal(akl_device_close(5), 0);
+}
+
+static bool no_scheduler_left(void *arg)
+{
+    (void)arg;
+    return t_count_processes(SCHED_COMM, getpid()) == 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    setenv("AKL_RUNTIME", "sim", 1);
+    unsetenv("AKL_SIM_EXTEND_LATCH");
+    return akl_init();
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    akl_device_close(0);
+    bool clean = t_wait_until(no_scheduler_left, NULL, 30000);
+    t_rmtree(t_sim_root());
+    return clean ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--child") == 0)
+        return run_child_scenario(argv[2]);
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    if (n <= 0)
+        return 1;
+    self_exe[n] = 0;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_launch_and_results),
+        cmocka_unit_test(test_thousand_loads_one_bootstrap_no_memory),
+        cmocka_unit_test(test_second_process_finds_identical_file),
+        cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
+        cmocka_unit_test(test_changed_so_gets_a_new_name_and_old_keeps_working),
+        cmocka_unit_test(test_two_runtime_sos_side_by_side),
+        cmocka_unit_test(test_strict_latch_skips_the_second_bootstrap),
+        cmocka_unit_test(test_device_side_failures),
+        cmocka_unit_test(test_kernel_that_never_returns),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

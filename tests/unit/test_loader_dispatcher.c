@@ -1,0 +1,89 @@
+/* Unit tests of the dispatcher bytes a bootstrap uploads: the copy embedded in libakl is
+ * byte-identical to the build's akl_dispatcher.so, and $AKL_DISPATCHER overrides it (an unreadable
+ * or empty override is an error naming it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "akl/akl.h"
+#include "dispatcher_blob.h"
+#include "test_support.h"
+
+static void test_embedded_copy_is_the_built_dispatcher(void **state)
+{
+    (void)state;
+    unsetenv("AKL_DISPATCHER");
+    size_t size;
+    void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so", &size);
+    assert_non_null(built);
+    akl_dispatcher_bytes_t bytes;
+    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    assert_false(bytes.owned);
+    assert_string_equal(bytes.origin, "embedded");
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, built, size);
+    assert_int_equal((uintptr_t)bytes.data % 64, 0);
+    akl_dispatcher_release(&bytes);
+    free(built);
+}
+
+static void test_override(void **state)
+{
+    (void)state;
+    char path[4096];
+    t_kernel_path("libldrk_other.so", path, sizeof path);
+    setenv("AKL_DISPATCHER", path, 1);
+    size_t size;
+    void *expected = t_read_file(path, &size);
+    akl_dispatcher_bytes_t bytes;
+    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    assert_true(bytes.owned);
+    assert_string_equal(bytes.origin, path);
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, expected, size);
+    akl_dispatcher_release(&bytes);
+    assert_null(bytes.data);
+    free(expected);
+}
+
+static void test_bad_overrides(void **state)
+{
+    (void)state;
+    akl_dispatcher_bytes_t bytes;
+    setenv("AKL_DISPATCHER", "/nonexistent/dispatcher.so", 1);
+    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_non_null(strstr(akl_last_error(), "$AKL_DISPATCHER"));
+    assert_non_null(strstr(akl_last_error(), "/nonexistent/dispatcher.so"));
+    char dir[4096], empty[4200];
+    snprintf(dir, sizeof dir, "%s", t_sim_root());
+    for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        mkdir(dir, 0755);
+        *slash = '/';
+    }
+    mkdir(dir, 0755);
+    snprintf(empty, sizeof empty, "%s/empty.so", dir);
+    assert_int_equal(t_write_file(empty, "", 0), 0);
+    setenv("AKL_DISPATCHER", empty, 1);
+    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_non_null(strstr(akl_last_error(), "empty"));
+    unsetenv("AKL_DISPATCHER");
+    t_rmtree(t_sim_root());
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_embedded_copy_is_the_built_dispatcher),
+        cmocka_unit_test(test_override),
+        cmocka_unit_test(test_bad_overrides),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

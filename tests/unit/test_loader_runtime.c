@@ -1,0 +1,190 @@
+/* Unit tests of run-time resolution of the ACL/RT entry points (AKL_RUNTIME), each scenario in a
+ * child process because resolution happens once per process: a missing library, a library without
+ * the symbols, "cann" on a machine without CANN, a path to a complete library (the fake runtime),
+ * aclInit called once with ACL_ERROR_REPEAT_INITIALIZE accepted, and an aclInit failure kept. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "akl/akl.h"
+#include "test_support.h"
+
+#define CHILD_DEADLINE_MS 30000
+
+/* Runs scenario in a child with AKL_RUNTIME=runtime; the child's exit code is the number of the
+ * first failed check (0: all passed), and it prints what failed. */
+static int run_child(const char *runtime, int (*scenario)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AKL_RUNTIME", runtime, 1);
+        _exit(scenario());
+    }
+    int status = t_wait_child(pid, CHILD_DEADLINE_MS);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+#define CHECK(n, cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "check %d failed: %s; last error: %s\n", n, #cond, akl_last_error());  \
+            return n;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static const char *fake_path(void)
+{
+    static char path[4096];
+    return t_kernel_path("libldrk_fake_runtime.so", path, sizeof path);
+}
+
+static int scenario_missing_library(void)
+{
+    CHECK(1, akl_runtime_name() == NULL);
+    CHECK(2, akl_init() == AKL_ERUNTIME);
+    CHECK(3, strstr(akl_last_error(), "/nonexistent/libnothing.so") != NULL);
+    CHECK(4, strstr(akl_last_error(), "No such file") != NULL);
+    /* Every entry point reports the same failure, again and again. */
+    uint32_t count;
+    CHECK(5, akl_device_count(&count) == AKL_ERUNTIME);
+    CHECK(6, akl_init() == AKL_ERUNTIME);
+    CHECK(7, strstr(akl_last_error(), "/nonexistent/libnothing.so") != NULL);
+    CHECK(8, akl_check_data("x", 1, NULL) == AKL_ERUNTIME);
+    akl_module_t *module;
+    CHECK(9, akl_module_load_data(0, "x", 1, NULL, &module) == AKL_ERUNTIME);
+    CHECK(10, akl_runtime_name() == NULL);
+    return 0;
+}
+
+static int scenario_library_without_symbols(void)
+{
+    CHECK(1, akl_init() == AKL_ERUNTIME);
+    CHECK(2, strstr(akl_last_error(), "missing symbol aclInit") != NULL);
+    CHECK(3, strstr(akl_last_error(), "missing symbol rtAicpuKernelLaunchExWithArgs") != NULL);
+    CHECK(4, strstr(akl_last_error(), "libldrk_basic.so") != NULL);
+    return 0;
+}
+
+static int scenario_cann_absent(void)
+{
+    CHECK(1, akl_init() == AKL_ERUNTIME);
+    CHECK(2, strstr(akl_last_error(), "AKL_RUNTIME=cann") != NULL);
+    CHECK(3, strstr(akl_last_error(), "libacl_rt.so") != NULL);
+    CHECK(4, strstr(akl_last_error(), "libascendcl.so") != NULL);
+    CHECK(5, strstr(akl_last_error(), "libruntime.so") != NULL);
+    return 0;
+}
+
+static int scenario_fake_runtime(void)
+{
+    CHECK(1, akl_init() == 0);
+    const char *name = akl_runtime_name();
+    CHECK(2, name && strncmp(name, "sim:", 4) == 0);
+    CHECK(3, strstr(name, "libldrk_fake_runtime.so") != NULL);
+    CHECK(4, akl_init() == 0);
+    void *fake = dlopen(fake_path(), RTLD_NOW | RTLD_NOLOAD);
+    CHECK(5, fake != NULL);
+    long (*get)(const char *) = (long (*)(const char *))dlsym(fake, "ldrk_fake_get");
+    CHECK(6, get && get("acl_inits") == 1);
+    uint32_t count = 0;
+    CHECK(7, akl_device_count(&count) == 0 && count == 2);
+    CHECK(8, get("acl_inits") == 1);
+    dlclose(fake);
+    return 0;
+}
+
+static int scenario_repeat_initialize_is_success(void)
+{
+    void *fake = dlopen(fake_path(), RTLD_NOW);
+    void (*set)(const char *, long) = (void (*)(const char *, long))dlsym(fake, "ldrk_fake_set");
+    CHECK(1, set != NULL);
+    set("acl_init_rc", 100002);
+    CHECK(2, akl_init() == 0);
+    CHECK(3, akl_runtime_name() != NULL);
+    dlclose(fake);
+    return 0;
+}
+
+static int scenario_acl_init_failure_is_kept(void)
+{
+    void *fake = dlopen(fake_path(), RTLD_NOW);
+    void (*set)(const char *, long) = (void (*)(const char *, long))dlsym(fake, "ldrk_fake_set");
+    long (*get)(const char *) = (long (*)(const char *))dlsym(fake, "ldrk_fake_get");
+    CHECK(1, set && get);
+    set("acl_init_rc", 100000);
+    CHECK(2, akl_init() == 100000);
+    CHECK(3, strstr(akl_last_error(), "aclInit") != NULL);
+    CHECK(4, strstr(akl_last_error(), "ACL_ERROR_INVALID_PARAM") != NULL);
+    set("acl_init_rc", 0);
+    CHECK(5, akl_init() == 100000);
+    CHECK(6, get("acl_inits") == 1);
+    CHECK(7, akl_runtime_name() == NULL);
+    dlclose(fake);
+    return 0;
+}
+
+static void test_missing_library(void **state)
+{
+    (void)state;
+    assert_int_equal(run_child("/nonexistent/libnothing.so", scenario_missing_library), 0);
+}
+
+static void test_library_without_symbols(void **state)
+{
+    (void)state;
+    char path[4096];
+    t_kernel_path("libldrk_basic.so", path, sizeof path);
+    assert_int_equal(run_child(path, scenario_library_without_symbols), 0);
+}
+
+static void test_cann_absent(void **state)
+{
+    (void)state;
+    /* Only meaningful where CANN is not installed, as on the CI machines. */
+    void *acl = dlopen("libascendcl.so", RTLD_NOW | RTLD_NOLOAD);
+    if (acl || dlopen("libacl_rt.so", RTLD_LAZY)) {
+        skip();
+    }
+    assert_int_equal(run_child("cann", scenario_cann_absent), 0);
+}
+
+static void test_fake_runtime(void **state)
+{
+    (void)state;
+    assert_int_equal(run_child(fake_path(), scenario_fake_runtime), 0);
+}
+
+static void test_repeat_initialize_is_success(void **state)
+{
+    (void)state;
+    assert_int_equal(run_child(fake_path(), scenario_repeat_initialize_is_success), 0);
+}
+
+static void test_acl_init_failure_is_kept(void **state)
+{
+    (void)state;
+    assert_int_equal(run_child(fake_path(), scenario_acl_init_failure_is_kept), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_library),
+        cmocka_unit_test(test_library_without_symbols),
+        cmocka_unit_test(test_cann_absent),
+        cmocka_unit_test(test_fake_runtime),
+        cmocka_unit_test(test_repeat_initialize_is_success),
+        cmocka_unit_test(test_acl_init_failure_is_kept),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
