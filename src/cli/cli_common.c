@@ -1,0 +1,365 @@
+/* Helpers shared by the akl commands: exit codes, option and number parsing, reading files,
+ * progress lines and a small JSON writer. */
+#define _GNU_SOURCE
+#include "cli_common.h"
+
+#include <akl/akl.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "akl %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'akl %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "akl %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_EXIT_FAILURE;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    opterr = 0;
+    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    if (c != '?' && c != ':')
+        return c;
+    /* optind has moved past the offending word, which names the option as the user typed it. */
+    const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    if (c == ':')
+        cli_usage_error(cmd, "option '%s' needs a value", word);
+    else if (optopt && strncmp(word, "--", 2) != 0)
+        cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    else
+        cli_usage_error(cmd, "unknown option '%s'", word);
+    return '?';
+}
+
+static int parse_u64_text(const char *text, uint64_t *out, char **end)
+{
+    if (!text || !isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, end, 10);
+    if (errno != 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out)
+{
+    uint64_t v;
+    char *end;
+    if (parse_u64_text(text, &v, &end) != 0 || *end || v < min || v > max) {
+        cli_usage_error(cmd, "%s: '%s' is not an integer in %" PRIu64 "..%" PRIu64, option,
+                        text ? text : "", min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_i64(const char *cmd, const char *option, const char *text, int64_t min, int64_t max,
+                  int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = text && *text ? strtoll(text, &end, 10) : 0;
+    if (!text || !*text || errno != 0 || *end || isspace((unsigned char)text[0]) || v < min ||
+        v > max) {
+        cli_usage_error(cmd, "%s: '%s' is not an integer in %" PRId64 "..%" PRId64, option,
+                        text ? text : "", min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int size_suffix_shift(const char *suffix)
+{
+    if (!*suffix)
+        return 0;
+    if (suffix[1] && !(suffix[1] == 'B' && !suffix[2]) &&
+        !(suffix[1] == 'i' && suffix[2] == 'B' && !suffix[3]))
+        return -1;
+    switch (*suffix) {
+    case 'k':
+    case 'K':
+        return 10;
+    case 'M':
+        return 20;
+    case 'G':
+        return 30;
+    default:
+        return -1;
+    }
+}
+
+int cli_parse_size(const char *cmd, const char *option, const char *text, uint64_t min,
+                   uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    char *end;
+    int shift = -1;
+    if (parse_u64_text(text, &v, &end) == 0)
+        shift = size_suffix_shift(end);
+    if (shift < 0 || v > (UINT64_MAX >> shift) || (v << shift) < min || (v << shift) > max) {
+        cli_usage_error(
+            cmd, "%s: '%s' is not a size in %" PRIu64 "..%" PRIu64 " bytes (suffixes K, M, G)",
+            option, text ? text : "", min, max);
+        return -1;
+    }
+    *out = v << shift;
+    return 0;
+}
+
+static int read_fd_fully(int fd, char *buf, size_t size)
+{
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = EIO; /* the file shrank while we read it */
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t err_cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, err_cap, "%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size;
+    char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        snprintf(err, err_cap, "%s: out of memory for %zu bytes", path, n);
+        close(fd);
+        return -1;
+    }
+    if (read_fd_fully(fd, buf, n) != 0) {
+        snprintf(err, err_cap, "%s: read failed: %s", path, strerror(errno));
+        free(buf);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    *data = buf;
+    *size = n;
+    return 0;
+}
+
+const char *cli_akl_error(int code, char *buf, size_t cap)
+{
+    const char *detail = akl_last_error();
+    if (!detail || !*detail)
+        detail = akl_strerror(code);
+    snprintf(buf, cap, "%s (%d): %s", akl_errname(code), code, detail);
+    return buf;
+}
+
+void cli_progress_init(cli_progress_t *progress, const char *cmd, bool forced)
+{
+    progress->cmd = cmd;
+    progress->enabled = forced || isatty(STDERR_FILENO);
+}
+
+void cli_progress(const cli_progress_t *progress, const char *fmt, ...)
+{
+    if (!progress->enabled)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "akl %s: ", progress->cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_hex(const void *data, size_t size, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *p = data;
+    for (size_t i = 0; i < size; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * size] = 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+static void json_write_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+}
+
+/* Writes the separator and key that precede every value. */
+static void json_prefix(cli_json_t *json, const char *key)
+{
+    if (json->need_comma[json->depth])
+        fputc(',', json->out);
+    json->need_comma[json->depth] = true;
+    if (key) {
+        json_write_string(json->out, key);
+        fputc(':', json->out);
+    }
+}
+
+static void json_open(cli_json_t *json, const char *key, char bracket)
+{
+    json_prefix(json, key);
+    fputc(bracket, json->out);
+    if (json->depth + 1 < CLI_JSON_MAX_DEPTH)
+        json->depth++;
+    json->need_comma[json->depth] = false;
+}
+
+static void json_close(cli_json_t *json, char bracket)
+{
+    fputc(bracket, json->out);
+    if (json->depth > 0)
+        json->depth--;
+}
+
+void cli_json_begin(cli_json_t *json, FILE *out)
+{
+    memset(json, 0, sizeof *json);
+    json->out = out;
+    json_open(json, NULL, '{');
+}
+
+void cli_json_end(cli_json_t *json)
+{
+    json_close(json, '}');
+    fputc('\n', json->out);
+    fflush(json->out);
+}
+
+void cli_json_object_begin(cli_json_t *json, const char *key)
+{
+    json_open(json, key, '{');
+}
+
+void cli_json_object_end(cli_json_t *json)
+{
+    json_close(json, '}');
+}
+
+void cli_json_array_begin(cli_json_t *json, const char *key)
+{
+    json_open(json, key, '[');
+}
+
+void cli_json_array_end(cli_json_t *json)
+{
+    json_close(json, ']');
+}
+
+void cli_json_string(cli_json_t *json, const char *key, const char *value)
+{
+    json_prefix(json, key);
+    if (value)
+        json_write_string(json->out, value);
+    else
+        fputs("null", json->out);
+}
+
+void cli_json_int(cli_json_t *json, const char *key, int64_t value)
+{
+    json_prefix(json, key);
+    fprintf(json->out, "%" PRId64, value);
+}
+
+void cli_json_uint(cli_json_t *json, const char *key, uint64_t value)
+{
+    json_prefix(json, key);
+    fprintf(json->out, "%" PRIu64, value);
+}
+
+void cli_json_double(cli_json_t *json, const char *key, double value)
+{
+    json_prefix(json, key);
+    if (isfinite(value))
+        fprintf(json->out, "%.9g", value);
+    else
+        fputs("null", json->out); /* JSON has no NaN or infinity */
+}
+
+void cli_json_bool(cli_json_t *json, const char *key, bool value)
+{
+    json_prefix(json, key);
+    fputs(value ? "true" : "false", json->out);
+}
+
+void cli_json_akl_error(cli_json_t *json, const char *key, int code)
+{
+    const char *detail = akl_last_error();
+    cli_json_object_begin(json, key);
+    cli_json_int(json, "code", code);
+    cli_json_string(json, "name", akl_errname(code));
+    cli_json_string(json, "message", detail && *detail ? detail : akl_strerror(code));
+    cli_json_object_end(json);
+}

@@ -1,0 +1,96 @@
+/* Helpers shared by the akl commands: exit codes, option and number parsing, reading files,
+ * progress lines and a small JSON writer, so that every command behaves the same way. */
+#ifndef AKL_CLI_COMMON_H
+#define AKL_CLI_COMMON_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes of every command. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILURE 1
+#define CLI_EXIT_USAGE 2
+
+/* One command of the dispatch table in main.c. argv[0] is the command's own name. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+} cli_command_t;
+
+int cli_cmd_run(int argc, char **argv);
+void cli_usage_run(FILE *out);
+int cli_cmd_fingerprint(int argc, char **argv);
+void cli_usage_fingerprint(FILE *out);
+int cli_cmd_check(int argc, char **argv);
+void cli_usage_check(FILE *out);
+int cli_cmd_sim(int argc, char **argv);
+void cli_usage_sim(FILE *out);
+
+/* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "akl <cmd>: <message>" to stderr; returns CLI_EXIT_FAILURE. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Calls getopt_long with diagnostics turned off and turns its '?' and ':' answers into a usage
+ * message naming the option. Returns the option, -1 at the end, or '?' after printing the error.
+ * shortopts must start with ':'. The caller resets optind to 0 before the first call. */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* Strict decimal parsing of an option's value into [min, max]; prints a usage error naming the
+ * option and returns -1 on failure. */
+int cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out);
+int cli_parse_i64(const char *cmd, const char *option, const char *text, int64_t min, int64_t max,
+                  int64_t *out);
+/* Like cli_parse_u64, accepting a K, M or G suffix (powers of 1024). */
+int cli_parse_size(const char *cmd, const char *option, const char *text, uint64_t min,
+                   uint64_t max, uint64_t *out);
+
+/* Reads a whole file into a malloc'd buffer. Returns 0, or -1 with "<path>: <cause>" in err. */
+int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t err_cap);
+
+/* "<AKL_ENAME> (<code>): <message>" for a failed akl call, using the thread's akl_last_error()
+ * when there is one, else akl_strerror(code). */
+const char *cli_akl_error(int code, char *buf, size_t cap);
+
+/* Progress lines on stderr, shown only when stderr is a terminal or --progress asked. */
+typedef struct cli_progress {
+    const char *cmd;
+    bool enabled;
+} cli_progress_t;
+void cli_progress_init(cli_progress_t *progress, const char *cmd, bool forced);
+void cli_progress(const cli_progress_t *progress, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Lowercase hex of size bytes into out (2 * size + 1 bytes). */
+void cli_hex(const void *data, size_t size, char *out);
+
+/* A JSON writer producing one compact object per document. Keys are NULL inside arrays. */
+#define CLI_JSON_MAX_DEPTH 16
+typedef struct cli_json {
+    FILE *out;
+    int depth;
+    bool need_comma[CLI_JSON_MAX_DEPTH];
+} cli_json_t;
+
+void cli_json_begin(cli_json_t *json, FILE *out);
+void cli_json_end(cli_json_t *json);
+void cli_json_object_begin(cli_json_t *json, const char *key);
+void cli_json_object_end(cli_json_t *json);
+void cli_json_array_begin(cli_json_t *json, const char *key);
+void cli_json_array_end(cli_json_t *json);
+void cli_json_string(cli_json_t *json, const char *key, const char *value);
+void cli_json_int(cli_json_t *json, const char *key, int64_t value);
+void cli_json_uint(cli_json_t *json, const char *key, uint64_t value);
+void cli_json_double(cli_json_t *json, const char *key, double value);
+void cli_json_bool(cli_json_t *json, const char *key, bool value);
+/* {"code":..,"name":..,"message":..} of a failed akl call under key. */
+void cli_json_akl_error(cli_json_t *json, const char *key, int code);
+
+#endif /* AKL_CLI_COMMON_H */

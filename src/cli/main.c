@@ -1,0 +1,99 @@
+/* The akl command: dispatches `akl <command> ...` to one file per command and answers --help,
+ * --version and `akl help <command>`. New commands (e.g. bench) are one line in cli_commands. */
+#include "cli_common.h"
+
+#include <akl/akl.h>
+
+#include <string.h>
+
+static const cli_command_t cli_commands[] = {
+    {"run", "bootstrap a runtime SO on a device and launch one of its kernels", cli_cmd_run,
+     cli_usage_run},
+    {"fingerprint", "print the fingerprint of SOs and the file name a device gives them",
+     cli_cmd_fingerprint, cli_usage_fingerprint},
+    {"check", "validate an SO before upload, without touching a device", cli_cmd_check,
+     cli_usage_check},
+    {"sim", "list or clean the files on the simulated devices", cli_cmd_sim, cli_usage_sim},
+};
+#define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
+
+static void cli_usage_main(FILE *out)
+{
+    fprintf(out, "Usage: akl [--help] [--version] <command> [options] [arguments]\n"
+                 "\n"
+                 "Zero-deploy loading and launching of custom AICPU kernels on Ascend NPUs\n"
+                 "(real CANN or the simulated device; see AKL_RUNTIME below).\n"
+                 "\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+        fprintf(out, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    fprintf(out, "  %-12s %s\n", "help", "show the usage of a command: akl help <command>");
+    fprintf(out, "\n"
+                 "Every command takes --help. Exit status: 0 success, 1 failure, 2 usage error.\n"
+                 "\n"
+                 "Environment:\n"
+                 "  AKL_RUNTIME    auto (default), sim, cann, or the path of an ACL/RT library\n"
+                 "  AKL_LOG        debug|info|warn|error: the loader's log on stderr\n"
+                 "  AKL_PREFIX     default prefix of device file names (akl_inner_)\n"
+                 "  AKL_SIM_ROOT   the simulated devices' root directory\n");
+}
+
+static const cli_command_t *cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    return NULL;
+}
+
+static int cli_unknown_command(const char *name)
+{
+    fprintf(stderr, "akl: unknown command '%s'\n", name);
+    fprintf(stderr, "Try 'akl --help' for the list of commands.\n");
+    return CLI_EXIT_USAGE;
+}
+
+static int cli_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_usage_main(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        printf("Usage: akl help [<command>]\n");
+        return CLI_EXIT_OK;
+    }
+    const cli_command_t *command = cli_find_command(argv[1]);
+    if (!command)
+        return cli_unknown_command(argv[1]);
+    command->usage(stdout);
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_usage_main(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *word = argv[1];
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+        cli_usage_main(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(word, "--version") == 0 || strcmp(word, "-V") == 0) {
+        printf("akl %s\n", AKL_VERSION_STRING);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(word, "help") == 0)
+        return cli_help(argc - 1, argv + 1);
+    if (word[0] == '-') {
+        fprintf(stderr, "akl: unknown option '%s'\n", word);
+        fprintf(stderr, "Try 'akl --help'.\n");
+        return CLI_EXIT_USAGE;
+    }
+    const cli_command_t *command = cli_find_command(word);
+    if (!command)
+        return cli_unknown_command(word);
+    return command->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,546 @@
+/* Tests of the akl command line tool, run as a separate program: help and usage errors of every
+ * command, fingerprint, check on good and bad files, run of the hello kernel (text and JSON), and
+ * sim ls / sim clean on the simulated devices' files. */
+#define _GNU_SOURCE
+#include "test_cli_spawn.h"
+#include "test_support.h"
+
+#include <akl/akl.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define HELLO_SO AKL_BUILD_DIR "/lib/akl/examples/libakl_hello.so"
+#define PREINSTALL_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_kernels_device"
+#define MAX_ARGS 32
+
+/* Runs build/bin/akl with the NULL-terminated arguments after the first. */
+static void akl_cli(tcli_result_t *r, const char *first, ...)
+{
+    const char *argv[MAX_ARGS];
+    char bin[4096];
+    int n = 0;
+    argv[n++] = tcli_bin("akl", bin, sizeof bin);
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < MAX_ARGS - 1; a = va_arg(ap, const char *))
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    tcli_run(argv, NULL, r);
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("expected \"%s\" in:\n%s", needle, text);
+}
+
+static void expect_json_value(const char *json, const char *key, const char *want)
+{
+    char got[4096];
+    if (!tcli_json_get(json, key, got, sizeof got))
+        fail_msg("no \"%s\" in %s", key, json);
+    if (strcmp(got, want) != 0)
+        fail_msg("\"%s\" is \"%s\", want \"%s\" in %s", key, got, want, json);
+}
+
+/* The basename libakl gives the hello SO on device. */
+static void hello_basename(const char *prefix, int32_t device, char *out, size_t cap,
+                           uint64_t *fp_out)
+{
+    size_t size;
+    void *data = t_read_file(HELLO_SO, &size);
+    assert_non_null(data);
+    uint64_t fp = akl_fingerprint(data, size);
+    free(data);
+    assert_int_equal(akl_basename(prefix, fp, device, out, cap), 0);
+    if (fp_out)
+        *fp_out = fp;
+}
+
+static void preinstall_dir(int chip, char *out, size_t cap)
+{
+    assert_true(snprintf(out, cap, "%s/chip%d/%s", t_sim_root(), chip, PREINSTALL_SUBDIR) <
+                (int)(cap));
+}
+
+/* A private scratch directory beside the test's simulator root. */
+static void scratch_path(const char *name, char *out, size_t cap)
+{
+    char dir[4096];
+    assert_true(snprintf(dir, sizeof dir, "%s.scratch", t_sim_root()) < (int)(sizeof dir));
+    /* The roots' parent directory may not exist yet: make both levels. */
+    char *slash = strrchr(dir, '/');
+    *slash = 0;
+    mkdir(dir, 0755);
+    *slash = '/';
+    mkdir(dir, 0755);
+    assert_true(snprintf(out, cap, "%s/%s", dir, name) < (int)(cap));
+}
+
+static int setup_root(void **state)
+{
+    (void)state;
+    char scratch[4096];
+    assert_true(snprintf(scratch, sizeof scratch, "%s.scratch", t_sim_root()) <
+                (int)(sizeof scratch));
+    t_rmtree(t_sim_root());
+    t_rmtree(scratch);
+    return 0;
+}
+
+static int teardown_root(void **state)
+{
+    (void)state;
+    assert_true(tcli_no_leftover_processes(30000));
+    return setup_root(state);
+}
+
+/* ---- help and usage -------------------------------------------------------------------------- */
+
+static void test_help_of_every_command(void **state)
+{
+    (void)state;
+    static const char *const commands[] = {"run", "fingerprint", "check", "sim"};
+    tcli_result_t r;
+    akl_cli(&r, "--help", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "Usage: akl");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        assert_contains(r.out, commands[i]);
+    tcli_result_free(&r);
+
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "Usage: akl %s", commands[i]);
+        akl_cli(&r, "help", commands[i], NULL);
+        assert_int_equal(r.exit_code, 0);
+        assert_contains(r.out, want);
+        tcli_result_free(&r);
+        akl_cli(&r, commands[i], "--help", NULL);
+        assert_int_equal(r.exit_code, 0);
+        assert_contains(r.out, want);
+        assert_int_equal(r.err_len, 0);
+        tcli_result_free(&r);
+    }
+    akl_cli(&r, "sim", "ls", "--help", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "akl sim ls");
+    tcli_result_free(&r);
+    akl_cli(&r, "sim", "clean", "-h", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "akl sim clean");
+    tcli_result_free(&r);
+    akl_cli(&r, "--version", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "akl " AKL_VERSION_STRING);
+    tcli_result_free(&r);
+}
+
+/* Each case: exit 2, nothing on stdout, and stderr names the offending word. */
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[8];
+        const char *mentions;
+    } cases[] = {
+        {{NULL}, "Usage: akl"},
+        {{"frobnicate", NULL}, "frobnicate"},
+        {{"--bogus", NULL}, "--bogus"},
+        {{"help", "frobnicate", NULL}, "frobnicate"},
+        {{"run", NULL}, "missing SO"},
+        {{"run", "a.so", NULL}, "missing SO"},
+        {{"run", "a.so", "k", "extra", NULL}, "too many"},
+        {{"run", "--blocks", "0", "a.so", "k", NULL}, "--blocks"},
+        {{"run", "--blocks", "70000", "a.so", "k", NULL}, "--blocks"},
+        {{"run", "--device", "-1", "a.so", "k", NULL}, "--device"},
+        {{"run", "--device", "x1", "a.so", "k", NULL}, "--device"},
+        {{"run", "--bogus", "a.so", "k", NULL}, "--bogus"},
+        {{"run", "--device", NULL}, "--device"},
+        {{"run", "--args-hex", "zz", "a.so", "k", NULL}, "--args-hex"},
+        {{"run", "--args-hex", "0", "a.so", "k", NULL}, "--args-hex"},
+        {{"run", "--args-hex", "00", "--args-file", "f", "a.so", NULL}, "exclude"},
+        {{"run", "--buffer", "12Q", "a.so", "k", NULL}, "--buffer"},
+        {{"run", "--sync-timeout", "-2", "a.so", "k", NULL}, "--sync-timeout"},
+        {{"fingerprint", NULL}, "missing SO"},
+        {{"fingerprint", "--device", "abc", "x.so", NULL}, "--device"},
+        {{"check", NULL}, "missing SO"},
+        {{"check", "--max-size", "0", "x.so", NULL}, "--max-size"},
+        {{"sim", NULL}, "missing subcommand"},
+        {{"sim", "frob", NULL}, "frob"},
+        {{"sim", "ls", "--dry-run", NULL}, "--dry-run"},
+        {{"sim", "clean", "--device", "0", NULL}, "--device"},
+        {{"sim", "ls", "extra", NULL}, "extra"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[10];
+        char bin[4096];
+        int n = 0;
+        argv[n++] = tcli_bin("akl", bin, sizeof bin);
+        for (int j = 0; cases[i].args[j]; j++)
+            argv[n++] = cases[i].args[j];
+        argv[n] = NULL;
+        tcli_result_t r;
+        tcli_run(argv, NULL, &r);
+        if (r.exit_code != 2 || r.out_len != 0 || !strstr(r.err, cases[i].mentions))
+            fail_msg("case %zu (%s ...): exit %d, stdout \"%s\", stderr \"%s\"; want exit 2 and "
+                     "\"%s\" on stderr",
+                     i, cases[i].args[0] ? cases[i].args[0] : "", r.exit_code, r.out, r.err,
+                     cases[i].mentions);
+        tcli_result_free(&r);
+    }
+}
+
+/* ---- fingerprint ----------------------------------------------------------------------------- */
+
+static void test_fingerprint_text_and_json(void **state)
+{
+    (void)state;
+    char basename[128], want[4096];
+    uint64_t fp;
+    hello_basename(NULL, 0, basename, sizeof basename, &fp);
+    snprintf(want, sizeof want, "%016llx  %s  %s\n", (unsigned long long)fp, basename, HELLO_SO);
+    tcli_result_t r;
+    akl_cli(&r, "fingerprint", HELLO_SO, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, want);
+    assert_contains(basename, AKL_DEFAULT_PREFIX);
+    tcli_result_free(&r);
+
+    hello_basename("my_", 3, basename, sizeof basename, NULL);
+    assert_string_equal(basename + strlen(basename) - 5, "_3.so");
+    akl_cli(&r, "fingerprint", "--json", "--device", "3", "--prefix", "my_", HELLO_SO, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "basename", basename);
+    expect_json_value(r.out, "device", "3");
+    expect_json_value(r.out, "path", HELLO_SO);
+    expect_json_value(r.out, "ok", "true");
+    tcli_result_free(&r);
+}
+
+static void test_fingerprint_errors(void **state)
+{
+    (void)state;
+    tcli_result_t r;
+    akl_cli(&r, "fingerprint", "/nonexistent/x.so", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_result_free(&r);
+    akl_cli(&r, "fingerprint", "--prefix", "bad/prefix", HELLO_SO, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "AKL_ENAME");
+    tcli_result_free(&r);
+}
+
+/* ---- check ----------------------------------------------------------------------------------- */
+
+static void test_check_good_file(void **state)
+{
+    (void)state;
+    tcli_result_t r;
+    akl_cli(&r, "check", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "ok");
+    tcli_result_free(&r);
+    akl_cli(&r, "check", "--json", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "ok", "true");
+    expect_json_value(r.out, "file", HELLO_SO);
+    tcli_result_free(&r);
+}
+
+static void test_check_bad_files(void **state)
+{
+    (void)state;
+    char text_file[4096];
+    scratch_path("not-elf.so", text_file, sizeof text_file);
+    assert_int_equal(t_write_file(text_file, "hello, not an ELF\n", 18), 0);
+    tcli_result_t r;
+    akl_cli(&r, "check", text_file, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "AKL_ENOTELF");
+    assert_contains(r.err, text_file);
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", HELLO_SO, "akl_hello", "no_such_kernel", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "AKL_ENOSYM");
+    assert_contains(r.err, "no_such_kernel");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--json", HELLO_SO, "no_such_kernel", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "ok", "false");
+    expect_json_value(r.out, "name", "AKL_ENOSYM");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--max-size", "1K", HELLO_SO, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "AKL_ETOOBIG");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "/nonexistent/x.so", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_result_free(&r);
+}
+
+/* ---- run ------------------------------------------------------------------------------------- */
+
+static void test_run_hello_json(void **state)
+{
+    (void)state;
+    char basename[128], fp_hex[17];
+    uint64_t fp;
+    hello_basename(NULL, 0, basename, sizeof basename, &fp);
+    snprintf(fp_hex, sizeof fp_hex, "%016llx", (unsigned long long)fp);
+    tcli_result_t r;
+    /* token 0x1122334455667788, little-endian */
+    akl_cli(&r, "run", "--json", "--buffer", "16", "--args-hex", "8877665544332211", HELLO_SO,
+            "akl_hello", NULL);
+    if (r.exit_code != 0)
+        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "ok", "true");
+    expect_json_value(r.out, "bootstrap", "wrote");
+    expect_json_value(r.out, "basename", basename);
+    expect_json_value(r.out, "fingerprint", fp_hex);
+    expect_json_value(r.out, "device", "0");
+    /* "HELLO" then the echoed token */
+    expect_json_value(r.out, "hex", "48454c4c4f0000008877665544332211");
+    char runtime[4096], device_path[4096], preinstall[4096], want_path[8192];
+    assert_true(tcli_json_get(r.out, "runtime", runtime, sizeof runtime));
+    assert_int_equal(strncmp(runtime, "sim:", 4), 0);
+    assert_true(tcli_json_get(r.out, "device_path", device_path, sizeof device_path));
+    preinstall_dir(0, preinstall, sizeof preinstall);
+    assert_true(snprintf(want_path, sizeof want_path, "%s/%s", preinstall, basename) <
+                (int)(sizeof want_path));
+    assert_true(t_file_exists(want_path));
+    assert_contains(device_path, basename);
+    tcli_result_free(&r);
+
+    /* A new process on a device that holds the file: nothing written. */
+    akl_cli(&r, "run", "--json", "--buffer", "16", "--args-hex", "0000000000000000", HELLO_SO,
+            "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_json_value(r.out, "bootstrap", "identical");
+    expect_json_value(r.out, "hex", "48454c4c4f0000000000000000000000");
+    tcli_result_free(&r);
+}
+
+static void test_run_hello_text_on_second_die(void **state)
+{
+    (void)state;
+    char basename[128];
+    hello_basename(NULL, 1, basename, sizeof basename, NULL);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--device", "1", "--blocks", "4", "--repeat", "3", "--buffer", "32",
+            "--args-hex", "0x2a 00 00 00 00 00 00 00", HELLO_SO, "akl_hello", NULL);
+    if (r.exit_code != 0)
+        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
+    assert_contains(r.out, "runtime:      sim:");
+    assert_contains(r.out, basename);
+    assert_contains(r.out, "launch:       ok: akl_hello x3 on 4 block(s)");
+    assert_contains(r.out, "48 45 4c 4c 4f 00 00 00  2a 00 00 00 00 00 00 00");
+    tcli_result_free(&r);
+}
+
+static void test_run_args_file_and_progress(void **state)
+{
+    (void)state;
+    char args_file[4096];
+    scratch_path("args.bin", args_file, sizeof args_file);
+    static const unsigned char token[8] = {0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0};
+    assert_int_equal(t_write_file(args_file, token, sizeof token), 0);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--json", "--progress", "--buffer", "16", "--args-file", args_file, HELLO_SO,
+            "akl_hello", NULL);
+    if (r.exit_code != 0)
+        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
+    expect_json_value(r.out, "hex", "48454c4c4f000000efbeadde00000000");
+    assert_contains(r.err, "akl run: loading");
+    assert_contains(r.err, "akl run: synchronizing");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "run", "--args-file", "/nonexistent/args.bin", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "/nonexistent/args.bin");
+    tcli_result_free(&r);
+}
+
+static void test_run_failures(void **state)
+{
+    (void)state;
+    tcli_result_t r;
+    /* Kernel not in the SO: the device reports it at the synchronize. */
+    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "no_such_kernel", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "akl run:");
+    assert_contains(r.err, "no_such_kernel");
+    assert_contains(r.out, "launch:       failed");
+    tcli_result_free(&r);
+
+    /* The kernel itself fails (no output buffer): its error comes back with --json too. */
+    akl_cli(&r, "run", "--json", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "ok", "false");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "run", "/nonexistent/x.so", "k", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "run", "--device", "4000", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "open device");
+    tcli_result_free(&r);
+}
+
+/* ---- sim ls / clean -------------------------------------------------------------------------- */
+
+static void write_in(const char *dir, const char *name, const char *text)
+{
+    char path[8192];
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    assert_int_equal(t_write_file(path, text, strlen(text)), 0);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+    char path[8192];
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    return t_file_exists(path);
+}
+
+/* A pid that no process has: a child that has already been reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return pid;
+}
+
+static void test_sim_ls_and_clean(void **state)
+{
+    (void)state;
+    tcli_result_t r;
+    akl_cli(&r, "sim", "ls", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, t_sim_root());
+    tcli_result_free(&r);
+
+    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    char basename[128], preinstall[4096];
+    hello_basename(NULL, 0, basename, sizeof basename, NULL);
+    preinstall_dir(0, preinstall, sizeof preinstall);
+
+    char stale[256], live[256];
+    snprintf(stale, sizeof stale, ".%s.tmp.%d.1.0123456789abcdef", basename, (int)dead_pid());
+    snprintf(live, sizeof live, ".%s.tmp.%d.1.fedcba9876543210", basename, (int)getpid());
+    write_in(preinstall, stale, "partial");
+    write_in(preinstall, live, "in progress");
+    write_in(preinstall, "user_kernel.so", "not ours");
+    write_in(preinstall, "akl_inner_0123456789abcdef_0.so.bak", "not ours either");
+
+    akl_cli(&r, "sim", "ls", "--json", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(tcli_json_is_object(r.out));
+    assert_contains(r.out, basename);
+    assert_contains(r.out, "\"kind\":\"published\"");
+    assert_contains(r.out, "\"intact\":true");
+    assert_contains(r.out, "\"kind\":\"temporary\"");
+    assert_contains(r.out, "\"name\":\"user_kernel.so\",\"size\":8,\"kind\":\"other\"");
+    expect_json_value(r.out, "root", t_sim_root());
+    tcli_result_free(&r);
+
+    akl_cli(&r, "sim", "clean", "--dry-run", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "would remove");
+    assert_true(exists_in(preinstall, basename));
+    assert_true(exists_in(preinstall, stale));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "sim", "clean", "--json", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(tcli_json_is_object(r.out));
+    expect_json_value(r.out, "ok", "true");
+    tcli_result_free(&r);
+    assert_false(exists_in(preinstall, basename));
+    assert_false(exists_in(preinstall, stale));
+    assert_true(exists_in(preinstall, live));
+    assert_true(exists_in(preinstall, "user_kernel.so"));
+    assert_true(exists_in(preinstall, "akl_inner_0123456789abcdef_0.so.bak"));
+
+    /* The next load publishes the file again. */
+    akl_cli(&r, "run", "--json", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_json_value(r.out, "bootstrap", "wrote");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "sim", "clean", "--all", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    char chip[4096];
+    assert_true(snprintf(chip, sizeof chip, "%s/chip0", t_sim_root()) < (int)(sizeof chip));
+    assert_false(t_file_exists(chip));
+}
+
+static void test_sim_ls_device_filter(void **state)
+{
+    (void)state;
+    tcli_result_t r;
+    akl_cli(&r, "run", "--device", "2", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    akl_cli(&r, "sim", "ls", "--device", "3", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_contains(r.out, "chip1:");
+    assert_null(strstr(r.out, "chip0:"));
+    tcli_result_free(&r);
+    akl_cli(&r, "sim", "ls", "--device", "100000", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.err, "100000");
+    tcli_result_free(&r);
+}
+
+int main(void)
+{
+    tcli_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_of_every_command),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_fingerprint_text_and_json),
+        cmocka_unit_test(test_fingerprint_errors),
+        cmocka_unit_test_setup_teardown(test_check_good_file, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_check_bad_files, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_hello_json, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_hello_text_on_second_die, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_args_file_and_progress, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_failures, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_ls_and_clean, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_ls_device_filter, setup_root, teardown_root),
+    };
+    return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);
+}
