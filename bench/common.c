@@ -33,8 +33,8 @@ int bench_kernels_path(const bench_config_t *cfg, char *out, size_t cap)
     static const char *const rel[] = {"../lib/akl/bench",
                                       "../" AKL_BENCH_INSTALL_LIBDIR "/akl/bench"};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(out, cap, "%s/%s/libakl_bench_kernels.so", slash ? exe : ".", rel[i]);
-        if (access(out, R_OK) == 0)
+        int n = snprintf(out, cap, "%s/%s/libakl_bench_kernels.so", slash ? exe : ".", rel[i]);
+        if (n > 0 && (size_t)n < cap && access(out, R_OK) == 0)
             return 0;
     }
     fprintf(stderr,

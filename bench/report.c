@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +236,10 @@ int bench_write_plots(const bench_config_t *cfg)
 {
     char dat[4096], png[4096], script[16384];
     int failures = 0;
+    if (mkdir(cfg->plot_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "akl bench: cannot create %s: %s\n", cfg->plot_dir, strerror(errno));
+        return -1;
+    }
     size_t used = (size_t)snprintf(script, sizeof script,
                                    "set terminal pngcairo size 900,560\nset grid\nset logscale x\n"
                                    "set xlabel 'latency (us)'\nset ylabel 'fraction of samples'\n");

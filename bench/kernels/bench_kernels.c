@@ -2,14 +2,19 @@
  * and one that counts its calls (so a run can check every launch really ran). */
 #include <stdint.h>
 
-__attribute__((visibility("default"))) uint32_t bench_empty(void *args)
+#define BENCH_KERNEL __attribute__((visibility("default")))
+
+BENCH_KERNEL uint32_t bench_empty(void *args);
+BENCH_KERNEL uint32_t bench_count(void *args);
+
+uint32_t bench_empty(void *args)
 {
     (void)args;
     return 0;
 }
 
 /* args: { uint64_t counter_address } in device memory. */
-__attribute__((visibility("default"))) uint32_t bench_count(void *args)
+uint32_t bench_count(void *args)
 {
     uint64_t *counter = (uint64_t *)(uintptr_t)(*(const uint64_t *)args);
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
