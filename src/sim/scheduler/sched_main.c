@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,9 @@ static void sched_shutdown(sched_state_t *st)
 int main(int argc, char **argv)
 {
     prctl(PR_SET_NAME, SCHED_COMM);
+    /* A file-size limit must fail the write (EFBIG, reported by whoever wrote), not kill the
+     * device: the dispatcher then says which publish hit the limit. */
+    signal(SIGXFSZ, SIG_IGN);
     static sched_state_t state;
     sched_args_t args = {.device = -1};
     char err[SCHED_MSG_MAX] = "";
