@@ -5,6 +5,7 @@
 #include "bench_common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -177,12 +178,16 @@ static int concurrent_bootstraps(const bench_config_t *cfg)
         char device[16];
         snprintf(device, sizeof device, "%d", cfg->device);
         pid_t pids[16];
+        posix_spawn_file_actions_t quiet;
+        posix_spawn_file_actions_init(&quiet);
+        posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         uint64_t t0 = bench_now_ns();
         for (int i = 0; i < n; i++) {
             char *argv[] = {(char *)cfg->self_path, "--child", "load", path, device, NULL};
-            if (posix_spawn(&pids[i], cfg->self_path, NULL, NULL, argv, environ) != 0)
+            if (posix_spawn(&pids[i], cfg->self_path, &quiet, NULL, argv, environ) != 0)
                 pids[i] = -1;
         }
+        posix_spawn_file_actions_destroy(&quiet);
         int failed = 0;
         for (int i = 0; i < n; i++) {
             int status = 1;
