@@ -80,17 +80,7 @@ double example_now(void)
 
 const char *example_outcome_name(akl_boot_outcome_t outcome, bool cached)
 {
-    if (cached)
-        return "cached";
-    switch (outcome) {
-    case AKL_BOOT_WROTE:
-        return "wrote";
-    case AKL_BOOT_IDENTICAL:
-        return "identical";
-    case AKL_BOOT_REPLACED:
-        return "replaced";
-    }
-    return "unknown";
+    return cached ? "cached" : akl_boot_outcome_name(outcome);
 }
 
 const char *example_akl_error(int code, char *buf, size_t cap)

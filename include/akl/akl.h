@@ -74,7 +74,8 @@ AKL_EXTERN const char *akl_strerror(int code);
  * kernel and cause. "" if the thread has had no failure. Valid until the thread's next akl call. */
 AKL_EXTERN const char *akl_last_error(void);
 
-/* ---- Runtime ---------------------------------------------------------------------------------- */
+/* ---- Runtime ----------------------------------------------------------------------------------
+ */
 
 /* Resolves the ACL/RT runtime (per AKL_RUNTIME) and calls aclInit. Idempotent; every other
  * function calls it implicitly. */
@@ -100,7 +101,8 @@ AKL_EXTERN int akl_stream_destroy(akl_stream_t stream);
 /* timeout_ms: -1 waits forever. */
 AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
 
-/* ---- Modules ---------------------------------------------------------------------------------- */
+/* ---- Modules ----------------------------------------------------------------------------------
+ */
 
 /* A runtime SO loaded on one device. Owned by the process cache: valid until the process exits,
  * never freed by the caller. */
@@ -110,11 +112,11 @@ typedef struct akl_module akl_module_t;
 #define AKL_DEFAULT_MAX_SO_SIZE (256u << 20)
 
 typedef struct akl_load_options {
-    size_t size;           /* sizeof(akl_load_options_t), so the struct can grow */
-    const char *prefix;    /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
-    akl_stream_t stream;   /* stream for the bootstrap; NULL: the default stream */
-    int32_t timeout_ms;    /* bootstrap synchronize timeout; 0: 60000; -1: forever */
-    size_t max_size;       /* reject larger SOs; 0: $AKL_MAX_SO_SIZE or AKL_DEFAULT_MAX_SO_SIZE */
+    size_t size;         /* sizeof(akl_load_options_t), so the struct can grow */
+    const char *prefix;  /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
+    akl_stream_t stream; /* stream for the bootstrap; NULL: the default stream */
+    int32_t timeout_ms;  /* bootstrap synchronize timeout; 0: 60000; -1: forever */
+    size_t max_size;     /* reject larger SOs; 0: $AKL_MAX_SO_SIZE or AKL_DEFAULT_MAX_SO_SIZE */
     const char *const *kernels; /* optional NULL-terminated list of kernels that must be exported */
 } akl_load_options_t;
 
@@ -145,12 +147,15 @@ typedef enum akl_boot_outcome {
     AKL_BOOT_REPLACED = 3,  /* a file of that name held other bytes: atomically replaced */
 } akl_boot_outcome_t;
 
+/* "wrote", "identical" or "replaced"; "unknown" for any other value. */
+AKL_EXTERN const char *akl_boot_outcome_name(akl_boot_outcome_t outcome);
+
 typedef struct akl_module_info {
     int32_t device;
-    uint64_t fingerprint;     /* XXH3-64 of the SO bytes */
-    const char *basename;     /* <prefix><16 hex>_<device>.so */
-    const char *device_path;  /* where the device published it */
-    size_t size;              /* SO bytes */
+    uint64_t fingerprint;    /* XXH3-64 of the SO bytes */
+    const char *basename;    /* <prefix><16 hex>_<device>.so */
+    const char *device_path; /* where the device published it */
+    size_t size;             /* SO bytes */
     akl_boot_outcome_t outcome;
     double bootstrap_seconds; /* wall time of the bootstrap */
 } akl_module_info_t;
@@ -174,7 +179,8 @@ typedef struct akl_cache_stats {
 } akl_cache_stats_t;
 AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 
-/* ---- Launch ----------------------------------------------------------------------------------- */
+/* ---- Launch -----------------------------------------------------------------------------------
+ */
 
 /* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
 #define AKL_KERNEL_NAME_MAX 200

@@ -340,17 +340,7 @@ static void run_read_buffer(run_report_t *report)
 
 static const char *run_outcome_name(const run_report_t *report)
 {
-    if (report->cached)
-        return "cached";
-    switch (report->info.outcome) {
-    case AKL_BOOT_WROTE:
-        return "wrote";
-    case AKL_BOOT_IDENTICAL:
-        return "identical";
-    case AKL_BOOT_REPLACED:
-        return "replaced";
-    }
-    return "unknown";
+    return report->cached ? "cached" : akl_boot_outcome_name(report->info.outcome);
 }
 
 /* hexdump -C style, with runs of identical lines collapsed to "*". */

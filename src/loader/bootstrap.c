@@ -339,10 +339,7 @@ int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);
     akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " as %s (%s, %.3f ms)", req->what,
-            req->device, module->device_path,
-            module->outcome == AKL_BOOT_WROTE       ? "wrote"
-            : module->outcome == AKL_BOOT_IDENTICAL ? "identical"
-                                                    : "replaced",
+            req->device, module->device_path, akl_boot_outcome_name(module->outcome),
             module->bootstrap_seconds * 1e3);
     return 0;
 }

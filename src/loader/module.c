@@ -93,6 +93,19 @@ int akl_module_load_file(int32_t device, const char *path, const akl_load_option
     return rc;
 }
 
+const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
+{
+    switch (outcome) {
+    case AKL_BOOT_WROTE:
+        return "wrote";
+    case AKL_BOOT_IDENTICAL:
+        return "identical";
+    case AKL_BOOT_REPLACED:
+        return "replaced";
+    }
+    return "unknown";
+}
+
 int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 {
     if (!module || !info)

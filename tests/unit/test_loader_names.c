@@ -115,6 +115,16 @@ static void test_kernel_names(void **state)
     assert_false(akl_kernel_name_ok(name, &length));
 }
 
+static void test_boot_outcome_names(void **state)
+{
+    (void)state;
+    assert_string_equal(akl_boot_outcome_name(AKL_BOOT_WROTE), "wrote");
+    assert_string_equal(akl_boot_outcome_name(AKL_BOOT_IDENTICAL), "identical");
+    assert_string_equal(akl_boot_outcome_name(AKL_BOOT_REPLACED), "replaced");
+    assert_string_equal(akl_boot_outcome_name((akl_boot_outcome_t)0), "unknown");
+    assert_string_equal(akl_boot_outcome_name((akl_boot_outcome_t)99), "unknown");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_length_limit),
         cmocka_unit_test(test_bad_buffers_and_devices),
         cmocka_unit_test(test_kernel_names),
+        cmocka_unit_test(test_boot_outcome_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
