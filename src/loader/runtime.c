@@ -110,12 +110,16 @@ static bool akl_resolve_symbols(akl_runtime_t *table, void *acl_handle, void *rt
     return complete;
 }
 
-static const char *akl_symbol_file(void *symbol)
+/* "<kind>:<canonical path of the library that provides symbol>", so that a library found
+ * through "$ORIGIN/../lib" is named as the file it is. */
+static void akl_name_runtime(akl_runtime_t *table, const char *kind, void *symbol)
 {
     Dl_info info;
+    char canonical[4096];
+    const char *file = "?";
     if (symbol && dladdr(symbol, &info) && info.dli_fname)
-        return info.dli_fname;
-    return "?";
+        file = realpath(info.dli_fname, canonical) ? canonical : info.dli_fname;
+    snprintf(table->name, sizeof table->name, "%s:%s", kind, file);
 }
 
 static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
@@ -130,7 +134,7 @@ static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
     if (!akl_resolve_symbols(table, acl, rt, "CANN", tried))
         return false;
     table->machine = EM_AARCH64;
-    snprintf(table->name, sizeof table->name, "cann:%s", akl_symbol_file((void *)table->acl_init));
+    akl_name_runtime(table, "cann", (void *)table->acl_init);
     return true;
 }
 
@@ -152,7 +156,7 @@ static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_t
     if (!akl_resolve_symbols(table, handle, handle, path, tried))
         return false;
     table->machine = akl_host_machine();
-    snprintf(table->name, sizeof table->name, "sim:%s", akl_symbol_file((void *)table->acl_init));
+    akl_name_runtime(table, "sim", (void *)table->acl_init);
     return true;
 }
 
