@@ -48,16 +48,16 @@ void dispatcher_ack_fail(akl_bootstrap_ack_t *ack, akl_ack_stage_t stage, int er
 
 void dispatcher_ack_clear(akl_bootstrap_ack_t *dst)
 {
-    __atomic_store_n(&dst->magic, 0, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&dst->magic, 0, __ATOMIC_RELEASE);
 }
 
 void dispatcher_ack_store(akl_bootstrap_ack_t *dst, const akl_bootstrap_ack_t *ack)
 {
     size_t head = sizeof ack->magic;
     memcpy((char *)dst + head, (const char *)ack + head, sizeof *ack - head);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&dst->magic, AKL_ACK_MAGIC, __ATOMIC_RELAXED);
+    /* The release store orders the record before its magic: a reader that sees the magic sees
+     * the whole record. */
+    __atomic_store_n(&dst->magic, AKL_ACK_MAGIC, __ATOMIC_RELEASE);
 }
 
 const char *dispatcher_errstr(int err, char *buf, size_t cap)
