@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: akl bench [--quick] [--json FILE|-] [--plots DIR] [--only GROUPS] [--device N]\n"
+    "Usage: akl bench [--quick] [--json FILE|-] [--plots DIR] [--only GROUPS] [--device N]\n"
     "                 [--work-dir DIR] [--progress|--no-progress]\n"
     "\n"
     "Measures akl's launch and load paths on the simulated device (or real CANN, per\n"

@@ -1,5 +1,5 @@
 /* The akl command: dispatches `akl <command> ...` to one file per command and answers --help,
- * --version and `akl help <command>`. New commands (e.g. bench) are one line in cli_commands. */
+ * --version and `akl help <command>`. A new command is one line in cli_commands. */
 #include "cli_common.h"
 
 #include <akl/akl.h>
@@ -14,6 +14,8 @@ static const cli_command_t cli_commands[] = {
     {"check", "validate an SO before upload, without touching a device", cli_cmd_check,
      cli_usage_check},
     {"sim", "list or clean the files on the simulated devices", cli_cmd_sim, cli_usage_sim},
+    {"bench", "measure the launch and load paths beside their floors", cli_cmd_bench,
+     cli_usage_bench},
 };
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -112,7 +112,7 @@ static int teardown_root(void **state)
 static void test_help_of_every_command(void **state)
 {
     (void)state;
-    static const char *const commands[] = {"run", "fingerprint", "check", "sim"};
+    static const char *const commands[] = {"run", "fingerprint", "check", "sim", "bench"};
     tcli_result_t r;
     akl_cli(&r, "--help", NULL);
     assert_int_equal(r.exit_code, 0);
@@ -183,6 +183,8 @@ static void test_usage_errors(void **state)
         {{"sim", "ls", "--dry-run", NULL}, "--dry-run"},
         {{"sim", "clean", "--device", "0", NULL}, "--device"},
         {{"sim", "ls", "extra", NULL}, "extra"},
+        {{"bench", "--bogus", NULL}, "--bogus"},
+        {{"bench", "extra", NULL}, "extra"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[10];
