@@ -31,7 +31,7 @@ uint64_t bench_now_ns(void);
 void bench_progress(const bench_config_t *cfg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Records a row; returns it so a caller may refer to it. */
+/* Records a row (beyond the table's capacity, rows are dropped). */
 void bench_report(const char *group, const char *name, double value, const char *unit,
                   const char *floor, const char *target);
 const bench_row_t *bench_rows(size_t *count);

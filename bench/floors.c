@@ -88,12 +88,14 @@ static int shm_round_trip(const bench_config_t *cfg, int sleeping, const char *n
     pingpong_t *pp =
         mmap(NULL, sizeof *pp, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     uint64_t *samples = malloc(n * sizeof *samples);
-    if (pp == MAP_FAILED || !samples) {
-        fprintf(stderr, "akl bench: %s: out of memory\n", name);
+    pid_t child = pp == MAP_FAILED || !samples ? -1 : fork();
+    if (child < 0) {
+        fprintf(stderr, "akl bench: %s: cannot set up: %s\n", name, strerror(errno));
+        free(samples);
+        if (pp != MAP_FAILED)
+            munmap(pp, sizeof *pp);
         return -1;
     }
-    memset(pp, 0, sizeof *pp);
-    pid_t child = fork();
     if (child == 0)
         pong_loop(pp, sleeping);
     pin_to_cpu(0);

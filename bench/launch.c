@@ -58,10 +58,13 @@ static void *flood_stream(void *arg)
     flood_t *f = arg;
     akl_stream_t stream;
     f->rc = akl_device_open(f->device);
-    if (f->rc == 0)
-        f->rc = akl_stream_create(&stream);
     if (f->rc != 0)
         return NULL;
+    f->rc = akl_stream_create(&stream);
+    if (f->rc != 0) {
+        akl_device_close(f->device);
+        return NULL;
+    }
     uint64_t payload = 0;
     uint64_t t0 = bench_now_ns();
     for (size_t i = 0; i < f->launches && f->rc == 0; i++)
@@ -81,16 +84,23 @@ static int throughput(const bench_config_t *cfg, const akl_module_t *m, int stre
     pthread_t threads[4];
     bench_progress(cfg, "launch: asynchronous throughput, %d stream(s)", streams);
     uint64_t t0 = bench_now_ns();
-    for (int i = 0; i < streams; i++) {
-        floods[i] = (flood_t){m, total / (size_t)streams, cfg->device, 0, 0};
-        pthread_create(&threads[i], NULL, flood_stream, &floods[i]);
+    int started = 0;
+    while (started < streams) {
+        floods[started] = (flood_t){m, total / (size_t)streams, cfg->device, 0, 0};
+        if (pthread_create(&threads[started], NULL, flood_stream, &floods[started]) != 0)
+            break;
+        started++;
     }
     int rc = 0;
-    for (int i = 0; i < streams; i++) {
+    for (int i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
         rc = rc ? rc : floods[i].rc;
     }
     uint64_t dt = bench_now_ns() - t0;
+    if (started < streams) {
+        fprintf(stderr, "akl bench: cannot start %d launching threads\n", streams);
+        return -1;
+    }
     if (rc != 0)
         return bench_fail("asynchronous launches", rc);
     char name[96];

@@ -16,14 +16,14 @@
 
 extern char **environ;
 
-static int cache_hit(const bench_config_t *cfg, const akl_module_t *m)
+/* Loads the bench kernels' bytes again and again: every load is a hit, since bench_open loaded
+ * the same bytes on the same device. */
+static int cache_hit(const bench_config_t *cfg)
 {
-    akl_module_info_t info;
-    akl_module_info(m, &info);
     char path[PATH_MAX];
     size_t size;
-    bench_kernels_path(cfg, path, sizeof path);
-    void *bytes = bench_read_file(path, &size);
+    void *bytes =
+        bench_kernels_path(cfg, path, sizeof path) == 0 ? bench_read_file(path, &size) : NULL;
     if (!bytes)
         return -1;
     size_t n = cfg->quick ? 100 : 20000;
@@ -62,12 +62,12 @@ static int child_load(const bench_config_t *cfg, const char *so, double *seconds
     char device[16];
     snprintf(device, sizeof device, "%d", cfg->device);
     int fds[2];
-    if (pipe(fds) != 0)
+    /* Close-on-exec: the child gets only the write end, as its stdout (dup2 clears the flag). */
+    if (pipe2(fds, O_CLOEXEC) != 0)
         return -1;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
     char *argv[] = {(char *)cfg->self_path, "--child", "load", (char *)so, device, NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
@@ -91,7 +91,7 @@ static int write_temp_so(const bench_config_t *cfg, const void *bytes, size_t si
                          size_t cap)
 {
     snprintf(path, cap, "%s/bench-so-XXXXXX", cfg->work_dir);
-    int fd = mkstemp(path);
+    int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0)
         return -1;
     int ok = write(fd, bytes, size) == (ssize_t)size;
@@ -124,9 +124,8 @@ static int new_process_existing_file(const bench_config_t *cfg)
     return 0;
 }
 
-static int first_publish(const bench_config_t *cfg, akl_module_t *unused)
+static int first_publish(const bench_config_t *cfg)
 {
-    (void)unused;
     static const struct {
         size_t size;
         const char *label;
@@ -216,8 +215,10 @@ static int memory_per_module(const bench_config_t *cfg)
     for (int i = 0; i < modules && rc == 0; i++) {
         size_t size;
         void *so = bench_make_so(cfg, 16u << 10, 5000 + (uint64_t)i, &size);
+        if (!so)
+            return -1;
         akl_module_t *m;
-        rc = so ? akl_module_load_data(cfg->device, so, size, NULL, &m) : -1;
+        rc = akl_module_load_data(cfg->device, so, size, NULL, &m);
         free(so);
     }
     if (rc == 0)
@@ -235,10 +236,10 @@ int bench_load(const bench_config_t *cfg)
     if (bench_open(cfg, &m) != 0)
         return -1;
     bench_progress(cfg, "load: process-cache hits");
-    int rc = cache_hit(cfg, m);
+    int rc = cache_hit(cfg);
     bench_progress(cfg, "load: a new process on a device that holds the file");
     rc |= new_process_existing_file(cfg);
-    rc |= first_publish(cfg, m);
+    rc |= first_publish(cfg);
     rc |= concurrent_bootstraps(cfg);
     bench_progress(cfg, "load: device memory per module");
     rc |= memory_per_module(cfg);

@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,21 @@ static int prepare_work_dir(bench_config_t *cfg, char *buf, size_t cap, bool *ow
     return 0;
 }
 
+/* A device id, strictly: a typo must not quietly become device 0. */
+static int parse_device(const char *text, int *device)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end || value < 0 || value > INT32_MAX) {
+        fprintf(stderr, "akl bench: --device: '%s' is not a device id (0..%d)\n%s", text, INT32_MAX,
+                usage);
+        return -1;
+    }
+    *device = (int)value;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **only)
 {
     static const struct option opts[] = {
@@ -110,7 +126,8 @@ static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **o
             *only = optarg;
             break;
         case 'd':
-            cfg->device = atoi(optarg);
+            if (parse_device(optarg, &cfg->device) != 0)
+                return 2;
             break;
         case 'w':
             cfg->work_dir = optarg;

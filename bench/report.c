@@ -3,6 +3,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,48 +229,71 @@ static int run_gnuplot(const char *script)
     FILE *p = popen("gnuplot 2>&1", "w");
     if (!p)
         return -1;
+    /* Without gnuplot the shell exits at once: writing to it must fail, not kill the benchmark
+     * with SIGPIPE after its results are out. */
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, saved;
+    sigaction(SIGPIPE, &ignore, &saved);
     fputs(script, p);
-    return pclose(p) == 0 ? 0 : -1;
+    int status = pclose(p);
+    sigaction(SIGPIPE, &saved, NULL);
+    return status == 0 ? 0 : -1;
 }
 
+/* The gnuplot script is built in a memory stream: its size follows from the paths in it, which are
+ * the user's and may be long. */
 int bench_write_plots(const bench_config_t *cfg)
 {
-    char dat[4096], png[4096], script[16384];
+    char dat[4096], png[4096];
     int failures = 0;
+    /* Room for the longest file name written below (fewer than ten distributions), so no path is
+     * ever cut short. */
+    if (strlen(cfg->plot_dir) + sizeof "/latency_0.dat" > sizeof dat) {
+        fprintf(stderr, "akl bench: --plots %s: the path is too long\n", cfg->plot_dir);
+        return -1;
+    }
     if (mkdir(cfg->plot_dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "akl bench: cannot create %s: %s\n", cfg->plot_dir, strerror(errno));
         return -1;
     }
-    size_t used = (size_t)snprintf(script, sizeof script,
-                                   "set terminal pngcairo size 900,560\nset grid\nset logscale x\n"
-                                   "set xlabel 'latency (us)'\nset ylabel 'fraction of samples'\n");
+    char *script = NULL;
+    size_t script_size = 0;
+    FILE *out = open_memstream(&script, &script_size);
+    if (!out) {
+        fprintf(stderr, "akl bench: cannot build the plot script: %s\n", strerror(errno));
+        return -1;
+    }
+    fprintf(out, "set terminal pngcairo size 900,560\nset grid\nset logscale x\n"
+                 "set xlabel 'latency (us)'\nset ylabel 'fraction of samples'\n");
     snprintf(png, sizeof png, "%s/latency.png", cfg->plot_dir);
-    used += (size_t)snprintf(script + used, sizeof script - used,
-                             "set output '%s'\nset title 'akl launch latency (CDF)'\nplot ", png);
+    fprintf(out, "set output '%s'\nset title 'akl launch latency (CDF)'\nplot ", png);
     for (size_t i = 0; i < dist_count; i++) {
         snprintf(dat, sizeof dat, "%s/latency_%zu.dat", cfg->plot_dir, i);
         if (write_dist_dat(dat, &dists[i]) != 0)
             failures++;
-        used += (size_t)snprintf(script + used, sizeof script - used,
-                                 "%s'%s' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", dat,
-                                 dists[i].name);
+        fprintf(out, "%s'%s' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", dat,
+                dists[i].name);
     }
-    used += (size_t)snprintf(script + used, sizeof script - used, "\n");
+    fprintf(out, "\n");
     snprintf(dat, sizeof dat, "%s/scaling.dat", cfg->plot_dir);
     if (write_scaling_dat(dat) > 0) {
         snprintf(png, sizeof png, "%s/scaling.png", cfg->plot_dir);
-        snprintf(
-            script + used, sizeof script - used,
-            "unset logscale x\nset logscale x 2\nset xlabel 'processes bootstrapping at once'\n"
-            "set ylabel 'wall time (ms)'\nset output '%s'\n"
-            "set title 'akl bootstrap scaling'\nplot '%s' using 1:2 with linespoints lw 2 "
-            "title 'same SO, same device'\n",
-            png, dat);
+        fprintf(out,
+                "unset logscale x\nset logscale x 2\nset xlabel 'processes bootstrapping at once'\n"
+                "set ylabel 'wall time (ms)'\nset output '%s'\n"
+                "set title 'akl bootstrap scaling'\nplot '%s' using 1:2 with linespoints lw 2 "
+                "title 'same SO, same device'\n",
+                png, dat);
+    }
+    if (fclose(out) != 0 || !script) {
+        fprintf(stderr, "akl bench: cannot build the plot script: out of memory\n");
+        free(script);
+        return -1;
     }
     if (dist_count > 0 && run_gnuplot(script) != 0) {
         fprintf(stderr, "akl bench: gnuplot failed or is not installed; .dat files are in %s\n",
                 cfg->plot_dir);
         failures++;
     }
+    free(script);
     return failures ? -1 : 0;
 }

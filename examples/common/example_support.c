@@ -32,9 +32,12 @@ int example_find_so(const char *file, const char *override_path, char *out, size
                     size_t err_cap)
 {
     if (override_path) {
-        if (access(override_path, R_OK) == 0 && snprintf(out, cap, "%s", override_path) < (int)cap)
+        if (access(override_path, R_OK) != 0)
+            snprintf(err, err_cap, "%s: %s", override_path, strerror(errno));
+        else if (snprintf(out, cap, "%s", override_path) >= (int)cap)
+            snprintf(err, err_cap, "%s: path too long", override_path);
+        else
             return 0;
-        snprintf(err, err_cap, "%s: %s", override_path, strerror(errno));
         return -1;
     }
     char exe_dir[PATH_MAX] = "";

@@ -156,7 +156,8 @@ static int read_fd_fully(int fd, char *buf, size_t size)
 
 int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t err_cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO without a writer must not hang the command; it is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
         return -1;

@@ -54,7 +54,8 @@ int cli_parse_i64(const char *cmd, const char *option, const char *text, int64_t
 int cli_parse_size(const char *cmd, const char *option, const char *text, uint64_t min,
                    uint64_t max, uint64_t *out);
 
-/* Reads a whole file into a malloc'd buffer. Returns 0, or -1 with "<path>: <cause>" in err. */
+/* Reads a whole regular file into a malloc'd buffer; anything else (a FIFO, a directory) is
+ * refused without waiting on it. Returns 0, or -1 with "<path>: <cause>" in err. */
 int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t err_cap);
 
 /* "<AKL_ENAME> (<code>): <message>" for a failed akl call, using the thread's akl_last_error()

@@ -24,8 +24,9 @@ static int bench_program(char *out, size_t cap)
     }
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    *slash = 0;
-    int len = snprintf(out, cap, "%s/akl-bench", self);
+    if (slash)
+        *slash = 0;
+    int len = snprintf(out, cap, "%s/akl-bench", slash ? self : ".");
     if (len < 0 || (size_t)len >= cap || access(out, X_OK) != 0) {
         fprintf(stderr, "akl bench: %s/akl-bench is missing or not executable\n", self);
         return -1;
@@ -51,8 +52,13 @@ static int bench_spawn(char **argv, int stdout_fd)
         return CLI_EXIT_FAILURE;
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    pid_t waited;
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         continue;
+    if (waited != pid) {
+        fprintf(stderr, "akl bench: waiting for %s failed: %s\n", program, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : CLI_EXIT_FAILURE;
 }
 

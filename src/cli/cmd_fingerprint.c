@@ -41,7 +41,6 @@ static int fingerprint_parse(int argc, char **argv, fingerprint_options_t *opts,
         {NULL, 0, NULL, 0},
     };
     memset(opts, 0, sizeof *opts);
-    opts->prefix = getenv("AKL_PREFIX");
     optind = 0;
     int c;
     int64_t v;
@@ -69,6 +68,20 @@ static int fingerprint_parse(int argc, char **argv, fingerprint_options_t *opts,
         return cli_usage_error("fingerprint", "missing SO: give at least one file");
     *first = optind;
     return CLI_EXIT_OK;
+}
+
+/* The prefix akl_basename applies (opts->prefix, else its own default rule), read back from a name
+ * it makes so that the rule is stated once, in libakl. */
+static const char *fingerprint_prefix(const fingerprint_options_t *opts, char *buf, size_t cap)
+{
+    if (opts->prefix)
+        return opts->prefix;
+    char tail[64];
+    int tail_len = snprintf(tail, sizeof tail, "%016x_%" PRId32 ".so", 0u, opts->device);
+    if (akl_basename(NULL, 0, opts->device, buf, cap) != 0 || tail_len <= 0)
+        return "";
+    buf[strlen(buf) - (size_t)tail_len] = 0;
+    return buf;
 }
 
 /* Fingerprints one file; on failure fills err and returns -1. */
@@ -102,7 +115,8 @@ int cli_cmd_fingerprint(int argc, char **argv)
     if (opts.json) {
         cli_json_begin(&json, stdout);
         cli_json_int(&json, "device", opts.device);
-        cli_json_string(&json, "prefix", opts.prefix ? opts.prefix : AKL_DEFAULT_PREFIX);
+        char prefix[256];
+        cli_json_string(&json, "prefix", fingerprint_prefix(&opts, prefix, sizeof prefix));
         cli_json_array_begin(&json, "files");
     }
     int status = CLI_EXIT_OK;

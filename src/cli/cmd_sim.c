@@ -1,18 +1,19 @@
 /* `akl sim ls|clean`: inspect and clean the simulated devices' filesystems. Each chip's preinstall
  * directory holds the files akl published (<prefix><16 hex>_<device>.so), possibly temporaries a
- * killed writer left (.<final name>.tmp.*), and whatever else a user put there; clean removes only
- * the first two kinds. */
+ * killed writer left (the dispatcher's exact form, .<final name>.tmp.<pid>.<tid>.<nonce>), and
+ * whatever else a user put there; clean removes only the first two kinds. */
 #define _GNU_SOURCE
 #include "cli_common.h"
 
+#include "dispatcher_temps.h"
 #include "sim_paths.h"
 
 #include <akl/akl.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The dispatcher's rule (dispatcher_temps.h): a temporary .<name>.tmp.<pid>.<tid>.<nonce> is stale
- * when its writer's process is gone or it is older than this; any other is a publish in progress.
- */
-#define SIM_CLEAN_STALE_SECONDS 600
 #define SIM_NAME_MAX 100
 #define SIM_FINGERPRINT_HEX 16
 
@@ -42,7 +39,8 @@ void cli_usage_sim(FILE *out)
         "ls      the root, and for each chip: its dies and the files in its preinstall\n"
         "        directory, each with its size and kind: published (an akl file name\n"
         "        <prefix><16 hex>_<device>.so; \"intact\" when its bytes hash to its name),\n"
-        "        temporary (.<published name>.tmp.*, left by an interrupted publish) or other.\n"
+        "        temporary (.<published name>.tmp.<pid>.<tid>.<nonce>, left by an interrupted\n"
+        "        publish) or other.\n"
         "  --device N  only the chip of device N\n"
         "  --json      one JSON object: {\"root\",\"exists\",\"device_count\",\"dies_per_chip\",\n"
         "              "
@@ -59,7 +57,7 @@ void cli_usage_sim(FILE *out)
         "Cleaning while a simulated device is in use is safe for the files but not for what\n"
         "is already loaded: a scheduler keeps running the code it has loaded, and the next\n"
         "load of an SO whose file was removed publishes it again.\n",
-        SIM_CLEAN_STALE_SECONDS);
+        DISPATCHER_TEMP_MAX_AGE_S);
 }
 
 typedef enum sim_file_kind {
@@ -71,7 +69,7 @@ typedef enum sim_file_kind {
 typedef struct sim_published_name {
     uint64_t fingerprint;
     int32_t device;
-    long writer_pid; /* temporaries only: the pid in the name, or 0 */
+    long writer_pid; /* temporaries only: the writer's pid, from the name */
 } sim_published_name_t;
 
 typedef struct sim_options {
@@ -116,24 +114,34 @@ static bool sim_parse_published(const char *name, size_t len, sim_published_name
     return true;
 }
 
+/* Whether name is a temporary the dispatcher writes for a published name, by its own rule
+ * (dispatcher_temps.h): anything else under such a name is the user's and is never cleaned. */
+static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
+{
+    if (name[0] != '.')
+        return false;
+    for (const char *tag = strstr(name + 1, ".tmp."); tag; tag = strstr(tag + 1, ".tmp.")) {
+        size_t published_len = (size_t)(tag - name - 1);
+        if (!sim_parse_published(name + 1, published_len, out))
+            continue;
+        char published[SIM_NAME_MAX + 1];
+        memcpy(published, name + 1, published_len);
+        published[published_len] = 0;
+        long long pid;
+        if (dispatcher_temp_of(name, published, &pid)) {
+            out->writer_pid = (long)pid;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* What a directory entry is; for both named kinds, out describes the published name. */
 static sim_file_kind_t sim_classify(const char *name, sim_published_name_t *out)
 {
-    size_t len = strlen(name);
-    if (sim_parse_published(name, len, out))
+    if (sim_parse_published(name, strlen(name), out))
         return SIM_FILE_PUBLISHED;
-    const char *tmp = name[0] == '.' ? strstr(name + 1, ".tmp.") : NULL;
-    while (tmp) {
-        if (sim_parse_published(name + 1, (size_t)(tmp - name - 1), out)) {
-            char *end;
-            out->writer_pid = strtol(tmp + 5, &end, 10);
-            if (*end != '.' || out->writer_pid < 0)
-                out->writer_pid = 0;
-            return SIM_FILE_TEMPORARY;
-        }
-        tmp = strstr(tmp + 1, ".tmp.");
-    }
-    return SIM_FILE_OTHER;
+    return sim_parse_temporary(name, out) ? SIM_FILE_TEMPORARY : SIM_FILE_OTHER;
 }
 
 static const char *sim_kind_name(sim_file_kind_t kind)
@@ -141,14 +149,6 @@ static const char *sim_kind_name(sim_file_kind_t kind)
     return kind == SIM_FILE_PUBLISHED   ? "published"
            : kind == SIM_FILE_TEMPORARY ? "temporary"
                                         : "other";
-}
-
-/* Whether a temporary can no longer be renamed by its writer, by the dispatcher's own rule. */
-static bool sim_temporary_stale(const sim_published_name_t *name, long long age_seconds)
-{
-    if (age_seconds >= SIM_CLEAN_STALE_SECONDS || name->writer_pid <= 0)
-        return true;
-    return kill((pid_t)name->writer_pid, 0) != 0 && errno == ESRCH;
 }
 
 static bool sim_is_dir(const char *path)
@@ -301,7 +301,7 @@ static void sim_describe_entry(const char *dir, const char *name, sim_entry_t *e
     if (entry->kind == SIM_FILE_PUBLISHED)
         entry->intact = sim_file_intact(path, entry->published.fingerprint);
     if (entry->kind == SIM_FILE_TEMPORARY)
-        entry->stale = sim_temporary_stale(&entry->published, entry->age_seconds);
+        entry->stale = dispatcher_temp_stale(AT_FDCWD, path, entry->published.writer_pid);
 }
 
 static void sim_ls_entry_text(const sim_entry_t *entry)
@@ -459,7 +459,7 @@ static void sim_clean_preinstall(sim_clean_state_t *state, const char *preinstal
         if (entry.kind == SIM_FILE_OTHER || lstat(path, &st) != 0 || S_ISDIR(st.st_mode))
             continue;
         if (entry.kind == SIM_FILE_TEMPORARY &&
-            !sim_temporary_stale(&entry.published, (long long)(time(NULL) - st.st_mtime)))
+            !dispatcher_temp_stale(AT_FDCWD, path, entry.published.writer_pid))
             continue;
         sim_clean_remove(state, path);
     }

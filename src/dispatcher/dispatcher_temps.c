@@ -62,8 +62,7 @@ static bool dispatcher_is_nonce(const char *s)
     return s[DISPATCHER_NONCE_DIGITS] == '\0';
 }
 
-/* True when entry is exactly ".<name>.tmp.<pid>.<tid>.<nonce>"; sets *pid. */
-static bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
+bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
 {
     size_t name_len = strlen(name);
     if (entry[0] != '.' || strncmp(entry + 1, name, name_len) != 0)
@@ -87,7 +86,7 @@ static bool dispatcher_pid_gone(long long pid)
     return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-static bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid)
+bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid)
 {
     if (dispatcher_pid_gone(pid))
         return true;

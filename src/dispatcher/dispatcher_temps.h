@@ -7,8 +7,9 @@
 #ifndef AKL_DISPATCHER_TEMPS_H
 #define AKL_DISPATCHER_TEMPS_H
 
-#include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A temporary is stale when its writer is gone, or when it is older than this. */
 #define DISPATCHER_TEMP_MAX_AGE_S 600
@@ -16,6 +17,14 @@
 /* Formats a fresh temporary name for name into out. attempt varies the nonce for retries after
  * EEXIST. Returns 0, or -1 if it does not fit. */
 int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attempt);
+
+/* True when entry is exactly a temporary of name (the form above); sets *pid to its writer's. */
+bool dispatcher_temp_of(const char *entry, const char *name, long long *pid);
+
+/* True when the temporary entry (relative to dirfd, or a path with AT_FDCWD), written by pid, is
+ * stale: pid is no longer alive, or the file is older than DISPATCHER_TEMP_MAX_AGE_S. `akl sim
+ * clean` applies the same rule, so a file the dispatcher would keep is never removed by it. */
+bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid);
 
 /* Removes, in the directory dirfd, the stale temporaries of name: those whose pid is no longer
  * alive or whose mtime is older than DISPATCHER_TEMP_MAX_AGE_S. Returns how many it removed. */

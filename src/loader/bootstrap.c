@@ -57,7 +57,7 @@ typedef struct akl_boot {
     akl_boot_layout_t layout;
     void *base; /* the device allocation */
     int sync_rc;
-    bool ack_read;
+    int ack_read_rc; /* the device-to-host copy of the ack: 0 when the ack was read */
     akl_bootstrap_ack_t ack;
 } akl_boot_t;
 
@@ -71,23 +71,6 @@ static double akl_seconds_now(void)
 static size_t akl_align_up(size_t value, size_t align)
 {
     return (value + align - 1) & ~(align - 1);
-}
-
-static int akl_boot_check_device(const akl_boot_t *b)
-{
-    int32_t current = -1;
-    aclError rc = b->rt->get_device(&current);
-    if (rc != ACL_SUCCESS)
-        return akl_fail(AKL_EDEVICE,
-                        "loading %s: device %" PRId32 " is not set in this thread; call "
-                        "akl_device_open(%" PRId32 ") (aclrtGetDevice returned %d)",
-                        b->req->what, b->req->device, b->req->device, rc);
-    if (current != b->req->device)
-        return akl_fail(AKL_EDEVICE,
-                        "loading %s: device %" PRId32 " is not set in this thread; call "
-                        "akl_device_open(%" PRId32 ") (the thread's current device is %" PRId32 ")",
-                        b->req->what, b->req->device, b->req->device, current);
-    return 0;
 }
 
 static int akl_boot_plan(akl_boot_t *b)
@@ -189,11 +172,8 @@ static void akl_boot_wait_and_read(akl_boot_t *b)
         b->sync_rc = b->rt->synchronize_stream_with_timeout(b->req->stream, b->req->timeout_ms);
     if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         return;
-    aclError rc =
+    b->ack_read_rc =
         b->rt->memcpy(&b->ack, sizeof b->ack, b->base, sizeof b->ack, ACL_MEMCPY_DEVICE_TO_HOST);
-    b->ack_read = rc == ACL_SUCCESS;
-    if (!b->ack_read && b->sync_rc == ACL_SUCCESS)
-        b->sync_rc = rc; /* reported below as a failure without an ack */
 }
 
 static int akl_boot_sync_timed_out(const akl_boot_t *b)
@@ -283,8 +263,12 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
 {
     if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         return akl_boot_sync_timed_out(b);
-    bool acked = b->ack_read && b->ack.magic == AKL_ACK_MAGIC;
-    if (acked)
+    if (b->ack_read_rc != ACL_SUCCESS && b->sync_rc == ACL_SUCCESS)
+        return akl_fail_cann(b->ack_read_rc,
+                             "loading %s on device %" PRId32 ": the bootstrap finished, but "
+                             "reading its acknowledgement record back from the device failed",
+                             b->req->what, b->req->device);
+    if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC)
         return akl_boot_interpret_ack(b, module);
     if (b->sync_rc == ACL_SUCCESS)
         return akl_boot_skipped(b);
@@ -308,9 +292,7 @@ static void akl_boot_free(akl_boot_t *b)
 /* Runs the device part; leaves b->base for akl_boot_free. */
 static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
 {
-    int rc = akl_boot_check_device(b);
-    if (rc == 0)
-        rc = akl_dispatcher_get(&b->dispatcher);
+    int rc = akl_dispatcher_get(&b->dispatcher);
     if (rc == 0)
         rc = akl_boot_plan(b);
     if (rc == 0)
@@ -326,11 +308,8 @@ static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
 int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
 {
     double start = akl_seconds_now();
-    akl_boot_t b = {.req = req};
-    int rc = akl_runtime_get(&b.rt);
-    if (rc != 0)
-        return rc;
-    rc = akl_boot_run(&b, module);
+    akl_boot_t b = {.req = req, .rt = req->rt};
+    int rc = akl_boot_run(&b, module);
     akl_boot_free(&b);
     akl_dispatcher_release(&b.dispatcher);
     if (rc != 0)

@@ -8,9 +8,11 @@
 
 #include "akl/akl.h"
 #include "module.h"
+#include "runtime.h"
 
 typedef struct akl_boot_request {
-    const void *data; /* the runtime SO's bytes */
+    const akl_runtime_t *rt; /* the resolved runtime the load already holds */
+    const void *data;        /* the runtime SO's bytes */
     size_t size;
     uint64_t fingerprint; /* akl_fingerprint(data, size) */
     int32_t device;
@@ -20,10 +22,10 @@ typedef struct akl_boot_request {
     int32_t timeout_ms; /* -1: forever */
 } akl_boot_request_t;
 
-/* Bootstraps req on its device, which must be the calling thread's current device. On success
- * fills module's outcome, basename, device path and timing; returns 0 or an error code (loader's
- * or CANN's) with the thread's message set. Holds no device memory afterwards, except after a
- * synchronize timeout (see bootstrap.c). */
+/* Bootstraps req on its device, which the caller has checked is the thread's current one. On
+ * success fills module's outcome, basename, device path and timing; returns 0 or an error code
+ * (loader's or CANN's) with the thread's message set. Holds no device memory afterwards, except
+ * after a synchronize timeout (see bootstrap.c). */
 int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module);
 
 #endif /* AKL_LOADER_BOOTSTRAP_H */

@@ -2,7 +2,8 @@
  * KERNEL_TYPE_AICPU whose blob is [payload | kernel name\0 | module basename\0]. The names sit
  * after the payload at non-zero offsets (an empty payload becomes 8 zero bytes), because a zero
  * offset can leave the device's name pointers NULL on CANN's PCIe-BAR path. No locks, and no
- * allocation for blobs that fit the stack buffer: just the checks, the copy and the call. */
+ * allocation for blobs that fit the stack buffer: just the checks (arguments, and that the module's
+ * device is the thread's current one), the copy and the call. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,22 @@ static int akl_launch_check(const akl_module_t *module, const char *kernel, cons
     return 0;
 }
 
+/* The runtime launches on the calling thread's current device, so that must be the module's: a
+ * launch elsewhere would look for the module's file on a device that never published it (or, on
+ * the other die of its chip, run the wrong die's copy). One thread-local read in CANN and the
+ * simulator alike. */
+static int akl_launch_check_device(const akl_runtime_t *rt, const akl_module_t *module,
+                                   const char *kernel)
+{
+    char why[64];
+    if (akl_runtime_device_is_current(rt, module->device, why, sizeof why))
+        return 0;
+    return akl_fail(AKL_EDEVICE,
+                    "launching %s of %s: device %d is not set in this thread; call "
+                    "akl_device_open(%d) (%s)",
+                    kernel, module->basename, (int)module->device, (int)module->device, why);
+}
+
 int akl_launch(const akl_module_t *module, const char *kernel, const void *args, size_t size,
                uint32_t blocks, akl_stream_t stream, uint32_t timeout_s)
 {
@@ -49,6 +66,9 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
         return rc;
     /* A module exists only after a successful load, which resolved the runtime. */
     const akl_runtime_t *rt = akl_runtime_ready();
+    rc = akl_launch_check_device(rt, module, kernel);
+    if (rc != 0)
+        return rc;
     size_t payload = size > 0 ? size : AKL_LAUNCH_EMPTY_PAYLOAD;
     size_t kernel_at = payload;
     size_t so_at = kernel_at + kernel_length + 1;

@@ -14,6 +14,19 @@
 #include "options.h"
 #include "runtime.h"
 
+/* The device a load names must be the calling thread's current one, on a cache hit as much as for
+ * a bootstrap: a module is only ever launched from a thread where its device is current. */
+static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const char *what)
+{
+    char why[64];
+    if (akl_runtime_device_is_current(rt, device, why, sizeof why))
+        return 0;
+    return akl_fail(AKL_EDEVICE,
+                    "loading %s: device %" PRId32 " is not set in this thread; call "
+                    "akl_device_open(%" PRId32 ") (%s)",
+                    what, device, device, why);
+}
+
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
     return akl_bootstrap(ctx, module);
@@ -30,9 +43,12 @@ static int akl_load_bytes(int32_t device, const void *data, size_t size, const c
     uint64_t fingerprint = akl_fingerprint(data, size);
     char basename[AKL_SO_NAME_MAX + 1];
     rc = akl_basename(opts->prefix, fingerprint, device, basename, sizeof basename);
+    if (rc == 0)
+        rc = akl_load_check_device(rt, device, what);
     if (rc != 0)
         return rc;
-    akl_boot_request_t req = {.data = data,
+    akl_boot_request_t req = {.rt = rt,
+                              .data = data,
                               .size = size,
                               .fingerprint = fingerprint,
                               .device = device,

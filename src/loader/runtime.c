@@ -122,6 +122,14 @@ static void akl_name_runtime(akl_runtime_t *table, const char *kind, void *symbo
     snprintf(table->name, sizeof table->name, "%s:%s", kind, file);
 }
 
+/* A library that did not make a complete runtime must not stay loaded: CANN's are opened
+ * RTLD_GLOBAL, and their symbols would then interpose on the simulator that auto falls back to. */
+static void akl_close_library(void *handle)
+{
+    if (handle)
+        dlclose(handle);
+}
+
 static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
 {
     /* CANN's own libraries expect to be linked normally, so their symbols go global. */
@@ -129,10 +137,11 @@ static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
     if (!acl)
         acl = akl_open_library("libascendcl.so", RTLD_GLOBAL, tried);
     void *rt = akl_open_library("libruntime.so", RTLD_GLOBAL, tried);
-    if (!acl || !rt)
+    if (!acl || !rt || !akl_resolve_symbols(table, acl, rt, "CANN", tried)) {
+        akl_close_library(rt);
+        akl_close_library(acl);
         return false;
-    if (!akl_resolve_symbols(table, acl, rt, "CANN", tried))
-        return false;
+    }
     table->machine = EM_AARCH64;
     akl_name_runtime(table, "cann", (void *)table->acl_init);
     return true;
@@ -153,8 +162,10 @@ static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_t
     void *handle = akl_open_library(path, RTLD_LOCAL, tried);
     if (!handle)
         return false;
-    if (!akl_resolve_symbols(table, handle, handle, path, tried))
+    if (!akl_resolve_symbols(table, handle, handle, path, tried)) {
+        akl_close_library(handle);
         return false;
+    }
     table->machine = akl_host_machine();
     akl_name_runtime(table, "sim", (void *)table->acl_init);
     return true;
@@ -208,6 +219,7 @@ static int akl_call_acl_init(const akl_runtime_t *table)
     /* Another component of the process may have initialised ACL already: that is fine. */
     if (rc == ACL_SUCCESS || rc == ACL_ERROR_REPEAT_INITIALIZE)
         return 0;
+    /* Not akl_fail_cann: the table is not published yet, so it could not ask for the message. */
     const char *recent = table->get_recent_err_msg();
     return akl_fail(rc, "aclInit(NULL) failed in %s: %s (%d): %s%s%s", table->name, akl_errname(rc),
                     rc, akl_strerror(rc), recent && recent[0] ? "; runtime says: " : "",
@@ -244,6 +256,19 @@ int akl_runtime_get(const akl_runtime_t **rt)
 const akl_runtime_t *akl_runtime_ready(void)
 {
     return akl_runtime_published;
+}
+
+bool akl_runtime_device_is_current(const akl_runtime_t *rt, int32_t device, char *why, size_t cap)
+{
+    int32_t current = -1;
+    aclError rc = rt->get_device(&current);
+    if (rc == ACL_SUCCESS && current == device)
+        return true;
+    if (rc != ACL_SUCCESS)
+        snprintf(why, cap, "aclrtGetDevice returned %d", rc);
+    else
+        snprintf(why, cap, "the thread's current device is %d", (int)current);
+    return false;
 }
 
 const char *akl_runtime_recent_message(void)

@@ -3,6 +3,8 @@
 #ifndef AKL_LOADER_RUNTIME_H
 #define AKL_LOADER_RUNTIME_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "acl/acl.h"
@@ -39,6 +41,10 @@ int akl_runtime_get(const akl_runtime_t **rt);
 /* The table after a successful akl_runtime_get, else NULL. Lock-free: for hot paths that can only
  * be reached after a successful initialisation. */
 const akl_runtime_t *akl_runtime_ready(void);
+/* True when device is the calling thread's current device (the one the runtime launches on).
+ * Otherwise false, with what is current instead in why, for a message: "the thread's current device
+ * is 1", or "aclrtGetDevice returned 107002" when it has none. */
+bool akl_runtime_device_is_current(const akl_runtime_t *rt, int32_t device, char *why, size_t cap);
 /* aclGetRecentErrMsg() of the resolved runtime, or NULL. */
 const char *akl_runtime_recent_message(void);
 

@@ -1,6 +1,7 @@
 /* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
- * and carries every figure DESIGN.md section 5 asks for, and writes the plots. No timing is
- * asserted: timing claims live in the benchmark's own output, never in tests. */
+ * and carries every figure DESIGN.md section 5 asks for, and writes the plots, also into a
+ * directory whose path is near PATH_MAX. No timing is asserted: timing claims live in the
+ * benchmark's own output, never in tests. */
 #define _GNU_SOURCE
 #include "test_support.h"
 
@@ -38,16 +39,17 @@ static const char *const required_rows[] = {
     "scheduler CPU time over one idle second",
 };
 
-static int run_bench(const char *json, const char *plots)
+/* Runs akl-bench --quick --no-progress with the NULL-terminated options that follow; returns its
+ * wait status. */
+static int run_bench(const char *first, ...)
 {
-    char *argv[] = {AKL_BUILD_DIR "/bin/akl-bench",
-                    "--quick",
-                    "--no-progress",
-                    "--json",
-                    (char *)json,
-                    "--plots",
-                    (char *)plots,
-                    NULL};
+    char *argv[16] = {AKL_BUILD_DIR "/bin/akl-bench", "--quick", "--no-progress"};
+    int n = 3;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 15; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
     pid_t pid;
     if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
         return -1;
@@ -65,17 +67,36 @@ static json_object *find_result(json_object *results, const char *name)
     return NULL;
 }
 
+/* Each test works in a directory of its own, which the teardown removes even when the test fails.
+ */
+static int make_scratch(void **state)
+{
+    char *dir = strdup("/tmp/akl-bench-smoke-XXXXXX");
+    if (!dir || !mkdtemp(dir)) {
+        free(dir);
+        return -1;
+    }
+    *state = dir;
+    return 0;
+}
+
+static int remove_scratch(void **state)
+{
+    char *dir = *state;
+    int rc = t_rmtree(dir);
+    free(dir);
+    return rc;
+}
+
 static void test_quick_run_writes_parseable_json_and_plots(void **state)
 {
-    (void)state;
-    char dir[] = "/tmp/akl-bench-smoke-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char json[256], plots[256], png[300];
+    const char *dir = *state;
+    char json[4200], plots[4200], png[4300];
     snprintf(json, sizeof json, "%s/bench.json", dir);
     snprintf(plots, sizeof plots, "%s/plots", dir);
     mkdir(plots, 0755);
 
-    int status = run_bench(json, plots);
+    int status = run_bench("--json", json, "--plots", plots, NULL);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
 
@@ -99,13 +120,37 @@ static void test_quick_run_writes_parseable_json_and_plots(void **state)
     assert_true(t_file_exists(png));
     snprintf(png, sizeof png, "%s/scaling.png", plots);
     assert_true(t_file_exists(png));
-    assert_int_equal(t_rmtree(dir), 0);
+}
+
+/* The plot script names every data file: with paths this long it is several times the size of a
+ * fixed script buffer, and must still be whole. */
+static void test_plots_into_a_very_long_path(void **state)
+{
+    char plots[4096];
+    size_t used = (size_t)snprintf(plots, sizeof plots, "%s", (const char *)*state);
+    while (used < 4040) {
+        size_t component = 4040 - used - 1 < 200 ? 4040 - used - 1 : 200;
+        plots[used++] = '/';
+        memset(plots + used, 'd', component);
+        used += component;
+        plots[used] = 0;
+        assert_int_equal(mkdir(plots, 0755), 0);
+    }
+    int status = run_bench("--only", "floors,launch", "--plots", plots, NULL);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char png[4200];
+    snprintf(png, sizeof png, "%s/latency.png", plots);
+    assert_true(t_file_exists(png));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quick_run_writes_parseable_json_and_plots),
+        cmocka_unit_test_setup_teardown(test_quick_run_writes_parseable_json_and_plots,
+                                        make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(test_plots_into_a_very_long_path, make_scratch,
+                                        remove_scratch),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     t_rmtree(t_sim_root());

@@ -22,38 +22,9 @@
 
 #define HELLO_SO AKL_BUILD_DIR "/lib/akl/examples/libakl_hello.so"
 #define PREINSTALL_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_kernels_device"
-#define MAX_ARGS 32
 
-/* Runs build/bin/akl with the NULL-terminated arguments after the first. */
-static void akl_cli(tcli_result_t *r, const char *first, ...)
-{
-    const char *argv[MAX_ARGS];
-    char bin[4096];
-    int n = 0;
-    argv[n++] = tcli_bin("akl", bin, sizeof bin);
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < MAX_ARGS - 1; a = va_arg(ap, const char *))
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    tcli_run(argv, NULL, r);
-}
-
-static void assert_contains(const char *text, const char *needle)
-{
-    if (!strstr(text, needle))
-        fail_msg("expected \"%s\" in:\n%s", needle, text);
-}
-
-static void expect_json_value(const char *json, const char *key, const char *want)
-{
-    char got[4096];
-    if (!tcli_json_get(json, key, got, sizeof got))
-        fail_msg("no \"%s\" in %s", key, json);
-    if (strcmp(got, want) != 0)
-        fail_msg("\"%s\" is \"%s\", want \"%s\" in %s", key, got, want, json);
-}
+/* Runs build/bin/akl with the NULL-terminated arguments that follow. */
+#define akl_cli(result, ...) tcli_run_program(result, NULL, "akl", __VA_ARGS__)
 
 /* The basename libakl gives the hello SO on device. */
 static void hello_basename(const char *prefix, int32_t device, char *out, size_t cap,
@@ -116,9 +87,9 @@ static void test_help_of_every_command(void **state)
     tcli_result_t r;
     akl_cli(&r, "--help", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "Usage: akl");
+    tcli_assert_contains(r.out, "Usage: akl");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        assert_contains(r.out, commands[i]);
+        tcli_assert_contains(r.out, commands[i]);
     tcli_result_free(&r);
 
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -126,25 +97,25 @@ static void test_help_of_every_command(void **state)
         snprintf(want, sizeof want, "Usage: akl %s", commands[i]);
         akl_cli(&r, "help", commands[i], NULL);
         assert_int_equal(r.exit_code, 0);
-        assert_contains(r.out, want);
+        tcli_assert_contains(r.out, want);
         tcli_result_free(&r);
         akl_cli(&r, commands[i], "--help", NULL);
         assert_int_equal(r.exit_code, 0);
-        assert_contains(r.out, want);
+        tcli_assert_contains(r.out, want);
         assert_int_equal(r.err_len, 0);
         tcli_result_free(&r);
     }
     akl_cli(&r, "sim", "ls", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "akl sim ls");
+    tcli_assert_contains(r.out, "akl sim ls");
     tcli_result_free(&r);
     akl_cli(&r, "sim", "clean", "-h", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "akl sim clean");
+    tcli_assert_contains(r.out, "akl sim clean");
     tcli_result_free(&r);
     akl_cli(&r, "--version", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "akl " AKL_VERSION_STRING);
+    tcli_assert_contains(r.out, "akl " AKL_VERSION_STRING);
     tcli_result_free(&r);
 }
 
@@ -185,6 +156,7 @@ static void test_usage_errors(void **state)
         {{"sim", "ls", "extra", NULL}, "extra"},
         {{"bench", "--bogus", NULL}, "--bogus"},
         {{"bench", "extra", NULL}, "extra"},
+        {{"bench", "--device", "x1", NULL}, "--device"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[10];
@@ -218,7 +190,7 @@ static void test_fingerprint_text_and_json(void **state)
     akl_cli(&r, "fingerprint", HELLO_SO, NULL);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, want);
-    assert_contains(basename, AKL_DEFAULT_PREFIX);
+    tcli_assert_contains(basename, AKL_DEFAULT_PREFIX);
     tcli_result_free(&r);
 
     hello_basename("my_", 3, basename, sizeof basename, NULL);
@@ -226,10 +198,40 @@ static void test_fingerprint_text_and_json(void **state)
     akl_cli(&r, "fingerprint", "--json", "--device", "3", "--prefix", "my_", HELLO_SO, NULL);
     assert_int_equal(r.exit_code, 0);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "basename", basename);
-    expect_json_value(r.out, "device", "3");
-    expect_json_value(r.out, "path", HELLO_SO);
-    expect_json_value(r.out, "ok", "true");
+    tcli_expect_json_value(r.out, "basename", basename);
+    tcli_expect_json_value(r.out, "device", "3");
+    tcli_expect_json_value(r.out, "path", HELLO_SO);
+    tcli_expect_json_value(r.out, "ok", "true");
+    tcli_result_free(&r);
+}
+
+/* $AKL_PREFIX chooses the prefix as it does for a load: set and non-empty, else the default. */
+static void test_fingerprint_prefix_from_the_environment(void **state)
+{
+    (void)state;
+    char basename[128], want[4096];
+    uint64_t fp;
+    hello_basename(NULL, 0, basename, sizeof basename, &fp);
+    snprintf(want, sizeof want, "%016llx  %s  %s\n", (unsigned long long)fp, basename, HELLO_SO);
+    static const char *const empty_prefix[] = {"AKL_PREFIX=", NULL};
+    tcli_result_t r;
+    tcli_run_program(&r, empty_prefix, "akl", "fingerprint", HELLO_SO, NULL);
+    tcli_expect_exit(&r, 0);
+    assert_string_equal(r.out, want);
+    tcli_result_free(&r);
+    tcli_run_program(&r, empty_prefix, "akl", "fingerprint", "--json", HELLO_SO, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_json_value(r.out, "prefix", AKL_DEFAULT_PREFIX);
+    tcli_expect_json_value(r.out, "basename", basename);
+    tcli_result_free(&r);
+
+    static const char *const env_prefix[] = {"AKL_PREFIX=env_", NULL};
+    hello_basename("env_", 2, basename, sizeof basename, NULL);
+    tcli_run_program(&r, env_prefix, "akl", "fingerprint", "--json", "--device", "2", HELLO_SO,
+                     NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_json_value(r.out, "prefix", "env_");
+    tcli_expect_json_value(r.out, "basename", basename);
     tcli_result_free(&r);
 }
 
@@ -239,11 +241,22 @@ static void test_fingerprint_errors(void **state)
     tcli_result_t r;
     akl_cli(&r, "fingerprint", "/nonexistent/x.so", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_assert_contains(r.err, "/nonexistent/x.so");
     tcli_result_free(&r);
     akl_cli(&r, "fingerprint", "--prefix", "bad/prefix", HELLO_SO, NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "AKL_ENAME");
+    tcli_assert_contains(r.err, "AKL_ENAME");
+    tcli_result_free(&r);
+
+    /* A FIFO with no writer is refused at once, never waited on. */
+    char fifo[4096];
+    scratch_path("fifo.so", fifo, sizeof fifo);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    akl_cli(&r, "fingerprint", fifo, NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, fifo);
+    tcli_assert_contains(r.err, "not a regular file");
     tcli_result_free(&r);
 }
 
@@ -255,13 +268,13 @@ static void test_check_good_file(void **state)
     tcli_result_t r;
     akl_cli(&r, "check", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "ok");
+    tcli_assert_contains(r.out, "ok");
     tcli_result_free(&r);
     akl_cli(&r, "check", "--json", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "ok", "true");
-    expect_json_value(r.out, "file", HELLO_SO);
+    tcli_expect_json_value(r.out, "ok", "true");
+    tcli_expect_json_value(r.out, "file", HELLO_SO);
     tcli_result_free(&r);
 }
 
@@ -274,31 +287,31 @@ static void test_check_bad_files(void **state)
     tcli_result_t r;
     akl_cli(&r, "check", text_file, NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "AKL_ENOTELF");
-    assert_contains(r.err, text_file);
+    tcli_assert_contains(r.err, "AKL_ENOTELF");
+    tcli_assert_contains(r.err, text_file);
     tcli_result_free(&r);
 
     akl_cli(&r, "check", HELLO_SO, "akl_hello", "no_such_kernel", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "AKL_ENOSYM");
-    assert_contains(r.err, "no_such_kernel");
+    tcli_assert_contains(r.err, "AKL_ENOSYM");
+    tcli_assert_contains(r.err, "no_such_kernel");
     tcli_result_free(&r);
 
     akl_cli(&r, "check", "--json", HELLO_SO, "no_such_kernel", NULL);
     assert_int_equal(r.exit_code, 1);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "ok", "false");
-    expect_json_value(r.out, "name", "AKL_ENOSYM");
+    tcli_expect_json_value(r.out, "ok", "false");
+    tcli_expect_json_value(r.out, "name", "AKL_ENOSYM");
     tcli_result_free(&r);
 
     akl_cli(&r, "check", "--max-size", "1K", HELLO_SO, NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "AKL_ETOOBIG");
+    tcli_assert_contains(r.err, "AKL_ETOOBIG");
     tcli_result_free(&r);
 
     akl_cli(&r, "check", "/nonexistent/x.so", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_assert_contains(r.err, "/nonexistent/x.so");
     tcli_result_free(&r);
 }
 
@@ -315,16 +328,15 @@ static void test_run_hello_json(void **state)
     /* token 0x1122334455667788, little-endian */
     akl_cli(&r, "run", "--json", "--buffer", "16", "--args-hex", "8877665544332211", HELLO_SO,
             "akl_hello", NULL);
-    if (r.exit_code != 0)
-        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
+    tcli_expect_exit(&r, 0);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "ok", "true");
-    expect_json_value(r.out, "bootstrap", "wrote");
-    expect_json_value(r.out, "basename", basename);
-    expect_json_value(r.out, "fingerprint", fp_hex);
-    expect_json_value(r.out, "device", "0");
+    tcli_expect_json_value(r.out, "ok", "true");
+    tcli_expect_json_value(r.out, "bootstrap", "wrote");
+    tcli_expect_json_value(r.out, "basename", basename);
+    tcli_expect_json_value(r.out, "fingerprint", fp_hex);
+    tcli_expect_json_value(r.out, "device", "0");
     /* "HELLO" then the echoed token */
-    expect_json_value(r.out, "hex", "48454c4c4f0000008877665544332211");
+    tcli_expect_json_value(r.out, "hex", "48454c4c4f0000008877665544332211");
     char runtime[4096], device_path[4096], preinstall[4096], want_path[8192];
     assert_true(tcli_json_get(r.out, "runtime", runtime, sizeof runtime));
     assert_int_equal(strncmp(runtime, "sim:", 4), 0);
@@ -333,15 +345,15 @@ static void test_run_hello_json(void **state)
     assert_true(snprintf(want_path, sizeof want_path, "%s/%s", preinstall, basename) <
                 (int)(sizeof want_path));
     assert_true(t_file_exists(want_path));
-    assert_contains(device_path, basename);
+    tcli_assert_contains(device_path, basename);
     tcli_result_free(&r);
 
     /* A new process on a device that holds the file: nothing written. */
     akl_cli(&r, "run", "--json", "--buffer", "16", "--args-hex", "0000000000000000", HELLO_SO,
             "akl_hello", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_json_value(r.out, "bootstrap", "identical");
-    expect_json_value(r.out, "hex", "48454c4c4f0000000000000000000000");
+    tcli_expect_json_value(r.out, "bootstrap", "identical");
+    tcli_expect_json_value(r.out, "hex", "48454c4c4f0000000000000000000000");
     tcli_result_free(&r);
 }
 
@@ -353,12 +365,11 @@ static void test_run_hello_text_on_second_die(void **state)
     tcli_result_t r;
     akl_cli(&r, "run", "--device", "1", "--blocks", "4", "--repeat", "3", "--buffer", "32",
             "--args-hex", "0x2a 00 00 00 00 00 00 00", HELLO_SO, "akl_hello", NULL);
-    if (r.exit_code != 0)
-        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
-    assert_contains(r.out, "runtime:      sim:");
-    assert_contains(r.out, basename);
-    assert_contains(r.out, "launch:       ok: akl_hello x3 on 4 block(s)");
-    assert_contains(r.out, "48 45 4c 4c 4f 00 00 00  2a 00 00 00 00 00 00 00");
+    tcli_expect_exit(&r, 0);
+    tcli_assert_contains(r.out, "runtime:      sim:");
+    tcli_assert_contains(r.out, basename);
+    tcli_assert_contains(r.out, "launch:       ok: akl_hello x3 on 4 block(s)");
+    tcli_assert_contains(r.out, "48 45 4c 4c 4f 00 00 00  2a 00 00 00 00 00 00 00");
     tcli_result_free(&r);
 }
 
@@ -372,16 +383,15 @@ static void test_run_args_file_and_progress(void **state)
     tcli_result_t r;
     akl_cli(&r, "run", "--json", "--progress", "--buffer", "16", "--args-file", args_file, HELLO_SO,
             "akl_hello", NULL);
-    if (r.exit_code != 0)
-        fail_msg("akl run failed (%d):\n%s\n%s", r.exit_code, r.out, r.err);
-    expect_json_value(r.out, "hex", "48454c4c4f000000efbeadde00000000");
-    assert_contains(r.err, "akl run: loading");
-    assert_contains(r.err, "akl run: synchronizing");
+    tcli_expect_exit(&r, 0);
+    tcli_expect_json_value(r.out, "hex", "48454c4c4f000000efbeadde00000000");
+    tcli_assert_contains(r.err, "akl run: loading");
+    tcli_assert_contains(r.err, "akl run: synchronizing");
     tcli_result_free(&r);
 
     akl_cli(&r, "run", "--args-file", "/nonexistent/args.bin", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "/nonexistent/args.bin");
+    tcli_assert_contains(r.err, "/nonexistent/args.bin");
     tcli_result_free(&r);
 }
 
@@ -392,26 +402,26 @@ static void test_run_failures(void **state)
     /* Kernel not in the SO: the device reports it at the synchronize. */
     akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "no_such_kernel", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "akl run:");
-    assert_contains(r.err, "no_such_kernel");
-    assert_contains(r.out, "launch:       failed");
+    tcli_assert_contains(r.err, "akl run:");
+    tcli_assert_contains(r.err, "no_such_kernel");
+    tcli_assert_contains(r.out, "launch:       failed");
     tcli_result_free(&r);
 
     /* The kernel itself fails (no output buffer): its error comes back with --json too. */
     akl_cli(&r, "run", "--json", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 1);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "ok", "false");
+    tcli_expect_json_value(r.out, "ok", "false");
     tcli_result_free(&r);
 
     akl_cli(&r, "run", "/nonexistent/x.so", "k", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "/nonexistent/x.so");
+    tcli_assert_contains(r.err, "/nonexistent/x.so");
     tcli_result_free(&r);
 
     akl_cli(&r, "run", "--device", "4000", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "open device");
+    tcli_assert_contains(r.err, "open device");
     tcli_result_free(&r);
 }
 
@@ -447,7 +457,7 @@ static void test_sim_ls_and_clean(void **state)
     tcli_result_t r;
     akl_cli(&r, "sim", "ls", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, t_sim_root());
+    tcli_assert_contains(r.out, t_sim_root());
     tcli_result_free(&r);
 
     akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
@@ -464,21 +474,29 @@ static void test_sim_ls_and_clean(void **state)
     write_in(preinstall, live, "in progress");
     write_in(preinstall, "user_kernel.so", "not ours");
     write_in(preinstall, "akl_inner_0123456789abcdef_0.so.bak", "not ours either");
+    /* Shaped like a temporary but not the dispatcher's exact form: the user's, never cleaned. */
+    char lookalike[256];
+    snprintf(lookalike, sizeof lookalike, ".%s.tmp.%d.backup", basename, (int)dead_pid());
+    write_in(preinstall, lookalike, "a user's copy");
 
     akl_cli(&r, "sim", "ls", "--json", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_true(tcli_json_is_object(r.out));
-    assert_contains(r.out, basename);
-    assert_contains(r.out, "\"kind\":\"published\"");
-    assert_contains(r.out, "\"intact\":true");
-    assert_contains(r.out, "\"kind\":\"temporary\"");
-    assert_contains(r.out, "\"name\":\"user_kernel.so\",\"size\":8,\"kind\":\"other\"");
-    expect_json_value(r.out, "root", t_sim_root());
+    tcli_assert_contains(r.out, basename);
+    tcli_assert_contains(r.out, "\"kind\":\"published\"");
+    tcli_assert_contains(r.out, "\"intact\":true");
+    tcli_assert_contains(r.out, "\"kind\":\"temporary\"");
+    tcli_assert_contains(r.out, "\"name\":\"user_kernel.so\",\"size\":8,\"kind\":\"other\"");
+    char lookalike_json[512];
+    snprintf(lookalike_json, sizeof lookalike_json,
+             "\"name\":\"%s\",\"size\":13,\"kind\":\"other\"", lookalike);
+    tcli_assert_contains(r.out, lookalike_json);
+    tcli_expect_json_value(r.out, "root", t_sim_root());
     tcli_result_free(&r);
 
     akl_cli(&r, "sim", "clean", "--dry-run", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "would remove");
+    tcli_assert_contains(r.out, "would remove");
     assert_true(exists_in(preinstall, basename));
     assert_true(exists_in(preinstall, stale));
     tcli_result_free(&r);
@@ -486,18 +504,19 @@ static void test_sim_ls_and_clean(void **state)
     akl_cli(&r, "sim", "clean", "--json", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_true(tcli_json_is_object(r.out));
-    expect_json_value(r.out, "ok", "true");
+    tcli_expect_json_value(r.out, "ok", "true");
     tcli_result_free(&r);
     assert_false(exists_in(preinstall, basename));
     assert_false(exists_in(preinstall, stale));
     assert_true(exists_in(preinstall, live));
     assert_true(exists_in(preinstall, "user_kernel.so"));
     assert_true(exists_in(preinstall, "akl_inner_0123456789abcdef_0.so.bak"));
+    assert_true(exists_in(preinstall, lookalike));
 
     /* The next load publishes the file again. */
     akl_cli(&r, "run", "--json", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_json_value(r.out, "bootstrap", "wrote");
+    tcli_expect_json_value(r.out, "bootstrap", "wrote");
     tcli_result_free(&r);
 
     akl_cli(&r, "sim", "clean", "--all", NULL);
@@ -517,12 +536,12 @@ static void test_sim_ls_device_filter(void **state)
     tcli_result_free(&r);
     akl_cli(&r, "sim", "ls", "--device", "3", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_contains(r.out, "chip1:");
+    tcli_assert_contains(r.out, "chip1:");
     assert_null(strstr(r.out, "chip0:"));
     tcli_result_free(&r);
     akl_cli(&r, "sim", "ls", "--device", "100000", NULL);
     assert_int_equal(r.exit_code, 1);
-    assert_contains(r.err, "100000");
+    tcli_assert_contains(r.err, "100000");
     tcli_result_free(&r);
 }
 
@@ -533,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_help_of_every_command),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_fingerprint_text_and_json),
+        cmocka_unit_test(test_fingerprint_prefix_from_the_environment),
         cmocka_unit_test(test_fingerprint_errors),
         cmocka_unit_test_setup_teardown(test_check_good_file, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_check_bad_files, setup_root, teardown_root),

@@ -1,6 +1,4 @@
-/* Helpers for the tests of the akl CLI and the example programs: run a program with extra
- * environment, capture its stdout, stderr and exit code under a deadline; check that the test left
- * no process behind; and read the JSON those programs print. */
+/* Helpers for the tests of the akl CLI and the example programs (see test_cli_spawn.h). */
 #define _GNU_SOURCE
 #include "test_cli_spawn.h"
 
@@ -11,8 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 extern char **environ;
 
 #define TCLI_DEFAULT_TIMEOUT_MS 120000
+#define TCLI_MAX_ARGS 32
 
 void tcli_init(void)
 {
@@ -189,6 +194,22 @@ int tcli_run(const char *const *argv, const char *const *env, tcli_result_t *res
         return -1;
     }
     return tcli_finish(&proc, TCLI_DEFAULT_TIMEOUT_MS, result);
+}
+
+int tcli_run_program(tcli_result_t *result, const char *const *env, const char *program, ...)
+{
+    const char *argv[TCLI_MAX_ARGS];
+    char bin[4096];
+    int n = 0;
+    argv[n++] = tcli_bin(program, bin, sizeof bin);
+    va_list ap;
+    va_start(ap, program);
+    for (const char *a = va_arg(ap, const char *); a && n < TCLI_MAX_ARGS - 1;
+         a = va_arg(ap, const char *))
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return tcli_run(argv, env, result);
 }
 
 void tcli_result_free(tcli_result_t *result)
@@ -379,4 +400,41 @@ bool tcli_json_get(const char *text, const char *key, char *out, size_t cap)
     }
     out[n] = 0;
     return true;
+}
+
+/* ---- cmocka checks and fixtures -------------------------------------------------------------- */
+
+void tcli_assert_contains(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("expected \"%s\" in:\n%s", needle, text);
+}
+
+void tcli_expect_json_value(const char *json, const char *key, const char *want)
+{
+    char got[4096];
+    if (!tcli_json_get(json, key, got, sizeof got))
+        fail_msg("no \"%s\" in %s", key, json);
+    if (strcmp(got, want) != 0)
+        fail_msg("\"%s\" is \"%s\", want \"%s\" in %s", key, got, want, json);
+}
+
+void tcli_expect_exit(const tcli_result_t *result, int exit_code)
+{
+    if (result->exit_code != exit_code)
+        fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", result->exit_code, exit_code,
+                 result->out, result->err);
+}
+
+int tcli_reset_root(void **state)
+{
+    (void)state;
+    t_rmtree(t_sim_root());
+    return 0;
+}
+
+int tcli_check_and_reset_root(void **state)
+{
+    assert_true(tcli_no_leftover_processes(30000));
+    return tcli_reset_root(state);
 }

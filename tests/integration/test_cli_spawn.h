@@ -1,6 +1,7 @@
 /* Helpers for the tests of the akl CLI and the example programs: run a program with extra
  * environment, capture its stdout, stderr and exit code under a deadline; check that the test left
- * no process behind; and read the JSON those programs print. */
+ * no process behind; read the JSON those programs print; and the cmocka checks and fixtures those
+ * tests share. */
 #ifndef AKL_TEST_CLI_SPAWN_H
 #define AKL_TEST_CLI_SPAWN_H
 
@@ -39,6 +40,9 @@ int tcli_spawn(const char *const *argv, const char *const *env, tcli_proc_t *pro
 int tcli_finish(tcli_proc_t *proc, int timeout_ms, tcli_result_t *result);
 /* tcli_spawn + tcli_finish with a 120 s deadline. */
 int tcli_run(const char *const *argv, const char *const *env, tcli_result_t *result);
+/* tcli_run of "<build dir>/bin/<program>" with the NULL-terminated arguments after program (at
+ * most 30) and env as in tcli_spawn. */
+int tcli_run_program(tcli_result_t *result, const char *const *env, const char *program, ...);
 void tcli_result_free(tcli_result_t *result);
 
 /* Waits (up to timeout_ms) until no process this test started, or inherited as subreaper, is alive;
@@ -50,5 +54,15 @@ bool tcli_json_is_object(const char *text);
 /* Finds the first member named key at any depth and copies its value into out: a string without
  * its quotes (escapes \" and \\ undone), anything else as its raw text. Returns false if absent. */
 bool tcli_json_get(const char *text, const char *key, char *out, size_t cap);
+
+/* cmocka checks that show the program's output when they fail. */
+void tcli_assert_contains(const char *text, const char *needle);
+void tcli_expect_json_value(const char *json, const char *key, const char *want);
+void tcli_expect_exit(const tcli_result_t *result, int exit_code);
+
+/* cmocka fixtures: start from an empty simulator root; and, after a test, first wait until none of
+ * its processes is left, then empty the root. */
+int tcli_reset_root(void **state);
+int tcli_check_and_reset_root(void **state);
 
 #endif /* AKL_TEST_CLI_SPAWN_H */

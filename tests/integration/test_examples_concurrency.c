@@ -196,19 +196,6 @@ static bool vector_add_passed(tcli_proc_t *proc, char *outcome, size_t cap)
     return passed;
 }
 
-static int reset_root(void **state)
-{
-    (void)state;
-    t_rmtree(t_sim_root());
-    return 0;
-}
-
-static int check_and_reset_root(void **state)
-{
-    assert_true(tcli_no_leftover_processes(30000));
-    return reset_root(state);
-}
-
 static void test_ten_fresh_processes_in_sequence(void **state)
 {
     (void)state;
@@ -275,12 +262,13 @@ int main(void)
 {
     tcli_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ten_fresh_processes_in_sequence, reset_root,
-                                        check_and_reset_root),
-        cmocka_unit_test_setup_teardown(test_four_at_once_on_one_device, reset_root,
-                                        check_and_reset_root),
-        cmocka_unit_test_setup_teardown(test_four_at_once_across_two_dies, reset_root,
-                                        check_and_reset_root),
+        cmocka_unit_test_setup_teardown(test_ten_fresh_processes_in_sequence, tcli_reset_root,
+                                        tcli_check_and_reset_root),
+        cmocka_unit_test_setup_teardown(test_four_at_once_on_one_device, tcli_reset_root,
+                                        tcli_check_and_reset_root),
+        cmocka_unit_test_setup_teardown(test_four_at_once_across_two_dies, tcli_reset_root,
+                                        tcli_check_and_reset_root),
     };
-    return cmocka_run_group_tests_name("examples_concurrency", tests, reset_root, reset_root);
+    return cmocka_run_group_tests_name("examples_concurrency", tests, tcli_reset_root,
+                                       tcli_reset_root);
 }

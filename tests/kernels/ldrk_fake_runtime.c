@@ -33,6 +33,7 @@ typedef struct ldrk_fake_state {
                          5 failed at fingerprint, 6 wrong fingerprint, 7 wrong version */
     long sync_rc;     /* what synchronize returns */
     long launch_rc;   /* what a launch returns */
+    long d2h_rc;      /* what a device-to-host copy returns */
     long acl_init_rc; /* what aclInit returns */
     long acl_inits;   /* aclInit calls */
     long allocs;      /* live allocations */
@@ -57,12 +58,12 @@ static const struct ldrk_key {
     const char *name;
     size_t offset;
 } ldrk_keys[] = {
-    LDRK_KEY_(ack_mode),    LDRK_KEY_(sync_rc),      LDRK_KEY_(launch_rc),
-    LDRK_KEY_(acl_init_rc), LDRK_KEY_(acl_inits),    LDRK_KEY_(allocs),
-    LDRK_KEY_(alloc_bytes), LDRK_KEY_(kfc_launches), LDRK_KEY_(aicpu_launches),
-    LDRK_KEY_(protocol_ok), LDRK_KEY_(blocks),       LDRK_KEY_(flags),
-    LDRK_KEY_(timeout),     LDRK_KEY_(kernel_off),   LDRK_KEY_(so_off),
-    LDRK_KEY_(kernel_type), LDRK_KEY_(fixups),
+    LDRK_KEY_(ack_mode),       LDRK_KEY_(sync_rc),     LDRK_KEY_(launch_rc),
+    LDRK_KEY_(d2h_rc),         LDRK_KEY_(acl_init_rc), LDRK_KEY_(acl_inits),
+    LDRK_KEY_(allocs),         LDRK_KEY_(alloc_bytes), LDRK_KEY_(kfc_launches),
+    LDRK_KEY_(aicpu_launches), LDRK_KEY_(protocol_ok), LDRK_KEY_(blocks),
+    LDRK_KEY_(flags),          LDRK_KEY_(timeout),     LDRK_KEY_(kernel_off),
+    LDRK_KEY_(so_off),         LDRK_KEY_(kernel_type), LDRK_KEY_(fixups),
 };
 #undef LDRK_KEY_
 
@@ -187,9 +188,11 @@ aclError aclrtFree(void *devPtr)
 
 aclError aclrtMemcpy(void *dst, size_t destMax, const void *src, size_t count, aclrtMemcpyKind kind)
 {
-    (void)kind;
     if (!dst || !src || count > destMax)
         return ACL_ERROR_RT_PARAM_INVALID;
+    long rc = kind == ACL_MEMCPY_DEVICE_TO_HOST ? ldrk_fake_get("d2h_rc") : 0;
+    if (rc != 0)
+        return (aclError)rc;
     memcpy(dst, src, count);
     return ACL_SUCCESS;
 }

@@ -27,24 +27,6 @@
 #define DISP_T_RC(stage) (1000 + (stage))
 #define DISP_T_DEFAULT_DIR "/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
 
-static disp_t_lib_t disp_lib;
-
-static int disp_group_setup(void **state)
-{
-    (void)state;
-    disp_t_make_root();
-    disp_t_open(&disp_lib);
-    return 0;
-}
-
-static int disp_group_teardown(void **state)
-{
-    (void)state;
-    disp_t_close(&disp_lib);
-    disp_t_remove_root();
-    return 0;
-}
-
 static void disp_assert_ack_written(const disp_t_request_t *req)
 {
     assert_int_equal(req->ack.magic, AKL_ACK_MAGIC);
@@ -596,5 +578,6 @@ int main(void)
         cmocka_unit_test(test_default_directory_without_env),
         cmocka_unit_test(test_other_entry_points_return_zero),
     };
-    return cmocka_run_group_tests_name("dispatcher", tests, disp_group_setup, disp_group_teardown);
+    return cmocka_run_group_tests_name("dispatcher", tests, disp_t_group_setup,
+                                       disp_t_group_teardown);
 }

@@ -42,6 +42,24 @@ void disp_t_close(disp_t_lib_t *lib)
     memset(lib, 0, sizeof *lib);
 }
 
+disp_t_lib_t disp_lib;
+
+int disp_t_group_setup(void **state)
+{
+    (void)state;
+    disp_t_make_root();
+    disp_t_open(&disp_lib);
+    return 0;
+}
+
+int disp_t_group_teardown(void **state)
+{
+    (void)state;
+    disp_t_close(&disp_lib);
+    disp_t_remove_root();
+    return 0;
+}
+
 uint64_t disp_t_fingerprint(const void *data, size_t len)
 {
     return (uint64_t)XXH3_64bits(data, len);

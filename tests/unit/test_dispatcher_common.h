@@ -29,6 +29,12 @@ typedef struct disp_t_request {
 void disp_t_open(disp_t_lib_t *lib);
 void disp_t_close(disp_t_lib_t *lib);
 
+/* The dispatcher a test program's group works with, loaded by disp_t_group_setup. */
+extern disp_t_lib_t disp_lib;
+/* cmocka group fixtures: make $AKL_SIM_ROOT and open disp_lib; close it and remove the root. */
+int disp_t_group_setup(void **state);
+int disp_t_group_teardown(void **state);
+
 /* The reference fingerprint: XXH3_64bits from a build independent of the dispatcher's. */
 uint64_t disp_t_fingerprint(const void *data, size_t len);
 

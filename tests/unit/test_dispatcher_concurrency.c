@@ -25,24 +25,6 @@
 #define DISP_PROCESSES 4
 #define DISP_LEN (512 * 1024 + 123)
 
-static disp_t_lib_t disp_lib;
-
-static int disp_group_setup(void **state)
-{
-    (void)state;
-    disp_t_make_root();
-    disp_t_open(&disp_lib);
-    return 0;
-}
-
-static int disp_group_teardown(void **state)
-{
-    (void)state;
-    disp_t_close(&disp_lib);
-    disp_t_remove_root();
-    return 0;
-}
-
 typedef struct disp_race {
     const unsigned char *bytes;
     char final[2048];
@@ -210,6 +192,6 @@ int main(void)
         cmocka_unit_test(test_processes_publish_one_name_at_once),
         cmocka_unit_test(test_threads_publish_one_name_at_once),
     };
-    return cmocka_run_group_tests_name("dispatcher_concurrency", tests, disp_group_setup,
-                                       disp_group_teardown);
+    return cmocka_run_group_tests_name("dispatcher_concurrency", tests, disp_t_group_setup,
+                                       disp_t_group_teardown);
 }

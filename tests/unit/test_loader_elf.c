@@ -81,6 +81,19 @@ static Elf64_Ehdr *header_of(unsigned char *bytes)
     return (Elf64_Ehdr *)bytes;
 }
 
+/* The program header of the dynamic segment in a copy of the SO. */
+static Elf64_Phdr *dynamic_segment_of(unsigned char *bytes)
+{
+    Elf64_Ehdr *h = header_of(bytes);
+    for (unsigned i = 0; i < h->e_phnum; i++) {
+        Elf64_Phdr *ph = (Elf64_Phdr *)(bytes + h->e_phoff + i * sizeof(Elf64_Phdr));
+        if (ph->p_type == PT_DYNAMIC)
+            return ph;
+    }
+    fail_msg("the test SO has no PT_DYNAMIC segment");
+    return NULL;
+}
+
 static void test_real_so_passes(void **state)
 {
     elf_fixture_t *f = *state;
@@ -121,11 +134,7 @@ static void test_segment_past_end(void **state)
     elf_fixture_t *f = *state;
     unsigned char *copy = copy_so(f);
     Elf64_Ehdr *h = header_of(copy);
-    for (unsigned i = 0; i < h->e_phnum; i++) {
-        Elf64_Phdr *ph = (Elf64_Phdr *)(copy + h->e_phoff + i * sizeof(Elf64_Phdr));
-        if (ph->p_type == PT_DYNAMIC)
-            ph->p_offset = f->so_size - 8;
-    }
+    dynamic_segment_of(copy)->p_offset = f->so_size - 8;
     assert_int_equal(validate(f, copy, f->so_size, NULL), AKL_ETRUNCATED);
     assert_non_null(strstr(akl_last_error(), "dynamic section"));
     memcpy(copy, f->so, f->so_size);
@@ -206,12 +215,7 @@ static void test_no_dynamic_section(void **state)
 {
     elf_fixture_t *f = *state;
     unsigned char *copy = copy_so(f);
-    Elf64_Ehdr *h = header_of(copy);
-    for (unsigned i = 0; i < h->e_phnum; i++) {
-        Elf64_Phdr *ph = (Elf64_Phdr *)(copy + h->e_phoff + i * sizeof(Elf64_Phdr));
-        if (ph->p_type == PT_DYNAMIC)
-            ph->p_type = PT_NOTE;
-    }
+    dynamic_segment_of(copy)->p_type = PT_NOTE;
     assert_int_equal(validate(f, copy, f->so_size, NULL), AKL_ENOTSO);
     assert_non_null(strstr(akl_last_error(), "no dynamic section"));
     free(copy);

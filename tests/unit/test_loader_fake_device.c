@@ -45,6 +45,7 @@ static int reset_fake(void **state)
     fake.set("ack_mode", 1);
     fake.set("sync_rc", 0);
     fake.set("launch_rc", 0);
+    fake.set("d2h_rc", 0);
     fake.set("protocol_ok", 0);
     unsetenv("AKL_DISPATCHER");
     unsetenv("AKL_MAX_SO_SIZE");
@@ -188,6 +189,19 @@ static void test_synchronize_failures(void **state)
     assert_int_equal(fake.get("allocs"), 0);
 }
 
+/* The bootstrap ran, but its acknowledgement cannot be read back: say that, not that it failed. */
+static void test_unreadable_acknowledgement(void **state)
+{
+    (void)state;
+    akl_module_t *module;
+    fake.set("d2h_rc", 507899);
+    assert_int_equal(load_variant(13, &module), 507899);
+    assert_non_null(strstr(akl_last_error(), "reading its acknowledgement record back"));
+    assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_DRV_INTERNAL_ERROR"));
+    assert_int_equal(fake.get("protocol_ok"), 1);
+    assert_int_equal(fake.get("allocs"), 0);
+}
+
 static void test_synchronize_timeout_leaves_memory_to_the_device(void **state)
 {
     (void)state;
@@ -319,6 +333,33 @@ static void test_launch_rejects_bad_arguments(void **state)
     assert_int_equal(akl_launch(module, "ldrk_store", small, 16, 1, NULL, 0), 107000);
     assert_non_null(strstr(akl_last_error(), "ldrk_store"));
     assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_PARAM_INVALID"));
+}
+
+/* A module runs only where its device is the thread's current one: a launch, or a load answered by
+ * the process cache, from a thread with another device current is refused and sends nothing. */
+static void test_module_used_from_another_current_device(void **state)
+{
+    (void)state;
+    akl_module_t *module = basic_module();
+    long launches = fake.get("aicpu_launches");
+    assert_int_equal(akl_device_open(1), 0);
+    uint64_t payload[2] = {0, 0};
+    assert_int_equal(akl_launch(module, "ldrk_store", payload, sizeof payload, 1, NULL, 0),
+                     AKL_EDEVICE);
+    assert_non_null(strstr(akl_last_error(), "ldrk_store"));
+    assert_non_null(strstr(akl_last_error(), "device 0 is not set in this thread"));
+    assert_non_null(strstr(akl_last_error(), "current device is 1"));
+    assert_int_equal(fake.get("aicpu_launches"), launches);
+    akl_module_t *again = NULL;
+    assert_int_equal(akl_module_load_file(0, fake.so_path, NULL, &again), AKL_EDEVICE);
+    assert_null(again);
+    assert_int_equal(akl_device_close(1), 0);
+    assert_int_equal(akl_launch(module, "ldrk_store", payload, sizeof payload, 1, NULL, 0),
+                     AKL_EDEVICE);
+    assert_non_null(strstr(akl_last_error(), "aclrtGetDevice returned 107002"));
+    assert_int_equal(fake.get("aicpu_launches"), launches);
+    assert_int_equal(akl_device_open(0), 0);
+    assert_int_equal(akl_launch(module, "ldrk_store", payload, sizeof payload, 1, NULL, 0), 0);
 }
 
 static void test_load_rejects_bad_arguments(void **state)
@@ -467,6 +508,7 @@ int main(void)
         cmocka_unit_test_setup(test_skipped_bootstrap, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_failures, reset_fake),
         cmocka_unit_test_setup(test_synchronize_failures, reset_fake),
+        cmocka_unit_test_setup(test_unreadable_acknowledgement, reset_fake),
         cmocka_unit_test_setup(test_synchronize_timeout_leaves_memory_to_the_device, reset_fake),
         cmocka_unit_test_setup(test_failed_launch, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_override, reset_fake),
@@ -474,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup(test_launch_empty_payload_and_timeouts, reset_fake),
         cmocka_unit_test_setup(test_launch_big_payload, reset_fake),
         cmocka_unit_test_setup(test_launch_rejects_bad_arguments, reset_fake),
+        cmocka_unit_test_setup(test_module_used_from_another_current_device, reset_fake),
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_options_prefix_and_older_struct, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),

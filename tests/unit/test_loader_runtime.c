@@ -1,7 +1,8 @@
 /* Unit tests of run-time resolution of the ACL/RT entry points (AKL_RUNTIME), each scenario in a
  * child process because resolution happens once per process: a missing library, a library without
- * the symbols, "cann" on a machine without CANN, a path to a complete library (the fake runtime),
- * aclInit called once with ACL_ERROR_REPEAT_INITIALIZE accepted, and an aclInit failure kept. */
+ * the symbols, "cann" on a machine without CANN, a partial CANN that must not stay loaded, a path
+ * to a complete library (the fake runtime), aclInit called once with ACL_ERROR_REPEAT_INITIALIZE
+ * accepted, and an aclInit failure kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,8 @@
 
 #define CHILD_DEADLINE_MS 30000
 
+static char self_exe[4096];
+
 /* Runs scenario in a child with AKL_RUNTIME=runtime; the child's exit code is the number of the
  * first failed check (0: all passed), and it prints what failed. */
 static int run_child(const char *runtime, int (*scenario)(void))
@@ -29,6 +32,22 @@ static int run_child(const char *runtime, int (*scenario)(void))
     if (pid == 0) {
         setenv("AKL_RUNTIME", runtime, 1);
         _exit(scenario());
+    }
+    int status = t_wait_child(pid, CHILD_DEADLINE_MS);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/* As run_child, for a scenario that needs LD_LIBRARY_PATH=library_path, which the dynamic loader
+ * reads only at start: this binary is run again as "--child <name>". */
+static int run_exec_child(const char *runtime, const char *library_path, const char *name)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AKL_RUNTIME", runtime, 1);
+        setenv("LD_LIBRARY_PATH", library_path, 1);
+        execl(self_exe, self_exe, "--child", name, (char *)NULL);
+        _exit(99);
     }
     int status = t_wait_child(pid, CHILD_DEADLINE_MS);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
@@ -82,6 +101,17 @@ static int scenario_cann_absent(void)
     CHECK(3, strstr(akl_last_error(), "libacl_rt.so") != NULL);
     CHECK(4, strstr(akl_last_error(), "libascendcl.so") != NULL);
     CHECK(5, strstr(akl_last_error(), "libruntime.so") != NULL);
+    return 0;
+}
+
+/* libacl_rt.so loads, libruntime.so does not: resolution fails and closes what it opened, since
+ * a CANN library left loaded RTLD_GLOBAL would interpose on whatever runtime comes next. */
+static int scenario_partial_cann(void)
+{
+    CHECK(1, dlopen("libacl_rt.so", RTLD_NOW | RTLD_NOLOAD) == NULL);
+    CHECK(2, akl_init() == AKL_ERUNTIME);
+    CHECK(3, strstr(akl_last_error(), "libruntime.so") != NULL);
+    CHECK(4, dlopen("libacl_rt.so", RTLD_NOW | RTLD_NOLOAD) == NULL);
     return 0;
 }
 
@@ -158,6 +188,14 @@ static void test_cann_absent(void **state)
     assert_int_equal(run_child("cann", scenario_cann_absent), 0);
 }
 
+static void test_partial_cann_is_not_left_loaded(void **state)
+{
+    (void)state;
+    char dir[4096];
+    t_kernel_path("partial_cann", dir, sizeof dir);
+    assert_int_equal(run_exec_child("cann", dir, "partial-cann"), 0);
+}
+
 static void test_fake_runtime(void **state)
 {
     (void)state;
@@ -176,12 +214,19 @@ static void test_acl_init_failure_is_kept(void **state)
     assert_int_equal(run_child(fake_path(), scenario_acl_init_failure_is_kept), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--child") == 0 && strcmp(argv[2], "partial-cann") == 0)
+        return scenario_partial_cann();
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    if (n <= 0)
+        return 1;
+    self_exe[n] = 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_library),
         cmocka_unit_test(test_library_without_symbols),
         cmocka_unit_test(test_cann_absent),
+        cmocka_unit_test(test_partial_cann_is_not_left_loaded),
         cmocka_unit_test(test_fake_runtime),
         cmocka_unit_test(test_repeat_initialize_is_success),
         cmocka_unit_test(test_acl_init_failure_is_kept),
