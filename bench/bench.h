@@ -54,6 +54,7 @@ int bench_fingerprint(const bench_config_t *cfg);
 int bench_launch(const bench_config_t *cfg);
 int bench_load(const bench_config_t *cfg);
 int bench_idle(const bench_config_t *cfg);
+int bench_modeb(const bench_config_t *cfg);
 
 /* Entry points run in a fresh process (argv[1] == "--child"). */
 int bench_child_main(int argc, char **argv);

@@ -26,7 +26,8 @@ static const char usage[] =
     "  --json FILE    also write the results as JSON to FILE ('-' for stdout, table then on "
     "stderr)\n"
     "  --plots DIR    write latency.png and scaling.png (gnuplot) and their .dat files to DIR\n"
-    "  --only GROUPS  comma-separated subset of: floors,hash,launch,load,idle (default: all)\n"
+    "  --only GROUPS  comma-separated subset of: floors,hash,launch,load,idle,modeb\n"
+    "                 (default: all)\n"
     "  --device N     device to use (default 0)\n"
     "  --work-dir DIR scratch directory (default: a new directory under $TMPDIR or /tmp); unless\n"
     "                 AKL_SIM_ROOT is set, the simulated devices live under it for this run\n"
@@ -39,7 +40,7 @@ typedef struct group {
 
 static const group_t groups[] = {
     {"floors", bench_floors}, {"hash", bench_fingerprint}, {"launch", bench_launch},
-    {"load", bench_load},     {"idle", bench_idle},
+    {"load", bench_load},     {"idle", bench_idle},        {"modeb", bench_modeb},
 };
 
 static bool group_selected(const char *only, const char *name)

@@ -90,9 +90,9 @@ RT_STATIC_ASSERT_(offsetof(rtAicpuArgsEx_t, reserved) == 44, "reserved at 44");
 RT_STATIC_ASSERT_(sizeof(rtAicpuArgsEx_t) == 48, "rtAicpuArgsEx_t is 48 bytes");
 
 /* Launch an AICPU kernel. kernelType: KERNEL_TYPE_FWK, _AICPU, _AICPU_CUSTOM or _AICPU_KFC
- * (the simulator runs _AICPU and _AICPU_KFC; it rejects _FWK and _AICPU_CUSTOM with
- * ACL_ERROR_RT_FEATURE_NOT_SUPPORT). opName must be non-NULL and is otherwise unused. numBlocks
- * in 1..0xFFFF. The args are copied before the call returns. */
+ * (the simulator runs _AICPU, _AICPU_CUSTOM (from the host process's custom-kernel directory) and
+ * _AICPU_KFC; it rejects _FWK with ACL_ERROR_RT_FEATURE_NOT_SUPPORT). opName must be non-NULL and
+ * is otherwise unused. numBlocks in 1..0xFFFF. The args are copied before the call returns. */
 RTS_API rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t *const opName,
                                                 const uint32_t numBlocks,
                                                 const rtAicpuArgsEx_t *argsInfo,

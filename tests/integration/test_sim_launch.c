@@ -1,7 +1,8 @@
 /* Simulator core, launches: blocks and their ids, the args copy, name offsets, host-input
  * fix-ups, caller-owned device args, large blobs, stream order and concurrency, synchronize
- * timeouts, the launch's argument checks, and how kernel and lookup failures reach the host
- * (507018 with the device errcode and names, reported once). */
+ * timeouts, the launch's argument checks, how kernel and lookup failures reach the host (507018
+ * with the device errcode and names, reported once), and KERNEL_TYPE_AICPU_CUSTOM kernels from
+ * the per-process custom-kernel directory. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "sim_paths.h"
 #include "test_sim_util.h"
 #include "test_support.h"
 
@@ -122,10 +124,10 @@ static void test_launch_argument_checks(void **state)
     const uint32_t bad_types[] = {0, 3, 6, 10, 99};
     for (size_t i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++)
         expect_launch_error(&b, bad_types[i], 1, ACL_ERROR_RT_PARAM_INVALID, "kernel type");
+    /* FWK is accepted by CANN but has no engine in the simulator; AICPU_CUSTOM runs (see
+     * test_custom_kernel_type). */
     expect_launch_error(&b, KERNEL_TYPE_FWK, 1, ACL_ERROR_RT_FEATURE_NOT_SUPPORT,
                         "KERNEL_TYPE_FWK");
-    expect_launch_error(&b, KERNEL_TYPE_AICPU_CUSTOM, 1, ACL_ERROR_RT_FEATURE_NOT_SUPPORT,
-                        "KERNEL_TYPE_AICPU_CUSTOM");
     expect_launch_error(&b, KERNEL_TYPE_AICPU, 0, ACL_ERROR_RT_PARAM_INVALID, "numBlocks");
     expect_launch_error(&b, KERNEL_TYPE_AICPU, 0x10000, ACL_ERROR_RT_PARAM_INVALID, "numBlocks");
     assert_int_equal(
@@ -395,6 +397,51 @@ static void test_lookup_failures(void **state)
                           "device errcode 11006");
 }
 
+static bool dir_gone(void *arg)
+{
+    return !t_file_exists(arg);
+}
+
+/* KERNEL_TYPE_AICPU_CUSTOM kernels come from this process's custom-kernel directory only (here
+ * filled the way libaclsim fills it for Mode B), and the directory goes with the device. */
+static void test_custom_kernel_type(void **state)
+{
+    (void)state;
+    const char *cust_so = "libsimk_cust.so";
+    char src[4096], dir[SIM_PATH_MAX], err[512];
+    size_t size;
+    void *bytes = t_read_file(t_kernel_path(SIMK_SO, src, sizeof src), &size);
+    assert_non_null(bytes);
+    assert_int_equal(sim_cust_publish(0, (uint32_t)getpid(), cust_so, bytes, size, err, sizeof err),
+                     0);
+    free(bytes);
+    assert_int_equal(sim_cust_dir(0, (uint32_t)getpid(), dir, sizeof dir), 0);
+
+    simk_record_t *out = simt_dev_zalloc(2 * sizeof(simk_record_t));
+    uint32_t *counter = simt_dev_zalloc(4);
+    simk_record_args_t a = {simt_addr(out), simt_addr(counter), 41, 0};
+    simt_blob_t b;
+    simt_blob_init(&b, &a, sizeof a, "simk_record", cust_so);
+    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU_CUSTOM, &b, 2, NULL, 0), ACL_SUCCESS);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+    assert_int_equal(simt_read_u32(counter), 2);
+    simk_record_t rec[2];
+    simt_read(rec, out, sizeof rec);
+    assert_int_equal(rec[1].tag, 41);
+    assert_int_equal(rec[1].block_num, 2);
+
+    /* Neither directory serves the other type. */
+    expect_lookup_failure(KERNEL_TYPE_AICPU_CUSTOM, "simk_return", SIMK_SO, "device errcode 11002");
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "AICPU_CUSTOM", dir, NULL));
+    expect_lookup_failure(KERNEL_TYPE_AICPU, "simk_return", cust_so, "device errcode 11002");
+    expect_lookup_failure(KERNEL_TYPE_AICPU_CUSTOM, "simk_no_such_kernel", cust_so,
+                          "device errcode 11003");
+
+    assert_true(t_file_exists(dir));
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+    assert_true(t_wait_until(dir_gone, dir, 10000));
+}
+
 static void test_later_tasks_run_after_a_failure(void **state)
 {
     (void)state;
@@ -433,6 +480,7 @@ int main(void)
             test_streams_run_concurrently_and_sync_timeout_cancels_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_return_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lookup_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_custom_kernel_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_later_tasks_run_after_a_failure, setup, teardown),
     };
     int failed = cmocka_run_group_tests_name("sim_launch", tests, NULL, NULL);

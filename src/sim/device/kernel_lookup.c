@@ -1,6 +1,6 @@
 /* How the simulated AICPU scheduler finds a kernel: CANN's MultiSoManager / SingleSoManager
- * (AICPU type) and AIKernelsLibAiCpuKFC (KFC type), with their name rules, search directories,
- * realpath containment check, caches and error codes. */
+ * (AICPU and AICPU_CUSTOM types) and AIKernelsLibAiCpuKFC (KFC type), with their name rules,
+ * search directories, realpath containment check, caches and error codes. */
 #define _GNU_SOURCE
 #include "kernel_lookup.h"
 
@@ -49,7 +49,11 @@ struct sim_lookup {
     char *kernels_root; /* <chip>/usr/lib64/aicpu_kernels/ */
     char *lib64_dir;    /* <chip>/usr/lib64/ */
     char *extend_dir;   /* <chip>/usr/lib64/aicpu_kernels/0/aicpu_extend_syskernels/ */
+    char *cust_dir;     /* <chip>/home/CustAiCpuUser/cust_aicpu_<device>_0_<host pid>/ */
     lookup_so_cache_t aicpu_sos;
+    /* In CANN custom kernels run in their own scheduler process (aicpu_custom_scheduler), so
+     * their SOs never share a cache with the inner ones. */
+    lookup_so_cache_t cust_sos;
     lookup_so_cache_t kfc_sos; /* in CANN the KFC library owns a second SO manager */
     pthread_mutex_t kfc_fill_lock;
     sim_strmap_t kfc_kernels; /* kernel name -> address: the first resolution wins */
@@ -216,13 +220,15 @@ static void *lookup_open_so(const sim_lookup_t *lookup, const char *name, sim_ms
 /* Opens and caches under the cache's fill lock (CANN: its write lock), so that two tasks naming
  * the same new SO open it once. */
 static uint32_t lookup_so_cache_open(const sim_lookup_t *lookup, lookup_so_cache_t *cache,
-                                     const char *name, lookup_so_t **out, sim_msg_t *msg)
+                                     const char *only_dir, const char *name, lookup_so_t **out,
+                                     sim_msg_t *msg)
 {
     uint32_t rc = LOOKUP_SUCCESS;
     pthread_mutex_lock(&cache->fill_lock);
     lookup_so_t *so = sim_strmap_find(&cache->by_name, name);
     if (!so) {
-        void *handle = lookup_open_so(lookup, name, msg);
+        void *handle =
+            only_dir ? lookup_open_in_dir(only_dir, name, msg) : lookup_open_so(lookup, name, msg);
         so = handle ? lookup_so_new(handle) : NULL;
         if (so && sim_strmap_insert(&cache->by_name, name, so) != 0) {
             lookup_so_free(so);
@@ -242,10 +248,11 @@ static uint32_t lookup_so_cache_open(const sim_lookup_t *lookup, lookup_so_cache
     return rc;
 }
 
-/* CANN's MultiSoManager::LoadSo. kind and kernel only serve the message. */
+/* CANN's MultiSoManager::LoadSo. kind and kernel only serve the message; only_dir (the custom
+ * directory) replaces the inner search order when not NULL. */
 static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *cache,
-                               const char *kind, const char *name, const char *kernel,
-                               lookup_so_t **out, sim_msg_t *msg)
+                               const char *only_dir, const char *kind, const char *name,
+                               const char *kernel, lookup_so_t **out, sim_msg_t *msg)
 {
     if (!*name) {
         sim_msg_add(msg, "%s kernel '%s': the SO name is empty", kind, kernel);
@@ -262,7 +269,7 @@ static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *ca
     }
     size_t start = msg->len;
     sim_msg_add(msg, "%s kernel '%s': cannot open SO '%s'", kind, kernel, name);
-    uint32_t rc = lookup_so_cache_open(lookup, cache, name, out, msg);
+    uint32_t rc = lookup_so_cache_open(lookup, cache, only_dir, name, out, msg);
     if (rc == LOOKUP_SUCCESS) {
         msg->len = start; /* earlier directories may have failed before one worked */
         if (msg->cap)
@@ -315,13 +322,19 @@ static void lookup_so_cache_destroy(lookup_so_cache_t *cache)
 
 static int lookup_init_dirs(sim_lookup_t *lookup, const char *chip_root, const char *preinstall_dir)
 {
+    char cust[PATH_MAX];
+    if (snprintf(cust, sizeof cust, "%s/cust_aicpu_%d_0_%u", SIM_CUST_SUBDIR,
+                 (int)lookup->device_id, (unsigned)lookup->host_pid) >= (int)sizeof cust)
+        return -1;
+    lookup->cust_dir = lookup_dir_string(chip_root, cust);
     bool preinstall_given = preinstall_dir && *preinstall_dir;
     lookup->default_dir = preinstall_given ? lookup_dir_string(preinstall_dir, NULL)
                                            : lookup_dir_string(chip_root, SIM_PREINSTALL_SUBDIR);
     lookup->kernels_root = lookup_dir_string(chip_root, LOOKUP_KERNELS_ROOT_SUBDIR);
     lookup->lib64_dir = lookup_dir_string(chip_root, LOOKUP_LIB64_SUBDIR);
     lookup->extend_dir = lookup_dir_string(chip_root, SIM_EXTEND_SUBDIR);
-    return lookup->default_dir && lookup->kernels_root && lookup->lib64_dir && lookup->extend_dir
+    return lookup->default_dir && lookup->kernels_root && lookup->lib64_dir && lookup->extend_dir &&
+                   lookup->cust_dir
                ? 0
                : -1;
 }
@@ -332,6 +345,7 @@ static void lookup_free_dirs(sim_lookup_t *lookup)
     free(lookup->kernels_root);
     free(lookup->lib64_dir);
     free(lookup->extend_dir);
+    free(lookup->cust_dir);
 }
 
 sim_lookup_t *sim_lookup_create(int32_t device_id, const char *chip_root,
@@ -348,9 +362,12 @@ sim_lookup_t *sim_lookup_create(int32_t device_id, const char *chip_root,
     bool dirs_ok = lookup_init_dirs(lookup, chip_root, preinstall_dir) == 0;
     bool aicpu_ok = dirs_ok && lookup_so_cache_init(&lookup->aicpu_sos) == 0;
     bool kfc_ok = aicpu_ok && lookup_so_cache_init(&lookup->kfc_sos) == 0;
-    bool lock_ok = kfc_ok && pthread_mutex_init(&lookup->kfc_fill_lock, NULL) == 0;
+    bool cust_ok = kfc_ok && lookup_so_cache_init(&lookup->cust_sos) == 0;
+    bool lock_ok = cust_ok && pthread_mutex_init(&lookup->kfc_fill_lock, NULL) == 0;
     if (lock_ok)
         return lookup;
+    if (cust_ok)
+        lookup_so_cache_destroy(&lookup->cust_sos);
     if (kfc_ok)
         lookup_so_cache_destroy(&lookup->kfc_sos);
     if (aicpu_ok)
@@ -366,6 +383,7 @@ void sim_lookup_destroy(sim_lookup_t *lookup)
         return;
     sim_strmap_destroy(&lookup->kfc_kernels, NULL);
     pthread_mutex_destroy(&lookup->kfc_fill_lock);
+    lookup_so_cache_destroy(&lookup->cust_sos);
     lookup_so_cache_destroy(&lookup->kfc_sos);
     lookup_so_cache_destroy(&lookup->aicpu_sos);
     lookup_free_dirs(lookup);
@@ -411,16 +429,19 @@ uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir,
     return rc;
 }
 
-uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                          sim_kernel_fn *fn, char *msg, size_t msg_cap)
+/* The AICPU and AICPU_CUSTOM path: name checks, the SO (from cache, else opened), the symbol. */
+static uint32_t lookup_so_kernel(sim_lookup_t *lookup, lookup_so_cache_t *cache,
+                                 const char *only_dir, const char *kind, const char *so_name,
+                                 const char *kernel_name, sim_kernel_fn *fn, char *msg,
+                                 size_t msg_cap)
 {
     sim_msg_t m = sim_msg_start(msg, msg_cap);
     if (!lookup || !fn) {
-        sim_msg_add(&m, "AICPU kernel lookup: no lookup state or result pointer");
+        sim_msg_add(&m, "%s kernel lookup: no lookup state or result pointer", kind);
         return SIM_AE_BAD_PARAM;
     }
     if (!so_name || !kernel_name) {
-        sim_msg_add(&m, "AICPU kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL",
+        sim_msg_add(&m, "%s kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL", kind,
                     SIM_KERNEL_NAME_MAX, kernel_name ? kernel_name : "(null)", SIM_SO_NAME_MAX,
                     so_name ? so_name : "(null)", so_name ? "kernel" : "SO");
         return SIM_AE_BAD_PARAM;
@@ -429,13 +450,28 @@ uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char 
     const char *so = lookup_cut_name(so_name, SIM_SO_NAME_MAX, so_buf);
     const char *kernel = lookup_cut_name(kernel_name, SIM_KERNEL_NAME_MAX, kernel_buf);
     lookup_so_t *entry = NULL;
-    uint32_t rc = lookup_load_so(lookup, &lookup->aicpu_sos, "AICPU", so, kernel, &entry, &m);
+    uint32_t rc = lookup_load_so(lookup, cache, only_dir, kind, so, kernel, &entry, &m);
     void *addr = NULL;
     if (rc == LOOKUP_SUCCESS)
-        rc = lookup_so_symbol(entry, "AICPU", so, kernel, &addr, &m);
+        rc = lookup_so_symbol(entry, kind, so, kernel, &addr, &m);
     if (rc == LOOKUP_SUCCESS)
         *fn = lookup_as_kernel(addr);
     return rc;
+}
+
+uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
+                          sim_kernel_fn *fn, char *msg, size_t msg_cap)
+{
+    return lookup_so_kernel(lookup, lookup ? &lookup->aicpu_sos : NULL, NULL, "AICPU", so_name,
+                            kernel_name, fn, msg, msg_cap);
+}
+
+uint32_t sim_lookup_custom(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
+                           sim_kernel_fn *fn, char *msg, size_t msg_cap)
+{
+    return lookup_so_kernel(lookup, lookup ? &lookup->cust_sos : NULL,
+                            lookup ? lookup->cust_dir : NULL, "AICPU_CUSTOM", so_name, kernel_name,
+                            fn, msg, msg_cap);
 }
 
 /* AIKernelsLibAiCpuKFC::GetApiBySoname: the named SO through the KFC library's own SO manager
@@ -449,7 +485,8 @@ static uint32_t lookup_kfc_resolve(sim_lookup_t *lookup, const char *so_name, co
                     SIM_SO_NAME_MAX, so_name, SIM_SO_NAME_MAX);
     } else if (so_len > 0) {
         lookup_so_t *entry = NULL;
-        uint32_t rc = lookup_load_so(lookup, &lookup->kfc_sos, "KFC", so_name, kernel, &entry, msg);
+        uint32_t rc =
+            lookup_load_so(lookup, &lookup->kfc_sos, NULL, "KFC", so_name, kernel, &entry, msg);
         if (rc == LOOKUP_SUCCESS)
             rc = lookup_so_symbol(entry, "KFC", so_name, kernel, addr, msg);
         if (rc == LOOKUP_SUCCESS)

@@ -5,6 +5,8 @@
  * CheckSoFile, dlopen(RTLD_LAZY|RTLD_GLOBAL)ed, its handle cached by basename for the scheduler's
  * life and its symbols cached per handle. KERNEL_TYPE_AICPU_KFC: libaicpu_extend_kernels.so is
  * preloaded RTLD_GLOBAL; kernels are cached by kernel name only, with a global-symbol fallback.
+ * KERNEL_TYPE_AICPU_CUSTOM: as AICPU, but searched only in the host process's custom-kernel
+ * directory (sim_cust_dir, CANN's GetCustSoPath) and cached apart from the AICPU SOs.
  * All functions are thread-safe. */
 #ifndef AKL_SIM_KERNEL_LOOKUP_H
 #define AKL_SIM_KERNEL_LOOKUP_H
@@ -47,5 +49,9 @@ uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char 
 /* Resolves a KERNEL_TYPE_AICPU_KFC kernel, as above. */
 uint32_t sim_lookup_kfc(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
                         sim_kernel_fn *fn, char *msg, size_t msg_cap);
+/* Resolves a KERNEL_TYPE_AICPU_CUSTOM kernel, as above, in
+ * <chip_root>/home/CustAiCpuUser/cust_aicpu_<device_id>_0_<host_pid>/ only. */
+uint32_t sim_lookup_custom(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
+                           sim_kernel_fn *fn, char *msg, size_t msg_cap);
 
 #endif /* AKL_SIM_KERNEL_LOOKUP_H */

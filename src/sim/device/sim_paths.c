@@ -1,5 +1,6 @@
 /* The simulated devices' filesystem layout: where each chip's root lives, how devices map to
- * chips, and preparing a chip's directories with the simulator's libaicpu_extend_kernels.so. */
+ * chips, preparing a chip's directories with the simulator's libaicpu_extend_kernels.so, and the
+ * per-host-process custom-kernel directories. */
 #define _GNU_SOURCE
 #include "sim_paths.h"
 
@@ -23,6 +24,7 @@
 #define PATHS_LIB_MODE 0755
 #define PATHS_INSTALL_ATTEMPTS 3
 #define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
+#define PATHS_SO_NAME_MAX 100
 
 /* A decimal number made of digits only, so that "8x", " 8" or "-1" count as garbage and the
  * default applies instead of a half-parsed value. */
@@ -377,4 +379,121 @@ int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, si
     if (!extend_kernels_src)
         return 0;
     return paths_install_extend_kernels(extend, extend_kernels_src, &msg);
+}
+
+/* ---- custom-kernel directories ------------------------------------------------------------ */
+
+int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
+{
+    char chip[SIM_PATH_MAX];
+    if (sim_chip_root(device, chip, sizeof chip) != 0)
+        return -1;
+    return paths_format(out, cap, "%s/" SIM_CUST_SUBDIR "/cust_aicpu_%d_0_%u", chip, (int)device,
+                        (unsigned)host_pid);
+}
+
+/* The device's SO-name rule, so that a name can never step out of the directory. */
+static bool paths_so_name_ok(const char *name)
+{
+    size_t len = strnlen(name, PATHS_SO_NAME_MAX + 1);
+    if (len == 0 || len > PATHS_SO_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Only this host process writes its custom directory, so a plain temporary + rename is atomic
+ * enough: a scheduler opening the name sees the old file or the whole new one. */
+static int paths_write_temp_and_rename(const char *dir, const char *dest, const void *data,
+                                       size_t size, sim_msg_t *msg)
+{
+    char tmp[SIM_PATH_MAX];
+    if (paths_format(tmp, sizeof tmp, "%s/.cust.XXXXXX", dir) != 0) {
+        sim_msg_add(msg, "cannot publish %s: path too long", dest);
+        return -1;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        sim_msg_add(msg, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    const char *step = "write";
+    int rc = paths_write_all(fd, data, size);
+    if (rc == 0) {
+        step = "chmod";
+        rc = fchmod(fd, PATHS_LIB_MODE);
+    }
+    if (rc == 0) {
+        step = "rename";
+        rc = rename(tmp, dest);
+    }
+    int err = errno;
+    close(fd);
+    if (rc != 0) {
+        unlink(tmp);
+        sim_msg_add(msg, "cannot publish %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
+                     size_t size, char *err, size_t err_cap)
+{
+    sim_msg_t msg = sim_msg_start(err, err_cap);
+    char dir[SIM_PATH_MAX], dest[SIM_PATH_MAX];
+    if (!name || !paths_so_name_ok(name)) {
+        sim_msg_add(&msg,
+                    "custom kernel SO name '%.100s' is not a basename of at most %d "
+                    "[A-Za-z0-9._-] characters",
+                    name ? name : "(null)", PATHS_SO_NAME_MAX);
+        return -1;
+    }
+    if (!data && size > 0) {
+        sim_msg_add(&msg, "custom kernel SO %s: no data", name);
+        return -1;
+    }
+    if (sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
+        paths_format(dest, sizeof dest, "%s/%s", dir, name) != 0) {
+        sim_msg_add(&msg, "device %d: custom kernel directory path too long or bad device id",
+                    (int)device);
+        return -1;
+    }
+    if (paths_mkdir_p(dir, &msg) != 0)
+        return -1;
+    return paths_write_temp_and_rename(dir, dest, data, size, &msg);
+}
+
+int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name)
+{
+    char dir[SIM_PATH_MAX], file[SIM_PATH_MAX];
+    if (!name || !paths_so_name_ok(name) || sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
+        paths_format(file, sizeof file, "%s/%s", dir, name) != 0)
+        return -1;
+    return unlink(file) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* The directory holds only files this simulator wrote, so one level is all there is; entries are
+ * unlinked without following links. */
+int sim_cust_remove(int32_t device, uint32_t host_pid)
+{
+    char dir[SIM_PATH_MAX];
+    if (sim_cust_dir(device, host_pid, dir, sizeof dir) != 0)
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+    return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
 }

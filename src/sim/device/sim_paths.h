@@ -4,6 +4,8 @@
  * (`akl sim ls|clean`). A simulated chip k has one root directory shared by its dies:
  *   <root>/chip<k>/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/   (the preinstall directory)
  *   <root>/chip<k>/usr/lib64/aicpu_kernels/0/aicpu_extend_syskernels/
+ *   <root>/chip<k>/home/CustAiCpuUser/cust_aicpu_<d>_0_<host pid>/  (custom kernels, per host
+ *                                                                     process and device)
  * and device d belongs to chip d / dies_per_chip. */
 #ifndef AKL_SIM_PATHS_H
 #define AKL_SIM_PATHS_H
@@ -17,6 +19,7 @@
 #define SIM_PREINSTALL_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_kernels_device"
 #define SIM_EXTEND_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_extend_syskernels"
 #define SIM_EXTEND_KERNELS_NAME "libaicpu_extend_kernels.so"
+#define SIM_CUST_SUBDIR "home/CustAiCpuUser"
 
 /* $AKL_SIM_DEVICE_COUNT (1..1024), default 8. */
 int sim_device_count(void);
@@ -36,5 +39,22 @@ int sim_extend_dir(int32_t device, char *out, size_t cap);
  * with a message naming the path and cause in err. extend_kernels_src NULL: directories only.
  * Temporaries abandoned by a killed installer are removed (a live one holds a flock on its own). */
 int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap);
+
+/* The custom-kernel directory of one host process on one device, where KERNEL_TYPE_AICPU_CUSTOM
+ * kernels are looked up: <chip root>/home/CustAiCpuUser/cust_aicpu_<device>_0_<host_pid>, after
+ * CANN's GetCustSoPath (cust_aicpu_<deviceId>_<vfId>_<hostPid>, vfId 0 on a physical device).
+ * Returns 0, or -1 (bad device id or too long). */
+int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap);
+/* Writes data as <custom dir>/<name> atomically (a temporary file in the same directory, then
+ * rename), creating the directory. name must be a basename of [A-Za-z0-9._-], at most 100
+ * characters. Not fsynced: the directory lives only as long as its host process. Returns 0, or -1
+ * with a message naming the path and cause in err. */
+int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
+                     size_t size, char *err, size_t err_cap);
+/* Removes <custom dir>/<name>; a missing file is fine. Returns 0 or -1. */
+int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name);
+/* Removes the custom directory with everything in it; a missing directory is fine. Returns 0 or
+ * -1. */
+int sim_cust_remove(int32_t device, uint32_t host_pid);
 
 #endif /* AKL_SIM_PATHS_H */

@@ -55,6 +55,8 @@ static aclsim_device_t *aclsim_device_slot_locked(int32_t id)
     pthread_rwlock_init(&dev->rw, NULL);
     pthread_mutex_init(&dev->sock_lock, NULL);
     pthread_mutex_init(&dev->alloc_lock, NULL);
+    pthread_mutex_init(&dev->cust_lock, NULL);
+    pthread_mutex_init(&dev->streams_lock, NULL);
     atomic_store(&aclsim_state.devices[id], dev);
     return dev;
 }
@@ -166,11 +168,14 @@ static void aclsim_after_fork_child(void)
         pthread_rwlock_init(&dev->rw, NULL);
         pthread_mutex_init(&dev->sock_lock, NULL);
         pthread_mutex_init(&dev->alloc_lock, NULL);
+        pthread_mutex_init(&dev->cust_lock, NULL);
+        pthread_mutex_init(&dev->streams_lock, NULL);
         if (!atomic_load(&dev->up))
             continue;
         atomic_store(&dev->up, false);
         dev->pid = 0;
         dev->refs = 0;
+        aclsim_cust_reset(dev, false);
         aclsim_stream_free_all(dev);
         aclsim_mem_reset(dev);
         aclsim_spawn_unmap(dev);
@@ -252,6 +257,7 @@ static void aclsim_device_tear_down(aclsim_device_t *dev)
     aclsim_spawn_halt(dev, !aclsim_device_dead(dev));
     pthread_rwlock_wrlock(&dev->rw);
     atomic_store(&dev->up, false);
+    aclsim_cust_reset(dev, true);
     aclsim_stream_free_all(dev);
     aclsim_mem_reset(dev);
     aclsim_spawn_unmap(dev);
@@ -297,7 +303,7 @@ aclError aclrtSynchronizeDevice(void)
     aclError first = ACL_SUCCESS;
     char first_msg[ACLSIM_MSG_MAX] = "";
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
-        aclsim_stream_t *s = dev->streams[slot];
+        aclsim_stream_t *s = atomic_load(&dev->streams[slot]);
         if (!s)
             continue;
         rc = aclsim_stream_sync(dev, s, -1);

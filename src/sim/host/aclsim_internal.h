@@ -1,6 +1,8 @@
 /* libaclsim's internal state and the interfaces between its parts: errors (aclsim_error.c), the
  * per-process device table and scheduler processes (aclsim_device.c, aclsim_spawn.c), device
- * memory (aclsim_mem.c), streams and waiting (aclsim_stream.c) and the launch (aclsim_launch.c). */
+ * memory (aclsim_mem.c), streams and waiting (aclsim_stream.c), the launch (aclsim_blob.c,
+ * aclsim_launch.c), Mode B (aclsim_rts.c) and the custom-kernel SOs it sends to devices
+ * (aclsim_cust.c). */
 #ifndef AKL_SIM_ACLSIM_INTERNAL_H
 #define AKL_SIM_ACLSIM_INTERNAL_H
 
@@ -51,6 +53,16 @@ typedef struct aclsim_alloc {
     size_t requested;
 } aclsim_alloc_t;
 
+/* One CPU kernel SO sent to a device's custom-kernel directory (Mode B, cpuKernelMode 1 or 2). */
+typedef struct aclsim_cust_so {
+    char name[101];       /* the device's SO-name limit is 100 */
+    uint64_t fingerprint; /* XXH3-64 of the bytes */
+    size_t size;
+    bool on_disk;    /* the file is there; cleared once the last binary using it is unloaded */
+    uint64_t *users; /* handles of the loaded binaries that launched from it on this device */
+    size_t nusers, capusers;
+} aclsim_cust_so_t;
+
 typedef struct aclsim_device {
     int32_t id;
     /* Readers: every call that uses the device. Writer: start, teardown, stream create/destroy. */
@@ -70,8 +82,17 @@ typedef struct aclsim_device {
     aclsim_alloc_t *allocs; /* sorted by offset */
     size_t nallocs, capallocs;
     size_t used;
-    aclsim_stream_t *streams[SCHED_MAX_STREAMS];
+    /* Published with release once complete, so that creating a stream needs only the read lock
+     * (plus streams_lock) and never waits for another thread's synchronize; cleared and freed
+     * under the write lock. */
+    aclsim_stream_t *_Atomic streams[SCHED_MAX_STREAMS];
     uint16_t gens[SCHED_MAX_STREAMS];
+    pthread_mutex_t streams_lock; /* serialises stream creation (slot choice, gens) */
+    /* Every SO name sent to this scheduler's custom directory, kept until the device is reset
+     * (the scheduler caches SOs by name for its whole life). Guarded by cust_lock. */
+    pthread_mutex_t cust_lock;
+    aclsim_cust_so_t *cust;
+    size_t ncust, capcust;
 } aclsim_device_t;
 
 /* The per-process device state the design names: the device table, guarded by lock. */
@@ -132,6 +153,34 @@ static inline void *aclsim_host_view(const aclsim_device_t *dev, uintptr_t dev_a
     return dev->host_base + (dev_addr - (uintptr_t)dev->dev_base);
 }
 
+/* aclsim_launch.c (callers hold the device's read lock) */
+struct aclsim_blob_req;
+typedef struct aclsim_launch {
+    uint32_t type;
+    uint32_t num_blocks;
+    uint32_t timeout_ms; /* 0: not timed */
+    const struct aclsim_blob_req *blob;
+} aclsim_launch_t;
+/* Places the task's blob in device memory and publishes the task on stream s. */
+aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s, const aclsim_launch_t *l);
+/* The stream a launch names (NULL: the default one); 107003 if it belongs to another device. */
+aclError aclsim_launch_stream(aclsim_device_t *dev, rtStream_t stm, const char *call,
+                              aclsim_stream_t **s);
+/* aclrtSetOpExecuteTimeOut[WithMs] in milliseconds (0: none). */
+uint32_t aclsim_launch_global_timeout_ms(void);
+
+/* aclsim_cust.c */
+/* Makes sure the CPU SO of Mode B binary bin is in dev's custom-kernel directory (read lock held):
+ * written on the first launch of the binary on the device, then found in the table. Refuses, with
+ * 107000, different bytes under a name this scheduler may already have loaded. */
+aclError aclsim_cust_ensure(aclsim_device_t *dev, void *bin);
+/* Binary bin was unloaded: it stops using its SO on every device; an SO no binary uses any more
+ * is removed from the directory. */
+void aclsim_cust_forget(void *bin);
+/* Forgets the device's SOs and removes its custom-kernel directory (write lock held, scheduler
+ * stopped). remove_files false: only the table (a forked child's copy of its parent's). */
+void aclsim_cust_reset(aclsim_device_t *dev, bool remove_files);
+
 /* aclsim_stream.c (callers hold the device's read lock unless said otherwise) */
 /* Resolves a handle (NULL: the default stream) of device dev; 107000 for an unknown handle. */
 aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_stream_t **out);
@@ -145,7 +194,8 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
                        uint64_t deadline_ns);
 /* Frees the temporary argument allocations of completed tasks (caller holds s->lock). */
 void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s);
-/* Creates stream slot (0: the default stream) under the device's write lock. */
+/* Creates stream slot (0: the default stream) under the device's write lock, or its read lock
+ * plus streams_lock. */
 aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_stream_t **out);
 /* Frees every stream of a stopped device (write lock held). */
 void aclsim_stream_free_all(aclsim_device_t *dev);

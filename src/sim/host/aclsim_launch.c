@@ -1,19 +1,15 @@
-/* rtAicpuKernelLaunchExWithArgs: CANN's argument checks, the host-input pointer fix-ups, the copy
- * of the argument blob into the stream's argument ring in device memory (so the caller may reuse
- * its buffer at once), and publishing the task descriptor on the stream's ring. This is the hot
- * path: while the scheduler keeps up it makes no system call. */
+/* The device half of an AICPU launch, shared by rtAicpuKernelLaunchExWithArgs (here) and
+ * rtsLaunchCpuKernel (aclsim_rts.c): the copy of the argument blob into the stream's argument ring
+ * in device memory (so the caller may reuse its buffer at once; the checks, fix-ups and names are
+ * aclsim_blob.c's), and publishing the task descriptor on the stream's ring. This is the hot path:
+ * while the scheduler keeps up it makes no system call. */
 #define _GNU_SOURCE
 #include "aclsim_internal.h"
 
+#include "aclsim_blob.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct aclsim_launch {
-    uint32_t type;
-    uint32_t num_blocks;
-    const rtAicpuArgsEx_t *info;
-    uint32_t timeout_ms;
-} aclsim_launch_t;
 
 /* Where a task's blob lives in device memory. */
 typedef struct aclsim_args_slot {
@@ -24,91 +20,6 @@ typedef struct aclsim_args_slot {
     size_t big_offset;
 } aclsim_args_slot_t;
 
-static aclError aclsim_launch_check_type(uint32_t type)
-{
-    if (type == KERNEL_TYPE_AICPU || type == KERNEL_TYPE_AICPU_KFC)
-        return ACL_SUCCESS;
-    if (type == KERNEL_TYPE_FWK || type == KERNEL_TYPE_AICPU_CUSTOM)
-        return aclsim_fail(
-            ACL_ERROR_RT_FEATURE_NOT_SUPPORT,
-            "rtAicpuKernelLaunchExWithArgs: kernel type %u (%s) is not supported "
-            "by the simulator (only KERNEL_TYPE_AICPU and KERNEL_TYPE_AICPU_KFC)",
-            type, type == KERNEL_TYPE_FWK ? "KERNEL_TYPE_FWK" : "KERNEL_TYPE_AICPU_CUSTOM");
-    return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                       "rtAicpuKernelLaunchExWithArgs: invalid kernel type %u (accepted: 1, 2, 4, "
-                       "5)",
-                       type);
-}
-
-static aclError aclsim_launch_check_fixups(const rtHostInputInfo_t *list, uint16_t num,
-                                           uint32_t size, const char *which)
-{
-    if (num && !list)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: %s is NULL with %u entries", which, num);
-    for (uint16_t i = 0; i < num; i++) {
-        if ((uint64_t)list[i].addrOffset + sizeof(uint64_t) > size || list[i].dataOffset >= size)
-            return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                               "rtAicpuKernelLaunchExWithArgs: %s[%u] (addrOffset %u, dataOffset "
-                               "%u) is outside the %u-byte args",
-                               which, i, list[i].addrOffset, list[i].dataOffset, size);
-    }
-    return ACL_SUCCESS;
-}
-
-static aclError aclsim_launch_check(uint32_t type, const char *opName, uint32_t numBlocks,
-                                    const rtAicpuArgsEx_t *info)
-{
-    aclError rc = aclsim_launch_check_type(type);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    if (!opName)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: opName is NULL");
-    if (numBlocks == 0 || numBlocks > 0xFFFFU)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: numBlocks %u is outside 1..65535",
-                           numBlocks);
-    if (!info || !info->args || info->argsSize == 0)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: argsInfo, argsInfo->args and "
-                           "argsInfo->argsSize must be non-zero");
-    if (info->isNoNeedH2DCopy)
-        return ACL_SUCCESS; /* no host copy, so no fix-ups to apply */
-    rc = aclsim_launch_check_fixups(info->hostInputInfoPtr, info->hostInputInfoNum, info->argsSize,
-                                    "hostInputInfoPtr");
-    if (rc == ACL_SUCCESS)
-        rc = aclsim_launch_check_fixups(info->kernelOffsetInfoPtr, info->kernelOffsetInfoNum,
-                                        info->argsSize, "kernelOffsetInfoPtr");
-    return rc;
-}
-
-/* A name must start inside the blob and end with a NUL inside it. */
-static aclError aclsim_launch_check_name(const char *blob, uint32_t size, uint32_t offset,
-                                         const char *which)
-{
-    if (offset >= size)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: %s %u is outside the %u-byte args",
-                           which, offset, size);
-    if (!memchr(blob + offset, 0, size - offset))
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "rtAicpuKernelLaunchExWithArgs: the name at %s %u is not "
-                           "NUL-terminated within the %u-byte args",
-                           which, offset, size);
-    return ACL_SUCCESS;
-}
-
-static aclError aclsim_launch_check_names(const char *blob, const rtAicpuArgsEx_t *info)
-{
-    aclError rc = aclsim_launch_check_name(blob, info->argsSize, info->kernelNameAddrOffset,
-                                           "kernelNameAddrOffset");
-    if (rc == ACL_SUCCESS && info->soNameAddrOffset != SCHED_NO_NAME)
-        rc = aclsim_launch_check_name(blob, info->argsSize, info->soNameAddrOffset,
-                                      "soNameAddrOffset");
-    return rc;
-}
-
 /* Per-task timeout (flag 0x100, seconds, 0xFFFF never, 0 the default) before the global one. */
 static uint32_t aclsim_launch_timeout_ms(const rtAicpuArgsEx_t *info, uint32_t flags)
 {
@@ -116,6 +27,11 @@ static uint32_t aclsim_launch_timeout_ms(const rtAicpuArgsEx_t *info, uint32_t f
         return (uint32_t)info->timeout * 1000U;
     if ((flags & RT_KERNEL_USE_SPECIAL_TIMEOUT) && info->timeout == 0xFFFFU)
         return 0;
+    return aclsim_launch_global_timeout_ms();
+}
+
+uint32_t aclsim_launch_global_timeout_ms(void)
+{
     uint64_t global = atomic_load(&aclsim_state.op_timeout_ms);
     return global > UINT32_MAX ? UINT32_MAX : (uint32_t)global;
 }
@@ -184,63 +100,11 @@ static aclError aclsim_args_keep_big(aclsim_stream_t *s, const aclsim_args_slot_
         aclsim_big_args_t *grown = realloc(s->big, cap * sizeof *grown);
         if (!grown)
             return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
-                               "rtAicpuKernelLaunchExWithArgs: out of host memory");
+                               "AICPU launch: out of host memory for a large argument blob");
         s->big = grown;
         s->capbig = cap;
     }
     s->big[s->nbig++] = (aclsim_big_args_t){s->tail + 1, slot->big_offset};
-    return ACL_SUCCESS;
-}
-
-/* Writes deviceArgsBase + dataOffset at args + addrOffset, in the caller's buffer, as CANN does. */
-static void aclsim_apply_fixups(char *args, const rtHostInputInfo_t *list, uint16_t num,
-                                uint64_t base)
-{
-    for (uint16_t i = 0; i < num; i++) {
-        uint64_t value = base + list[i].dataOffset;
-        memcpy(args + list[i].addrOffset, &value, sizeof value);
-    }
-}
-
-/* Places the blob in device memory; fills the descriptor's args fields. */
-static aclError aclsim_launch_place_args(aclsim_device_t *dev, aclsim_stream_t *s,
-                                         const rtAicpuArgsEx_t *info, sched_task_t *task,
-                                         uint64_t *ring_start)
-{
-    uint32_t size = info->argsSize;
-    if (info->isNoNeedH2DCopy) {
-        uintptr_t p = (uintptr_t)info->args;
-        if (!aclsim_mem_range_ok(dev, p, size))
-            return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                               "rtAicpuKernelLaunchExWithArgs: isNoNeedH2DCopy but args %p + %u "
-                               "bytes is not inside one allocation of device %d",
-                               info->args, size, (int)dev->id);
-        aclError rc = aclsim_launch_check_names(aclsim_host_view(dev, p), info);
-        if (rc != ACL_SUCCESS)
-            return rc;
-        task->args_dev = p;
-        task->names_shared = 1;
-        *ring_start = s->args_pos;
-        return ACL_SUCCESS;
-    }
-    aclsim_args_slot_t slot;
-    aclError rc = aclsim_args_alloc(dev, s, size, &slot);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    char *args = info->args;
-    aclsim_apply_fixups(args, info->hostInputInfoPtr, info->hostInputInfoNum, slot.dev);
-    aclsim_apply_fixups(args, info->kernelOffsetInfoPtr, info->kernelOffsetInfoNum, slot.dev);
-    rc = aclsim_launch_check_names(args, info);
-    if (rc == ACL_SUCCESS && slot.big)
-        rc = aclsim_args_keep_big(s, &slot);
-    if (rc != ACL_SUCCESS) {
-        aclsim_args_release(dev, s, &slot);
-        return rc;
-    }
-    memcpy(slot.host, args, size);
-    task->args_dev = slot.dev;
-    task->names_shared = 0;
-    *ring_start = slot.ring_start;
     return ACL_SUCCESS;
 }
 
@@ -257,27 +121,95 @@ static void aclsim_publish(aclsim_stream_t *s, uint64_t ring_start)
     }
 }
 
-static aclError aclsim_enqueue(aclsim_device_t *dev, aclsim_stream_t *s, const aclsim_launch_t *l)
+/* The caller's args as this process can read them: its buffer, or with isNoNeedH2DCopy the host
+ * view of its device memory, which must lie inside one live allocation of this device. */
+static aclError aclsim_launch_source(aclsim_device_t *dev, const aclsim_blob_req_t *req, char **src)
 {
-    const rtAicpuArgsEx_t *info = l->info;
+    const rtAicpuArgsEx_t *info = req->info;
+    if (!info->isNoNeedH2DCopy) {
+        *src = info->args;
+        return ACL_SUCCESS;
+    }
+    uintptr_t p = (uintptr_t)info->args;
+    if (!aclsim_mem_range_ok(dev, p, info->argsSize))
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "%s: isNoNeedH2DCopy but args %p + %u bytes is not inside one "
+                           "allocation of device %d",
+                           req->call, info->args, info->argsSize, (int)dev->id);
+    *src = aclsim_host_view(dev, p);
+    return ACL_SUCCESS;
+}
+
+/* Plans, places and fills the task's blob; sets the descriptor's blob fields. */
+static aclError aclsim_launch_place(aclsim_device_t *dev, aclsim_stream_t *s,
+                                    const aclsim_blob_req_t *req, sched_task_t *task,
+                                    uint64_t *ring_start)
+{
+    char *src = NULL;
+    aclsim_blob_plan_t plan;
+    aclError rc = aclsim_launch_source(dev, req, &src);
+    if (rc == ACL_SUCCESS)
+        rc = aclsim_blob_plan(req, src, &plan);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    uint64_t caller_dev = (uint64_t)(uintptr_t)req->info->args;
+    if (plan.kind == ACLSIM_BLOB_IN_PLACE) {
+        task->args_dev = caller_dev;
+        task->args_size = req->info->argsSize;
+        task->names_shared = 1;
+        task->param_dev = caller_dev + req->param_off;
+        *ring_start = s->args_pos;
+    } else {
+        aclsim_args_slot_t slot;
+        rc = aclsim_args_alloc(dev, s, plan.size, &slot);
+        if (rc != ACL_SUCCESS)
+            return rc;
+        rc = aclsim_blob_fill(req, &plan, src, slot.dev, slot.host);
+        if (rc == ACL_SUCCESS && slot.big)
+            rc = aclsim_args_keep_big(s, &slot);
+        if (rc != ACL_SUCCESS) {
+            aclsim_args_release(dev, s, &slot);
+            return rc;
+        }
+        task->args_dev = slot.dev;
+        task->args_size = plan.size;
+        task->names_shared = 0;
+        task->param_dev = (plan.kind == ACLSIM_BLOB_COPY ? slot.dev : caller_dev) + req->param_off;
+        *ring_start = slot.ring_start;
+    }
+    task->kernel_off = plan.kernel_off;
+    task->so_off = plan.so_off;
+    return ACL_SUCCESS;
+}
+
+aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s, const aclsim_launch_t *l)
+{
     pthread_mutex_lock(&s->lock);
     aclsim_stream_reclaim(dev, s);
     aclError rc = aclsim_launch_wait_room(dev, s, SCHED_RING_TASKS);
     sched_task_t *task = &s->shm->ring[s->tail % SCHED_RING_TASKS];
     uint64_t ring_start = 0;
     if (rc == ACL_SUCCESS)
-        rc = aclsim_launch_place_args(dev, s, info, task, &ring_start);
+        rc = aclsim_launch_place(dev, s, l->blob, task, &ring_start);
     if (rc == ACL_SUCCESS) {
-        task->args_size = info->argsSize;
         task->kernel_type = l->type;
         task->num_blocks = l->num_blocks;
-        task->so_off = info->soNameAddrOffset;
-        task->kernel_off = info->kernelNameAddrOffset;
         task->timeout_ms = l->timeout_ms;
         aclsim_publish(s, ring_start);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+aclError aclsim_launch_stream(aclsim_device_t *dev, rtStream_t stm, const char *call,
+                              aclsim_stream_t **s)
+{
+    int32_t owner = stm ? aclsim_stream_handle_device(stm) : -1;
+    if (owner >= 0 && owner != dev->id)
+        return aclsim_fail(ACL_ERROR_RT_STREAM_CONTEXT,
+                           "%s: stream %p belongs to device %d, not to the current device %d", call,
+                           stm, (int)owner, (int)dev->id);
+    return aclsim_stream_resolve(dev, stm, s);
 }
 
 rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t *const opName,
@@ -286,7 +218,11 @@ rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t 
                                         const uint32_t flags)
 {
     (void)smDesc;
-    aclError rc = aclsim_launch_check(kernelType, opName, numBlocks, argsInfo);
+    static const char call[] = "rtAicpuKernelLaunchExWithArgs";
+    aclsim_blob_req_t req = {.call = call, .info = argsInfo};
+    aclError rc = aclsim_blob_check_launch(kernelType, opName, numBlocks);
+    if (rc == ACL_SUCCESS)
+        rc = aclsim_blob_check(&req);
     if (rc != ACL_SUCCESS)
         return rc;
     aclsim_device_t *dev;
@@ -294,19 +230,13 @@ rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t 
     if (rc != ACL_SUCCESS)
         return rc;
     aclsim_stream_t *s = NULL;
-    if (stm && aclsim_stream_handle_device(stm) >= 0 && aclsim_stream_handle_device(stm) != dev->id)
-        rc = aclsim_fail(ACL_ERROR_RT_STREAM_CONTEXT,
-                         "rtAicpuKernelLaunchExWithArgs: stream %p belongs to device %d, not to "
-                         "the current device %d",
-                         stm, (int)aclsim_stream_handle_device(stm), (int)dev->id);
-    else
-        rc = aclsim_stream_resolve(dev, stm, &s);
+    rc = aclsim_launch_stream(dev, stm, call, &s);
     if (rc == ACL_SUCCESS) {
         aclsim_launch_t l = {.type = kernelType,
                              .num_blocks = numBlocks,
-                             .info = argsInfo,
-                             .timeout_ms = aclsim_launch_timeout_ms(argsInfo, flags)};
-        rc = aclsim_enqueue(dev, s, &l);
+                             .timeout_ms = aclsim_launch_timeout_ms(argsInfo, flags),
+                             .blob = &req};
+        rc = aclsim_launch_enqueue(dev, s, &l);
     }
     aclsim_device_release(dev);
     return rc;

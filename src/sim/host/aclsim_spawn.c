@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -78,6 +79,22 @@ static int aclsim_private_path(const char *env, const char *file, char *out, siz
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* Sizing a memfd counts against RLIMIT_FSIZE, and going past it raises SIGXFSZ, which would kill
+ * the host: a limit below the device memory is refused with a message instead. */
+static aclError aclsim_check_file_size_limit(aclsim_device_t *dev, size_t bytes)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        (uint64_t)limit.rlim_cur >= (uint64_t)bytes)
+        return ACL_SUCCESS;
+    return aclsim_fail(
+        ACL_ERROR_RT_MEMORY_ALLOCATION,
+        "aclrtSetDevice(%d): the simulated device memory (%zu bytes, shared through a "
+        "memfd) is larger than this process's file-size limit (RLIMIT_FSIZE %llu "
+        "bytes): raise the limit or lower AKL_SIM_DEVICE_MEM_MB",
+        (int)dev->id, bytes, (unsigned long long)limit.rlim_cur);
+}
+
 static aclError aclsim_make_regions(aclsim_device_t *dev, int *arena_fd, int *ctl_fd)
 {
     size_t mb;
@@ -87,6 +104,9 @@ static aclError aclsim_make_regions(aclsim_device_t *dev, int *arena_fd, int *ct
     dev->mem_size = mb << 20;
     dev->arena_size = dev->mem_size + sched_args_region_size();
     size_t ctl_size = sched_ctl_size();
+    rc = aclsim_check_file_size_limit(dev, dev->arena_size > ctl_size ? dev->arena_size : ctl_size);
+    if (rc != ACL_SUCCESS)
+        return rc;
     *arena_fd = memfd_create("akl-sim-device-memory", MFD_CLOEXEC);
     *ctl_fd = memfd_create("akl-sim-control", MFD_CLOEXEC);
     if (*arena_fd < 0 || *ctl_fd < 0 || ftruncate(*arena_fd, (off_t)dev->arena_size) != 0 ||

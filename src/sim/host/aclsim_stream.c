@@ -31,13 +31,15 @@ int32_t aclsim_stream_handle_device(aclrtStream handle)
 aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_stream_t **out)
 {
     if (!handle) {
-        *out = dev->streams[0];
+        *out = atomic_load_explicit(&dev->streams[0], memory_order_acquire);
         return ACL_SUCCESS;
     }
     uint64_t v = (uint64_t)(uintptr_t)handle;
     uint32_t slot = (uint32_t)(v & 0xFFFFU);
     uint16_t gen = (uint16_t)((v >> 32) & 0xFFFFU);
-    aclsim_stream_t *s = slot > 0 && slot < SCHED_MAX_STREAMS ? dev->streams[slot] : NULL;
+    aclsim_stream_t *s = slot > 0 && slot < SCHED_MAX_STREAMS
+                             ? atomic_load_explicit(&dev->streams[slot], memory_order_acquire)
+                             : NULL;
     if (aclsim_stream_handle_device(handle) != dev->id || !s || s->gen != gen)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
                            "stream %p is not a live stream of device %d (destroyed, or not a "
@@ -185,14 +187,14 @@ aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_s
         free(s);
         return rc;
     }
-    dev->streams[slot] = s;
+    atomic_store_explicit(&dev->streams[slot], s, memory_order_release);
     *out = s;
     return ACL_SUCCESS;
 }
 
 static void aclsim_stream_free(aclsim_device_t *dev, aclsim_stream_t *s)
 {
-    dev->streams[s->slot] = NULL;
+    atomic_store(&dev->streams[s->slot], NULL);
     pthread_mutex_destroy(&s->lock);
     free(s->big);
     free(s);
@@ -201,43 +203,25 @@ static void aclsim_stream_free(aclsim_device_t *dev, aclsim_stream_t *s)
 void aclsim_stream_free_all(aclsim_device_t *dev)
 {
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
-        if (dev->streams[slot])
-            aclsim_stream_free(dev, dev->streams[slot]);
+        aclsim_stream_t *s = atomic_load(&dev->streams[slot]);
+        if (s)
+            aclsim_stream_free(dev, s);
     }
 }
 
-/* Write-locks the calling thread's current device if it is up and alive. */
-static aclError aclsim_acquire_current_write(aclsim_device_t **out)
-{
-    aclsim_device_t *dev;
-    aclError rc = aclsim_device_acquire_current(&dev);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    aclsim_device_release(dev);
-    pthread_rwlock_wrlock(&dev->rw);
-    if (!atomic_load(&dev->up)) {
-        pthread_rwlock_unlock(&dev->rw);
-        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL, "device %d was reset", (int)dev->id);
-    }
-    if (aclsim_device_dead(dev)) {
-        rc = aclsim_device_dead_error(dev);
-        pthread_rwlock_unlock(&dev->rw);
-        return rc;
-    }
-    *out = dev;
-    return ACL_SUCCESS;
-}
-
+/* Creating a stream takes only the device's read lock (and streams_lock), so it does not wait
+ * for other threads' synchronizes, which hold the read lock while they wait. */
 aclError aclrtCreateStream(aclrtStream *stream)
 {
     if (!stream)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtCreateStream: stream is NULL");
     aclsim_device_t *dev = NULL;
-    aclError rc = aclsim_acquire_current_write(&dev);
+    aclError rc = aclsim_device_acquire_current(&dev);
     if (rc != ACL_SUCCESS)
         return rc;
+    pthread_mutex_lock(&dev->streams_lock);
     uint32_t slot = 1;
-    while (slot < SCHED_MAX_STREAMS && dev->streams[slot])
+    while (slot < SCHED_MAX_STREAMS && atomic_load(&dev->streams[slot]))
         slot++;
     if (slot == SCHED_MAX_STREAMS) {
         rc = aclsim_fail(ACL_ERROR_RT_NO_STREAM_RESOURCE,
@@ -249,7 +233,8 @@ aclError aclrtCreateStream(aclrtStream *stream)
         if (rc == ACL_SUCCESS)
             *stream = aclsim_stream_encode(dev->id, slot, s->gen);
     }
-    pthread_rwlock_unlock(&dev->rw);
+    pthread_mutex_unlock(&dev->streams_lock);
+    aclsim_device_release(dev);
     return rc;
 }
 

@@ -642,12 +642,17 @@ rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
     launch->func.kernel_type = 0;
     launch->opts = (sim_rts_launch_opts_t){0};
     launch->kernel_name_from_args = launch->so_name_from_args = false;
+    launch->bin = NULL;
+    launch->has_image = false;
     if (!handle)
         return rts_bad_handle(call, "function", handle, msg, cap);
     pthread_mutex_lock(&reg.lock);
     rts_func_t *func = rts_handle_lookup(handle, RTS_KIND_FUNC);
-    if (func)
+    if (func) {
         rts_copy_info(func, &launch->func);
+        launch->bin = rts_handle_pointer(func->bin->handle);
+        launch->has_image = func->bin->image != NULL;
+    }
     pthread_mutex_unlock(&reg.lock);
     if (!func)
         return rts_bad_handle(call, "function", handle, msg, cap);

@@ -140,6 +140,10 @@ void sim_rts_image_release(sim_rts_image_t *image);
 typedef struct sim_rts_launch {
     sim_rts_func_info_t func;
     sim_rts_launch_opts_t opts;
+    /* The function's binary, and whether it brought its CPU SO (cpuKernelMode 1 or 2), which the
+     * device then has to receive before the kernel can run. */
+    rtBinHandle bin;
+    bool has_image;
     /* The device reads the kernel / SO name at devArgs + offset instead of the registered one. */
     bool kernel_name_from_args;
     bool so_name_from_args;

@@ -1,8 +1,11 @@
 /* The simulated device's aicpu scheduler process (one per host process and device), started by
  * libaclsim's aclrtSetDevice. It maps device memory at the address the host reserved for it,
- * prepares the chip's filesystem, exports ASCEND_AICPU_KERNEL_PATH, preloads the extend kernels,
- * starts its stream threads, worker pool and watchdog, then serves the host's control socket. It
- * exits when told to, and at once when the socket reports that the host is gone.
+ * prepares the chip's filesystem (and an empty custom-kernel directory for its host process),
+ * starts the device-side CANN services (DlogRecord, halGetDeviceInfo) with the device log file,
+ * exports ASCEND_AICPU_KERNEL_PATH, preloads the extend kernels, starts its stream threads, worker
+ * pool and watchdog, then serves the host's control socket. It exits when told to, and at once
+ * when the socket reports that the host is gone, removing its host's custom-kernel directory
+ * either way.
  *
  * Usage (by libaclsim only): akl-aicpu-scheduler --device=N --host-pid=P --dev-base=0xADDR
  *   --arena-size=BYTES --extend=PATH, with the control socket, the arena memfd and the control
@@ -22,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device_services.h"
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
@@ -136,11 +140,32 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
     return 0;
 }
 
-/* The chip's filesystem, ASCEND_AICPU_KERNEL_PATH and the kernel lookup with its preloads. */
-static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+/* The services every kernel may call from its first line on, so they start before any preload. */
+static int sched_start_services(const sched_state_t *st, int threads, char *err, size_t cap)
+{
+    char log_path[SIM_PATH_MAX], why[SCHED_MSG_MAX];
+    if (sim_services_log_path(st->device, log_path, sizeof log_path) != 0) {
+        snprintf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
+        return -1;
+    }
+    if (sim_services_start(st->device, log_path, (uint32_t)threads, why, sizeof why) != 0) {
+        sched_format(err, cap, "cannot start the device services: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The chip's filesystem, ASCEND_AICPU_KERNEL_PATH and the kernel lookup with its preloads. A
+ * custom-kernel directory left by an earlier host process with our host's pid is emptied: its
+ * SOs were never published to us. */
+static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int threads, char *err,
+                                size_t cap)
 {
     char preinstall[SIM_PATH_MAX], extend_dir[SIM_PATH_MAX], chip_root[SIM_PATH_MAX];
     if (sim_fs_prepare(a->device, a->extend, err, cap) != 0)
+        return -1;
+    sim_cust_remove(a->device, (uint32_t)a->host_pid);
+    if (sched_start_services(st, threads, err, cap) != 0)
         return -1;
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
@@ -171,11 +196,11 @@ static int sched_start(sched_state_t *st, const sched_args_t *a, char *err, size
     st->device = a->device;
     st->host_pid = a->host_pid;
     st->sock = SCHED_FD_SOCK;
-    if (sched_map_memory(st, a, err, cap) != 0 || sched_crash_install(st, err, cap) != 0 ||
-        sched_prepare_device(st, a, err, cap) != 0)
+    if (sched_map_memory(st, a, err, cap) != 0 || sched_crash_install(st, err, cap) != 0)
         return -1;
     int threads = sched_aicpu_threads(err, cap);
-    if (threads < 0 || sched_pool_start(&st->pool, threads, err, cap) != 0)
+    if (threads < 0 || sched_prepare_device(st, a, threads, err, cap) != 0 ||
+        sched_pool_start(&st->pool, threads, err, cap) != 0)
         return -1;
     if (sched_watchdog_start(st, err, cap) != 0 || sched_stream_start(st, 0, err, cap) != 0)
         return -1;
@@ -202,8 +227,10 @@ static void sched_serve(sched_state_t *st)
         ssize_t n = recv(st->sock, &msg, sizeof msg, 0);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            sim_cust_remove(st->device, (uint32_t)st->host_pid);
             _exit(0);
+        }
         if ((size_t)n != sizeof msg)
             continue;
         char err[SCHED_MSG_MAX] = "";
@@ -234,6 +261,9 @@ static void sched_shutdown(sched_state_t *st)
         sched_pool_stop(&st->pool);
     if (st->lookup)
         sim_lookup_destroy(st->lookup);
+    sim_services_fini();
+    if (st->host_pid > 0)
+        sim_cust_remove(st->device, (uint32_t)st->host_pid);
     if (st->ctl)
         munmap(st->ctl, st->ctl_size);
     if (st->arena)

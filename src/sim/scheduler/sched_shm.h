@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define SCHED_SHM_MAGIC 0x4d48534c4b41ULL /* "AKLSHM" */
-#define SCHED_SHM_VERSION 1U
+#define SCHED_SHM_VERSION 2U
 
 /* Streams per device, the default stream (slot 0) included. */
 #define SCHED_MAX_STREAMS 256
@@ -51,15 +51,19 @@
 #define SCHED_EXIT_TIMEOUT 17
 
 typedef struct sched_task {
-    uint64_t args_dev;     /* device address of the argument blob */
+    uint64_t args_dev;     /* device address of the blob holding the names */
     uint32_t args_size;    /* bytes */
-    uint32_t kernel_type;  /* KERNEL_TYPE_AICPU or KERNEL_TYPE_AICPU_KFC */
+    uint32_t kernel_type;  /* KERNEL_TYPE_AICPU, _AICPU_CUSTOM or _AICPU_KFC */
     uint32_t num_blocks;   /* 1..0xFFFF */
     uint32_t so_off;       /* SO name offset in the blob, or SCHED_NO_NAME */
     uint32_t kernel_off;   /* kernel name offset in the blob */
     uint32_t timeout_ms;   /* 0: not timed */
     uint32_t names_shared; /* 1: the blob is caller-owned device memory, copy names first */
-    uint32_t reserved[7];
+    uint32_t reserved0;
+    /* What the kernel receives: args_dev for rtAicpuKernelLaunchExWithArgs; the argument copy plus
+     * cpuParamHeadOffset for rtsLaunchCpuKernel (whose registered names may sit elsewhere). */
+    uint64_t param_dev;
+    uint32_t reserved[4];
 } sched_task_t;
 _Static_assert(sizeof(sched_task_t) == 64, "one task descriptor per cache line");
 

@@ -39,7 +39,29 @@ static const char *sched_devcode_name(uint32_t devcode)
 
 static const char *sched_type_name(uint32_t type)
 {
-    return type == KERNEL_TYPE_AICPU_KFC ? "KFC" : "AICPU";
+    switch (type) {
+    case KERNEL_TYPE_AICPU_KFC:
+        return "KFC";
+    case KERNEL_TYPE_AICPU_CUSTOM:
+        return "AICPU_CUSTOM";
+    default:
+        return "AICPU";
+    }
+}
+
+/* The kernel lookup of the task's type (CANN's ae_kernel_lib_manager: AICPU and AICPU_CUSTOM share
+ * one library, which takes the custom directory for the custom type). */
+static uint32_t sched_resolve(sched_state_t *st, const sched_task_ctx_t *ctx, sim_kernel_fn *fn,
+                              char *detail, size_t cap)
+{
+    switch (ctx->kernel_type) {
+    case KERNEL_TYPE_AICPU_KFC:
+        return sim_lookup_kfc(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    case KERNEL_TYPE_AICPU_CUSTOM:
+        return sim_lookup_custom(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    default:
+        return sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    }
 }
 
 /* Points ctx at the task's names (copied first when the blob is shared device memory). */
@@ -123,16 +145,13 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t)
     sim_kernel_fn fn = NULL;
     char detail[SCHED_MSG_MAX];
     detail[0] = 0;
-    uint32_t devcode =
-        t->kernel_type == KERNEL_TYPE_AICPU_KFC
-            ? sim_lookup_kfc(st->lookup, ctx.so, ctx.kernel, &fn, detail, sizeof detail)
-            : sim_lookup_aicpu(st->lookup, ctx.so, ctx.kernel, &fn, detail, sizeof detail);
+    uint32_t devcode = sched_resolve(st, &ctx, &fn, detail, sizeof detail);
     if (devcode == 0 && fn == NULL)
         devcode = SIM_AE_INNER_ERROR;
     if (devcode)
         sched_report_lookup_failure(s, &ctx, devcode, detail);
     else
-        sched_run_blocks(s, fn, (void *)(uintptr_t)t->args_dev, &ctx);
+        sched_run_blocks(s, fn, (void *)(uintptr_t)t->param_dev, &ctx);
 
     if (timed)
         sched_watchdog_disarm(st, s->slot);

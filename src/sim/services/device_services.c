@@ -124,7 +124,8 @@ int sim_services_log_path(int32_t device_id, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t err_cap)
+int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
+                       size_t err_cap)
 {
     char scratch[1];
     if (!err || err_cap == 0) {
@@ -136,6 +137,11 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
         snprintf(err, err_cap, "device id %d is negative", device_id);
         return -1;
     }
+    if (aicpu_cores < 1 || aicpu_cores > SIM_SERVICES_MAX_AICPU_CORES) {
+        snprintf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
+                 SIM_SERVICES_MAX_AICPU_CORES);
+        return -1;
+    }
     int fd = -1;
     if (log_path) {
         fd = svc_open_log(log_path, err, err_cap);
@@ -143,18 +149,23 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
             return -1;
     }
     int level = svc_parse_log_level(getenv("ASCEND_GLOBAL_LOG_LEVEL"));
-    uint32_t cores = svc_parse_aicpu_cores(getenv("AKL_SIM_AICPU_THREADS"));
 
     pthread_rwlock_wrlock(&svc.lock);
     int old_fd = svc.log_fd;
     svc.log_fd = fd;
     svc.device_id = device_id;
     svc.stderr_level = level;
-    svc.aicpu_cores = cores;
+    svc.aicpu_cores = aicpu_cores;
     pthread_rwlock_unlock(&svc.lock);
     if (old_fd >= 0)
         close(old_fd);
     return 0;
+}
+
+int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t err_cap)
+{
+    return sim_services_start(device_id, log_path,
+                              svc_parse_aicpu_cores(getenv("AKL_SIM_AICPU_THREADS")), err, err_cap);
 }
 
 void sim_services_fini(void)

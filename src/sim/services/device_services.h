@@ -97,11 +97,16 @@ SIM_SERVICES_EXPORT drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleTy
 
 /* ---- the scheduler's setup (not exported to kernels) ---- */
 
-/* Sets this process's device, reads ASCEND_GLOBAL_LOG_LEVEL and $AKL_SIM_AICPU_THREADS (1..256,
- * default 4; the scheduler refuses other values before it gets here), and opens log_path for
+/* Sets this process's device and its AICPU core count (1..SIM_SERVICES_MAX_AICPU_CORES: the
+ * scheduler passes its worker count), reads ASCEND_GLOBAL_LOG_LEVEL, and opens log_path for
  * appending (O_CLOEXEC, mode 0644, missing parent directories created 0755). log_path NULL: no
  * log file (stderr only). Calling it again replaces the previous setup. Returns 0, or -1 with a
  * message naming the path or value and the cause in err. */
+int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
+                       size_t err_cap);
+
+/* sim_services_start with the core count read from $AKL_SIM_AICPU_THREADS (1..256; unset or
+ * invalid: 4), for callers that do not know the worker count. */
 int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t err_cap);
 
 /* Closes the log file and forgets the device. Safe while kernels are still logging (they wait for
