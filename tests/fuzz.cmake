@@ -8,12 +8,19 @@ set(AKL_FUZZ_LONG_SECONDS 600 CACHE STRING "Seconds each fuzz target runs under 
 set(AKL_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
 
 file(GLOB AKL_DISPATCHER_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/dispatcher/*.c)
+file(GLOB AKL_RTS_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/sim/rts/*.c)
+set(AKL_LAUNCH_ARGS_SOURCES ${PROJECT_SOURCE_DIR}/src/sim/host/aclsim_blob.c
+  ${PROJECT_SOURCE_DIR}/src/sim/host/aclsim_error.c)
 
 function(akl_fuzz_sources name out)
   if(name STREQUAL "elf_check")
     set(${out} ${AKL_FUZZ_DIR}/fuzz_elf_check.c PARENT_SCOPE)
   elseif(name STREQUAL "dispatcher_args")
     set(${out} ${AKL_FUZZ_DIR}/fuzz_dispatcher_args.c ${AKL_DISPATCHER_SOURCES} PARENT_SCOPE)
+  elseif(name STREQUAL "rts_descriptor")
+    set(${out} ${AKL_FUZZ_DIR}/fuzz_rts_descriptor.c ${AKL_RTS_SOURCES} PARENT_SCOPE)
+  elseif(name STREQUAL "launch_args")
+    set(${out} ${AKL_FUZZ_DIR}/fuzz_launch_args.c ${AKL_LAUNCH_ARGS_SOURCES} PARENT_SCOPE)
   endif()
 endfunction()
 
@@ -22,10 +29,16 @@ function(akl_fuzz_setup target name)
     ${PROJECT_SOURCE_DIR}/src/dispatcher ${XXHASH_INCLUDE_DIR})
   if(name STREQUAL "elf_check")
     target_link_libraries(${target} PRIVATE akl)
+  elseif(name STREQUAL "rts_descriptor")
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/sim/rts)
+    target_link_libraries(${target} PRIVATE PkgConfig::JSONC Threads::Threads)
+  elseif(name STREQUAL "launch_args")
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/sim/host
+      ${PROJECT_SOURCE_DIR}/src/sim/scheduler)
   endif()
 endfunction()
 
-set(AKL_FUZZ_TARGETS elf_check dispatcher_args)
+set(AKL_FUZZ_TARGETS elf_check dispatcher_args rts_descriptor launch_args)
 if(NOT TARGET akl)
   list(REMOVE_ITEM AKL_FUZZ_TARGETS elf_check)
 endif()
@@ -56,6 +69,7 @@ foreach(name ${AKL_FUZZ_TARGETS})
         sh -c "mkdir -p '${work}/corpus' && exec \"$0\" -max_total_time=${AKL_FUZZ_SECONDS} -rss_limit_mb=2048 -timeout=10 -artifact_prefix='${work}/' '${work}/corpus' '${AKL_FUZZ_DIR}/corpus/${name}'"
         $<TARGET_FILE:fuzz_${name}>)
     set_tests_properties(fuzz_${name} PROPERTIES TIMEOUT 300 LABELS "fuzz")
+    list(APPEND fuzz_executables fuzz_${name})
     list(APPEND long_commands COMMAND ${CMAKE_COMMAND} -E make_directory ${work}/corpus
       COMMAND ${CMAKE_COMMAND} -E env AKL_RUNTIME=sim $<TARGET_FILE:fuzz_${name}>
         -max_total_time=${AKL_FUZZ_LONG_SECONDS} -artifact_prefix=${work}/ ${work}/corpus
@@ -64,6 +78,9 @@ foreach(name ${AKL_FUZZ_TARGETS})
 endforeach()
 
 if(AKL_FUZZ)
+  # What a fuzzing run needs, and only that (scripts/test.sh builds this in its fuzz mode); the
+  # ELF validator resolves the runtime, so the simulator's library comes along.
+  add_custom_target(fuzz-targets DEPENDS ${fuzz_executables} aclsim)
   add_custom_target(fuzz-long ${long_commands} USES_TERMINAL
     COMMENT "Fuzzing each target for ${AKL_FUZZ_LONG_SECONDS} s; crashes land in ${PROJECT_BINARY_DIR}/fuzz/<target>/")
 endif()
