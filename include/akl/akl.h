@@ -124,8 +124,13 @@ typedef struct akl_load_options {
  * thread's current device (akl_device_open). The bytes are validated first (64-bit ELF shared
  * object for the device's machine, within max_size, exporting opts->kernels); the first load of
  * these bytes on this device in this process bootstraps them, later ones hit the process cache.
- * Concurrent loads of the same bytes and device do one bootstrap; the others wait for it. A failed
- * bootstrap is not cached. opts may be NULL. */
+ * Concurrent loads of the same bytes and device do one bootstrap; the others wait for it and get
+ * its result. A failed bootstrap is not cached. The cache is keyed by (fingerprint, device) alone:
+ * a hit returns the module as first loaded, whatever this call's prefix, stream and timeout say.
+ * opts may be NULL.
+ * Errors: the akl_check_* codes; AKL_EDEVICE (device not current in this thread); AKL_ENAME
+ * (prefix); AKL_ERUNTIME; AKL_EBOOTSKIPPED, AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names);
+ * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message. */
 AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
                                     const akl_load_options_t *opts, akl_module_t **out);
 AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
@@ -135,7 +140,9 @@ AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t siz
  * 64-bit, built for the target device's machine (the simulator runs the host's architecture; a
  * real device is aarch64), a shared object, at most max_size bytes, exporting every kernel in
  * opts->kernels. Returns 0 or one of AKL_ENOTELF, AKL_ETRUNCATED, AKL_ECLASS, AKL_EMACHINE,
- * AKL_ENOTSO, AKL_ENOSYM, AKL_ETOOBIG, AKL_EIO, with the file and cause in akl_last_error().
+ * AKL_ENOTSO, AKL_ENOSYM, AKL_ETOOBIG, AKL_EIO (unreadable file), AKL_ENAME (a requested kernel
+ * name is ill-formed), AKL_EINVAL (NULL arguments, bad opts->size), AKL_ENOMEM or AKL_ERUNTIME,
+ * with the file and cause in akl_last_error().
  * Resolves the runtime (to learn the target machine) but does no device work. opts may be NULL. */
 AKL_EXTERN int akl_check_file(const char *path, const akl_load_options_t *opts);
 AKL_EXTERN int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts);
@@ -164,7 +171,8 @@ AKL_EXTERN int akl_module_info(const akl_module_t *module, akl_module_info_t *in
 
 /* The basename a runtime SO gets on device: "<prefix><16 lowercase hex>_<device>.so". prefix NULL
  * means the default. Fails with AKL_ENAME if the result is over 100 characters or prefix has
- * characters outside [A-Za-z0-9._-]. */
+ * characters outside [A-Za-z0-9._-], AKL_EDEVICE for a negative device, AKL_EINVAL if buf is NULL
+ * or too small. */
 AKL_EXTERN int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char *buf,
                             size_t buf_size);
 /* XXH3-64 (seed 0) of size bytes. */
