@@ -51,12 +51,8 @@ static void scratch_path(const char *name, char *out, size_t cap)
 {
     char dir[4096];
     assert_true(snprintf(dir, sizeof dir, "%s.scratch", t_sim_root()) < (int)(sizeof dir));
-    /* The roots' parent directory may not exist yet: make both levels. */
-    char *slash = strrchr(dir, '/');
-    *slash = 0;
-    mkdir(dir, 0755);
-    *slash = '/';
-    mkdir(dir, 0755);
+    /* The roots' parent directory may not exist yet. */
+    assert_int_equal(t_make_dirs(dir), 0);
     assert_true(snprintf(out, cap, "%s/%s", dir, name) < (int)(cap));
 }
 
@@ -441,16 +437,6 @@ static bool exists_in(const char *dir, const char *name)
     return t_file_exists(path);
 }
 
-/* A pid that no process has: a child that has already been reaped. */
-static pid_t dead_pid(void)
-{
-    pid_t pid = fork();
-    if (pid == 0)
-        _exit(0);
-    waitpid(pid, NULL, 0);
-    return pid;
-}
-
 static void test_sim_ls_and_clean(void **state)
 {
     (void)state;
@@ -468,7 +454,9 @@ static void test_sim_ls_and_clean(void **state)
     preinstall_dir(0, preinstall, sizeof preinstall);
 
     char stale[256], live[256];
-    snprintf(stale, sizeof stale, ".%s.tmp.%d.1.0123456789abcdef", basename, (int)dead_pid());
+    pid_t dead;
+    assert_true(t_dead_pid(&dead));
+    snprintf(stale, sizeof stale, ".%s.tmp.%d.1.0123456789abcdef", basename, (int)dead);
     snprintf(live, sizeof live, ".%s.tmp.%d.1.fedcba9876543210", basename, (int)getpid());
     write_in(preinstall, stale, "partial");
     write_in(preinstall, live, "in progress");
@@ -476,7 +464,7 @@ static void test_sim_ls_and_clean(void **state)
     write_in(preinstall, "akl_inner_0123456789abcdef_0.so.bak", "not ours either");
     /* Shaped like a temporary but not the dispatcher's exact form: the user's, never cleaned. */
     char lookalike[256];
-    snprintf(lookalike, sizeof lookalike, ".%s.tmp.%d.backup", basename, (int)dead_pid());
+    snprintf(lookalike, sizeof lookalike, ".%s.tmp.%d.backup", basename, (int)dead);
     write_in(preinstall, lookalike, "a user's copy");
 
     akl_cli(&r, "sim", "ls", "--json", NULL);

@@ -39,18 +39,6 @@ static const char *kernel_file(const char *file)
     return t_kernel_path(file, buf, sizeof paths[0]);
 }
 
-static void make_dirs(const char *path)
-{
-    char partial[4096];
-    snprintf(partial, sizeof partial, "%s", path);
-    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = 0;
-        mkdir(partial, 0755);
-        *slash = '/';
-    }
-    mkdir(partial, 0755);
-}
-
 static void preinstall_dir(int32_t device, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/chip%d/usr/lib64/aicpu_kernels/0/aicpu_kernels_device", t_sim_root(),
@@ -296,7 +284,7 @@ static void test_wrong_bytes_under_the_name_are_replaced(void **state)
     assert_int_equal(akl_basename(NULL, akl_fingerprint(bytes, size), 2, name, sizeof name), 0);
     free(bytes);
     preinstall_dir(2, dir, sizeof dir);
-    make_dirs(dir);
+    assert_int_equal(t_make_dirs(dir), 0);
     snprintf(target, sizeof target, "%s/%s", dir, name);
     assert_int_equal(t_write_file(target, "not the right bytes", 19), 0);
     assert_int_equal(akl_device_open(2), 0);
@@ -422,10 +410,8 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child") == 0)
         return run_child_scenario(argv[2]);
-    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
-    if (n <= 0)
+    if (!t_self_exe(self_exe, sizeof self_exe))
         return 1;
-    self_exe[n] = 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_launch_and_results),
         cmocka_unit_test(test_thousand_loads_one_bootstrap_no_memory),

@@ -94,6 +94,36 @@ static void test_segfaulting_kernel(void **state)
     expect_dead_then_recover();
 }
 
+/* The handler runs on an alternate stack: on the overflowed one it could not run at all, and the
+ * scheduler would die without saying which kernel killed it. */
+static void test_stack_overflowing_kernel(void **state)
+{
+    (void)state;
+    simk_overflow_args_t a = {0xFFFFFFFFU};
+    launch_simple("simk_overflow", &a, sizeof a, 1, KERNEL_TYPE_AICPU, 0, 0);
+    aclError rc = aclrtSynchronizeStream(NULL);
+    if (rc != ACL_ERROR_RT_AICPU_EXCEPTION)
+        fprintf(stderr, "synchronize returned %d: %s\n", rc, aclGetRecentErrMsg());
+    assert_int_equal(rc, ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "kernel 'simk_overflow'", SIMK_SO,
+                             "crashed with signal 11", "SIGSEGV", NULL));
+    expect_dead_then_recover();
+}
+
+static void test_stack_overflow_in_worker_threads(void **state)
+{
+    (void)state;
+    simk_overflow_args_t a = {0xFFFFFFFFU};
+    launch_simple("simk_overflow", &a, sizeof a, 8, KERNEL_TYPE_AICPU, 0, 0);
+    aclError rc = aclrtSynchronizeStream(NULL);
+    if (rc != ACL_ERROR_RT_AICPU_EXCEPTION)
+        fprintf(stderr, "synchronize returned %d: %s\n", rc, aclGetRecentErrMsg());
+    assert_int_equal(rc, ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "kernel 'simk_overflow'",
+                             "crashed with signal 11", NULL));
+    expect_dead_then_recover();
+}
+
 static void test_aborting_kernel_in_a_worker_thread(void **state)
 {
     (void)state;
@@ -178,6 +208,8 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_segfaulting_kernel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_overflowing_kernel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_overflow_in_worker_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aborting_kernel_in_a_worker_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_per_task_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global_timeout_in_ms, setup, teardown),

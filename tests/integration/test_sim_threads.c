@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,81 @@ static void test_threads_launch_concurrently(void **state)
     aclFinalize();
 }
 
+/* Threads synchronizing one stream together after a failed task: exactly one of them reports the
+ * failure (the stream's first unreported error is taken once), the others succeed. */
+enum { SYNC_THREADS = 4, SYNC_ROUNDS = 300 };
+
+typedef struct sync_crowd {
+    pthread_barrier_t start, done;
+    aclError got[SYNC_THREADS];
+    int setup_failures;
+} sync_crowd_t;
+
+typedef struct sync_member {
+    sync_crowd_t *crowd;
+    int index;
+} sync_member_t;
+
+static void *sync_together(void *arg)
+{
+    sync_member_t *m = arg;
+    sync_crowd_t *c = m->crowd;
+    bool set = aclrtSetDevice(0) == ACL_SUCCESS;
+    if (!set)
+        __atomic_fetch_add(&c->setup_failures, 1, __ATOMIC_SEQ_CST);
+    for (int round = 0; round < SYNC_ROUNDS; round++) {
+        pthread_barrier_wait(&c->start);
+        c->got[m->index] = set ? aclrtSynchronizeStream(NULL) : ACL_ERROR_RT_CONTEXT_NULL;
+        pthread_barrier_wait(&c->done);
+    }
+    if (set)
+        aclrtResetDevice(0);
+    return NULL;
+}
+
+static void test_concurrent_synchronizes_report_an_error_once(void **state)
+{
+    (void)state;
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+    sync_crowd_t crowd;
+    memset(&crowd, 0, sizeof crowd);
+    assert_int_equal(pthread_barrier_init(&crowd.start, NULL, SYNC_THREADS + 1), 0);
+    assert_int_equal(pthread_barrier_init(&crowd.done, NULL, SYNC_THREADS + 1), 0);
+    sync_member_t members[SYNC_THREADS];
+    pthread_t t[SYNC_THREADS];
+    for (int i = 0; i < SYNC_THREADS; i++) {
+        members[i] = (sync_member_t){&crowd, i};
+        assert_int_equal(pthread_create(&t[i], NULL, sync_together, &members[i]), 0);
+    }
+    simk_return_args_t fail = {7, 0xFFFFFFFFU};
+    simt_blob_t b;
+    simt_blob_init(&b, &fail, sizeof fail, "simk_return", SIMK_SO);
+    int reported_wrongly = 0;
+    for (int round = 0; round < SYNC_ROUNDS; round++) {
+        aclError launched = simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0);
+        pthread_barrier_wait(&crowd.start);
+        pthread_barrier_wait(&crowd.done);
+        int errors = 0, successes = 0;
+        for (int i = 0; i < SYNC_THREADS; i++) {
+            errors += crowd.got[i] == ACL_ERROR_RT_AICPU_EXCEPTION;
+            successes += crowd.got[i] == ACL_SUCCESS;
+        }
+        if (launched != ACL_SUCCESS || errors != 1 || successes != SYNC_THREADS - 1) {
+            fprintf(stderr, "round %d: launch %d, %d thread(s) saw the error, %d succeeded\n",
+                    round, launched, errors, successes);
+            reported_wrongly++;
+        }
+    }
+    for (int i = 0; i < SYNC_THREADS; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    pthread_barrier_destroy(&crowd.start);
+    pthread_barrier_destroy(&crowd.done);
+    assert_int_equal(crowd.setup_failures, 0);
+    assert_int_equal(reported_wrongly, 0);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+    aclFinalize();
+}
+
 int main(void)
 {
     if (simt_install_kernels(0) != 0)
@@ -119,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scheduler_outlives_the_thread_that_started_it),
         cmocka_unit_test(test_threads_launch_concurrently),
+        cmocka_unit_test(test_concurrent_synchronizes_report_an_error_once),
     };
     int failed = cmocka_run_group_tests_name("sim_threads", tests, NULL, NULL);
     simt_remove_root();

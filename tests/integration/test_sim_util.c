@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "test_sim_util.h"
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,68 +97,17 @@ uint32_t simt_read_u32(const void *dev)
     return v;
 }
 
-/* /proc files report size 0, so they are read up to EOF (t_read_file trusts the size). */
-static char *simt_read_proc(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *text = calloc(1, 4096);
-    if (text)
-        fread(text, 1, 4095, f);
-    fclose(f);
-    return text;
-}
-
-static bool simt_stat(pid_t pid, char *comm, size_t cap, pid_t *ppid, char *state)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    char *text = simt_read_proc(path);
-    if (!text)
-        return false;
-    char *open_paren = strchr(text, '(');
-    char *close_paren = strrchr(text, ')');
-    bool ok = open_paren && close_paren && close_paren > open_paren;
-    if (ok) {
-        size_t len = (size_t)(close_paren - open_paren - 1);
-        len = len < cap - 1 ? len : cap - 1;
-        memcpy(comm, open_paren + 1, len);
-        comm[len] = 0;
-        int parent = 0;
-        ok = sscanf(close_paren + 2, "%c %d", state, &parent) == 2;
-        *ppid = parent;
-    }
-    free(text);
-    return ok;
-}
-
 int simt_scheduler_pids(pid_t parent, pid_t *pids, int max)
 {
-    DIR *dir = opendir("/proc");
-    if (!dir)
-        return 0;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL && n < max) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        char comm[64], state;
-        pid_t ppid;
-        if (*end || pid <= 0 || !simt_stat((pid_t)pid, comm, sizeof comm, &ppid, &state))
-            continue;
-        if (state != 'Z' && ppid == parent && strcmp(comm, SIMT_SCHED_COMM) == 0)
-            pids[n++] = (pid_t)pid;
-    }
-    closedir(dir);
-    return n;
+    int n = t_find_processes(SIMT_SCHED_COMM, parent, pids, max);
+    return n < 0 ? 0 : n;
 }
 
 bool simt_process_gone(pid_t pid)
 {
     char comm[64], state;
     pid_t ppid;
-    return !simt_stat(pid, comm, sizeof comm, &ppid, &state) || state == 'Z' ||
+    return !t_proc_stat(pid, comm, sizeof comm, &ppid, &state) || state == 'Z' ||
            strcmp(comm, SIMT_SCHED_COMM) != 0;
 }
 

@@ -72,4 +72,9 @@ typedef struct simk_sum_args {
     uint8_t data[];
 } simk_sum_args_t;
 
+/* simk_overflow: recurses stop_depth frames of 1 KiB deep; 0xFFFFFFFF overflows any stack. */
+typedef struct simk_overflow_args {
+    uint32_t stop_depth;
+} simk_overflow_args_t;
+
 #endif /* AKL_TESTS_SIMK_ABI_H */

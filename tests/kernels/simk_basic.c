@@ -1,7 +1,7 @@
 /* Test kernels for the simulator-core tests: record blocks, return values, wait on a flag,
  * append to a log, report the scheduler's environment, check pointer fix-ups, sum a large blob,
- * and crash (segfault, abort). Built as libsimk_basic.so and installed in each test's simulated
- * preinstall directory. */
+ * and crash (segfault, abort, stack overflow). Built as libsimk_basic.so and installed in each
+ * test's simulated preinstall directory. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,6 +29,7 @@ SIMK_EXPORT uint32_t simk_fixup(void *args);
 SIMK_EXPORT uint32_t simk_sum(void *args);
 SIMK_EXPORT uint32_t simk_segv(void *args);
 SIMK_EXPORT uint32_t simk_abort(void *args);
+SIMK_EXPORT uint32_t simk_overflow(void *args);
 
 static void *simk_ptr(uint64_t addr)
 {
@@ -126,4 +127,21 @@ uint32_t simk_abort(void *args)
 {
     (void)args;
     abort();
+}
+
+/* Each frame keeps a live buffer, so the recursion can become neither a loop nor a tail call. */
+static uint32_t simk_recurse(volatile char *caller, uint32_t depth, uint32_t stop)
+{
+    volatile char frame[1024];
+    frame[0] = (char)depth;
+    frame[1] = caller ? caller[0] : 0;
+    if (depth == stop)
+        return 0;
+    return simk_recurse(frame, depth + 1, stop) + (uint32_t)frame[1];
+}
+
+uint32_t simk_overflow(void *args)
+{
+    const simk_overflow_args_t *a = args;
+    return simk_recurse(NULL, 0, a->stop_depth);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,20 @@ int t_rmtree(const char *path)
     if (access(path, F_OK) != 0)
         return 0;
     return nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+int t_make_dirs(const char *path)
+{
+    char partial[4096];
+    if (snprintf(partial, sizeof partial, "%s", path) >= (int)sizeof partial)
+        return -1;
+    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        if (mkdir(partial, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *slash = '/';
+    }
+    return mkdir(partial, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 void *t_read_file(const char *path, size_t *size)
@@ -125,13 +140,37 @@ bool t_file_exists(const char *path)
     return access(path, F_OK) == 0;
 }
 
-static bool read_proc_status(pid_t pid, char *comm, size_t cap, pid_t *ppid, char *state)
+const char *t_self_exe(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0 || (size_t)n >= cap - 1)
+        return NULL;
+    buf[n] = 0;
+    return buf;
+}
+
+bool t_dead_pid(pid_t *out)
+{
+    /* A reaped child's pid stays unused until the kernel's pid counter wraps. */
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0)
+        _exit(0);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    *out = pid;
+    return true;
+}
+
+bool t_proc_stat(pid_t pid, char *comm, size_t cap, pid_t *ppid, char *state)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     char *text = t_read_file(path, NULL);
     if (!text)
         return false;
+    /* The command name may itself hold parentheses: it ends at the last ')'. */
     char *open_paren = strchr(text, '(');
     char *close_paren = strrchr(text, ')');
     bool ok = open_paren && close_paren && close_paren > open_paren;
@@ -149,14 +188,14 @@ static bool read_proc_status(pid_t pid, char *comm, size_t cap, pid_t *ppid, cha
     return ok;
 }
 
-int t_count_processes(const char *comm, pid_t parent)
+int t_find_processes(const char *comm, pid_t parent, pid_t *pids, int max)
 {
     DIR *dir = opendir("/proc");
     if (!dir)
         return -1;
     int count = 0;
     struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
+    while ((e = readdir(dir)) != NULL && count < max) {
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         if (*end || pid <= 0)
@@ -164,15 +203,21 @@ int t_count_processes(const char *comm, pid_t parent)
         char name[64];
         pid_t ppid;
         char state;
-        if (!read_proc_status((pid_t)pid, name, sizeof name, &ppid, &state))
+        if (!t_proc_stat((pid_t)pid, name, sizeof name, &ppid, &state))
             continue;
-        if (state == 'Z' || strcmp(name, comm) != 0)
+        if (state == 'Z' || strcmp(name, comm) != 0 || (parent != 0 && ppid != parent))
             continue;
-        if (parent == 0 || ppid == parent)
-            count++;
+        if (pids)
+            pids[count] = (pid_t)pid;
+        count++;
     }
     closedir(dir);
     return count;
+}
+
+int t_count_processes(const char *comm, pid_t parent)
+{
+    return t_find_processes(comm, parent, NULL, INT_MAX);
 }
 
 int t_wait_child(pid_t pid, int timeout_ms)

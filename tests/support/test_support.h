@@ -22,12 +22,29 @@ const char *t_sim_root(void);
 
 /* Removes a directory tree; missing is fine. Returns 0 or -1. */
 int t_rmtree(const char *path);
+/* Creates a directory and its missing parents (mkdir -p, mode 0755). Returns 0 or -1. */
+int t_make_dirs(const char *path);
 
 /* Reads a whole file into a malloc'd buffer (caller frees). Returns NULL on error. */
 void *t_read_file(const char *path, size_t *size);
 /* Writes a whole file (create or truncate). Returns 0 or -1. */
 int t_write_file(const char *path, const void *data, size_t size);
 bool t_file_exists(const char *path);
+
+/* "/proc/self/exe" resolved into buf, so a test can re-run itself as a child. NULL if it cannot. */
+const char *t_self_exe(char *buf, size_t cap);
+
+/* A pid that no process has (a child of ours, already reaped), for stale-owner tests. Returns
+ * false if no child could be made. */
+bool t_dead_pid(pid_t *out);
+
+/* Command name (as in /proc/<pid>/comm), parent and state letter of process pid. False if it is
+ * gone. */
+bool t_proc_stat(pid_t pid, char *comm, size_t cap, pid_t *ppid, char *state);
+
+/* Up to max pids of live processes (not zombies) whose command name is comm and whose parent is
+ * parent (0: any parent), into pids (may be NULL to count only). Returns how many matched. */
+int t_find_processes(const char *comm, pid_t parent, pid_t *pids, int max);
 
 /* Number of live processes (not zombies) whose executable name is comm (as in /proc/<pid>/comm)
  * and whose parent is parent (0: any parent). */

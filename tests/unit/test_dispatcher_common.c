@@ -104,18 +104,8 @@ int disp_t_run(const disp_t_lib_t *lib, disp_t_request_t *req)
 
 static void disp_t_mkdir_p(const char *path)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            fail_msg("mkdir %s: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        fail_msg("mkdir %s: %s", buf, strerror(errno));
+    if (t_make_dirs(path) != 0)
+        fail_msg("mkdir -p %s: %s", path, strerror(errno));
 }
 
 void disp_t_make_root(void)

@@ -52,26 +52,12 @@ static void lk_path(char *out, size_t cap, const char *dir, const char *leaf)
     memcpy(out + dir_len + 1, leaf, leaf_len + 1);
 }
 
-static void lk_mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
 /* Copies a built test kernel to dir/name atomically (temp + rename), as a publisher would. */
 static void lk_install(const char *kernel_file, const char *dir, const char *name)
 {
     char src[PATH_MAX], dest[PATH_MAX], tmp[PATH_MAX];
     t_kernel_path(kernel_file, src, sizeof src);
-    lk_mkdir_p(dir);
+    assert_int_equal(t_make_dirs(dir), 0);
     lk_path(dest, sizeof dest, dir, name);
     lk_path(tmp, sizeof tmp, dir, ".lk-tmp");
     size_t size = 0;

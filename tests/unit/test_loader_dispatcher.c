@@ -63,12 +63,7 @@ static void test_bad_overrides(void **state)
     assert_non_null(strstr(akl_last_error(), "/nonexistent/dispatcher.so"));
     char dir[4096], empty[4200];
     snprintf(dir, sizeof dir, "%s", t_sim_root());
-    for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = 0;
-        mkdir(dir, 0755);
-        *slash = '/';
-    }
-    mkdir(dir, 0755);
+    assert_int_equal(t_make_dirs(dir), 0);
     snprintf(empty, sizeof empty, "%s/empty.so", dir);
     assert_int_equal(t_write_file(empty, "", 0), 0);
     setenv("AKL_DISPATCHER", empty, 1);

@@ -27,18 +27,6 @@ typedef struct elf_fixture {
     char dir[4096];   /* scratch directory under the test's root */
 } elf_fixture_t;
 
-static void make_dirs(const char *path)
-{
-    char partial[4096];
-    snprintf(partial, sizeof partial, "%s", path);
-    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = 0;
-        mkdir(partial, 0755);
-        *slash = '/';
-    }
-    mkdir(partial, 0755);
-}
-
 static int setup(void **state)
 {
     elf_fixture_t *f = calloc(1, sizeof *f);
@@ -48,7 +36,8 @@ static int setup(void **state)
         return -1;
     memcpy(&f->machine, f->so + offsetof(Elf64_Ehdr, e_machine), sizeof f->machine);
     snprintf(f->dir, sizeof f->dir, "%s/elf", t_sim_root());
-    make_dirs(f->dir);
+    if (t_make_dirs(f->dir) != 0)
+        return -1;
     *state = f;
     return 0;
 }

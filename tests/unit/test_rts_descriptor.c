@@ -40,21 +40,6 @@ typedef struct rt_state {
     size_t baseline;    /* binaries loaded before the test */
 } rt_state_t;
 
-/* mkdir -p */
-static void rt_mkdirs(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(dir, 0755);
-}
-
 static int rt_group_setup(void **state)
 {
     rt_state_t *st = calloc(1, sizeof *st);
@@ -64,7 +49,7 @@ static int rt_group_setup(void **state)
         /* This test's own root (ctest gives each test one): made here, removed at the end. */
         snprintf(st->dir, sizeof st->dir, "%s", root);
         t_rmtree(st->dir);
-        rt_mkdirs(st->dir);
+        assert_int_equal(t_make_dirs(st->dir), 0);
     } else {
         snprintf(st->dir, sizeof st->dir, "/tmp/akl-test-rts-XXXXXX");
         assert_non_null(mkdtemp(st->dir));

@@ -112,11 +112,15 @@ void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s)
     s->nbig = kept;
 }
 
-/* Takes the stream's first unreported error, if any. */
+/* Takes the stream's first unreported error, if any. Claiming it (READY -> WRITING) makes one
+ * synchronize of several concurrent ones report it, and keeps the device from recording the next
+ * error over the fields while they are read. */
 static bool aclsim_stream_take_error(aclsim_stream_t *s, aclError *code)
 {
     sched_stream_shm_t *shm = s->shm;
-    if (atomic_load_explicit(&shm->err_state, memory_order_acquire) != SCHED_ERR_READY)
+    uint32_t ready = SCHED_ERR_READY;
+    if (atomic_load_explicit(&shm->err_state, memory_order_relaxed) != SCHED_ERR_READY ||
+        !atomic_compare_exchange_strong(&shm->err_state, &ready, SCHED_ERR_WRITING))
         return false;
     *code = shm->err_code;
     shm->err_msg[sizeof shm->err_msg - 1] = 0;

@@ -2,20 +2,25 @@
  * SIGABRT) ends only this process, as on a device: an async-signal-safe handler records "kernel X
  * in SO Y block B crashed with signal N" as the stream's error and as the device's death reason,
  * wakes every host waiter, then lets the signal kill the process (with its default action, so the
- * exit status still names the signal). Also the parent-death backstop:
- * PR_SET_PDEATHSIG delivers SIGHUP when the spawning host *thread* exits, so the handler exits only
- * if the host process itself is gone. */
+ * exit status still names the signal). The handler runs on a per-thread alternate stack, so a
+ * kernel that overflows its own stack is reported like any other crash. Also the parent-death
+ * backstop: PR_SET_PDEATHSIG delivers SIGHUP when the spawning host *thread* exits, so the handler
+ * exits only if the host process itself is gone. */
 #define _GNU_SOURCE
 #include "sched_internal.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "acl/error_codes/rt_error_codes.h"
+
+/* Room for the handler's frames, sanitizer interceptors included. */
+#define SCHED_ALTSTACK_BYTES (128U * 1024U)
 
 /* The one piece of global state: a signal handler has no other way to find the shared region. */
 static sched_state_t *sched_crash_state;
@@ -150,7 +155,7 @@ int sched_crash_install(sched_state_t *st, char *err, size_t cap)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = sched_crash_handler;
-    sa.sa_flags = SA_SIGINFO;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         if (sigaction(fatal[i], &sa, NULL) != 0) {
@@ -173,4 +178,23 @@ int sched_crash_install(sched_state_t *st, char *err, size_t cap)
         return -1;
     }
     return 0;
+}
+
+void sched_crash_thread_enter(sched_altstack_t *alt)
+{
+    alt->mem = malloc(SCHED_ALTSTACK_BYTES);
+    stack_t ours = {.ss_sp = alt->mem, .ss_size = SCHED_ALTSTACK_BYTES, .ss_flags = 0};
+    if (alt->mem && sigaltstack(&ours, &alt->previous) != 0) {
+        free(alt->mem);
+        alt->mem = NULL;
+    }
+}
+
+void sched_crash_thread_leave(sched_altstack_t *alt)
+{
+    if (!alt->mem)
+        return;
+    sigaltstack(&alt->previous, NULL);
+    free(alt->mem);
+    alt->mem = NULL;
 }

@@ -5,6 +5,7 @@
 #define AKL_SIM_SCHED_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -136,5 +137,17 @@ void sched_stream_stop_all(sched_state_t *st);
 
 /* sched_crash.c: installs the handlers that report a crashing kernel and the parent-death check. */
 int sched_crash_install(sched_state_t *st, char *err, size_t cap);
+
+/* A thread's own signal stack, and the one it had before (sanitizers install their own). */
+typedef struct sched_altstack {
+    stack_t previous;
+    void *mem;
+} sched_altstack_t;
+
+/* Every thread that runs kernels calls these around its life: a kernel that overflows its stack
+ * leaves no room there for the crash handler, which then runs on this one. Without it (out of
+ * memory) the handler still runs for every other crash. */
+void sched_crash_thread_enter(sched_altstack_t *alt);
+void sched_crash_thread_leave(sched_altstack_t *alt);
 
 #endif /* AKL_SIM_SCHED_INTERNAL_H */

@@ -84,6 +84,8 @@ static sched_job_t *sched_pool_attach_locked(sched_pool_t *pool)
 static void *sched_pool_worker(void *arg)
 {
     sched_pool_t *pool = arg;
+    sched_altstack_t alt;
+    sched_crash_thread_enter(&alt);
     pthread_mutex_lock(&pool->lock);
     for (;;) {
         sched_job_t *job = NULL;
@@ -97,6 +99,7 @@ static void *sched_pool_worker(void *arg)
         pthread_mutex_lock(&pool->lock);
     }
     pthread_mutex_unlock(&pool->lock);
+    sched_crash_thread_leave(&alt);
     return NULL;
 }
 

@@ -190,6 +190,8 @@ static void *sched_stream_main(void *arg)
 {
     sched_stream_t *s = arg;
     sched_stream_shm_t *shm = s->shm;
+    sched_altstack_t alt;
+    sched_crash_thread_enter(&alt);
     uint32_t head = atomic_load(&shm->completed);
     while (sched_wait_for_task(s, head)) {
         sched_task_t task = shm->ring[head % SCHED_RING_TASKS];
@@ -199,6 +201,7 @@ static void *sched_stream_main(void *arg)
         if (atomic_load(&shm->waiters))
             sched_futex_wake(&shm->completed);
     }
+    sched_crash_thread_leave(&alt);
     return NULL;
 }
 
