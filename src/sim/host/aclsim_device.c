@@ -303,10 +303,11 @@ aclError aclrtSynchronizeDevice(void)
     aclError first = ACL_SUCCESS;
     char first_msg[ACLSIM_MSG_MAX] = "";
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
-        aclsim_stream_t *s = atomic_load(&dev->streams[slot]);
+        aclsim_stream_t *s = aclsim_stream_get_slot(dev, slot);
         if (!s)
             continue;
         rc = aclsim_stream_sync(dev, s, -1);
+        aclsim_stream_put(s);
         if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
             first = rc;
             sched_copy_text(first_msg, sizeof first_msg, aclGetRecentErrMsg());

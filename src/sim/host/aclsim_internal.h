@@ -32,7 +32,8 @@ typedef struct aclsim_big_args {
 } aclsim_big_args_t;
 
 typedef struct aclsim_stream {
-    pthread_mutex_t lock; /* serialises producers: the ring is single-producer */
+    pthread_mutex_t lock;   /* serialises producers: the ring is single-producer */
+    _Atomic uint32_t users; /* threads between aclsim_stream_resolve and aclsim_stream_put */
     uint32_t slot;
     uint16_t gen;
     sched_stream_shm_t *shm;
@@ -82,12 +83,16 @@ typedef struct aclsim_device {
     aclsim_alloc_t *allocs; /* sorted by offset */
     size_t nallocs, capallocs;
     size_t used;
-    /* Published with release once complete, so that creating a stream needs only the read lock
-     * (plus streams_lock) and never waits for another thread's synchronize; cleared and freed
-     * under the write lock. */
+    /* The live streams, published with release once complete. Creating and destroying a stream
+     * need only the read lock plus streams_lock, so neither waits for another thread's
+     * synchronize: a destroy unlinks the stream, then waits for its users to drain. */
     aclsim_stream_t *_Atomic streams[SCHED_MAX_STREAMS];
+    /* Every stream struct made in a slot, reused by the slot's next stream and freed only at
+     * teardown (under the write lock), so a thread holding a stale pointer never touches freed
+     * memory. */
+    aclsim_stream_t *stream_mem[SCHED_MAX_STREAMS];
     uint16_t gens[SCHED_MAX_STREAMS];
-    pthread_mutex_t streams_lock; /* serialises stream creation (slot choice, gens) */
+    pthread_mutex_t streams_lock; /* serialises stream creation and destruction */
     /* Every SO name sent to this scheduler's custom directory, kept until the device is reset
      * (the scheduler caches SOs by name for its whole life). Guarded by cust_lock. */
     pthread_mutex_t cust_lock;
@@ -183,7 +188,12 @@ void aclsim_cust_reset(aclsim_device_t *dev, bool remove_files);
 
 /* aclsim_stream.c (callers hold the device's read lock unless said otherwise) */
 /* Resolves a handle (NULL: the default stream) of device dev; 107000 for an unknown handle. */
+/* Resolves a handle (NULL: the default stream) to a live stream of dev and takes a use of it,
+ * which the caller gives back with aclsim_stream_put. */
 aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_stream_t **out);
+void aclsim_stream_put(aclsim_stream_t *s);
+/* The live stream in slot with a use taken, or NULL. */
+aclsim_stream_t *aclsim_stream_get_slot(aclsim_device_t *dev, uint32_t slot);
 /* The device a stream handle belongs to (-1 if it is not a stream handle). */
 int32_t aclsim_stream_handle_device(aclrtStream handle);
 /* Waits for every task published so far; timeout_ms -1: forever. */

@@ -237,6 +237,7 @@ rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t 
                              .timeout_ms = aclsim_launch_timeout_ms(argsInfo, flags),
                              .blob = &req};
         rc = aclsim_launch_enqueue(dev, s, &l);
+        aclsim_stream_put(s);
     }
     aclsim_device_release(dev);
     return rc;

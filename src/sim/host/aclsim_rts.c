@@ -128,6 +128,8 @@ static rtError_t aclsim_rts_submit(const sim_rts_launch_t *l, uint32_t type, uin
                                 .blob = &req};
         rc = aclsim_launch_enqueue(dev, s, &task);
     }
+    if (s)
+        aclsim_stream_put(s);
     aclsim_device_release(dev);
     return rc;
 }

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "aclsim_internal.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,19 +29,51 @@ int32_t aclsim_stream_handle_device(aclrtStream handle)
     return (int32_t)((v >> 16) & 0xFFFFU);
 }
 
+/* Takes a use of the stream in slot if it is live (and of generation gen, unless gen < 0). The
+ * use is taken before the slot is checked again: a destroy unlinks first and then waits for the
+ * uses to drain (both sequentially consistent), so either it sees this use or this sees the
+ * unlink. Stream structs are only freed at teardown, so the use taken on a stream that was just
+ * unlinked touches live memory. */
+static aclsim_stream_t *aclsim_stream_get(aclsim_device_t *dev, uint32_t slot, int32_t gen)
+{
+    aclsim_stream_t *s = atomic_load(&dev->streams[slot]);
+    if (!s)
+        return NULL;
+    atomic_fetch_add(&s->users, 1);
+    if (atomic_load(&dev->streams[slot]) != s || (gen >= 0 && s->gen != (uint16_t)gen)) {
+        aclsim_stream_put(s);
+        return NULL;
+    }
+    return s;
+}
+
+aclsim_stream_t *aclsim_stream_get_slot(aclsim_device_t *dev, uint32_t slot)
+{
+    return aclsim_stream_get(dev, slot, -1);
+}
+
+void aclsim_stream_put(aclsim_stream_t *s)
+{
+    atomic_fetch_sub(&s->users, 1);
+}
+
 aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_stream_t **out)
 {
     if (!handle) {
-        *out = atomic_load_explicit(&dev->streams[0], memory_order_acquire);
-        return ACL_SUCCESS;
+        *out = aclsim_stream_get(dev, 0, -1);
+        return *out ? ACL_SUCCESS
+                    : aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                                  "device %d has no default stream (it is being torn down)",
+                                  (int)dev->id);
     }
     uint64_t v = (uint64_t)(uintptr_t)handle;
     uint32_t slot = (uint32_t)(v & 0xFFFFU);
     uint16_t gen = (uint16_t)((v >> 32) & 0xFFFFU);
-    aclsim_stream_t *s = slot > 0 && slot < SCHED_MAX_STREAMS
-                             ? atomic_load_explicit(&dev->streams[slot], memory_order_acquire)
-                             : NULL;
-    if (aclsim_stream_handle_device(handle) != dev->id || !s || s->gen != gen)
+    aclsim_stream_t *s =
+        aclsim_stream_handle_device(handle) == dev->id && slot > 0 && slot < SCHED_MAX_STREAMS
+            ? aclsim_stream_get(dev, slot, gen)
+            : NULL;
+    if (!s)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
                            "stream %p is not a live stream of device %d (destroyed, or not a "
                            "stream handle)",
@@ -166,13 +199,32 @@ static void aclsim_stream_reset_shm(sched_stream_shm_t *shm)
     atomic_store(&shm->err_state, SCHED_ERR_NONE);
 }
 
+/* The slot's stream struct, made on first use and reset for each new stream in the slot. A stale
+ * user may still hold its `users` count (see aclsim_stream_get), so that is never reset. */
+static aclsim_stream_t *aclsim_stream_struct(aclsim_device_t *dev, uint32_t slot)
+{
+    aclsim_stream_t *s = dev->stream_mem[slot];
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+        pthread_mutex_init(&s->lock, NULL);
+        dev->stream_mem[slot] = s;
+    }
+    free(s->big);
+    s->big = NULL;
+    s->nbig = s->capbig = 0;
+    s->tail = 0;
+    s->args_pos = 0;
+    return s;
+}
+
 aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_stream_t **out)
 {
-    aclsim_stream_t *s = calloc(1, sizeof *s);
+    aclsim_stream_t *s = aclsim_stream_struct(dev, slot);
     if (!s)
         return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
                            "device %d: out of host memory for a stream", (int)dev->id);
-    pthread_mutex_init(&s->lock, NULL);
     s->slot = slot;
     s->gen = ++dev->gens[slot];
     s->shm = &dev->ctl->streams[slot];
@@ -186,35 +238,30 @@ aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_s
         aclsim_stream_reset_shm(s->shm);
         rc = aclsim_spawn_request(dev, SCHED_OP_STREAM_START, slot);
     }
-    if (rc != ACL_SUCCESS) {
-        pthread_mutex_destroy(&s->lock);
-        free(s);
+    if (rc != ACL_SUCCESS)
         return rc;
-    }
     atomic_store_explicit(&dev->streams[slot], s, memory_order_release);
     *out = s;
     return ACL_SUCCESS;
 }
 
-static void aclsim_stream_free(aclsim_device_t *dev, aclsim_stream_t *s)
-{
-    atomic_store(&dev->streams[s->slot], NULL);
-    pthread_mutex_destroy(&s->lock);
-    free(s->big);
-    free(s);
-}
-
+/* Teardown, under the device's write lock: no thread holds a stream. */
 void aclsim_stream_free_all(aclsim_device_t *dev)
 {
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
-        aclsim_stream_t *s = atomic_load(&dev->streams[slot]);
-        if (s)
-            aclsim_stream_free(dev, s);
+        atomic_store(&dev->streams[slot], NULL);
+        aclsim_stream_t *s = dev->stream_mem[slot];
+        if (!s)
+            continue;
+        pthread_mutex_destroy(&s->lock);
+        free(s->big);
+        free(s);
+        dev->stream_mem[slot] = NULL;
     }
 }
 
-/* Creating a stream takes only the device's read lock (and streams_lock), so it does not wait
- * for other threads' synchronizes, which hold the read lock while they wait. */
+/* Creating or destroying a stream takes only the device's read lock (and streams_lock), so it
+ * does not wait for other threads' synchronizes, which hold the read lock while they wait. */
 aclError aclrtCreateStream(aclrtStream *stream)
 {
     if (!stream)
@@ -272,19 +319,25 @@ aclError aclrtDestroyStream(aclrtStream stream)
         return rc;
     /* Like CANN, let the stream's tasks finish first; their errors are not reported here. */
     aclsim_stream_wait(dev, s, atomic_load(&s->shm->tail), 0);
-    aclsim_device_release(dev);
-
-    pthread_rwlock_wrlock(&dev->rw);
-    rc = aclsim_stream_resolve(dev, stream, &s);
-    if (rc == ACL_SUCCESS && atomic_load(&dev->up)) {
+    pthread_mutex_lock(&dev->streams_lock);
+    if (atomic_load(&dev->streams[s->slot]) != s) {
+        rc = aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                         "aclrtDestroyStream: stream %p was destroyed by another thread", stream);
+        aclsim_stream_put(s);
+    } else {
+        atomic_store(&dev->streams[s->slot], NULL);
+        aclsim_stream_put(s);
+        /* Whoever still holds it is about to find it gone or finishing a call on it. */
+        while (atomic_load(&s->users) != 0)
+            sched_yield();
         if (!aclsim_device_dead(dev))
             aclsim_spawn_request(dev, SCHED_OP_STREAM_STOP, s->slot);
         pthread_mutex_lock(&s->lock);
         aclsim_stream_reclaim(dev, s);
         pthread_mutex_unlock(&s->lock);
-        aclsim_stream_free(dev, s);
     }
-    pthread_rwlock_unlock(&dev->rw);
+    pthread_mutex_unlock(&dev->streams_lock);
+    aclsim_device_release(dev);
     return rc;
 }
 
@@ -296,6 +349,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream)
     if (rc != ACL_SUCCESS)
         return rc;
     rc = aclsim_stream_sync(dev, s, -1);
+    aclsim_stream_put(s);
     aclsim_device_release(dev);
     return rc;
 }
@@ -313,6 +367,7 @@ aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout)
     if (rc != ACL_SUCCESS)
         return rc;
     rc = aclsim_stream_sync(dev, s, timeout);
+    aclsim_stream_put(s);
     aclsim_device_release(dev);
     return rc;
 }
