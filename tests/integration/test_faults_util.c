@@ -37,53 +37,10 @@ void faultt_make_dirs(const char *path)
     mkdir(partial, 0755);
 }
 
-/* comm and parent of a live (not zombie) process; false if it is gone. */
-static bool faultt_proc_stat(pid_t pid, char *comm, size_t cap, pid_t *parent)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    char *text = t_read_file(path, NULL);
-    if (!text)
-        return false;
-    char *open_paren = strchr(text, '(');
-    char *close_paren = strrchr(text, ')');
-    bool ok = open_paren && close_paren && close_paren > open_paren;
-    char state = 0;
-    int ppid = 0;
-    if (ok) {
-        size_t len = (size_t)(close_paren - open_paren - 1);
-        len = len < cap - 1 ? len : cap - 1;
-        memcpy(comm, open_paren + 1, len);
-        comm[len] = 0;
-        ok = sscanf(close_paren + 2, "%c %d", &state, &ppid) == 2 && state != 'Z';
-    }
-    free(text);
-    *parent = (pid_t)ppid;
-    return ok;
-}
-
 pid_t faultt_scheduler_pid(void)
 {
-    DIR *dir = opendir("/proc");
-    if (!dir)
-        return -1;
-    pid_t found = -1;
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        char comm[64];
-        pid_t parent;
-        if (*end || pid <= 0 || !faultt_proc_stat((pid_t)pid, comm, sizeof comm, &parent))
-            continue;
-        if (parent == getpid() && strcmp(comm, FAULTT_SCHED_COMM) == 0) {
-            found = (pid_t)pid;
-            count++;
-        }
-    }
-    closedir(dir);
-    return count == 1 ? found : -1;
+    pid_t pids[2];
+    return t_find_processes(FAULTT_SCHED_COMM, getpid(), pids, 2) == 1 ? pids[0] : -1;
 }
 
 bool faultt_no_scheduler_left(void *unused)
