@@ -58,14 +58,8 @@ static aclsim_cust_so_t *aclsim_cust_find_name(aclsim_device_t *dev, const char 
 static aclsim_cust_so_t *aclsim_cust_add(aclsim_device_t *dev, const sim_rts_image_t *image,
                                          uint64_t fingerprint)
 {
-    if (dev->ncust == dev->capcust) {
-        size_t cap = dev->capcust ? dev->capcust * 2 : 8;
-        aclsim_cust_so_t *grown = realloc(dev->cust, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        dev->cust = grown;
-        dev->capcust = cap;
-    }
+    if (!aclsim_grow(&dev->cust, &dev->capcust, dev->ncust, sizeof *dev->cust, 8))
+        return NULL;
     aclsim_cust_so_t *so = &dev->cust[dev->ncust++];
     size_t len = strnlen(image->so_name, sizeof so->name - 1);
     *so = (aclsim_cust_so_t){.fingerprint = fingerprint, .size = image->size};
@@ -76,14 +70,8 @@ static aclsim_cust_so_t *aclsim_cust_add(aclsim_device_t *dev, const sim_rts_ima
 
 static bool aclsim_cust_add_user(aclsim_cust_so_t *so, uint64_t bin)
 {
-    if (so->nusers == so->capusers) {
-        size_t cap = so->capusers ? so->capusers * 2 : 4;
-        uint64_t *grown = realloc(so->users, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        so->users = grown;
-        so->capusers = cap;
-    }
+    if (!aclsim_grow(&so->users, &so->capusers, so->nusers, sizeof *so->users, 4))
+        return false;
     so->users[so->nusers++] = bin;
     return true;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "acl/acl.h"
@@ -149,6 +151,24 @@ aclError aclsim_mem_free(aclsim_device_t *dev, size_t offset);
 /* True if [ptr, ptr+len) lies inside one live allocation of dev. */
 bool aclsim_mem_range_ok(aclsim_device_t *dev, uintptr_t ptr, size_t len);
 void aclsim_mem_reset(aclsim_device_t *dev);
+/* Makes room for one more element in a growing array (*items, *cap elements of elem_size, count
+ * in use), doubling from first_cap. False on out of memory, with the array untouched. */
+static inline bool aclsim_grow(void *items, size_t *cap, size_t count, size_t elem_size,
+                               size_t first_cap)
+{
+    if (count < *cap)
+        return true;
+    size_t want = *cap ? *cap * 2 : first_cap;
+    void *old; /* items points at a T *, read and written as bytes to respect aliasing rules */
+    memcpy(&old, items, sizeof old);
+    void *grown = realloc(old, want * elem_size);
+    if (!grown)
+        return false;
+    memcpy(items, &grown, sizeof grown);
+    *cap = want;
+    return true;
+}
+
 static inline bool aclsim_is_device_addr(const aclsim_device_t *dev, uintptr_t p)
 {
     return p >= (uintptr_t)dev->dev_base && p - (uintptr_t)dev->dev_base < dev->arena_size;

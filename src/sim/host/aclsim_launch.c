@@ -95,15 +95,9 @@ static void aclsim_args_release(aclsim_device_t *dev, aclsim_stream_t *s,
 
 static aclError aclsim_args_keep_big(aclsim_stream_t *s, const aclsim_args_slot_t *slot)
 {
-    if (s->nbig == s->capbig) {
-        size_t cap = s->capbig ? s->capbig * 2 : 8;
-        aclsim_big_args_t *grown = realloc(s->big, cap * sizeof *grown);
-        if (!grown)
-            return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
-                               "AICPU launch: out of host memory for a large argument blob");
-        s->big = grown;
-        s->capbig = cap;
-    }
+    if (!aclsim_grow(&s->big, &s->capbig, s->nbig, sizeof *s->big, 8))
+        return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                           "AICPU launch: out of host memory for a large argument blob");
     s->big[s->nbig++] = (aclsim_big_args_t){s->tail + 1, slot->big_offset};
     return ACL_SUCCESS;
 }

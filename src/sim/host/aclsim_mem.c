@@ -39,14 +39,8 @@ static size_t aclsim_alloc_lower_bound(const aclsim_device_t *dev, size_t offset
 static bool aclsim_alloc_insert(aclsim_device_t *dev, size_t at, size_t offset, size_t size,
                                 size_t requested)
 {
-    if (dev->nallocs == dev->capallocs) {
-        size_t cap = dev->capallocs ? dev->capallocs * 2 : 64;
-        aclsim_alloc_t *grown = realloc(dev->allocs, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        dev->allocs = grown;
-        dev->capallocs = cap;
-    }
+    if (!aclsim_grow(&dev->allocs, &dev->capallocs, dev->nallocs, sizeof *dev->allocs, 64))
+        return false;
     memmove(&dev->allocs[at + 1], &dev->allocs[at], (dev->nallocs - at) * sizeof *dev->allocs);
     dev->allocs[at] = (aclsim_alloc_t){offset, size, requested};
     dev->nallocs++;
