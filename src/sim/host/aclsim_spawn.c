@@ -211,6 +211,8 @@ static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
             continue;
         sched_msg_t msg;
         ssize_t got = recv(dev->sock, &msg, sizeof msg, 0);
+        if (got < 0 && errno == EINTR)
+            continue; /* a signal for the host, not the end of the scheduler */
         if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY)
             return ACL_SUCCESS;
         if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_FAILED) {
