@@ -273,8 +273,9 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
     if (b->sync_rc == ACL_SUCCESS)
         return akl_boot_skipped(b);
     return akl_fail_cann(b->sync_rc,
-                         "loading %s on device %" PRId32 ": the bootstrap failed before the "
-                         "dispatcher acknowledged anything",
+                         "loading %s on device %" PRId32
+                         ": the bootstrap failed and no acknowledgement "
+                         "could be read from the device",
                          b->req->what, b->req->device);
 }
 

@@ -173,7 +173,7 @@ static void pub_expect_killed_error(unsigned trial, int rc)
 {
     const char *msg = akl_last_error();
     if (rc != PUB_DEAD || !strstr(msg, "killed by signal 9") ||
-        !strstr(msg, "the bootstrap failed before the dispatcher acknowledged anything"))
+        !strstr(msg, "the bootstrap failed and no acknowledgement could be read from the device"))
         fail_msg("trial %u: the load failed with %s (%d): %s", trial, akl_errname(rc), rc, msg);
 }
 
