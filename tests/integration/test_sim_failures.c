@@ -24,15 +24,6 @@ static bool no_scheduler_left(void *arg)
     return simt_scheduler_pids(getpid(), pids, 4) == 0;
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    if (aclrtSetDevice(0) == ACL_SUCCESS)
-        return 0;
-    fprintf(stderr, "aclrtSetDevice(0): %s\n", aclGetRecentErrMsg());
-    return -1;
-}
-
 static int teardown(void **state)
 {
     (void)state;
@@ -207,14 +198,18 @@ int main(void)
     if (simt_install_kernels(0) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_segfaulting_kernel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stack_overflowing_kernel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stack_overflow_in_worker_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aborting_kernel_in_a_worker_thread, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_per_task_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_global_timeout_in_ms, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kfc_tasks_are_not_timed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scheduler_killed_with_work_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_segfaulting_kernel, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_overflowing_kernel, simt_setup_device0,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stack_overflow_in_worker_threads, simt_setup_device0,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_aborting_kernel_in_a_worker_thread, simt_setup_device0,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_per_task_timeout, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_global_timeout_in_ms, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_kfc_tasks_are_not_timed, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_killed_with_work_in_flight,
+                                        simt_setup_device0, teardown),
     };
     int failed = cmocka_run_group_tests_name("sim_failures", tests, NULL, NULL);
     simt_remove_root();

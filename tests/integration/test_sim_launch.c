@@ -18,15 +18,6 @@
 #include "test_sim_util.h"
 #include "test_support.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    if (aclrtSetDevice(0) == ACL_SUCCESS)
-        return 0;
-    fprintf(stderr, "aclrtSetDevice(0): %s\n", aclGetRecentErrMsg());
-    return -1;
-}
-
 static int teardown(void **state)
 {
     (void)state;
@@ -468,20 +459,24 @@ int main(void)
     if (simt_install_kernels(0) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_eight_blocks_same_args_block_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_args_copied_at_launch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_launch_argument_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_host_input_fixups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_args_already_on_device, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_args_use_and_return_device_memory, setup,
+        cmocka_unit_test_setup_teardown(test_eight_blocks_same_args_block_ids, simt_setup_device0,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_stream_runs_tasks_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_args_copied_at_launch, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_launch_argument_checks, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_host_input_fixups, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_args_already_on_device, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_large_args_use_and_return_device_memory,
+                                        simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_runs_tasks_in_order, simt_setup_device0,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
-            test_streams_run_concurrently_and_sync_timeout_cancels_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kernel_return_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lookup_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_custom_kernel_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_later_tasks_run_after_a_failure, setup, teardown),
+            test_streams_run_concurrently_and_sync_timeout_cancels_nothing, simt_setup_device0,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_return_values, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_failures, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_custom_kernel_type, simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_later_tasks_run_after_a_failure, simt_setup_device0,
+                                        teardown),
     };
     int failed = cmocka_run_group_tests_name("sim_launch", tests, NULL, NULL);
     simt_remove_root();

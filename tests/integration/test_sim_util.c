@@ -123,3 +123,12 @@ bool simt_msg_has(const char *msg, ...)
         fprintf(stderr, "message was: %s\n", msg ? msg : "(null)");
     return ok;
 }
+
+int simt_setup_device0(void **state)
+{
+    (void)state;
+    if (aclrtSetDevice(0) == ACL_SUCCESS)
+        return 0;
+    fprintf(stderr, "aclrtSetDevice(0): %s\n", aclGetRecentErrMsg());
+    return -1;
+}

@@ -44,6 +44,8 @@ uint32_t simt_read_u32(const void *dev);
 int simt_scheduler_pids(pid_t parent, pid_t *pids, int max);
 /* True if pid is gone or a zombie. */
 bool simt_process_gone(pid_t pid);
+/* cmocka setup: makes device 0 the thread's current device. */
+int simt_setup_device0(void **state);
 /* True if msg contains every one of the NULL-terminated needles; prints msg otherwise. */
 bool simt_msg_has(const char *msg, ...);
 
