@@ -202,6 +202,15 @@ static void sto_expect_load_now_works(int32_t device, const sto_so_t *so)
     assert_true(faultt_file_equals(so->final, so->bytes, so->size));
 }
 
+/* The end of every case: the bytes load again, then the device, the SO and the snapshot go. */
+static void sto_expect_recovered(int32_t device, sto_so_t *so, faultt_snapshot_t *snap)
+{
+    sto_expect_load_now_works(device, so);
+    assert_int_equal(akl_device_close(device), 0);
+    free(so->bytes);
+    faultt_snapshot_free(snap);
+}
+
 static void sto_expect_failure(int rc, const char *stage, const char *errno_text, const char *path)
 {
     const char *msg = akl_last_error();
@@ -261,10 +270,7 @@ static void test_write_fails_under_a_file_size_limit(void **state)
     /* A new scheduler has no limit: the big SO publishes. */
     assert_int_equal(akl_device_close(STO_FSIZE_DEVICE), 0);
     assert_int_equal(akl_device_open(STO_FSIZE_DEVICE), 0);
-    sto_expect_load_now_works(STO_FSIZE_DEVICE, &big);
-    assert_int_equal(akl_device_close(STO_FSIZE_DEVICE), 0);
-    free(big.bytes);
-    faultt_snapshot_free(&snap);
+    sto_expect_recovered(STO_FSIZE_DEVICE, &big, &snap);
 }
 
 static void test_missing_preinstall_directory(void **state)
@@ -288,10 +294,7 @@ static void test_missing_preinstall_directory(void **state)
     assert_int_equal(rename(aside, dir), 0);
 
     sto_expect_nothing_damaged(&snap, STO_DIR_DEVICE, &big);
-    sto_expect_load_now_works(STO_DIR_DEVICE, &big);
-    assert_int_equal(akl_device_close(STO_DIR_DEVICE), 0);
-    free(big.bytes);
-    faultt_snapshot_free(&snap);
+    sto_expect_recovered(STO_DIR_DEVICE, &big, &snap);
 }
 
 static void test_regular_file_in_place_of_the_preinstall_directory(void **state)
@@ -316,10 +319,7 @@ static void test_regular_file_in_place_of_the_preinstall_directory(void **state)
     assert_int_equal(rename(aside, dir), 0);
 
     sto_expect_nothing_damaged(&snap, STO_DIR_DEVICE, &big);
-    sto_expect_load_now_works(STO_DIR_DEVICE, &big);
-    assert_int_equal(akl_device_close(STO_DIR_DEVICE), 0);
-    free(big.bytes);
-    faultt_snapshot_free(&snap);
+    sto_expect_recovered(STO_DIR_DEVICE, &big, &snap);
 }
 
 /* Without a mount namespace, and only when not root: permission bits make it unwritable. */
@@ -359,10 +359,7 @@ static void test_read_only_preinstall_directory(void **state)
     }
     sto_expect_nothing_damaged(&snap, STO_RO_DEVICE, &big);
     assert_int_equal(akl_device_open(STO_RO_DEVICE), 0);
-    sto_expect_load_now_works(STO_RO_DEVICE, &big);
-    assert_int_equal(akl_device_close(STO_RO_DEVICE), 0);
-    free(big.bytes);
-    faultt_snapshot_free(&snap);
+    sto_expect_recovered(STO_RO_DEVICE, &big, &snap);
 }
 
 static int sto_group_setup(void **state)
