@@ -316,6 +316,7 @@ int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
     if (rc != 0)
         return rc;
     module->bootstrap_seconds = akl_seconds_now() - start;
+    module->route = AKL_ROUTE_EXTEND;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);
     akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " as %s (%s, %.3f ms)", req->what,

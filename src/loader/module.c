@@ -118,6 +118,8 @@ const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
         return "identical";
     case AKL_BOOT_REPLACED:
         return "replaced";
+    case AKL_BOOT_UPLOADED:
+        return "uploaded";
     }
     return "unknown";
 }
@@ -133,5 +135,6 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
     info->size = module->size;
     info->outcome = module->outcome;
     info->bootstrap_seconds = module->bootstrap_seconds;
+    info->route = module->route;
     return 0;
 }

@@ -15,6 +15,7 @@ struct akl_module {
     size_t size;
     akl_boot_outcome_t outcome;
     double bootstrap_seconds;
+    akl_route_t route;      /* AKL_ROUTE_EXTEND or AKL_ROUTE_CUSTOM */
     size_t basename_length; /* strlen(basename), so a launch need not measure it */
     char basename[AKL_SO_NAME_MAX + 1];
     char device_path[AKL_ACK_PATH_MAX];
