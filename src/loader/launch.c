@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "akl/akl.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "module.h"
 #include "names.h"
@@ -101,5 +102,6 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     if (launched != RT_ERROR_NONE)
         return akl_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                              kernel, module->basename, (int)module->device, blocks, size);
+    akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
     return 0;
 }
