@@ -16,6 +16,8 @@ static const cli_command_t cli_commands[] = {
     {"sim", "list or clean the files on the simulated devices", cli_cmd_sim, cli_usage_sim},
     {"bench", "measure the launch and load paths beside their floors", cli_cmd_bench,
      cli_usage_bench},
+    {"doctor", "check this machine: runtime, devices, each route (probed), toolchain",
+     cli_cmd_doctor, cli_usage_doctor},
 };
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
