@@ -8,6 +8,7 @@
  * program starts fresh too. */
 #define _GNU_SOURCE
 #include "cli_common.h"
+#include "doctor_elf.h"
 
 #include <akl/akl.h>
 
@@ -58,7 +59,10 @@ void cli_usage_doctor(FILE *out)
         "                   $ASCEND_HOME_PATH (toolkit/toolchain/hcc/bin or tools/hcc/bin),\n"
         "                   or aarch64-linux-gnu-gcc on PATH\n"
         "  host-kernel      (simulator) memfd_create, pidfd_open, futex\n"
-        "  so               (with SO) whether SO fits the device, as `akl check` decides\n"
+        "  so               (with SO) whether SO fits the device, as `akl check` decides,\n"
+        "                   and that it exports functions\n"
+        "  so-needs         (with SO) its needed libraries and unversioned undefined symbols\n"
+        "                   beyond what a device's AICPU scheduler provides\n"
         "\n"
         "Options:\n"
         "  --device N   the device to probe (default 0)\n"
@@ -555,17 +559,48 @@ static void doctor_check_host_kernel(doctor_report_t *report)
                    "memfd_create, pidfd_open and futex work (the simulator makes no namespaces)");
 }
 
+/* The SO's fit, in two checks: `so`, libakl's own validation (akl check: ELF, class, machine,
+ * type, size) plus its exported functions; `so-needs`, what it needs from the device. */
 static void doctor_check_so(doctor_report_t *report, const char *path)
 {
     int rc = akl_check_file(path, NULL);
-    if (rc == 0)
-        doctor_add(report, "so", DOCTOR_OK, NULL,
-                   "%s fits the device (a 64-bit ELF shared object for its architecture)", path);
-    else
+    if (rc != 0) {
         doctor_add(report, "so", DOCTOR_FAILURE,
                    rc == AKL_EMACHINE ? "build it for the device's architecture (see toolchain)"
-                                      : "run `akl check` on it and rebuild it",
+                                      : "rebuild it as a shared object for the device",
                    "%s (%d): %s", akl_errname(rc), rc, akl_last_error());
+        return;
+    }
+    doctor_elf_t elf;
+    char err[512];
+    if (doctor_elf_inspect(path, &elf, err, sizeof err) != 0) {
+        doctor_add(report, "so", DOCTOR_WARNING, "check that the file is readable",
+                   "fits the device, but its symbols cannot be read: %s", err);
+        return;
+    }
+    if (elf.exported == 0)
+        doctor_add(report, "so", DOCTOR_WARNING,
+                   "export each kernel: extern \"C\", default visibility, uint32_t k(void *)",
+                   "%s fits the device but exports no function, so it has no kernel", path);
+    else
+        doctor_add(report, "so", DOCTOR_OK, NULL,
+                   "%s fits the device (a 64-bit ELF shared object for its architecture) and "
+                   "exports %zu function(s)",
+                   path, elf.exported);
+    if (elf.foreign_count == 0 && elf.unresolved_count == 0)
+        doctor_add(report, "so-needs", DOCTOR_OK, NULL,
+                   "%zu needed librar%s, all on a device; every undefined symbol is versioned or "
+                   "provided by the device's scheduler",
+                   elf.needed_count, elf.needed_count == 1 ? "y" : "ies");
+    else
+        doctor_add(report, "so-needs", DOCTOR_WARNING,
+                   "link only against libc, libstdc++, libdl, libc_sec, libascend_hal and "
+                   "libaicpu_sharder, or put the rest on the device",
+                   "%zu needed librar%s not known to be on a device%s%s; %zu unversioned undefined "
+                   "symbol(s) the device's scheduler is not known to provide%s%s",
+                   elf.foreign_count, elf.foreign_count == 1 ? "y" : "ies",
+                   elf.foreign_count ? ": " : "", elf.foreign, elf.unresolved_count,
+                   elf.unresolved_count ? ": " : "", elf.unresolved);
 }
 
 static void doctor_collect(doctor_report_t *report, const doctor_options_t *opts)

@@ -2,7 +2,7 @@
  * each simulated install (normal, no extend-kernel package, no or a read-only preinstall
  * directory) --json is one valid JSON document (parsed with json-c) naming what is missing and the
  * route auto takes; the exit status is 0 when a route works and 1 when none does (no runtime); and
- * an SO argument is checked as `akl check` checks it. */
+ * an SO argument is checked as `akl check` checks it, with what it needs from the device. */
 #define _GNU_SOURCE
 #include "test_cli_spawn.h"
 #include "test_support.h"
@@ -199,10 +199,16 @@ static void test_doctor_checks_an_so(void **state)
     static const char *const env[] = {"AKL_RUNTIME=sim", NULL};
     json_object *doc = doctor_json(env, HELLO_SO, 0);
     doctor_expect_check(doc, "so", "ok", "fits the device");
+    doctor_expect_check(doc, "so-needs", "ok", NULL);
     json_object_put(doc);
     char bad[4096];
     snprintf(bad, sizeof bad, "%s.not-an-so", t_sim_root());
     assert_int_equal(t_write_file(bad, "hello\n", 6), 0);
+    /* libakl itself fits a simulated device but needs libelf, which no device has. */
+    doc = doctor_json(env, AKL_BUILD_DIR "/lib/libakl.so", 0);
+    doctor_expect_check(doc, "so", "ok", "exports");
+    doctor_expect_check(doc, "so-needs", "warning", "libelf.so.1");
+    json_object_put(doc);
     doc = doctor_json(env, bad, 0);
     doctor_expect_check(doc, "so", "failure", "AKL_ENOTELF");
     json_object_put(doc);
