@@ -158,20 +158,30 @@ static void akl_cann_close(akl_cann_handles_t *handles)
     handles->rt = handles->acl = NULL;
 }
 
-/* A library from a directory someone else could have prepared is not loaded: it must be root's or
- * ours, and not writable by group or others. */
+static bool akl_owned_and_private(const struct stat *st)
+{
+    return (st->st_uid == 0 || st->st_uid == geteuid()) && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* A library from a directory someone else could have prepared is not loaded: the file (links
+ * followed) and its directory must be root's or ours, and writable by no one else. */
 static bool akl_cann_library_trusted(const char *path, akl_tried_t *tried)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    char canonical[PATH_MAX];
+    struct stat st, dir_st;
+    if (!realpath(path, canonical) || stat(canonical, &st) != 0) {
         akl_tried_add(tried, "\n  %s: %s", path, strerror(errno));
         return false;
     }
-    if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char *slash = strrchr(canonical, '/');
+    if (slash)
+        *slash = 0;
+    bool dir_ok = slash && stat(canonical[0] ? canonical : "/", &dir_st) == 0 &&
+                  akl_owned_and_private(&dir_st);
+    if (!S_ISREG(st.st_mode) || !akl_owned_and_private(&st) || !dir_ok) {
         akl_tried_add(tried,
-                      "\n  %s: not loaded: not a regular file owned by root or by this user and "
-                      "writable by no one else",
+                      "\n  %s: not loaded: it or its directory is not owned by root or by this "
+                      "user, or is writable by others",
                       path);
         return false;
     }

@@ -283,6 +283,13 @@ static int scenario_cann_not_found(void)
     return 0;
 }
 
+static int scenario_cann_new_enough_any(void)
+{
+    CHECK(1, akl_init() == 0);
+    CHECK(2, strstr(akl_runtime_name(), cann_lib_dir) != NULL);
+    return 0;
+}
+
 static int scenario_cann_untrusted(void)
 {
     CHECK(1, akl_init() == AKL_ERUNTIME);
@@ -363,6 +370,12 @@ static void test_cann_untrusted_library_not_loaded(void **state)
     snprintf(path, sizeof path, "%s/libruntime.so", cann_lib_dir);
     assert_int_equal(chmod(path, 0777), 0);
     assert_int_equal(run_cann_child(cann_tree, scenario_cann_untrusted), 0);
+    /* A private file in a directory anyone may write to is no better: it can be swapped. */
+    assert_int_equal(chmod(path, 0755), 0);
+    assert_int_equal(chmod(cann_lib_dir, 0777), 0);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_untrusted), 0);
+    assert_int_equal(chmod(cann_lib_dir, 0755), 0);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_new_enough_any), 0);
     t_rmtree(cann_tree);
 }
 
