@@ -315,6 +315,29 @@ static void test_read_only_preinstall_directory(void **state)
                              "aicpu_kernels_device");
 }
 
+/* An install variable with a value the simulator does not know: the device does not start, and the
+ * message names the variable and the values it takes. */
+static void test_unknown_install_value_is_refused(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"AKL_SIM_PREINSTALL=elsewhere", "present, absent, readonly"},
+        {"AKL_SIM_EXTEND_PACKAGE=maybe", "present, absent"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *env[] = {cases[i][0], NULL};
+        tcli_result_t r;
+        run_vadd(env, &r);
+        tcli_expect_exit(&r, 1);
+        tcli_assert_contains(r.out, cases[i][1]);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(strchr(cases[i][0], '=') - cases[i][0]),
+                 cases[i][0]);
+        tcli_assert_contains(r.out, name);
+        tcli_result_free(&r);
+    }
+}
+
 static void test_strict_latch_two_sos_in_one_process(void **state)
 {
     (void)state;
@@ -413,6 +436,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_no_preinstall_directory, tcli_reset_root,
                                         tcli_check_and_reset_root),
         cmocka_unit_test_setup_teardown(test_read_only_preinstall_directory, tcli_reset_root,
+                                        tcli_check_and_reset_root),
+        cmocka_unit_test_setup_teardown(test_unknown_install_value_is_refused, tcli_reset_root,
                                         tcli_check_and_reset_root),
         cmocka_unit_test_setup_teardown(test_strict_latch_two_sos_in_one_process, tcli_reset_root,
                                         tcli_check_and_reset_root),

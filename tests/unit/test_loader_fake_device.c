@@ -50,6 +50,7 @@ static int reset_fake(void **state)
     unsetenv("AKL_DISPATCHER");
     unsetenv("AKL_MAX_SO_SIZE");
     unsetenv("AKL_PREFIX");
+    unsetenv("AKL_ROUTE");
     return akl_device_open(0);
 }
 
@@ -442,6 +443,47 @@ static void test_check_entry_points(void **state)
     assert_int_equal(fake.get("kfc_launches"), launches);
 }
 
+/* The route's inputs, and a runtime without the custom route's calls (this fake has none). */
+static void test_route_options_and_a_runtime_without_the_custom_calls(void **state)
+{
+    (void)state;
+    akl_module_t *module = NULL;
+    size_t size;
+    unsigned char *bytes = variant(20, &size);
+    akl_load_options_t opts = {.size = sizeof opts, .route = (akl_route_t)7};
+    assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "route 7"));
+    setenv("AKL_ROUTE", "sideways", 1);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "$AKL_ROUTE=\"sideways\""));
+    setenv("AKL_ROUTE", "custom", 1);
+    long kfc_before = fake.get("kfc_launches");
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_ENOCUSTOM);
+    assert_non_null(strstr(akl_last_error(), "rtsBinaryLoadFromData"));
+    assert_int_equal(fake.get("kfc_launches"), kfc_before);
+    /* auto: the extend route's diagnosed cause, with the custom route's reason beside it. */
+    unsetenv("AKL_ROUTE");
+    fake.set("ack_mode", 0);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_EBOOTSKIPPED);
+    assert_non_null(strstr(akl_last_error(), "no route works"));
+    assert_non_null(strstr(akl_last_error(), "rtsBinaryLoadFromData"));
+    free(bytes);
+
+    akl_route_t route = AKL_ROUTE_CUSTOM, taken = AKL_ROUTE_CUSTOM;
+    assert_int_equal(akl_route_parse("extend", &route), 0);
+    assert_int_equal(route, AKL_ROUTE_EXTEND);
+    assert_int_equal(akl_route_parse("Extend", &route), AKL_EINVAL);
+    assert_int_equal(akl_route_parse(NULL, &route), AKL_EINVAL);
+    assert_string_equal(akl_route_name((akl_route_t)9), "unknown");
+    assert_int_equal(akl_device_route(0, NULL), AKL_EINVAL);
+    assert_int_equal(akl_device_route(-1, &route), AKL_EDEVICE);
+    assert_int_equal(akl_route_probe(0, (akl_route_t)9, &taken), AKL_EINVAL);
+    assert_int_equal(akl_route_probe(3, AKL_ROUTE_AUTO, &taken), AKL_EDEVICE);
+    assert_int_equal(taken, AKL_ROUTE_AUTO);
+    assert_int_equal(akl_route_probe(0, AKL_ROUTE_CUSTOM, &taken), AKL_ENOCUSTOM);
+    fake.set("ack_mode", 1);
+}
+
 static void test_pass_throughs(void **state)
 {
     (void)state;
@@ -523,6 +565,8 @@ int main(void)
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_options_prefix_and_older_struct, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
+        cmocka_unit_test_setup(test_route_options_and_a_runtime_without_the_custom_calls,
+                               reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
