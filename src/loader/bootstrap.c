@@ -119,9 +119,9 @@ static int akl_boot_fail_cause(int code, int cann_code, const char *recent, cons
     int used = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     size_t at = used < 0 ? 0 : (size_t)used < sizeof text ? (size_t)used : sizeof text - 1;
-    if (cann_code != 0)
-        at += (size_t)snprintf(text + at, sizeof text - at, " (%s, %d)", akl_errname(cann_code),
-                               cann_code);
+    if (cann_code != 0 && at < sizeof text)
+        at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s",
+                               akl_errname(cann_code), cann_code, akl_strerror(cann_code));
     if (at < sizeof text && recent && recent[0])
         snprintf(text + at, sizeof text - at, "; runtime says: %s", recent);
     return akl_fail_copy(code, text);
@@ -355,8 +355,8 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
                                    AKL_BOOT_SO);
     return akl_boot_fail_cause(b->sync_rc, b->sync_rc, b->recent,
                                "loading %s on device %" PRId32 ": the bootstrap failed and no "
-                               "acknowledgement could be read from the device: %s",
-                               b->req->what, b->req->device, akl_strerror(b->sync_rc));
+                               "acknowledgement could be read from the device",
+                               b->req->what, b->req->device);
 }
 
 static void akl_boot_free(akl_boot_t *b)
