@@ -250,6 +250,7 @@ static void vadd_print_text(const vadd_options_t *opts, const char *so, const va
         printf("bootstrap:   %s (%zu bytes, %.3f ms)\n",
                example_outcome_name(run->info.outcome, run->cached), run->info.size,
                run->t_load * 1e3);
+        printf("route:       %s\n", akl_route_name(run->info.route));
         printf("device file: %s\n", run->info.basename);
         printf("device path: %s\n", run->info.device_path);
     }
@@ -293,6 +294,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
     printf("\"n\":%" PRIu64 ",\"blocks\":%u,", opts->n, opts->blocks);
     if (run->loaded) {
         vadd_json_string("bootstrap", example_outcome_name(run->info.outcome, run->cached), true);
+        vadd_json_string("route", akl_route_name(run->info.route), true);
         vadd_json_string("basename", run->info.basename, true);
         vadd_json_string("device_path", run->info.device_path, true);
         printf("\"fingerprint\":\"%016" PRIx64 "\",", run->info.fingerprint);

@@ -36,19 +36,21 @@ bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *
                             dargs->version, AKL_BOOT_VERSION);
         return false;
     }
+    if ((dargs->flags & ~AKL_BOOT_FLAG_PROBE) != 0) {
+        /* A host asking for behaviour this dispatcher does not know must not get a silent no. */
+        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
+                            "DeviceArgs flags at 148 are 0x%x, this dispatcher knows 0x%x only",
+                            dargs->flags, AKL_BOOT_FLAG_PROBE);
+        return false;
+    }
+    if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0)
+        return true; /* a probe publishes nothing, so it carries no runtime SO */
     if (dargs->inner_so_bin == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_bin at 120 is NULL");
         return false;
     }
     if (dargs->inner_so_len == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_len at 128 is 0");
-        return false;
-    }
-    if (dargs->flags != 0) {
-        /* A host asking for behaviour this dispatcher does not know must not get a silent no. */
-        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
-                            "DeviceArgs flags at 148 are 0x%x, this dispatcher knows none",
-                            dargs->flags);
         return false;
     }
     return true;

@@ -1,17 +1,20 @@
 /* akl_module_load_file / akl_module_load_data / akl_module_info: validate the bytes, fingerprint
  * them, name them, and let the process cache decide whether a bootstrap is needed. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
+#include "custom.h"
 #include "elf_check.h"
 #include "errors.h"
 #include "file_io.h"
 #include "log.h"
 #include "module.h"
 #include "options.h"
+#include "route.h"
 #include "runtime.h"
 
 /* The device a load names must be the calling thread's current one, on a cache hit as much as for
@@ -27,9 +30,50 @@ static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const 
                     what, device, device, why);
 }
 
+/* auto after the extend route failed for a diagnosed cause: the custom route, and if that fails
+ * too, a message with both causes. */
+static int akl_load_fall_back(const akl_boot_request_t *req, akl_module_t *module, int extend_rc)
+{
+    char extend_msg[AKL_ERROR_MESSAGE_MAX];
+    snprintf(extend_msg, sizeof extend_msg, "%s", akl_last_error());
+    akl_log(AKL_LOG_INFO,
+            "loading %s on device %" PRId32 ": the extend route cannot work here (%s); "
+            "taking the custom route",
+            req->what, req->device, akl_errname(extend_rc));
+    int rc = akl_custom_load(req, module);
+    if (rc == 0)
+        return 0;
+    char custom_msg[AKL_ERROR_MESSAGE_MAX];
+    snprintf(custom_msg, sizeof custom_msg, "%s", akl_last_error());
+    /* A runtime without the custom calls makes the extend route's cause the one to fix. */
+    return akl_fail(rc == AKL_ENOCUSTOM ? extend_rc : rc,
+                    "no route works: extend (%s): %s; custom (%s): %s", akl_errname(extend_rc),
+                    extend_msg, akl_errname(rc), custom_msg);
+}
+
+/* The cache's bootstrap: the route asked for; auto starts where this device's last success went
+ * and falls back from extend to custom only for a diagnosed cause. */
+static int akl_load_by_route(const akl_boot_request_t *req, akl_module_t *module)
+{
+    akl_route_t route = req->route;
+    if (route == AKL_ROUTE_AUTO && akl_route_remembered(req->device) == AKL_ROUTE_CUSTOM)
+        route = AKL_ROUTE_CUSTOM;
+    int rc;
+    if (route == AKL_ROUTE_CUSTOM) {
+        rc = akl_custom_load(req, module);
+    } else {
+        rc = akl_bootstrap(req, module);
+        if (rc != 0 && route == AKL_ROUTE_AUTO && akl_route_extend_cause_is_diagnosed(rc))
+            rc = akl_load_fall_back(req, module, rc);
+    }
+    if (rc == 0)
+        akl_route_remember(req->device, module->route);
+    return rc;
+}
+
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
-    return akl_bootstrap(ctx, module);
+    return akl_load_by_route(ctx, module);
 }
 
 static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,
@@ -55,7 +99,8 @@ static int akl_load_bytes(int32_t device, const void *data, size_t size, const c
                               .basename = basename,
                               .what = what,
                               .stream = opts->stream,
-                              .timeout_ms = opts->timeout_ms};
+                              .timeout_ms = opts->timeout_ms,
+                              .route = opts->route};
     bool hit;
     rc = akl_cache_load(fingerprint, device, size, akl_cache_boot_callback, &req, out, &hit);
     if (rc == 0 && hit)
