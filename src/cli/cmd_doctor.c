@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -58,7 +59,8 @@ void cli_usage_doctor(FILE *out)
         "  toolchain        an aarch64 compiler: $AKL_AICPU_CC, CANN's HCC under\n"
         "                   $ASCEND_HOME_PATH (toolkit/toolchain/hcc/bin or tools/hcc/bin),\n"
         "                   or aarch64-linux-gnu-gcc on PATH\n"
-        "  host-kernel      (simulator) memfd_create, pidfd_open, futex\n"
+        "  host-kernel      (simulator) memfd_create, pidfd_open, futex, and a private\n"
+        "                   mount namespace when AKL_SIM_PREINSTALL=readonly\n"
         "  so               (with SO) whether SO fits the device, as `akl check` decides,\n"
         "                   and that it exports functions\n"
         "  so-needs         (with SO) its needed libraries and unversioned undefined symbols\n"
@@ -410,8 +412,9 @@ static void doctor_check_extend(doctor_report_t *report)
         doctor_add(report, "extend-package", doctor_missing_part(report),
                    "install a CANN whose AICPU package pushes the extend kernels "
                    "(Ascend<soc>-aicpu_extend_syskernels.tar.gz), or use AKL_ROUTE=custom",
-                   "missing: device %d has no libaicpu_extend_kernels.so: %s", (int)report->device,
-                   p->message);
+                   "missing: device %d has no libaicpu_extend_kernels.so (the probe's KFC "
+                   "lookup of it failed; extend-route has the device's words)",
+                   (int)report->device);
     else
         doctor_add(report, "extend-package", DOCTOR_WARNING, "see extend-route",
                    "not determined: the extend probe failed before reaching it");
@@ -432,10 +435,14 @@ static void doctor_check_extend(doctor_report_t *report)
     if (p->code == 0)
         doctor_add(report, "extend-route", DOCTOR_OK, NULL, "works on device %d",
                    (int)report->device);
+    else if (p->code == AKL_ENOPREINSTALL)
+        /* preinstall-dir already quotes the device's words. */
+        doctor_add(report, "extend-route", doctor_missing_part(report),
+                   "see preinstall-dir; AKL_ROUTE=custom avoids the extend route",
+                   "fails: AKL_ENOPREINSTALL (see preinstall-dir)");
     else
         doctor_add(report, "extend-route",
-                   p->code == AKL_ENOEXTEND || p->code == AKL_ENOPREINSTALL ||
-                           p->code == AKL_EBOOTSKIPPED
+                   p->code == AKL_ENOEXTEND || p->code == AKL_EBOOTSKIPPED
                        ? doctor_missing_part(report)
                        : DOCTOR_FAILURE,
                    p->code == AKL_EBOOTSKIPPED
@@ -527,36 +534,63 @@ static void doctor_check_toolchain(doctor_report_t *report)
                home && home[0] ? home : "$ASCEND_HOME_PATH (unset)");
 }
 
+/* AKL_SIM_PREINSTALL=readonly: the scheduler makes its own read-only view in a private mount
+ * namespace, made directly or through a user namespace. Tried in a child, which then exits. */
+static int doctor_try_mount_namespace(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return errno;
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWNS) == 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : errno);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+}
+
+static void doctor_add_missing(char *missing, size_t cap, const char *call, int error)
+{
+    size_t used = strlen(missing);
+    snprintf(missing + used, cap - used, "%s%s: %s", used ? "; " : "", call, strerror(error));
+}
+
 /* What the simulator asks of the host kernel: device memory and its control block are memfds,
- * the host watches each scheduler through a pidfd (no fallback), and the handoff sleeps on a
- * shared futex. It makes no namespaces. */
+ * the host watches each scheduler through a pidfd (no fallback), the handoff sleeps on a futex,
+ * and a read-only preinstall directory is modelled in a private mount namespace. */
 static void doctor_check_host_kernel(doctor_report_t *report)
 {
     char missing[512] = "";
     int fd = memfd_create("akl-doctor", MFD_CLOEXEC);
     if (fd < 0)
-        snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%smemfd_create: %s",
-                 missing[0] ? "; " : "", strerror(errno));
+        doctor_add_missing(missing, sizeof missing, "memfd_create", errno);
     else
         close(fd);
     fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     if (fd < 0)
-        snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%spidfd_open: %s",
-                 missing[0] ? "; " : "", strerror(errno));
+        doctor_add_missing(missing, sizeof missing, "pidfd_open", errno);
     else
         close(fd);
     uint32_t word = 0;
     if (syscall(SYS_futex, &word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0)
-        snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%sfutex: %s",
-                 missing[0] ? "; " : "", strerror(errno));
+        doctor_add_missing(missing, sizeof missing, "futex", errno);
+    const char *preinstall = getenv("AKL_SIM_PREINSTALL");
+    bool namespaces = preinstall && strcmp(preinstall, "readonly") == 0;
+    int ns_error = namespaces ? doctor_try_mount_namespace() : 0;
+    if (ns_error)
+        doctor_add_missing(missing, sizeof missing,
+                           "unshare(CLONE_NEWNS) for AKL_SIM_PREINSTALL=readonly", ns_error);
     if (missing[0])
         doctor_add(report, "host-kernel", DOCTOR_FAILURE,
-                   "run the simulator on Linux 5.3 or later, outside a seccomp filter that "
-                   "blocks these calls",
+                   "run the simulator on Linux 5.3 or later, outside a sandbox that blocks these "
+                   "calls",
                    "the simulator cannot run here: %s", missing);
     else
-        doctor_add(report, "host-kernel", DOCTOR_OK, NULL,
-                   "memfd_create, pidfd_open and futex work (the simulator makes no namespaces)");
+        doctor_add(
+            report, "host-kernel", DOCTOR_OK, NULL, "memfd_create, pidfd_open and futex work%s",
+            namespaces ? "; a private mount namespace can be made (AKL_SIM_PREINSTALL=readonly)"
+                       : " (namespaces are used only for AKL_SIM_PREINSTALL=readonly)");
 }
 
 /* The SO's fit, in two checks: `so`, libakl's own validation (akl check: ELF, class, machine,

@@ -1,8 +1,9 @@
 /* Tests of `akl doctor`, run as a separate program on the simulator: --help and usage errors; in
  * each simulated install (normal, no extend-kernel package, no or a read-only preinstall
- * directory) --json is one valid JSON document (parsed with json-c) naming what is missing and the
- * route auto takes; the exit status is 0 when a route works and 1 when none does (no runtime); and
- * an SO argument is checked as `akl check` checks it, with what it needs from the device. */
+ * directory, the strict one-upload latch) --json is one valid JSON document (parsed with json-c)
+ * naming what is missing and the route auto takes; the exit status is 0 when a route works and 1
+ * when none does (no runtime); and an SO argument is checked as `akl check` checks it, with what it
+ * needs from the device. */
 #define _GNU_SOURCE
 #include "test_cli_spawn.h"
 #include "test_support.h"
@@ -153,7 +154,8 @@ static void test_doctor_extend_package_absent(void **state)
     static const char *const env[] = {"AKL_RUNTIME=sim", "AKL_SIM_EXTEND_PACKAGE=absent", NULL};
     json_object *doc = doctor_json(env, NULL, 0);
     doctor_expect_route(doc, "custom");
-    doctor_expect_check(doc, "extend-package", "warning", "libaicpu_extend_kernels.so");
+    doctor_expect_check(doc, "extend-package", "warning", "no libaicpu_extend_kernels.so");
+    doctor_expect_check(doc, "extend-route", "warning", "AKL_ENOEXTEND");
     doctor_expect_check(doc, "custom-route", "ok", NULL);
     doctor_expect_check(doc, "auto-route", "ok", "custom");
     json_object_put(doc);
@@ -177,6 +179,20 @@ static void test_doctor_preinstall_readonly(void **state)
     json_object *doc = doctor_json(env, NULL, 0);
     doctor_expect_route(doc, "custom");
     doctor_expect_check(doc, "preinstall-dir", "warning", "aicpu_kernels_device");
+    doctor_expect_check(doc, "host-kernel", "ok", "mount namespace");
+    json_object_put(doc);
+}
+
+/* The strict one-upload latch: a fresh process's first upload still goes through, so a program
+ * loading one SO takes the extend route (each route is probed in a process of its own). */
+static void test_doctor_strict_latch(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"AKL_RUNTIME=sim", "AKL_SIM_EXTEND_LATCH=strict", NULL};
+    json_object *doc = doctor_json(env, NULL, 0);
+    doctor_expect_route(doc, "extend");
+    doctor_expect_check(doc, "extend-route", "ok", NULL);
+    doctor_expect_check(doc, "custom-route", "ok", NULL);
     json_object_put(doc);
 }
 
@@ -225,6 +241,7 @@ int main(void)
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_preinstall_absent, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_preinstall_readonly, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_doctor_strict_latch, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_no_route_exits_1, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_checks_an_so, setup_root, teardown_root),
     };
