@@ -1,7 +1,8 @@
 /* The first failure of a device is named when the cascade comes (issue 12 point 5), on the
  * simulator, which models the cascade as CANN's (every later call on a dead device: 507899): after
  * a kernel crash the next calls' messages name the crashed kernel and SO and say the device must
- * be reset or the process restarted; a reset forgets it; timeouts are called timeouts. Each test
+ * be reset or the process restarted, on the extend and the custom route; a reset forgets it;
+ * timeouts are called timeouts. Each test
  * uses its own device (a chip of its own), opened in the test and closed at its end. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -42,18 +43,26 @@ static void ff_expect(int rc, int code, ...)
     va_end(ap);
 }
 
-static akl_module_t *ff_load(int32_t device, char *basename, size_t cap)
+static akl_module_t *ff_load_by(int32_t device, akl_route_t route, char *basename, size_t cap)
 {
     char path[FAULTT_PATH_MAX];
     t_kernel_path(FAULTK_SO, path, sizeof path);
     akl_module_t *module = NULL;
-    int rc = akl_module_load_file(device, path, NULL, &module);
+    akl_load_options_t opts = {.size = sizeof opts, .route = route};
+    int rc = akl_module_load_file(device, path, &opts, &module);
     if (rc != 0)
         fail_msg("loading %s on device %d: %s", path, (int)device, akl_last_error());
     akl_module_info_t info;
     assert_int_equal(akl_module_info(module, &info), 0);
+    if (route != AKL_ROUTE_AUTO)
+        assert_int_equal(info.route, route);
     snprintf(basename, cap, "%s", info.basename);
     return module;
+}
+
+static akl_module_t *ff_load(int32_t device, char *basename, size_t cap)
+{
+    return ff_load_by(device, AKL_ROUTE_AUTO, basename, cap);
 }
 
 static int ff_return(const akl_module_t *module, uint32_t value)
@@ -102,6 +111,30 @@ static void test_crash_is_named_by_later_calls(void **state)
     assert_int_equal(akl_device_close(device), 0);
 }
 
+/* The same on the custom route (CANN's official upload, kernels in the custom scheduler). */
+static void test_crash_is_named_on_the_custom_route(void **state)
+{
+    (void)state;
+    const int32_t device = 4;
+    assert_int_equal(akl_device_open(device), 0);
+    char basename[256];
+    akl_module_t *module = ff_load_by(device, AKL_ROUTE_CUSTOM, basename, sizeof basename);
+    assert_int_equal(ff_return(module, 0), 0);
+    assert_int_equal(akl_launch(module, "faultk_segv", NULL, 0, 1, NULL, 0), 0);
+    int rc = akl_stream_sync(NULL, FAULTT_SYNC_MS);
+    if (rc != FF_E_AICPU_EXCEPTION && rc != FF_E_DEAD)
+        fail_msg("a crash on the custom route gave %s (%d): %s", akl_errname(rc), rc,
+                 akl_last_error());
+    faultk_return_args_t args = {.value = 0};
+    rc = akl_launch(module, "faultk_return", &args, sizeof args, 1, NULL, 0);
+    if (rc == 0)
+        rc = akl_stream_sync(NULL, FAULTT_SYNC_MS);
+    char named[300];
+    snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
+    ff_expect(rc, FF_E_DEAD, "device 4 had already failed", named, "must be reset", NULL);
+    assert_int_equal(akl_device_close(device), 0);
+}
+
 /* An AICPU timeout is called one, and what follows names the kernel that timed out. */
 static void test_timeout_is_called_a_timeout(void **state)
 {
@@ -142,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crash_is_named_by_later_calls),
+        cmocka_unit_test(test_crash_is_named_on_the_custom_route),
         cmocka_unit_test(test_timeout_is_called_a_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
