@@ -23,6 +23,7 @@
 
 typedef struct akl_device_failure {
     int code;
+    bool bootstrap; /* in a load's bootstrap of so, rather than in kernel of so */
     char kernel[AKL_KERNEL_NAME_MAX + 1];
     char so[AKL_SO_NAME_MAX + 1];
     char cause[AKL_FAILURE_CAUSE_MAX];
@@ -36,6 +37,7 @@ static akl_device_failure_t *akl_failures[AKL_FAILURE_DEVICES];
 /* What this thread last launched, so that a failure at the next synchronize can name it. */
 typedef struct akl_last_launch {
     int32_t device;
+    bool bootstrap;
     char kernel[AKL_KERNEL_NAME_MAX + 1];
     char so[AKL_SO_NAME_MAX + 1];
 } akl_last_launch_t;
@@ -48,11 +50,20 @@ void akl_device_note_launch(int32_t device, const char *kernel, size_t kernel_le
     if (kernel_length > AKL_KERNEL_NAME_MAX)
         kernel_length = AKL_KERNEL_NAME_MAX;
     akl_last_launch.device = device;
+    akl_last_launch.bootstrap = false;
     memcpy(akl_last_launch.kernel, kernel, kernel_length);
     akl_last_launch.kernel[kernel_length] = 0;
     /* The SO is the module's basename: only copied when it changes. */
     if (strncmp(akl_last_launch.so, so, sizeof akl_last_launch.so) != 0)
         snprintf(akl_last_launch.so, sizeof akl_last_launch.so, "%s", so);
+}
+
+void akl_device_note_bootstrap(int32_t device, const char *so)
+{
+    akl_last_launch.device = device;
+    akl_last_launch.bootstrap = true;
+    akl_last_launch.kernel[0] = 0;
+    snprintf(akl_last_launch.so, sizeof akl_last_launch.so, "%s", so);
 }
 
 /* Codes after which a device is broken on hardware: the AICPU exception and timeout (also as
@@ -118,11 +129,23 @@ static akl_device_failure_t *akl_failure_record(int code, int32_t device, const 
         return NULL;
     record->code = code;
     if (akl_last_launch.device == device) {
+        record->bootstrap = akl_last_launch.bootstrap;
         snprintf(record->kernel, sizeof record->kernel, "%s", akl_last_launch.kernel);
         snprintf(record->so, sizeof record->so, "%s", akl_last_launch.so);
     }
     snprintf(record->cause, sizeof record->cause, "%s", cause ? cause : "");
     return record;
+}
+
+/* " in kernel <k> of SO <so>", " in the bootstrap of SO <so>", or "" when unknown. */
+static void akl_failure_where(const akl_device_failure_t *first, char *where, size_t cap)
+{
+    if (!first->so[0])
+        where[0] = 0;
+    else if (first->bootstrap)
+        snprintf(where, cap, " in the bootstrap (load) of SO %s", first->so);
+    else
+        snprintf(where, cap, " in kernel %s of SO %s", first->kernel, first->so);
 }
 
 static void akl_failure_describe(const akl_device_failure_t *first, int32_t device, char *text,
@@ -131,13 +154,13 @@ static void akl_failure_describe(const akl_device_failure_t *first, int32_t devi
     size_t at = strlen(text);
     if (at >= cap - 1)
         return;
+    char where[AKL_KERNEL_NAME_MAX + AKL_SO_NAME_MAX + 64];
+    akl_failure_where(first, where, sizeof where);
     snprintf(text + at, cap - at,
-             "; device %d had already failed: the first failure was %s (%d)%s%s%s%s%s%s%s; the "
-             "device must be reset (akl_device_close, then akl_device_open) or the process "
-             "restarted",
-             (int)device, akl_errname(first->code), first->code,
-             first->kernel[0] ? " in kernel " : "", first->kernel, first->so[0] ? " of SO " : "",
-             first->so, first->cause[0] ? " (" : "", first->cause, first->cause[0] ? ")" : "");
+             "; device %d had already failed: the first failure was %s (%d)%s%s%s%s; the device "
+             "must be reset (akl_device_close, then akl_device_open) or the process restarted",
+             (int)device, akl_errname(first->code), first->code, where, first->cause[0] ? " (" : "",
+             first->cause, first->cause[0] ? ")" : "");
 }
 
 void akl_device_failure_note(int code, const char *cause, char *text, size_t cap)

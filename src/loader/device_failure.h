@@ -12,6 +12,9 @@
 void akl_device_note_launch(int32_t device, const char *kernel, size_t kernel_length,
                             const char *so);
 
+/* Records that the calling thread is bootstrapping the SO so on device (a load's device work). */
+void akl_device_note_bootstrap(int32_t device, const char *so);
+
 /* For akl_fail_cann: when code is a device failure on the calling thread's current device, either
  * records it as the device's first failure (with cause, the runtime's message, which may be NULL)
  * and appends nothing, or, when the device failed before, appends to text (at most cap bytes in

@@ -7,6 +7,7 @@
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
+#include "device_failure.h"
 #include "custom.h"
 #include "elf_check.h"
 #include "errors.h"
@@ -73,6 +74,9 @@ static int akl_load_by_route(const akl_boot_request_t *req, akl_module_t *module
 
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
+    const akl_boot_request_t *req = ctx;
+    /* A failure from here on is the bootstrap's, not that of this thread's last kernel. */
+    akl_device_note_bootstrap(req->device, req->basename);
     return akl_load_by_route(ctx, module);
 }
 
