@@ -40,6 +40,8 @@ static void cli_usage_main(FILE *out)
                  "  AKL_LOG        debug|info|warn|error: the loader's log on stderr\n"
                  "  AKL_PREFIX     default prefix of device file names (akl_inner_)\n"
                  "  AKL_SIM_ROOT   the simulated devices' root directory\n");
+    fprintf(out, "  ASCEND_HOME_PATH  the CANN install (set by CANN's set_env.sh), also searched\n"
+                 "                 for its libraries; CANN " AKL_CANN_MIN_VERSION " or later\n");
 }
 
 static const cli_command_t *cli_find_command(const char *name)
