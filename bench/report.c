@@ -180,8 +180,7 @@ int bench_write_json(const bench_config_t *cfg, const char *path)
     if (f != stdout && fclose(f) != 0)
         rc = -1;
     if (rc != 0)
-        fprintf(stderr, "akl bench: cannot write the JSON to %s\n",
-                path ? path : "stdout");
+        fprintf(stderr, "akl bench: cannot write the JSON to %s\n", path ? path : "stdout");
     return rc;
 }
 

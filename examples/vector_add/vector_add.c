@@ -284,8 +284,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
     if (run->loaded) {
         char fingerprint[17];
         snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, run->info.fingerprint);
-        akl_json_string(&json, "bootstrap",
-                        example_outcome_name(run->info.outcome, run->cached));
+        akl_json_string(&json, "bootstrap", example_outcome_name(run->info.outcome, run->cached));
         akl_json_string(&json, "basename", run->info.basename);
         akl_json_string(&json, "device_path", run->info.device_path);
         akl_json_string(&json, "fingerprint", fingerprint);

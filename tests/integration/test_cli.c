@@ -533,7 +533,7 @@ static void test_sim_ls_device_filter(void **state)
     tcli_result_free(&r);
 }
 
-/* ---- JSON of names that are not UTF-8 ---------------------------------------------------------- */
+/* ---- JSON of names that are not UTF-8 -------------------------------------------------------- */
 
 /* "k\xff\xfe.so" (not UTF-8) and its hex, as akl prints it in "<key>_hex". */
 #define NON_UTF8_NAME "k\xff\xfe.so"
@@ -654,7 +654,8 @@ int main(void)
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_check_json_of_a_non_utf8_name, setup_root,
                                         teardown_root),
-        cmocka_unit_test_setup_teardown(test_run_json_of_a_non_utf8_name, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_json_of_non_utf8_names, setup_root, teardown_root),
     };
     return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);

@@ -120,7 +120,6 @@ static void test_vector_add_errors(void **state)
     tcli_expect_json_value(r.out, "ok", "false");
     tcli_assert_contains(r.err, "vadd_init");
     tcli_result_free(&r);
-
 }
 
 /* The SO under a path that is not UTF-8: the JSON stays valid UTF-8 and carries the exact bytes of
@@ -129,8 +128,8 @@ static void test_vector_add_json_of_a_non_utf8_path(void **state)
 {
     (void)state;
     char so[4096], dir[4096];
-    assert_true(snprintf(so, sizeof so, "%s/lib/akl/examples/libakl_vector_add.so",
-                         AKL_BUILD_DIR) < (int)(sizeof so));
+    assert_true(snprintf(so, sizeof so, "%s/lib/akl/examples/libakl_vector_add.so", AKL_BUILD_DIR) <
+                (int)(sizeof so));
     size_t size;
     void *data = t_read_file(so, &size);
     assert_non_null(data);

@@ -31,20 +31,26 @@ static void test_well_formed_text_is_kept(void **state)
     (void)state;
     expect_utf8("", "");
     expect_utf8("plain/ascii.so", "plain/ascii.so");
-    expect_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-    expect_utf8("\xed\x9f\xbf \xf4\x8f\xbf\xbf", "\xed\x9f\xbf \xf4\x8f\xbf\xbf"); /* U+D7FF, U+10FFFF */
+    expect_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    expect_utf8("\xed\x9f\xbf \xf4\x8f\xbf\xbf",
+                "\xed\x9f\xbf \xf4\x8f\xbf\xbf"); /* U+D7FF, U+10FFFF */
 }
 
 static void test_each_invalid_byte_becomes_one_replacement(void **state)
 {
     (void)state;
-    expect_utf8("a\xff" "b", "a" FFFD "b");                      /* never valid */
-    expect_utf8("\x80", FFFD);                                 /* lone continuation */
-    expect_utf8("\xc0\xaf", FFFD FFFD);                        /* overlong '/' */
-    expect_utf8("\xe0\x80\xaf", FFFD FFFD FFFD);               /* overlong, 3 bytes */
-    expect_utf8("\xed\xa0\x80", FFFD FFFD FFFD);               /* surrogate U+D800 */
-    expect_utf8("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);      /* above U+10FFFF */
-    expect_utf8("\xe2\x82" "x", FFFD FFFD "x");                /* truncated sequence */
+    expect_utf8("a\xff"
+                "b",
+                "a" FFFD "b");                            /* never valid */
+    expect_utf8("\x80", FFFD);                            /* lone continuation */
+    expect_utf8("\xc0\xaf", FFFD FFFD);                   /* overlong '/' */
+    expect_utf8("\xe0\x80\xaf", FFFD FFFD FFFD);          /* overlong, 3 bytes */
+    expect_utf8("\xed\xa0\x80", FFFD FFFD FFFD);          /* surrogate U+D800 */
+    expect_utf8("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* above U+10FFFF */
+    expect_utf8("\xe2\x82"
+                "x",
+                FFFD FFFD "x");                                /* truncated sequence */
     expect_utf8("latin1 caf\xe9.so", "latin1 caf" FFFD ".so"); /* a Latin-1 name */
 }
 
@@ -84,11 +90,11 @@ static void test_document_is_valid_utf8_json_with_exact_bytes(void **state)
 {
     (void)state;
     char *text = print_document(build_mixed);
-    assert_string_equal(text,
-                        "{\"path\":\"/tmp/k" FFFD "\\\"\\n.so\",\"path_hex\":\"2f746d702f6bff220a2e736f\","
-                        "\"ok_name\":\"k.so\",\"kernels\":[\"run" FFFD "\",null],"
-                        "\"numbers\":{\"i\":-3,\"u\":18446744073709551615,\"d\":0.5,\"nan\":null,"
-                        "\"b\":true}}\n");
+    assert_string_equal(
+        text, "{\"path\":\"/tmp/k" FFFD "\\\"\\n.so\",\"path_hex\":\"2f746d702f6bff220a2e736f\","
+              "\"ok_name\":\"k.so\",\"kernels\":[\"run" FFFD "\",null],"
+              "\"numbers\":{\"i\":-3,\"u\":18446744073709551615,\"d\":0.5,\"nan\":null,"
+              "\"b\":true}}\n");
     assert_true(akl_json_text_is_utf8(text, strlen(text)));
     free(text);
 }
