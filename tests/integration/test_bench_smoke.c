@@ -84,12 +84,15 @@ static json_object *find_result(json_object *results, const char *name)
     return NULL;
 }
 
-/* Each test works in a directory of its own, which the teardown removes even when the test fails.
- */
+/* Each test works in a directory of its own under $TMPDIR (scripts/test.sh gives the suite one
+ * and checks it is left empty), which the teardown removes even when the test fails. */
 static int make_scratch(void **state)
 {
-    char *dir = strdup("/tmp/akl-bench-smoke-XXXXXX");
-    if (!dir || !mkdtemp(dir)) {
+    const char *tmp = getenv("TMPDIR");
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/akl-bench-smoke-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+        return -1;
+    if (!mkdtemp(dir)) {
         free(dir);
         return -1;
     }
