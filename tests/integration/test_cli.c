@@ -153,6 +153,7 @@ static void test_usage_errors(void **state)
         {{"bench", "--bogus", NULL}, "--bogus"},
         {{"bench", "extra", NULL}, "extra"},
         {{"bench", "--device", "x1", NULL}, "--device"},
+        {{"bench", "--only", "floors,nosuch", NULL}, "unknown group 'nosuch'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[10];
