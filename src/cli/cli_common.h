@@ -87,7 +87,10 @@ static inline void cli_json_begin(cli_json_t *json, FILE *out)
 }
 static inline void cli_json_end(cli_json_t *json)
 {
-    akl_json_end(json);
+    if (akl_json_end(json) != 0)
+        fputs("akl: the JSON output could not be built or written (out of memory, or stdout "
+              "closed)\n",
+              stderr);
 }
 static inline void cli_json_object_begin(cli_json_t *json, const char *key)
 {

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,10 @@ void akl_json_string(akl_json_t *json, const char *key, const char *value)
         return;
     }
     size_t size = strlen(value);
+    if (size > INT_MAX) {
+        json->failed = true;
+        return;
+    }
     if (akl_json_text_is_utf8(value, size)) {
         json_add_new(json, key, json_object_new_string_len(value, (int)size));
         return;
