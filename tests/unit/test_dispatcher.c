@@ -293,12 +293,15 @@ static void test_bad_arguments(void **state)
     assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
     assert_int_equal(req.ack.magic, 0);
 
+    /* Not akl's magic or version: ack_addr is not even read, so nothing is reported into it. */
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.magic = AKL_ACK_MAGIC;
-    disp_expect_bad_args(&req);
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.version = AKL_BOOT_VERSION + 1;
-    disp_expect_bad_args(&req);
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.flags = 1;
     disp_expect_bad_args(&req);
@@ -310,6 +313,49 @@ static void test_bad_arguments(void **state)
     disp_expect_bad_args(&req);
     assert_int_equal(disp_t_count_entries(dir), 0);
     free(bytes);
+}
+
+/* Another client's DeviceArgs: its own 160 bytes, and then (offset 160, where akl's ack_addr
+ * would be) a pointer into memory that is not an acknowledgement record. */
+typedef struct disp_foreign_args {
+    uint8_t device_args[160];
+    uint64_t next_word;
+} disp_foreign_args_t;
+
+#define DISP_CANARY_BYTE 0xa5
+
+static void disp_expect_canary_survives(disp_foreign_args_t *foreign, const uint8_t *canary,
+                                        size_t len)
+{
+    akl_device_kernel_args_t kargs = {.cfgdata = (uint64_t)(uintptr_t)foreign};
+    assert_int_equal(disp_lib.init(&kargs), DISP_T_RC(AKL_STAGE_ARGS));
+    for (size_t i = 0; i < len; i++)
+        if (canary[i] != DISP_CANARY_BYTE)
+            fail_msg("byte %zu of the memory behind the foreign ack_addr changed to 0x%02x", i,
+                     canary[i]);
+}
+
+static void test_foreign_device_args_write_nothing(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("foreign", dir, sizeof dir);
+    uint8_t canary[2 * sizeof(akl_bootstrap_ack_t)];
+    memset(canary, DISP_CANARY_BYTE, sizeof canary);
+    disp_foreign_args_t foreign;
+    /* A PyPTO-style DeviceArgs: fields everywhere, nothing at 136 that says AKLBOOT1. */
+    for (size_t i = 0; i < sizeof foreign.device_args; i++)
+        foreign.device_args[i] = (uint8_t)(i * 7 + 1);
+    foreign.next_word = (uint64_t)(uintptr_t)canary;
+    disp_expect_canary_survives(&foreign, canary, sizeof canary);
+
+    /* akl's magic but another version: its layout from 144 on is not this dispatcher's. */
+    uint64_t magic = AKL_BOOT_MAGIC;
+    uint32_t version = AKL_BOOT_VERSION + 1;
+    memcpy(foreign.device_args + offsetof(akl_device_args_t, magic), &magic, sizeof magic);
+    memcpy(foreign.device_args + offsetof(akl_device_args_t, version), &version, sizeof version);
+    disp_expect_canary_survives(&foreign, canary, sizeof canary);
+    assert_int_equal(disp_t_count_entries(dir), 0);
 }
 
 /* Publishes a first SO into dir, so failing publishes can be shown not to touch it. */
@@ -570,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_fingerprint_mismatch_is_refused),
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_foreign_device_args_write_nothing),
         cmocka_unit_test(test_unusable_directories_fail_with_errno_and_path),
         cmocka_unit_test(test_target_that_is_a_directory_fails_at_rename),
         cmocka_unit_test(test_failed_write_leaves_no_trace),
