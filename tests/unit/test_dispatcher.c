@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -169,6 +171,55 @@ static void test_wrong_bytes_under_the_name_are_replaced(void **state)
     assert_true(disp_t_file_equals(target, bytes, len));
     assert_int_equal(unlink(target), 0);
     free(wrong);
+    free(bytes);
+}
+
+/* A listening UNIX socket bound at path (opening it gives ENXIO); returns its descriptor. */
+static int disp_bind_socket(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        return -1;
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (const struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    return fd;
+}
+
+static void test_special_files_under_the_name_are_replaced(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    /* A short directory name: a socket path must fit sockaddr_un's 108 bytes. */
+    disp_t_use_dir("s", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(4096, 12);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 4096, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    int sock = disp_bind_socket(final);
+    if (sock < 0) {
+        free(bytes);
+        skip(); /* $AKL_SIM_ROOT too long for a socket path */
+    }
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+    close(sock);
+
+    /* A FIFO nobody writes to: never opened (a writer blocked on it would be released). */
+    assert_int_equal(unlink(final), 0);
+    assert_int_equal(mkfifo(final, 0600), 0);
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+
+    /* A symlink to a byte-identical file is still replaced by a regular file of our own. */
+    char target[2048];
+    disp_t_join(target, sizeof target, t_sim_root(), "special-target.so");
+    assert_int_equal(t_write_file(target, bytes, 4096), 0);
+    assert_int_equal(unlink(final), 0);
+    assert_int_equal(symlink(target, final), 0);
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+    assert_true(disp_t_file_equals(target, bytes, 4096));
+    assert_int_equal(unlink(target), 0);
     free(bytes);
 }
 
@@ -613,6 +664,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrote_then_identical_without_rewrite),
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
+        cmocka_unit_test(test_special_files_under_the_name_are_replaced),
         cmocka_unit_test(test_fingerprint_mismatch_is_refused),
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_bad_arguments),
