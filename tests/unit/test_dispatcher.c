@@ -605,6 +605,76 @@ static void test_stale_temporaries_are_cleaned(void **state)
     free(bytes);
 }
 
+/* A child that has exited but is not reaped: kill(pid, 0) still succeeds on it. Returns its pid
+ * once it is a zombie (waitid with WNOWAIT waits for that without reaping it). */
+static pid_t disp_zombie_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    assert_int_equal(kill(pid, 0), 0);
+    return pid;
+}
+
+static void test_stale_temporaries_of_other_names_and_zombies_are_cleaned(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("stale-prefix", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(6000, 13);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 6000, 0);
+    int dead = (int)disp_dead_pid(), zombie = (int)disp_zombie_pid(), self = (int)getpid();
+
+    enum { DISP_N = 7 };
+    struct {
+        char entry[256];
+        bool stale;
+    } temps[DISP_N] = {
+        /* Earlier edits' names (every edit is a new name), writer gone: removed. */
+        {".akl_inner_0123456789abcdef_0.so.tmp.%d.%d.0123456789abcdef", true},
+        {".akl_inner_fedcba9876543210_7.so.tmp.%d.1.00000000000000aa", true},
+        /* This name, written by a zombie (fresh file): its writer will never rename it. */
+        {".%s.tmp.%d.1.0000000000000001", true},
+        /* Another name of the prefix, a live writer's (this process), fresh: kept. */
+        {".akl_inner_1111111111111111_0.so.tmp.%d.1.0000000000000002", false},
+        /* Another prefix, or not a published name, writer gone: never ours to remove. */
+        {".other_0123456789abcdef_0.so.tmp.%d.1.0123456789abcdef", false},
+        {".akl_inner_0123456789ABCDEF_0.so.tmp.%d.1.0123456789abcdef", false},
+        {".akl_inner_0123456789abcdef_0.so.tmp.%d.1.0123456789abcdef.so", false},
+    };
+    char entry[256];
+    snprintf(entry, sizeof entry, temps[0].entry, dead, dead);
+    strcpy(temps[0].entry, entry);
+    snprintf(entry, sizeof entry, temps[1].entry, dead);
+    strcpy(temps[1].entry, entry);
+    snprintf(entry, sizeof entry, temps[2].entry, req.dargs.target_name, zombie);
+    strcpy(temps[2].entry, entry);
+    snprintf(entry, sizeof entry, temps[3].entry, self);
+    strcpy(temps[3].entry, entry);
+    for (int i = 4; i < DISP_N; i++) {
+        snprintf(entry, sizeof entry, temps[i].entry, dead);
+        strcpy(temps[i].entry, entry);
+    }
+    for (int i = 0; i < DISP_N; i++)
+        disp_make_temp(dir, temps[i].entry, 0);
+
+    disp_final_path(final, sizeof final, dir, &req);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    for (int i = 0; i < DISP_N; i++)
+        if (disp_entry_exists(dir, temps[i].entry) == temps[i].stale)
+            fail_msg("%s: expected %s", temps[i].entry, temps[i].stale ? "removed" : "kept");
+    assert_int_equal(req.ack.temps_removed, 3);
+    int status;
+    assert_int_equal(waitpid(zombie, &status, 0), zombie);
+    free(bytes);
+}
+
 static void test_fingerprint_matches_host_at_every_length(void **state)
 {
     (void)state;
@@ -673,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_target_that_is_a_directory_fails_at_rename),
         cmocka_unit_test(test_failed_write_leaves_no_trace),
         cmocka_unit_test(test_stale_temporaries_are_cleaned),
+        cmocka_unit_test(test_stale_temporaries_of_other_names_and_zombies_are_cleaned),
         cmocka_unit_test(test_fingerprint_matches_host_at_every_length),
         cmocka_unit_test(test_default_directory_without_env),
         cmocka_unit_test(test_other_entry_points_return_zero),
