@@ -196,9 +196,9 @@ uint64_t dispatcher_temps_clean(int dirfd, const char *name)
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
         long long pid;
-        bool ours = prefix_len == SIZE_MAX ? dispatcher_temp_of(e->d_name, name, &pid)
-                                           : dispatcher_temp_of_prefix(e->d_name, name, prefix_len,
-                                                                       &pid);
+        bool ours = prefix_len == SIZE_MAX
+                        ? dispatcher_temp_of(e->d_name, name, &pid)
+                        : dispatcher_temp_of_prefix(e->d_name, name, prefix_len, &pid);
         if (ours && dispatcher_temp_stale(dirfd, e->d_name, pid) &&
             unlinkat(dirfd, e->d_name, 0) == 0)
             removed++;
