@@ -15,21 +15,17 @@
  * and before anything is written anywhere. */
 static const char *dispatcher_args_foreign(const akl_device_args_t *dargs, char *why, size_t cap)
 {
-    if (dargs->magic != AKL_BOOT_MAGIC) {
-        snprintf(why, cap,
-                 "DeviceArgs magic at 136 is 0x%016llx, expected 0x%016llx (AKLBOOT1): not akl's "
-                 "bootstrap, so ack_addr at 160 is not read",
-                 (unsigned long long)dargs->magic, (unsigned long long)AKL_BOOT_MAGIC);
-        return why;
-    }
-    if (dargs->version != AKL_BOOT_VERSION) {
-        snprintf(why, cap,
-                 "DeviceArgs version at 144 is %u, this dispatcher speaks %u: its layout beyond "
-                 "144 is unknown, so ack_addr at 160 is not read",
-                 dargs->version, AKL_BOOT_VERSION);
-        return why;
-    }
-    return NULL;
+    bool magic_ok = dargs->magic == AKL_BOOT_MAGIC;
+    if (magic_ok && dargs->version == AKL_BOOT_VERSION)
+        return NULL;
+    /* One format for both: the dispatcher travels to the device on every first bootstrap. */
+    snprintf(why, cap,
+             "DeviceArgs %s at %d is 0x%llx, not 0x%llx (AKLBOOT1 version 1): not akl's, so "
+             "ack_addr at 160 is not read",
+             magic_ok ? "version" : "magic", magic_ok ? 144 : 136,
+             magic_ok ? (unsigned long long)dargs->version : (unsigned long long)dargs->magic,
+             magic_ok ? (unsigned long long)AKL_BOOT_VERSION : (unsigned long long)AKL_BOOT_MAGIC);
+    return why;
 }
 
 const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,

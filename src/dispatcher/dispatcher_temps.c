@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -83,39 +82,31 @@ bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
     return *pid <= 0x7fffffff && dispatcher_is_nonce(p);
 }
 
-/* Skips n space-separated fields at p; NULL when the text ends first. */
-static const char *dispatcher_skip_fields(const char *p, int n)
-{
-    while (n-- > 0) {
-        p = strchr(p, ' ');
-        if (p == NULL)
-            return NULL;
-        p++;
-    }
-    return p;
-}
-
 /* A zombie answers kill(pid, 0) but will never rename anything. /proc/<pid>/stat: the state is the
  * field after the last ')' (the command name may hold one), num_threads 17 fields later. A thread
  * group whose leader thread exited while others run also shows 'Z', with num_threads > 1: alive.
- * Without /proc (or a pid we cannot see there) the answer is "not a zombie", the old rule. */
+ * Without /proc (or a pid we cannot see there) the answer is "not a zombie", the old rule. Parsed
+ * by hand: each libc function imported costs the dispatcher's size on every first bootstrap. */
 static bool dispatcher_pid_zombie(long long pid)
 {
     char path[40], text[512];
     snprintf(path, sizeof path, "/proc/%lld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* openat and pread: the dispatcher imports them already (open and read it does not). */
+    int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    ssize_t n = read(fd, text, sizeof text - 1);
+    ssize_t len = pread(fd, text, sizeof text, 0);
     close(fd);
-    if (n <= 0)
+    ssize_t i = len;
+    while (i > 0 && text[i - 1] != ')')
+        i--;
+    if (i <= 0 || i + 1 >= len || text[i] != ' ' || (text[i + 1] != 'Z' && text[i + 1] != 'X'))
         return false;
-    text[n] = '\0';
-    const char *p = strrchr(text, ')');
-    if (p == NULL || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X'))
-        return false;
-    const char *threads = dispatcher_skip_fields(p + 2, 17);
-    return threads != NULL && strtol(threads, NULL, 10) <= 1;
+    const char *p = text + i + 1, *end = text + len;
+    for (int spaces = 0; spaces < 17 && p < end; p++)
+        spaces += *p == ' ';
+    /* num_threads 0 or 1: the whole thread group is gone. */
+    return p + 1 < end && (*p == '0' || *p == '1') && p[1] == ' ';
 }
 
 /* kill(pid, 0) says ESRCH only when no such process exists; EPERM means it exists. */
