@@ -157,9 +157,12 @@ bool dispatcher_temp_of_prefix(const char *entry, const char *prefix, size_t pre
 {
     if (entry[0] != '.' || strncmp(entry + 1, prefix, prefix_len) != 0)
         return false;
-    /* The part after the prefix is hex, '_', digits and ".so": the first ".so.tmp." ends it. */
-    const char *tag = strstr(entry + 1 + prefix_len, ".so" DISPATCHER_TEMP_TAG);
-    if (tag == NULL)
+    /* The part after the prefix is hex, '_' and digits, then ".so" and the tag (a scan rather than
+     * strstr: no new libc import in the dispatcher). */
+    const char *tag = entry + 1 + prefix_len;
+    while ((*tag >= '0' && *tag <= '9') || (*tag >= 'a' && *tag <= 'f') || *tag == '_')
+        tag++;
+    if (strncmp(tag, ".so" DISPATCHER_TEMP_TAG, sizeof ".so" DISPATCHER_TEMP_TAG - 1) != 0)
         return false;
     size_t published_len = (size_t)(tag + 3 - (entry + 1));
     char published[DISPATCHER_PUBLISHED_MAX + 1];
