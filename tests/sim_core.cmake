@@ -18,3 +18,9 @@ foreach(name api launch failures procs threads)
   target_include_directories(test_sim_${name} PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/integration ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
 endforeach()
+
+# The same failures with pidfd_open unavailable, as on Linux < 5.3 or under valgrind: libaclsim
+# must notice a dead or stuck scheduler through its waitid fallback.
+add_test(NAME sim_failures_no_pidfd COMMAND test_sim_failures)
+set_tests_properties(sim_failures_no_pidfd PROPERTIES TIMEOUT 120 LABELS sim ENVIRONMENT
+  "AKL_SIM_ROOT=${AKL_TEST_ROOTS}/sim_failures_no_pidfd;AKL_LOG=;AKL_SIM_NO_PIDFD=1")
