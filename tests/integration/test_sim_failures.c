@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -253,6 +254,21 @@ static void test_fallback_holds_no_pidfd(void **state)
     assert_int_equal(pidfds, 0);
 }
 
+/* A simulator root other users may write is refused before any scheduler serves from it. */
+static void test_root_writable_by_others_fails_set_device(void **state)
+{
+    (void)state;
+    const char *root = t_sim_root();
+    struct stat sb;
+    assert_int_equal(stat(root, &sb), 0);
+    assert_int_equal(chmod(root, 0777), 0);
+    aclError rc = aclrtSetDevice(0);
+    assert_int_equal(chmod(root, sb.st_mode & 07777), 0);
+    assert_int_equal(rc, ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), root, "mode 0777", "chmod go-w", NULL));
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+}
+
 int main(void)
 {
     if (simt_install_kernels(0) != 0)
@@ -275,6 +291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reset_kills_a_stopped_scheduler, simt_setup_device0,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fallback_holds_no_pidfd, simt_setup_device0, teardown),
+        cmocka_unit_test_teardown(test_root_writable_by_others_fails_set_device, teardown),
     };
     int failed = cmocka_run_group_tests_name("sim_failures", tests, NULL, NULL);
     simt_remove_root();
