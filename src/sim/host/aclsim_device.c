@@ -5,12 +5,10 @@
 #define _GNU_SOURCE
 #include "aclsim_internal.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "sim_paths.h"
 
