@@ -56,16 +56,17 @@ aclError aclsim_proc_watch(aclsim_device_t *dev)
 bool aclsim_proc_exited(aclsim_device_t *dev, siginfo_t *info)
 {
     memset(info, 0, sizeof *info);
-    if (dev->pid <= 0)
+    pid_t pid = dev->pid; /* read once: a concurrent reset sets it to 0 */
+    if (pid <= 0)
         return true;
     if (dev->pidfd >= 0) {
         struct pollfd pfd = {.fd = dev->pidfd, .events = POLLIN};
         if (poll(&pfd, 1, 0) <= 0)
             return false;
-        waitid(P_PID, (id_t)dev->pid, info, WEXITED | WNOHANG | WNOWAIT);
+        waitid(P_PID, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT);
         return true;
     }
-    if (waitid(P_PID, (id_t)dev->pid, info, WEXITED | WNOHANG | WNOWAIT) == 0)
+    if (waitid(P_PID, (id_t)pid, info, WEXITED | WNOHANG | WNOWAIT) == 0)
         return info->si_pid != 0;
     /* ECHILD: someone else reaped it (SIGCHLD ignored, or a waitpid(-1)): it is gone. */
     return errno != EINTR;
@@ -93,22 +94,26 @@ bool aclsim_proc_wait_exit(aclsim_device_t *dev, int timeout_ms)
 
 void aclsim_proc_kill(aclsim_device_t *dev)
 {
-    if (dev->pid <= 0)
+    /* Read once: kill(0, ...) would signal our whole process group. */
+    pid_t pid = dev->pid;
+    if (pid <= 0)
         return;
     if (dev->pidfd >= 0) {
         syscall(SYS_pidfd_send_signal, dev->pidfd, SIGKILL, NULL, 0);
         return;
     }
     /* Until it is reaped the pid is still our child's, so kill() cannot hit a stranger; once
-     * someone else reaped it (exited says so) it must not be signalled any more. */
+     * someone else reaped it (waitid says so) it must not be signalled any more. */
     siginfo_t info;
-    if (!aclsim_proc_exited(dev, &info))
-        kill(dev->pid, SIGKILL);
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
+        kill(pid, SIGKILL);
 }
 
 void aclsim_proc_reap(aclsim_device_t *dev)
 {
+    pid_t pid = dev->pid;
     int status;
-    while (waitpid(dev->pid, &status, 0) < 0 && errno == EINTR) {
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
 }
