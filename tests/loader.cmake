@@ -19,6 +19,8 @@ set(LDR_KERNELS kernel_ldrk_basic kernel_ldrk_basic_v2 kernel_ldrk_other kernel_
 # Unit tests of the internals.
 akl_add_test(loader_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_errors.c
   LIBS akl_internal)
+akl_add_test(loader_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_log.c
+  LIBS akl_internal)
 akl_add_test(loader_names SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_names.c
   LIBS akl_internal)
 akl_add_test(loader_fingerprint SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_fingerprint.c

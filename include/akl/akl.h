@@ -15,7 +15,8 @@
  * loader's own (negative, AKL_E*) or CANN's (positive, e.g. 507018) passed through unchanged;
  * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
  * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
- * AKL_LOG=debug|info|warn|error asks for it (to stderr). All functions are thread-safe. */
+ * AKL_LOG=debug|info|warn|error (any case) asks for it (to stderr); any other non-empty value
+ * prints one warning saying so and leaves logging off. All functions are thread-safe. */
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
@@ -111,6 +112,11 @@ typedef struct akl_module akl_module_t;
 #define AKL_DEFAULT_PREFIX "akl_inner_"
 #define AKL_DEFAULT_MAX_SO_SIZE (256u << 20)
 
+/* opts->size of the struct's first version (this one, akl 0.1): a smaller size is refused with
+ * AKL_EINVAL; a later, larger struct stays accepted by this library, which ignores the fields it
+ * does not know. */
+#define AKL_LOAD_OPTIONS_SIZE_V1 48u
+
 typedef struct akl_load_options {
     size_t size;         /* sizeof(akl_load_options_t), so the struct can grow */
     const char *prefix;  /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
@@ -192,6 +198,8 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 
 /* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
 #define AKL_KERNEL_NAME_MAX 200
+/* Maximum argument bytes of one launch (64 MiB): pass larger data in device memory. */
+#define AKL_LAUNCH_ARGS_MAX (64u << 20)
 
 /* Launches kernel (exported by module as `uint32_t kernel(void *args)`) on blocks AICPU blocks
  * (1..65535) of module's device, on stream (NULL: default). The size bytes at args are copied

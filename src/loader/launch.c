@@ -13,7 +13,7 @@
 #include "names.h"
 #include "runtime.h"
 
-#define AKL_LAUNCH_MAX_ARGS (64u << 20)
+#define AKL_LAUNCH_MAX_ARGS AKL_LAUNCH_ARGS_MAX
 #define AKL_LAUNCH_MAX_BLOCKS 0xFFFFu
 #define AKL_LAUNCH_EMPTY_PAYLOAD 8u
 #define AKL_LAUNCH_STACK_BLOB 4096u

@@ -391,6 +391,33 @@ static void test_run_args_file_and_progress(void **state)
     tcli_result_free(&r);
 }
 
+/* An --args-file over the launch limit is refused before any device work: nothing printed on
+ * stdout, and the simulator's root is never created. The file is sparse, so it costs no disk. */
+static void test_run_args_file_over_the_limit(void **state)
+{
+    (void)state;
+    char args_file[4096];
+    scratch_path("big-args.bin", args_file, sizeof args_file);
+    assert_int_equal(t_write_file(args_file, "", 0), 0);
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX + 1), 0);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, args_file);
+    tcli_assert_contains(r.err, "67108865 bytes exceed the launch limit of 67108864 bytes");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    /* Exactly the limit, plus the 8 bytes of --buffer's address, is over it too. */
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX), 0);
+    akl_cli(&r, "run", "--buffer", "16", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, "67108864 bytes plus 8 for --buffer's address exceed");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    struct stat st;
+    assert_int_not_equal(stat(t_sim_root(), &st), 0);
+}
+
 static void test_run_failures(void **state)
 {
     (void)state;
@@ -548,6 +575,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_hello_text_on_second_die, setup_root,
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_run_args_file_and_progress, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_args_file_over_the_limit, setup_root,
+                                        teardown_root),
         cmocka_unit_test_setup_teardown(test_run_failures, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_and_clean, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_device_filter, setup_root, teardown_root),

@@ -390,7 +390,7 @@ static void test_load_rejects_bad_arguments(void **state)
     assert_int_equal(akl_module_info(NULL, NULL), AKL_EINVAL);
 }
 
-static void test_options_prefix_and_older_struct(void **state)
+static void test_options_prefix_and_struct_sizes(void **state)
 {
     (void)state;
     akl_module_t *module;
@@ -402,13 +402,30 @@ static void test_options_prefix_and_older_struct(void **state)
     akl_module_info(module, &info);
     assert_int_equal(strncmp(info.basename, "mine_", 5), 0);
     free(bytes);
-    /* A caller built when the struct ended after prefix: the rest takes defaults. */
+    /* A size below the struct's first version is refused, before any device work. */
     bytes = variant(11, &size);
+    long launches = fake.get("kfc_launches");
     opts = (akl_load_options_t){
         .size = offsetof(akl_load_options_t, stream), .prefix = "old_", .max_size = 1};
+    module = NULL;
+    assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), AKL_EINVAL);
+    assert_null(module);
+    assert_non_null(strstr(akl_last_error(), "opts->size 16 is smaller than the struct's first "
+                                             "version (48 bytes)"));
+    opts.size = AKL_LOAD_OPTIONS_SIZE_V1 - 1;
+    assert_int_equal(akl_check_data(bytes, size, &opts), AKL_EINVAL);
+    assert_int_equal(fake.get("kfc_launches"), launches);
+    /* The first version's size, and a later, larger struct's, are accepted. */
+    opts.size = AKL_LOAD_OPTIONS_SIZE_V1;
+    opts.max_size = 0;
     assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), 0);
     akl_module_info(module, &info);
     assert_int_equal(strncmp(info.basename, "old_", 4), 0);
+    struct {
+        akl_load_options_t v1;
+        uint64_t later_field;
+    } grown = {.v1 = {.size = sizeof grown, .prefix = "new_"}, .later_field = 7};
+    assert_int_equal(akl_check_data(bytes, size, &grown.v1), 0);
     free(bytes);
     setenv("AKL_PREFIX", "env_", 1);
     bytes = variant(12, &size);
@@ -518,7 +535,7 @@ int main(void)
         cmocka_unit_test_setup(test_launch_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_module_used_from_another_current_device, reset_fake),
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
-        cmocka_unit_test_setup(test_options_prefix_and_older_struct, reset_fake),
+        cmocka_unit_test_setup(test_options_prefix_and_struct_sizes, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
     };
