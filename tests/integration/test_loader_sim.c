@@ -6,7 +6,7 @@
  * never returns, and recovery by reset. Child processes are this binary re-executed with
  * "--child <scenario>", so they start clean. Devices are spread so scenarios do not interfere:
  * 0 (chip 0) basics, 1 (chip 0) changed SO, 2 (chip 1) replace, 3 (chip 1) latch, 4 (chip 2)
- * strict latch in a child, 5 (chip 2) timeout, 6 (chip 3) failures. */
+ * strict latch and a foreign dispatcher in children, 5 (chip 2) timeout, 6 (chip 3) failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,10 +173,36 @@ static int child_strict_latch(void)
     CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
     CHECK(6, strstr(akl_last_error(), "latch") != NULL);
     CHECK(7, strstr(akl_last_error(), "libldrk_other.so") != NULL);
+    CHECK(11, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
     akl_cache_stats_t stats;
     akl_cache_stats(&stats);
     CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
     CHECK(9, store_and_check(first, 3, 40) == 0);
+    CHECK(10, akl_device_close(4) == 0);
+    return 0;
+}
+
+/* A dispatcher that is not akl's (the simulator tests' fake one) is latched first: through
+ * $AKL_DISPATCHER, then, with it unset, as any other user of the extend kernels would have left
+ * it. Neither load is acknowledged, and neither message blames akl's own latch. */
+static int child_foreign_dispatcher(void)
+{
+    char fake_dispatcher[4096];
+    snprintf(fake_dispatcher, sizeof fake_dispatcher, "%s", kernel_file("liblookk_disp_a.so"));
+    setenv("AKL_DISPATCHER", fake_dispatcher, 1);
+    akl_module_t *module = NULL;
+    CHECK(1, akl_device_open(4) == 0);
+    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(3, strstr(akl_last_error(), "$AKL_DISPATCHER=") != NULL);
+    CHECK(4, strstr(akl_last_error(), fake_dispatcher) != NULL);
+    CHECK(5, strstr(akl_last_error(), "akl's dispatcher answered") == NULL);
+    unsetenv("AKL_DISPATCHER");
+    CHECK(6, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &module) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(7, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
+    CHECK(8, strstr(akl_last_error(), "Resetting the device does not help") != NULL);
+    CHECK(9, module == NULL);
     CHECK(10, akl_device_close(4) == 0);
     return 0;
 }
@@ -190,6 +216,8 @@ static int run_child_scenario(const char *name)
         return child_load_v2();
     if (strcmp(name, "strict-latch") == 0)
         return child_strict_latch();
+    if (strcmp(name, "foreign-dispatcher") == 0)
+        return child_foreign_dispatcher();
     fprintf(stderr, "unknown child scenario %s\n", name);
     return 99;
 }
@@ -342,6 +370,12 @@ static void test_strict_latch_skips_the_second_bootstrap(void **state)
     assert_int_equal(spawn_child("strict-latch"), 0);
 }
 
+static void test_foreign_dispatcher_is_not_blamed_on_the_latch(void **state)
+{
+    (void)state;
+    assert_int_equal(spawn_child("foreign-dispatcher"), 0);
+}
+
 static void test_device_side_failures(void **state)
 {
     (void)state;
@@ -420,6 +454,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_changed_so_gets_a_new_name_and_old_keeps_working),
         cmocka_unit_test(test_two_runtime_sos_side_by_side),
         cmocka_unit_test(test_strict_latch_skips_the_second_bootstrap),
+        cmocka_unit_test(test_foreign_dispatcher_is_not_blamed_on_the_latch),
         cmocka_unit_test(test_device_side_failures),
         cmocka_unit_test(test_kernel_that_never_returns),
     };

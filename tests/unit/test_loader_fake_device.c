@@ -133,11 +133,15 @@ static void test_skipped_bootstrap(void **state)
 {
     (void)state;
     akl_module_t *module;
+    /* akl's dispatcher answered on device 0 first: the latch is the explanation. */
+    assert_int_equal(load_variant(30, &module), 0);
     fake.set("ack_mode", 0);
     assert_int_equal(load_variant(4, &module), AKL_EBOOTSKIPPED);
     assert_int_equal(fake.get("protocol_ok"), 1);
     const char *message = akl_last_error();
     assert_non_null(strstr(message, "libaicpu_extend_kernels.so"));
+    assert_non_null(strstr(message, "akl's dispatcher answered an earlier bootstrap on this "
+                                    "device in this process"));
     assert_non_null(strstr(message, "latch"));
     assert_non_null(strstr(message, "device 0"));
     assert_non_null(strstr(message, "akl_device_close"));
@@ -145,6 +149,54 @@ static void test_skipped_bootstrap(void **state)
     /* Not cached: once the device cooperates, the same bytes load. */
     fake.set("ack_mode", 1);
     assert_int_equal(load_variant(4, &module), 0);
+}
+
+static int load_variant_on(int32_t device, size_t extra, akl_module_t **module)
+{
+    size_t size;
+    unsigned char *bytes = variant(extra, &size);
+    int rc = akl_module_load_data(device, bytes, size, NULL, module);
+    free(bytes);
+    return rc;
+}
+
+/* On device 1 nothing has been acknowledged yet in this process, so a missing acknowledgement
+ * cannot be the latch holding akl's own dispatcher: the message blames $AKL_DISPATCHER when it is
+ * set, else a foreign dispatcher latched first, and says that a reset does not help there. */
+static void test_skipped_first_bootstrap_says_which_dispatcher(void **state)
+{
+    (void)state;
+    akl_module_t *module;
+    assert_int_equal(akl_device_open(1), 0);
+    fake.set("ack_mode", 0);
+    char other[4096];
+    t_kernel_path("libldrk_other.so", other, sizeof other);
+    setenv("AKL_DISPATCHER", other, 1);
+    assert_int_equal(load_variant_on(1, 20, &module), AKL_EBOOTSKIPPED);
+    const char *message = akl_last_error();
+    assert_non_null(strstr(message, "device 1"));
+    assert_non_null(strstr(message, "libakl's first on this device in this process"));
+    assert_non_null(strstr(message, "$AKL_DISPATCHER="));
+    assert_non_null(strstr(message, other));
+    assert_non_null(strstr(message, "Unset AKL_DISPATCHER"));
+    assert_null(strstr(message, "akl's dispatcher answered"));
+
+    unsetenv("AKL_DISPATCHER");
+    assert_int_equal(load_variant_on(1, 21, &module), AKL_EBOOTSKIPPED);
+    message = akl_last_error();
+    assert_non_null(strstr(message, "libakl's first on this device in this process"));
+    assert_non_null(strstr(message, "already holds a dispatcher that is not akl's"));
+    assert_non_null(strstr(message, "another user of DynTileFwkKernelServerInit"));
+    assert_non_null(strstr(message, "Resetting the device does not help"));
+    assert_null(strstr(message, "AKL_DISPATCHER="));
+
+    /* Once akl's dispatcher has answered on device 1, a skip there is the latch again. */
+    fake.set("ack_mode", 1);
+    assert_int_equal(load_variant_on(1, 22, &module), 0);
+    fake.set("ack_mode", 0);
+    assert_int_equal(load_variant_on(1, 23, &module), AKL_EBOOTSKIPPED);
+    assert_non_null(strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap"));
+    assert_int_equal(akl_device_close(1), 0);
 }
 
 static void test_dispatcher_failures(void **state)
@@ -522,6 +574,7 @@ int main(void)
         cmocka_unit_test_setup(test_device_must_be_set_in_the_thread, reset_fake),
         cmocka_unit_test_setup(test_bootstrap_wrote_then_hits, reset_fake),
         cmocka_unit_test_setup(test_identical_and_replaced, reset_fake),
+        cmocka_unit_test_setup(test_skipped_first_bootstrap_says_which_dispatcher, reset_fake),
         cmocka_unit_test_setup(test_skipped_bootstrap, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_failures, reset_fake),
         cmocka_unit_test_setup(test_synchronize_failures, reset_fake),
