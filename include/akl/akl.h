@@ -204,8 +204,13 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 /* Launches kernel (exported by module as `uint32_t kernel(void *args)`) on blocks AICPU blocks
  * (1..65535) of module's device, on stream (NULL: default). The size bytes at args are copied
  * before the call returns; the kernel is called once per block with a device copy of them.
- * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default). Device-side
- * failures (missing symbol, kernel error, timeout) appear at the next synchronize. */
+ * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default).
+ * Errors: AKL_EINVAL, AKL_ENAME, AKL_E2BIG (size over AKL_LAUNCH_ARGS_MAX), AKL_EDEVICE (module's
+ * device not current in this thread), AKL_ENOSYM (the SO does not export kernel as a function:
+ * the message names the SO, up to three nearest exported names, and a C++-mangled export of that
+ * name, to be declared extern "C"; the exports are read once, when the module is first loaded,
+ * and not checked for an SO whose .dynsym cannot be read), or the runtime's code. Device-side
+ * failures (kernel error, crash, timeout) appear at the next synchronize. */
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 

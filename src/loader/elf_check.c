@@ -227,7 +227,7 @@ static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
     return 0;
 }
 
-static bool akl_is_exported_function(const GElf_Sym *sym)
+bool akl_is_exported_function(const GElf_Sym *sym)
 {
     unsigned bind = GELF_ST_BIND(sym->st_info);
     unsigned visibility = GELF_ST_VISIBILITY(sym->st_other);
@@ -276,6 +276,33 @@ static pthread_once_t akl_libelf_once = PTHREAD_ONCE_INIT;
 static void akl_libelf_init(void)
 {
     elf_version(EV_CURRENT);
+}
+
+int akl_elf_each_dynsym(const void *data, size_t size, akl_dynsym_fn fn, void *ctx)
+{
+    pthread_once(&akl_libelf_once, akl_libelf_init);
+    Elf *elf = elf_memory((char *)(uintptr_t)data, size);
+    if (!elf)
+        return -1;
+    GElf_Shdr shdr;
+    Elf_Scn *dynsym = akl_find_dynsym(elf, &shdr);
+    Elf_Data *symbols = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+    if (!symbols || shdr.sh_entsize == 0) {
+        elf_end(elf);
+        return -1;
+    }
+    uint64_t count = shdr.sh_size / shdr.sh_entsize;
+    int rc = 0;
+    for (uint64_t i = 1; i < count && i <= INT32_MAX && rc == 0; i++) {
+        GElf_Sym sym;
+        if (!gelf_getsym(symbols, (int)i, &sym))
+            break;
+        const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+        if (name && name[0])
+            rc = fn(ctx, name, &sym);
+    }
+    elf_end(elf);
+    return rc;
 }
 
 static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kernels)

@@ -2,12 +2,14 @@
  * them, name them, and let the process cache decide whether a bootstrap is needed. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
 #include "elf_check.h"
 #include "errors.h"
+#include "exports.h"
 #include "file_io.h"
 #include "log.h"
 #include "module.h"
@@ -27,9 +29,29 @@ static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const 
                     what, device, device, why);
 }
 
+/* Runs on a cache miss only: the export table and the source name are built once per module and
+ * freed again when the bootstrap fails (a failed entry is discarded by the cache). */
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
-    return akl_bootstrap(ctx, module);
+    const akl_boot_request_t *req = ctx;
+    akl_exports_t *exports = NULL;
+    int rc = akl_exports_build(req->data, req->size, &exports);
+    if (rc != 0)
+        return rc;
+    char *source = strdup(req->what);
+    if (!source) {
+        akl_exports_free(exports);
+        return akl_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
+    }
+    rc = akl_bootstrap(req, module);
+    if (rc != 0) {
+        akl_exports_free(exports);
+        free(source);
+        return rc;
+    }
+    module->exports = exports;
+    module->source = source;
+    return 0;
 }
 
 static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,

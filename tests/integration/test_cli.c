@@ -422,12 +422,13 @@ static void test_run_failures(void **state)
 {
     (void)state;
     tcli_result_t r;
-    /* Kernel not in the SO: the device reports it at the synchronize. */
-    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "no_such_kernel", NULL);
+    /* Kernel not in the SO: the launch refuses it, naming the kernels the SO does export. */
+    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "akl_helo", NULL);
     assert_int_equal(r.exit_code, 1);
     tcli_assert_contains(r.err, "akl run:");
-    tcli_assert_contains(r.err, "no_such_kernel");
-    tcli_assert_contains(r.out, "launch:       failed");
+    tcli_assert_contains(r.err, "AKL_ENOSYM");
+    tcli_assert_contains(r.err, "nearest exported names: \"akl_hello\"");
+    tcli_assert_contains(r.out, "launch:       failed at launch");
     tcli_result_free(&r);
 
     /* The kernel itself fails (no output buffer): its error comes back with --json too. */

@@ -414,6 +414,48 @@ static void test_module_used_from_another_current_device(void **state)
     assert_int_equal(akl_launch(module, "ldrk_store", payload, sizeof payload, 1, NULL, 0), 0);
 }
 
+/* A kernel the module does not export is refused by akl_launch, before anything is sent, with
+ * the nearest exported names, and for a C++ function of that name the advice to declare it
+ * extern "C". */
+static void test_launch_of_a_kernel_not_exported(void **state)
+{
+    (void)state;
+    char other[4096];
+    t_kernel_path("libldrk_other.so", other, sizeof other);
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, other, NULL, &module), 0);
+    long launches = fake.get("aicpu_launches");
+    uint64_t payload[1] = {0};
+    assert_int_equal(akl_launch(module, "ldrk_other_marc", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    const char *message = akl_last_error();
+    assert_non_null(strstr(message, "launching ldrk_other_marc of akl_inner_"));
+    assert_non_null(strstr(message, other));
+    assert_non_null(strstr(message, "the SO does not export \"ldrk_other_marc\""));
+    assert_non_null(strstr(message, "nearest exported names: \"ldrk_other_mark\""));
+    assert_null(strstr(message, "extern"));
+
+    assert_int_equal(akl_launch(module, "ldrk_cxx_kernel", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "it exports \"_Z15ldrk_cxx_kernelPv\", a C++ "
+                                             "function named ldrk_cxx_kernel: declare it "
+                                             "extern \"C\""));
+    assert_int_equal(akl_launch(module, "nested_kernel", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "\"_ZN4ldrk13nested_kernelEPv\", a C++ function"));
+    assert_int_equal(fake.get("aicpu_launches"), launches);
+
+    /* Exported kernels still launch, and so does the mangled name itself. */
+    assert_int_equal(akl_launch(module, "ldrk_other_mark", payload, sizeof payload, 1, NULL, 0), 0);
+    assert_int_equal(fake.get("aicpu_launches"), launches + 1);
+    /* The same module from the process cache knows its exports too. */
+    akl_module_t *again = NULL;
+    assert_int_equal(akl_module_load_file(0, other, NULL, &again), 0);
+    assert_ptr_equal(again, module);
+    assert_int_equal(akl_launch(again, "ldrk_other_marc", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+}
+
 static void test_load_rejects_bad_arguments(void **state)
 {
     (void)state;
@@ -587,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup(test_launch_big_payload, reset_fake),
         cmocka_unit_test_setup(test_launch_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_module_used_from_another_current_device, reset_fake),
+        cmocka_unit_test_setup(test_launch_of_a_kernel_not_exported, reset_fake),
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_options_prefix_and_struct_sizes, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
