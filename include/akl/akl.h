@@ -58,7 +58,8 @@ extern "C" {
     XX(ENOTSO, -1015, "ELF file is not a shared object")                                           \
     XX(ENOSYM, -1016, "kernel not exported by the SO")                                             \
     XX(ETOOBIG, -1017, "SO larger than the configured limit")                                      \
-    XX(ETIMEDOUT, -1018, "timed out")
+    XX(ETIMEDOUT, -1018, "timed out")                                                              \
+    XX(EUNRESOLVED, -1019, "the SO needs symbols nothing on the device provides")
 
 typedef enum akl_errno {
     AKL_OK = 0,
@@ -152,6 +153,23 @@ AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t siz
  * Resolves the runtime (to learn the target machine) but does no device work. opts may be NULL. */
 AKL_EXTERN int akl_check_file(const char *path, const akl_load_options_t *opts);
 AKL_EXTERN int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts);
+
+/* The undefined symbols of a runtime SO that nothing on the device is known to provide: a call
+ * that reaches one ends the device's scheduler (a lazy binding failure exits it with 127). The SO
+ * is validated first, exactly as akl_check_file/_data do (same errors). "Provided" is what this
+ * host's libc, libm, libdl, libpthread, libstdc++, libgcc_s and dynamic loader define, plus the
+ * services the AICPU scheduler exports (AicpuGetBlockIdx, AicpuGetBlockNum, DlogRecord,
+ * CheckLogLevel, halGetDeviceInfo), compared by name without versions; weak references never
+ * count. It is an approximation for a real device, whose libraries are not readable from the
+ * host (docs/errors.md, "Undefined symbols"). On success *names is one malloc'd block, a
+ * NULL-terminated array of the names followed by their text (free(*names) releases it all), and
+ * *count their number (0: none, *names holds only the NULL). Nothing is refused for them: loads
+ * log them as a warning (AKL_LOG=warn); `akl check --strict` turns them into AKL_EUNRESOLVED. */
+AKL_EXTERN int akl_unresolved_symbols_file(const char *path, const akl_load_options_t *opts,
+                                           char ***names, size_t *count);
+AKL_EXTERN int akl_unresolved_symbols_data(const void *data, size_t size,
+                                           const akl_load_options_t *opts, char ***names,
+                                           size_t *count);
 
 /* What the bootstrap that created a module did on the device. */
 typedef enum akl_boot_outcome {

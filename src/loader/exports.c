@@ -35,11 +35,8 @@ static uint64_t akl_name_hash(const char *name, size_t length)
     return hash;
 }
 
-static int akl_exports_add(void *ctx, const char *name, const GElf_Sym *sym)
+int akl_exports_add_name(akl_exports_t *e, const char *name)
 {
-    akl_exports_t *e = ctx;
-    if (!akl_is_exported_function(sym))
-        return 0;
     if (e->count == e->capacity) {
         size_t capacity = e->capacity ? 2 * e->capacity : 64;
         char **names = realloc(e->names, capacity * sizeof *names);
@@ -66,11 +63,37 @@ static int akl_exports_add(void *ctx, const char *name, const GElf_Sym *sym)
     return 0;
 }
 
-static int akl_exports_index(akl_exports_t *e)
+typedef struct akl_exports_filter {
+    akl_exports_t *set;
+    bool (*keep)(const GElf_Sym *sym);
+} akl_exports_filter_t;
+
+static int akl_exports_add(void *ctx, const char *name, const GElf_Sym *sym)
 {
+    akl_exports_filter_t *filter = ctx;
+    return filter->keep(sym) ? akl_exports_add_name(filter->set, name) : 0;
+}
+
+int akl_exports_add_from(akl_exports_t *e, const void *data, size_t size,
+                         bool (*keep)(const GElf_Sym *sym))
+{
+    akl_exports_filter_t filter = {.set = e, .keep = keep};
+    return akl_elf_each_dynsym(data, size, akl_exports_add, &filter);
+}
+
+akl_exports_t *akl_exports_new(void)
+{
+    return calloc(1, sizeof(akl_exports_t));
+}
+
+int akl_exports_finish(akl_exports_t *e)
+{
+    if (e->count > UINT32_MAX - 1)
+        return -1;
     size_t slots = 16;
     while (slots < 2 * e->count)
         slots *= 2;
+    free(e->slots);
     e->slots = calloc(slots, sizeof *e->slots);
     if (!e->slots)
         return -2;
@@ -87,14 +110,12 @@ static int akl_exports_index(akl_exports_t *e)
 int akl_exports_build(const void *data, size_t size, akl_exports_t **out)
 {
     *out = NULL;
-    akl_exports_t *e = calloc(1, sizeof *e);
+    akl_exports_t *e = akl_exports_new();
     if (!e)
         return akl_fail(AKL_ENOMEM, "cannot allocate the module's export table");
-    int rc = akl_elf_each_dynsym(data, size, akl_exports_add, e);
-    if (rc == 0 && e->count > UINT32_MAX - 1)
-        rc = -1;
+    int rc = akl_exports_add_from(e, data, size, akl_is_exported_function);
     if (rc == 0)
-        rc = akl_exports_index(e);
+        rc = akl_exports_finish(e);
     if (rc == -1) { /* no readable .dynsym: leave launches unchecked */
         akl_exports_free(e);
         return 0;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gelf.h>
+
 typedef struct akl_exports akl_exports_t;
 
 /* Reads the exported functions of an SO akl_elf_validate accepted. Returns 0 with *out set, or
@@ -14,6 +16,16 @@ typedef struct akl_exports akl_exports_t;
  * reports a missing kernel at the synchronize, as before); AKL_ENOMEM with the message set. */
 int akl_exports_build(const void *data, size_t size, akl_exports_t **out);
 void akl_exports_free(akl_exports_t *exports);
+
+/* The same set for other names (e.g. what the device's libraries define): new, add names or an
+ * ELF image's .dynsym symbols that keep() accepts, then finish before any lookup. The adders
+ * return 0, -1 (no readable .dynsym, or too many names) or -2 (out of memory); nothing is logged.
+ */
+akl_exports_t *akl_exports_new(void);
+int akl_exports_add_name(akl_exports_t *exports, const char *name);
+int akl_exports_add_from(akl_exports_t *exports, const void *data, size_t size,
+                         bool (*keep)(const GElf_Sym *sym));
+int akl_exports_finish(akl_exports_t *exports);
 
 /* Whether name (length bytes, NUL-terminated) is exported. */
 bool akl_exports_has(const akl_exports_t *exports, const char *name, size_t length);

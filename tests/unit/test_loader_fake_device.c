@@ -550,6 +550,32 @@ static void test_check_entry_points(void **state)
     assert_int_equal(fake.get("kfc_launches"), launches);
 }
 
+static void test_unresolved_symbols(void **state)
+{
+    (void)state;
+    char path[4096];
+    t_kernel_path("libldrk_unresolved.so", path, sizeof path);
+    long launches = fake.get("kfc_launches");
+    char **names = NULL;
+    size_t count = 99;
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, &names, &count), 0);
+    assert_int_equal(count, 2);
+    assert_string_equal(names[0], "ldrk_missing_helper");
+    assert_string_equal(names[1], "ldrk_missing_table");
+    assert_null(names[2]);
+    free(names);
+    assert_int_equal(akl_unresolved_symbols_data(fake.so, fake.so_size, NULL, &names, &count), 0);
+    assert_int_equal(count, 0);
+    assert_null(names[0]);
+    free(names);
+    /* Validated first, like akl_check_*. */
+    assert_int_equal(akl_unresolved_symbols_data("nope", 4, NULL, &names, &count), AKL_ENOTELF);
+    assert_null(names);
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, NULL, &count), AKL_EINVAL);
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, &names, NULL), AKL_EINVAL);
+    assert_int_equal(fake.get("kfc_launches"), launches); /* no device work */
+}
+
 static void test_pass_throughs(void **state)
 {
     (void)state;
@@ -633,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_options_prefix_and_struct_sizes, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
+        cmocka_unit_test_setup(test_unresolved_symbols, reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
