@@ -48,7 +48,7 @@ extern "C" {
     XX(EDEVICE, -1005, "invalid device, or device not set in the calling thread")                  \
     XX(ENAME, -1006, "ill-formed or over-long name")                                               \
     XX(E2BIG, -1007, "argument blob too large")                                                    \
-    XX(EBOOTSKIPPED, -1008, "device loader skipped the bootstrap (extend-kernels latch)")          \
+    XX(EBOOTSKIPPED, -1008, "no akl dispatcher acknowledged the bootstrap (latch or foreign)")     \
     XX(EBOOTFAILED, -1009, "the dispatcher failed on the device")                                  \
     XX(EFINGERPRINT, -1010, "fingerprint mismatch between host and device")                        \
     XX(ENOTELF, -1011, "not an ELF file")                                                          \
@@ -136,8 +136,13 @@ typedef struct akl_load_options {
  * a hit returns the module as first loaded, whatever this call's prefix, stream and timeout say.
  * opts may be NULL.
  * Errors: the akl_check_* codes; AKL_EDEVICE (device not current in this thread); AKL_ENAME
- * (prefix); AKL_ERUNTIME; AKL_EBOOTSKIPPED, AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names);
- * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message. */
+ * (prefix); AKL_ERUNTIME; AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names); AKL_EBOOTSKIPPED
+ * (no acknowledgement: the message says whether the device's one-upload latch holds akl's own
+ * earlier upload, which a reset clears, or $AKL_DISPATCHER or another user of the extend kernels
+ * in this process put a dispatcher that is not akl's there first, which a reset does not cure);
+ * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message.
+ * Undefined symbols that nothing on the device provides (akl_unresolved_symbols_file) do not fail
+ * a load; with AKL_LOG=warn the first load of the bytes logs them. */
 AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
                                     const akl_load_options_t *opts, akl_module_t **out);
 AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
