@@ -14,6 +14,7 @@
 
 #include "akl/akl.h"
 #include "errors.h"
+#include "exports.h"
 #include "names.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -305,6 +306,16 @@ int akl_elf_each_dynsym(const void *data, size_t size, akl_dynsym_fn fn, void *c
     return rc;
 }
 
+/* The same suggestions a launch gives (nearest names, extern "C"); failure path only. */
+static void akl_check_hint(const akl_elf_input_t *in, const char *kernel, char *hint, size_t cap)
+{
+    akl_exports_t *exports = akl_exports_new();
+    if (exports &&
+        akl_exports_add_from(exports, in->bytes, in->size, akl_is_exported_function) == 0)
+        akl_exports_suggest(exports, kernel, hint, cap);
+    akl_exports_free(exports);
+}
+
 static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kernels)
 {
     pthread_once(&akl_libelf_once, akl_libelf_init);
@@ -318,9 +329,12 @@ static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kerne
     for (size_t k = 0; kernels[k] && rc == 0; k++) {
         const char *why = dynsym ? akl_find_kernel(elf, dynsym, &shdr, kernels[k])
                                  : "the file has no .dynsym section";
-        if (why)
-            rc = akl_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s", in->what, kernels[k],
-                          why);
+        if (why) {
+            char hint[1024] = "";
+            akl_check_hint(in, kernels[k], hint, sizeof hint);
+            rc = akl_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s%s", in->what,
+                          kernels[k], why, hint);
+        }
     }
     elf_end(elf);
     return rc;

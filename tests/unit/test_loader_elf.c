@@ -218,6 +218,9 @@ static void test_kernels_that_are_not_exported(void **state)
     assert_int_equal(validate(f, f->so, f->so_size, missing), AKL_ENOSYM);
     assert_non_null(strstr(akl_last_error(), "no_such_kernel"));
     assert_non_null(strstr(akl_last_error(), "test.so"));
+    const char *typo[] = {"ldrk_stroe", NULL};
+    assert_int_equal(validate(f, f->so, f->so_size, typo), AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "; nearest exported names: \"ldrk_store\""));
     const char *hidden[] = {"ldrk_hidden", NULL};
     assert_int_equal(validate(f, f->so, f->so_size, hidden), AKL_ENOSYM);
     const char *data[] = {"ldrk_data_object", NULL};
