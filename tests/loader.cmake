@@ -51,7 +51,8 @@ akl_add_test(loader_fake_device SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_load
 # Integration tests on the simulator.
 if(TARGET aclsim AND TARGET akl_dispatcher)
   akl_add_test(loader_sim SOURCES ${CMAKE_CURRENT_LIST_DIR}/integration/test_loader_sim.c
-    LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher kernel_lookk_disp_a TIMEOUT 600)
+    LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher kernel_lookk_disp_a kernel_lookk_disp_b
+    TIMEOUT 600)
   akl_add_test(loader_sim_threads SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/integration/test_loader_sim_threads.c
     LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher LABELS concurrency)
