@@ -253,7 +253,9 @@ static void vadd_print_text(const vadd_options_t *opts, const char *so, const va
                run->t_load * 1e3);
         printf("route:       %s\n", akl_route_name(run->info.route));
         printf("device file: %s\n", run->info.basename);
-        printf("device path: %s\n", run->info.device_path);
+        printf("device path: %s\n", run->info.device_path[0]
+                                        ? run->info.device_path
+                                        : "(CANN's custom directory: the custom route)");
     }
     if (run->failed_stage) {
         printf("error:       %s: %s (%d): %s\n", run->failed_stage, akl_errname(run->code),

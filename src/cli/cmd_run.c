@@ -408,7 +408,9 @@ static void run_print_text(const run_options_t *opts, const run_report_t *report
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
         printf("basename:     %s\n", report->info.basename);
-        printf("device path:  %s\n", report->info.device_path);
+        printf("device path:  %s\n", report->info.device_path[0]
+                                         ? report->info.device_path
+                                         : "(CANN's custom directory: the custom route)");
         printf("bootstrap:    %s (%zu bytes, %.3f ms)\n", run_outcome_name(report),
                report->info.size, report->load_seconds * 1e3);
         printf("route:        %s\n", akl_route_name(report->info.route));
