@@ -217,6 +217,11 @@ static void test_dispatcher_failures(void **state)
     fake.set("ack_mode", 6);
     assert_int_equal(load_variant(5, &module), AKL_EFINGERPRINT);
     assert_non_null(strstr(akl_last_error(), "the device computed fingerprint"));
+    /* A full disk is a real error: reported as it is, the custom route not even tried. */
+    fake.set("ack_mode", 8);
+    assert_int_equal(load_variant(5, &module), AKL_EBOOTFAILED);
+    assert_non_null(strstr(akl_last_error(), "No space left on device"));
+    assert_null(strstr(akl_last_error(), "no route works"));
     fake.set("ack_mode", 7);
     assert_int_equal(load_variant(5, &module), AKL_EVERSION);
     assert_non_null(strstr(akl_last_error(), "protocol version 9"));
