@@ -20,4 +20,10 @@ struct akl_module {
     char device_path[AKL_ACK_PATH_MAX];
 };
 
+/* Called by a synchronize that failed with code: when the device says it could not open an SO
+ * (507018 with device error code 11002 in the runtime's recent message), the modules of the
+ * thread's current device that the message names are retired from the process cache, so that
+ * the next load of their bytes publishes the file again. */
+void akl_module_note_sync_failure(int code);
+
 #endif /* AKL_LOADER_MODULE_H */
