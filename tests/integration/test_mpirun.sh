@@ -39,8 +39,9 @@ run_ranks() {
   local np=$1 out=$2
   shift 2
   mkdir -p "$out"
+  # shellcheck disable=SC2016 # expanded by each rank's shell
   timeout 300 "$mpirun" -np "$np" bash -c \
-    'exec "$@" >"'"$out"'/$OMPI_COMM_WORLD_RANK"' rank "$@" ||
+    'out=$1; shift; exec "$@" >"$out/$OMPI_COMM_WORLD_RANK"' rank "$out" "$@" ||
     { for f in "$out"/*; do echo "== $f"; cat "$f"; done >&2; fail "a rank of '$*' failed"; }
 }
 
@@ -82,6 +83,7 @@ done
 step "mpirun -np 8 as two simulated hosts of four devices each"
 # What each node's launcher would give its processes: the host's own simulator root, and a local
 # rank 0..3 (LOCAL_RANK, consulted before OMPI_COMM_WORLD_LOCAL_RANK, which is 0..7 here).
+# shellcheck disable=SC2016 # expanded by each rank's shell
 timeout 300 "$mpirun" -np 8 bash -c '
   host=$((OMPI_COMM_WORLD_RANK / 4))
   export AKL_SIM_ROOT="$1/host$host" LOCAL_RANK=$((OMPI_COMM_WORLD_RANK % 4))
