@@ -67,6 +67,19 @@ def test_readme_example_runs_with_only_pythonpath(pythonpath, examples, tmp_path
     assert "HELLO" in done.stdout, done.stdout
 
 
+def test_akl_library_overrides_the_recorded_path(akl, pythonpath, tmp_path):
+    code = "import akl; print(akl.library_path()); print(akl.runtime_name())"
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": pythonpath,
+           "AKL_SIM_ROOT": str(tmp_path / "sim"), "AKL_LIBRARY": akl.library_path()}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == akl.library_path()
+    env["AKL_LIBRARY"] = str(tmp_path / "no-libakl.so.0")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert f"ImportError: akl: cannot load libakl from {tmp_path}/no-libakl.so.0" in done.stderr
+
+
 def test_load_from_path_and_from_bytes_is_one_module(akl, dev, examples):
     path = examples / "libakl_vector_add.so"
     by_path = dev.load(path, kernels=["vadd_init", "vadd_exec"])
