@@ -3,7 +3,7 @@
 # ASCEND_GLOBAL_LOG_LEVEL.
 akl_add_test(loader_local_device SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_local_device.c
   LIBS akl)
-akl_add_test(loader_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_log.c
+akl_add_test(loader_log_ascend SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_log_ascend.c
   LIBS akl_internal)
 
 if(TARGET aclsim AND TARGET akl_dispatcher AND TARGET akl_aicpu_scheduler)
