@@ -153,6 +153,7 @@ static void test_usage_errors(void **state)
         {{"bench", "--bogus", NULL}, "--bogus"},
         {{"bench", "extra", NULL}, "extra"},
         {{"bench", "--device", "x1", NULL}, "--device"},
+        {{"bench", "--only", "floors,nosuch", NULL}, "unknown group 'nosuch'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[10];
@@ -533,6 +534,105 @@ static void test_sim_ls_device_filter(void **state)
     tcli_result_free(&r);
 }
 
+/* ---- JSON of names that are not UTF-8 -------------------------------------------------------- */
+
+/* "k\xff\xfe.so" (not UTF-8) and its hex, as akl prints it in "<key>_hex". */
+#define NON_UTF8_NAME "k\xff\xfe.so"
+#define NON_UTF8_NAME_HEX "6bfffe2e736f"
+
+/* A copy of the hello SO under a name that is not UTF-8, in the scratch directory. */
+static void hello_copy_named_non_utf8(char *out, size_t cap)
+{
+    size_t size;
+    void *data = t_read_file(HELLO_SO, &size);
+    assert_non_null(data);
+    scratch_path(NON_UTF8_NAME, out, cap);
+    assert_int_equal(t_write_file(out, data, size), 0);
+    free(data);
+}
+
+static void test_fingerprint_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "fingerprint", "--json", so, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"path_hex\":\"");
+    tcli_assert_contains(r.out, NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+}
+
+static void test_check_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "check", "--json", so, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+    /* A kernel name that is not UTF-8 either, and a failure message quoting the path. */
+    akl_cli(&r, "check", "--json", so, "akl_\xff", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_expect_valid_json(r.out);
+    tcli_result_free(&r);
+}
+
+static void test_run_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--json", "--buffer", "16", so, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"so_hex\":\"");
+    tcli_result_free(&r);
+    akl_cli(&r, "run", "--json", so, "akl_\xfe", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"kernel_hex\":\"616b6c5ffe\"");
+    tcli_result_free(&r);
+}
+
+/* sim ls and sim clean print the root, chip paths and file names they find: a root whose path is
+ * not UTF-8, holding a file whose name is not either. */
+static void test_sim_json_of_non_utf8_names(void **state)
+{
+    (void)state;
+    char root[4096], env_root[4200];
+    scratch_path("root\xe9", root, sizeof root);
+    snprintf(env_root, sizeof env_root, "AKL_SIM_ROOT=%s", root);
+    const char *env[] = {env_root, NULL};
+    tcli_result_t r;
+    tcli_run_program(&r, env, "akl", "run", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_result_free(&r);
+    char preinstall[8192];
+    assert_true(snprintf(preinstall, sizeof preinstall, "%s/chip0/%s", root, PREINSTALL_SUBDIR) <
+                (int)(sizeof preinstall));
+    write_in(preinstall, NON_UTF8_NAME, "a user's file");
+
+    tcli_run_program(&r, env, "akl", "sim", "ls", "--json", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"root_hex\":\"");
+    tcli_assert_contains(r.out, "\"name_hex\":\"" NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+
+    tcli_run_program(&r, env, "akl", "sim", "clean", "--json", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"root_hex\":\"");
+    tcli_result_free(&r);
+}
+
 int main(void)
 {
     tcli_init();
@@ -551,6 +651,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_failures, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_and_clean, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_device_filter, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_fingerprint_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_check_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_json_of_non_utf8_names, setup_root, teardown_root),
     };
     return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);
 }
