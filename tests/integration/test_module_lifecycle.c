@@ -126,7 +126,10 @@ static int lc_setup(void **state)
 static int lc_teardown(void **state)
 {
     (void)state;
-    return akl_device_close(lc_device);
+    int rc = akl_device_close(lc_device);
+    bool clean = t_wait_until(faultt_no_scheduler_left, NULL, 30000);
+    t_rmtree(t_sim_root());
+    return rc == 0 && clean ? 0 : -1;
 }
 
 int main(void)

@@ -7,7 +7,24 @@ import os
 import subprocess
 import sys
 
+import shutil
+
 import pytest
+
+
+def pytest_configure(config):
+    """--basetemp's parent must exist."""
+    work = os.environ.get("AKL_TEST_WORK")
+    if work:
+        os.makedirs(work, exist_ok=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Leaves nothing behind: ctest's AKL_TEST_WORK holds the simulator root and pytest's
+    temporary directories (--basetemp) of this run."""
+    work = os.environ.get("AKL_TEST_WORK")
+    if work:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _env(name):
