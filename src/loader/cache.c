@@ -262,10 +262,11 @@ size_t akl_cache_retire_missing(int32_t device, const char *message)
 {
     size_t retired = 0;
     pthread_mutex_lock(&akl_cache_lock);
-    /* First the modules the message names; when it names none, every module of the device, as
-     * the device's message format is not ours to rely on (a needless retirement costs one
-     * bootstrap that finds the file identical). */
-    for (int pass = 0; pass < 2 && retired == 0; pass++) {
+    /* First the modules the message names. When it names no SO at all, every module of the
+     * device, as the device's message format is not ours to rely on (a needless retirement costs
+     * one bootstrap that finds the file identical); when it names another SO, none. */
+    bool names_an_so = message && strstr(message, ".so");
+    for (int pass = 0; pass < (names_an_so ? 1 : 2) && retired == 0; pass++) {
         for (size_t b = 0; b < AKL_CACHE_BUCKETS; b++) {
             akl_cache_entry_t **link = &akl_cache_buckets[b];
             while (*link) {

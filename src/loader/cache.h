@@ -31,8 +31,9 @@ int akl_cache_unload(const akl_module_t *module);
 
 /* Retires the ready modules of device that message (the runtime's text for a synchronize that
  * failed because the device could not open an SO) names by basename, or every module of device
- * when it names none: the next load of their bytes bootstraps again and republishes the file.
- * Handles already given out stay valid. Returns how many were retired. */
+ * when it names no ".so" at all (none when it names only other SOs): the next load of their bytes
+ * bootstraps again and republishes the file. Handles already given out stay valid. Returns how
+ * many were retired. */
 size_t akl_cache_retire_missing(int32_t device, const char *message);
 
 #endif /* AKL_LOADER_CACHE_H */
