@@ -1,13 +1,14 @@
 /* libFuzzer target: the dispatcher's handling of DeviceKernelArgs/DeviceArgs and its
  * acknowledgement. The input supplies the DeviceArgs bytes, the runtime SO bytes and which
- * pointers are valid; the dispatcher must refuse or publish, always fill the ack when it has one,
- * and never crash. Publishes go to a private directory that is emptied as it fills and removed at
- * exit. */
+ * pointers are valid; the dispatcher must refuse or publish, fill the ack when it has one and the
+ * magic and version are akl's, write nothing at all when they are not, and never crash. Publishes
+ * go to a private directory that is emptied as it fills and removed at exit. */
 #define _GNU_SOURCE
 #include "bootstrap_abi.h"
 
 #include <dirent.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dargs.version = AKL_BOOT_VERSION;
     akl_device_kernel_args_t kargs = {{0}, (mode & 16) ? (uint64_t)(uintptr_t)&dargs : 0};
     DynTileFwkBackendKernelServerInit((mode & 32) ? NULL : &kargs);
+    static const akl_bootstrap_ack_t untouched;
+    bool foreign = dargs.magic != AKL_BOOT_MAGIC || dargs.version != AKL_BOOT_VERSION;
+    if (foreign && memcmp(&ack, &untouched, sizeof ack) != 0)
+        abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
     if (ack.magic == AKL_ACK_MAGIC && (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_FAILED))

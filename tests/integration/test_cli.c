@@ -516,6 +516,149 @@ static void test_sim_ls_and_clean(void **state)
     assert_false(t_file_exists(chip));
 }
 
+/* A child that has exited but is not reaped (kill(pid, 0) still succeeds on it). */
+static pid_t zombie_child(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    return pid;
+}
+
+static void make_dirs_in(const char *base, const char *sub, char *out, size_t cap)
+{
+    assert_true(snprintf(out, cap, "%s/%s", base, sub) < (int)cap);
+    assert_int_equal(t_make_dirs(out), 0);
+}
+
+static void link_in(const char *dir, const char *name, const char *target)
+{
+    char path[8192];
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    assert_int_equal(symlink(target, path), 0);
+}
+
+static bool lexists_in(const char *dir, const char *name)
+{
+    char path[8192];
+    struct stat st;
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    return lstat(path, &st) == 0;
+}
+
+#define OURS "akl_inner_0123456789abcdef_0.so"
+#define MINE "mine_0123456789abcdef_0.so"
+#define FOREIGN "other_0123456789abcdef_0.so"
+
+/* Files of akl's form (which clean would remove) outside the root, reached from inside it by
+ * links: a chip<k> that is a link, a link in the middle of a chip's preinstall path, and a link
+ * of akl's name in a preinstall directory. None of them may be followed. */
+static void plant_links_out_of_the_root(const char *outside, const char *preinstall0)
+{
+    char dir[4096], path[4096];
+    make_dirs_in(outside, "chip5/" PREINSTALL_SUBDIR, dir, sizeof dir);
+    write_in(dir, OURS, "outside the root");
+    assert_true(snprintf(path, sizeof path, "%s/chip5", outside) < (int)sizeof path);
+    link_in(t_sim_root(), "chip5", path);
+
+    make_dirs_in(outside, "lib64/aicpu_kernels/0/aicpu_kernels_device", dir, sizeof dir);
+    write_in(dir, OURS, "outside the root");
+    make_dirs_in(t_sim_root(), "chip6/usr", dir, sizeof dir);
+    assert_true(snprintf(path, sizeof path, "%s/lib64", outside) < (int)sizeof path);
+    link_in(dir, "lib64", path);
+
+    write_in(outside, "victim.so", "outside the root");
+    assert_true(snprintf(path, sizeof path, "%s/victim.so", outside) < (int)sizeof path);
+    link_in(preinstall0, "akl_inner_aaaaaaaaaaaaaaaa_0.so", path);
+}
+
+static void assert_nothing_outside_removed(const char *outside)
+{
+    char dir[4096];
+    assert_true(snprintf(dir, sizeof dir, "%s/chip5/%s", outside, PREINSTALL_SUBDIR) <
+                (int)sizeof dir);
+    assert_true(exists_in(dir, OURS));
+    assert_true(snprintf(dir, sizeof dir, "%s/lib64/aicpu_kernels/0/aicpu_kernels_device",
+                         outside) < (int)sizeof dir);
+    assert_true(exists_in(dir, OURS));
+    assert_true(exists_in(outside, "victim.so"));
+}
+
+static void test_sim_clean_stays_inside_the_root_and_the_prefix(void **state)
+{
+    (void)state;
+    char preinstall[4096], outside[4096], name[256];
+    make_dirs_in(t_sim_root(), "chip0/" PREINSTALL_SUBDIR, preinstall, sizeof preinstall);
+    scratch_path("outside", outside, sizeof outside);
+    assert_int_equal(t_make_dirs(outside), 0);
+    plant_links_out_of_the_root(outside, preinstall);
+
+    pid_t dead, zombie = zombie_child();
+    assert_true(t_dead_pid(&dead));
+    write_in(preinstall, OURS, "ours");
+    write_in(preinstall, MINE, "of prefix mine_");
+    write_in(preinstall, FOREIGN, "another user's");
+    /* Stale temporaries of other names of the prefix, one by a zombie writer: removed. */
+    char stale[256], zombie_temp[256], foreign_temp[256];
+    snprintf(stale, sizeof stale, ".akl_inner_fedcba9876543210_3.so.tmp.%d.1.0123456789abcdef",
+             (int)dead);
+    snprintf(zombie_temp, sizeof zombie_temp,
+             ".akl_inner_1111111111111111_0.so.tmp.%d.1.0123456789abcdef", (int)zombie);
+    snprintf(foreign_temp, sizeof foreign_temp, ".%s.tmp.%d.1.0123456789abcdef", FOREIGN,
+             (int)dead);
+    write_in(preinstall, stale, "partial");
+    write_in(preinstall, zombie_temp, "partial");
+    write_in(preinstall, foreign_temp, "partial");
+
+    tcli_result_t r;
+    akl_cli(&r, "sim", "ls", NULL);
+    assert_int_equal(r.exit_code, 0);
+    /* The published-form file's own line (the foreign temporary's name contains it too). */
+    snprintf(name, sizeof name, "    %s ", FOREIGN);
+    char *line = strstr(r.out, name);
+    assert_non_null(line);
+    *strchrnul(line, '\n') = '\0';
+    tcli_assert_contains(line, "foreign");
+    assert_null(strstr(line, "DO NOT MATCH"));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "sim", "clean", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(exists_in(preinstall, OURS));
+    assert_false(exists_in(preinstall, stale));
+    assert_false(exists_in(preinstall, zombie_temp));
+    assert_true(exists_in(preinstall, MINE));
+    assert_true(exists_in(preinstall, FOREIGN));
+    assert_true(exists_in(preinstall, foreign_temp));
+    assert_true(lexists_in(preinstall, "akl_inner_aaaaaaaaaaaaaaaa_0.so"));
+    assert_nothing_outside_removed(outside);
+
+    akl_cli(&r, "sim", "clean", "--prefix", "mine_", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(exists_in(preinstall, MINE));
+    assert_true(exists_in(preinstall, FOREIGN));
+    akl_cli(&r, "sim", "clean", "--prefix", "no/slash", NULL);
+    assert_int_equal(r.exit_code, 2);
+    tcli_assert_contains(r.err, "no/slash");
+    tcli_result_free(&r);
+
+    /* --all removes the chip trees, links inside them as links. */
+    akl_cli(&r, "sim", "clean", "--all", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(lexists_in(t_sim_root(), "chip0"));
+    assert_false(lexists_in(t_sim_root(), "chip6"));
+    assert_nothing_outside_removed(outside);
+    int status;
+    assert_int_equal(waitpid(zombie, &status, 0), zombie);
+}
+
 static void test_sim_ls_device_filter(void **state)
 {
     (void)state;
@@ -658,6 +801,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_json_of_a_non_utf8_name, setup_root,
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_json_of_non_utf8_names, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_clean_stays_inside_the_root_and_the_prefix,
+                                        setup_root, teardown_root),
     };
     return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);
 }
