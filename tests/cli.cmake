@@ -7,6 +7,6 @@ akl_target_defaults(akl_test_cli_spawn)
 akl_add_test(cli
   SOURCES integration/test_cli.c
   LIBS akl akl_test_cli_spawn
-  DEPENDS akl_cli akl_bench hello_kernel aclsim
+  DEPENDS akl_cli akl_bench hello_kernel aclsim kernel_ldrk_unresolved
   LABELS cli integration
   TIMEOUT 300)

@@ -1,7 +1,8 @@
-/* The loader's diagnostic log: AKL_LOG=debug|info|warn|error selects the lowest level printed to
- * stderr; empty or anything else prints nothing. When AKL_LOG is unset, CANN's
- * ASCEND_GLOBAL_LOG_LEVEL decides with CANN's numbering (0 debug, 1 info, 2 warning, 3 error,
- * 4 null), so one setting quiets or opens both; neither set prints nothing. */
+/* The loader's diagnostic log: AKL_LOG=debug|info|warn|error (any case) selects the lowest level
+ * printed to stderr; empty prints nothing; any other value prints one warning naming it and
+ * otherwise nothing. When AKL_LOG is unset, CANN's ASCEND_GLOBAL_LOG_LEVEL decides with CANN's
+ * numbering (0 debug, 1 info, 2 warning, 3 error, 4 null), so one setting quiets or opens both;
+ * neither set prints nothing, so the library stays silent by default. */
 #include "log.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const akl_log_names[] = {"debug", "info", "warn", "error"};
 
@@ -25,6 +27,7 @@ static void akl_log_read_ascend_level(void)
         akl_log_threshold = (akl_log_level_t)(value[0] - '0');
 }
 
+/* Runs once per process, so a value it cannot use is reported exactly once. */
 static void akl_log_read_env(void)
 {
     const char *value = getenv("AKL_LOG");
@@ -32,10 +35,18 @@ static void akl_log_read_env(void)
         akl_log_read_ascend_level();
         return;
     }
+    if (!value[0])
+        return;
     for (int i = AKL_LOG_DEBUG; i < AKL_LOG_OFF; i++) {
-        if (strcmp(value, akl_log_names[i]) == 0)
+        if (strcasecmp(value, akl_log_names[i]) == 0) {
             akl_log_threshold = (akl_log_level_t)i;
+            return;
+        }
     }
+    fprintf(stderr,
+            "akl warn: AKL_LOG=\"%.64s\" is not one of debug, info, warn, error (any case); "
+            "logging stays off\n",
+            value);
 }
 
 bool akl_log_enabled(akl_log_level_t level)

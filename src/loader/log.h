@@ -1,5 +1,5 @@
-/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error (or, AKL_LOG unset,
- * ASCEND_GLOBAL_LOG_LEVEL=0..3) asks, then to stderr. */
+/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error (any case), or with
+ * AKL_LOG unset ASCEND_GLOBAL_LOG_LEVEL=0..3, asks, then to stderr. */
 #ifndef AKL_LOADER_LOG_H
 #define AKL_LOADER_LOG_H
 

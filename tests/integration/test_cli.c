@@ -392,16 +392,93 @@ static void test_run_args_file_and_progress(void **state)
     tcli_result_free(&r);
 }
 
+/* An --args-file over the launch limit is refused before any device work: nothing printed on
+ * stdout, and the simulator's root is never created. The file is sparse, so it costs no disk. */
+/* Undefined symbols nothing on the device provides: a warning listing them (not those libc, libm
+ * or the scheduler's services provide, nor weak ones), an error with --strict, a list in --json;
+ * and the load of such an SO says so in the log. */
+static void test_check_lists_unresolved_symbols(void **state)
+{
+    (void)state;
+    char so[4096];
+    t_kernel_path("libldrk_unresolved.so", so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "check", so, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_assert_contains(r.out, "ok: ");
+    tcli_assert_contains(r.err, "akl check: warning: ");
+    tcli_assert_contains(r.err, "2 undefined symbols that nothing on the device provides: "
+                                "ldrk_missing_helper, ldrk_missing_table");
+    static const char *const provided[] = {"sqrt", "strlen", "AicpuGetBlockIdx",
+                                           "ldrk_weak_optional", "__cxa_finalize"};
+    for (size_t i = 0; i < sizeof provided / sizeof provided[0]; i++)
+        assert_null(strstr(r.err, provided[i]));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", so, NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, "AKL_EUNRESOLVED (-1019)");
+    tcli_assert_contains(r.err, "ldrk_missing_helper");
+    assert_null(strstr(r.out, "ok: "));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", "--json", so, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(tcli_json_is_object(r.out));
+    tcli_assert_contains(r.out, "\"unresolved\":[\"ldrk_missing_helper\",\"ldrk_missing_table\"]");
+    tcli_expect_json_value(r.out, "name", "AKL_EUNRESOLVED");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", "--json", HELLO_SO, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_assert_contains(r.out, "\"unresolved\":[]");
+    assert_null(strstr(r.err, "warning"));
+    tcli_result_free(&r);
+
+    /* A load does not refuse it, but AKL_LOG=warn says what the first call will meet. */
+    static const char *const warn_env[] = {"AKL_LOG=warn", NULL};
+    tcli_run_program(&r, warn_env, "akl", "run", "--buffer", "8", so, "ldrk_unresolved_call", NULL);
+    tcli_assert_contains(r.err, "akl warn: loading ");
+    tcli_assert_contains(r.err, "2 undefined symbols that nothing on the device provides");
+    tcli_result_free(&r);
+}
+
+static void test_run_args_file_over_the_limit(void **state)
+{
+    (void)state;
+    char args_file[4096];
+    scratch_path("big-args.bin", args_file, sizeof args_file);
+    assert_int_equal(t_write_file(args_file, "", 0), 0);
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX + 1), 0);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, args_file);
+    tcli_assert_contains(r.err, "67108865 bytes exceed the launch limit of 67108864 bytes");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    /* Exactly the limit, plus the 8 bytes of --buffer's address, is over it too. */
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX), 0);
+    akl_cli(&r, "run", "--buffer", "16", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, "67108864 bytes plus 8 for --buffer's address exceed");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    struct stat st;
+    assert_int_not_equal(stat(t_sim_root(), &st), 0);
+}
+
 static void test_run_failures(void **state)
 {
     (void)state;
     tcli_result_t r;
-    /* Kernel not in the SO: the device reports it at the synchronize. */
-    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "no_such_kernel", NULL);
+    /* Kernel not in the SO: the launch refuses it, naming the kernels the SO does export. */
+    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "akl_helo", NULL);
     assert_int_equal(r.exit_code, 1);
     tcli_assert_contains(r.err, "akl run:");
-    tcli_assert_contains(r.err, "no_such_kernel");
-    tcli_assert_contains(r.out, "launch:       failed");
+    tcli_assert_contains(r.err, "AKL_ENOSYM");
+    tcli_assert_contains(r.err, "nearest exported names: \"akl_hello\"");
+    tcli_assert_contains(r.out, "launch:       failed at launch");
     tcli_result_free(&r);
 
     /* The kernel itself fails (no output buffer): its error comes back with --json too. */
@@ -791,6 +868,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_hello_text_on_second_die, setup_root,
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_run_args_file_and_progress, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_args_file_over_the_limit, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_check_lists_unresolved_symbols, setup_root,
+                                        teardown_root),
         cmocka_unit_test_setup_teardown(test_run_failures, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_and_clean, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_device_filter, setup_root, teardown_root),
