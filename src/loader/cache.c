@@ -237,8 +237,10 @@ int akl_cache_unload(const akl_module_t *module)
         entry = NULL;
     }
     pthread_mutex_unlock(&akl_cache_lock);
-    if (entry)
+    if (entry) {
+        akl_module_release(&entry->module);
         akl_cache_entry_free(entry);
+    }
     return 0;
 }
 

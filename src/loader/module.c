@@ -188,6 +188,14 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
     return 0;
 }
 
+void akl_module_release(akl_module_t *module)
+{
+    akl_exports_free((akl_exports_t *)module->exports);
+    module->exports = NULL;
+    free(module->source);
+    module->source = NULL;
+}
+
 int akl_module_unload(akl_module_t *module)
 {
     if (!module)
