@@ -16,7 +16,9 @@
  * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
  * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
  * AKL_LOG=debug|info|warn|error (any case) asks for it (to stderr); any other non-empty value
- * prints one warning saying so and leaves logging off. All functions are thread-safe. */
+ * prints one warning saying so and leaves logging off. When AKL_LOG is unset, CANN's
+ * ASCEND_GLOBAL_LOG_LEVEL (0 debug, 1 info, 2 warn, 3 error, 4 off) sets the level instead. All
+ * functions are thread-safe. */
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
@@ -97,6 +99,15 @@ AKL_EXTERN int akl_device_count(uint32_t *count);
 /* aclrtSetDevice / aclrtResetDevice: open makes device the calling thread's current device. */
 AKL_EXTERN int akl_device_open(int32_t device);
 AKL_EXTERN int akl_device_close(int32_t device);
+/* The device of this process's local rank under a cluster launcher (one process per NPU): the
+ * first set of LOCAL_RANK (torchrun), OMPI_COMM_WORLD_LOCAL_RANK (Open MPI), MPI_LOCALRANKID
+ * (MPICH, Intel MPI) and SLURM_LOCALID (srun) is the rank. When ASCEND_RT_VISIBLE_DEVICES is set
+ * the rank indexes its list (which the runtime renumbers 0..n-1, so the device id to open is the
+ * rank itself) and must be within it. Reads only the environment; no runtime is needed.
+ * Errors: AKL_EINVAL (device NULL); AKL_EDEVICE: none of the four is set (the message names
+ * them), the value is not a decimal integer in 0..INT32_MAX, or the rank is outside
+ * ASCEND_RT_VISIBLE_DEVICES (the message names the variable, its value and the list). */
+AKL_EXTERN int akl_local_device(int32_t *device);
 AKL_EXTERN int akl_mem_alloc(void **dev_ptr, size_t size);
 AKL_EXTERN int akl_mem_free(void *dev_ptr);
 /* Device memory of the calling thread's current device, in bytes. */
@@ -111,8 +122,8 @@ AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
 /* ---- Modules ----------------------------------------------------------------------------------
  */
 
-/* A runtime SO loaded on one device. Owned by the process cache: valid until the process exits,
- * never freed by the caller. */
+/* A runtime SO loaded on one device. Owned by the process cache and shared by every load of the
+ * same bytes on the same device in the process: valid until akl_module_unload or process exit. */
 typedef struct akl_module akl_module_t;
 
 #define AKL_DEFAULT_PREFIX "akl_inner_"
@@ -232,6 +243,20 @@ typedef struct akl_module_info {
 } akl_module_info_t;
 
 AKL_EXTERN int akl_module_info(const akl_module_t *module, akl_module_info_t *info);
+
+/* Removes module from the process cache and frees it: a later load of its bytes bootstraps
+ * again. The handle is invalid afterwards, and so is every other handle to the same module
+ * (loads of the same bytes on the same device share one): unloading a module another thread
+ * still loads or launches is the caller's race, as with cuModuleUnload. Device files are left in
+ * place (other processes may use them); a custom-route module's binary is unloaded from the
+ * runtime (rtsBinaryUnload), whose custom directory drops the file once nothing uses it. The
+ * device file of a module can also disappear behind
+ * the process's back (deleted, collected): the first akl_stream_sync that fails because the
+ * device cannot open it (507018, device error code 11002) retires the module from the cache
+ * (its handle stays valid until unloaded), and the next load of those bytes publishes again.
+ * Errors: AKL_EINVAL when module is NULL or not a loaded module (never loaded, or already
+ * unloaded; the handle is compared, never dereferenced). */
+AKL_EXTERN int akl_module_unload(akl_module_t *module);
 
 /* The basename a runtime SO gets on device: "<prefix><16 lowercase hex>_<device>.so". prefix NULL
  * means the default. Fails with AKL_ENAME if the result is over 100 characters or prefix has

@@ -26,7 +26,10 @@ void cli_usage_run(FILE *out)
         "the fingerprint, the launch result and the buffer's contents.\n"
         "\n"
         "Options:\n"
-        "  --device N         device id (default 0)\n"
+        "  --device N|local   device id (default 0); local: the device of this process's\n"
+        "                     local rank under mpirun, torchrun or srun (LOCAL_RANK,\n"
+        "                     OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID or SLURM_LOCALID,\n"
+        "                     the first set, within ASCEND_RT_VISIBLE_DEVICES)\n"
         "  --blocks N         AICPU blocks, 1..65535 (default 1)\n"
         "  --timeout S        per-task AICPU timeout in seconds (default 0: the device's)\n"
         "  --sync-timeout MS  synchronize timeout in ms, -1 waits forever (default 60000)\n"
@@ -51,6 +54,7 @@ void cli_usage_run(FILE *out)
 
 typedef struct run_options {
     int32_t device;
+    bool device_local; /* --device local: resolved by akl_local_device() after parsing */
     uint32_t blocks;
     uint32_t timeout_s;
     int32_t sync_timeout_ms;
@@ -98,6 +102,11 @@ static int run_parse_number_option(int c, const char *arg, run_options_t *opts)
     uint64_t u;
     switch (c) {
     case 'd':
+        if (strcmp(arg, "local") == 0) {
+            opts->device_local = true;
+            return 0;
+        }
+        opts->device_local = false;
         if (cli_parse_i64("run", "--device", arg, 0, INT32_MAX, &v) != 0)
             return -1;
         opts->device = (int32_t)v;
@@ -506,6 +515,8 @@ int cli_cmd_run(int argc, char **argv)
     int rc = run_parse(argc, argv, &opts);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    if (opts.device_local && akl_local_device(&opts.device) != 0)
+        return cli_fail("run", "--device local: %s", akl_last_error());
     unsigned char *args = NULL;
     size_t args_size = 0;
     rc = run_build_args(&opts, &args, &args_size);

@@ -263,7 +263,7 @@ static int child_old_host(void)
 
 /* The custom route's per-task timeout (akl_launch's timeout_s becomes the launch config's
  * RT_LAUNCH_KERNEL_ATTR_TIMEOUT): a kernel that never returns ends with a timeout, and after a
- * reset the module launches again. */
+ * reset the module launches again; unloaded and loaded again, it is registered afresh. */
 static int child_custom_timeout(void)
 {
     char so[4096];
@@ -280,7 +280,16 @@ static int child_custom_timeout(void)
     CHECK(6, akl_device_close(4) == 0 && akl_device_open(4) == 0);
     CHECK(7, akl_launch(module, "ldrk_empty", args, sizeof args, 2, NULL, 0) == 0);
     CHECK(8, akl_stream_sync(NULL, SYNC_MS) == 0);
-    CHECK(9, akl_device_close(4) == 0);
+    /* Unloaded, the binary goes from the runtime; loaded again, it is registered afresh. */
+    akl_cache_stats_t before, after;
+    akl_cache_stats(&before);
+    CHECK(9, akl_module_unload(module) == 0);
+    CHECK(10, akl_module_load_file(4, so, &custom, &module) == 0);
+    akl_cache_stats(&after);
+    CHECK(11, after.bootstraps == before.bootstraps + 1 && route_of(module) == AKL_ROUTE_CUSTOM);
+    CHECK(12, akl_launch(module, "ldrk_empty", args, sizeof args, 1, NULL, 0) == 0);
+    CHECK(13, akl_stream_sync(NULL, SYNC_MS) == 0);
+    CHECK(14, akl_device_close(4) == 0);
     return 0;
 }
 

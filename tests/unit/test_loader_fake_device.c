@@ -661,6 +661,43 @@ static void test_pass_throughs(void **state)
     assert_string_equal(akl_errname(akl_stream_destroy(NULL)), "ACL_ERROR_RT_PARAM_INVALID");
 }
 
+/* A synchronize that fails with 11002 in a message that names no module (the fake's text) retires
+ * every module of the device, so each one's next load bootstraps again; another failure retires
+ * nothing. */
+static void test_missing_file_retires_the_devices_modules(void **state)
+{
+    (void)state;
+    akl_module_t *first, *second, *again;
+    assert_int_equal(load_variant(21, &first), 0);
+    assert_int_equal(load_variant(22, &second), 0);
+    akl_cache_stats_t before, after;
+    akl_cache_stats(&before);
+    fake.set("sync_rc", 507017); /* a timeout: nothing to do with the file */
+    assert_int_equal(akl_stream_sync(NULL, 100), 507017);
+    fake.set("sync_rc", 0);
+    assert_int_equal(load_variant(21, &again), 0);
+    assert_ptr_equal(again, first);
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps, before.bootstraps);
+    fake.set("sync_rc", 507018);
+    assert_int_equal(akl_stream_sync(NULL, 100), 507018);
+    assert_non_null(strstr(akl_last_error(), "errcode 11002"));
+    fake.set("sync_rc", 0);
+    assert_int_equal(load_variant(21, &again), 0);
+    assert_ptr_not_equal(again, first);
+    assert_int_equal(load_variant(22, &again), 0);
+    assert_ptr_not_equal(again, second);
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps, before.bootstraps + 2);
+    /* The retired handles stay valid until unloaded; each unloads once. */
+    akl_module_info_t info;
+    assert_int_equal(akl_module_info(first, &info), 0);
+    assert_int_equal(akl_module_unload(first), 0);
+    assert_int_equal(akl_module_unload(second), 0);
+    assert_int_equal(akl_module_unload(first), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "is not a loaded module"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -713,6 +750,7 @@ int main(void)
                                reset_fake),
         cmocka_unit_test_setup(test_unresolved_symbols, reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
+        cmocka_unit_test_setup(test_missing_file_retires_the_devices_modules, reset_fake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
