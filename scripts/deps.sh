@@ -5,7 +5,7 @@
 set -euo pipefail
 
 AKL_DEPS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libelf-dev libjson-c-dev
-          clang gnuplot-nox)
+          clang gnuplot-nox valgrind openmpi-bin python3 python3-pytest)
 
 if [[ "${1:-}" == "--print" ]]; then
     echo "${AKL_DEPS[*]}"

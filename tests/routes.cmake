@@ -19,6 +19,7 @@ akl_add_test(routes
   SOURCES integration/test_routes.c
   LIBS akl akl_test_cli_spawn aclsim
   DEPENDS akl_vector_add_example akl_hello_example aclsim akl_dispatcher akl_dispatcher_v1
+    kernel_ldrk_basic
   LABELS integration routes
   TIMEOUT 600)
 target_include_directories(test_routes PRIVATE ${PROJECT_SOURCE_DIR}/examples/vector_add

@@ -15,7 +15,10 @@
  * loader's own (negative, AKL_E*) or CANN's (positive, e.g. 507018) passed through unchanged;
  * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
  * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
- * AKL_LOG=debug|info|warn|error asks for it (to stderr). All functions are thread-safe. */
+ * AKL_LOG=debug|info|warn|error (any case) asks for it (to stderr); any other non-empty value
+ * prints one warning saying so and leaves logging off. When AKL_LOG is unset, CANN's
+ * ASCEND_GLOBAL_LOG_LEVEL (0 debug, 1 info, 2 warn, 3 error, 4 off) sets the level instead. All
+ * functions are thread-safe. */
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
@@ -47,7 +50,7 @@ extern "C" {
     XX(EDEVICE, -1005, "invalid device, or device not set in the calling thread")                  \
     XX(ENAME, -1006, "ill-formed or over-long name")                                               \
     XX(E2BIG, -1007, "argument blob too large")                                                    \
-    XX(EBOOTSKIPPED, -1008, "device loader skipped the bootstrap (extend-kernels latch)")          \
+    XX(EBOOTSKIPPED, -1008, "no akl dispatcher acknowledged the bootstrap (latch or foreign)")     \
     XX(EBOOTFAILED, -1009, "the dispatcher failed on the device")                                  \
     XX(EFINGERPRINT, -1010, "fingerprint mismatch between host and device")                        \
     XX(ENOTELF, -1011, "not an ELF file")                                                          \
@@ -58,11 +61,12 @@ extern "C" {
     XX(ENOSYM, -1016, "kernel not exported by the SO")                                             \
     XX(ETOOBIG, -1017, "SO larger than the configured limit")                                      \
     XX(ETIMEDOUT, -1018, "timed out")                                                              \
-    XX(ENOEXTEND, -1019, "the device has no extend-kernel package (libaicpu_extend_kernels.so)")   \
-    XX(ENOPREINSTALL, -1020,                                                                       \
+    XX(EUNRESOLVED, -1019, "the SO needs symbols nothing on the device provides")                  \
+    XX(ENOEXTEND, -1020, "the device has no extend-kernel package (libaicpu_extend_kernels.so)")   \
+    XX(ENOPREINSTALL, -1021,                                                                       \
        "no usable preinstall directory on the device (absent or unwritable)")                      \
-    XX(EVERSION, -1021, "bootstrap protocol version mismatch between libakl and the dispatcher")   \
-    XX(ENOCUSTOM, -1022, "the runtime has no custom CPU kernel upload (rtsBinaryLoadFromData)")
+    XX(EVERSION, -1022, "bootstrap protocol version mismatch between libakl and the dispatcher")   \
+    XX(ENOCUSTOM, -1023, "the runtime has no custom CPU kernel upload (rtsBinaryLoadFromData)")
 
 typedef enum akl_errno {
     AKL_OK = 0,
@@ -102,6 +106,15 @@ AKL_EXTERN int akl_device_count(uint32_t *count);
 /* aclrtSetDevice / aclrtResetDevice: open makes device the calling thread's current device. */
 AKL_EXTERN int akl_device_open(int32_t device);
 AKL_EXTERN int akl_device_close(int32_t device);
+/* The device of this process's local rank under a cluster launcher (one process per NPU): the
+ * first set of LOCAL_RANK (torchrun), OMPI_COMM_WORLD_LOCAL_RANK (Open MPI), MPI_LOCALRANKID
+ * (MPICH, Intel MPI) and SLURM_LOCALID (srun) is the rank. When ASCEND_RT_VISIBLE_DEVICES is set
+ * the rank indexes its list (which the runtime renumbers 0..n-1, so the device id to open is the
+ * rank itself) and must be within it. Reads only the environment; no runtime is needed.
+ * Errors: AKL_EINVAL (device NULL); AKL_EDEVICE: none of the four is set (the message names
+ * them), the value is not a decimal integer in 0..INT32_MAX, or the rank is outside
+ * ASCEND_RT_VISIBLE_DEVICES (the message names the variable, its value and the list). */
+AKL_EXTERN int akl_local_device(int32_t *device);
 AKL_EXTERN int akl_mem_alloc(void **dev_ptr, size_t size);
 AKL_EXTERN int akl_mem_free(void *dev_ptr);
 /* Device memory of the calling thread's current device, in bytes. */
@@ -116,8 +129,8 @@ AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
 /* ---- Modules ----------------------------------------------------------------------------------
  */
 
-/* A runtime SO loaded on one device. Owned by the process cache: valid until the process exits,
- * never freed by the caller. */
+/* A runtime SO loaded on one device. Owned by the process cache and shared by every load of the
+ * same bytes on the same device in the process: valid until akl_module_unload or process exit. */
 typedef struct akl_module akl_module_t;
 
 #define AKL_DEFAULT_PREFIX "akl_inner_"
@@ -147,6 +160,11 @@ AKL_EXTERN const char *akl_route_name(akl_route_t route);
 /* Parses "auto", "extend" or "custom" (as $AKL_ROUTE takes them). AKL_EINVAL otherwise. */
 AKL_EXTERN int akl_route_parse(const char *text, akl_route_t *route);
 
+/* opts->size of the struct's first version (this one, akl 0.1): a smaller size is refused with
+ * AKL_EINVAL; a later, larger struct stays accepted by this library, which ignores the fields it
+ * does not know. */
+#define AKL_LOAD_OPTIONS_SIZE_V1 48u
+
 typedef struct akl_load_options {
     size_t size;         /* sizeof(akl_load_options_t), so the struct can grow */
     const char *prefix;  /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
@@ -166,8 +184,16 @@ typedef struct akl_load_options {
  * a hit returns the module as first loaded, whatever this call's prefix, stream and timeout say.
  * opts may be NULL.
  * Errors: the akl_check_* codes; AKL_EDEVICE (device not current in this thread); AKL_ENAME
- * (prefix); AKL_ERUNTIME; AKL_EBOOTSKIPPED, AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names);
- * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message. */
+ * (prefix); AKL_ERUNTIME; AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names); AKL_EBOOTSKIPPED
+ * (no acknowledgement: the message says whether the device's one-upload latch holds akl's own
+ * earlier upload, which a reset clears, or $AKL_DISPATCHER or another user of the extend kernels
+ * in this process put a dispatcher that is not akl's there first, which a reset does not cure);
+ * AKL_ENOEXTEND, AKL_ENOPREINSTALL (the extend route cannot work on this device: under auto the
+ * custom route is taken instead, and AKL_EBOOTSKIPPED likewise), AKL_EVERSION (a dispatcher of
+ * another protocol version), AKL_ENOCUSTOM (the custom route without the runtime's rts* calls);
+ * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message.
+ * Undefined symbols that nothing on the device provides (akl_unresolved_symbols_file) do not fail
+ * a load; with AKL_LOG=warn the first load of the bytes logs them. */
 AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
                                     const akl_load_options_t *opts, akl_module_t **out);
 AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
@@ -183,6 +209,23 @@ AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t siz
  * Resolves the runtime (to learn the target machine) but does no device work. opts may be NULL. */
 AKL_EXTERN int akl_check_file(const char *path, const akl_load_options_t *opts);
 AKL_EXTERN int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts);
+
+/* The undefined symbols of a runtime SO that nothing on the device is known to provide: a call
+ * that reaches one ends the device's scheduler (a lazy binding failure exits it with 127). The SO
+ * is validated first, exactly as akl_check_file/_data do (same errors). "Provided" is what this
+ * host's libc, libm, libdl, libpthread, libstdc++, libgcc_s and dynamic loader define, plus the
+ * services the AICPU scheduler exports (AicpuGetBlockIdx, AicpuGetBlockNum, DlogRecord,
+ * CheckLogLevel, halGetDeviceInfo), compared by name without versions; weak references never
+ * count. It is an approximation for a real device, whose libraries are not readable from the
+ * host (docs/errors.md, "Undefined symbols"). On success *names is one malloc'd block, a
+ * NULL-terminated array of the names followed by their text (free(*names) releases it all), and
+ * *count their number (0: none, *names holds only the NULL). Nothing is refused for them: loads
+ * log them as a warning (AKL_LOG=warn); `akl check --strict` turns them into AKL_EUNRESOLVED. */
+AKL_EXTERN int akl_unresolved_symbols_file(const char *path, const akl_load_options_t *opts,
+                                           char ***names, size_t *count);
+AKL_EXTERN int akl_unresolved_symbols_data(const void *data, size_t size,
+                                           const akl_load_options_t *opts, char ***names,
+                                           size_t *count);
 
 /* What the bootstrap that created a module did on the device. */
 typedef enum akl_boot_outcome {
@@ -207,6 +250,20 @@ typedef struct akl_module_info {
 } akl_module_info_t;
 
 AKL_EXTERN int akl_module_info(const akl_module_t *module, akl_module_info_t *info);
+
+/* Removes module from the process cache and frees it: a later load of its bytes bootstraps
+ * again. The handle is invalid afterwards, and so is every other handle to the same module
+ * (loads of the same bytes on the same device share one): unloading a module another thread
+ * still loads or launches is the caller's race, as with cuModuleUnload. Device files are left in
+ * place (other processes may use them); a custom-route module's binary is unloaded from the
+ * runtime (rtsBinaryUnload), whose custom directory drops the file once nothing uses it. The
+ * device file of a module can also disappear behind
+ * the process's back (deleted, collected): the first akl_stream_sync that fails because the
+ * device cannot open it (507018, device error code 11002) retires the module from the cache
+ * (its handle stays valid until unloaded), and the next load of those bytes publishes again.
+ * Errors: AKL_EINVAL when module is NULL or not a loaded module (never loaded, or already
+ * unloaded; the handle is compared, never dereferenced). */
+AKL_EXTERN int akl_module_unload(akl_module_t *module);
 
 /* The basename a runtime SO gets on device: "<prefix><16 lowercase hex>_<device>.so". prefix NULL
  * means the default. Fails with AKL_ENAME if the result is over 100 characters or prefix has
@@ -247,12 +304,19 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 
 /* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
 #define AKL_KERNEL_NAME_MAX 200
+/* Maximum argument bytes of one launch (64 MiB): pass larger data in device memory. */
+#define AKL_LAUNCH_ARGS_MAX (64u << 20)
 
 /* Launches kernel (exported by module as `uint32_t kernel(void *args)`) on blocks AICPU blocks
  * (1..65535) of module's device, on stream (NULL: default). The size bytes at args are copied
  * before the call returns; the kernel is called once per block with a device copy of them.
- * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default). Device-side
- * failures (missing symbol, kernel error, timeout) appear at the next synchronize. */
+ * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default).
+ * Errors: AKL_EINVAL, AKL_ENAME, AKL_E2BIG (size over AKL_LAUNCH_ARGS_MAX), AKL_EDEVICE (module's
+ * device not current in this thread), AKL_ENOSYM (the SO does not export kernel as a function:
+ * the message names the SO, up to three nearest exported names, and a C++-mangled export of that
+ * name, to be declared extern "C"; the exports are read once, when the module is first loaded,
+ * and not checked for an SO whose .dynsym cannot be read), or the runtime's code. Device-side
+ * failures (kernel error, crash, timeout) appear at the next synchronize. */
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 

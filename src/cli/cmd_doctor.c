@@ -63,8 +63,9 @@ void cli_usage_doctor(FILE *out)
         "                   mount namespace when AKL_SIM_PREINSTALL=readonly\n"
         "  so               (with SO) whether SO fits the device, as `akl check` decides,\n"
         "                   and that it exports functions\n"
-        "  so-needs         (with SO) its needed libraries and unversioned undefined symbols\n"
-        "                   beyond what a device's AICPU scheduler provides\n"
+        "  so-needs         (with SO) its undefined symbols nothing on the device provides\n"
+        "                   (as `akl check --strict` finds them) and needed libraries a\n"
+        "                   device may not have\n"
         "\n"
         "Options:\n"
         "  --device N   the device to probe (default 0)\n"
@@ -593,11 +594,29 @@ static void doctor_check_host_kernel(doctor_report_t *report)
                        : " (namespaces are used only for AKL_SIM_PREINSTALL=readonly)");
 }
 
-/* The SO's fit, in two checks: `so`, libakl's own validation (akl check: ELF, class, machine,
- * type, size) plus its exported functions; `so-needs`, what it needs from the device. */
+/* " names, ..." of at most cap bytes. */
+static void doctor_join(char *const *names, size_t count, char *out, size_t cap)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t used = strlen(out);
+        if (used + strlen(names[i]) + 8 >= cap) {
+            snprintf(out + used, cap - used, ", ...");
+            return;
+        }
+        snprintf(out + used, cap - used, "%s%s", i ? ", " : "", names[i]);
+    }
+}
+
+/* The SO's fit, in two checks: `so`, libakl's own judgement (as `akl check` and every load make
+ * it: ELF, class, machine, type, size) and that it exports functions; `so-needs`, what it needs
+ * from the device: undefined symbols nothing there provides (libakl's akl_unresolved_symbols_file,
+ * as `akl check --strict` uses it) and libraries a device may not have. */
 static void doctor_check_so(doctor_report_t *report, const char *path)
 {
-    int rc = akl_check_file(path, NULL);
+    char **unresolved = NULL;
+    size_t unresolved_count = 0;
+    int rc = akl_unresolved_symbols_file(path, NULL, &unresolved, &unresolved_count);
     if (rc != 0) {
         doctor_add(report, "so", DOCTOR_FAILURE,
                    rc == AKL_EMACHINE ? "build it for the device's architecture (see toolchain)"
@@ -605,11 +624,14 @@ static void doctor_check_so(doctor_report_t *report, const char *path)
                    "%s (%d): %s", akl_errname(rc), rc, akl_last_error());
         return;
     }
+    char symbols[512];
+    doctor_join(unresolved, unresolved_count, symbols, sizeof symbols);
+    free(unresolved);
     doctor_elf_t elf;
     char err[512];
     if (doctor_elf_inspect(path, &elf, err, sizeof err) != 0) {
         doctor_add(report, "so", DOCTOR_WARNING, "check that the file is readable",
-                   "fits the device, but its symbols cannot be read: %s", err);
+                   "fits the device, but its dynamic section cannot be read: %s", err);
         return;
     }
     if (elf.exported == 0)
@@ -621,20 +643,20 @@ static void doctor_check_so(doctor_report_t *report, const char *path)
                    "%s fits the device (a 64-bit ELF shared object for its architecture) and "
                    "exports %zu function(s)",
                    path, elf.exported);
-    if (elf.foreign_count == 0 && elf.unresolved_count == 0)
+    if (elf.foreign_count == 0 && unresolved_count == 0)
         doctor_add(report, "so-needs", DOCTOR_OK, NULL,
-                   "%zu needed librar%s, all on a device; every undefined symbol is versioned or "
-                   "provided by the device's scheduler",
+                   "%zu needed librar%s, all on a device; every undefined symbol is provided there",
                    elf.needed_count, elf.needed_count == 1 ? "y" : "ies");
     else
         doctor_add(report, "so-needs", DOCTOR_WARNING,
                    "link only against libc, libstdc++, libdl, libc_sec, libascend_hal and "
-                   "libaicpu_sharder, or put the rest on the device",
-                   "%zu needed librar%s not known to be on a device%s%s; %zu unversioned undefined "
-                   "symbol(s) the device's scheduler is not known to provide%s%s",
+                   "libaicpu_sharder, define what is missing, or put the rest on the device",
+                   "%zu needed librar%s not known to be on a device%s%s; %zu undefined symbol(s) "
+                   "nothing on the device is known to provide (a call that reaches one ends the "
+                   "scheduler)%s%s",
                    elf.foreign_count, elf.foreign_count == 1 ? "y" : "ies",
-                   elf.foreign_count ? ": " : "", elf.foreign, elf.unresolved_count,
-                   elf.unresolved_count ? ": " : "", elf.unresolved);
+                   elf.foreign_count ? ": " : "", elf.foreign, unresolved_count,
+                   unresolved_count ? ": " : "", symbols);
 }
 
 static void doctor_collect(doctor_report_t *report, const doctor_options_t *opts)

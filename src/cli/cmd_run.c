@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void cli_usage_run(FILE *out)
@@ -25,12 +26,17 @@ void cli_usage_run(FILE *out)
         "the fingerprint, the launch result and the buffer's contents.\n"
         "\n"
         "Options:\n"
-        "  --device N         device id (default 0)\n"
+        "  --device N|local   device id (default 0); local: the device of this process's\n"
+        "                     local rank under mpirun, torchrun or srun (LOCAL_RANK,\n"
+        "                     OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID or SLURM_LOCALID,\n"
+        "                     the first set, within ASCEND_RT_VISIBLE_DEVICES)\n"
         "  --blocks N         AICPU blocks, 1..65535 (default 1)\n"
         "  --timeout S        per-task AICPU timeout in seconds (default 0: the device's)\n"
         "  --sync-timeout MS  synchronize timeout in ms, -1 waits forever (default 60000)\n"
         "  --args-hex HEX     the kernel's argument bytes in hex (e.g. 2a00000000000000)\n"
-        "  --args-file FILE   the kernel's argument bytes from a file\n"
+        "  --args-file FILE   the kernel's argument bytes from a file (at most 64 MiB,\n"
+        "                     less 8 with --buffer; a larger file is refused before any\n"
+        "                     device work)\n"
         "  --buffer BYTES     allocate a zeroed device buffer (suffixes K, M, G), put its\n"
         "                     device address in the first 8 bytes of the arguments (before\n"
         "                     the bytes above) and dump it after the run\n"
@@ -48,6 +54,7 @@ void cli_usage_run(FILE *out)
 
 typedef struct run_options {
     int32_t device;
+    bool device_local; /* --device local: resolved by akl_local_device() after parsing */
     uint32_t blocks;
     uint32_t timeout_s;
     int32_t sync_timeout_ms;
@@ -95,6 +102,11 @@ static int run_parse_number_option(int c, const char *arg, run_options_t *opts)
     uint64_t u;
     switch (c) {
     case 'd':
+        if (strcmp(arg, "local") == 0) {
+            opts->device_local = true;
+            return 0;
+        }
+        opts->device_local = false;
         if (cli_parse_i64("run", "--device", arg, 0, INT32_MAX, &v) != 0)
             return -1;
         opts->device = (int32_t)v;
@@ -214,6 +226,20 @@ static int run_decode_hex(const char *hex, unsigned char *out, size_t *size)
     return 0;
 }
 
+/* Refuses argument bytes over the launch limit before any device work (and, for a file, before
+ * reading it): akl_launch would refuse them only after the device was opened and the SO loaded. */
+static int run_args_too_big(const run_options_t *opts, uint64_t user_size)
+{
+    uint64_t head = opts->has_buffer ? sizeof(uint64_t) : 0;
+    if (user_size + head <= AKL_LAUNCH_ARGS_MAX)
+        return 0;
+    return cli_fail("run",
+                    "--args-file %s: %" PRIu64 " bytes%s exceed the launch limit of %u bytes "
+                    "(AKL_LAUNCH_ARGS_MAX); pass large data in device memory instead",
+                    opts->args_file, user_size, head ? " plus 8 for --buffer's address" : "",
+                    AKL_LAUNCH_ARGS_MAX);
+}
+
 /* The user's argument bytes, after room for the buffer address when --buffer is given. */
 static int run_build_args(const run_options_t *opts, unsigned char **args, size_t *size)
 {
@@ -221,9 +247,18 @@ static int run_build_args(const run_options_t *opts, unsigned char **args, size_
     void *user = NULL;
     size_t user_size = 0;
     if (opts->args_file) {
+        struct stat st;
+        if (stat(opts->args_file, &st) == 0 && S_ISREG(st.st_mode) &&
+            run_args_too_big(opts, (uint64_t)st.st_size) != 0)
+            return CLI_EXIT_FAILURE;
         char err[1024];
         if (cli_read_file(opts->args_file, &user, &user_size, err, sizeof err) != 0)
             return cli_fail("run", "--args-file %s", err);
+        /* The file may have grown between the stat and the read. */
+        if (run_args_too_big(opts, user_size) != 0) {
+            free(user);
+            return CLI_EXIT_FAILURE;
+        }
     } else if (opts->args_hex) {
         user = malloc(strlen(opts->args_hex) / 2 + 1);
         if (!user)
@@ -382,7 +417,9 @@ static void run_print_text(const run_options_t *opts, const run_report_t *report
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
         printf("basename:     %s\n", report->info.basename);
-        printf("device path:  %s\n", report->info.device_path);
+        printf("device path:  %s\n", report->info.device_path[0]
+                                         ? report->info.device_path
+                                         : "(CANN's custom directory: the custom route)");
         printf("bootstrap:    %s (%zu bytes, %.3f ms)\n", run_outcome_name(report),
                report->info.size, report->load_seconds * 1e3);
         printf("route:        %s\n", akl_route_name(report->info.route));
@@ -478,6 +515,8 @@ int cli_cmd_run(int argc, char **argv)
     int rc = run_parse(argc, argv, &opts);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    if (opts.device_local && akl_local_device(&opts.device) != 0)
+        return cli_fail("run", "--device local: %s", akl_last_error());
     unsigned char *args = NULL;
     size_t args_size = 0;
     rc = run_build_args(&opts, &args, &args_size);

@@ -1,8 +1,7 @@
-/* `akl doctor SO`: what the SO needs from the device when the scheduler dlopens it. A device SO
- * runs inside the AICPU scheduler, which already links libc, libstdc++, libc_sec, the device log,
- * libascend_hal, libaicpu_sharder and libdl (reference section 5.3): a library outside that set
- * must be on the device too, and an unversioned undefined symbol resolves only if the scheduler
- * (or a library the SO names) defines it. */
+/* `akl doctor SO`: the libraries the SO names. A device SO runs inside the AICPU scheduler, which
+ * already links libc, libstdc++, libc_sec, the device log, libascend_hal, libaicpu_sharder and
+ * libdl (reference section 5.3): a library outside that set must be on the device too. Undefined
+ * symbols are libakl's to judge (akl_unresolved_symbols_file), not this file's. */
 #include "doctor_elf.h"
 
 #include <fcntl.h>
@@ -27,11 +26,6 @@ static const char *const doctor_device_libraries[] = {
     "libc_sec.so",
     "libascend_hal.so",
     "libaicpu_sharder.so",
-};
-
-/* Functions the scheduler itself provides to the SOs it loads (reference section 5.3). */
-static const char *const doctor_device_symbols[] = {
-    "AicpuGetBlockIdx", "AicpuGetBlockNum", "DlogRecord", "CheckLogLevel", "halGetDeviceInfo",
 };
 
 static bool doctor_in(const char *name, const char *const *set, size_t count)
@@ -70,49 +64,21 @@ static void doctor_read_needed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, do
     }
 }
 
-/* A versioned undefined symbol (printf@GLIBC_2.17) names the library it comes from; an
- * unversioned one is looked up in the whole process. */
-static bool doctor_unversioned(Elf_Data *versym, size_t index)
-{
-    GElf_Versym version;
-    return !versym || !gelf_getversym(versym, (int)index, &version) || version <= 1;
-}
-
-static void doctor_read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, Elf_Data *versym,
-                                doctor_elf_t *out)
+/* Defined, default-visibility functions: the kernel candidates. */
+static void doctor_count_exports(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, doctor_elf_t *out)
 {
     Elf_Data *data = elf_getdata(scn, NULL);
     size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
     for (size_t i = 1; data && i < count; i++) {
         GElf_Sym sym;
-        if (!gelf_getsym(data, (int)i, &sym))
+        if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF)
             continue;
         const char *name = elf_strptr(elf, shdr->sh_link, sym.st_name);
-        if (!name || !name[0])
-            continue;
-        int bind = GELF_ST_BIND(sym.st_info);
-        if (sym.st_shndx != SHN_UNDEF) {
-            if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && bind != STB_LOCAL &&
-                GELF_ST_VISIBILITY(sym.st_other) == STV_DEFAULT)
-                out->exported++;
-            continue;
-        }
-        if (bind == STB_WEAK || !doctor_unversioned(versym, i) ||
-            doctor_in(name, doctor_device_symbols,
-                      sizeof doctor_device_symbols / sizeof doctor_device_symbols[0]))
-            continue;
-        doctor_list_add(out->unresolved, sizeof out->unresolved, &out->unresolved_count, name);
+        if (name && name[0] && GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
+            GELF_ST_BIND(sym.st_info) != STB_LOCAL &&
+            GELF_ST_VISIBILITY(sym.st_other) == STV_DEFAULT)
+            out->exported++;
     }
-}
-
-static Elf_Data *doctor_find_versym(Elf *elf)
-{
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-        GElf_Shdr shdr;
-        if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_GNU_versym)
-            return elf_getdata(scn, NULL);
-    }
-    return NULL;
 }
 
 int doctor_elf_inspect(const char *path, doctor_elf_t *out, char *err, size_t cap)
@@ -133,7 +99,6 @@ int doctor_elf_inspect(const char *path, doctor_elf_t *out, char *err, size_t ca
         close(fd);
         return -1;
     }
-    Elf_Data *versym = doctor_find_versym(elf);
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr shdr;
         if (!gelf_getshdr(scn, &shdr))
@@ -141,7 +106,7 @@ int doctor_elf_inspect(const char *path, doctor_elf_t *out, char *err, size_t ca
         if (shdr.sh_type == SHT_DYNAMIC)
             doctor_read_needed(elf, scn, &shdr, out);
         else if (shdr.sh_type == SHT_DYNSYM)
-            doctor_read_symbols(elf, scn, &shdr, versym, out);
+            doctor_count_exports(elf, scn, &shdr, out);
     }
     elf_end(elf);
     close(fd);

@@ -1,6 +1,6 @@
-/* What `akl doctor SO` adds to `akl check`'s verdict: what the SO needs from the device at dlopen
- * time (its DT_NEEDED libraries, and undefined symbols no library of its own provides) and what it
- * exports, read with libelf. akl check (libakl) already decides machine, class, type and size. */
+/* What `akl doctor SO` adds to libakl's verdict (akl_unresolved_symbols_file: machine, class,
+ * type, size, and undefined symbols nothing on the device provides): the libraries it names
+ * (DT_NEEDED) that a device may not have, and how many functions it exports, read with libelf. */
 #ifndef AKL_CLI_DOCTOR_ELF_H
 #define AKL_CLI_DOCTOR_ELF_H
 

@@ -237,3 +237,24 @@ int akl_custom_probe(const akl_runtime_t *rt, int32_t device, akl_stream_t strea
     akl_dispatcher_release(&dispatcher);
     return rc;
 }
+
+void akl_custom_release(akl_module_t *module)
+{
+    struct akl_custom_binary *custom = module->custom;
+    if (!custom)
+        return;
+    module->custom = NULL;
+    const akl_runtime_t *rt = akl_runtime_ready();
+    if (rt && rt->binary_unload) {
+        rtError_t rc = rt->binary_unload(custom->bin);
+        if (rc != RT_ERROR_NONE)
+            akl_log(AKL_LOG_WARN, "unloading %s from device %d: rtsBinaryUnload returned %d",
+                    module->basename, (int)module->device, (int)rc);
+    }
+    for (size_t i = 0; i < custom->count; i++)
+        free(custom->funcs[i].kernel);
+    free(custom->funcs);
+    pthread_rwlock_destroy(&custom->lock);
+    free(custom->bytes);
+    free(custom);
+}

@@ -25,6 +25,10 @@ int akl_custom_launch(const akl_runtime_t *rt, const akl_module_t *module, const
                       size_t kernel_length, const void *payload, size_t payload_size,
                       uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 
+/* For akl_module_unload: unloads the module's binary from the runtime (its functions with it) and
+ * frees what the module held for the custom route. Nothing for an extend-route module. */
+void akl_custom_release(akl_module_t *module);
+
 /* A real round trip through the custom route on the calling thread's current device: uploads
  * akl's dispatcher that way and runs one of its no-op kernels (DynTileFwkBackendKernelServer) as
  * KERNEL_TYPE_AICPU_CUSTOM, waits up to timeout_ms, unloads. Returns 0 or the error. */

@@ -1,8 +1,12 @@
-/* akl_module_load_file / akl_module_load_data / akl_module_info: validate the bytes, fingerprint
- * them, name them, and let the process cache decide whether a bootstrap is needed. */
+/* akl_module_load_file / akl_module_load_data / akl_module_info / akl_module_unload: validate the
+ * bytes, fingerprint them, name them, and let the process cache decide whether a bootstrap is
+ * needed; and notice a module whose device file has gone. */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "akl/akl.h"
 #include "bootstrap.h"
@@ -11,12 +15,14 @@
 #include "custom.h"
 #include "elf_check.h"
 #include "errors.h"
+#include "exports.h"
 #include "file_io.h"
 #include "log.h"
 #include "module.h"
 #include "options.h"
 #include "route.h"
 #include "runtime.h"
+#include "unresolved.h"
 
 /* The device a load names must be the calling thread's current one, on a cache hit as much as for
  * a bootstrap: a module is only ever launched from a thread where its device is current. */
@@ -72,12 +78,56 @@ static int akl_load_by_route(const akl_boot_request_t *req, akl_module_t *module
     return rc;
 }
 
+/* Undefined symbols nothing on the device provides do not fail a load (a kernel may never reach
+ * them, and the list is an approximation); they are logged, and only when the log would show them,
+ * since listing them reads the host's libraries once per process. */
+static void akl_load_warn_unresolved(const akl_boot_request_t *req)
+{
+    if (!akl_log_enabled(AKL_LOG_WARN))
+        return;
+    char **names = NULL;
+    size_t count = 0;
+    if (akl_unresolved_list(req->data, req->size, req->what, &names, &count) != 0 || count == 0) {
+        free(names);
+        return;
+    }
+    char list[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+    akl_log(AKL_LOG_WARN,
+            "loading %s on device %" PRId32 ": %zu undefined symbol%s that nothing on the device "
+            "provides: %s; a call that reaches one ends the device's scheduler",
+            req->what, req->device, count, count == 1 ? "" : "s", list);
+    free(names);
+}
+
+/* Runs on a cache miss only: the export table and the source name are built once per module and
+ * freed again when the bootstrap fails (a failed entry is discarded by the cache). */
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
     const akl_boot_request_t *req = ctx;
     /* A failure from here on is the bootstrap's, not that of this thread's last kernel. */
     akl_device_note_bootstrap(req->device, req->basename);
-    return akl_load_by_route(ctx, module);
+    akl_load_warn_unresolved(req);
+    akl_exports_t *exports = NULL;
+    int rc = akl_exports_build(req->data, req->size, &exports);
+    if (rc != 0)
+        return rc;
+    char *source = strdup(req->what);
+    if (!source) {
+        akl_exports_free(exports);
+        return akl_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
+    }
+    rc = akl_load_by_route(req, module);
+    if (rc != 0) {
+        akl_exports_free(exports);
+        free(source);
+        return rc;
+    }
+    module->exports = exports;
+    module->source = source;
+    return 0;
 }
 
 static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,
@@ -186,4 +236,56 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
     info->bootstrap_seconds = module->bootstrap_seconds;
     info->route = module->route;
     return 0;
+}
+
+void akl_module_release(akl_module_t *module)
+{
+    akl_custom_release(module);
+    akl_exports_free((akl_exports_t *)module->exports);
+    module->exports = NULL;
+    free(module->source);
+    module->source = NULL;
+}
+
+int akl_module_unload(akl_module_t *module)
+{
+    if (!module)
+        return akl_fail(AKL_EINVAL, "akl_module_unload: module is NULL");
+    return akl_cache_unload(module);
+}
+
+/* The device error code for "cannot open the SO" (CANN's AE_OPEN_SO_FAILED). */
+#define AKL_DEVICE_OPEN_SO_FAILED "11002"
+
+/* True when text reports device error code 11002: "errcode 11002" (the simulator) or
+ * "errcode:11002" (CANN's host log), case-insensitively, not followed by another digit. */
+static bool akl_message_says_so_missing(const char *text)
+{
+    static const char key[] = "errcode";
+    for (const char *at = text; (at = strcasestr(at, key)) != NULL;) {
+        at += sizeof key - 1;
+        while (*at == ' ' || *at == ':' || *at == '=')
+            at++;
+        size_t n = sizeof AKL_DEVICE_OPEN_SO_FAILED - 1;
+        if (strncmp(at, AKL_DEVICE_OPEN_SO_FAILED, n) == 0 && !isdigit((unsigned char)at[n]))
+            return true;
+    }
+    return false;
+}
+
+void akl_module_note_sync_failure(int code)
+{
+    const akl_runtime_t *rt = akl_runtime_ready();
+    if (code != ACL_ERROR_RT_AICPU_EXCEPTION || !rt)
+        return;
+    const char *recent = akl_runtime_recent_message();
+    int32_t device = -1;
+    if (!recent || !akl_message_says_so_missing(recent) || rt->get_device(&device) != ACL_SUCCESS)
+        return;
+    size_t retired = akl_cache_retire_missing(device, recent);
+    if (retired > 0)
+        akl_log(AKL_LOG_INFO,
+                "device %" PRId32 " could not open a published SO (errcode 11002): %zu module(s) "
+                "retired from the process cache, the next load publishes again",
+                device, retired);
 }

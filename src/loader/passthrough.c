@@ -6,6 +6,7 @@
 #include "akl/akl.h"
 #include "device_failure.h"
 #include "errors.h"
+#include "module.h"
 #include "runtime.h"
 
 /* The runtime table, or an early return of the resolution error. */
@@ -121,6 +122,8 @@ int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms)
                         timeout_ms);
     aclError rc = timeout_ms == -1 ? rt->synchronize_stream(stream)
                                    : rt->synchronize_stream_with_timeout(stream, timeout_ms);
+    if (rc)
+        akl_module_note_sync_failure(rc);
     return rc ? akl_fail_cann(rc, "synchronizing stream %p (timeout %" PRId32 " ms) failed", stream,
                               timeout_ms)
               : 0;

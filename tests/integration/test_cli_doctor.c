@@ -220,10 +220,12 @@ static void test_doctor_checks_an_so(void **state)
     char bad[4096];
     snprintf(bad, sizeof bad, "%s.not-an-so", t_sim_root());
     assert_int_equal(t_write_file(bad, "hello\n", 6), 0);
-    /* libakl itself fits a simulated device but needs libelf, which no device has. */
+    /* libakl itself fits a simulated device but needs libelf and its symbols, which no device has.
+     */
     doc = doctor_json(env, AKL_BUILD_DIR "/lib/libakl.so", 0);
     doctor_expect_check(doc, "so", "ok", "exports");
     doctor_expect_check(doc, "so-needs", "warning", "libelf.so.1");
+    doctor_expect_check(doc, "so-needs", "warning", "elf_version");
     json_object_put(doc);
     doc = doctor_json(env, bad, 0);
     doctor_expect_check(doc, "so", "failure", "AKL_ENOTELF");

@@ -7,6 +7,7 @@
  * reads the last AICPU launch's blob with ldrk_fake_last_blob. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ LDRK_EXPORT const void *ldrk_fake_last_blob(size_t *size);
 /* Scripted behaviour and observations, by key. */
 typedef struct ldrk_fake_state {
     long ack_mode;    /* 0 skip (no ack), 1 wrote, 2 identical, 3 replaced, 4 failed at create,
-                         5 failed at fingerprint, 6 wrong fingerprint, 7 wrong version */
+                         5 failed at fingerprint, 6 wrong fingerprint, 7 wrong version,
+                         8 failed at write with ENOSPC (a full disk) */
     long sync_rc;     /* what synchronize returns */
     long launch_rc;   /* what a launch returns */
     long d2h_rc;      /* what a device-to-host copy returns */
@@ -270,9 +272,10 @@ static long ldrk_play_dispatcher(const char *device_copy, uint32_t size, const r
     char *ack = (char *)(uintptr_t)ack_addr;
     uint64_t ack_magic = LDRK_ACK_MAGIC;
     uint32_t version = mode == 7 ? 9 : 2;
-    int32_t status = mode >= 4 && mode <= 5 ? 4 : mode == 6 || mode == 7 ? 1 : (int32_t)mode;
-    int32_t err = mode == 4 ? EACCES : 0;
-    uint32_t stage = mode == 4 ? 6 : mode == 5 ? 3 : 0;
+    bool failed = (mode >= 4 && mode <= 5) || mode == 8;
+    int32_t status = failed ? 4 : mode == 6 || mode == 7 ? 1 : (int32_t)mode;
+    int32_t err = mode == 4 ? EACCES : mode == 8 ? ENOSPC : 0;
+    uint32_t stage = mode == 4 ? 6 : mode == 5 ? 3 : mode == 8 ? 7 : 0;
     uint64_t echoed = mode == 6 ? fingerprint ^ 1 : fingerprint;
     memcpy(ack, &ack_magic, 8);
     memcpy(ack + 8, &version, 4);
