@@ -196,6 +196,20 @@ static void test_doctor_strict_latch(void **state)
     json_object_put(doc);
 }
 
+/* ASCEND_RT_VISIBLE_DEVICES is shown, and a list CANN would stop reading early is a warning. */
+static void test_doctor_visible_devices(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"AKL_RUNTIME=sim", "ASCEND_RT_VISIBLE_DEVICES=0,1", NULL};
+    json_object *doc = doctor_json(good, NULL, 0);
+    doctor_expect_check(doc, "devices", "ok", "ASCEND_RT_VISIBLE_DEVICES=0,1");
+    json_object_put(doc);
+    static const char *const bad[] = {"AKL_RUNTIME=sim", "ASCEND_RT_VISIBLE_DEVICES=1,0", NULL};
+    doc = doctor_json(bad, NULL, 0);
+    doctor_expect_check(doc, "devices", "warning", "malformed");
+    json_object_put(doc);
+}
+
 /* No runtime at all: no route can work, so exit 1, and still one JSON document saying why. */
 static void test_doctor_no_route_exits_1(void **state)
 {
@@ -244,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_doctor_preinstall_absent, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_preinstall_readonly, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_strict_latch, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_doctor_visible_devices, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_no_route_exits_1, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_checks_an_so, setup_root, teardown_root),
     };
