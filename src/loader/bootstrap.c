@@ -29,6 +29,7 @@
 #include "bootstrap_abi.h"
 #include "dispatcher_blob.h"
 #include "device_failure.h"
+#include "cann_fail.h"
 #include "errors.h"
 #include "log.h"
 #include "runtime.h"
@@ -458,4 +459,19 @@ int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
             req->device, module->device_path, akl_boot_outcome_name(module->outcome),
             module->bootstrap_seconds * 1e3);
     return 0;
+}
+
+const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
+{
+    switch (outcome) {
+    case AKL_BOOT_WROTE:
+        return "wrote";
+    case AKL_BOOT_IDENTICAL:
+        return "identical";
+    case AKL_BOOT_REPLACED:
+        return "replaced";
+    case AKL_BOOT_UPLOADED:
+        return "uploaded";
+    }
+    return "unknown";
 }

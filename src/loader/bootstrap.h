@@ -8,22 +8,7 @@
 #include <stdint.h>
 
 #include "akl/akl.h"
-#include "module.h"
-#include "runtime.h"
-
-typedef struct akl_boot_request {
-    const akl_runtime_t *rt; /* the resolved runtime the load already holds */
-    const void *data;        /* the runtime SO's bytes */
-    size_t size;
-    uint64_t fingerprint; /* akl_fingerprint(data, size) */
-    int32_t device;
-    const char *basename; /* the name the device publishes it as */
-    const char *what;     /* the file path or "<memory>", for messages */
-    akl_stream_t stream;
-    int32_t timeout_ms; /* -1: forever */
-    bool probe;         /* only check the preinstall directory is writable (data/size unused) */
-    akl_route_t route;  /* as asked (module.c decides what auto does) */
-} akl_boot_request_t;
+#include "module_types.h"
 
 /* Bootstraps req on its device by the extend route, which the caller has checked is the thread's
  * current one. On success fills module's outcome, basename, device path, route and timing (a probe

@@ -216,7 +216,7 @@ static akl_cache_entry_t *akl_cache_find_handle(const akl_module_t *module,
     return NULL;
 }
 
-int akl_cache_unload(const akl_module_t *module)
+int akl_cache_unload(const akl_module_t *module, akl_cache_release_fn release)
 {
     pthread_mutex_lock(&akl_cache_lock);
     akl_cache_entry_t **link;
@@ -238,7 +238,8 @@ int akl_cache_unload(const akl_module_t *module)
     }
     pthread_mutex_unlock(&akl_cache_lock);
     if (entry) {
-        akl_module_release(&entry->module);
+        if (release)
+            release(&entry->module);
         akl_cache_entry_free(entry);
     }
     return 0;

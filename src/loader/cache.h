@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "module.h"
+#include "module_types.h"
 
 /* Fills *module (device, fingerprint and size are already set) by bootstrapping; returns 0 or an
  * error code with the thread's message set. Runs with no cache lock held. */
@@ -24,10 +24,14 @@ int akl_cache_load(uint64_t fingerprint, int32_t device, size_t size, akl_cache_
  * tests that need to know the waiters are there before letting a bootstrap finish. */
 unsigned akl_cache_waiting(uint64_t fingerprint, int32_t device);
 
-/* Removes module from the cache and frees it (or, when loads waiting for its bootstrap have not
- * taken it yet, retires it for them). 0, or AKL_EINVAL when module is not a loaded module; a
- * handle is recognised by its address alone and never dereferenced. */
-int akl_cache_unload(const akl_module_t *module);
+/* Frees what a ready module owns, before the cache frees the module itself. */
+typedef void (*akl_cache_release_fn)(akl_module_t *module);
+
+/* Removes module from the cache and frees it, calling release(module) first when release is not
+ * NULL (or, when loads waiting for its bootstrap have not taken it yet, retires it for them, and
+ * their own unload frees it). 0, or AKL_EINVAL when module is not a loaded module; a handle is
+ * recognised by its address alone and never dereferenced. */
+int akl_cache_unload(const akl_module_t *module, akl_cache_release_fn release);
 
 /* Retires the ready modules of device that message (the runtime's text for a synchronize that
  * failed because the device could not open an SO) names by basename, or every module of device

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "dispatcher_blob.h"
+#include "cann_fail.h"
 #include "errors.h"
 #include "log.h"
 

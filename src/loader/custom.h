@@ -9,8 +9,7 @@
 #include <stdint.h>
 
 #include "akl/akl.h"
-#include "bootstrap.h"
-#include "module.h"
+#include "module_types.h"
 #include "runtime.h"
 
 /* Registers req's bytes with the runtime (a private copy is kept for the module's life: the

@@ -7,13 +7,13 @@
 #include <elf.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "akl/akl.h"
 #include "errors.h"
+#include "dynsym.h"
 #include "exports.h"
 #include "names.h"
 
@@ -228,15 +228,6 @@ static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
     return 0;
 }
 
-bool akl_is_exported_function(const GElf_Sym *sym)
-{
-    unsigned bind = GELF_ST_BIND(sym->st_info);
-    unsigned visibility = GELF_ST_VISIBILITY(sym->st_other);
-    return sym->st_shndx != SHN_UNDEF && GELF_ST_TYPE(sym->st_info) == STT_FUNC &&
-           (bind == STB_GLOBAL || bind == STB_WEAK) &&
-           (visibility == STV_DEFAULT || visibility == STV_PROTECTED);
-}
-
 /* Why kernel is not usable: NULL when it is exported as a defined, visible function. */
 static const char *akl_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *shdr,
                                    const char *kernel)
@@ -262,50 +253,6 @@ static const char *akl_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *s
     return why;
 }
 
-static Elf_Scn *akl_find_dynsym(Elf *elf, GElf_Shdr *shdr)
-{
-    Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(elf, scn)) != NULL) {
-        if (gelf_getshdr(scn, shdr) && shdr->sh_type == SHT_DYNSYM)
-            return scn;
-    }
-    return NULL;
-}
-
-static pthread_once_t akl_libelf_once = PTHREAD_ONCE_INIT;
-
-static void akl_libelf_init(void)
-{
-    elf_version(EV_CURRENT);
-}
-
-int akl_elf_each_dynsym(const void *data, size_t size, akl_dynsym_fn fn, void *ctx)
-{
-    pthread_once(&akl_libelf_once, akl_libelf_init);
-    Elf *elf = elf_memory((char *)(uintptr_t)data, size);
-    if (!elf)
-        return -1;
-    GElf_Shdr shdr;
-    Elf_Scn *dynsym = akl_find_dynsym(elf, &shdr);
-    Elf_Data *symbols = dynsym ? elf_getdata(dynsym, NULL) : NULL;
-    if (!symbols || shdr.sh_entsize == 0) {
-        elf_end(elf);
-        return -1;
-    }
-    uint64_t count = shdr.sh_size / shdr.sh_entsize;
-    int rc = 0;
-    for (uint64_t i = 1; i < count && i <= INT32_MAX && rc == 0; i++) {
-        GElf_Sym sym;
-        if (!gelf_getsym(symbols, (int)i, &sym))
-            break;
-        const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-        if (name && name[0])
-            rc = fn(ctx, name, &sym);
-    }
-    elf_end(elf);
-    return rc;
-}
-
 /* The same suggestions a launch gives (nearest names, extern "C"); failure path only. */
 static void akl_check_hint(const akl_elf_input_t *in, const char *kernel, char *hint, size_t cap)
 {
@@ -318,13 +265,13 @@ static void akl_check_hint(const akl_elf_input_t *in, const char *kernel, char *
 
 static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kernels)
 {
-    pthread_once(&akl_libelf_once, akl_libelf_init);
+    akl_libelf_ready();
     /* elf_memory takes a non-const image; it only reads a native-order, bounds-checked file. */
     Elf *elf = elf_memory((char *)(uintptr_t)in->bytes, in->size);
     if (!elf)
         return akl_fail(AKL_ENOTELF, "%s: libelf cannot read it: %s", in->what, elf_errmsg(-1));
     GElf_Shdr shdr;
-    Elf_Scn *dynsym = akl_find_dynsym(elf, &shdr);
+    Elf_Scn *dynsym = akl_dynsym_find(elf, &shdr);
     int rc = 0;
     for (size_t k = 0; kernels[k] && rc == 0; k++) {
         const char *why = dynsym ? akl_find_kernel(elf, dynsym, &shdr, kernels[k])

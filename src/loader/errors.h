@@ -7,9 +7,6 @@
 
 /* Sets the calling thread's message (printf-style), logs it at error level, returns code. */
 int akl_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* As akl_fail for a CANN code returned by the runtime: appends the code's name and text and the
- * runtime's own aclGetRecentErrMsg() when it has one. */
-int akl_fail_cann(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets the thread's message to a copy of text (which may be the thread's own buffer). */
 int akl_fail_copy(int code, const char *text);
 

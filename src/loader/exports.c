@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "akl/akl.h"
-#include "elf_check.h"
+#include "dynsym.h"
 #include "errors.h"
 
 #define AKL_SUGGESTIONS 3
@@ -89,7 +89,7 @@ int akl_exports_add_from(akl_exports_t *e, const void *data, size_t size,
                          bool (*keep)(const GElf_Sym *sym))
 {
     akl_exports_filter_t filter = {.set = e, .keep = keep};
-    return akl_elf_each_dynsym(data, size, akl_exports_add, &filter);
+    return akl_dynsym_each(data, size, akl_exports_add, &filter);
 }
 
 akl_exports_t *akl_exports_new(void)

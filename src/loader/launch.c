@@ -12,9 +12,10 @@
 #include "akl/akl.h"
 #include "custom.h"
 #include "device_failure.h"
+#include "cann_fail.h"
 #include "errors.h"
 #include "exports.h"
-#include "module.h"
+#include "module_types.h"
 #include "names.h"
 #include "runtime.h"
 

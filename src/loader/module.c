@@ -1,8 +1,6 @@
 /* akl_module_load_file / akl_module_load_data / akl_module_info / akl_module_unload: validate the
  * bytes, fingerprint them, name them, and let the process cache decide whether a bootstrap is
- * needed; and notice a module whose device file has gone. */
-#define _GNU_SOURCE /* strcasestr */
-#include <ctype.h>
+ * needed. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +16,7 @@
 #include "exports.h"
 #include "file_io.h"
 #include "log.h"
-#include "module.h"
+#include "module_types.h"
 #include "options.h"
 #include "route.h"
 #include "runtime.h"
@@ -208,21 +206,6 @@ int akl_module_load_file(int32_t device, const char *path, const akl_load_option
     return rc;
 }
 
-const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
-{
-    switch (outcome) {
-    case AKL_BOOT_WROTE:
-        return "wrote";
-    case AKL_BOOT_IDENTICAL:
-        return "identical";
-    case AKL_BOOT_REPLACED:
-        return "replaced";
-    case AKL_BOOT_UPLOADED:
-        return "uploaded";
-    }
-    return "unknown";
-}
-
 int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 {
     if (!module || !info)
@@ -238,7 +221,9 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
     return 0;
 }
 
-void akl_module_release(akl_module_t *module)
+/* Frees what a ready module owns (its export table, its custom-route registration and its source
+ * name): the cache calls it when the module is unloaded. */
+static void akl_module_release(akl_module_t *module)
 {
     akl_custom_release(module);
     akl_exports_free((akl_exports_t *)module->exports);
@@ -251,41 +236,5 @@ int akl_module_unload(akl_module_t *module)
 {
     if (!module)
         return akl_fail(AKL_EINVAL, "akl_module_unload: module is NULL");
-    return akl_cache_unload(module);
-}
-
-/* The device error code for "cannot open the SO" (CANN's AE_OPEN_SO_FAILED). */
-#define AKL_DEVICE_OPEN_SO_FAILED "11002"
-
-/* True when text reports device error code 11002: "errcode 11002" (the simulator) or
- * "errcode:11002" (CANN's host log), case-insensitively, not followed by another digit. */
-static bool akl_message_says_so_missing(const char *text)
-{
-    static const char key[] = "errcode";
-    for (const char *at = text; (at = strcasestr(at, key)) != NULL;) {
-        at += sizeof key - 1;
-        while (*at == ' ' || *at == ':' || *at == '=')
-            at++;
-        size_t n = sizeof AKL_DEVICE_OPEN_SO_FAILED - 1;
-        if (strncmp(at, AKL_DEVICE_OPEN_SO_FAILED, n) == 0 && !isdigit((unsigned char)at[n]))
-            return true;
-    }
-    return false;
-}
-
-void akl_module_note_sync_failure(int code)
-{
-    const akl_runtime_t *rt = akl_runtime_ready();
-    if (code != ACL_ERROR_RT_AICPU_EXCEPTION || !rt)
-        return;
-    const char *recent = akl_runtime_recent_message();
-    int32_t device = -1;
-    if (!recent || !akl_message_says_so_missing(recent) || rt->get_device(&device) != ACL_SUCCESS)
-        return;
-    size_t retired = akl_cache_retire_missing(device, recent);
-    if (retired > 0)
-        akl_log(AKL_LOG_INFO,
-                "device %" PRId32 " could not open a published SO (errcode 11002): %zu module(s) "
-                "retired from the process cache, the next load publishes again",
-                device, retired);
+    return akl_cache_unload(module, akl_module_release);
 }

@@ -5,8 +5,9 @@
 
 #include "akl/akl.h"
 #include "device_failure.h"
+#include "cann_fail.h"
 #include "errors.h"
-#include "module.h"
+#include "sync_failure.h"
 #include "runtime.h"
 
 /* The runtime table, or an early return of the resolution error. */
@@ -123,7 +124,7 @@ int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms)
     aclError rc = timeout_ms == -1 ? rt->synchronize_stream(stream)
                                    : rt->synchronize_stream_with_timeout(stream, timeout_ms);
     if (rc)
-        akl_module_note_sync_failure(rc);
+        akl_sync_failure_note(rc);
     return rc ? akl_fail_cann(rc, "synchronizing stream %p (timeout %" PRId32 " ms) failed", stream,
                               timeout_ms)
               : 0;

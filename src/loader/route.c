@@ -9,11 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootstrap.h"
-#include "custom.h"
 #include "errors.h"
-#include "options.h"
-#include "runtime.h"
 
 /* Devices beyond this are not remembered: every auto load on them decides afresh. CANN's device
  * ids are small (a host has at most a few dozen), the simulator's at most 1024. */
@@ -93,60 +89,4 @@ int akl_device_route(int32_t device, akl_route_t *route)
         return akl_fail(AKL_EDEVICE, "akl_device_route: device %" PRId32 " is negative", device);
     *route = akl_route_remembered(device);
     return 0;
-}
-
-static int akl_probe_extend(const akl_runtime_t *rt, int32_t device)
-{
-    akl_boot_request_t req = {.rt = rt,
-                              .device = device,
-                              .basename = "",
-                              .what = "the extend-route probe",
-                              .timeout_ms = AKL_DEFAULT_BOOT_TIMEOUT_MS,
-                              .probe = true,
-                              .route = AKL_ROUTE_EXTEND};
-    akl_module_t scratch;
-    memset(&scratch, 0, sizeof scratch);
-    return akl_bootstrap(&req, &scratch);
-}
-
-static int akl_probe_route(const akl_runtime_t *rt, int32_t device, akl_route_t route,
-                           akl_route_t *taken)
-{
-    if (route == AKL_ROUTE_AUTO && akl_route_remembered(device) == AKL_ROUTE_CUSTOM)
-        route = AKL_ROUTE_CUSTOM;
-    if (route != AKL_ROUTE_CUSTOM) {
-        int rc = akl_probe_extend(rt, device);
-        if (rc == 0 || route == AKL_ROUTE_EXTEND || !akl_route_extend_cause_is_diagnosed(rc)) {
-            *taken = rc == 0 ? AKL_ROUTE_EXTEND : AKL_ROUTE_AUTO;
-            return rc;
-        }
-    }
-    int rc = akl_custom_probe(rt, device, NULL, AKL_DEFAULT_BOOT_TIMEOUT_MS);
-    *taken = rc == 0 ? AKL_ROUTE_CUSTOM : AKL_ROUTE_AUTO;
-    return rc;
-}
-
-int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *taken)
-{
-    akl_route_t ignored;
-    taken = taken ? taken : &ignored;
-    *taken = AKL_ROUTE_AUTO;
-    const akl_runtime_t *rt;
-    int rc = akl_runtime_get(&rt);
-    if (rc != 0)
-        return rc;
-    if (device < 0)
-        return akl_fail(AKL_EDEVICE, "akl_route_probe: device %" PRId32 " is negative", device);
-    if (route != AKL_ROUTE_AUTO && route != AKL_ROUTE_EXTEND && route != AKL_ROUTE_CUSTOM)
-        return akl_fail(AKL_EINVAL,
-                        "akl_route_probe: route %d is not AKL_ROUTE_AUTO, _EXTEND or "
-                        "_CUSTOM",
-                        (int)route);
-    char why[64];
-    if (!akl_runtime_device_is_current(rt, device, why, sizeof why))
-        return akl_fail(AKL_EDEVICE,
-                        "akl_route_probe: device %" PRId32 " is not set in this thread; call "
-                        "akl_device_open(%" PRId32 ") (%s)",
-                        device, device, why);
-    return akl_probe_route(rt, device, route, taken);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "akl/akl.h"
+#include "dynsym.h"
 #include "elf_check.h"
 #include "errors.h"
 #include "exports.h"
@@ -214,7 +215,7 @@ int akl_unresolved_list(const void *data, size_t size, const char *what, char **
                         what);
     akl_unresolved_list_t list = {.provided = akl_provided};
     /* -1 (no readable .dynsym) leaves nothing to list; -2 is out of memory. */
-    akl_elf_each_dynsym(data, size, akl_note_undefined, &list);
+    akl_dynsym_each(data, size, akl_note_undefined, &list);
     int rc = list.out_of_memory
                  ? akl_fail(AKL_ENOMEM, "%s: out of memory listing unresolved symbols", what)
                  : akl_unresolved_pack(&list, names);

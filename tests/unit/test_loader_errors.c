@@ -12,6 +12,7 @@
 
 #include "acl/acl.h"
 #include "akl/akl.h"
+#include "cann_fail.h"
 #include "device_failure.h"
 #include "errors.h"
 
