@@ -172,18 +172,14 @@ static int vadd_copy_in(const vadd_options_t *opts, vadd_run_t *run)
 static int vadd_load(const vadd_options_t *opts, const char *so, vadd_run_t *run,
                      akl_module_t **module)
 {
-    akl_cache_stats_t before, after;
-    akl_cache_stats(&before);
     double t0 = example_now();
     /* Naming the kernels makes the load refuse an SO that lacks one, before any device work. */
     static const char *const kernels[] = {VADD_KERNEL_INIT, VADD_KERNEL_EXEC, NULL};
-    akl_load_options_t load = {.size = sizeof load, .kernels = kernels};
+    akl_load_options_t load = {.size = sizeof load, .kernels = kernels, .cache_hit = &run->cached};
     int rc = akl_module_load_file(opts->device, so, &load, module);
     run->t_load = example_now() - t0;
     if (rc != 0)
         return vadd_failed(run, "load the runtime SO", rc);
-    akl_cache_stats(&after);
-    run->cached = after.hits > before.hits;
     if ((rc = akl_module_info(*module, &run->info)) != 0)
         return vadd_failed(run, "module info", rc);
     run->loaded = true;

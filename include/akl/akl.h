@@ -22,6 +22,7 @@
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -173,6 +174,12 @@ typedef struct akl_load_options {
     size_t max_size;     /* reject larger SOs; 0: $AKL_MAX_SO_SIZE or AKL_DEFAULT_MAX_SO_SIZE */
     const char *const *kernels; /* optional NULL-terminated list of kernels that must be exported */
     akl_route_t route;          /* AKL_ROUTE_AUTO: $AKL_ROUTE, else auto (see akl_route_t) */
+    /* Optional out-field (issue 10): when not NULL, every load whose options are valid sets
+     * *cache_hit to true when it returned a module from the process cache (no bootstrap ran in
+     * this call: an earlier load, or a concurrent one this call waited for, did it), and to false
+     * otherwise (a bootstrap ran, or the load failed). Per call, unlike akl_cache_stats' process
+     * totals. Callers built before the field (opts->size without it) are unaffected. */
+    bool *cache_hit;
 } akl_load_options_t;
 
 /* Loads the runtime SO at path (or the size bytes at data) onto device, which must be the calling

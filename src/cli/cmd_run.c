@@ -321,17 +321,14 @@ static int run_alloc_buffer(const run_options_t *opts, run_report_t *report, uns
 static int run_load(const run_options_t *opts, const cli_progress_t *progress, run_report_t *report,
                     akl_module_t **module)
 {
-    akl_cache_stats_t before, after;
-    akl_cache_stats(&before);
-    akl_load_options_t load = {.size = sizeof load, .prefix = opts->prefix};
+    akl_load_options_t load = {
+        .size = sizeof load, .prefix = opts->prefix, .cache_hit = &report->cached};
     cli_progress(progress, "loading %s on device %d", opts->so, opts->device);
     double t0 = run_now();
     int rc = akl_module_load_file(opts->device, opts->so, &load, module);
     report->load_seconds = run_now() - t0;
     if (rc != 0)
         return run_failed(report, "load", rc);
-    akl_cache_stats(&after);
-    report->cached = after.hits > before.hits;
     rc = akl_module_info(*module, &report->info);
     if (rc != 0)
         return run_failed(report, "module info", rc);

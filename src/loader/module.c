@@ -153,8 +153,10 @@ static int akl_load_bytes(int32_t device, const void *data, size_t size, const c
                               .stream = opts->stream,
                               .timeout_ms = opts->timeout_ms,
                               .route = opts->route};
-    bool hit;
+    bool hit = false;
     rc = akl_cache_load(fingerprint, device, size, akl_cache_boot_callback, &req, out, &hit);
+    if (opts->cache_hit)
+        *opts->cache_hit = rc == 0 && hit;
     if (rc == 0 && hit)
         akl_log(AKL_LOG_DEBUG, "loaded %s on device %" PRId32 " from the process cache (%s)", what,
                 device, (*out)->basename);
@@ -173,7 +175,10 @@ static int akl_load_prepare(int32_t device, const akl_load_options_t *opts, akl_
         return rc;
     if (device < 0)
         return akl_fail(AKL_EDEVICE, "akl_module_load: device %" PRId32 " is negative", device);
-    return akl_options_resolve(opts, resolved);
+    rc = akl_options_resolve(opts, resolved);
+    if (rc == 0 && resolved->cache_hit)
+        *resolved->cache_hit = false; /* until a load returns a module from the cache */
+    return rc;
 }
 
 int akl_module_load_data(int32_t device, const void *data, size_t size,

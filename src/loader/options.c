@@ -59,6 +59,7 @@ int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out)
             return rc;
     }
     out->kernels = AKL_OPTS_HAS(opts, kernels) ? opts->kernels : NULL;
+    out->cache_hit = AKL_OPTS_HAS(opts, cache_hit) ? opts->cache_hit : NULL;
     out->route = AKL_OPTS_HAS(opts, route) ? opts->route : AKL_ROUTE_AUTO;
     if (out->route != AKL_ROUTE_AUTO && out->route != AKL_ROUTE_EXTEND &&
         out->route != AKL_ROUTE_CUSTOM)

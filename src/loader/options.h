@@ -2,6 +2,7 @@
 #ifndef AKL_LOADER_OPTIONS_H
 #define AKL_LOADER_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ typedef struct akl_options {
     size_t max_size;            /* effective size limit */
     const char *const *kernels; /* NULL or a NULL-terminated list */
     akl_route_t route;          /* as asked: opts->route, else $AKL_ROUTE, else auto */
+    bool *cache_hit;            /* NULL, or where a load says whether it hit the cache */
 } akl_options_t;
 
 /* Applies defaults (opts may be NULL). opts->size below AKL_LOAD_OPTIONS_SIZE_V1 is AKL_EINVAL;

@@ -551,6 +551,31 @@ static int group_teardown(void **state)
     return clean ? 0 : -1;
 }
 
+/* opts->cache_hit says per call whether a load returned a module from the process cache (issue
+ * 10): false for the load that bootstraps, true for the next one, false for a failed load, and a
+ * caller whose opts->size stops short of the field never has it written. */
+static void test_load_says_whether_it_hit_the_cache(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(7), 0);
+    bool hit = true;
+    akl_load_options_t opts = {.size = sizeof opts, .cache_hit = &hit};
+    akl_module_t *first = NULL, *again = NULL, *none = NULL;
+    assert_int_equal(akl_module_load_file(7, kernel_file("libldrk_other.so"), &opts, &first), 0);
+    assert_false(hit);
+    assert_int_equal(akl_module_load_file(7, kernel_file("libldrk_other.so"), &opts, &again), 0);
+    assert_true(hit);
+    assert_ptr_equal(again, first);
+    assert_int_not_equal(akl_module_load_file(7, "/nonexistent/libnone.so", &opts, &none), 0);
+    assert_false(hit);
+    bool untouched = true;
+    akl_load_options_t old = {.size = offsetof(akl_load_options_t, cache_hit),
+                              .cache_hit = &untouched};
+    assert_int_equal(akl_module_load_file(7, kernel_file("libldrk_basic.so"), &old, &none), 0);
+    assert_true(untouched);
+    assert_int_equal(akl_device_close(7), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child") == 0)
@@ -568,6 +593,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_foreign_dispatcher_is_not_blamed_on_the_latch),
         cmocka_unit_test(test_device_side_failures),
         cmocka_unit_test(test_kernel_that_never_returns),
+        cmocka_unit_test(test_load_says_whether_it_hit_the_cache),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
