@@ -104,34 +104,11 @@ static int akl_boot_copy(akl_boot_t *b, size_t offset, const void *src, size_t s
     aclError rc =
         b->rt->memcpy(dst, b->layout.total - offset, src, size, ACL_MEMCPY_HOST_TO_DEVICE);
     if (rc != ACL_SUCCESS)
-        return akl_fail_cann(rc,
-                             "loading %s on device %" PRId32 ": copying the %s (%zu bytes) "
-                             "to the device failed",
-                             b->req->what, b->req->device, part, size);
+        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+                                  ": copying the %s (%zu bytes) "
+                                  "to the device failed",
+                                  part, size);
     return 0;
-}
-
-/* A diagnosed failure: akl's own code, with the CANN code and the runtime's text that led to it. */
-static int akl_boot_fail_cause(int code, int cann_code, const char *recent, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int akl_boot_fail_cause(int code, int cann_code, const char *recent, const char *fmt, ...)
-{
-    char text[AKL_ERROR_MESSAGE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    int used = vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    size_t at = used < 0 ? 0 : (size_t)used < sizeof text ? (size_t)used : sizeof text - 1;
-    if (cann_code != 0 && at < sizeof text)
-        at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s%s",
-                               akl_errname(cann_code), cann_code, akl_strerror(cann_code),
-                               akl_timeout_clause(cann_code, recent));
-    if (at < sizeof text && recent && recent[0])
-        snprintf(text + at, sizeof text - at, "; runtime says: %s", recent);
-    /* An undiagnosed device failure is the device's first, or part of the cascade after it. */
-    if (code == cann_code)
-        akl_device_failure_note(cann_code, recent, text, sizeof text);
-    return akl_fail_copy(code, text);
 }
 
 static void akl_boot_fill_args(const akl_boot_t *b, akl_device_args_t *args)
@@ -158,10 +135,10 @@ static int akl_boot_upload(akl_boot_t *b)
     aclError rc = b->rt->malloc(&b->base, b->layout.total, ACL_MEM_MALLOC_HUGE_FIRST);
     if (rc != ACL_SUCCESS) {
         b->base = NULL;
-        return akl_fail_cann(rc,
-                             "loading %s on device %" PRId32 ": allocating %zu bytes of "
-                             "device memory for the bootstrap failed",
-                             b->req->what, b->req->device, b->layout.total);
+        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+                                  ": allocating %zu bytes of "
+                                  "device memory for the bootstrap failed",
+                                  b->layout.total);
     }
     /* The zeroed record and the DeviceArgs in one copy: [ack 512 | DeviceArgs 512]. */
     union {
@@ -199,15 +176,16 @@ static int akl_boot_launch(akl_boot_t *b)
     rtError_t rc = b->rt->aicpu_launch(KERNEL_TYPE_AICPU_KFC, AKL_BOOT_KERNEL, 1, &info, NULL,
                                        b->req->stream, 0);
     if (rc == ACL_ERROR_RT_FEATURE_NOT_SUPPORT)
-        return akl_boot_fail_cause(AKL_ENOEXTEND, rc, akl_runtime_recent_message(),
-                                   "loading %s on device %" PRId32 " by the extend route: the "
+        return akl_fail_load_cause(AKL_ENOEXTEND, rc, akl_runtime_recent_message(), b->req->what,
+                                   b->req->device,
+                                   " by the extend route: the "
                                    "device takes no KFC launches, so its %s cannot run",
-                                   b->req->what, b->req->device, AKL_BOOT_SO);
+                                   AKL_BOOT_SO);
     if (rc != RT_ERROR_NONE)
-        return akl_fail_cann(rc,
-                             "loading %s on device %" PRId32 ": the bootstrap launch (KFC "
-                             "%s/%s) failed",
-                             b->req->what, b->req->device, AKL_BOOT_SO, AKL_BOOT_KERNEL);
+        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+                                  ": the bootstrap launch (KFC "
+                                  "%s/%s) failed",
+                                  AKL_BOOT_SO, AKL_BOOT_KERNEL);
     return 0;
 }
 
@@ -228,13 +206,13 @@ static void akl_boot_wait_and_read(akl_boot_t *b)
 
 static int akl_boot_sync_timed_out(const akl_boot_t *b)
 {
-    return akl_fail_cann(b->sync_rc,
-                         "loading %s on device %" PRId32 ": the bootstrap did not finish within "
-                         "%" PRId32 " ms; its %zu bytes of device memory at %p are deliberately "
-                         "not freed because the task may still read them (reset the device to "
-                         "reclaim them)",
-                         b->req->what, b->req->device, b->req->timeout_ms, b->layout.total,
-                         b->base);
+    return akl_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
+                              ": the bootstrap did not finish within "
+                              "%" PRId32
+                              " ms; its %zu bytes of device memory at %p are deliberately "
+                              "not freed because the task may still read them (reset the device to "
+                              "reclaim them)",
+                              b->req->timeout_ms, b->layout.total, b->base);
 }
 
 /* Which devices have had a bootstrap acknowledged by akl's dispatcher in this process: global
@@ -263,36 +241,38 @@ static int akl_boot_skipped(const akl_boot_t *b)
 {
     const akl_boot_request_t *req = b->req;
     if (akl_boot_was_acked(req->device))
-        return akl_fail(AKL_EBOOTSKIPPED,
-                        "loading %s on device %" PRId32 ": the device's loader (%s) skipped the "
-                        "upload: akl's dispatcher answered an earlier bootstrap on this device in "
-                        "this process, and the loader's one-upload latch keeps later uploads from "
-                        "running, so the dispatcher never ran and %s was not published. Reset the "
-                        "device (akl_device_close + akl_device_open, by the device's last user) or "
-                        "restart the process, or use one runtime SO per process with that loader",
-                        req->what, req->device, AKL_BOOT_SO, req->basename);
+        return akl_fail_load(
+            AKL_EBOOTSKIPPED, req->what, req->device,
+            ": the device's loader (%s) skipped the "
+            "upload: akl's dispatcher answered an earlier bootstrap on this device in "
+            "this process, and the loader's one-upload latch keeps later uploads from "
+            "running, so the dispatcher never ran and %s was not published. Reset the "
+            "device (akl_device_close + akl_device_open, by the device's last user) or "
+            "restart the process, or use one runtime SO per process with that loader",
+            AKL_BOOT_SO, req->basename);
     if (strcmp(b->dispatcher.origin, "embedded") != 0)
-        return akl_fail(AKL_EBOOTSKIPPED,
-                        "loading %s on device %" PRId32 ": no dispatcher acknowledged the "
-                        "bootstrap, and it was libakl's first on this device in this process: the "
-                        "dispatcher uploaded from $AKL_DISPATCHER=%s is not akl's dispatcher of "
-                        "protocol version %u (or another user of %s in this process latched its "
-                        "own first), so %s was not published. Unset AKL_DISPATCHER to use the "
-                        "dispatcher built into libakl, or point it at the akl_dispatcher.so built "
-                        "with this libakl, then reset the device (akl_device_close + "
-                        "akl_device_open) or restart the process",
-                        req->what, req->device, b->dispatcher.origin, AKL_BOOT_VERSION, AKL_BOOT_SO,
-                        req->basename);
-    return akl_fail(AKL_EBOOTSKIPPED,
-                    "loading %s on device %" PRId32 ": no dispatcher acknowledged the bootstrap, "
-                    "and it was libakl's first on this device in this process (with its built-in "
-                    "dispatcher): the device's loader (%s) already holds a dispatcher that is not "
-                    "akl's, latched in this device process by another user of "
-                    "DynTileFwkKernelServerInit in this process (or by an earlier load with "
-                    "$AKL_DISPATCHER set), so %s was not published. Resetting the device does not "
-                    "help while that other user is in the process: load akl's runtime SOs from a "
-                    "process that does not otherwise use %s",
-                    req->what, req->device, AKL_BOOT_SO, req->basename, AKL_BOOT_SO);
+        return akl_fail_load(
+            AKL_EBOOTSKIPPED, req->what, req->device,
+            ": no dispatcher acknowledged the "
+            "bootstrap, and it was libakl's first on this device in this process: the "
+            "dispatcher uploaded from $AKL_DISPATCHER=%s is not akl's dispatcher of "
+            "protocol version %u (or another user of %s in this process latched its "
+            "own first), so %s was not published. Unset AKL_DISPATCHER to use the "
+            "dispatcher built into libakl, or point it at the akl_dispatcher.so built "
+            "with this libakl, then reset the device (akl_device_close + "
+            "akl_device_open) or restart the process",
+            b->dispatcher.origin, AKL_BOOT_VERSION, AKL_BOOT_SO, req->basename);
+    return akl_fail_load(
+        AKL_EBOOTSKIPPED, req->what, req->device,
+        ": no dispatcher acknowledged the bootstrap, "
+        "and it was libakl's first on this device in this process (with its built-in "
+        "dispatcher): the device's loader (%s) already holds a dispatcher that is not "
+        "akl's, latched in this device process by another user of "
+        "DynTileFwkKernelServerInit in this process (or by an earlier load with "
+        "$AKL_DISPATCHER set), so %s was not published. Resetting the device does not "
+        "help while that other user is in the process: load akl's runtime SOs from a "
+        "process that does not otherwise use %s",
+        AKL_BOOT_SO, req->basename, AKL_BOOT_SO);
 }
 
 static const char *akl_stage_name(uint32_t stage)
@@ -331,29 +311,29 @@ static int akl_boot_failed_on_device(const akl_boot_t *b)
     int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT
                : akl_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
                                                    : AKL_EBOOTFAILED;
-    return akl_fail(code,
-                    "loading %s on device %" PRId32 ": the dispatcher failed at stage %s "
-                    "%s %s: %s (errno %d) at \"%.*s\": %.*s%s",
-                    b->req->what, b->req->device, akl_stage_name(ack->stage),
-                    b->req->probe ? "probing the preinstall directory for" : "publishing",
-                    b->req->probe ? AKL_BOOT_PROBE_NAME : b->req->basename,
-                    ack->err ? strerror(ack->err) : "no errno", (int)ack->err,
-                    (int)sizeof ack->path, ack->path, (int)sizeof ack->detail, ack->detail,
-                    code == AKL_ENOPREINSTALL ? " (no usable preinstall directory on the device)"
-                                              : "");
+    return akl_fail_load(
+        code, b->req->what, b->req->device,
+        ": the dispatcher failed at stage %s "
+        "%s %s: %s (errno %d) at \"%.*s\": %.*s%s",
+        akl_stage_name(ack->stage),
+        b->req->probe ? "probing the preinstall directory for" : "publishing",
+        b->req->probe ? AKL_BOOT_PROBE_NAME : b->req->basename,
+        ack->err ? strerror(ack->err) : "no errno", (int)ack->err, (int)sizeof ack->path, ack->path,
+        (int)sizeof ack->detail, ack->detail,
+        code == AKL_ENOPREINSTALL ? " (no usable preinstall directory on the device)" : "");
 }
 
 static int akl_boot_version_mismatch(const akl_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
-    return akl_fail(AKL_EVERSION,
-                    "loading %s on device %" PRId32 ": the device's dispatcher speaks bootstrap "
-                    "protocol version %" PRIu32 ", this libakl speaks %u (%.*s). The dispatcher "
-                    "latched in the device's extend-kernel process comes from another libakl "
-                    "(or $AKL_DISPATCHER=%s is not this one's): use one libakl version per "
-                    "device process, reset the device or restart the process",
-                    b->req->what, b->req->device, ack->version, AKL_BOOT_VERSION,
-                    (int)sizeof ack->detail, ack->detail, b->dispatcher.origin);
+    return akl_fail_load(
+        AKL_EVERSION, b->req->what, b->req->device,
+        ": the device's dispatcher speaks bootstrap "
+        "protocol version %" PRIu32 ", this libakl speaks %u (%.*s). The dispatcher "
+        "latched in the device's extend-kernel process comes from another libakl "
+        "(or $AKL_DISPATCHER=%s is not this one's): use one libakl version per "
+        "device process, reset the device or restart the process",
+        ack->version, AKL_BOOT_VERSION, (int)sizeof ack->detail, ack->detail, b->dispatcher.origin);
 }
 
 static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
@@ -366,20 +346,20 @@ static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
     bool expected = b->req->probe ? ack->status == AKL_ACK_PROBED
                                   : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
-        return akl_fail(AKL_EBOOTFAILED,
-                        "loading %s on device %" PRId32 ": the dispatcher answered with unknown "
-                        "status %" PRId32,
-                        b->req->what, b->req->device, ack->status);
+        return akl_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
+                             ": the dispatcher answered with unknown "
+                             "status %" PRId32,
+                             ack->status);
     if (b->sync_rc != ACL_SUCCESS)
-        return akl_fail_cann(b->sync_rc,
-                             "loading %s on device %" PRId32 ": the dispatcher published %s, but "
-                             "the bootstrap's synchronize failed",
-                             b->req->what, b->req->device, b->req->basename);
+        return akl_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
+                                  ": the dispatcher published %s, but "
+                                  "the bootstrap's synchronize failed",
+                                  b->req->basename);
     if (!b->req->probe && ack->fingerprint != b->req->fingerprint)
-        return akl_fail(AKL_EFINGERPRINT,
-                        "loading %s on device %" PRId32 ": the device computed fingerprint "
-                        "%016" PRIx64 ", the host %016" PRIx64,
-                        b->req->what, b->req->device, ack->fingerprint, b->req->fingerprint);
+        return akl_fail_load(AKL_EFINGERPRINT, b->req->what, b->req->device,
+                             ": the device computed fingerprint "
+                             "%016" PRIx64 ", the host %016" PRIx64,
+                             ack->fingerprint, b->req->fingerprint);
     module->outcome = (akl_boot_outcome_t)ack->status;
     snprintf(module->device_path, sizeof module->device_path, "%.*s", (int)sizeof ack->path,
              ack->path);
@@ -391,10 +371,9 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
     if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         return akl_boot_sync_timed_out(b);
     if (b->ack_read_rc != ACL_SUCCESS && b->sync_rc == ACL_SUCCESS)
-        return akl_fail_cann(b->ack_read_rc,
-                             "loading %s on device %" PRId32 ": the bootstrap finished, but "
-                             "reading its acknowledgement record back from the device failed",
-                             b->req->what, b->req->device);
+        return akl_fail_load_cann(b->ack_read_rc, b->req->what, b->req->device,
+                                  ": the bootstrap finished, but "
+                                  "reading its acknowledgement record back from the device failed");
     if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC) {
         akl_boot_note_acked(b->req->device);
         return akl_boot_interpret_ack(b, module);
@@ -402,17 +381,16 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
     if (b->sync_rc == ACL_SUCCESS)
         return akl_boot_skipped(b);
     if (strstr(b->recent, AKL_BOOT_KFC_NOT_FOUND) != NULL)
-        return akl_boot_fail_cause(AKL_ENOEXTEND, b->sync_rc, b->recent,
-                                   "loading %s on device %" PRId32 " by the extend route: the "
+        return akl_fail_load_cause(AKL_ENOEXTEND, b->sync_rc, b->recent, b->req->what,
+                                   b->req->device,
+                                   " by the extend route: the "
                                    "device has no extend-kernel package: its KFC lookup of "
                                    "%s/%s failed (device errcode " AKL_BOOT_KFC_NOT_FOUND "), so "
                                    "the missing %s cannot bootstrap anything",
-                                   b->req->what, b->req->device, AKL_BOOT_SO, AKL_BOOT_KERNEL,
-                                   AKL_BOOT_SO);
-    return akl_boot_fail_cause(b->sync_rc, b->sync_rc, b->recent,
-                               "loading %s on device %" PRId32 ": the bootstrap failed and no "
-                               "acknowledgement could be read from the device",
-                               b->req->what, b->req->device);
+                                   AKL_BOOT_SO, AKL_BOOT_KERNEL, AKL_BOOT_SO);
+    return akl_fail_load_cause(b->sync_rc, b->sync_rc, b->recent, b->req->what, b->req->device,
+                               ": the bootstrap failed and no "
+                               "acknowledgement could be read from the device");
 }
 
 static void akl_boot_free(akl_boot_t *b)

@@ -42,11 +42,12 @@ static bool akl_custom_available(const akl_runtime_t *rt)
 
 static int akl_custom_unavailable(const akl_runtime_t *rt, const char *what, int32_t device)
 {
-    return akl_fail(AKL_ENOCUSTOM,
-                    "loading %s on device %" PRId32 " by the custom route: the runtime %s has no "
-                    "rtsBinaryLoadFromData/rtsRegisterCpuFunc/rtsLaunchCpuKernel (they arrived "
-                    "after CANN 8.1.RC1); use the extend route",
-                    what, device, rt->name);
+    return akl_fail_load(
+        AKL_ENOCUSTOM, what, device,
+        " by the custom route: the runtime %s has no "
+        "rtsBinaryLoadFromData/rtsRegisterCpuFunc/rtsLaunchCpuKernel (they arrived "
+        "after CANN 8.1.RC1); use the extend route",
+        rt->name);
 }
 
 /* rtsBinaryLoadFromData with cpuKernelMode 2: the runtime keeps the SO for this process and sends
@@ -59,10 +60,10 @@ static int akl_custom_register(const akl_runtime_t *rt, const void *data, size_t
     rtLoadBinaryConfig_t config = {.options = &option, .numOpt = 1};
     rtError_t rc = rt->binary_load_data(data, (uint64_t)size, &config, bin);
     if (rc != RT_ERROR_NONE)
-        return akl_fail_cann(rc,
-                             "loading %s on device %" PRId32 " by the custom route: "
-                             "rtsBinaryLoadFromData (cpuKernelMode 2, %zu bytes) failed",
-                             what, device, size);
+        return akl_fail_load_cann(rc, what, device,
+                                  " by the custom route: "
+                                  "rtsBinaryLoadFromData (cpuKernelMode 2, %zu bytes) failed",
+                                  size);
     return 0;
 }
 

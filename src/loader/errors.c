@@ -2,6 +2,7 @@
  * passed through), and the thread-local message of the most recent failure. */
 #include "errors.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,6 +143,25 @@ int akl_fail(int code, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return akl_fail_copy(code, text);
+}
+
+size_t akl_load_prefix(char *buf, size_t cap, const char *what, int32_t device)
+{
+    int used = snprintf(buf, cap, "loading %s on device %" PRId32, what, device);
+    if (used < 0)
+        return 0;
+    return (size_t)used < cap ? (size_t)used : cap - 1;
+}
+
+int akl_fail_load(int code, const char *what, int32_t device, const char *fmt, ...)
+{
+    char text[AKL_ERROR_MESSAGE_MAX];
+    size_t at = akl_load_prefix(text, sizeof text, what, device);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text + at, sizeof text - at, fmt, ap);
     va_end(ap);
     return akl_fail_copy(code, text);
 }
