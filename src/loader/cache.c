@@ -14,6 +14,8 @@
  * freed: handles other threads hold stay valid until they are unloaded themselves. */
 #include "cache.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,14 +47,21 @@ static akl_cache_entry_t *akl_cache_buckets[AKL_CACHE_BUCKETS];
 static akl_cache_entry_t *akl_cache_retired;
 static akl_cache_stats_t akl_cache_counters;
 
+/* The functions below that say "lock held" start with this: a held mutex cannot be taken again.
+ * Checked in builds without NDEBUG (the sanitizer builds, see CMakeLists.txt); compiled out in
+ * release builds. */
+#define AKL_CACHE_ASSERT_LOCKED() assert(pthread_mutex_trylock(&akl_cache_lock) == EBUSY)
+
 static akl_cache_entry_t **akl_cache_bucket(uint64_t fingerprint, int32_t device)
 {
     uint64_t mixed = fingerprint ^ ((uint64_t)(uint32_t)device * 0x9e3779b97f4a7c15ULL);
     return &akl_cache_buckets[(mixed >> 32 ^ mixed) % AKL_CACHE_BUCKETS];
 }
 
+/* Lock held. */
 static akl_cache_entry_t *akl_cache_find(uint64_t fingerprint, int32_t device)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     for (akl_cache_entry_t *e = *akl_cache_bucket(fingerprint, device); e; e = e->next) {
         if (e->module.fingerprint == fingerprint && e->module.device == device)
             return e;
@@ -60,8 +69,10 @@ static akl_cache_entry_t *akl_cache_find(uint64_t fingerprint, int32_t device)
     return NULL;
 }
 
+/* Lock held. */
 static void akl_cache_unlink(akl_cache_entry_t *entry)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     akl_cache_entry_t **link = akl_cache_bucket(entry->module.fingerprint, entry->module.device);
     while (*link && *link != entry)
         link = &(*link)->next;
@@ -86,8 +97,10 @@ static int akl_cache_collision(const akl_cache_entry_t *entry, size_t size)
                     entry->module.size, size);
 }
 
+/* Lock held; returns unlocked. */
 static int akl_cache_hit(akl_cache_entry_t *entry, akl_module_t **module, bool *hit)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     akl_cache_counters.loads++;
     akl_cache_counters.hits++;
     pthread_mutex_unlock(&akl_cache_lock);
@@ -99,6 +112,7 @@ static int akl_cache_hit(akl_cache_entry_t *entry, akl_module_t **module, bool *
 /* Called with the lock held on an entry another thread is bootstrapping; returns unlocked. */
 static int akl_cache_wait(akl_cache_entry_t *entry, akl_module_t **module, bool *hit)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     entry->waiters++;
     while (entry->state == AKL_CACHE_LOADING)
         pthread_cond_wait(&entry->done, &akl_cache_lock);
@@ -120,6 +134,7 @@ static int akl_cache_wait(akl_cache_entry_t *entry, akl_module_t **module, bool 
 /* Called with the lock held after a failed bootstrap; returns unlocked. */
 static void akl_cache_publish_failure(akl_cache_entry_t *entry, int code)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     akl_cache_counters.failures++;
     entry->state = AKL_CACHE_FAILED;
     entry->error = code;
@@ -200,10 +215,11 @@ unsigned akl_cache_waiting(uint64_t fingerprint, int32_t device)
 }
 
 /* Finds the entry a handle belongs to, comparing addresses only: a stale handle (already
- * unloaded) is never dereferenced. Sets *link to the pointer that links it. */
+ * unloaded) is never dereferenced. Sets *link to the pointer that links it. Lock held. */
 static akl_cache_entry_t *akl_cache_find_handle(const akl_module_t *module,
                                                 akl_cache_entry_t ***link)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     for (size_t b = 0; b <= AKL_CACHE_BUCKETS; b++) {
         akl_cache_entry_t **l = b < AKL_CACHE_BUCKETS ? &akl_cache_buckets[b] : &akl_cache_retired;
         for (; *l; l = &(*l)->next) {
@@ -245,9 +261,10 @@ int akl_cache_unload(const akl_module_t *module, akl_cache_release_fn release)
     return 0;
 }
 
-/* Moves the entry *link points to from its bucket to the retired list. */
+/* Moves the entry *link points to from its bucket to the retired list. Lock held. */
 static void akl_cache_retire(akl_cache_entry_t **link)
 {
+    AKL_CACHE_ASSERT_LOCKED();
     akl_cache_entry_t *entry = *link;
     *link = entry->next;
     entry->next = akl_cache_retired;

@@ -6,6 +6,7 @@
  * collision). */
 #include "custom.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -114,10 +115,12 @@ static rtFuncHandle akl_custom_find(const struct akl_custom_binary *custom, cons
     return NULL;
 }
 
-/* Registers kernel under its own name as op type (write lock held). */
+/* Registers kernel under its own name as op type. custom's write lock held (asserted in builds
+ * without NDEBUG: a held rwlock cannot be taken again). */
 static int akl_custom_add(const akl_runtime_t *rt, const akl_module_t *module,
                           struct akl_custom_binary *custom, const char *kernel, rtFuncHandle *func)
 {
+    assert(pthread_rwlock_trywrlock(&custom->lock) != 0);
     if (custom->count == custom->cap) {
         size_t cap = custom->cap ? custom->cap * 2 : 8;
         akl_custom_func_t *grown = realloc(custom->funcs, cap * sizeof *grown);
