@@ -11,6 +11,7 @@
 4. Names: `akl_` is libakl's public prefix (include/akl/akl.h). A function defined in src/loader
    with it must be declared there (the loader's internals use `ldr_`), and no static function
    outside the component that owns a public prefix is named with it.
+5. A comment's closer stands on its last line, not alone (clang-format does not fix that).
 
 Usage: check_layers.py [root]   (prints each problem, then a summary; exit status 1 if any)."""
 import glob
@@ -233,6 +234,10 @@ def main(root):
                 for name in sorted(statics[f]):
                     if name.startswith(prefix):
                         problems.append(f"borrowed prefix: {f} has static {name} ({prefix} is {owner}'s)")
+    for f in files:
+        for number, line in enumerate(texts[f].split("\n"), 1):
+            if re.fullmatch(r"\s*\*/\s*", line):
+                problems.append(f"comment closer alone: {f}:{number} (end the comment's last line)")
     for p in problems:
         print(p)
     print(f"{len(cycles)} include cycles, {len(problems) - len(cycles)} other problems, "

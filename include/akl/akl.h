@@ -84,8 +84,7 @@ AKL_EXTERN const char *akl_strerror(int code);
  * kernel and cause. "" if the thread has had no failure. Valid until the thread's next akl call. */
 AKL_EXTERN const char *akl_last_error(void);
 
-/* ---- Runtime ----------------------------------------------------------------------------------
- */
+/* ---- Runtime --------------------------------------------------------------------------------- */
 
 /* Resolves the ACL/RT runtime (per AKL_RUNTIME) and calls aclInit. Idempotent; every other
  * function calls it implicitly. */
@@ -127,8 +126,7 @@ AKL_EXTERN int akl_stream_destroy(akl_stream_t stream);
 /* timeout_ms: -1 waits forever. */
 AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
 
-/* ---- Modules ----------------------------------------------------------------------------------
- */
+/* ---- Modules --------------------------------------------------------------------------------- */
 
 /* A runtime SO loaded on one device. Owned by the process cache and shared by every load of the
  * same bytes on the same device in the process: valid until akl_module_unload or process exit. */
@@ -283,8 +281,8 @@ AKL_EXTERN uint64_t akl_fingerprint(const void *data, size_t size);
 
 /* The route loads on device take in this process: the one the first successful load on the device
  * took (an auto load then takes it too; a forced route is used as forced), or AKL_ROUTE_AUTO when
- * no load on the device has succeeded yet. AKL_EDEVICE for a negative device, AKL_EINVAL for NULL.
- */
+ * no load on the device has succeeded yet. AKL_EDEVICE for a negative device, AKL_EINVAL for
+ * NULL. */
 AKL_EXTERN int akl_device_route(int32_t device, akl_route_t *route);
 
 /* Probes whether route works on device (the calling thread's current device) with a tiny real
@@ -306,8 +304,7 @@ typedef struct akl_cache_stats {
 } akl_cache_stats_t;
 AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 
-/* ---- Launch -----------------------------------------------------------------------------------
- */
+/* ---- Launch ---------------------------------------------------------------------------------- */
 
 /* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
 #define AKL_KERNEL_NAME_MAX 200

@@ -166,8 +166,7 @@ static int doctor_probe_child(int32_t device, const char *route_name)
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
-/* ---- The parent's side of a probe -------------------------------------------------------------
- */
+/* ---- The parent's side of a probe ------------------------------------------------------------ */
 
 static int64_t doctor_now_ms(void)
 {
@@ -280,8 +279,7 @@ static void doctor_probe(int32_t device, akl_route_t route, doctor_probe_t *prob
         doctor_parse_answer(probe, answer);
 }
 
-/* ---- Checks -----------------------------------------------------------------------------------
- */
+/* ---- Checks ---------------------------------------------------------------------------------- */
 
 static void doctor_check_runtime(doctor_report_t *report)
 {
@@ -676,8 +674,7 @@ static void doctor_collect(doctor_report_t *report, const doctor_options_t *opts
         doctor_check_so(report, opts->so);
 }
 
-/* ---- Output -----------------------------------------------------------------------------------
- */
+/* ---- Output ---------------------------------------------------------------------------------- */
 
 static json_object *doctor_string_or_null(const char *text)
 {
@@ -724,8 +721,7 @@ static void doctor_print_text(const doctor_report_t *report)
         printf("\nno route works on device %d\n", (int)report->device);
 }
 
-/* ---- The command ------------------------------------------------------------------------------
- */
+/* ---- The command ----------------------------------------------------------------------------- */
 
 static int doctor_parse(int argc, char **argv, doctor_options_t *opts)
 {

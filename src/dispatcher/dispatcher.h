@@ -6,8 +6,8 @@
 #define DISPATCHER_EXPORT __attribute__((visibility("default")))
 
 /* Init: args is an akl_device_kernel_args (bootstrap_abi.h). Returns 0 when the runtime SO is
- * published (written, already identical, or replaced), else DISPATCHER_RC_BASE + the failed stage.
- */
+ * published (written, already identical, or replaced), else DISPATCHER_RC_BASE + the failed
+ * stage. */
 DISPATCHER_EXPORT int DynTileFwkBackendKernelServerInit(void *args);
 /* Not used by akl: log and return 0, so a loader that calls them finds them well-behaved. */
 DISPATCHER_EXPORT int DynTileFwkBackendKernelServer(void *args);

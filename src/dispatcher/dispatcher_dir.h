@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-/* The scheduler's run modes (CANN's aicpu::AicpuRunMode, pkg_inc/aicpu_sched/.../aicpu_context.h).
- */
+/* The scheduler's run modes (CANN's aicpu::AicpuRunMode,
+ * pkg_inc/aicpu_sched/.../aicpu_context.h). */
 #define DISPATCHER_RUN_MODE_PROCESS_PCIE 0u
 #define DISPATCHER_RUN_MODE_THREAD 2u
 

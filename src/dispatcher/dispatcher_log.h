@@ -1,5 +1,5 @@
-/* Logging for the device side: CANN's DlogRecord when the process has it, else stderr on request.
- */
+/* Logging for the device side: CANN's DlogRecord when the process has it, else stderr on
+ * request. */
 #ifndef AKL_DISPATCHER_LOG_H
 #define AKL_DISPATCHER_LOG_H
 

@@ -135,8 +135,8 @@ static int dispatcher_create_temp(int dirfd, dispatcher_paths_t *paths)
     return -1;
 }
 
-/* Writes everything, through short writes and EINTR. Returns bytes written; sets *err on failure.
- */
+/* Writes everything, through short writes and EINTR. Returns bytes written; sets *err on
+ * failure. */
 static size_t dispatcher_write_all(int fd, const unsigned char *bytes, size_t len, int *err)
 {
     size_t done = 0;
@@ -191,8 +191,8 @@ static int dispatcher_fill_temp(int fd, const dispatcher_paths_t *paths, const v
     return err == 0 ? 0 : -1;
 }
 
-/* Some filesystems cannot fsync a directory (EINVAL); the rename is then as durable as they allow.
- */
+/* Some filesystems cannot fsync a directory (EINVAL); the rename is then as durable as they
+ * allow. */
 static int dispatcher_sync_dir(int dirfd)
 {
     if (fsync(dirfd) == 0 || errno == EINVAL || errno == ENOTSUP)

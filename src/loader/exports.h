@@ -19,8 +19,8 @@ void akl_exports_free(akl_exports_t *exports);
 
 /* The same set for other names (e.g. what the device's libraries define): new, add names or an
  * ELF image's .dynsym symbols that keep() accepts, then finish before any lookup. The adders
- * return 0, -1 (no readable .dynsym, or too many names) or -2 (out of memory); nothing is logged.
- */
+ * return 0, -1 (no readable .dynsym, or too many names) or -2 (out of memory); nothing is
+ * logged. */
 akl_exports_t *akl_exports_new(void);
 int akl_exports_add_name(akl_exports_t *exports, const char *name);
 int akl_exports_add_from(akl_exports_t *exports, const void *data, size_t size,

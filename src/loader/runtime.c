@@ -1,8 +1,8 @@
 /* Run-time resolution of the ACL/RT entry points (never a build flag), so that one libakl binary
  * drives real CANN or the simulator. AKL_RUNTIME selects: auto (default: CANN when its libraries
  * load, else libaclsim.so beside libakl), sim, cann, or a path to one library exporting every
- * needed symbol. The table is the design's "resolved runtime table": filled once, then read-only.
- */
+ * needed symbol. The table is the design's "resolved runtime table": filled once, then
+ * read-only. */
 #define _GNU_SOURCE
 #include "runtime.h"
 

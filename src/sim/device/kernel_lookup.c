@@ -27,8 +27,8 @@
 #define LOOKUP_SUCCESS 0U
 
 /* The caches are read without any lock on the per-task path (sim_strmap's lookups are
- * lock-free); the fill locks only serialize filling them, where CANN takes its rwlocks' write side.
- */
+ * lock-free); the fill locks only serialize filling them, where CANN takes its rwlocks' write
+ * side. */
 
 /* One opened SO (CANN's SingleSoManager): its handle and its symbols, cached by kernel name. */
 typedef struct lookup_so {

@@ -20,8 +20,8 @@
 
 #define PATHS_MAX_DEVICE_COUNT 1024
 #define PATHS_MAX_DIES_PER_CHIP 16
-/* Only the owner may enter the tree: whoever can write it can run code in every process using it.
- */
+/* Only the owner may enter the tree: whoever can write it can run code in every process using
+ * it. */
 #define PATHS_DIR_MODE 0700
 #define PATHS_LIB_MODE 0755
 #define PATHS_INSTALL_ATTEMPTS 3

@@ -76,8 +76,8 @@ static bool aclsim_cust_add_user(aclsim_cust_so_t *so, uint64_t bin)
     return true;
 }
 
-/* Writes the SO unless it is on the device already, and records bin as its user (cust_lock held).
- */
+/* Writes the SO unless it is on the device already, and records bin as its user (cust_lock
+ * held). */
 static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_rts_image_t *image)
 {
     static const char call[] = "rtsLaunchCpuKernel";

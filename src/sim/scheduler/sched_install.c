@@ -89,8 +89,8 @@ static int install_write(const char *path, const char *text)
 }
 
 /* A mount namespace of our own; unprivileged, one owned by a new user namespace that maps our
- * uid and gid to themselves. The scheduler is still single-threaded here, as CLONE_NEWUSER needs.
- */
+ * uid and gid to themselves. The scheduler is still single-threaded here, as CLONE_NEWUSER
+ * needs. */
 static int install_private_mounts(void)
 {
     if (unshare(CLONE_NEWNS) == 0)
