@@ -246,8 +246,8 @@ int bench_load(const bench_config_t *cfg)
     return rc;
 }
 
-/* `akl-bench --child load <so> <device>`: one fresh process's load; prints "<seconds> <outcome>".
- */
+/* `akl-bench --child load <so> <device>`: one fresh process's load; prints
+ * "<seconds> <outcome>". */
 int bench_child_main(int argc, char **argv)
 {
     if (argc < 5 || strcmp(argv[2], "load") != 0) {
