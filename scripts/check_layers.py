@@ -56,7 +56,7 @@ def strip_c(text):
     text = re.sub(r'"(\\.|[^"\\\n])*"', '""', text)
     text = re.sub(r"'(\\.|[^'\\\n])*'", "''", text)
     text = re.sub(r'^\s*#(?:[^\n]*\\\n)*[^\n]*', ' ', text, flags=re.M)
-    return text
+    return re.sub(r'\bextern\s*""\s*\{', ' ', text)  # C++ linkage blocks hold declarations
 
 
 def top_level_statements(text):
