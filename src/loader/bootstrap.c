@@ -34,84 +34,84 @@
 #include "log.h"
 #include "runtime.h"
 
-#define AKL_BOOT_KERNEL "DynTileFwkKernelServerInit"
-#define AKL_BOOT_SO "libaicpu_extend_kernels.so"
+#define LDR_BOOT_KERNEL "DynTileFwkKernelServerInit"
+#define LDR_BOOT_SO "libaicpu_extend_kernels.so"
 /* The name a probe's temporary file is made for (never published). */
-#define AKL_BOOT_PROBE_NAME "akl_probe"
+#define LDR_BOOT_PROBE_NAME "akl_probe"
 /* The device error code of CANN's KFC lookup when it cannot find the kernel (AE_STATUS_INNER_ERROR,
  * ae_kernel_lib_aicpu_kfc.cpp), as the runtime's recent-error text shows it. */
-#define AKL_BOOT_KFC_NOT_FOUND "11006"
+#define LDR_BOOT_KFC_NOT_FOUND "11006"
 
 /* The launch's argument blob; its layout is part of the protocol (docs/protocol.md). */
-typedef struct akl_boot_blob {
+typedef struct ldr_boot_blob {
     akl_device_kernel_args_t kernel_args;
-    char kernel_name[sizeof AKL_BOOT_KERNEL];
-    char so_name[sizeof AKL_BOOT_SO];
-} akl_boot_blob_t;
+    char kernel_name[sizeof LDR_BOOT_KERNEL];
+    char so_name[sizeof LDR_BOOT_SO];
+} ldr_boot_blob_t;
 
-_Static_assert(offsetof(akl_boot_blob_t, kernel_name) == 48, "kernel name at 48");
-_Static_assert(offsetof(akl_boot_blob_t, so_name) == 48 + 27, "SO name at 75");
-#define AKL_BOOT_BLOB_SIZE (offsetof(akl_boot_blob_t, so_name) + sizeof AKL_BOOT_SO)
-_Static_assert(AKL_BOOT_BLOB_SIZE == 102, "blob of 102 bytes");
+_Static_assert(offsetof(ldr_boot_blob_t, kernel_name) == 48, "kernel name at 48");
+_Static_assert(offsetof(ldr_boot_blob_t, so_name) == 48 + 27, "SO name at 75");
+#define LDR_BOOT_BLOB_SIZE (offsetof(ldr_boot_blob_t, so_name) + sizeof LDR_BOOT_SO)
+_Static_assert(LDR_BOOT_BLOB_SIZE == 102, "blob of 102 bytes");
 
-typedef struct akl_boot_layout {
+typedef struct ldr_boot_layout {
     size_t dispatcher_offset;
     size_t runtime_offset;
     size_t total;
-} akl_boot_layout_t;
+} ldr_boot_layout_t;
 
 /* One bootstrap in progress. */
-typedef struct akl_boot {
-    const akl_boot_request_t *req;
-    const akl_runtime_t *rt;
-    akl_dispatcher_bytes_t dispatcher;
-    akl_boot_layout_t layout;
+typedef struct ldr_boot {
+    const ldr_boot_request_t *req;
+    const ldr_runtime_t *rt;
+    ldr_dispatcher_bytes_t dispatcher;
+    ldr_boot_layout_t layout;
     void *base; /* the device allocation */
     int sync_rc;
     int ack_read_rc; /* the device-to-host copy of the ack: 0 when the ack was read */
     akl_bootstrap_ack_t ack;
     char recent[512]; /* the runtime's recent error text after a failed synchronize */
-} akl_boot_t;
+} ldr_boot_t;
 
-static double akl_seconds_now(void)
+static double ldr_seconds_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static size_t akl_align_up(size_t value, size_t align)
+static size_t ldr_align_up(size_t value, size_t align)
 {
     return (value + align - 1) & ~(align - 1);
 }
 
-static int akl_boot_plan(akl_boot_t *b)
+static int ldr_boot_plan(ldr_boot_t *b)
 {
     size_t dispatcher_end = AKL_BOOT_DISPATCHER_OFFSET + b->dispatcher.size;
     b->layout.dispatcher_offset = AKL_BOOT_DISPATCHER_OFFSET;
-    b->layout.runtime_offset = akl_align_up(dispatcher_end, AKL_BOOT_ALIGN);
+    b->layout.runtime_offset = ldr_align_up(dispatcher_end, AKL_BOOT_ALIGN);
     if (b->layout.runtime_offset < dispatcher_end ||
         __builtin_add_overflow(b->layout.runtime_offset, b->req->size, &b->layout.total))
-        return akl_fail(AKL_E2BIG, "loading %s: %zu bytes do not fit one device allocation",
+        return ldr_fail(AKL_E2BIG, "loading %s: %zu bytes do not fit one device allocation",
                         b->req->what, b->req->size);
     return 0;
 }
 
-static int akl_boot_copy(akl_boot_t *b, size_t offset, const void *src, size_t size,
+static int ldr_boot_copy(ldr_boot_t *b, size_t offset, const void *src, size_t size,
                          const char *part)
 {
     void *dst = (char *)b->base + offset;
     aclError rc =
         b->rt->memcpy(dst, b->layout.total - offset, src, size, ACL_MEMCPY_HOST_TO_DEVICE);
     if (rc != ACL_SUCCESS)
-        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+        return ldr_fail_load_cann(rc, b->req->what, b->req->device,
                                   ": copying the %s (%zu bytes) "
                                   "to the device failed",
                                   part, size);
     return 0;
 }
 
-static void akl_boot_fill_args(const akl_boot_t *b, akl_device_args_t *args)
+static void ldr_boot_fill_args(const ldr_boot_t *b, akl_device_args_t *args)
 {
     uint64_t base = (uint64_t)(uintptr_t)b->base;
     args->aicpu_so_bin = base + b->layout.dispatcher_offset;
@@ -127,15 +127,15 @@ static void akl_boot_fill_args(const akl_boot_t *b, akl_device_args_t *args)
     args->expected_fingerprint = b->req->fingerprint;
     args->ack_addr = base + AKL_BOOT_ACK_OFFSET;
     snprintf(args->target_name, sizeof args->target_name, "%s",
-             b->req->probe ? AKL_BOOT_PROBE_NAME : b->req->basename);
+             b->req->probe ? LDR_BOOT_PROBE_NAME : b->req->basename);
 }
 
-static int akl_boot_upload(akl_boot_t *b)
+static int ldr_boot_upload(ldr_boot_t *b)
 {
     aclError rc = b->rt->malloc(&b->base, b->layout.total, ACL_MEM_MALLOC_HUGE_FIRST);
     if (rc != ACL_SUCCESS) {
         b->base = NULL;
-        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+        return ldr_fail_load_cann(rc, b->req->what, b->req->device,
                                   ": allocating %zu bytes of "
                                   "device memory for the bootstrap failed",
                                   b->layout.total);
@@ -149,47 +149,47 @@ static int akl_boot_upload(akl_boot_t *b)
         } parts;
     } head;
     memset(&head, 0, sizeof head);
-    akl_boot_fill_args(b, &head.parts.args);
-    int err = akl_boot_copy(b, AKL_BOOT_ACK_OFFSET, head.bytes, sizeof head.bytes,
+    ldr_boot_fill_args(b, &head.parts.args);
+    int err = ldr_boot_copy(b, AKL_BOOT_ACK_OFFSET, head.bytes, sizeof head.bytes,
                             "zeroed acknowledgement record and the DeviceArgs");
     if (err == 0)
-        err = akl_boot_copy(b, b->layout.dispatcher_offset, b->dispatcher.data, b->dispatcher.size,
+        err = ldr_boot_copy(b, b->layout.dispatcher_offset, b->dispatcher.data, b->dispatcher.size,
                             "dispatcher");
     if (err == 0 && b->req->size > 0)
-        err = akl_boot_copy(b, b->layout.runtime_offset, b->req->data, b->req->size, "runtime SO");
+        err = ldr_boot_copy(b, b->layout.runtime_offset, b->req->data, b->req->size, "runtime SO");
     return err;
 }
 
-static int akl_boot_launch(akl_boot_t *b)
+static int ldr_boot_launch(ldr_boot_t *b)
 {
-    akl_boot_blob_t blob;
+    ldr_boot_blob_t blob;
     memset(&blob, 0, sizeof blob);
     blob.kernel_args.cfgdata = (uint64_t)(uintptr_t)b->base + AKL_BOOT_ARGS_OFFSET;
-    memcpy(blob.kernel_name, AKL_BOOT_KERNEL, sizeof AKL_BOOT_KERNEL);
-    memcpy(blob.so_name, AKL_BOOT_SO, sizeof AKL_BOOT_SO);
+    memcpy(blob.kernel_name, LDR_BOOT_KERNEL, sizeof LDR_BOOT_KERNEL);
+    memcpy(blob.so_name, LDR_BOOT_SO, sizeof LDR_BOOT_SO);
     rtAicpuArgsEx_t info = {
         .args = &blob,
-        .argsSize = (uint32_t)AKL_BOOT_BLOB_SIZE,
-        .soNameAddrOffset = (uint32_t)offsetof(akl_boot_blob_t, so_name),
-        .kernelNameAddrOffset = (uint32_t)offsetof(akl_boot_blob_t, kernel_name),
+        .argsSize = (uint32_t)LDR_BOOT_BLOB_SIZE,
+        .soNameAddrOffset = (uint32_t)offsetof(ldr_boot_blob_t, so_name),
+        .kernelNameAddrOffset = (uint32_t)offsetof(ldr_boot_blob_t, kernel_name),
     };
-    rtError_t rc = b->rt->aicpu_launch(KERNEL_TYPE_AICPU_KFC, AKL_BOOT_KERNEL, 1, &info, NULL,
+    rtError_t rc = b->rt->aicpu_launch(KERNEL_TYPE_AICPU_KFC, LDR_BOOT_KERNEL, 1, &info, NULL,
                                        b->req->stream, 0);
     if (rc == ACL_ERROR_RT_FEATURE_NOT_SUPPORT)
-        return akl_fail_load_cause(AKL_ENOEXTEND, rc, akl_runtime_recent_message(), b->req->what,
+        return ldr_fail_load_cause(AKL_ENOEXTEND, rc, ldr_runtime_recent_message(), b->req->what,
                                    b->req->device,
                                    " by the extend route: the "
                                    "device takes no KFC launches, so its %s cannot run",
-                                   AKL_BOOT_SO);
+                                   LDR_BOOT_SO);
     if (rc != RT_ERROR_NONE)
-        return akl_fail_load_cann(rc, b->req->what, b->req->device,
+        return ldr_fail_load_cann(rc, b->req->what, b->req->device,
                                   ": the bootstrap launch (KFC "
                                   "%s/%s) failed",
-                                  AKL_BOOT_SO, AKL_BOOT_KERNEL);
+                                  LDR_BOOT_SO, LDR_BOOT_KERNEL);
     return 0;
 }
 
-static void akl_boot_wait_and_read(akl_boot_t *b)
+static void ldr_boot_wait_and_read(ldr_boot_t *b)
 {
     if (b->req->timeout_ms < 0)
         b->sync_rc = b->rt->synchronize_stream(b->req->stream);
@@ -204,9 +204,9 @@ static void akl_boot_wait_and_read(akl_boot_t *b)
                                    sizeof b->ack, ACL_MEMCPY_DEVICE_TO_HOST);
 }
 
-static int akl_boot_sync_timed_out(const akl_boot_t *b)
+static int ldr_boot_sync_timed_out(const ldr_boot_t *b)
 {
-    return akl_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
+    return ldr_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
                               ": the bootstrap did not finish within "
                               "%" PRId32
                               " ms; its %zu bytes of device memory at %p are deliberately "
@@ -220,28 +220,28 @@ static int akl_boot_sync_timed_out(const akl_boot_t *b)
  * device. Never cleared: a reset that was not the device's last reference (aclrtResetDevice is
  * reference-counted) leaves the device's process, and its latch, alive. Devices beyond the map
  * count as never acknowledged. */
-#define AKL_BOOT_DEVICES_TRACKED 1024
-static _Atomic uint64_t akl_boot_acked[AKL_BOOT_DEVICES_TRACKED / 64];
+#define LDR_BOOT_DEVICES_TRACKED 1024
+static _Atomic uint64_t ldr_boot_acked[LDR_BOOT_DEVICES_TRACKED / 64];
 
-static void akl_boot_note_acked(int32_t device)
+static void ldr_boot_note_acked(int32_t device)
 {
-    if (device >= 0 && device < AKL_BOOT_DEVICES_TRACKED)
-        atomic_fetch_or(&akl_boot_acked[device / 64], UINT64_C(1) << (device % 64));
+    if (device >= 0 && device < LDR_BOOT_DEVICES_TRACKED)
+        atomic_fetch_or(&ldr_boot_acked[device / 64], UINT64_C(1) << (device % 64));
 }
 
-static bool akl_boot_was_acked(int32_t device)
+static bool ldr_boot_was_acked(int32_t device)
 {
-    return device >= 0 && device < AKL_BOOT_DEVICES_TRACKED &&
-           (atomic_load(&akl_boot_acked[device / 64]) & (UINT64_C(1) << (device % 64)));
+    return device >= 0 && device < LDR_BOOT_DEVICES_TRACKED &&
+           (atomic_load(&ldr_boot_acked[device / 64]) & (UINT64_C(1) << (device % 64)));
 }
 
 /* No acknowledgement after a clean synchronize: the dispatcher that ran (if any) is not akl's, or
  * none ran. What was latched decides what helps, so the message says which case this is. */
-static int akl_boot_skipped(const akl_boot_t *b)
+static int ldr_boot_skipped(const ldr_boot_t *b)
 {
-    const akl_boot_request_t *req = b->req;
-    if (akl_boot_was_acked(req->device))
-        return akl_fail_load(
+    const ldr_boot_request_t *req = b->req;
+    if (ldr_boot_was_acked(req->device))
+        return ldr_fail_load(
             AKL_EBOOTSKIPPED, req->what, req->device,
             ": the device's loader (%s) skipped the "
             "upload: akl's dispatcher answered an earlier bootstrap on this device in "
@@ -249,9 +249,9 @@ static int akl_boot_skipped(const akl_boot_t *b)
             "running, so the dispatcher never ran and %s was not published. Reset the "
             "device (akl_device_close + akl_device_open, by the device's last user) or "
             "restart the process, or use one runtime SO per process with that loader",
-            AKL_BOOT_SO, req->basename);
+            LDR_BOOT_SO, req->basename);
     if (strcmp(b->dispatcher.origin, "embedded") != 0)
-        return akl_fail_load(
+        return ldr_fail_load(
             AKL_EBOOTSKIPPED, req->what, req->device,
             ": no dispatcher acknowledged the "
             "bootstrap, and it was libakl's first on this device in this process: the "
@@ -261,8 +261,8 @@ static int akl_boot_skipped(const akl_boot_t *b)
             "dispatcher built into libakl, or point it at the akl_dispatcher.so built "
             "with this libakl, then reset the device (akl_device_close + "
             "akl_device_open) or restart the process",
-            b->dispatcher.origin, AKL_BOOT_VERSION, AKL_BOOT_SO, req->basename);
-    return akl_fail_load(
+            b->dispatcher.origin, AKL_BOOT_VERSION, LDR_BOOT_SO, req->basename);
+    return ldr_fail_load(
         AKL_EBOOTSKIPPED, req->what, req->device,
         ": no dispatcher acknowledged the bootstrap, "
         "and it was libakl's first on this device in this process (with its built-in "
@@ -272,10 +272,10 @@ static int akl_boot_skipped(const akl_boot_t *b)
         "$AKL_DISPATCHER set), so %s was not published. Resetting the device does not "
         "help while that other user is in the process: load akl's runtime SOs from a "
         "process that does not otherwise use %s",
-        AKL_BOOT_SO, req->basename, AKL_BOOT_SO);
+        LDR_BOOT_SO, req->basename, LDR_BOOT_SO);
 }
 
-static const char *akl_stage_name(uint32_t stage)
+static const char *ldr_stage_name(uint32_t stage)
 {
     static const char *const names[] = {
         [AKL_STAGE_NONE] = "none",
@@ -296,7 +296,7 @@ static const char *akl_stage_name(uint32_t stage)
 /* No usable preinstall directory: it is absent (or not a directory), or the scheduler's user may
  * not open it or create a file in it. A full filesystem, an I/O error or a failure at a later
  * step is a real error, not this. */
-static bool akl_boot_preinstall_unusable(const akl_bootstrap_ack_t *ack)
+static bool ldr_boot_preinstall_unusable(const akl_bootstrap_ack_t *ack)
 {
     int err = ack->err;
     bool denied = err == EACCES || err == EPERM || err == EROFS;
@@ -305,28 +305,28 @@ static bool akl_boot_preinstall_unusable(const akl_bootstrap_ack_t *ack)
     return ack->stage == AKL_STAGE_CREATE && denied;
 }
 
-static int akl_boot_failed_on_device(const akl_boot_t *b)
+static int ldr_boot_failed_on_device(const ldr_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
     int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT
-               : akl_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
+               : ldr_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
                                                    : AKL_EBOOTFAILED;
-    return akl_fail_load(
+    return ldr_fail_load(
         code, b->req->what, b->req->device,
         ": the dispatcher failed at stage %s "
         "%s %s: %s (errno %d) at \"%.*s\": %.*s%s",
-        akl_stage_name(ack->stage),
+        ldr_stage_name(ack->stage),
         b->req->probe ? "probing the preinstall directory for" : "publishing",
-        b->req->probe ? AKL_BOOT_PROBE_NAME : b->req->basename,
+        b->req->probe ? LDR_BOOT_PROBE_NAME : b->req->basename,
         ack->err ? strerror(ack->err) : "no errno", (int)ack->err, (int)sizeof ack->path, ack->path,
         (int)sizeof ack->detail, ack->detail,
         code == AKL_ENOPREINSTALL ? " (no usable preinstall directory on the device)" : "");
 }
 
-static int akl_boot_version_mismatch(const akl_boot_t *b)
+static int ldr_boot_version_mismatch(const ldr_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
-    return akl_fail_load(
+    return ldr_fail_load(
         AKL_EVERSION, b->req->what, b->req->device,
         ": the device's dispatcher speaks bootstrap "
         "protocol version %" PRIu32 ", this libakl speaks %u (%.*s). The dispatcher "
@@ -336,27 +336,27 @@ static int akl_boot_version_mismatch(const akl_boot_t *b)
         ack->version, AKL_BOOT_VERSION, (int)sizeof ack->detail, ack->detail, b->dispatcher.origin);
 }
 
-static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
+static int ldr_boot_interpret_ack(const ldr_boot_t *b, akl_module_t *module)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
     if (ack->version != AKL_BOOT_VERSION)
-        return akl_boot_version_mismatch(b);
+        return ldr_boot_version_mismatch(b);
     if (ack->status == AKL_ACK_FAILED)
-        return akl_boot_failed_on_device(b);
+        return ldr_boot_failed_on_device(b);
     bool expected = b->req->probe ? ack->status == AKL_ACK_PROBED
                                   : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
-        return akl_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
+        return ldr_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
                              ": the dispatcher answered with unknown "
                              "status %" PRId32,
                              ack->status);
     if (b->sync_rc != ACL_SUCCESS)
-        return akl_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
+        return ldr_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
                                   ": the dispatcher published %s, but "
                                   "the bootstrap's synchronize failed",
                                   b->req->basename);
     if (!b->req->probe && ack->fingerprint != b->req->fingerprint)
-        return akl_fail_load(AKL_EFINGERPRINT, b->req->what, b->req->device,
+        return ldr_fail_load(AKL_EFINGERPRINT, b->req->what, b->req->device,
                              ": the device computed fingerprint "
                              "%016" PRIx64 ", the host %016" PRIx64,
                              ack->fingerprint, b->req->fingerprint);
@@ -366,74 +366,74 @@ static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
     return 0;
 }
 
-static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
+static int ldr_boot_interpret(const ldr_boot_t *b, akl_module_t *module)
 {
     if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
-        return akl_boot_sync_timed_out(b);
+        return ldr_boot_sync_timed_out(b);
     if (b->ack_read_rc != ACL_SUCCESS && b->sync_rc == ACL_SUCCESS)
-        return akl_fail_load_cann(b->ack_read_rc, b->req->what, b->req->device,
+        return ldr_fail_load_cann(b->ack_read_rc, b->req->what, b->req->device,
                                   ": the bootstrap finished, but "
                                   "reading its acknowledgement record back from the device failed");
     if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC) {
-        akl_boot_note_acked(b->req->device);
-        return akl_boot_interpret_ack(b, module);
+        ldr_boot_note_acked(b->req->device);
+        return ldr_boot_interpret_ack(b, module);
     }
     if (b->sync_rc == ACL_SUCCESS)
-        return akl_boot_skipped(b);
-    if (strstr(b->recent, AKL_BOOT_KFC_NOT_FOUND) != NULL)
-        return akl_fail_load_cause(AKL_ENOEXTEND, b->sync_rc, b->recent, b->req->what,
+        return ldr_boot_skipped(b);
+    if (strstr(b->recent, LDR_BOOT_KFC_NOT_FOUND) != NULL)
+        return ldr_fail_load_cause(AKL_ENOEXTEND, b->sync_rc, b->recent, b->req->what,
                                    b->req->device,
                                    " by the extend route: the "
                                    "device has no extend-kernel package: its KFC lookup of "
-                                   "%s/%s failed (device errcode " AKL_BOOT_KFC_NOT_FOUND "), so "
+                                   "%s/%s failed (device errcode " LDR_BOOT_KFC_NOT_FOUND "), so "
                                    "the missing %s cannot bootstrap anything",
-                                   AKL_BOOT_SO, AKL_BOOT_KERNEL, AKL_BOOT_SO);
-    return akl_fail_load_cause(b->sync_rc, b->sync_rc, b->recent, b->req->what, b->req->device,
+                                   LDR_BOOT_SO, LDR_BOOT_KERNEL, LDR_BOOT_SO);
+    return ldr_fail_load_cause(b->sync_rc, b->sync_rc, b->recent, b->req->what, b->req->device,
                                ": the bootstrap failed and no "
                                "acknowledgement could be read from the device");
 }
 
-static void akl_boot_free(akl_boot_t *b)
+static void ldr_boot_free(ldr_boot_t *b)
 {
     if (!b->base || b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         return;
     aclError rc = b->rt->free(b->base);
     if (rc != ACL_SUCCESS)
-        akl_log(AKL_LOG_WARN, "loading %s on device %" PRId32 ": aclrtFree(%p) returned %d",
+        ldr_log(LDR_LOG_WARN, "loading %s on device %" PRId32 ": aclrtFree(%p) returned %d",
                 b->req->what, b->req->device, b->base, rc);
     b->base = NULL;
 }
 
-/* Runs the device part; leaves b->base for akl_boot_free. */
-static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
+/* Runs the device part; leaves b->base for ldr_boot_free. */
+static int ldr_boot_run(ldr_boot_t *b, akl_module_t *module)
 {
-    int rc = akl_dispatcher_get(&b->dispatcher);
+    int rc = ldr_dispatcher_get(&b->dispatcher);
     if (rc == 0)
-        rc = akl_boot_plan(b);
+        rc = ldr_boot_plan(b);
     if (rc == 0)
-        rc = akl_boot_upload(b);
+        rc = ldr_boot_upload(b);
     if (rc == 0)
-        rc = akl_boot_launch(b);
+        rc = ldr_boot_launch(b);
     if (rc != 0)
         return rc;
-    akl_boot_wait_and_read(b);
-    return akl_boot_interpret(b, module);
+    ldr_boot_wait_and_read(b);
+    return ldr_boot_interpret(b, module);
 }
 
-int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
+int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module)
 {
-    double start = akl_seconds_now();
-    akl_boot_t b = {.req = req, .rt = req->rt};
-    int rc = akl_boot_run(&b, module);
-    akl_boot_free(&b);
-    akl_dispatcher_release(&b.dispatcher);
+    double start = ldr_seconds_now();
+    ldr_boot_t b = {.req = req, .rt = req->rt};
+    int rc = ldr_boot_run(&b, module);
+    ldr_boot_free(&b);
+    ldr_dispatcher_release(&b.dispatcher);
     if (rc != 0 || req->probe)
         return rc;
-    module->bootstrap_seconds = akl_seconds_now() - start;
+    module->bootstrap_seconds = ldr_seconds_now() - start;
     module->route = AKL_ROUTE_EXTEND;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);
-    akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " as %s (%s, %.3f ms)", req->what,
+    ldr_log(LDR_LOG_INFO, "loaded %s on device %" PRId32 " as %s (%s, %.3f ms)", req->what,
             req->device, module->device_path, akl_boot_outcome_name(module->outcome),
             module->bootstrap_seconds * 1e3);
     return 0;

@@ -1,7 +1,7 @@
 /* The bootstrap: one KFC launch that uploads the dispatcher and a runtime SO to a device, which
  * publishes the SO under its basename and acknowledges what it did. */
-#ifndef AKL_LOADER_BOOTSTRAP_H
-#define AKL_LOADER_BOOTSTRAP_H
+#ifndef LDR_BOOTSTRAP_H
+#define LDR_BOOTSTRAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +16,6 @@
  * AKL_ENOEXTEND, AKL_ENOPREINSTALL and AKL_EBOOTSKIPPED are the diagnosed causes auto falls back
  * on. Holds no device memory afterwards, except
  * after a synchronize timeout (see bootstrap.c). */
-int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module);
+int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module);
 
-#endif /* AKL_LOADER_BOOTSTRAP_H */
+#endif /* LDR_BOOTSTRAP_H */

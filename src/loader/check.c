@@ -8,14 +8,14 @@
 #include "options.h"
 #include "runtime.h"
 
-static int akl_check_prepare(const akl_load_options_t *opts, akl_elf_rules_t *rules)
+static int ldr_check_prepare(const akl_load_options_t *opts, ldr_elf_rules_t *rules)
 {
-    const akl_runtime_t *rt;
-    int rc = akl_runtime_get(&rt);
+    const ldr_runtime_t *rt;
+    int rc = ldr_runtime_get(&rt);
     if (rc != 0)
         return rc;
-    akl_options_t resolved;
-    rc = akl_options_resolve(opts, &resolved);
+    ldr_options_t resolved;
+    rc = ldr_options_resolve(opts, &resolved);
     if (rc != 0)
         return rc;
     rules->machine = rt->machine;
@@ -26,24 +26,24 @@ static int akl_check_prepare(const akl_load_options_t *opts, akl_elf_rules_t *ru
 
 int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts)
 {
-    akl_elf_rules_t rules;
-    int rc = akl_check_prepare(opts, &rules);
+    ldr_elf_rules_t rules;
+    int rc = ldr_check_prepare(opts, &rules);
     if (rc != 0)
         return rc;
-    return akl_elf_validate(data, size, "<memory>", &rules);
+    return ldr_elf_validate(data, size, "<memory>", &rules);
 }
 
 int akl_check_file(const char *path, const akl_load_options_t *opts)
 {
-    akl_elf_rules_t rules;
-    int rc = akl_check_prepare(opts, &rules);
+    ldr_elf_rules_t rules;
+    int rc = ldr_check_prepare(opts, &rules);
     if (rc != 0)
         return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = akl_read_file(path, rules.max_size, &data, &size);
+    rc = ldr_read_file(path, rules.max_size, &data, &size);
     if (rc == 0)
-        rc = akl_elf_validate(data, size, path, &rules);
+        rc = ldr_elf_validate(data, size, path, &rules);
     free(data);
     return rc;
 }

@@ -18,58 +18,58 @@
 #include "runtime.h"
 
 /* Devices beyond this are not remembered (CANN's ids are small; the simulator has at most 1024). */
-#define AKL_FAILURE_DEVICES 1024
-#define AKL_FAILURE_CAUSE_MAX 300
+#define LDR_FAILURE_DEVICES 1024
+#define LDR_FAILURE_CAUSE_MAX 300
 
-typedef struct akl_device_failure {
+typedef struct ldr_device_failure {
     int code;
     bool bootstrap; /* in a load's bootstrap of so, rather than in kernel of so */
     char kernel[AKL_KERNEL_NAME_MAX + 1];
     char so[AKL_SO_NAME_MAX + 1];
-    char cause[AKL_FAILURE_CAUSE_MAX];
-} akl_device_failure_t;
+    char cause[LDR_FAILURE_CAUSE_MAX];
+} ldr_device_failure_t;
 
 /* Global state the issue asks for ("remembered per device"): one record per failed device,
  * allocated at its first failure, under one lock taken only on failure paths and resets. */
-static pthread_mutex_t akl_failure_lock = PTHREAD_MUTEX_INITIALIZER;
-static akl_device_failure_t *akl_failures[AKL_FAILURE_DEVICES];
+static pthread_mutex_t ldr_failure_lock = PTHREAD_MUTEX_INITIALIZER;
+static ldr_device_failure_t *ldr_failures[LDR_FAILURE_DEVICES];
 
 /* What this thread last launched, so that a failure at the next synchronize can name it. */
-typedef struct akl_last_launch {
+typedef struct ldr_last_launch {
     int32_t device;
     bool bootstrap;
     char kernel[AKL_KERNEL_NAME_MAX + 1];
     char so[AKL_SO_NAME_MAX + 1];
-} akl_last_launch_t;
+} ldr_last_launch_t;
 
-static __thread akl_last_launch_t akl_last_launch = {.device = -1};
+static __thread ldr_last_launch_t ldr_last_launch = {.device = -1};
 
-void akl_device_note_launch(int32_t device, const char *kernel, size_t kernel_length,
+void ldr_device_note_launch(int32_t device, const char *kernel, size_t kernel_length,
                             const char *so)
 {
     if (kernel_length > AKL_KERNEL_NAME_MAX)
         kernel_length = AKL_KERNEL_NAME_MAX;
-    akl_last_launch.device = device;
-    akl_last_launch.bootstrap = false;
-    memcpy(akl_last_launch.kernel, kernel, kernel_length);
-    akl_last_launch.kernel[kernel_length] = 0;
+    ldr_last_launch.device = device;
+    ldr_last_launch.bootstrap = false;
+    memcpy(ldr_last_launch.kernel, kernel, kernel_length);
+    ldr_last_launch.kernel[kernel_length] = 0;
     /* The SO is the module's basename: only copied when it changes. */
-    if (strncmp(akl_last_launch.so, so, sizeof akl_last_launch.so) != 0)
-        snprintf(akl_last_launch.so, sizeof akl_last_launch.so, "%s", so);
+    if (strncmp(ldr_last_launch.so, so, sizeof ldr_last_launch.so) != 0)
+        snprintf(ldr_last_launch.so, sizeof ldr_last_launch.so, "%s", so);
 }
 
-void akl_device_note_bootstrap(int32_t device, const char *so)
+void ldr_device_note_bootstrap(int32_t device, const char *so)
 {
-    akl_last_launch.device = device;
-    akl_last_launch.bootstrap = true;
-    akl_last_launch.kernel[0] = 0;
-    snprintf(akl_last_launch.so, sizeof akl_last_launch.so, "%s", so);
+    ldr_last_launch.device = device;
+    ldr_last_launch.bootstrap = true;
+    ldr_last_launch.kernel[0] = 0;
+    snprintf(ldr_last_launch.so, sizeof ldr_last_launch.so, "%s", so);
 }
 
 /* Codes after which a device is broken on hardware: the AICPU exception and timeout (also as
  * 507000, as CANN often reports it), and the cascade itself. A synchronize deadline (507046) is
  * not one: it is the host's wait that ended, and a later synchronize may complete the task. */
-static bool akl_code_fails_device(int code)
+static bool ldr_code_fails_device(int code)
 {
     switch (code) {
     case 507000: /* ACL_ERROR_RT_INTERNAL_ERROR, as an AICPU timeout often shows */
@@ -87,18 +87,18 @@ static bool akl_code_fails_device(int code)
 /* Codes that, after a first failure, are its consequence and get it named: those above, a
  * synchronize deadline and a module load's 207001. Parameter errors (1xxxxx) are the caller's own
  * and are left alone. */
-static bool akl_code_is_cascade(int code)
+static bool ldr_code_is_cascade(int code)
 {
-    return akl_code_fails_device(code) || code == 507046 || code == 207001;
+    return ldr_code_fails_device(code) || code == 507046 || code == 207001;
 }
 
-static bool akl_cause_names_timeout(const char *cause)
+static bool ldr_cause_names_timeout(const char *cause)
 {
     return cause && (strcasestr(cause, "timeout") || strcasestr(cause, "timed out") ||
                      strcasestr(cause, "time out") || strstr(cause, "21007"));
 }
 
-const char *akl_timeout_clause(int code, const char *cause)
+const char *ldr_timeout_clause(int code, const char *cause)
 {
     switch (code) {
     case 507017:
@@ -109,36 +109,36 @@ const char *akl_timeout_clause(int code, const char *cause)
     case 507046:
         return "; a timeout: the synchronize deadline passed (the task was not cancelled)";
     case 507018:
-        return akl_cause_names_timeout(cause)
+        return ldr_cause_names_timeout(cause)
                    ? "; a timeout: the device reports the AICPU task ran past its limit"
                    : "";
     }
     return "";
 }
 
-static bool akl_current_device(int32_t *device)
+static bool ldr_current_device(int32_t *device)
 {
-    const akl_runtime_t *rt = akl_runtime_ready();
-    return rt && rt->get_device(device) == 0 && *device >= 0 && *device < AKL_FAILURE_DEVICES;
+    const ldr_runtime_t *rt = ldr_runtime_ready();
+    return rt && rt->get_device(device) == 0 && *device >= 0 && *device < LDR_FAILURE_DEVICES;
 }
 
-static akl_device_failure_t *akl_failure_record(int code, int32_t device, const char *cause)
+static ldr_device_failure_t *ldr_failure_record(int code, int32_t device, const char *cause)
 {
-    akl_device_failure_t *record = calloc(1, sizeof *record);
+    ldr_device_failure_t *record = calloc(1, sizeof *record);
     if (!record)
         return NULL;
     record->code = code;
-    if (akl_last_launch.device == device) {
-        record->bootstrap = akl_last_launch.bootstrap;
-        snprintf(record->kernel, sizeof record->kernel, "%s", akl_last_launch.kernel);
-        snprintf(record->so, sizeof record->so, "%s", akl_last_launch.so);
+    if (ldr_last_launch.device == device) {
+        record->bootstrap = ldr_last_launch.bootstrap;
+        snprintf(record->kernel, sizeof record->kernel, "%s", ldr_last_launch.kernel);
+        snprintf(record->so, sizeof record->so, "%s", ldr_last_launch.so);
     }
     snprintf(record->cause, sizeof record->cause, "%s", cause ? cause : "");
     return record;
 }
 
 /* " in kernel <k> of SO <so>", " in the bootstrap of SO <so>", or "" when unknown. */
-static void akl_failure_where(const akl_device_failure_t *first, char *where, size_t cap)
+static void ldr_failure_where(const ldr_device_failure_t *first, char *where, size_t cap)
 {
     if (!first->so[0])
         where[0] = 0;
@@ -148,14 +148,14 @@ static void akl_failure_where(const akl_device_failure_t *first, char *where, si
         snprintf(where, cap, " in kernel %s of SO %s", first->kernel, first->so);
 }
 
-static void akl_failure_describe(const akl_device_failure_t *first, int32_t device, char *text,
+static void ldr_failure_describe(const ldr_device_failure_t *first, int32_t device, char *text,
                                  size_t cap)
 {
     size_t at = strlen(text);
     if (at >= cap - 1)
         return;
     char where[AKL_KERNEL_NAME_MAX + AKL_SO_NAME_MAX + 64];
-    akl_failure_where(first, where, sizeof where);
+    ldr_failure_where(first, where, sizeof where);
     snprintf(text + at, cap - at,
              "; device %d had already failed: the first failure was %s (%d)%s%s%s%s; the device "
              "must be reset (akl_device_close, then akl_device_open) or the process restarted",
@@ -163,26 +163,26 @@ static void akl_failure_describe(const akl_device_failure_t *first, int32_t devi
              first->cause, first->cause[0] ? ")" : "");
 }
 
-void akl_device_failure_note(int code, const char *cause, char *text, size_t cap)
+void ldr_device_failure_note(int code, const char *cause, char *text, size_t cap)
 {
     int32_t device;
-    if (!akl_code_is_cascade(code) || !akl_current_device(&device))
+    if (!ldr_code_is_cascade(code) || !ldr_current_device(&device))
         return;
-    pthread_mutex_lock(&akl_failure_lock);
-    akl_device_failure_t *first = akl_failures[device];
+    pthread_mutex_lock(&ldr_failure_lock);
+    ldr_device_failure_t *first = ldr_failures[device];
     if (first)
-        akl_failure_describe(first, device, text, cap);
-    else if (akl_code_fails_device(code))
-        akl_failures[device] = akl_failure_record(code, device, cause);
-    pthread_mutex_unlock(&akl_failure_lock);
+        ldr_failure_describe(first, device, text, cap);
+    else if (ldr_code_fails_device(code))
+        ldr_failures[device] = ldr_failure_record(code, device, cause);
+    pthread_mutex_unlock(&ldr_failure_lock);
 }
 
-void akl_device_failure_forget(int32_t device)
+void ldr_device_failure_forget(int32_t device)
 {
-    if (device < 0 || device >= AKL_FAILURE_DEVICES)
+    if (device < 0 || device >= LDR_FAILURE_DEVICES)
         return;
-    pthread_mutex_lock(&akl_failure_lock);
-    free(akl_failures[device]);
-    akl_failures[device] = NULL;
-    pthread_mutex_unlock(&akl_failure_lock);
+    pthread_mutex_lock(&ldr_failure_lock);
+    free(ldr_failures[device]);
+    ldr_failures[device] = NULL;
+    pthread_mutex_unlock(&ldr_failure_lock);
 }

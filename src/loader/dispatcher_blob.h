@@ -1,21 +1,21 @@
 /* The dispatcher SO's bytes that a bootstrap uploads: embedded in libakl at build time, or read
  * from $AKL_DISPATCHER. */
-#ifndef AKL_LOADER_DISPATCHER_BLOB_H
-#define AKL_LOADER_DISPATCHER_BLOB_H
+#ifndef LDR_DISPATCHER_BLOB_H
+#define LDR_DISPATCHER_BLOB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct akl_dispatcher_bytes {
+typedef struct ldr_dispatcher_bytes {
     const void *data;
     size_t size;
     bool owned;         /* data is malloc'd (read from $AKL_DISPATCHER): release it */
     const char *origin; /* "embedded" or the path, for messages */
-} akl_dispatcher_bytes_t;
+} ldr_dispatcher_bytes_t;
 
 /* Gets the dispatcher: $AKL_DISPATCHER=<path> when set, else the embedded copy. Returns 0, or
  * AKL_EIO/AKL_ETOOBIG/AKL_ENOMEM (unreadable override, or no embedded copy and no override). */
-int akl_dispatcher_get(akl_dispatcher_bytes_t *out);
-void akl_dispatcher_release(akl_dispatcher_bytes_t *bytes);
+int ldr_dispatcher_get(ldr_dispatcher_bytes_t *out);
+void ldr_dispatcher_release(ldr_dispatcher_bytes_t *bytes);
 
-#endif /* AKL_LOADER_DISPATCHER_BLOB_H */
+#endif /* LDR_DISPATCHER_BLOB_H */

@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-bool akl_is_exported_function(const GElf_Sym *sym)
+bool ldr_is_exported_function(const GElf_Sym *sym)
 {
     unsigned bind = GELF_ST_BIND(sym->st_info);
     unsigned visibility = GELF_ST_VISIBILITY(sym->st_other);
@@ -19,7 +19,7 @@ bool akl_is_exported_function(const GElf_Sym *sym)
            (visibility == STV_DEFAULT || visibility == STV_PROTECTED);
 }
 
-Elf_Scn *akl_dynsym_find(Elf *elf, GElf_Shdr *shdr)
+Elf_Scn *ldr_dynsym_find(Elf *elf, GElf_Shdr *shdr)
 {
     Elf_Scn *scn = NULL;
     while ((scn = elf_nextscn(elf, scn)) != NULL) {
@@ -29,26 +29,26 @@ Elf_Scn *akl_dynsym_find(Elf *elf, GElf_Shdr *shdr)
     return NULL;
 }
 
-static pthread_once_t akl_libelf_once = PTHREAD_ONCE_INIT;
+static pthread_once_t ldr_libelf_once = PTHREAD_ONCE_INIT;
 
-static void akl_libelf_init(void)
+static void ldr_libelf_init(void)
 {
     elf_version(EV_CURRENT);
 }
 
-void akl_libelf_ready(void)
+void ldr_libelf_ready(void)
 {
-    pthread_once(&akl_libelf_once, akl_libelf_init);
+    pthread_once(&ldr_libelf_once, ldr_libelf_init);
 }
 
-int akl_dynsym_each(const void *data, size_t size, akl_dynsym_fn fn, void *ctx)
+int ldr_dynsym_each(const void *data, size_t size, ldr_dynsym_fn fn, void *ctx)
 {
-    akl_libelf_ready();
+    ldr_libelf_ready();
     Elf *elf = elf_memory((char *)(uintptr_t)data, size);
     if (!elf)
         return -1;
     GElf_Shdr shdr;
-    Elf_Scn *dynsym = akl_dynsym_find(elf, &shdr);
+    Elf_Scn *dynsym = ldr_dynsym_find(elf, &shdr);
     Elf_Data *symbols = dynsym ? elf_getdata(dynsym, NULL) : NULL;
     if (!symbols || shdr.sh_entsize == 0) {
         elf_end(elf);

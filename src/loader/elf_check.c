@@ -18,19 +18,19 @@
 #include "names.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define AKL_NATIVE_ELFDATA ELFDATA2LSB
+#define LDR_NATIVE_ELFDATA ELFDATA2LSB
 #else
-#define AKL_NATIVE_ELFDATA ELFDATA2MSB
+#define LDR_NATIVE_ELFDATA ELFDATA2MSB
 #endif
 
-typedef struct akl_elf_input {
+typedef struct ldr_elf_input {
     const unsigned char *bytes;
     size_t size;
     const char *what;
     Elf64_Ehdr ehdr;
-} akl_elf_input_t;
+} ldr_elf_input_t;
 
-const char *akl_elf_machine_name(uint16_t machine, char *buf, size_t cap)
+const char *ldr_elf_machine_name(uint16_t machine, char *buf, size_t cap)
 {
     switch (machine) {
     case EM_X86_64:
@@ -54,7 +54,7 @@ const char *akl_elf_machine_name(uint16_t machine, char *buf, size_t cap)
 }
 
 /* end = offset + count * entry, false when it overflows or passes size. */
-static bool akl_range_fits(uint64_t offset, uint64_t count, uint64_t entry, size_t size,
+static bool ldr_range_fits(uint64_t offset, uint64_t count, uint64_t entry, size_t size,
                            uint64_t *end)
 {
     uint64_t length;
@@ -64,36 +64,36 @@ static bool akl_range_fits(uint64_t offset, uint64_t count, uint64_t entry, size
     return *end <= size;
 }
 
-static int akl_check_ident(const akl_elf_input_t *in)
+static int ldr_check_ident(const ldr_elf_input_t *in)
 {
     static const unsigned char magic[SELFMAG] = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3};
     size_t present = in->size < SELFMAG ? in->size : SELFMAG;
     if (present == 0 || memcmp(in->bytes, magic, present) != 0)
-        return akl_fail(AKL_ENOTELF, "%s: not an ELF file (%zu bytes, no \\177ELF magic)", in->what,
+        return ldr_fail(AKL_ENOTELF, "%s: not an ELF file (%zu bytes, no \\177ELF magic)", in->what,
                         in->size);
     if (present < SELFMAG)
-        return akl_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, not even the magic",
+        return ldr_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, not even the magic",
                         in->what, in->size);
     if (in->size < EI_NIDENT)
-        return akl_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, e_ident needs %d",
+        return ldr_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, e_ident needs %d",
                         in->what, in->size, EI_NIDENT);
     unsigned char elf_class = in->bytes[EI_CLASS];
     if (elf_class == ELFCLASS32)
-        return akl_fail(AKL_ECLASS, "%s: a 32-bit ELF file (ELFCLASS32); the device loads 64-bit",
+        return ldr_fail(AKL_ECLASS, "%s: a 32-bit ELF file (ELFCLASS32); the device loads 64-bit",
                         in->what);
     if (elf_class != ELFCLASS64)
-        return akl_fail(AKL_ECLASS, "%s: invalid ELF class %u; the device loads ELFCLASS64",
+        return ldr_fail(AKL_ECLASS, "%s: invalid ELF class %u; the device loads ELFCLASS64",
                         in->what, elf_class);
-    if (in->bytes[EI_DATA] != AKL_NATIVE_ELFDATA)
-        return akl_fail(AKL_EMACHINE, "%s: ELF byte order %u does not match the device's (%u)",
-                        in->what, in->bytes[EI_DATA], AKL_NATIVE_ELFDATA);
+    if (in->bytes[EI_DATA] != LDR_NATIVE_ELFDATA)
+        return ldr_fail(AKL_EMACHINE, "%s: ELF byte order %u does not match the device's (%u)",
+                        in->what, in->bytes[EI_DATA], LDR_NATIVE_ELFDATA);
     if (in->size < sizeof(Elf64_Ehdr))
-        return akl_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, the header needs %zu",
+        return ldr_fail(AKL_ETRUNCATED, "%s: truncated ELF file: %zu bytes, the header needs %zu",
                         in->what, in->size, sizeof(Elf64_Ehdr));
     return 0;
 }
 
-static const char *akl_elf_type_name(uint16_t type)
+static const char *ldr_elf_type_name(uint16_t type)
 {
     switch (type) {
     case ET_NONE:
@@ -109,22 +109,22 @@ static const char *akl_elf_type_name(uint16_t type)
     }
 }
 
-static int akl_check_header(const akl_elf_input_t *in, const akl_elf_rules_t *rules)
+static int ldr_check_header(const ldr_elf_input_t *in, const ldr_elf_rules_t *rules)
 {
     const Elf64_Ehdr *h = &in->ehdr;
     if (h->e_machine != rules->machine) {
         char have[32], want[32];
-        return akl_fail(AKL_EMACHINE, "%s: built for %s, but the target device runs %s", in->what,
-                        akl_elf_machine_name(h->e_machine, have, sizeof have),
-                        akl_elf_machine_name(rules->machine, want, sizeof want));
+        return ldr_fail(AKL_EMACHINE, "%s: built for %s, but the target device runs %s", in->what,
+                        ldr_elf_machine_name(h->e_machine, have, sizeof have),
+                        ldr_elf_machine_name(rules->machine, want, sizeof want));
     }
     if (h->e_type != ET_DYN)
-        return akl_fail(AKL_ENOTSO, "%s: %s, not a shared object (ET_DYN); build it with -shared",
-                        in->what, akl_elf_type_name(h->e_type));
+        return ldr_fail(AKL_ENOTSO, "%s: %s, not a shared object (ET_DYN); build it with -shared",
+                        in->what, ldr_elf_type_name(h->e_type));
     return 0;
 }
 
-static int akl_check_program_headers(const akl_elf_input_t *in, const Elf64_Phdr **dynamic_out,
+static int ldr_check_program_headers(const ldr_elf_input_t *in, const Elf64_Phdr **dynamic_out,
                                      Elf64_Phdr *dynamic_copy)
 {
     const Elf64_Ehdr *h = &in->ehdr;
@@ -132,19 +132,19 @@ static int akl_check_program_headers(const akl_elf_input_t *in, const Elf64_Phdr
     if (h->e_phnum == 0)
         return 0;
     if (h->e_phentsize != sizeof(Elf64_Phdr))
-        return akl_fail(AKL_ENOTELF, "%s: malformed ELF file: program header entry size %u",
+        return ldr_fail(AKL_ENOTELF, "%s: malformed ELF file: program header entry size %u",
                         in->what, (unsigned)h->e_phentsize);
     uint64_t end;
-    if (!akl_range_fits(h->e_phoff, h->e_phnum, sizeof(Elf64_Phdr), in->size, &end))
-        return akl_fail(AKL_ETRUNCATED,
+    if (!ldr_range_fits(h->e_phoff, h->e_phnum, sizeof(Elf64_Phdr), in->size, &end))
+        return ldr_fail(AKL_ETRUNCATED,
                         "%s: truncated ELF file: %u program headers at offset %llu pass the end "
                         "of the file (%zu bytes)",
                         in->what, (unsigned)h->e_phnum, (unsigned long long)h->e_phoff, in->size);
     for (unsigned i = 0; i < h->e_phnum; i++) {
         Elf64_Phdr ph;
         memcpy(&ph, in->bytes + h->e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
-        if (!akl_range_fits(ph.p_offset, 1, ph.p_filesz, in->size, &end))
-            return akl_fail(AKL_ETRUNCATED,
+        if (!ldr_range_fits(ph.p_offset, 1, ph.p_filesz, in->size, &end))
+            return ldr_fail(AKL_ETRUNCATED,
                             "%s: truncated ELF file: segment %u (type 0x%x%s) ends at byte %llu, "
                             "past the end of the file (%zu bytes)",
                             in->what, i, (unsigned)ph.p_type,
@@ -159,10 +159,10 @@ static int akl_check_program_headers(const akl_elf_input_t *in, const Elf64_Phdr
 }
 
 /* glibc refuses to dlopen a position-independent executable (DF_1_PIE), which is ET_DYN too. */
-static int akl_check_dynamic(const akl_elf_input_t *in, const Elf64_Phdr *dynamic)
+static int ldr_check_dynamic(const ldr_elf_input_t *in, const Elf64_Phdr *dynamic)
 {
     if (!dynamic)
-        return akl_fail(AKL_ENOTSO, "%s: has no dynamic section, so it cannot be dlopened",
+        return ldr_fail(AKL_ENOTSO, "%s: has no dynamic section, so it cannot be dlopened",
                         in->what);
     uint64_t count = dynamic->p_filesz / sizeof(Elf64_Dyn);
     for (uint64_t i = 0; i < count; i++) {
@@ -171,7 +171,7 @@ static int akl_check_dynamic(const akl_elf_input_t *in, const Elf64_Phdr *dynami
         if (dyn.d_tag == DT_NULL)
             break;
         if (dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE))
-            return akl_fail(AKL_ENOTSO,
+            return ldr_fail(AKL_ENOTSO,
                             "%s: a position-independent executable (DF_1_PIE), not a shared "
                             "object; build it with -shared",
                             in->what);
@@ -180,29 +180,29 @@ static int akl_check_dynamic(const akl_elf_input_t *in, const Elf64_Phdr *dynami
 }
 
 /* Checks the section header table's bounds; *count is its entry count (extended numbering). */
-static int akl_check_section_table(const akl_elf_input_t *in, uint64_t *count)
+static int ldr_check_section_table(const ldr_elf_input_t *in, uint64_t *count)
 {
     const Elf64_Ehdr *h = &in->ehdr;
     *count = 0;
     if (h->e_shoff == 0 && h->e_shnum != 0)
-        return akl_fail(AKL_ENOTELF, "%s: malformed ELF file: %u sections but no section table",
+        return ldr_fail(AKL_ENOTELF, "%s: malformed ELF file: %u sections but no section table",
                         in->what, (unsigned)h->e_shnum);
     if (h->e_shoff == 0)
         return 0;
     if (h->e_shentsize != sizeof(Elf64_Shdr))
-        return akl_fail(AKL_ENOTELF, "%s: malformed ELF file: section header entry size %u",
+        return ldr_fail(AKL_ENOTELF, "%s: malformed ELF file: section header entry size %u",
                         in->what, (unsigned)h->e_shentsize);
     uint64_t end;
-    if (!akl_range_fits(h->e_shoff, 1, sizeof(Elf64_Shdr), in->size, &end))
-        return akl_fail(AKL_ETRUNCATED,
+    if (!ldr_range_fits(h->e_shoff, 1, sizeof(Elf64_Shdr), in->size, &end))
+        return ldr_fail(AKL_ETRUNCATED,
                         "%s: truncated ELF file: section headers at offset %llu pass the end of "
                         "the file (%zu bytes)",
                         in->what, (unsigned long long)h->e_shoff, in->size);
     Elf64_Shdr first;
     memcpy(&first, in->bytes + h->e_shoff, sizeof first);
     *count = h->e_shnum != 0 ? h->e_shnum : first.sh_size;
-    if (!akl_range_fits(h->e_shoff, *count, sizeof(Elf64_Shdr), in->size, &end))
-        return akl_fail(AKL_ETRUNCATED,
+    if (!ldr_range_fits(h->e_shoff, *count, sizeof(Elf64_Shdr), in->size, &end))
+        return ldr_fail(AKL_ETRUNCATED,
                         "%s: truncated ELF file: %llu section headers at offset %llu pass the end "
                         "of the file (%zu bytes)",
                         in->what, (unsigned long long)*count, (unsigned long long)h->e_shoff,
@@ -210,7 +210,7 @@ static int akl_check_section_table(const akl_elf_input_t *in, uint64_t *count)
     return 0;
 }
 
-static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
+static int ldr_check_sections(const ldr_elf_input_t *in, uint64_t count)
 {
     for (uint64_t i = 1; i < count; i++) {
         Elf64_Shdr sh;
@@ -218,8 +218,8 @@ static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
         if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
             continue;
         uint64_t end;
-        if (!akl_range_fits(sh.sh_offset, 1, sh.sh_size, in->size, &end))
-            return akl_fail(AKL_ETRUNCATED,
+        if (!ldr_range_fits(sh.sh_offset, 1, sh.sh_size, in->size, &end))
+            return ldr_fail(AKL_ETRUNCATED,
                             "%s: truncated ELF file: section %llu (type 0x%x) ends at byte %llu, "
                             "past the end of the file (%zu bytes)",
                             in->what, (unsigned long long)i, (unsigned)sh.sh_type,
@@ -229,7 +229,7 @@ static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
 }
 
 /* Why kernel is not usable: NULL when it is exported as a defined, visible function. */
-static const char *akl_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *shdr,
+static const char *ldr_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *shdr,
                                    const char *kernel)
 {
     Elf_Data *data = elf_getdata(dynsym, NULL);
@@ -244,7 +244,7 @@ static const char *akl_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *s
         const char *name = elf_strptr(elf, shdr->sh_link, sym.st_name);
         if (!name || strcmp(name, kernel) != 0)
             continue;
-        if (akl_is_exported_function(&sym))
+        if (ldr_is_exported_function(&sym))
             return NULL;
         why = sym.st_shndx == SHN_UNDEF ? "it is only referenced (undefined), not defined"
                                         : "it is not a function with default or protected "
@@ -254,32 +254,32 @@ static const char *akl_find_kernel(Elf *elf, Elf_Scn *dynsym, const GElf_Shdr *s
 }
 
 /* The same suggestions a launch gives (nearest names, extern "C"); failure path only. */
-static void akl_check_hint(const akl_elf_input_t *in, const char *kernel, char *hint, size_t cap)
+static void ldr_check_hint(const ldr_elf_input_t *in, const char *kernel, char *hint, size_t cap)
 {
-    akl_exports_t *exports = akl_exports_new();
+    ldr_exports_t *exports = ldr_exports_new();
     if (exports &&
-        akl_exports_add_from(exports, in->bytes, in->size, akl_is_exported_function) == 0)
-        akl_exports_suggest(exports, kernel, hint, cap);
-    akl_exports_free(exports);
+        ldr_exports_add_from(exports, in->bytes, in->size, ldr_is_exported_function) == 0)
+        ldr_exports_suggest(exports, kernel, hint, cap);
+    ldr_exports_free(exports);
 }
 
-static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kernels)
+static int ldr_check_kernels(const ldr_elf_input_t *in, const char *const *kernels)
 {
-    akl_libelf_ready();
+    ldr_libelf_ready();
     /* elf_memory takes a non-const image; it only reads a native-order, bounds-checked file. */
     Elf *elf = elf_memory((char *)(uintptr_t)in->bytes, in->size);
     if (!elf)
-        return akl_fail(AKL_ENOTELF, "%s: libelf cannot read it: %s", in->what, elf_errmsg(-1));
+        return ldr_fail(AKL_ENOTELF, "%s: libelf cannot read it: %s", in->what, elf_errmsg(-1));
     GElf_Shdr shdr;
-    Elf_Scn *dynsym = akl_dynsym_find(elf, &shdr);
+    Elf_Scn *dynsym = ldr_dynsym_find(elf, &shdr);
     int rc = 0;
     for (size_t k = 0; kernels[k] && rc == 0; k++) {
-        const char *why = dynsym ? akl_find_kernel(elf, dynsym, &shdr, kernels[k])
+        const char *why = dynsym ? ldr_find_kernel(elf, dynsym, &shdr, kernels[k])
                                  : "the file has no .dynsym section";
         if (why) {
             char hint[1024] = "";
-            akl_check_hint(in, kernels[k], hint, sizeof hint);
-            rc = akl_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s%s", in->what,
+            ldr_check_hint(in, kernels[k], hint, sizeof hint);
+            rc = ldr_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s%s", in->what,
                           kernels[k], why, hint);
         }
     }
@@ -287,45 +287,45 @@ static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kerne
     return rc;
 }
 
-static int akl_check_kernel_names(const char *const *kernels)
+static int ldr_check_kernel_names(const char *const *kernels)
 {
     for (size_t k = 0; kernels[k]; k++) {
-        int rc = akl_check_kernel_name(kernels[k]);
+        int rc = ldr_check_kernel_name(kernels[k]);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-int akl_elf_validate(const void *data, size_t size, const char *what, const akl_elf_rules_t *rules)
+int ldr_elf_validate(const void *data, size_t size, const char *what, const ldr_elf_rules_t *rules)
 {
     if (!what)
         what = "<memory>";
     if (!data && size > 0)
-        return akl_fail(AKL_EINVAL, "%s: data is NULL but size is %zu", what, size);
+        return ldr_fail(AKL_EINVAL, "%s: data is NULL but size is %zu", what, size);
     if (size > rules->max_size)
-        return akl_fail(AKL_ETOOBIG, "%s: %zu bytes is larger than the limit of %zu bytes", what,
+        return ldr_fail(AKL_ETOOBIG, "%s: %zu bytes is larger than the limit of %zu bytes", what,
                         size, rules->max_size);
     if (rules->kernels) {
-        int rc = akl_check_kernel_names(rules->kernels);
+        int rc = ldr_check_kernel_names(rules->kernels);
         if (rc != 0)
             return rc;
     }
-    akl_elf_input_t in = {.bytes = data, .size = size, .what = what};
-    int rc = akl_check_ident(&in);
+    ldr_elf_input_t in = {.bytes = data, .size = size, .what = what};
+    int rc = ldr_check_ident(&in);
     if (rc != 0)
         return rc;
     memcpy(&in.ehdr, in.bytes, sizeof in.ehdr);
     const Elf64_Phdr *dynamic;
     Elf64_Phdr dynamic_copy;
     uint64_t sections;
-    if ((rc = akl_check_header(&in, rules)) != 0 ||
-        (rc = akl_check_program_headers(&in, &dynamic, &dynamic_copy)) != 0 ||
-        (rc = akl_check_section_table(&in, &sections)) != 0 ||
-        (rc = akl_check_sections(&in, sections)) != 0 ||
-        (rc = akl_check_dynamic(&in, dynamic)) != 0)
+    if ((rc = ldr_check_header(&in, rules)) != 0 ||
+        (rc = ldr_check_program_headers(&in, &dynamic, &dynamic_copy)) != 0 ||
+        (rc = ldr_check_section_table(&in, &sections)) != 0 ||
+        (rc = ldr_check_sections(&in, sections)) != 0 ||
+        (rc = ldr_check_dynamic(&in, dynamic)) != 0)
         return rc;
     if (rules->kernels && rules->kernels[0])
-        return akl_check_kernels(&in, rules->kernels);
+        return ldr_check_kernels(&in, rules->kernels);
     return 0;
 }

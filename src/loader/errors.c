@@ -10,21 +10,21 @@
 #include "akl/akl.h"
 #include "log.h"
 
-typedef struct akl_code_entry {
+typedef struct ldr_code_entry {
     int code;
     const char *name;
     const char *text;
-} akl_code_entry_t;
+} ldr_code_entry_t;
 
-static const akl_code_entry_t akl_own_codes[] = {{AKL_OK, "AKL_OK", "success"},
-#define AKL_ERRNO_ROW_(name, value, text) {value, "AKL_" #name, text},
-                                                 AKL_ERRNO_MAP(AKL_ERRNO_ROW_)
-#undef AKL_ERRNO_ROW_
+static const ldr_code_entry_t ldr_own_codes[] = {{AKL_OK, "AKL_OK", "success"},
+#define LDR_ERRNO_ROW_(name, value, text) {value, "AKL_" #name, text},
+                                                 AKL_ERRNO_MAP(LDR_ERRNO_ROW_)
+#undef LDR_ERRNO_ROW_
 };
 
 /* CANN's codes with their names and meanings as in docs/cann-facts.md section 2 (a superset of
  * include/acl/error_codes/rt_error_codes.h, so codes a real CANN returns are named too). */
-static const akl_code_entry_t akl_cann_codes[] = {
+static const ldr_code_entry_t ldr_cann_codes[] = {
     {100000, "ACL_ERROR_INVALID_PARAM", "ACL: invalid parameter"},
     {100001, "ACL_ERROR_UNINITIALIZE", "ACL: not initialized (aclInit not called)"},
     {100002, "ACL_ERROR_REPEAT_INITIALIZE", "ACL: initialized twice"},
@@ -91,12 +91,12 @@ static const akl_code_entry_t akl_cann_codes[] = {
     {507901, "ACL_ERROR_RT_SOCKET_CLOSE", "HDC disconnect"},
 };
 
-#define AKL_COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define LDR_COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static const akl_code_entry_t *akl_code_find(int code)
+static const ldr_code_entry_t *ldr_code_find(int code)
 {
-    const akl_code_entry_t *table = code > 0 ? akl_cann_codes : akl_own_codes;
-    size_t count = code > 0 ? AKL_COUNT_OF(akl_cann_codes) : AKL_COUNT_OF(akl_own_codes);
+    const ldr_code_entry_t *table = code > 0 ? ldr_cann_codes : ldr_own_codes;
+    size_t count = code > 0 ? LDR_COUNT_OF(ldr_cann_codes) : LDR_COUNT_OF(ldr_own_codes);
     for (size_t i = 0; i < count; i++) {
         if (table[i].code == code)
             return &table[i];
@@ -106,48 +106,48 @@ static const akl_code_entry_t *akl_code_find(int code)
 
 const char *akl_errname(int code)
 {
-    const akl_code_entry_t *entry = akl_code_find(code);
+    const ldr_code_entry_t *entry = ldr_code_find(code);
     return entry ? entry->name : "UNKNOWN";
 }
 
 const char *akl_strerror(int code)
 {
-    const akl_code_entry_t *entry = akl_code_find(code);
+    const ldr_code_entry_t *entry = ldr_code_find(code);
     return entry ? entry->text : "unknown error code";
 }
 
 /* The message outlives the failing call so that the caller can fetch it afterwards. */
-static __thread char akl_error_message[AKL_ERROR_MESSAGE_MAX];
+static __thread char ldr_error_message[LDR_ERROR_MESSAGE_MAX];
 
 const char *akl_last_error(void)
 {
-    return akl_error_message;
+    return ldr_error_message;
 }
 
-static int akl_fail_finish(int code)
+static int ldr_fail_finish(int code)
 {
-    akl_log(AKL_LOG_ERROR, "%s", akl_error_message);
+    ldr_log(LDR_LOG_ERROR, "%s", ldr_error_message);
     return code;
 }
 
-int akl_fail_copy(int code, const char *text)
+int ldr_fail_copy(int code, const char *text)
 {
-    if (text != akl_error_message)
-        snprintf(akl_error_message, sizeof akl_error_message, "%s", text ? text : "");
-    return akl_fail_finish(code);
+    if (text != ldr_error_message)
+        snprintf(ldr_error_message, sizeof ldr_error_message, "%s", text ? text : "");
+    return ldr_fail_finish(code);
 }
 
-int akl_fail(int code, const char *fmt, ...)
+int ldr_fail(int code, const char *fmt, ...)
 {
-    char text[AKL_ERROR_MESSAGE_MAX];
+    char text[LDR_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    return akl_fail_copy(code, text);
+    return ldr_fail_copy(code, text);
 }
 
-size_t akl_load_prefix(char *buf, size_t cap, const char *what, int32_t device)
+size_t ldr_load_prefix(char *buf, size_t cap, const char *what, int32_t device)
 {
     int used = snprintf(buf, cap, "loading %s on device %" PRId32, what, device);
     if (used < 0)
@@ -155,13 +155,13 @@ size_t akl_load_prefix(char *buf, size_t cap, const char *what, int32_t device)
     return (size_t)used < cap ? (size_t)used : cap - 1;
 }
 
-int akl_fail_load(int code, const char *what, int32_t device, const char *fmt, ...)
+int ldr_fail_load(int code, const char *what, int32_t device, const char *fmt, ...)
 {
-    char text[AKL_ERROR_MESSAGE_MAX];
-    size_t at = akl_load_prefix(text, sizeof text, what, device);
+    char text[LDR_ERROR_MESSAGE_MAX];
+    size_t at = ldr_load_prefix(text, sizeof text, what, device);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text + at, sizeof text - at, fmt, ap);
     va_end(ap);
-    return akl_fail_copy(code, text);
+    return ldr_fail_copy(code, text);
 }

@@ -12,9 +12,9 @@
 #include "dynsym.h"
 #include "errors.h"
 
-#define AKL_SUGGESTIONS 3
+#define LDR_SUGGESTIONS 3
 
-struct akl_exports {
+struct ldr_exports {
     size_t count;
     size_t capacity; /* of names */
     char **names;
@@ -27,7 +27,7 @@ struct akl_exports {
 /* Eight bytes per step (a multiply and a shift each): a launch hashes its kernel name once, so
  * this is most of what the check costs per launch. Not a cryptographic hash; the table compares
  * names in full. */
-static uint64_t akl_name_hash(const char *name, size_t length)
+static uint64_t ldr_name_hash(const char *name, size_t length)
 {
     const uint64_t k = 0x9e3779b97f4a7c15ULL;
     uint64_t hash = length * k;
@@ -46,7 +46,7 @@ static uint64_t akl_name_hash(const char *name, size_t length)
     return hash ^ (hash >> 32);
 }
 
-int akl_exports_add_name(akl_exports_t *e, const char *name)
+int ldr_exports_add_name(ldr_exports_t *e, const char *name)
 {
     if (e->count == e->capacity) {
         size_t capacity = e->capacity ? 2 * e->capacity : 64;
@@ -69,35 +69,35 @@ int akl_exports_add_name(akl_exports_t *e, const char *name)
     memcpy(copy, name, length + 1);
     e->names[e->count] = copy;
     e->lengths[e->count] = length;
-    e->hashes[e->count] = akl_name_hash(name, length);
+    e->hashes[e->count] = ldr_name_hash(name, length);
     e->count++;
     return 0;
 }
 
-typedef struct akl_exports_filter {
-    akl_exports_t *set;
+typedef struct ldr_exports_filter {
+    ldr_exports_t *set;
     bool (*keep)(const GElf_Sym *sym);
-} akl_exports_filter_t;
+} ldr_exports_filter_t;
 
-static int akl_exports_add(void *ctx, const char *name, const GElf_Sym *sym)
+static int ldr_exports_add(void *ctx, const char *name, const GElf_Sym *sym)
 {
-    akl_exports_filter_t *filter = ctx;
-    return filter->keep(sym) ? akl_exports_add_name(filter->set, name) : 0;
+    ldr_exports_filter_t *filter = ctx;
+    return filter->keep(sym) ? ldr_exports_add_name(filter->set, name) : 0;
 }
 
-int akl_exports_add_from(akl_exports_t *e, const void *data, size_t size,
+int ldr_exports_add_from(ldr_exports_t *e, const void *data, size_t size,
                          bool (*keep)(const GElf_Sym *sym))
 {
-    akl_exports_filter_t filter = {.set = e, .keep = keep};
-    return akl_dynsym_each(data, size, akl_exports_add, &filter);
+    ldr_exports_filter_t filter = {.set = e, .keep = keep};
+    return ldr_dynsym_each(data, size, ldr_exports_add, &filter);
 }
 
-akl_exports_t *akl_exports_new(void)
+ldr_exports_t *ldr_exports_new(void)
 {
-    return calloc(1, sizeof(akl_exports_t));
+    return calloc(1, sizeof(ldr_exports_t));
 }
 
-int akl_exports_finish(akl_exports_t *e)
+int ldr_exports_finish(ldr_exports_t *e)
 {
     if (e->count > UINT32_MAX - 1)
         return -1;
@@ -118,28 +118,28 @@ int akl_exports_finish(akl_exports_t *e)
     return 0;
 }
 
-int akl_exports_build(const void *data, size_t size, akl_exports_t **out)
+int ldr_exports_build(const void *data, size_t size, ldr_exports_t **out)
 {
     *out = NULL;
-    akl_exports_t *e = akl_exports_new();
+    ldr_exports_t *e = ldr_exports_new();
     if (!e)
-        return akl_fail(AKL_ENOMEM, "cannot allocate the module's export table");
-    int rc = akl_exports_add_from(e, data, size, akl_is_exported_function);
+        return ldr_fail(AKL_ENOMEM, "cannot allocate the module's export table");
+    int rc = ldr_exports_add_from(e, data, size, ldr_is_exported_function);
     if (rc == 0)
-        rc = akl_exports_finish(e);
+        rc = ldr_exports_finish(e);
     if (rc == -1) { /* no readable .dynsym: leave launches unchecked */
-        akl_exports_free(e);
+        ldr_exports_free(e);
         return 0;
     }
     if (rc != 0) {
-        akl_exports_free(e);
-        return akl_fail(AKL_ENOMEM, "cannot allocate the module's export table");
+        ldr_exports_free(e);
+        return ldr_fail(AKL_ENOMEM, "cannot allocate the module's export table");
     }
     *out = e;
     return 0;
 }
 
-void akl_exports_free(akl_exports_t *e)
+void ldr_exports_free(ldr_exports_t *e)
 {
     if (!e)
         return;
@@ -152,9 +152,9 @@ void akl_exports_free(akl_exports_t *e)
     free(e);
 }
 
-bool akl_exports_has(const akl_exports_t *e, const char *name, size_t length)
+bool ldr_exports_has(const ldr_exports_t *e, const char *name, size_t length)
 {
-    uint64_t hash = akl_name_hash(name, length);
+    uint64_t hash = ldr_name_hash(name, length);
     for (size_t at = (size_t)hash & e->slot_mask; e->slots[at] != 0; at = (at + 1) & e->slot_mask) {
         size_t i = e->slots[at] - 1;
         if (e->hashes[i] == hash && e->lengths[i] == length &&
@@ -166,7 +166,7 @@ bool akl_exports_has(const akl_exports_t *e, const char *name, size_t length)
 
 /* ---- suggestions (failure path only) ---- */
 
-static bool akl_parse_length(const char **p, size_t *length)
+static bool ldr_parse_length(const char **p, size_t *length)
 {
     size_t value = 0;
     if (**p < '1' || **p > '9')
@@ -181,7 +181,7 @@ static bool akl_parse_length(const char **p, size_t *length)
     return true;
 }
 
-bool akl_demangled_function(const char *mangled, const char **name, size_t *length)
+bool ldr_demangled_function(const char *mangled, const char **name, size_t *length)
 {
     if (strncmp(mangled, "_Z", 2) != 0)
         return false;
@@ -194,7 +194,7 @@ bool akl_demangled_function(const char *mangled, const char **name, size_t *leng
     }
     for (;;) {
         size_t id_length;
-        if (!akl_parse_length(&p, &id_length) || strnlen(p, id_length) < id_length)
+        if (!ldr_parse_length(&p, &id_length) || strnlen(p, id_length) < id_length)
             return false;
         const char *id = p;
         p += id_length;
@@ -207,7 +207,7 @@ bool akl_demangled_function(const char *mangled, const char **name, size_t *leng
 }
 
 /* Levenshtein distance of a and b, or a value above limit as soon as it must exceed it. */
-static size_t akl_edit_distance(const char *a, size_t a_len, const char *b, size_t b_len,
+static size_t ldr_edit_distance(const char *a, size_t a_len, const char *b, size_t b_len,
                                 size_t limit)
 {
     size_t gap = a_len > b_len ? a_len - b_len : b_len - a_len;
@@ -240,18 +240,18 @@ static size_t akl_edit_distance(const char *a, size_t a_len, const char *b, size
     return prev[b_len];
 }
 
-typedef struct akl_nearest {
+typedef struct ldr_nearest {
     size_t count;
-    size_t index[AKL_SUGGESTIONS];
-    size_t distance[AKL_SUGGESTIONS];
-} akl_nearest_t;
+    size_t index[LDR_SUGGESTIONS];
+    size_t distance[LDR_SUGGESTIONS];
+} ldr_nearest_t;
 
 /* Keeps the best three, ordered by distance; ties keep the symbol table's order. */
-static void akl_nearest_offer(akl_nearest_t *n, size_t index, size_t distance)
+static void ldr_nearest_offer(ldr_nearest_t *n, size_t index, size_t distance)
 {
-    if (n->count == AKL_SUGGESTIONS && distance >= n->distance[AKL_SUGGESTIONS - 1])
+    if (n->count == LDR_SUGGESTIONS && distance >= n->distance[LDR_SUGGESTIONS - 1])
         return;
-    size_t at = n->count < AKL_SUGGESTIONS ? n->count++ : AKL_SUGGESTIONS - 1;
+    size_t at = n->count < LDR_SUGGESTIONS ? n->count++ : LDR_SUGGESTIONS - 1;
     while (at > 0 && n->distance[at - 1] > distance) {
         n->index[at] = n->index[at - 1];
         n->distance[at] = n->distance[at - 1];
@@ -261,39 +261,39 @@ static void akl_nearest_offer(akl_nearest_t *n, size_t index, size_t distance)
     n->distance[at] = distance;
 }
 
-static void akl_nearest_find(const akl_exports_t *e, const char *kernel, akl_nearest_t *n)
+static void ldr_nearest_find(const ldr_exports_t *e, const char *kernel, ldr_nearest_t *n)
 {
     size_t kernel_len = strlen(kernel);
     n->count = 0;
     for (size_t i = 0; i < e->count; i++) {
-        size_t limit = n->count < AKL_SUGGESTIONS ? SIZE_MAX - 1 : n->distance[n->count - 1] - 1;
-        if (n->count == AKL_SUGGESTIONS && n->distance[n->count - 1] == 0)
+        size_t limit = n->count < LDR_SUGGESTIONS ? SIZE_MAX - 1 : n->distance[n->count - 1] - 1;
+        if (n->count == LDR_SUGGESTIONS && n->distance[n->count - 1] == 0)
             break;
-        size_t d = akl_edit_distance(e->names[i], e->lengths[i], kernel, kernel_len, limit);
+        size_t d = ldr_edit_distance(e->names[i], e->lengths[i], kernel, kernel_len, limit);
         if (d <= limit)
-            akl_nearest_offer(n, i, d);
+            ldr_nearest_offer(n, i, d);
     }
 }
 
 /* The exported C++ function named kernel, if any. */
-static const char *akl_mangled_match(const akl_exports_t *e, const char *kernel)
+static const char *ldr_mangled_match(const ldr_exports_t *e, const char *kernel)
 {
     size_t kernel_len = strlen(kernel);
     for (size_t i = 0; i < e->count; i++) {
         const char *name;
         size_t length;
-        if (akl_demangled_function(e->names[i], &name, &length) && length == kernel_len &&
+        if (ldr_demangled_function(e->names[i], &name, &length) && length == kernel_len &&
             memcmp(name, kernel, length) == 0)
             return e->names[i];
     }
     return NULL;
 }
 
-void akl_exports_suggest(const akl_exports_t *e, const char *kernel, char *buf, size_t cap)
+void ldr_exports_suggest(const ldr_exports_t *e, const char *kernel, char *buf, size_t cap)
 {
     buf[0] = '\0';
     size_t used = 0;
-    const char *mangled = akl_mangled_match(e, kernel);
+    const char *mangled = ldr_mangled_match(e, kernel);
     if (mangled)
         used += (size_t)snprintf(buf, cap,
                                  "; it exports \"%s\", a C++ function named %s: declare it "
@@ -304,8 +304,8 @@ void akl_exports_suggest(const akl_exports_t *e, const char *kernel, char *buf, 
             snprintf(buf + used, cap - used, "; it exports no functions");
         return;
     }
-    akl_nearest_t nearest;
-    akl_nearest_find(e, kernel, &nearest);
+    ldr_nearest_t nearest;
+    ldr_nearest_find(e, kernel, &nearest);
     for (size_t k = 0; k < nearest.count && used < cap; k++)
         used += (size_t)snprintf(buf + used, cap - used, "%s\"%s\"",
                                  k == 0 ? "; nearest exported names: " : ", ",

@@ -13,7 +13,7 @@
 #include "akl/akl.h"
 #include "errors.h"
 
-static int akl_read_all(int fd, const char *path, char *buf, size_t want, size_t *got)
+static int ldr_read_all(int fd, const char *path, char *buf, size_t want, size_t *got)
 {
     *got = 0;
     while (*got < want) {
@@ -23,28 +23,28 @@ static int akl_read_all(int fd, const char *path, char *buf, size_t want, size_t
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return akl_fail(AKL_EIO, "%s: read failed: %s", path, strerror(errno));
+            return ldr_fail(AKL_EIO, "%s: read failed: %s", path, strerror(errno));
         }
         *got += (size_t)n;
     }
     return 0;
 }
 
-static int akl_read_open_file(int fd, const char *path, size_t max_size, void **data, size_t *size)
+static int ldr_read_open_file(int fd, const char *path, size_t max_size, void **data, size_t *size)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return akl_fail(AKL_EIO, "%s: stat failed: %s", path, strerror(errno));
+        return ldr_fail(AKL_EIO, "%s: stat failed: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return akl_fail(AKL_EIO, "%s: not a regular file", path);
+        return ldr_fail(AKL_EIO, "%s: not a regular file", path);
     if ((unsigned long long)st.st_size > max_size)
-        return akl_fail(AKL_ETOOBIG, "%s: %lld bytes is larger than the limit of %zu bytes", path,
+        return ldr_fail(AKL_ETOOBIG, "%s: %lld bytes is larger than the limit of %zu bytes", path,
                         (long long)st.st_size, max_size);
     size_t want = (size_t)st.st_size;
     char *buf = malloc(want ? want : 1);
     if (!buf)
-        return akl_fail(AKL_ENOMEM, "%s: cannot allocate %zu bytes to read it", path, want);
-    int rc = akl_read_all(fd, path, buf, want, size);
+        return ldr_fail(AKL_ENOMEM, "%s: cannot allocate %zu bytes to read it", path, want);
+    int rc = ldr_read_all(fd, path, buf, want, size);
     if (rc != 0) {
         free(buf);
         return rc;
@@ -53,17 +53,17 @@ static int akl_read_open_file(int fd, const char *path, size_t max_size, void **
     return 0;
 }
 
-int akl_read_file(const char *path, size_t max_size, void **data, size_t *size)
+int ldr_read_file(const char *path, size_t max_size, void **data, size_t *size)
 {
     if (!path)
-        return akl_fail(AKL_EINVAL, "SO path is NULL");
+        return ldr_fail(AKL_EINVAL, "SO path is NULL");
     if (!path[0])
-        return akl_fail(AKL_EINVAL, "SO path is empty");
+        return ldr_fail(AKL_EINVAL, "SO path is empty");
     /* O_NONBLOCK: opening a FIFO must not hang the caller; it is then refused as not regular. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return akl_fail(AKL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = akl_read_open_file(fd, path, max_size, data, size);
+        return ldr_fail(AKL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = ldr_read_open_file(fd, path, max_size, data, size);
     close(fd);
     return rc;
 }

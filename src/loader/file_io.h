@@ -1,12 +1,12 @@
 /* Reading a runtime SO from disk into memory, with the loader's error codes. */
-#ifndef AKL_LOADER_FILE_IO_H
-#define AKL_LOADER_FILE_IO_H
+#ifndef LDR_FILE_IO_H
+#define LDR_FILE_IO_H
 
 #include <stddef.h>
 
 /* Reads the regular file at path into a malloc'd buffer (*data, caller frees). Files larger than
  * max_size are refused before reading (AKL_ETOOBIG). Returns 0, AKL_EINVAL, AKL_EIO (with
  * strerror), AKL_ETOOBIG or AKL_ENOMEM. */
-int akl_read_file(const char *path, size_t max_size, void **data, size_t *size);
+int ldr_read_file(const char *path, size_t max_size, void **data, size_t *size);
 
-#endif /* AKL_LOADER_FILE_IO_H */
+#endif /* LDR_FILE_IO_H */

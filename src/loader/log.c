@@ -12,34 +12,34 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const akl_log_names[] = {"debug", "info", "warn", "error"};
+static const char *const ldr_log_names[] = {"debug", "info", "warn", "error"};
 
 /* Read once: the environment is process-wide and checking it per message would cost a getenv. */
-static pthread_once_t akl_log_once = PTHREAD_ONCE_INIT;
-static akl_log_level_t akl_log_threshold = AKL_LOG_OFF;
+static pthread_once_t ldr_log_once = PTHREAD_ONCE_INIT;
+static ldr_log_level_t ldr_log_threshold = LDR_LOG_OFF;
 
 /* CANN's ASCEND_GLOBAL_LOG_LEVEL: one digit 0..3 maps to our levels in order; 4 and anything
  * else leave the log off. */
-static void akl_log_read_ascend_level(void)
+static void ldr_log_read_ascend_level(void)
 {
     const char *value = getenv("ASCEND_GLOBAL_LOG_LEVEL");
     if (value && value[0] >= '0' && value[0] <= '3' && value[1] == '\0')
-        akl_log_threshold = (akl_log_level_t)(value[0] - '0');
+        ldr_log_threshold = (ldr_log_level_t)(value[0] - '0');
 }
 
 /* Runs once per process, so a value it cannot use is reported exactly once. */
-static void akl_log_read_env(void)
+static void ldr_log_read_env(void)
 {
     const char *value = getenv("AKL_LOG");
     if (!value) {
-        akl_log_read_ascend_level();
+        ldr_log_read_ascend_level();
         return;
     }
     if (!value[0])
         return;
-    for (int i = AKL_LOG_DEBUG; i < AKL_LOG_OFF; i++) {
-        if (strcasecmp(value, akl_log_names[i]) == 0) {
-            akl_log_threshold = (akl_log_level_t)i;
+    for (int i = LDR_LOG_DEBUG; i < LDR_LOG_OFF; i++) {
+        if (strcasecmp(value, ldr_log_names[i]) == 0) {
+            ldr_log_threshold = (ldr_log_level_t)i;
             return;
         }
     }
@@ -49,15 +49,15 @@ static void akl_log_read_env(void)
             value);
 }
 
-bool akl_log_enabled(akl_log_level_t level)
+bool ldr_log_enabled(ldr_log_level_t level)
 {
-    pthread_once(&akl_log_once, akl_log_read_env);
-    return level >= akl_log_threshold && level < AKL_LOG_OFF;
+    pthread_once(&ldr_log_once, ldr_log_read_env);
+    return level >= ldr_log_threshold && level < LDR_LOG_OFF;
 }
 
-void akl_log(akl_log_level_t level, const char *fmt, ...)
+void ldr_log(ldr_log_level_t level, const char *fmt, ...)
 {
-    if (!akl_log_enabled(level))
+    if (!ldr_log_enabled(level))
         return;
     char line[2048];
     va_list ap;
@@ -65,5 +65,5 @@ void akl_log(akl_log_level_t level, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     /* One fprintf per line keeps lines from concurrent threads whole. */
-    fprintf(stderr, "akl %s: %s\n", akl_log_names[level], line);
+    fprintf(stderr, "akl %s: %s\n", ldr_log_names[level], line);
 }

@@ -24,12 +24,12 @@
 
 /* The device a load names must be the calling thread's current one, on a cache hit as much as for
  * a bootstrap: a module is only ever launched from a thread where its device is current. */
-static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const char *what)
+static int ldr_load_check_device(const ldr_runtime_t *rt, int32_t device, const char *what)
 {
     char why[64];
-    if (akl_runtime_device_is_current(rt, device, why, sizeof why))
+    if (ldr_runtime_device_is_current(rt, device, why, sizeof why))
         return 0;
-    return akl_fail(AKL_EDEVICE,
+    return ldr_fail(AKL_EDEVICE,
                     "loading %s: device %" PRId32 " is not set in this thread; call "
                     "akl_device_open(%" PRId32 ") (%s)",
                     what, device, device, why);
@@ -37,55 +37,55 @@ static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const 
 
 /* auto after the extend route failed for a diagnosed cause: the custom route, and if that fails
  * too, a message with both causes. */
-static int akl_load_fall_back(const akl_boot_request_t *req, akl_module_t *module, int extend_rc)
+static int ldr_load_fall_back(const ldr_boot_request_t *req, akl_module_t *module, int extend_rc)
 {
-    char extend_msg[AKL_ERROR_MESSAGE_MAX];
+    char extend_msg[LDR_ERROR_MESSAGE_MAX];
     snprintf(extend_msg, sizeof extend_msg, "%s", akl_last_error());
-    akl_log(AKL_LOG_INFO,
+    ldr_log(LDR_LOG_INFO,
             "loading %s on device %" PRId32 ": the extend route cannot work here (%s); "
             "taking the custom route",
             req->what, req->device, akl_errname(extend_rc));
-    int rc = akl_custom_load(req, module);
+    int rc = ldr_custom_load(req, module);
     if (rc == 0)
         return 0;
-    char custom_msg[AKL_ERROR_MESSAGE_MAX];
+    char custom_msg[LDR_ERROR_MESSAGE_MAX];
     snprintf(custom_msg, sizeof custom_msg, "%s", akl_last_error());
     /* A runtime without the custom calls makes the extend route's cause the one to fix. */
-    return akl_fail(rc == AKL_ENOCUSTOM ? extend_rc : rc,
+    return ldr_fail(rc == AKL_ENOCUSTOM ? extend_rc : rc,
                     "no route works: extend (%s): %s; custom (%s): %s", akl_errname(extend_rc),
                     extend_msg, akl_errname(rc), custom_msg);
 }
 
 /* The cache's bootstrap: the route asked for; auto starts where this device's last success went
  * and falls back from extend to custom only for a diagnosed cause. */
-static int akl_load_by_route(const akl_boot_request_t *req, akl_module_t *module)
+static int ldr_load_by_route(const ldr_boot_request_t *req, akl_module_t *module)
 {
     akl_route_t route = req->route;
-    if (route == AKL_ROUTE_AUTO && akl_route_remembered(req->device) == AKL_ROUTE_CUSTOM)
+    if (route == AKL_ROUTE_AUTO && ldr_route_remembered(req->device) == AKL_ROUTE_CUSTOM)
         route = AKL_ROUTE_CUSTOM;
     int rc;
     if (route == AKL_ROUTE_CUSTOM) {
-        rc = akl_custom_load(req, module);
+        rc = ldr_custom_load(req, module);
     } else {
-        rc = akl_bootstrap(req, module);
-        if (rc != 0 && route == AKL_ROUTE_AUTO && akl_route_extend_cause_is_diagnosed(rc))
-            rc = akl_load_fall_back(req, module, rc);
+        rc = ldr_bootstrap(req, module);
+        if (rc != 0 && route == AKL_ROUTE_AUTO && ldr_route_extend_cause_is_diagnosed(rc))
+            rc = ldr_load_fall_back(req, module, rc);
     }
     if (rc == 0)
-        akl_route_remember(req->device, module->route);
+        ldr_route_remember(req->device, module->route);
     return rc;
 }
 
 /* Undefined symbols nothing on the device provides do not fail a load (a kernel may never reach
  * them, and the list is an approximation); they are logged, and only when the log would show them,
  * since listing them reads the host's libraries once per process. */
-static void akl_load_warn_unresolved(const akl_boot_request_t *req)
+static void ldr_load_warn_unresolved(const ldr_boot_request_t *req)
 {
-    if (!akl_log_enabled(AKL_LOG_WARN))
+    if (!ldr_log_enabled(LDR_LOG_WARN))
         return;
     char **names = NULL;
     size_t count = 0;
-    if (akl_unresolved_list(req->data, req->size, req->what, &names, &count) != 0 || count == 0) {
+    if (ldr_unresolved_list(req->data, req->size, req->what, &names, &count) != 0 || count == 0) {
         free(names);
         return;
     }
@@ -93,7 +93,7 @@ static void akl_load_warn_unresolved(const akl_boot_request_t *req)
     size_t used = 0;
     for (size_t i = 0; i < count && used < sizeof list; i++)
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
-    akl_log(AKL_LOG_WARN,
+    ldr_log(LDR_LOG_WARN,
             "loading %s on device %" PRId32 ": %zu undefined symbol%s that nothing on the device "
             "provides: %s; a call that reaches one ends the device's scheduler",
             req->what, req->device, count, count == 1 ? "" : "s", list);
@@ -102,24 +102,24 @@ static void akl_load_warn_unresolved(const akl_boot_request_t *req)
 
 /* Runs on a cache miss only: the export table and the source name are built once per module and
  * freed again when the bootstrap fails (a failed entry is discarded by the cache). */
-static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
+static int ldr_cache_boot_callback(void *ctx, akl_module_t *module)
 {
-    const akl_boot_request_t *req = ctx;
+    const ldr_boot_request_t *req = ctx;
     /* A failure from here on is the bootstrap's, not that of this thread's last kernel. */
-    akl_device_note_bootstrap(req->device, req->basename);
-    akl_load_warn_unresolved(req);
-    akl_exports_t *exports = NULL;
-    int rc = akl_exports_build(req->data, req->size, &exports);
+    ldr_device_note_bootstrap(req->device, req->basename);
+    ldr_load_warn_unresolved(req);
+    ldr_exports_t *exports = NULL;
+    int rc = ldr_exports_build(req->data, req->size, &exports);
     if (rc != 0)
         return rc;
     char *source = strdup(req->what);
     if (!source) {
-        akl_exports_free(exports);
-        return akl_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
+        ldr_exports_free(exports);
+        return ldr_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
     }
-    rc = akl_load_by_route(req, module);
+    rc = ldr_load_by_route(req, module);
     if (rc != 0) {
-        akl_exports_free(exports);
+        ldr_exports_free(exports);
         free(source);
         return rc;
     }
@@ -128,22 +128,22 @@ static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
     return 0;
 }
 
-static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,
-                          const akl_options_t *opts, const akl_runtime_t *rt, akl_module_t **out)
+static int ldr_load_bytes(int32_t device, const void *data, size_t size, const char *what,
+                          const ldr_options_t *opts, const ldr_runtime_t *rt, akl_module_t **out)
 {
-    akl_elf_rules_t rules = {
+    ldr_elf_rules_t rules = {
         .machine = rt->machine, .max_size = opts->max_size, .kernels = opts->kernels};
-    int rc = akl_elf_validate(data, size, what, &rules);
+    int rc = ldr_elf_validate(data, size, what, &rules);
     if (rc != 0)
         return rc;
     uint64_t fingerprint = akl_fingerprint(data, size);
     char basename[AKL_SO_NAME_MAX + 1];
     rc = akl_basename(opts->prefix, fingerprint, device, basename, sizeof basename);
     if (rc == 0)
-        rc = akl_load_check_device(rt, device, what);
+        rc = ldr_load_check_device(rt, device, what);
     if (rc != 0)
         return rc;
-    akl_boot_request_t req = {.rt = rt,
+    ldr_boot_request_t req = {.rt = rt,
                               .data = data,
                               .size = size,
                               .fingerprint = fingerprint,
@@ -154,28 +154,28 @@ static int akl_load_bytes(int32_t device, const void *data, size_t size, const c
                               .timeout_ms = opts->timeout_ms,
                               .route = opts->route};
     bool hit = false;
-    rc = akl_cache_load(fingerprint, device, size, akl_cache_boot_callback, &req, out, &hit);
+    rc = ldr_cache_load(fingerprint, device, size, ldr_cache_boot_callback, &req, out, &hit);
     if (opts->cache_hit)
         *opts->cache_hit = rc == 0 && hit;
     if (rc == 0 && hit)
-        akl_log(AKL_LOG_DEBUG, "loaded %s on device %" PRId32 " from the process cache (%s)", what,
+        ldr_log(LDR_LOG_DEBUG, "loaded %s on device %" PRId32 " from the process cache (%s)", what,
                 device, (*out)->basename);
     return rc;
 }
 
 /* Checks shared by both load functions; resolves the runtime and the options. */
-static int akl_load_prepare(int32_t device, const akl_load_options_t *opts, akl_module_t **out,
-                            const akl_runtime_t **rt, akl_options_t *resolved)
+static int ldr_load_prepare(int32_t device, const akl_load_options_t *opts, akl_module_t **out,
+                            const ldr_runtime_t **rt, ldr_options_t *resolved)
 {
     if (!out)
-        return akl_fail(AKL_EINVAL, "akl_module_load: out is NULL");
+        return ldr_fail(AKL_EINVAL, "akl_module_load: out is NULL");
     *out = NULL;
-    int rc = akl_runtime_get(rt);
+    int rc = ldr_runtime_get(rt);
     if (rc != 0)
         return rc;
     if (device < 0)
-        return akl_fail(AKL_EDEVICE, "akl_module_load: device %" PRId32 " is negative", device);
-    rc = akl_options_resolve(opts, resolved);
+        return ldr_fail(AKL_EDEVICE, "akl_module_load: device %" PRId32 " is negative", device);
+    rc = ldr_options_resolve(opts, resolved);
     if (rc == 0 && resolved->cache_hit)
         *resolved->cache_hit = false; /* until a load returns a module from the cache */
     return rc;
@@ -184,29 +184,29 @@ static int akl_load_prepare(int32_t device, const akl_load_options_t *opts, akl_
 int akl_module_load_data(int32_t device, const void *data, size_t size,
                          const akl_load_options_t *opts, akl_module_t **out)
 {
-    const akl_runtime_t *rt;
-    akl_options_t resolved;
-    int rc = akl_load_prepare(device, opts, out, &rt, &resolved);
+    const ldr_runtime_t *rt;
+    ldr_options_t resolved;
+    int rc = ldr_load_prepare(device, opts, out, &rt, &resolved);
     if (rc != 0)
         return rc;
     if (!data)
-        return akl_fail(AKL_EINVAL, "akl_module_load_data: data is NULL (size %zu)", size);
-    return akl_load_bytes(device, data, size, "<memory>", &resolved, rt, out);
+        return ldr_fail(AKL_EINVAL, "akl_module_load_data: data is NULL (size %zu)", size);
+    return ldr_load_bytes(device, data, size, "<memory>", &resolved, rt, out);
 }
 
 int akl_module_load_file(int32_t device, const char *path, const akl_load_options_t *opts,
                          akl_module_t **out)
 {
-    const akl_runtime_t *rt;
-    akl_options_t resolved;
-    int rc = akl_load_prepare(device, opts, out, &rt, &resolved);
+    const ldr_runtime_t *rt;
+    ldr_options_t resolved;
+    int rc = ldr_load_prepare(device, opts, out, &rt, &resolved);
     if (rc != 0)
         return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = akl_read_file(path, resolved.max_size, &data, &size);
+    rc = ldr_read_file(path, resolved.max_size, &data, &size);
     if (rc == 0)
-        rc = akl_load_bytes(device, data, size, path, &resolved, rt, out);
+        rc = ldr_load_bytes(device, data, size, path, &resolved, rt, out);
     free(data);
     return rc;
 }
@@ -214,7 +214,7 @@ int akl_module_load_file(int32_t device, const char *path, const akl_load_option
 int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 {
     if (!module || !info)
-        return akl_fail(AKL_EINVAL, "akl_module_info: %s is NULL", module ? "info" : "module");
+        return ldr_fail(AKL_EINVAL, "akl_module_info: %s is NULL", module ? "info" : "module");
     info->device = module->device;
     info->fingerprint = module->fingerprint;
     info->basename = module->basename;
@@ -228,10 +228,10 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 
 /* Frees what a ready module owns (its export table, its custom-route registration and its source
  * name): the cache calls it when the module is unloaded. */
-static void akl_module_release(akl_module_t *module)
+static void ldr_module_release(akl_module_t *module)
 {
-    akl_custom_release(module);
-    akl_exports_free((akl_exports_t *)module->exports);
+    ldr_custom_release(module);
+    ldr_exports_free((ldr_exports_t *)module->exports);
     module->exports = NULL;
     free(module->source);
     module->source = NULL;
@@ -240,6 +240,6 @@ static void akl_module_release(akl_module_t *module)
 int akl_module_unload(akl_module_t *module)
 {
     if (!module)
-        return akl_fail(AKL_EINVAL, "akl_module_unload: module is NULL");
-    return akl_cache_unload(module, akl_module_release);
+        return ldr_fail(AKL_EINVAL, "akl_module_unload: module is NULL");
+    return ldr_cache_unload(module, ldr_module_release);
 }

@@ -2,8 +2,8 @@
  * as), and what a load asks of a route. Types only, shared by the load (module.c), the cache and
  * both routes (bootstrap.c, custom.c), so that none of them includes another for a type. A module
  * holds no device memory and lives, owned by the process cache, until akl_module_unload or exit. */
-#ifndef AKL_LOADER_MODULE_TYPES_H
-#define AKL_LOADER_MODULE_TYPES_H
+#ifndef LDR_MODULE_TYPES_H
+#define LDR_MODULE_TYPES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include "runtime.h"
 
 /* The custom route's registration (custom.c); NULL for the extend route. */
-struct akl_custom_binary;
+struct ldr_custom_binary;
 
 struct akl_module {
     int32_t device;
@@ -24,16 +24,16 @@ struct akl_module {
     akl_boot_outcome_t outcome;
     double bootstrap_seconds;
     akl_route_t route; /* AKL_ROUTE_EXTEND or AKL_ROUTE_CUSTOM */
-    struct akl_custom_binary *custom;
+    struct ldr_custom_binary *custom;
     size_t basename_length; /* strlen(basename), so a launch need not measure it */
     char basename[AKL_SO_NAME_MAX + 1];
     char device_path[AKL_ACK_PATH_MAX];
-    const akl_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
+    const ldr_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
     char *source;                 /* the first load's path or "<memory>", for messages */
 };
 
-typedef struct akl_boot_request {
-    const akl_runtime_t *rt; /* the resolved runtime the load already holds */
+typedef struct ldr_boot_request {
+    const ldr_runtime_t *rt; /* the resolved runtime the load already holds */
     const void *data;        /* the runtime SO's bytes */
     size_t size;
     uint64_t fingerprint; /* akl_fingerprint(data, size) */
@@ -44,6 +44,6 @@ typedef struct akl_boot_request {
     int32_t timeout_ms; /* -1: forever */
     bool probe;         /* only check the preinstall directory is writable (data/size unused) */
     akl_route_t route;  /* as asked (module.c decides what auto does) */
-} akl_boot_request_t;
+} ldr_boot_request_t;
 
-#endif /* AKL_LOADER_MODULE_TYPES_H */
+#endif /* LDR_MODULE_TYPES_H */

@@ -12,22 +12,22 @@
 #include "bootstrap_abi.h"
 #include "errors.h"
 
-static bool akl_is_alpha(char c)
+static bool ldr_is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static bool akl_is_digit(char c)
+static bool ldr_is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
-static bool akl_is_so_name_char(char c)
+static bool ldr_is_so_name_char(char c)
 {
-    return akl_is_alpha(c) || akl_is_digit(c) || c == '.' || c == '_' || c == '-';
+    return ldr_is_alpha(c) || ldr_is_digit(c) || c == '.' || c == '_' || c == '-';
 }
 
-const char *akl_effective_prefix(const char *opts_prefix)
+const char *ldr_effective_prefix(const char *opts_prefix)
 {
     if (opts_prefix)
         return opts_prefix;
@@ -35,15 +35,15 @@ const char *akl_effective_prefix(const char *opts_prefix)
     return env && env[0] ? env : AKL_DEFAULT_PREFIX;
 }
 
-static int akl_check_prefix(const char *prefix)
+static int ldr_check_prefix(const char *prefix)
 {
     size_t length = strnlen(prefix, AKL_SO_NAME_MAX + 1);
     if (length > AKL_SO_NAME_MAX)
-        return akl_fail(AKL_ENAME, "prefix \"%.40s...\" is longer than %d characters", prefix,
+        return ldr_fail(AKL_ENAME, "prefix \"%.40s...\" is longer than %d characters", prefix,
                         AKL_SO_NAME_MAX);
     for (size_t i = 0; i < length; i++) {
-        if (!akl_is_so_name_char(prefix[i]))
-            return akl_fail(AKL_ENAME,
+        if (!ldr_is_so_name_char(prefix[i]))
+            return ldr_fail(AKL_ENAME,
                             "prefix \"%s\" has character 0x%02x at %zu; a device file name may "
                             "use only [A-Za-z0-9._-]",
                             prefix, (unsigned char)prefix[i], i);
@@ -55,57 +55,57 @@ int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char 
                  size_t buf_size)
 {
     if (!buf || buf_size == 0)
-        return akl_fail(AKL_EINVAL, "akl_basename: buf is NULL or buf_size is 0");
+        return ldr_fail(AKL_EINVAL, "akl_basename: buf is NULL or buf_size is 0");
     buf[0] = 0;
     if (device < 0)
-        return akl_fail(AKL_EDEVICE, "akl_basename: device %" PRId32 " is negative", device);
-    prefix = akl_effective_prefix(prefix);
-    int rc = akl_check_prefix(prefix);
+        return ldr_fail(AKL_EDEVICE, "akl_basename: device %" PRId32 " is negative", device);
+    prefix = ldr_effective_prefix(prefix);
+    int rc = ldr_check_prefix(prefix);
     if (rc != 0)
         return rc;
     char name[AKL_SO_NAME_MAX + 64];
     int length =
         snprintf(name, sizeof name, "%s%016" PRIx64 "_%" PRId32 ".so", prefix, fingerprint, device);
     if (length < 0 || length > AKL_SO_NAME_MAX)
-        return akl_fail(AKL_ENAME,
+        return ldr_fail(AKL_ENAME,
                         "device file name for prefix \"%s\" and device %" PRId32
                         " would be %d characters; the device allows at most %d",
                         prefix, device, length, AKL_SO_NAME_MAX);
     if ((size_t)length >= buf_size)
-        return akl_fail(AKL_EINVAL, "akl_basename: buf_size %zu is too small for \"%s\" (%d + 1)",
+        return ldr_fail(AKL_EINVAL, "akl_basename: buf_size %zu is too small for \"%s\" (%d + 1)",
                         buf_size, name, length);
     memcpy(buf, name, (size_t)length + 1);
     return 0;
 }
 
-bool akl_kernel_name_ok(const char *name, size_t *length)
+bool ldr_kernel_name_ok(const char *name, size_t *length)
 {
-    if (!akl_is_alpha(name[0]) && name[0] != '_')
+    if (!ldr_is_alpha(name[0]) && name[0] != '_')
         return false;
     size_t i = 1;
     for (; name[i]; i++) {
         if (i >= AKL_KERNEL_NAME_MAX)
             return false;
-        if (!akl_is_alpha(name[i]) && !akl_is_digit(name[i]) && name[i] != '_')
+        if (!ldr_is_alpha(name[i]) && !ldr_is_digit(name[i]) && name[i] != '_')
             return false;
     }
     *length = i;
     return true;
 }
 
-int akl_check_kernel_name(const char *name)
+int ldr_check_kernel_name(const char *name)
 {
     if (!name)
-        return akl_fail(AKL_EINVAL, "kernel name is NULL");
+        return ldr_fail(AKL_EINVAL, "kernel name is NULL");
     size_t length = strnlen(name, AKL_KERNEL_NAME_MAX + 1);
     if (length == 0)
-        return akl_fail(AKL_ENAME, "kernel name is empty");
+        return ldr_fail(AKL_ENAME, "kernel name is empty");
     if (length > AKL_KERNEL_NAME_MAX)
-        return akl_fail(AKL_ENAME, "kernel name \"%.40s...\" is longer than %d characters", name,
+        return ldr_fail(AKL_ENAME, "kernel name \"%.40s...\" is longer than %d characters", name,
                         AKL_KERNEL_NAME_MAX);
     size_t checked;
-    if (!akl_kernel_name_ok(name, &checked))
-        return akl_fail(AKL_ENAME,
+    if (!ldr_kernel_name_ok(name, &checked))
+        return ldr_fail(AKL_ENAME,
                         "kernel name \"%s\" is not a C identifier ([A-Za-z_][A-Za-z0-9_]*), so "
                         "the device cannot look it up",
                         name);

@@ -12,33 +12,33 @@
 #include "route.h"
 #include "runtime.h"
 
-static int akl_probe_extend(const akl_runtime_t *rt, int32_t device)
+static int ldr_probe_extend(const ldr_runtime_t *rt, int32_t device)
 {
-    akl_boot_request_t req = {.rt = rt,
+    ldr_boot_request_t req = {.rt = rt,
                               .device = device,
                               .basename = "",
                               .what = "the extend-route probe",
-                              .timeout_ms = AKL_DEFAULT_BOOT_TIMEOUT_MS,
+                              .timeout_ms = LDR_DEFAULT_BOOT_TIMEOUT_MS,
                               .probe = true,
                               .route = AKL_ROUTE_EXTEND};
     akl_module_t scratch;
     memset(&scratch, 0, sizeof scratch);
-    return akl_bootstrap(&req, &scratch);
+    return ldr_bootstrap(&req, &scratch);
 }
 
-static int akl_probe_route(const akl_runtime_t *rt, int32_t device, akl_route_t route,
+static int ldr_probe_route(const ldr_runtime_t *rt, int32_t device, akl_route_t route,
                            akl_route_t *taken)
 {
-    if (route == AKL_ROUTE_AUTO && akl_route_remembered(device) == AKL_ROUTE_CUSTOM)
+    if (route == AKL_ROUTE_AUTO && ldr_route_remembered(device) == AKL_ROUTE_CUSTOM)
         route = AKL_ROUTE_CUSTOM;
     if (route != AKL_ROUTE_CUSTOM) {
-        int rc = akl_probe_extend(rt, device);
-        if (rc == 0 || route == AKL_ROUTE_EXTEND || !akl_route_extend_cause_is_diagnosed(rc)) {
+        int rc = ldr_probe_extend(rt, device);
+        if (rc == 0 || route == AKL_ROUTE_EXTEND || !ldr_route_extend_cause_is_diagnosed(rc)) {
             *taken = rc == 0 ? AKL_ROUTE_EXTEND : AKL_ROUTE_AUTO;
             return rc;
         }
     }
-    int rc = akl_custom_probe(rt, device, NULL, AKL_DEFAULT_BOOT_TIMEOUT_MS);
+    int rc = ldr_custom_probe(rt, device, NULL, LDR_DEFAULT_BOOT_TIMEOUT_MS);
     *taken = rc == 0 ? AKL_ROUTE_CUSTOM : AKL_ROUTE_AUTO;
     return rc;
 }
@@ -48,22 +48,22 @@ int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *taken)
     akl_route_t ignored;
     taken = taken ? taken : &ignored;
     *taken = AKL_ROUTE_AUTO;
-    const akl_runtime_t *rt;
-    int rc = akl_runtime_get(&rt);
+    const ldr_runtime_t *rt;
+    int rc = ldr_runtime_get(&rt);
     if (rc != 0)
         return rc;
     if (device < 0)
-        return akl_fail(AKL_EDEVICE, "akl_route_probe: device %" PRId32 " is negative", device);
+        return ldr_fail(AKL_EDEVICE, "akl_route_probe: device %" PRId32 " is negative", device);
     if (route != AKL_ROUTE_AUTO && route != AKL_ROUTE_EXTEND && route != AKL_ROUTE_CUSTOM)
-        return akl_fail(AKL_EINVAL,
+        return ldr_fail(AKL_EINVAL,
                         "akl_route_probe: route %d is not AKL_ROUTE_AUTO, _EXTEND or "
                         "_CUSTOM",
                         (int)route);
     char why[64];
-    if (!akl_runtime_device_is_current(rt, device, why, sizeof why))
-        return akl_fail(AKL_EDEVICE,
+    if (!ldr_runtime_device_is_current(rt, device, why, sizeof why))
+        return ldr_fail(AKL_EDEVICE,
                         "akl_route_probe: device %" PRId32 " is not set in this thread; call "
                         "akl_device_open(%" PRId32 ") (%s)",
                         device, device, why);
-    return akl_probe_route(rt, device, route, taken);
+    return ldr_probe_route(rt, device, route, taken);
 }

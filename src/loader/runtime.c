@@ -26,65 +26,65 @@
 #include "errors.h"
 #include "log.h"
 
-#define AKL_SIM_LIBRARY "libaclsim.so"
-#define AKL_TRIED_MAX 3000
+#define LDR_SIM_LIBRARY "libaclsim.so"
+#define LDR_TRIED_MAX 3000
 
-typedef struct akl_symbol_slot {
+typedef struct ldr_symbol_slot {
     const char *symbol;
     size_t offset;
     bool from_rt_library; /* CANN: rt* lives in libruntime.so, acl* in libacl_rt/libascendcl */
     bool optional;        /* absent from older releases: its slot stays NULL */
-} akl_symbol_slot_t;
+} ldr_symbol_slot_t;
 
-#define AKL_SLOT_(sym, field, rt)                                                                  \
+#define LDR_SLOT_(sym, field, rt)                                                                  \
     {                                                                                              \
-#sym, offsetof(akl_runtime_t, field), rt, false                                            \
+#sym, offsetof(ldr_runtime_t, field), rt, false                                            \
     }
 /* The custom route's calls (rts_kernel.h) arrived after CANN 8.1.RC1: without them only the extend
  * route works. */
-#define AKL_OPTIONAL_SLOT_(sym, field)                                                             \
+#define LDR_OPTIONAL_SLOT_(sym, field)                                                             \
     {                                                                                              \
-#sym, offsetof(akl_runtime_t, field), true, true                                           \
+#sym, offsetof(ldr_runtime_t, field), true, true                                           \
     }
-static const akl_symbol_slot_t akl_symbol_slots[] = {
-    AKL_SLOT_(aclInit, acl_init, false),
-    AKL_SLOT_(aclrtGetDeviceCount, get_device_count, false),
-    AKL_SLOT_(aclrtSetDevice, set_device, false),
-    AKL_SLOT_(aclrtGetDevice, get_device, false),
-    AKL_SLOT_(aclrtResetDevice, reset_device, false),
-    AKL_SLOT_(aclrtMalloc, malloc, false),
-    AKL_SLOT_(aclrtFree, free, false),
-    AKL_SLOT_(aclrtMemcpy, memcpy, false),
-    AKL_SLOT_(aclrtGetMemInfo, get_mem_info, false),
-    AKL_SLOT_(aclrtCreateStream, create_stream, false),
-    AKL_SLOT_(aclrtDestroyStream, destroy_stream, false),
-    AKL_SLOT_(aclrtSynchronizeStream, synchronize_stream, false),
-    AKL_SLOT_(aclrtSynchronizeStreamWithTimeout, synchronize_stream_with_timeout, false),
-    AKL_SLOT_(aclGetRecentErrMsg, get_recent_err_msg, false),
-    AKL_SLOT_(rtAicpuKernelLaunchExWithArgs, aicpu_launch, true),
-    AKL_OPTIONAL_SLOT_(rtsBinaryLoadFromData, binary_load_data),
-    AKL_OPTIONAL_SLOT_(rtsRegisterCpuFunc, register_cpu_func),
-    AKL_OPTIONAL_SLOT_(rtsLaunchCpuKernel, launch_cpu_kernel),
-    AKL_OPTIONAL_SLOT_(rtsBinaryUnload, binary_unload),
+static const ldr_symbol_slot_t ldr_symbol_slots[] = {
+    LDR_SLOT_(aclInit, acl_init, false),
+    LDR_SLOT_(aclrtGetDeviceCount, get_device_count, false),
+    LDR_SLOT_(aclrtSetDevice, set_device, false),
+    LDR_SLOT_(aclrtGetDevice, get_device, false),
+    LDR_SLOT_(aclrtResetDevice, reset_device, false),
+    LDR_SLOT_(aclrtMalloc, malloc, false),
+    LDR_SLOT_(aclrtFree, free, false),
+    LDR_SLOT_(aclrtMemcpy, memcpy, false),
+    LDR_SLOT_(aclrtGetMemInfo, get_mem_info, false),
+    LDR_SLOT_(aclrtCreateStream, create_stream, false),
+    LDR_SLOT_(aclrtDestroyStream, destroy_stream, false),
+    LDR_SLOT_(aclrtSynchronizeStream, synchronize_stream, false),
+    LDR_SLOT_(aclrtSynchronizeStreamWithTimeout, synchronize_stream_with_timeout, false),
+    LDR_SLOT_(aclGetRecentErrMsg, get_recent_err_msg, false),
+    LDR_SLOT_(rtAicpuKernelLaunchExWithArgs, aicpu_launch, true),
+    LDR_OPTIONAL_SLOT_(rtsBinaryLoadFromData, binary_load_data),
+    LDR_OPTIONAL_SLOT_(rtsRegisterCpuFunc, register_cpu_func),
+    LDR_OPTIONAL_SLOT_(rtsLaunchCpuKernel, launch_cpu_kernel),
+    LDR_OPTIONAL_SLOT_(rtsBinaryUnload, binary_unload),
 };
-#undef AKL_SLOT_
+#undef LDR_SLOT_
 
 /* Global state the design names: the table, filled once under pthread_once, then published. */
-static pthread_once_t akl_runtime_once = PTHREAD_ONCE_INIT;
-static akl_runtime_t akl_runtime_table;
-static int akl_runtime_status;
-static char akl_runtime_failure[AKL_ERROR_MESSAGE_MAX];
-static const akl_runtime_t *_Atomic akl_runtime_published;
+static pthread_once_t ldr_runtime_once = PTHREAD_ONCE_INIT;
+static ldr_runtime_t ldr_runtime_table;
+static int ldr_runtime_status;
+static char ldr_runtime_failure[LDR_ERROR_MESSAGE_MAX];
+static const ldr_runtime_t *_Atomic ldr_runtime_published;
 
 /* What was tried, for the message when nothing resolves. */
-typedef struct akl_tried {
-    char text[AKL_TRIED_MAX];
+typedef struct ldr_tried {
+    char text[LDR_TRIED_MAX];
     size_t used;
-} akl_tried_t;
+} ldr_tried_t;
 
-static void akl_tried_add(akl_tried_t *tried, const char *fmt, ...)
+static void ldr_tried_add(ldr_tried_t *tried, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void akl_tried_add(akl_tried_t *tried, const char *fmt, ...)
+static void ldr_tried_add(ldr_tried_t *tried, const char *fmt, ...)
 {
     if (tried->used >= sizeof tried->text - 1)
         return;
@@ -98,29 +98,29 @@ static void akl_tried_add(akl_tried_t *tried, const char *fmt, ...)
         tried->used = sizeof tried->text - 1;
 }
 
-static void *akl_open_library(const char *path, int mode, akl_tried_t *tried)
+static void *ldr_open_library(const char *path, int mode, ldr_tried_t *tried)
 {
     void *handle = dlopen(path, RTLD_NOW | mode);
     if (!handle) {
         const char *why = dlerror();
-        akl_tried_add(tried, "\n  %s: %s", path, why ? why : "dlopen failed");
+        ldr_tried_add(tried, "\n  %s: %s", path, why ? why : "dlopen failed");
     }
     return handle;
 }
 
 /* Fills every slot from acl_handle (and rt_handle for rt* symbols). Returns false and notes the
  * missing symbols when one is absent. */
-static bool akl_resolve_symbols(akl_runtime_t *table, void *acl_handle, void *rt_handle,
-                                const char *what, akl_tried_t *tried)
+static bool ldr_resolve_symbols(ldr_runtime_t *table, void *acl_handle, void *rt_handle,
+                                const char *what, ldr_tried_t *tried)
 {
     bool complete = true;
-    for (size_t i = 0; i < sizeof akl_symbol_slots / sizeof akl_symbol_slots[0]; i++) {
-        const akl_symbol_slot_t *slot = &akl_symbol_slots[i];
+    for (size_t i = 0; i < sizeof ldr_symbol_slots / sizeof ldr_symbol_slots[0]; i++) {
+        const ldr_symbol_slot_t *slot = &ldr_symbol_slots[i];
         void *symbol = dlsym(slot->from_rt_library ? rt_handle : acl_handle, slot->symbol);
         if (!symbol && slot->optional)
             continue;
         if (!symbol) {
-            akl_tried_add(tried, "\n  %s: missing symbol %s", what, slot->symbol);
+            ldr_tried_add(tried, "\n  %s: missing symbol %s", what, slot->symbol);
             complete = false;
             continue;
         }
@@ -131,7 +131,7 @@ static bool akl_resolve_symbols(akl_runtime_t *table, void *acl_handle, void *rt
 
 /* "<kind>:<canonical path of the library that provides symbol>", so that a library found
  * through "$ORIGIN/../lib" is named as the file it is. */
-static void akl_name_runtime(akl_runtime_t *table, const char *kind, void *symbol)
+static void ldr_name_runtime(ldr_runtime_t *table, const char *kind, void *symbol)
 {
     Dl_info info;
     char canonical[4096];
@@ -143,7 +143,7 @@ static void akl_name_runtime(akl_runtime_t *table, const char *kind, void *symbo
 
 /* A library that did not make a complete runtime must not stay loaded: CANN's are opened
  * RTLD_GLOBAL, and their symbols would then interpose on the simulator that auto falls back to. */
-static void akl_close_library(void *handle)
+static void ldr_close_library(void *handle)
 {
     if (handle)
         dlclose(handle);
@@ -152,47 +152,47 @@ static void akl_close_library(void *handle)
 /* Where a CANN install keeps libacl_rt.so and libruntime.so, under $ASCEND_HOME_PATH: lib64 (a
  * link into the toolkit in 8.x installs), the toolkit's own <arch>-linux/lib64, and the runtime
  * package's lib64. "%s" is the host's architecture. */
-static const char *const akl_cann_library_dirs[] = {"lib64", "%s-linux/lib64", "runtime/lib64"};
+static const char *const ldr_cann_library_dirs[] = {"lib64", "%s-linux/lib64", "runtime/lib64"};
 
-#define AKL_CANN_SET_ENV_HINT                                                                      \
+#define LDR_CANN_SET_ENV_HINT                                                                      \
     "source CANN's set_env.sh first (`. /usr/local/Ascend/ascend-toolkit/set_env.sh`, or "         \
     "`. /usr/local/Ascend/cann/set_env.sh` from CANN 8.5), which sets LD_LIBRARY_PATH and "        \
     "ASCEND_HOME_PATH"
 
-typedef struct akl_cann_handles {
+typedef struct ldr_cann_handles {
     void *acl;
     void *rt;
-} akl_cann_handles_t;
+} ldr_cann_handles_t;
 
-static void akl_cann_close(akl_cann_handles_t *handles)
+static void ldr_cann_close(ldr_cann_handles_t *handles)
 {
-    akl_close_library(handles->rt);
-    akl_close_library(handles->acl);
+    ldr_close_library(handles->rt);
+    ldr_close_library(handles->acl);
     handles->rt = handles->acl = NULL;
 }
 
-static bool akl_owned_and_private(const struct stat *st)
+static bool ldr_owned_and_private(const struct stat *st)
 {
     return (st->st_uid == 0 || st->st_uid == geteuid()) && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
 /* A library from a directory someone else could have prepared is not loaded: the file (links
  * followed) and its directory must be root's or ours, and writable by no one else. */
-static bool akl_cann_library_trusted(const char *path, akl_tried_t *tried)
+static bool ldr_cann_library_trusted(const char *path, ldr_tried_t *tried)
 {
     char canonical[PATH_MAX];
     struct stat st, dir_st;
     if (!realpath(path, canonical) || stat(canonical, &st) != 0) {
-        akl_tried_add(tried, "\n  %s: %s", path, strerror(errno));
+        ldr_tried_add(tried, "\n  %s: %s", path, strerror(errno));
         return false;
     }
     char *slash = strrchr(canonical, '/');
     if (slash)
         *slash = 0;
     bool dir_ok = slash && stat(canonical[0] ? canonical : "/", &dir_st) == 0 &&
-                  akl_owned_and_private(&dir_st);
-    if (!S_ISREG(st.st_mode) || !akl_owned_and_private(&st) || !dir_ok) {
-        akl_tried_add(tried,
+                  ldr_owned_and_private(&dir_st);
+    if (!S_ISREG(st.st_mode) || !ldr_owned_and_private(&st) || !dir_ok) {
+        ldr_tried_add(tried,
                       "\n  %s: not loaded: it or its directory is not owned by root or by this "
                       "user, or is writable by others",
                       path);
@@ -202,62 +202,62 @@ static bool akl_cann_library_trusted(const char *path, akl_tried_t *tried)
 }
 
 /* Opens name from dir (NULL: the dynamic loader's search path, LD_LIBRARY_PATH included). */
-static void *akl_cann_open(const char *dir, const char *name, akl_tried_t *tried)
+static void *ldr_cann_open(const char *dir, const char *name, ldr_tried_t *tried)
 {
     if (!dir)
         /* CANN's own libraries expect to be linked normally, so their symbols go global. */
-        return akl_open_library(name, RTLD_GLOBAL, tried);
+        return ldr_open_library(name, RTLD_GLOBAL, tried);
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
-        akl_tried_add(tried, "\n  %s/%s: path too long", dir, name);
+        ldr_tried_add(tried, "\n  %s/%s: path too long", dir, name);
         return NULL;
     }
-    if (!akl_cann_library_trusted(path, tried))
+    if (!ldr_cann_library_trusted(path, tried))
         return NULL;
-    return akl_open_library(path, RTLD_GLOBAL, tried);
+    return ldr_open_library(path, RTLD_GLOBAL, tried);
 }
 
-static bool akl_try_cann_in(akl_runtime_t *table, const char *dir, akl_cann_handles_t *handles,
-                            akl_tried_t *tried)
+static bool ldr_try_cann_in(ldr_runtime_t *table, const char *dir, ldr_cann_handles_t *handles,
+                            ldr_tried_t *tried)
 {
-    handles->acl = akl_cann_open(dir, "libacl_rt.so", tried);
+    handles->acl = ldr_cann_open(dir, "libacl_rt.so", tried);
     if (!handles->acl)
-        handles->acl = akl_cann_open(dir, "libascendcl.so", tried);
-    handles->rt = akl_cann_open(dir, "libruntime.so", tried);
+        handles->acl = ldr_cann_open(dir, "libascendcl.so", tried);
+    handles->rt = ldr_cann_open(dir, "libruntime.so", tried);
     if (!handles->acl || !handles->rt ||
-        !akl_resolve_symbols(table, handles->acl, handles->rt, "CANN", tried)) {
-        akl_cann_close(handles);
+        !ldr_resolve_symbols(table, handles->acl, handles->rt, "CANN", tried)) {
+        ldr_cann_close(handles);
         return false;
     }
     return true;
 }
 
 /* The loader's search path first (what set_env.sh sets up), then $ASCEND_HOME_PATH's layouts. */
-static bool akl_find_cann(akl_runtime_t *table, akl_cann_handles_t *handles, akl_tried_t *tried)
+static bool ldr_find_cann(ldr_runtime_t *table, ldr_cann_handles_t *handles, ldr_tried_t *tried)
 {
-    if (akl_try_cann_in(table, NULL, handles, tried))
+    if (ldr_try_cann_in(table, NULL, handles, tried))
         return true;
     const char *home = getenv("ASCEND_HOME_PATH");
     if (!home || !home[0]) {
-        akl_tried_add(tried, "\n  $ASCEND_HOME_PATH: not set");
+        ldr_tried_add(tried, "\n  $ASCEND_HOME_PATH: not set");
         return false;
     }
     struct utsname host;
     const char *arch = uname(&host) == 0 ? host.machine : "aarch64";
-    for (size_t i = 0; i < sizeof akl_cann_library_dirs / sizeof akl_cann_library_dirs[0]; i++) {
+    for (size_t i = 0; i < sizeof ldr_cann_library_dirs / sizeof ldr_cann_library_dirs[0]; i++) {
         char relative[128];
         char dir[4096];
-        snprintf(relative, sizeof relative, akl_cann_library_dirs[i], arch);
+        snprintf(relative, sizeof relative, ldr_cann_library_dirs[i], arch);
         if (snprintf(dir, sizeof dir, "%s/%s", home, relative) >= (int)sizeof dir)
             continue;
-        if (akl_try_cann_in(table, dir, handles, tried))
+        if (ldr_try_cann_in(table, dir, handles, tried))
             return true;
     }
     return false;
 }
 
 /* The directory of the library that provides symbol, canonical, into dir. */
-static bool akl_library_dir(void *symbol, char *dir, size_t cap)
+static bool ldr_library_dir(void *symbol, char *dir, size_t cap)
 {
     Dl_info info;
     char canonical[PATH_MAX];
@@ -272,7 +272,7 @@ static bool akl_library_dir(void *symbol, char *dir, size_t cap)
 }
 
 /* dir without its last component ("" for "/" or a bare name). */
-static void akl_parent_dir(const char *dir, char *parent, size_t cap)
+static void ldr_parent_dir(const char *dir, char *parent, size_t cap)
 {
     const char *slash = strrchr(dir, '/');
     size_t length = slash ? (size_t)(slash - dir) : 0;
@@ -282,62 +282,62 @@ static void akl_parent_dir(const char *dir, char *parent, size_t cap)
 /* Reads the installed release (cann_version.h says where, in what order: first around the
  * libruntime.so actually loaded, then under $ASCEND_HOME_PATH) and refuses one older than
  * AKL_CANN_MIN_VERSION. A release no file records is let through with a warning. */
-static int akl_check_cann_version(akl_runtime_t *table)
+static int ldr_check_cann_version(ldr_runtime_t *table)
 {
     char lib_dir[PATH_MAX] = "";
     char parent[PATH_MAX] = "";
     char grandparent[PATH_MAX] = "";
-    if (akl_library_dir((void *)table->aicpu_launch, lib_dir, sizeof lib_dir)) {
-        akl_parent_dir(lib_dir, parent, sizeof parent);
-        akl_parent_dir(parent, grandparent, sizeof grandparent);
+    if (ldr_library_dir((void *)table->aicpu_launch, lib_dir, sizeof lib_dir)) {
+        ldr_parent_dir(lib_dir, parent, sizeof parent);
+        ldr_parent_dir(parent, grandparent, sizeof grandparent);
     }
     const char *roots[] = {parent, grandparent, getenv("ASCEND_HOME_PATH")};
     char source[PATH_MAX + 128];
-    if (!akl_cann_version_find(roots, sizeof roots / sizeof roots[0], table->version,
+    if (!ldr_cann_version_find(roots, sizeof roots / sizeof roots[0], table->version,
                                sizeof table->version, source, sizeof source)) {
         table->version[0] = 0;
-        akl_log(AKL_LOG_WARN,
+        ldr_log(LDR_LOG_WARN,
                 "the CANN release of %s is unknown (no ascend_toolkit_install.info, "
                 "runtime/version.info or version.cfg beside it or under $ASCEND_HOME_PATH); akl "
                 "needs %s or later",
                 lib_dir[0] ? lib_dir : "the runtime", AKL_CANN_MIN_VERSION);
         return 0;
     }
-    akl_cann_version_t installed, minimum;
-    if (!akl_cann_version_parse(AKL_CANN_MIN_VERSION, &minimum) ||
-        !akl_cann_version_parse(table->version, &installed))
-        return akl_fail(AKL_ERUNTIME, "CANN version %s (%s) cannot be parsed", table->version,
+    ldr_cann_version_t installed, minimum;
+    if (!ldr_cann_version_parse(AKL_CANN_MIN_VERSION, &minimum) ||
+        !ldr_cann_version_parse(table->version, &installed))
+        return ldr_fail(AKL_ERUNTIME, "CANN version %s (%s) cannot be parsed", table->version,
                         source);
-    if (akl_cann_version_compare(&installed, &minimum) < 0)
-        return akl_fail(AKL_ERUNTIME,
+    if (ldr_cann_version_compare(&installed, &minimum) < 0)
+        return ldr_fail(AKL_ERUNTIME,
                         "CANN %s (read from %s) is older than %s, the oldest release whose AICPU "
                         "launch ABI akl matches (the 48-byte rtAicpuArgsEx_t and the KFC kernel "
                         "type); install CANN %s or later, or set AKL_RUNTIME=sim",
                         table->version, source, AKL_CANN_MIN_VERSION, AKL_CANN_MIN_VERSION);
-    akl_log(AKL_LOG_INFO, "CANN %s (read from %s)", table->version, source);
+    ldr_log(LDR_LOG_INFO, "CANN %s (read from %s)", table->version, source);
     return 0;
 }
 
 /* 1 when CANN was found and is recent enough, 0 when it was not found (tried says why), or a
  * negative code, with the message set, when it was found but cannot be used. */
-static int akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
+static int ldr_try_cann(ldr_runtime_t *table, ldr_tried_t *tried)
 {
-    akl_cann_handles_t handles = {NULL, NULL};
-    if (!akl_find_cann(table, &handles, tried))
+    ldr_cann_handles_t handles = {NULL, NULL};
+    if (!ldr_find_cann(table, &handles, tried))
         return 0;
-    int rc = akl_check_cann_version(table);
+    int rc = ldr_check_cann_version(table);
     if (rc != 0) {
-        akl_cann_close(&handles);
+        ldr_cann_close(&handles);
         return rc;
     }
     table->machine = EM_AARCH64;
-    akl_name_runtime(table, "cann", (void *)table->acl_init);
+    ldr_name_runtime(table, "cann", (void *)table->acl_init);
     return 1;
 }
 
 /* A simulator (or any single library standing in for one) runs kernels on this host, so its
  * target machine is the one libakl itself was built for: read from libakl's own ELF header. */
-static uint16_t akl_host_machine(void)
+static uint16_t ldr_host_machine(void)
 {
     Dl_info info;
     if (dladdr((void *)akl_init, &info) && info.dli_fbase)
@@ -345,113 +345,113 @@ static uint16_t akl_host_machine(void)
     return EM_NONE;
 }
 
-static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_tried_t *tried)
+static bool ldr_try_single_library(ldr_runtime_t *table, const char *path, ldr_tried_t *tried)
 {
-    void *handle = akl_open_library(path, RTLD_LOCAL, tried);
+    void *handle = ldr_open_library(path, RTLD_LOCAL, tried);
     if (!handle)
         return false;
-    if (!akl_resolve_symbols(table, handle, handle, path, tried)) {
-        akl_close_library(handle);
+    if (!ldr_resolve_symbols(table, handle, handle, path, tried)) {
+        ldr_close_library(handle);
         return false;
     }
-    table->machine = akl_host_machine();
-    akl_name_runtime(table, "sim", (void *)table->acl_init);
+    table->machine = ldr_host_machine();
+    ldr_name_runtime(table, "sim", (void *)table->acl_init);
     return true;
 }
 
-static bool akl_try_sim(akl_runtime_t *table, akl_tried_t *tried)
+static bool ldr_try_sim(ldr_runtime_t *table, ldr_tried_t *tried)
 {
     Dl_info info;
     if (!dladdr((void *)akl_init, &info) || !info.dli_fname) {
-        akl_tried_add(tried, "\n  %s: cannot locate libakl itself (dladdr failed)",
-                      AKL_SIM_LIBRARY);
+        ldr_tried_add(tried, "\n  %s: cannot locate libakl itself (dladdr failed)",
+                      LDR_SIM_LIBRARY);
         return false;
     }
     char path[4096];
     const char *slash = strrchr(info.dli_fname, '/');
     int dir_len = slash ? (int)(slash - info.dli_fname) : 1;
     const char *dir = slash ? info.dli_fname : ".";
-    if (snprintf(path, sizeof path, "%.*s/%s", dir_len, dir, AKL_SIM_LIBRARY) >= (int)sizeof path) {
-        akl_tried_add(tried, "\n  %s: directory of libakl too long", AKL_SIM_LIBRARY);
+    if (snprintf(path, sizeof path, "%.*s/%s", dir_len, dir, LDR_SIM_LIBRARY) >= (int)sizeof path) {
+        ldr_tried_add(tried, "\n  %s: directory of libakl too long", LDR_SIM_LIBRARY);
         return false;
     }
-    return akl_try_single_library(table, path, tried);
+    return ldr_try_single_library(table, path, tried);
 }
 
-static int akl_resolve(akl_runtime_t *table)
+static int ldr_resolve(ldr_runtime_t *table)
 {
     const char *choice = getenv("AKL_RUNTIME");
     if (!choice || !choice[0])
         choice = "auto";
-    akl_tried_t tried = {.used = 0};
+    ldr_tried_t tried = {.used = 0};
     bool ok;
     bool cann_wanted = strcmp(choice, "auto") == 0 || strcmp(choice, "cann") == 0;
     if (cann_wanted) {
         /* A CANN that is there but too old is an error, never a reason to fall back. */
-        int cann = akl_try_cann(table, &tried);
+        int cann = ldr_try_cann(table, &tried);
         if (cann < 0)
             return cann;
-        ok = cann == 1 || (strcmp(choice, "auto") == 0 && akl_try_sim(table, &tried));
+        ok = cann == 1 || (strcmp(choice, "auto") == 0 && ldr_try_sim(table, &tried));
     } else if (strcmp(choice, "sim") == 0) {
-        ok = akl_try_sim(table, &tried);
+        ok = ldr_try_sim(table, &tried);
     } else {
-        ok = akl_try_single_library(table, choice, &tried);
+        ok = ldr_try_single_library(table, choice, &tried);
     }
     if (!ok)
-        return akl_fail(AKL_ERUNTIME,
+        return ldr_fail(AKL_ERUNTIME,
                         "no ACL/RT runtime could be resolved (AKL_RUNTIME=%s)%s%s; tried:%s",
                         choice, cann_wanted ? "; to use CANN, " : "",
-                        cann_wanted ? AKL_CANN_SET_ENV_HINT : "", tried.text);
-    akl_log(AKL_LOG_INFO, "runtime resolved: %s (AKL_RUNTIME=%s)", table->name, choice);
+                        cann_wanted ? LDR_CANN_SET_ENV_HINT : "", tried.text);
+    ldr_log(LDR_LOG_INFO, "runtime resolved: %s (AKL_RUNTIME=%s)", table->name, choice);
     return 0;
 }
 
-static int akl_call_acl_init(const akl_runtime_t *table)
+static int ldr_call_acl_init(const ldr_runtime_t *table)
 {
     aclError rc = table->acl_init(NULL);
     /* Another component of the process may have initialised ACL already: that is fine. */
     if (rc == ACL_SUCCESS || rc == ACL_ERROR_REPEAT_INITIALIZE)
         return 0;
-    /* Not akl_fail_cann: the table is not published yet, so it could not ask for the message. */
+    /* Not ldr_fail_cann: the table is not published yet, so it could not ask for the message. */
     const char *recent = table->get_recent_err_msg();
-    return akl_fail(rc, "aclInit(NULL) failed in %s: %s (%d): %s%s%s", table->name, akl_errname(rc),
+    return ldr_fail(rc, "aclInit(NULL) failed in %s: %s (%d): %s%s%s", table->name, akl_errname(rc),
                     rc, akl_strerror(rc), recent && recent[0] ? "; runtime says: " : "",
                     recent ? recent : "");
 }
 
-static void akl_runtime_initialise(void)
+static void ldr_runtime_initialise(void)
 {
-    int rc = akl_resolve(&akl_runtime_table);
+    int rc = ldr_resolve(&ldr_runtime_table);
     if (rc == 0)
-        rc = akl_call_acl_init(&akl_runtime_table);
-    akl_runtime_status = rc;
+        rc = ldr_call_acl_init(&ldr_runtime_table);
+    ldr_runtime_status = rc;
     if (rc != 0) {
-        snprintf(akl_runtime_failure, sizeof akl_runtime_failure, "%s", akl_last_error());
+        snprintf(ldr_runtime_failure, sizeof ldr_runtime_failure, "%s", akl_last_error());
         return;
     }
-    akl_runtime_published = &akl_runtime_table;
+    ldr_runtime_published = &ldr_runtime_table;
 }
 
-int akl_runtime_get(const akl_runtime_t **rt)
+int ldr_runtime_get(const ldr_runtime_t **rt)
 {
-    const akl_runtime_t *ready = akl_runtime_published;
+    const ldr_runtime_t *ready = ldr_runtime_published;
     if (!ready) {
-        pthread_once(&akl_runtime_once, akl_runtime_initialise);
-        if (akl_runtime_status != 0)
-            return akl_fail_copy(akl_runtime_status, akl_runtime_failure);
-        ready = akl_runtime_published;
+        pthread_once(&ldr_runtime_once, ldr_runtime_initialise);
+        if (ldr_runtime_status != 0)
+            return ldr_fail_copy(ldr_runtime_status, ldr_runtime_failure);
+        ready = ldr_runtime_published;
     }
     if (rt)
         *rt = ready;
     return 0;
 }
 
-const akl_runtime_t *akl_runtime_ready(void)
+const ldr_runtime_t *ldr_runtime_ready(void)
 {
-    return akl_runtime_published;
+    return ldr_runtime_published;
 }
 
-bool akl_runtime_device_is_current(const akl_runtime_t *rt, int32_t device, char *why, size_t cap)
+bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char *why, size_t cap)
 {
     int32_t current = -1;
     aclError rc = rt->get_device(&current);
@@ -464,25 +464,25 @@ bool akl_runtime_device_is_current(const akl_runtime_t *rt, int32_t device, char
     return false;
 }
 
-const char *akl_runtime_recent_message(void)
+const char *ldr_runtime_recent_message(void)
 {
-    const akl_runtime_t *rt = akl_runtime_published;
+    const ldr_runtime_t *rt = ldr_runtime_published;
     return rt ? rt->get_recent_err_msg() : NULL;
 }
 
 int akl_init(void)
 {
-    return akl_runtime_get(NULL);
+    return ldr_runtime_get(NULL);
 }
 
 const char *akl_runtime_name(void)
 {
-    const akl_runtime_t *rt = akl_runtime_published;
+    const ldr_runtime_t *rt = ldr_runtime_published;
     return rt ? rt->name : NULL;
 }
 
 const char *akl_runtime_version(void)
 {
-    const akl_runtime_t *rt = akl_runtime_published;
+    const ldr_runtime_t *rt = ldr_runtime_published;
     return rt && rt->version[0] ? rt->version : NULL;
 }

@@ -1,7 +1,7 @@
 /* The resolved runtime table: the ACL/RT entry points libakl calls, found at run time in real CANN
  * or in the simulator (AKL_RUNTIME=auto|sim|cann|<library path>), resolved once per process. */
-#ifndef AKL_LOADER_RUNTIME_H
-#define AKL_LOADER_RUNTIME_H
+#ifndef LDR_RUNTIME_H
+#define LDR_RUNTIME_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,9 +12,9 @@
 #include "runtime/rt.h"
 #include "runtime/runtime/rts/rts_kernel.h"
 
-#define AKL_RUNTIME_NAME_MAX 4200
+#define LDR_RUNTIME_NAME_MAX 4200
 
-typedef struct akl_runtime {
+typedef struct ldr_runtime {
     __typeof__(aclInit) *acl_init;
     __typeof__(aclrtGetDeviceCount) *get_device_count;
     __typeof__(aclrtSetDevice) *set_device;
@@ -38,23 +38,23 @@ typedef struct akl_runtime {
     /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
     uint16_t machine;
     /* The installed CANN release ("8.1.RC1"), or "" for the simulator or when no file records it */
-    char version[AKL_CANN_VERSION_MAX];
+    char version[LDR_CANN_VERSION_MAX];
     /* "sim:<path>" or "cann:<path>" */
-    char name[AKL_RUNTIME_NAME_MAX];
-} akl_runtime_t;
+    char name[LDR_RUNTIME_NAME_MAX];
+} ldr_runtime_t;
 
 /* Resolves the runtime and calls aclInit once per process (thread-safe). Returns 0 with *rt set,
  * or AKL_ERUNTIME / the aclInit code with the thread's message set; a failure is final for the
  * process, and every later call reports it again. */
-int akl_runtime_get(const akl_runtime_t **rt);
-/* The table after a successful akl_runtime_get, else NULL. Lock-free: for hot paths that can only
+int ldr_runtime_get(const ldr_runtime_t **rt);
+/* The table after a successful ldr_runtime_get, else NULL. Lock-free: for hot paths that can only
  * be reached after a successful initialisation. */
-const akl_runtime_t *akl_runtime_ready(void);
+const ldr_runtime_t *ldr_runtime_ready(void);
 /* True when device is the calling thread's current device (the one the runtime launches on).
  * Otherwise false, with what is current instead in why, for a message: "the thread's current device
  * is 1", or "aclrtGetDevice returned 107002" when it has none. */
-bool akl_runtime_device_is_current(const akl_runtime_t *rt, int32_t device, char *why, size_t cap);
+bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char *why, size_t cap);
 /* aclGetRecentErrMsg() of the resolved runtime, or NULL. */
-const char *akl_runtime_recent_message(void);
+const char *ldr_runtime_recent_message(void);
 
-#endif /* AKL_LOADER_RUNTIME_H */
+#endif /* LDR_RUNTIME_H */

@@ -60,7 +60,7 @@ static int gated_bootstrap(void *ctx, akl_module_t *module)
         pthread_cond_wait(&g->opened, &g->lock);
     pthread_mutex_unlock(&g->lock);
     if (call == 1 && g->fail_first_with)
-        return akl_fail(g->fail_first_with, "device 0: scripted bootstrap failure");
+        return ldr_fail(g->fail_first_with, "device 0: scripted bootstrap failure");
     module->outcome = AKL_BOOT_WROTE;
     return 0;
 }
@@ -88,7 +88,7 @@ static void *load_one(void *arg)
 {
     loader_thread_t *t = arg;
     bool hit;
-    t->rc = akl_cache_load(t->fingerprint, 0, 1000, gated_bootstrap, t->gate, &t->module, &hit);
+    t->rc = ldr_cache_load(t->fingerprint, 0, 1000, gated_bootstrap, t->gate, &t->module, &hit);
     snprintf(t->message, sizeof t->message, "%s", t->rc ? akl_last_error() : "");
     pthread_mutex_lock(t->done_lock);
     t->done = true;
@@ -116,7 +116,7 @@ typedef struct waiting_for {
 static bool enough_waiters(void *arg)
 {
     waiting_for_t *w = arg;
-    return akl_cache_waiting(w->fingerprint, 0) >= w->waiters;
+    return ldr_cache_waiting(w->fingerprint, 0) >= w->waiters;
 }
 
 static void test_one_bootstrap_for_eight_threads(void **state)
@@ -163,7 +163,7 @@ static void test_waiters_share_the_failure(void **state)
     /* Not cached: the next load bootstraps again, and succeeds. */
     akl_module_t *module;
     bool hit;
-    assert_int_equal(akl_cache_load(0xabc2, 0, 1000, gated_bootstrap, &gate, &module, &hit), 0);
+    assert_int_equal(ldr_cache_load(0xabc2, 0, 1000, gated_bootstrap, &gate, &module, &hit), 0);
     assert_false(hit);
     assert_int_equal(gate.calls, 2);
     gate_destroy(&gate);
@@ -200,7 +200,7 @@ static void test_slow_bootstrap_does_not_block_other_keys(void **state)
     /* A hit on a ready key is not blocked either. */
     akl_module_t *module;
     bool hit;
-    assert_int_equal(akl_cache_load(0xabc4, 0, 1000, gated_bootstrap, &fast, &module, &hit), 0);
+    assert_int_equal(ldr_cache_load(0xabc4, 0, 1000, gated_bootstrap, &fast, &module, &hit), 0);
     assert_true(hit);
     gate_open(&slow);
     pthread_join(slow_thread.thread, NULL);

@@ -21,37 +21,37 @@
 
 static int compare_text(const char *a, const char *b)
 {
-    akl_cann_version_t va, vb;
-    if (!akl_cann_version_parse(a, &va))
+    ldr_cann_version_t va, vb;
+    if (!ldr_cann_version_parse(a, &va))
         fail_msg("\"%s\" does not parse", a);
-    if (!akl_cann_version_parse(b, &vb))
+    if (!ldr_cann_version_parse(b, &vb))
         fail_msg("\"%s\" does not parse", b);
-    return akl_cann_version_compare(&va, &vb);
+    return ldr_cann_version_compare(&va, &vb);
 }
 
 static void test_parse(void **state)
 {
     (void)state;
-    akl_cann_version_t v;
-    assert_true(akl_cann_version_parse("8.1.RC1", &v));
+    ldr_cann_version_t v;
+    assert_true(ldr_cann_version_parse("8.1.RC1", &v));
     assert_int_equal(v.major, 8);
     assert_int_equal(v.minor, 1);
     assert_true(v.candidate);
     assert_int_equal(v.number, 1);
     assert_true(v.final);
-    assert_true(akl_cann_version_parse(" 9.0.0-beta.1\n", &v));
+    assert_true(ldr_cann_version_parse(" 9.0.0-beta.1\n", &v));
     assert_false(v.candidate);
     assert_false(v.final);
     assert_string_equal(v.pre_label, "beta");
     assert_int_equal(v.pre_number, 1);
-    assert_true(akl_cann_version_parse("8.0.RC2.alpha003", &v));
+    assert_true(ldr_cann_version_parse("8.0.RC2.alpha003", &v));
     assert_int_equal(v.pre_number, 3);
-    assert_true(akl_cann_version_parse("8.5", &v));
-    assert_true(akl_cann_version_parse(AKL_CANN_MIN_VERSION, &v));
+    assert_true(ldr_cann_version_parse("8.5", &v));
+    assert_true(ldr_cann_version_parse(AKL_CANN_MIN_VERSION, &v));
     const char *bad[] = {"",        "8",           "8.",     "RC1",  "8.1.RC",
                          "8.1.RCx", "8.1.1 extra", "8.1.1-", "x8.1", "7.7.0.1.238"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (akl_cann_version_parse(bad[i], &v))
+        if (ldr_cann_version_parse(bad[i], &v))
             fail_msg("\"%s\" parsed as a CANN release", bad[i]);
     }
 }
@@ -106,9 +106,9 @@ static void put(const char *relative, const char *text)
 static void expect_found(const char *want_version, const char *want_source_suffix)
 {
     const char *roots[] = {NULL, tree};
-    char version[AKL_CANN_VERSION_MAX] = "";
+    char version[LDR_CANN_VERSION_MAX] = "";
     char source[PATH_MAX + 256] = "";
-    assert_true(akl_cann_version_find(roots, 2, version, sizeof version, source, sizeof source));
+    assert_true(ldr_cann_version_find(roots, 2, version, sizeof version, source, sizeof source));
     assert_string_equal(version, want_version);
     size_t n = strlen(source), m = strlen(want_source_suffix);
     if (n < m || strcmp(source + n - m, want_source_suffix) != 0)
@@ -120,8 +120,8 @@ static void test_find_in_order(void **state)
 {
     (void)state;
     const char *roots[] = {tree};
-    char version[AKL_CANN_VERSION_MAX], source[PATH_MAX];
-    assert_false(akl_cann_version_find(roots, 1, version, sizeof version, source, sizeof source));
+    char version[LDR_CANN_VERSION_MAX], source[PATH_MAX];
+    assert_false(ldr_cann_version_find(roots, 1, version, sizeof version, source, sizeof source));
     put("version.cfg", "# version: 1.0\nruntime_running_version=[7.7.0.1.238:8.1.RC1]\n"
                        "runtime_upgrade_version=[7.7.0.1.238:8.1.RC1]\n");
     expect_found("8.1.RC1", "/version.cfg");

@@ -23,14 +23,14 @@ static void test_embedded_copy_is_the_built_dispatcher(void **state)
     size_t size;
     void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so", &size);
     assert_non_null(built);
-    akl_dispatcher_bytes_t bytes;
-    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(ldr_dispatcher_get(&bytes), 0);
     assert_false(bytes.owned);
     assert_string_equal(bytes.origin, "embedded");
     assert_int_equal(bytes.size, size);
     assert_memory_equal(bytes.data, built, size);
     assert_int_equal((uintptr_t)bytes.data % 64, 0);
-    akl_dispatcher_release(&bytes);
+    ldr_dispatcher_release(&bytes);
     free(built);
 }
 
@@ -42,13 +42,13 @@ static void test_override(void **state)
     setenv("AKL_DISPATCHER", path, 1);
     size_t size;
     void *expected = t_read_file(path, &size);
-    akl_dispatcher_bytes_t bytes;
-    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(ldr_dispatcher_get(&bytes), 0);
     assert_true(bytes.owned);
     assert_string_equal(bytes.origin, path);
     assert_int_equal(bytes.size, size);
     assert_memory_equal(bytes.data, expected, size);
-    akl_dispatcher_release(&bytes);
+    ldr_dispatcher_release(&bytes);
     assert_null(bytes.data);
     free(expected);
 }
@@ -56,9 +56,9 @@ static void test_override(void **state)
 static void test_bad_overrides(void **state)
 {
     (void)state;
-    akl_dispatcher_bytes_t bytes;
+    ldr_dispatcher_bytes_t bytes;
     setenv("AKL_DISPATCHER", "/nonexistent/dispatcher.so", 1);
-    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(ldr_dispatcher_get(&bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "$AKL_DISPATCHER"));
     assert_non_null(strstr(akl_last_error(), "/nonexistent/dispatcher.so"));
     char dir[4096], empty[4200];
@@ -67,7 +67,7 @@ static void test_bad_overrides(void **state)
     snprintf(empty, sizeof empty, "%s/empty.so", dir);
     assert_int_equal(t_write_file(empty, "", 0), 0);
     setenv("AKL_DISPATCHER", empty, 1);
-    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(ldr_dispatcher_get(&bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "empty"));
     unsetenv("AKL_DISPATCHER");
     t_rmtree(t_sim_root());

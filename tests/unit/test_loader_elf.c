@@ -55,8 +55,8 @@ static int teardown(void **state)
 static int validate(const elf_fixture_t *f, const void *data, size_t size,
                     const char *const *kernels)
 {
-    akl_elf_rules_t rules = {.machine = f->machine, .max_size = 1u << 30, .kernels = kernels};
-    return akl_elf_validate(data, size, "test.so", &rules);
+    ldr_elf_rules_t rules = {.machine = f->machine, .max_size = 1u << 30, .kernels = kernels};
+    return ldr_elf_validate(data, size, "test.so", &rules);
 }
 
 static unsigned char *copy_so(const elf_fixture_t *f)
@@ -167,11 +167,11 @@ static void test_wrong_machine(void **state)
     header_of(copy)->e_machine = other;
     assert_int_equal(validate(f, copy, f->so_size, NULL), AKL_EMACHINE);
     char have[32], want[32];
-    assert_non_null(strstr(akl_last_error(), akl_elf_machine_name(other, have, sizeof have)));
-    assert_non_null(strstr(akl_last_error(), akl_elf_machine_name(f->machine, want, sizeof want)));
+    assert_non_null(strstr(akl_last_error(), ldr_elf_machine_name(other, have, sizeof have)));
+    assert_non_null(strstr(akl_last_error(), ldr_elf_machine_name(f->machine, want, sizeof want)));
     /* The real file for a device of the other machine (a real Ascend device is AArch64). */
-    akl_elf_rules_t rules = {.machine = other, .max_size = 1u << 30};
-    assert_int_equal(akl_elf_validate(f->so, f->so_size, "x.so", &rules), AKL_EMACHINE);
+    ldr_elf_rules_t rules = {.machine = other, .max_size = 1u << 30};
+    assert_int_equal(ldr_elf_validate(f->so, f->so_size, "x.so", &rules), AKL_EMACHINE);
     header_of(copy)->e_machine = 0x4242;
     assert_int_equal(validate(f, copy, f->so_size, NULL), AKL_EMACHINE);
     assert_non_null(strstr(akl_last_error(), "machine 16962"));
@@ -239,27 +239,27 @@ static void test_kernels_that_are_not_exported(void **state)
 static void test_export_table_and_suggestions(void **state)
 {
     elf_fixture_t *f = *state;
-    akl_exports_t *exports = NULL;
-    assert_int_equal(akl_exports_build(f->so, f->so_size, &exports), 0);
+    ldr_exports_t *exports = NULL;
+    assert_int_equal(ldr_exports_build(f->so, f->so_size, &exports), 0);
     assert_non_null(exports);
-    assert_true(akl_exports_has(exports, "ldrk_store", strlen("ldrk_store")));
-    assert_false(akl_exports_has(exports, "ldrk_stor", strlen("ldrk_stor")));
-    assert_false(akl_exports_has(exports, "ldrk_hidden", strlen("ldrk_hidden")));
-    assert_false(akl_exports_has(exports, "ldrk_data_object", strlen("ldrk_data_object")));
-    assert_false(akl_exports_has(exports, "AicpuGetBlockIdx", strlen("AicpuGetBlockIdx")));
+    assert_true(ldr_exports_has(exports, "ldrk_store", strlen("ldrk_store")));
+    assert_false(ldr_exports_has(exports, "ldrk_stor", strlen("ldrk_stor")));
+    assert_false(ldr_exports_has(exports, "ldrk_hidden", strlen("ldrk_hidden")));
+    assert_false(ldr_exports_has(exports, "ldrk_data_object", strlen("ldrk_data_object")));
+    assert_false(ldr_exports_has(exports, "AicpuGetBlockIdx", strlen("AicpuGetBlockIdx")));
     char hint[1024];
-    akl_exports_suggest(exports, "ldrk_stroe", hint, sizeof hint);
+    ldr_exports_suggest(exports, "ldrk_stroe", hint, sizeof hint);
     assert_non_null(strstr(hint, "; nearest exported names: \"ldrk_store\""));
     assert_int_equal(strstr(hint, ", ") != NULL, 1); /* up to three names */
-    akl_exports_free(exports);
+    ldr_exports_free(exports);
     /* Section headers stripped: no table, launches stay unchecked. */
     unsigned char *copy = copy_so(f);
     Elf64_Ehdr *h = (Elf64_Ehdr *)copy;
     h->e_shoff = 0;
     h->e_shnum = 0;
     h->e_shstrndx = 0;
-    exports = (akl_exports_t *)1;
-    assert_int_equal(akl_exports_build(copy, f->so_size, &exports), 0);
+    exports = (ldr_exports_t *)1;
+    assert_int_equal(ldr_exports_build(copy, f->so_size, &exports), 0);
     assert_null(exports);
     free(copy);
 }
@@ -285,7 +285,7 @@ static void test_demangled_function_names(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *name = NULL;
         size_t length = 0;
-        bool parsed = akl_demangled_function(cases[i].mangled, &name, &length);
+        bool parsed = ldr_demangled_function(cases[i].mangled, &name, &length);
         assert_int_equal(parsed, cases[i].name != NULL);
         if (parsed) {
             assert_int_equal(length, strlen(cases[i].name));
@@ -319,19 +319,19 @@ static void test_stripped_section_headers(void **state)
 static void test_too_big(void **state)
 {
     elf_fixture_t *f = *state;
-    akl_elf_rules_t rules = {.machine = f->machine, .max_size = f->so_size - 1};
-    assert_int_equal(akl_elf_validate(f->so, f->so_size, "big.so", &rules), AKL_ETOOBIG);
+    ldr_elf_rules_t rules = {.machine = f->machine, .max_size = f->so_size - 1};
+    assert_int_equal(ldr_elf_validate(f->so, f->so_size, "big.so", &rules), AKL_ETOOBIG);
     assert_non_null(strstr(akl_last_error(), "big.so"));
     rules.max_size = f->so_size;
-    assert_int_equal(akl_elf_validate(f->so, f->so_size, "big.so", &rules), 0);
+    assert_int_equal(ldr_elf_validate(f->so, f->so_size, "big.so", &rules), 0);
     char path[4200];
     snprintf(path, sizeof path, "%s/big.so", f->dir);
     assert_int_equal(t_write_file(path, f->so, f->so_size), 0);
     void *data = NULL;
     size_t size = 0;
-    assert_int_equal(akl_read_file(path, f->so_size - 1, &data, &size), AKL_ETOOBIG);
+    assert_int_equal(ldr_read_file(path, f->so_size - 1, &data, &size), AKL_ETOOBIG);
     assert_null(data);
-    assert_int_equal(akl_read_file(path, f->so_size, &data, &size), 0);
+    assert_int_equal(ldr_read_file(path, f->so_size, &data, &size), 0);
     assert_int_equal(size, f->so_size);
     assert_memory_equal(data, f->so, size);
     free(data);
@@ -344,21 +344,21 @@ static void test_unreadable_files(void **state)
     size_t size = 0;
     char path[4200];
     snprintf(path, sizeof path, "%s/absent.so", f->dir);
-    assert_int_equal(akl_read_file(path, 1u << 20, &data, &size), AKL_EIO);
+    assert_int_equal(ldr_read_file(path, 1u << 20, &data, &size), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), path));
     assert_non_null(strstr(akl_last_error(), "No such file"));
-    assert_int_equal(akl_read_file(f->dir, 1u << 20, &data, &size), AKL_EIO);
+    assert_int_equal(ldr_read_file(f->dir, 1u << 20, &data, &size), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "not a regular file"));
     snprintf(path, sizeof path, "%s/fifo", f->dir);
     assert_int_equal(mkfifo(path, 0600), 0);
-    assert_int_equal(akl_read_file(path, 1u << 20, &data, &size), AKL_EIO);
-    assert_int_equal(akl_read_file(NULL, 1u << 20, &data, &size), AKL_EINVAL);
-    assert_int_equal(akl_read_file("", 1u << 20, &data, &size), AKL_EINVAL);
+    assert_int_equal(ldr_read_file(path, 1u << 20, &data, &size), AKL_EIO);
+    assert_int_equal(ldr_read_file(NULL, 1u << 20, &data, &size), AKL_EINVAL);
+    assert_int_equal(ldr_read_file("", 1u << 20, &data, &size), AKL_EINVAL);
     if (geteuid() != 0) {
         snprintf(path, sizeof path, "%s/noperm.so", f->dir);
         assert_int_equal(t_write_file(path, f->so, f->so_size), 0);
         chmod(path, 0);
-        assert_int_equal(akl_read_file(path, 1u << 20, &data, &size), AKL_EIO);
+        assert_int_equal(ldr_read_file(path, 1u << 20, &data, &size), AKL_EIO);
         assert_non_null(strstr(akl_last_error(), "Permission denied"));
     }
     assert_null(data);

@@ -102,7 +102,7 @@ static void *thread_reads_message(void *arg)
 static void test_last_error_is_thread_local(void **state)
 {
     (void)state;
-    assert_int_equal(akl_fail(AKL_ENAME, "kernel \"%s\" is bad", "x y"), AKL_ENAME);
+    assert_int_equal(ldr_fail(AKL_ENAME, "kernel \"%s\" is bad", "x y"), AKL_ENAME);
     assert_string_equal(akl_last_error(), "kernel \"x y\" is bad");
     pthread_t thread;
     void *empty;
@@ -115,7 +115,7 @@ static void test_last_error_is_thread_local(void **state)
 static void test_cann_failure_names_the_code(void **state)
 {
     (void)state;
-    assert_int_equal(akl_fail_cann(507018, "launching k of m"), 507018);
+    assert_int_equal(ldr_fail_cann(507018, "launching k of m"), 507018);
     assert_non_null(strstr(akl_last_error(), "launching k of m"));
     assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_AICPU_EXCEPTION"));
     assert_non_null(strstr(akl_last_error(), "507018"));
@@ -127,17 +127,17 @@ static void test_timeouts_are_called_timeouts(void **state)
     (void)state;
     const int timeouts[] = {507017, 507000, 507046};
     for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        if (!strstr(akl_timeout_clause(timeouts[i], NULL), "a timeout"))
+        if (!strstr(ldr_timeout_clause(timeouts[i], NULL), "a timeout"))
             fail_msg("%d is not called a timeout", timeouts[i]);
     }
-    assert_string_equal(akl_timeout_clause(507018, NULL), "");
-    assert_string_equal(akl_timeout_clause(507018, "kernel k crashed with signal 11"), "");
-    assert_non_null(strstr(akl_timeout_clause(507018, "AICPU task Timeout"), "a timeout"));
-    assert_non_null(strstr(akl_timeout_clause(507018, "device errcode 21007"), "a timeout"));
-    assert_string_equal(akl_timeout_clause(107000, "timeout"), "");
-    assert_string_equal(akl_timeout_clause(507899, NULL), "");
-    /* And in the message akl_fail_cann makes (no runtime resolved here: no runtime text). */
-    assert_int_equal(akl_fail_cann(507000, "synchronizing stream s"), 507000);
+    assert_string_equal(ldr_timeout_clause(507018, NULL), "");
+    assert_string_equal(ldr_timeout_clause(507018, "kernel k crashed with signal 11"), "");
+    assert_non_null(strstr(ldr_timeout_clause(507018, "AICPU task Timeout"), "a timeout"));
+    assert_non_null(strstr(ldr_timeout_clause(507018, "device errcode 21007"), "a timeout"));
+    assert_string_equal(ldr_timeout_clause(107000, "timeout"), "");
+    assert_string_equal(ldr_timeout_clause(507899, NULL), "");
+    /* And in the message ldr_fail_cann makes (no runtime resolved here: no runtime text). */
+    assert_int_equal(ldr_fail_cann(507000, "synchronizing stream s"), 507000);
     assert_non_null(strstr(akl_last_error(), "runtime internal error; a timeout"));
 }
 
@@ -147,11 +147,11 @@ static void test_long_messages_are_cut_not_overflowed(void **state)
     char big[5000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    assert_int_equal(akl_fail(AKL_EIO, "%s", big), AKL_EIO);
-    assert_int_equal(strlen(akl_last_error()), AKL_ERROR_MESSAGE_MAX - 1);
-    assert_int_equal(akl_fail_cann(507000, "%s", big), 507000);
-    assert_int_equal(strlen(akl_last_error()), AKL_ERROR_MESSAGE_MAX - 1);
-    assert_int_equal(akl_fail_copy(AKL_EIO, akl_last_error()), AKL_EIO);
+    assert_int_equal(ldr_fail(AKL_EIO, "%s", big), AKL_EIO);
+    assert_int_equal(strlen(akl_last_error()), LDR_ERROR_MESSAGE_MAX - 1);
+    assert_int_equal(ldr_fail_cann(507000, "%s", big), 507000);
+    assert_int_equal(strlen(akl_last_error()), LDR_ERROR_MESSAGE_MAX - 1);
+    assert_int_equal(ldr_fail_copy(AKL_EIO, akl_last_error()), AKL_EIO);
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 #include "log.h"
 
 typedef struct log_run {
-    int enabled_mask; /* bit i: akl_log_enabled(i) was true */
+    int enabled_mask; /* bit i: ldr_log_enabled(i) was true */
     char err[4096];   /* what the child wrote to stderr */
 } log_run_t;
 
@@ -30,12 +30,12 @@ static void log_child(const char *value)
         unsetenv("AKL_LOG");
     int mask = 0;
     for (int round = 0; round < 2; round++) {
-        for (int level = AKL_LOG_DEBUG; level < AKL_LOG_OFF; level++) {
-            if (akl_log_enabled((akl_log_level_t)level))
+        for (int level = LDR_LOG_DEBUG; level < LDR_LOG_OFF; level++) {
+            if (ldr_log_enabled((ldr_log_level_t)level))
                 mask |= 1 << level;
         }
     }
-    akl_log(AKL_LOG_ERROR, "an error line");
+    ldr_log(LDR_LOG_ERROR, "an error line");
     fflush(stderr);
     _exit(mask);
 }

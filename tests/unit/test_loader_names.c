@@ -36,10 +36,10 @@ static void test_prefix_sources(void **state)
     assert_int_equal(akl_basename("", 0xffULL, 1, name, sizeof name), 0);
     assert_string_equal(name, "00000000000000ff_1.so");
     setenv("AKL_PREFIX", "", 1);
-    assert_string_equal(akl_effective_prefix(NULL), AKL_DEFAULT_PREFIX);
+    assert_string_equal(ldr_effective_prefix(NULL), AKL_DEFAULT_PREFIX);
     unsetenv("AKL_PREFIX");
-    assert_string_equal(akl_effective_prefix(NULL), AKL_DEFAULT_PREFIX);
-    assert_string_equal(akl_effective_prefix("p"), "p");
+    assert_string_equal(ldr_effective_prefix(NULL), AKL_DEFAULT_PREFIX);
+    assert_string_equal(ldr_effective_prefix("p"), "p");
 }
 
 static void test_bad_prefix_characters(void **state)
@@ -95,24 +95,24 @@ static void test_bad_buffers_and_devices(void **state)
 static void test_kernel_names(void **state)
 {
     (void)state;
-    assert_int_equal(akl_check_kernel_name("k"), 0);
-    assert_int_equal(akl_check_kernel_name("_Kernel_01"), 0);
-    assert_int_equal(akl_check_kernel_name(NULL), AKL_EINVAL);
+    assert_int_equal(ldr_check_kernel_name("k"), 0);
+    assert_int_equal(ldr_check_kernel_name("_Kernel_01"), 0);
+    assert_int_equal(ldr_check_kernel_name(NULL), AKL_EINVAL);
     const char *bad[] = {"", "1abc", "a-b", "a.b", "a b", "a/b", "ké", "a\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(akl_check_kernel_name(bad[i]), AKL_ENAME);
+        assert_int_equal(ldr_check_kernel_name(bad[i]), AKL_ENAME);
     char name[260];
     memset(name, 'k', sizeof name);
     name[AKL_KERNEL_NAME_MAX] = 0;
-    assert_int_equal(akl_check_kernel_name(name), 0);
+    assert_int_equal(ldr_check_kernel_name(name), 0);
     size_t length = 0;
-    assert_true(akl_kernel_name_ok(name, &length));
+    assert_true(ldr_kernel_name_ok(name, &length));
     assert_int_equal(length, AKL_KERNEL_NAME_MAX);
     name[AKL_KERNEL_NAME_MAX] = 'k';
     name[AKL_KERNEL_NAME_MAX + 1] = 0;
-    assert_int_equal(akl_check_kernel_name(name), AKL_ENAME);
+    assert_int_equal(ldr_check_kernel_name(name), AKL_ENAME);
     assert_non_null(strstr(akl_last_error(), "longer than 200"));
-    assert_false(akl_kernel_name_ok(name, &length));
+    assert_false(ldr_kernel_name_ok(name, &length));
 }
 
 static void test_boot_outcome_names(void **state)
