@@ -5,3 +5,4 @@ function(akl_common_test name)
 endfunction()
 
 akl_common_test(msgbuf)
+akl_common_test(so_name)

@@ -10,6 +10,7 @@
 
 #include "dispatcher_temps.h"
 #include "sim_paths.h"
+#include "so_name.h"
 
 #include <akl/akl.h>
 
@@ -25,8 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SIM_NAME_MAX 100
-#define SIM_FINGERPRINT_HEX 16
+#define SIM_NAME_MAX AKL_SO_NAME_MAX
 
 void cli_usage_sim(FILE *out)
 {
@@ -96,38 +96,16 @@ typedef struct sim_options {
     char prefix_buf[SIM_NAME_MAX + 1];
 } sim_options_t;
 
-static bool sim_name_char_ok(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-}
-
-/* Parses "<prefix><16 lowercase hex>_<device>.so" from the len characters at name. */
+/* Parses "<prefix><16 lowercase hex>_<device>.so" from the len characters at name: the loader's
+ * own rule (so_name.h), so that what akl names is exactly what akl recognises. */
 static bool sim_parse_published(const char *name, size_t len, sim_published_name_t *out)
 {
-    if (len > SIM_NAME_MAX || len < SIM_FINGERPRINT_HEX + 5 || strncmp(name + len - 3, ".so", 3))
+    cmn_so_name_parts_t parts;
+    if (!cmn_so_name_parse(name, len, &parts))
         return false;
-    for (size_t i = 0; i < len; i++)
-        if (!sim_name_char_ok(name[i]))
-            return false;
-    size_t end = len - 3, digits = end;
-    while (digits > 0 && name[digits - 1] >= '0' && name[digits - 1] <= '9')
-        digits--;
-    if (digits == end || end - digits > 9 || digits < SIM_FINGERPRINT_HEX + 1 ||
-        name[digits - 1] != '_')
-        return false;
-    size_t hex = digits - 1 - SIM_FINGERPRINT_HEX;
-    uint64_t fp = 0;
-    for (size_t i = hex; i < hex + SIM_FINGERPRINT_HEX; i++) {
-        char c = name[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0)
-            return false;
-        fp = fp << 4 | (uint64_t)v;
-    }
-    out->fingerprint = fp;
-    out->device = (int32_t)strtol(name + digits, NULL, 10);
-    out->prefix_len = hex;
+    out->fingerprint = parts.fingerprint;
+    out->device = parts.device;
+    out->prefix_len = parts.prefix_len;
     return true;
 }
 

@@ -5,6 +5,7 @@
 #include "sim_paths.h"
 
 #include "sim_msg.h"
+#include "so_name.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +27,6 @@
 #define PATHS_LIB_MODE 0755
 #define PATHS_INSTALL_ATTEMPTS 3
 #define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
-#define PATHS_SO_NAME_MAX 100
 
 /* A decimal number made of digits only, so that "8x", " 8" or "-1" count as garbage and the
  * default applies instead of a half-parsed value. */
@@ -523,22 +523,6 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
                         (unsigned)host_pid);
 }
 
-/* The device's SO-name rule, so that a name can never step out of the directory. */
-static bool paths_so_name_ok(const char *name)
-{
-    size_t len = strnlen(name, PATHS_SO_NAME_MAX + 1);
-    if (len == 0 || len > PATHS_SO_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return false;
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 /* Only this host process writes its custom directory, so a plain temporary + rename is atomic
  * enough: a scheduler opening the name sees the old file or the whole new one. */
 static int paths_write_temp_and_rename(const char *dir, const char *dest, const void *data,
@@ -579,11 +563,11 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
 {
     sim_msg_t msg = sim_msg_start(err, err_cap);
     char dir[SIM_PATH_MAX], dest[SIM_PATH_MAX];
-    if (!name || !paths_so_name_ok(name)) {
+    if (!name || !cmn_so_basename_ok(name)) {
         sim_msg_add(&msg,
                     "custom kernel SO name '%.100s' is not a basename of at most %d "
                     "[A-Za-z0-9._-] characters",
-                    name ? name : "(null)", PATHS_SO_NAME_MAX);
+                    name ? name : "(null)", AKL_SO_NAME_MAX);
         return -1;
     }
     if (!data && size > 0) {
@@ -607,7 +591,8 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
 int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name)
 {
     char dir[SIM_PATH_MAX], file[SIM_PATH_MAX];
-    if (!name || !paths_so_name_ok(name) || sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
+    if (!name || !cmn_so_basename_ok(name) ||
+        sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
         paths_format(file, sizeof file, "%s/%s", dir, name) != 0)
         return -1;
     return unlink(file) == 0 || errno == ENOENT ? 0 : -1;
