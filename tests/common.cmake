@@ -6,3 +6,4 @@ endfunction()
 
 akl_common_test(msgbuf)
 akl_common_test(so_name)
+akl_common_test(clock)

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "dispatcher_temps.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +26,8 @@
 
 int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attempt)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     /* Only needs to differ from a dead writer's leftover with the same pid and tid. */
-    uint64_t nonce = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^
-                     ((uint64_t)attempt * 0x9e3779b97f4a7c15ull);
+    uint64_t nonce = cmn_now_ns() ^ ((uint64_t)attempt * 0x9e3779b97f4a7c15ull);
     long tid = syscall(SYS_gettid);
     int n = snprintf(out, cap, ".%s" DISPATCHER_TEMP_TAG "%ld.%ld.%016llx", name, (long)getpid(),
                      tid, (unsigned long long)nonce);

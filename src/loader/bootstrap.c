@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "bootstrap_abi.h"
+#include "clock.h"
 #include "dispatcher_blob.h"
 #include "device_failure.h"
 #include "errors.h"
@@ -71,13 +72,6 @@ typedef struct akl_boot {
     akl_bootstrap_ack_t ack;
     char recent[512]; /* the runtime's recent error text after a failed synchronize */
 } akl_boot_t;
-
-static double akl_seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static size_t akl_align_up(size_t value, size_t align)
 {
@@ -443,14 +437,14 @@ static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
 
 int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
 {
-    double start = akl_seconds_now();
+    double start = cmn_now_seconds();
     akl_boot_t b = {.req = req, .rt = req->rt};
     int rc = akl_boot_run(&b, module);
     akl_boot_free(&b);
     akl_dispatcher_release(&b.dispatcher);
     if (rc != 0 || req->probe)
         return rc;
-    module->bootstrap_seconds = akl_seconds_now() - start;
+    module->bootstrap_seconds = cmn_now_seconds() - start;
     module->route = AKL_ROUTE_EXTEND;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dispatcher_blob.h"
 #include "errors.h"
 #include "log.h"
@@ -70,8 +71,7 @@ int akl_custom_load(const akl_boot_request_t *req, akl_module_t *module)
     const akl_runtime_t *rt = req->rt;
     if (!akl_custom_available(rt))
         return akl_custom_unavailable(rt, req->what, req->device);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = cmn_now_seconds();
     struct akl_custom_binary *custom = calloc(1, sizeof *custom);
     void *bytes = malloc(req->size);
     if (!custom || !bytes) {
@@ -89,13 +89,11 @@ int akl_custom_load(const akl_boot_request_t *req, akl_module_t *module)
     }
     custom->bytes = bytes;
     pthread_rwlock_init(&custom->lock, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     module->custom = custom;
     module->route = AKL_ROUTE_CUSTOM;
     module->outcome = AKL_BOOT_UPLOADED;
     module->device_path[0] = '\0';
-    module->bootstrap_seconds =
-        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    module->bootstrap_seconds = cmn_now_seconds() - t0;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);
     akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " by the custom route as %s (%.3f ms)",
