@@ -9,6 +9,7 @@
 #include "cli_common.h"
 
 #include "dispatcher_temps.h"
+#include "fd_io.h"
 #include "sim_paths.h"
 #include "so_name.h"
 
@@ -319,19 +320,12 @@ static bool sim_chip_paths(const char *root, long chip, char *chip_dir, char *pr
 static bool sim_file_intact(int dir_fd, const char *name, uint64_t fingerprint)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
     if (fd < 0)
         return false;
-    bool intact = false;
-    unsigned char *data = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (data = malloc((size_t)st.st_size + 1))) {
-        size_t done = 0;
-        ssize_t n = 0;
-        while (done < (size_t)st.st_size &&
-               ((n = read(fd, data + done, (size_t)st.st_size - done)) > 0 || errno == EINTR))
-            done += n > 0 ? (size_t)n : 0;
-        intact = done == (size_t)st.st_size && akl_fingerprint(data, done) == fingerprint;
-    }
+    void *data = NULL;
+    size_t size = 0;
+    bool intact =
+        cmn_read_fd(fd, SIZE_MAX, &data, &size) == 0 && akl_fingerprint(data, size) == fingerprint;
     free(data);
     close(fd);
     return intact;

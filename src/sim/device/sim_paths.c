@@ -6,6 +6,7 @@
 
 #include "sim_msg.h"
 #include "so_name.h"
+#include "fd_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -295,37 +296,6 @@ static int paths_ensure_chip_tree(int32_t device, const char *subdir, sim_msg_t 
     return 0;
 }
 
-static void *paths_read_file(const char *path, size_t *size, int *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        *err = errno;
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    size_t want = (size_t)st.st_size;
-    char *data = malloc(want ? want : 1);
-    size_t got = 0;
-    *err = data ? 0 : ENOMEM;
-    while (data && got < want) {
-        ssize_t n = read(fd, data + got, want - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            *err = n < 0 ? errno : EIO; /* shrank while we read it */
-            free(data);
-            data = NULL;
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *size = got;
-    return data;
-}
-
 /* True only if path holds exactly these bytes; any doubt (missing, unreadable) means "replace". */
 static bool paths_file_has_bytes(const char *path, const char *data, size_t size)
 {
@@ -345,34 +315,6 @@ static bool paths_file_has_bytes(const char *path, const char *data, size_t size
     }
     close(fd);
     return same;
-}
-
-static int paths_write_all(int fd, const char *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            errno = n < 0 ? errno : EIO;
-            return -1;
-        }
-        data += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
-static int paths_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    errno = err;
-    return rc;
 }
 
 /* Removes temporaries that a killed installer left behind. A live installer holds an exclusive
@@ -407,13 +349,18 @@ static int paths_fill_temp(int fd, const char *data, size_t size, const char **s
     if (flock(fd, LOCK_EX) != 0)
         return -1;
     *step = "write";
-    if (paths_write_all(fd, data, size) != 0)
+    int err = cmn_write_all(fd, data, size, NULL);
+    if (err != 0) {
+        errno = err;
         return -1;
+    }
     *step = "chmod";
     if (fchmod(fd, PATHS_LIB_MODE) != 0)
         return -1;
     *step = "fsync";
-    return fsync(fd);
+    err = cmn_fsync(fd);
+    errno = err;
+    return err == 0 ? 0 : -1;
 }
 
 /* One attempt at temp + fsync + rename + directory fsync. Returns 0; -1 with a message; or 1 when
@@ -448,10 +395,9 @@ static int paths_install_once(const char *dir, const char *dest, const char *dat
         sim_msg_add(msg, "cannot install %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
         return -1;
     }
-    rc = paths_fsync_dir(dir);
-    err = errno;
+    err = cmn_fsync_dir_path(dir);
     close(fd);
-    if (rc != 0) {
+    if (err != 0) {
         sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, dest,
                     strerror(err));
         return -1;
@@ -467,9 +413,9 @@ static int paths_install_extend_kernels(const char *dir, const char *src, sim_ms
         return -1;
     }
     size_t size = 0;
-    int err = 0;
-    char *data = paths_read_file(src, &size, &err);
-    if (!data) {
+    void *data = NULL;
+    int err = cmn_read_file(src, SIZE_MAX, &data, &size);
+    if (err != 0) {
         sim_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
         return -1;
     }
@@ -539,7 +485,11 @@ static int paths_write_temp_and_rename(const char *dir, const char *dest, const 
         return -1;
     }
     const char *step = "write";
-    int rc = paths_write_all(fd, data, size);
+    int rc = cmn_write_all(fd, data, size, NULL);
+    if (rc != 0) {
+        errno = rc;
+        rc = -1;
+    }
     if (rc == 0) {
         step = "chmod";
         rc = fchmod(fd, PATHS_LIB_MODE);
