@@ -8,7 +8,7 @@
 #define _GNU_SOURCE
 #include "cli_common.h"
 
-#include "dispatcher_temps.h"
+#include "temps.h"
 #include "fd_io.h"
 #include "sim_paths.h"
 #include "so_name.h"
@@ -67,7 +67,7 @@ void cli_usage_sim(FILE *out)
         "Cleaning while a simulated device is in use is safe for the files but not for what\n"
         "is already loaded: a scheduler keeps running the code it has loaded, and the next\n"
         "load of an SO whose file was removed publishes it again.\n",
-        DISPATCHER_TEMP_MAX_AGE_S);
+        CMN_TEMP_MAX_AGE_S);
 }
 
 /* Deepest directory --all descends into below a chip directory (the simulator makes 6 levels). */
@@ -124,7 +124,7 @@ static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
         memcpy(published, name + 1, published_len);
         published[published_len] = 0;
         long long pid;
-        if (dispatcher_temp_of(name, published, &pid)) {
+        if (cmn_temp_of(name, published, &pid)) {
             out->writer_pid = (long)pid;
             return true;
         }
@@ -357,7 +357,7 @@ static void sim_describe_entry(int dir_fd, const char *name, const char *prefix,
     if (entry->kind == SIM_FILE_PUBLISHED)
         entry->intact = sim_file_intact(dir_fd, name, entry->published.fingerprint);
     if (entry->kind == SIM_FILE_TEMPORARY)
-        entry->stale = dispatcher_temp_stale(dir_fd, name, entry->published.writer_pid);
+        entry->stale = cmn_temp_stale(dir_fd, name, entry->published.writer_pid);
 }
 
 static void sim_ls_entry_text(const sim_entry_t *entry, const char *prefix)
@@ -530,8 +530,7 @@ static void sim_clean_preinstall(sim_clean_state_t *state, const char *root, lon
         if (!sim_join(path, preinstall, names[i]) ||
             fstatat(dir_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (kind == SIM_FILE_TEMPORARY &&
-            !dispatcher_temp_stale(dir_fd, names[i], parsed.writer_pid))
+        if (kind == SIM_FILE_TEMPORARY && !cmn_temp_stale(dir_fd, names[i], parsed.writer_pid))
             continue;
         sim_clean_remove_at(state, dir_fd, names[i], path);
     }
@@ -635,7 +634,7 @@ static int sim_resolve_prefix(const char *cmd, sim_options_t *opts)
                                opts->prefix ? "--prefix" : "$AKL_PREFIX",
                                opts->prefix ? opts->prefix : getenv("AKL_PREFIX"),
                                akl_last_error());
-    size_t len = dispatcher_name_prefix_len(name);
+    size_t len = cmn_published_prefix_len(name);
     if (len == SIZE_MAX || len > SIM_NAME_MAX)
         return cli_usage_error(cmd, "cannot tell the name prefix from '%s'", name);
     memcpy(opts->prefix_buf, name, len);

@@ -8,7 +8,7 @@
 #include "dispatcher_publish.h"
 
 #include "dispatcher_ack.h"
-#include "dispatcher_temps.h"
+#include "temps.h"
 #include "fd_io.h"
 
 #include <errno.h>
@@ -115,8 +115,7 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, co
 /* Picks the next temporary name; false when the directory path makes it too long. */
 static bool dispatcher_next_temp_name(dispatcher_paths_t *paths, unsigned attempt)
 {
-    return dispatcher_temp_name(paths->temp_name, sizeof paths->temp_name, paths->name, attempt) ==
-               0 &&
+    return cmn_temp_name(paths->temp_name, sizeof paths->temp_name, paths->name, attempt) == 0 &&
            dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->temp_name) == 0;
 }
 
@@ -254,7 +253,7 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
                             dispatcher_errstr(err, text, sizeof text));
         return -1;
     }
-    ack->temps_removed = dispatcher_temps_clean(dirfd, paths->name);
+    ack->temps_removed = cmn_temps_clean(dirfd, paths->name);
     return dirfd;
 }
 
