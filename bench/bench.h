@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h" /* cmn_now_ns: the one monotonic clock */
+
 typedef struct bench_config {
     bool quick;            /* tiny sizes and counts: a smoke run for CI, no meaningful timing */
     bool progress;         /* a progress line on stderr */
@@ -28,7 +30,6 @@ typedef struct bench_row {
     char target[48]; /* "" when the design sets none */
 } bench_row_t;
 
-uint64_t bench_now_ns(void);
 void bench_progress(const bench_config_t *cfg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -91,7 +91,7 @@ void *bench_make_so(const bench_config_t *cfg, size_t size, uint64_t salt, size_
     unsigned char *so = malloc(total);
     if (so) {
         memcpy(so, base, base_size);
-        uint64_t x = salt * 0x9E3779B97F4A7C15ull + bench_now_ns();
+        uint64_t x = salt * 0x9E3779B97F4A7C15ull + cmn_now_ns();
         for (size_t i = base_size; i < total; i++) {
             x ^= x << 13;
             x ^= x >> 7;

@@ -44,21 +44,21 @@ int bench_fingerprint(const bench_config_t *cfg)
         buf[i] = (unsigned char)(i * 2654435761u >> 13);
     volatile uint64_t sink = 0;
     bench_progress(cfg, "fingerprint: reading the bytes");
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     for (int r = 0; r < reps; r++)
         sink += read_words(buf, size);
-    uint64_t t_read = bench_now_ns() - t0;
+    uint64_t t_read = cmn_now_ns() - t0;
     bench_progress(cfg, "fingerprint: XXH3-64");
-    t0 = bench_now_ns();
+    t0 = cmn_now_ns();
     for (int r = 0; r < reps; r++)
         sink += akl_fingerprint(buf, size);
-    uint64_t t_xxh = bench_now_ns() - t0;
+    uint64_t t_xxh = cmn_now_ns() - t0;
     bench_progress(cfg, "fingerprint: FNV-1a");
     int fnv_reps = reps > 2 ? 2 : reps;
-    t0 = bench_now_ns();
+    t0 = cmn_now_ns();
     for (int r = 0; r < fnv_reps; r++)
         sink += fnv1a64(buf, size);
-    uint64_t t_fnv = bench_now_ns() - t0;
+    uint64_t t_fnv = cmn_now_ns() - t0;
     (void)sink;
     free(buf);
     bench_report("floor", "read the bytes (memory bandwidth)", gbps(size, reps, t_read), "GB/s", "",

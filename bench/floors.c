@@ -100,10 +100,10 @@ static int shm_round_trip(const bench_config_t *cfg, int sleeping, const char *n
         pong_loop(pp, sleeping);
     pin_to_cpu(0);
     for (uint32_t i = 1; i <= n; i++) {
-        uint64_t t0 = bench_now_ns();
+        uint64_t t0 = cmn_now_ns();
         post_value(&pp->ping, i, sleeping);
         wait_value(&pp->pong, i, sleeping);
-        samples[i - 1] = bench_now_ns() - t0;
+        samples[i - 1] = cmn_now_ns() - t0;
     }
     post_value(&pp->ping, UINT32_MAX, 1);
     int status;
@@ -131,10 +131,10 @@ static void plain_call(const bench_config_t *cfg)
     uint32_t (*volatile fn)(uint32_t) = plain_function;
     size_t n = cfg->quick ? 100000 : 50000000;
     uint32_t acc = 0;
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     for (size_t i = 0; i < n; i++)
         acc = fn(acc);
-    uint64_t dt = bench_now_ns() - t0;
+    uint64_t dt = cmn_now_ns() - t0;
     __asm__ volatile("" ::"r"(acc));
     bench_report("floor", "plain function call", (double)dt / (double)n, "ns", "", "");
 }
@@ -159,7 +159,7 @@ static double publish_once_ms(const char *dir, const char *bytes, size_t size, i
     char tmp[4096], final[4096];
     snprintf(tmp, sizeof tmp, "%s/floor.tmp.%d", dir, (int)getpid());
     snprintf(final, sizeof final, "%s/floor.so", dir);
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
     if (fd < 0 || write_all(fd, bytes, size) != 0 || (durable && fsync(fd) != 0)) {
         if (fd >= 0)
@@ -177,7 +177,7 @@ static double publish_once_ms(const char *dir, const char *bytes, size_t size, i
             close(dfd);
         }
     }
-    double ms = (double)(bench_now_ns() - t0) / 1e6;
+    double ms = (double)(cmn_now_ns() - t0) / 1e6;
     unlink(final);
     return ms;
 }

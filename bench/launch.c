@@ -19,11 +19,11 @@ static int round_trip(const bench_config_t *cfg, const akl_module_t *m)
     }
     uint64_t payload = 0;
     for (size_t i = 0; i < n + n / 10 && rc == 0; i++) {
-        uint64_t t0 = bench_now_ns();
+        uint64_t t0 = cmn_now_ns();
         rc = akl_launch(m, "bench_empty", &payload, sizeof payload, 1, stream, 0);
         if (rc == 0)
             rc = akl_stream_sync(stream, -1);
-        uint64_t dt = bench_now_ns() - t0;
+        uint64_t dt = cmn_now_ns() - t0;
         if (i >= n / 10) /* the first tenth warms caches and the scheduler's threads */
             samples[i - n / 10] = dt;
         if ((i & 0xffff) == 0)
@@ -66,12 +66,12 @@ static void *flood_stream(void *arg)
         return NULL;
     }
     uint64_t payload = 0;
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     for (size_t i = 0; i < f->launches && f->rc == 0; i++)
         f->rc = akl_launch(f->module, "bench_empty", &payload, sizeof payload, 1, stream, 0);
     if (f->rc == 0)
         f->rc = akl_stream_sync(stream, -1);
-    f->ns = bench_now_ns() - t0;
+    f->ns = cmn_now_ns() - t0;
     akl_stream_destroy(stream);
     akl_device_close(f->device);
     return NULL;
@@ -83,7 +83,7 @@ static int throughput(const bench_config_t *cfg, const akl_module_t *m, int stre
     flood_t floods[4];
     pthread_t threads[4];
     bench_progress(cfg, "launch: asynchronous throughput, %d stream(s)", streams);
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     int started = 0;
     while (started < streams) {
         floods[started] = (flood_t){m, total / (size_t)streams, cfg->device, 0, 0};
@@ -96,7 +96,7 @@ static int throughput(const bench_config_t *cfg, const akl_module_t *m, int stre
         pthread_join(threads[i], NULL);
         rc = rc ? rc : floods[i].rc;
     }
-    uint64_t dt = bench_now_ns() - t0;
+    uint64_t dt = cmn_now_ns() - t0;
     if (started < streams) {
         fprintf(stderr, "akl bench: cannot start %d launching threads\n", streams);
         return -1;

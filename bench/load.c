@@ -29,19 +29,19 @@ static int cache_hit(const bench_config_t *cfg)
     size_t n = cfg->quick ? 100 : 20000;
     akl_cache_stats_t before, after;
     akl_cache_stats(&before);
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         akl_module_t *again;
         rc = akl_module_load_data(cfg->device, bytes, size, NULL, &again);
     }
-    uint64_t t_load = bench_now_ns() - t0;
+    uint64_t t_load = cmn_now_ns() - t0;
     akl_cache_stats(&after);
-    t0 = bench_now_ns();
+    t0 = cmn_now_ns();
     volatile uint64_t sink = 0;
     for (size_t i = 0; i < n; i++)
         sink += akl_fingerprint(bytes, size);
-    uint64_t t_hash = bench_now_ns() - t0;
+    uint64_t t_hash = cmn_now_ns() - t0;
     free(bytes);
     if (rc != 0)
         return bench_fail("cache-hit loads", rc);
@@ -180,7 +180,7 @@ static int concurrent_bootstraps(const bench_config_t *cfg)
         posix_spawn_file_actions_t quiet;
         posix_spawn_file_actions_init(&quiet);
         posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        uint64_t t0 = bench_now_ns();
+        uint64_t t0 = cmn_now_ns();
         for (int i = 0; i < n; i++) {
             char *argv[] = {(char *)cfg->self_path, "--child", "load", path, device, NULL};
             if (posix_spawn(&pids[i], cfg->self_path, &quiet, NULL, argv, environ) != 0)
@@ -194,7 +194,7 @@ static int concurrent_bootstraps(const bench_config_t *cfg)
                 WEXITSTATUS(status) != 0)
                 failed++;
         }
-        uint64_t dt = bench_now_ns() - t0;
+        uint64_t dt = cmn_now_ns() - t0;
         unlink(path);
         if (failed) {
             fprintf(stderr, "akl bench: %d of %d concurrent bootstraps failed\n", failed, n);

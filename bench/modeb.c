@@ -172,11 +172,11 @@ static int modeb_round_trip(const bench_config_t *cfg, const modeb_path_t *p, co
         return bench_fail("creating a stream", rc);
     }
     for (size_t i = 0; i < n + n / 10 && rc == 0; i++) {
-        uint64_t t0 = bench_now_ns();
+        uint64_t t0 = cmn_now_ns();
         rc = p->launch(p->ctx, stream);
         if (rc == 0)
             rc = akl_stream_sync(stream, -1);
-        uint64_t dt = bench_now_ns() - t0;
+        uint64_t dt = cmn_now_ns() - t0;
         if (i >= n / 10)
             samples[i - n / 10] = dt;
         if ((i & 0xffff) == 0)
@@ -205,12 +205,12 @@ static int modeb_throughput(const bench_config_t *cfg, const modeb_path_t *p, co
     if (rc != 0)
         return bench_fail("creating a stream", rc);
     bench_progress(cfg, "modeb: %s asynchronous throughput", p->label);
-    uint64_t t0 = bench_now_ns();
+    uint64_t t0 = cmn_now_ns();
     for (size_t i = 0; i < total && rc == 0; i++)
         rc = p->launch(p->ctx, stream);
     if (rc == 0)
         rc = akl_stream_sync(stream, -1);
-    uint64_t dt = bench_now_ns() - t0;
+    uint64_t dt = cmn_now_ns() - t0;
     akl_stream_destroy(stream);
     if (rc != 0) {
         fprintf(stderr, "akl bench: modeb: %s launches failed with %d (%s): %s\n", p->label, rc,

@@ -28,13 +28,6 @@ static size_t row_count;
 static bench_dist_t dists[BENCH_MAX_DISTS];
 static size_t dist_count;
 
-uint64_t bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void bench_progress(const bench_config_t *cfg, const char *fmt, ...)
 {
     if (!cfg->progress)

@@ -9,7 +9,7 @@ function(akl_dispatcher_test name)
   cmake_parse_arguments(D "" "" "SOURCES;LABELS" ${ARGN})
   akl_add_test(${name} SOURCES ${D_SOURCES} ${CMAKE_CURRENT_LIST_DIR}/unit/test_dispatcher_common.c
     LABELS ${D_LABELS} DEPENDS akl_dispatcher kernel_dispk_probe)
-  target_include_directories(test_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher
+  target_include_directories(test_${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common
     ${CMAKE_CURRENT_LIST_DIR}/unit ${XXHASH_INCLUDE_DIR})
   target_compile_definitions(test_${name} PRIVATE
     AKL_DISPATCHER_PATH="$<TARGET_FILE:akl_dispatcher>"

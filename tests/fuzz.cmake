@@ -26,7 +26,8 @@ endfunction()
 
 function(akl_fuzz_setup target name)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include
-    ${PROJECT_SOURCE_DIR}/src/dispatcher ${XXHASH_INCLUDE_DIR})
+    ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common ${XXHASH_INCLUDE_DIR})
+  target_link_libraries(${target} PRIVATE akl_common)
   if(name STREQUAL "elf_check")
     target_link_libraries(${target} PRIVATE akl)
   elseif(name STREQUAL "rts_descriptor")

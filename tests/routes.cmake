@@ -8,6 +8,7 @@ add_library(akl_dispatcher_v1 MODULE ${AKL_ROUTES_DISPATCHER_SOURCES})
 target_include_directories(akl_dispatcher_v1 PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher
   ${XXHASH_INCLUDE_DIR})
 target_compile_definitions(akl_dispatcher_v1 PRIVATE AKL_BOOT_VERSION=1U)
+target_link_libraries(akl_dispatcher_v1 PRIVATE akl_common_device)
 target_compile_options(akl_dispatcher_v1 PRIVATE -fno-sanitize=all)
 set_target_properties(akl_dispatcher_v1 PROPERTIES PREFIX "" OUTPUT_NAME akl_dispatcher_v1
   LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests C_VISIBILITY_PRESET hidden)
@@ -23,7 +24,7 @@ akl_add_test(routes
   LABELS integration routes
   TIMEOUT 600)
 target_include_directories(test_routes PRIVATE ${PROJECT_SOURCE_DIR}/examples/vector_add
-  ${PROJECT_SOURCE_DIR}/src/dispatcher)
+  ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common)
 target_compile_definitions(test_routes PRIVATE
   AKL_DISPATCHER_PATH="$<TARGET_FILE:akl_dispatcher>"
   AKL_DISPATCHER_V1_PATH="$<TARGET_FILE:akl_dispatcher_v1>")

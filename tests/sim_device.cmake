@@ -16,7 +16,7 @@ akl_test_kernel(lookk_disp_noexport SOURCES kernels/lookk_fake_dispatcher.c)
 target_compile_definitions(kernel_lookk_disp_noexport PRIVATE LOOKK_DISPATCHER_ID=3
   LOOKK_OMIT_STATIC=1)
 foreach(_disp lookk_disp_a lookk_disp_b lookk_disp_noexport)
-  target_include_directories(kernel_${_disp} PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher)
+  target_include_directories(kernel_${_disp} PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common)
 endforeach()
 
 set(_sim_extend_lib "$<TARGET_FILE:aicpu_extend_kernels>")
@@ -32,6 +32,6 @@ target_compile_definitions(test_kernel_lookup PRIVATE SIM_TEST_EXTEND_LIB="${_si
 akl_add_test(extend_kernels SOURCES unit/test_extend_kernels.c LIBS ${CMAKE_DL_LIBS}
   DEPENDS aicpu_extend_kernels kernel_lookk_disp_a kernel_lookk_disp_b kernel_lookk_disp_noexport
   LABELS concurrency TIMEOUT 120)
-target_include_directories(test_extend_kernels PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher
+target_include_directories(test_extend_kernels PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common
   ${PROJECT_SOURCE_DIR}/tests/kernels)
 target_compile_definitions(test_extend_kernels PRIVATE SIM_TEST_EXTEND_LIB="${_sim_extend_lib}")

@@ -74,13 +74,6 @@ int example_parse_u64(const char *prog, const char *option, const char *text, ui
     return 0;
 }
 
-double example_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 const char *example_outcome_name(akl_boot_outcome_t outcome, bool cached)
 {
     return cached ? "cached" : akl_boot_outcome_name(outcome);

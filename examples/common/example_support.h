@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h" /* cmn_now_seconds: the one monotonic clock */
+
 /* The path of an example runtime SO named file: override when given, else
  * <directory of this executable>/<bin-to-libdir>/akl/examples/<file> (the installed layout, also
  * the build tree's), else the build tree's examples directory. Returns 0, or -1 with the places
@@ -20,9 +22,6 @@ int example_find_so(const char *file, const char *override_path, char *out, size
  * stderr and returns -1 when it is not one. */
 int example_parse_u64(const char *prog, const char *option, const char *text, uint64_t min,
                       uint64_t max, uint64_t *out);
-
-/* Monotonic time in seconds. */
-double example_now(void);
 
 /* "wrote", "identical", "replaced", or "cached" when the load did no device work. */
 const char *example_outcome_name(akl_boot_outcome_t outcome, bool cached);

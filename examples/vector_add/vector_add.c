@@ -158,26 +158,26 @@ static int vadd_copy_in(const vadd_options_t *opts, vadd_run_t *run)
     size_t bytes = (size_t)opts->n * sizeof(float);
     vadd_fill_inputs(run, opts->n);
     vadd_status_t clear = {0, 0, 0};
-    double t0 = example_now();
+    double t0 = cmn_now_seconds();
     int rc;
     if ((rc = akl_memcpy_to_device(run->dev_a, run->a, bytes)) != 0 ||
         (rc = akl_memcpy_to_device(run->dev_b, run->b, bytes)) != 0 ||
         (rc = akl_memcpy_to_device(run->dev_c, run->c, bytes)) != 0 ||
         (rc = akl_memcpy_to_device(run->dev_status, &clear, sizeof clear)) != 0)
         return vadd_failed(run, "copy inputs to the device", rc);
-    run->t_copy_in = example_now() - t0;
+    run->t_copy_in = cmn_now_seconds() - t0;
     return 0;
 }
 
 static int vadd_load(const vadd_options_t *opts, const char *so, vadd_run_t *run,
                      akl_module_t **module)
 {
-    double t0 = example_now();
+    double t0 = cmn_now_seconds();
     /* Naming the kernels makes the load refuse an SO that lacks one, before any device work. */
     static const char *const kernels[] = {VADD_KERNEL_INIT, VADD_KERNEL_EXEC, NULL};
     akl_load_options_t load = {.size = sizeof load, .kernels = kernels, .cache_hit = &run->cached};
     int rc = akl_module_load_file(opts->device, so, &load, module);
-    run->t_load = example_now() - t0;
+    run->t_load = cmn_now_seconds() - t0;
     if (rc != 0)
         return vadd_failed(run, "load the runtime SO", rc);
     if ((rc = akl_module_info(*module, &run->info)) != 0)
@@ -197,7 +197,7 @@ static int vadd_launch(const vadd_options_t *opts, vadd_run_t *run, const akl_mo
         .c = (uint64_t)(uintptr_t)run->dev_c,
         .status = (uint64_t)(uintptr_t)run->dev_status,
     };
-    double t0 = example_now();
+    double t0 = cmn_now_seconds();
     int rc = akl_launch(module, VADD_KERNEL_INIT, &args, sizeof args, 1, NULL, 0);
     if (rc != 0)
         return vadd_failed(run, "launch " VADD_KERNEL_INIT, rc);
@@ -206,19 +206,19 @@ static int vadd_launch(const vadd_options_t *opts, vadd_run_t *run, const akl_mo
     if (rc != 0)
         return vadd_failed(run, "launch " VADD_KERNEL_EXEC, rc);
     rc = akl_stream_sync(NULL, VADD_SYNC_TIMEOUT_MS);
-    run->t_run = example_now() - t0;
+    run->t_run = cmn_now_seconds() - t0;
     return rc != 0 ? vadd_failed(run, "synchronize after " VADD_KERNEL_EXEC, rc) : 0;
 }
 
 static int vadd_copy_out_and_check(const vadd_options_t *opts, vadd_run_t *run)
 {
     size_t bytes = (size_t)opts->n * sizeof(float);
-    double t0 = example_now();
+    double t0 = cmn_now_seconds();
     int rc;
     if ((rc = akl_memcpy_from_device(run->c, run->dev_c, bytes)) != 0 ||
         (rc = akl_memcpy_from_device(&run->status, run->dev_status, sizeof run->status)) != 0)
         return vadd_failed(run, "copy the result from the device", rc);
-    run->t_copy_out = example_now() - t0;
+    run->t_copy_out = cmn_now_seconds() - t0;
     run->first_wrong = opts->n;
     for (uint64_t i = 0; i < opts->n; i++) {
         if (run->c[i] == run->a[i] + run->b[i])

@@ -276,6 +276,19 @@ AKL_EXTERN int akl_module_unload(akl_module_t *module);
  * or too small. */
 AKL_EXTERN int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char *buf,
                             size_t buf_size);
+/* The parts of a device basename, as akl_parse_basename finds them. */
+typedef struct akl_basename_parts {
+    char prefix[101];     /* the prefix, NUL-terminated (at most 100 characters; may be empty) */
+    uint64_t fingerprint; /* the 16 hex digits */
+    int32_t device;       /* the device id (0..INT32_MAX) */
+} akl_basename_parts_t;
+/* The inverse of akl_basename: splits name into its prefix, fingerprint and device. name must be
+ * exactly what akl_basename makes for some prefix, fingerprint and device: at most 100 characters
+ * of [A-Za-z0-9._-], ending "<16 lowercase hex>_<device>.so" with the device in decimal without
+ * leading zeros. Returns 0 and fills *parts, AKL_ENAME when name is not such a name (the cause in
+ * akl_last_error()), AKL_EINVAL when name or parts is NULL. Tools use it to tell akl's device files
+ * from others. */
+AKL_EXTERN int akl_parse_basename(const char *name, akl_basename_parts_t *parts);
 /* XXH3-64 (seed 0) of size bytes. */
 AKL_EXTERN uint64_t akl_fingerprint(const void *data, size_t size);
 

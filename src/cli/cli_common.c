@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "cli_common.h"
 
+#include "fd_io.h"
+
 #include <akl/akl.h>
 
 #include <ctype.h>
@@ -136,24 +138,6 @@ int cli_parse_size(const char *cmd, const char *option, const char *text, uint64
     return 0;
 }
 
-static int read_fd_fully(int fd, char *buf, size_t size)
-{
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0) {
-            errno = EIO; /* the file shrank while we read it */
-            return -1;
-        }
-        got += (size_t)n;
-    }
-    return 0;
-}
-
 int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t err_cap)
 {
     /* O_NONBLOCK: a FIFO without a writer must not hang the command; it is refused below. */
@@ -175,8 +159,11 @@ int cli_read_file(const char *path, void **data, size_t *size, char *err, size_t
         close(fd);
         return -1;
     }
-    if (read_fd_fully(fd, buf, n) != 0) {
-        snprintf(err, err_cap, "%s: read failed: %s", path, strerror(errno));
+    size_t got = 0;
+    int failed = cmn_read_full(fd, buf, n, &got);
+    if (failed != 0 || got < n) {
+        /* A short read: the file shrank while we read it. */
+        snprintf(err, err_cap, "%s: read failed: %s", path, strerror(failed ? failed : EIO));
         free(buf);
         close(fd);
         return -1;

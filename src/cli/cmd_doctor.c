@@ -8,6 +8,7 @@
  * program starts fresh too. */
 #define _GNU_SOURCE
 #include "cli_common.h"
+#include "clock.h"
 #include "doctor_elf.h"
 
 #include <akl/akl.h>
@@ -168,19 +169,12 @@ static int doctor_probe_child(int32_t device, const char *route_name)
 
 /* ---- The parent's side of a probe ------------------------------------------------------------ */
 
-static int64_t doctor_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads fd to its end or until the deadline; returns false on a timeout. */
 static bool doctor_read_all(int fd, char *buf, size_t cap, int64_t deadline)
 {
     size_t used = 0;
     for (;;) {
-        int64_t left = deadline - doctor_now_ms();
+        int64_t left = deadline - (int64_t)(cmn_now_ns() / 1000000);
         if (left <= 0)
             return false;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -263,7 +257,7 @@ static void doctor_probe(int32_t device, akl_route_t route, doctor_probe_t *prob
     }
     char answer[DOCTOR_TEXT_MAX + 64];
     bool finished =
-        doctor_read_all(fds[0], answer, sizeof answer, doctor_now_ms() + DOCTOR_PROBE_DEADLINE_MS);
+        doctor_read_all(fds[0], answer, sizeof answer, (int64_t)(cmn_now_ns() / 1000000) + DOCTOR_PROBE_DEADLINE_MS);
     close(fds[0]);
     if (!finished)
         kill(pid, SIGKILL);

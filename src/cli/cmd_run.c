@@ -2,6 +2,7 @@
  * its kernels, synchronizes and reports what happened on the way: the runtime in use, what the
  * bootstrap did, the device file, the launch result and optionally a device buffer's contents. */
 #include "cli_common.h"
+#include "clock.h"
 
 #include <akl/akl.h>
 
@@ -88,13 +89,6 @@ typedef struct run_report {
     int code;
     char message[2048];
 } run_report_t;
-
-static double run_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int run_parse_number_option(int c, const char *arg, run_options_t *opts)
 {
@@ -324,9 +318,9 @@ static int run_load(const run_options_t *opts, const cli_progress_t *progress, r
     akl_load_options_t load = {
         .size = sizeof load, .prefix = opts->prefix, .cache_hit = &report->cached};
     cli_progress(progress, "loading %s on device %d", opts->so, opts->device);
-    double t0 = run_now();
+    double t0 = cmn_now_seconds();
     int rc = akl_module_load_file(opts->device, opts->so, &load, module);
-    report->load_seconds = run_now() - t0;
+    report->load_seconds = cmn_now_seconds() - t0;
     if (rc != 0)
         return run_failed(report, "load", rc);
     rc = akl_module_info(*module, &report->info);
@@ -340,23 +334,23 @@ static int run_launch(const run_options_t *opts, const cli_progress_t *progress,
                       run_report_t *report, const akl_module_t *module, const unsigned char *args,
                       size_t args_size)
 {
-    double t0 = run_now();
+    double t0 = cmn_now_seconds();
     for (uint64_t i = 0; i < opts->repeat; i++) {
         int rc =
             akl_launch(module, opts->kernel, args, args_size, opts->blocks, NULL, opts->timeout_s);
         if (rc != 0) {
-            report->launch_seconds = run_now() - t0;
+            report->launch_seconds = cmn_now_seconds() - t0;
             return run_failed(report, "launch", rc);
         }
         report->launches++;
         if (opts->repeat > 1 && (i + 1) % 100000 == 0)
             cli_progress(progress, "launched %" PRIu64 " of %" PRIu64, i + 1, opts->repeat);
     }
-    report->launch_seconds = run_now() - t0;
+    report->launch_seconds = cmn_now_seconds() - t0;
     cli_progress(progress, "synchronizing");
-    t0 = run_now();
+    t0 = cmn_now_seconds();
     int rc = akl_stream_sync(NULL, opts->sync_timeout_ms);
-    report->sync_seconds = run_now() - t0;
+    report->sync_seconds = cmn_now_seconds() - t0;
     return rc != 0 ? run_failed(report, "synchronize", rc) : 0;
 }
 

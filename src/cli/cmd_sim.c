@@ -8,8 +8,10 @@
 #define _GNU_SOURCE
 #include "cli_common.h"
 
-#include "dispatcher_temps.h"
+#include "temps.h"
+#include "fd_io.h"
 #include "sim_paths.h"
+#include "so_name.h"
 
 #include <akl/akl.h>
 
@@ -25,8 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SIM_NAME_MAX 100
-#define SIM_FINGERPRINT_HEX 16
+#define SIM_NAME_MAX AKL_SO_NAME_MAX
 
 void cli_usage_sim(FILE *out)
 {
@@ -66,7 +67,7 @@ void cli_usage_sim(FILE *out)
         "Cleaning while a simulated device is in use is safe for the files but not for what\n"
         "is already loaded: a scheduler keeps running the code it has loaded, and the next\n"
         "load of an SO whose file was removed publishes it again.\n",
-        DISPATCHER_TEMP_MAX_AGE_S);
+        CMN_TEMP_MAX_AGE_S);
 }
 
 /* Deepest directory --all descends into below a chip directory (the simulator makes 6 levels). */
@@ -96,38 +97,16 @@ typedef struct sim_options {
     char prefix_buf[SIM_NAME_MAX + 1];
 } sim_options_t;
 
-static bool sim_name_char_ok(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-}
-
-/* Parses "<prefix><16 lowercase hex>_<device>.so" from the len characters at name. */
+/* Parses "<prefix><16 lowercase hex>_<device>.so" from the len characters at name: the loader's
+ * own rule (so_name.h), so that what akl names is exactly what akl recognises. */
 static bool sim_parse_published(const char *name, size_t len, sim_published_name_t *out)
 {
-    if (len > SIM_NAME_MAX || len < SIM_FINGERPRINT_HEX + 5 || strncmp(name + len - 3, ".so", 3))
+    cmn_so_name_parts_t parts;
+    if (!cmn_so_name_parse(name, len, &parts))
         return false;
-    for (size_t i = 0; i < len; i++)
-        if (!sim_name_char_ok(name[i]))
-            return false;
-    size_t end = len - 3, digits = end;
-    while (digits > 0 && name[digits - 1] >= '0' && name[digits - 1] <= '9')
-        digits--;
-    if (digits == end || end - digits > 9 || digits < SIM_FINGERPRINT_HEX + 1 ||
-        name[digits - 1] != '_')
-        return false;
-    size_t hex = digits - 1 - SIM_FINGERPRINT_HEX;
-    uint64_t fp = 0;
-    for (size_t i = hex; i < hex + SIM_FINGERPRINT_HEX; i++) {
-        char c = name[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0)
-            return false;
-        fp = fp << 4 | (uint64_t)v;
-    }
-    out->fingerprint = fp;
-    out->device = (int32_t)strtol(name + digits, NULL, 10);
-    out->prefix_len = hex;
+    out->fingerprint = parts.fingerprint;
+    out->device = parts.device;
+    out->prefix_len = parts.prefix_len;
     return true;
 }
 
@@ -145,7 +124,7 @@ static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
         memcpy(published, name + 1, published_len);
         published[published_len] = 0;
         long long pid;
-        if (dispatcher_temp_of(name, published, &pid)) {
+        if (cmn_temp_of(name, published, &pid)) {
             out->writer_pid = (long)pid;
             return true;
         }
@@ -341,19 +320,12 @@ static bool sim_chip_paths(const char *root, long chip, char *chip_dir, char *pr
 static bool sim_file_intact(int dir_fd, const char *name, uint64_t fingerprint)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
     if (fd < 0)
         return false;
-    bool intact = false;
-    unsigned char *data = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (data = malloc((size_t)st.st_size + 1))) {
-        size_t done = 0;
-        ssize_t n = 0;
-        while (done < (size_t)st.st_size &&
-               ((n = read(fd, data + done, (size_t)st.st_size - done)) > 0 || errno == EINTR))
-            done += n > 0 ? (size_t)n : 0;
-        intact = done == (size_t)st.st_size && akl_fingerprint(data, done) == fingerprint;
-    }
+    void *data = NULL;
+    size_t size = 0;
+    bool intact =
+        cmn_read_fd(fd, SIZE_MAX, &data, &size) == 0 && akl_fingerprint(data, size) == fingerprint;
     free(data);
     close(fd);
     return intact;
@@ -385,7 +357,7 @@ static void sim_describe_entry(int dir_fd, const char *name, const char *prefix,
     if (entry->kind == SIM_FILE_PUBLISHED)
         entry->intact = sim_file_intact(dir_fd, name, entry->published.fingerprint);
     if (entry->kind == SIM_FILE_TEMPORARY)
-        entry->stale = dispatcher_temp_stale(dir_fd, name, entry->published.writer_pid);
+        entry->stale = cmn_temp_stale(dir_fd, name, entry->published.writer_pid);
 }
 
 static void sim_ls_entry_text(const sim_entry_t *entry, const char *prefix)
@@ -558,8 +530,7 @@ static void sim_clean_preinstall(sim_clean_state_t *state, const char *root, lon
         if (!sim_join(path, preinstall, names[i]) ||
             fstatat(dir_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (kind == SIM_FILE_TEMPORARY &&
-            !dispatcher_temp_stale(dir_fd, names[i], parsed.writer_pid))
+        if (kind == SIM_FILE_TEMPORARY && !cmn_temp_stale(dir_fd, names[i], parsed.writer_pid))
             continue;
         sim_clean_remove_at(state, dir_fd, names[i], path);
     }
@@ -663,7 +634,7 @@ static int sim_resolve_prefix(const char *cmd, sim_options_t *opts)
                                opts->prefix ? "--prefix" : "$AKL_PREFIX",
                                opts->prefix ? opts->prefix : getenv("AKL_PREFIX"),
                                akl_last_error());
-    size_t len = dispatcher_name_prefix_len(name);
+    size_t len = cmn_published_prefix_len(name);
     if (len == SIZE_MAX || len > SIM_NAME_MAX)
         return cli_usage_error(cmd, "cannot tell the name prefix from '%s'", name);
     memcpy(opts->prefix_buf, name, len);

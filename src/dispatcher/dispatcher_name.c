@@ -4,15 +4,10 @@
 #include "dispatcher_name.h"
 
 #include "bootstrap_abi.h"
+#include "so_name.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static bool dispatcher_name_char_ok(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-}
 
 bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why, size_t why_cap)
 {
@@ -31,13 +26,11 @@ bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why,
                  AKL_SO_NAME_MAX);
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (!dispatcher_name_char_ok((unsigned char)field[i])) {
-            snprintf(why, why_cap,
-                     "target_name has character 0x%02x at %zu, outside [A-Za-z0-9._-]",
-                     (unsigned char)field[i], i);
-            return false;
-        }
+    size_t bad = cmn_so_name_bad_char(field, len);
+    if (bad < len) {
+        snprintf(why, why_cap, "target_name has character 0x%02x at %zu, outside [A-Za-z0-9._-]",
+                 (unsigned char)field[bad], bad);
+        return false;
     }
     if (strcmp(field, ".") == 0 || strcmp(field, "..") == 0) {
         snprintf(why, why_cap, "target_name \"%s\" is not a file name", field);

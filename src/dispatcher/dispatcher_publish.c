@@ -8,7 +8,8 @@
 #include "dispatcher_publish.h"
 
 #include "dispatcher_ack.h"
-#include "dispatcher_temps.h"
+#include "temps.h"
+#include "fd_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 #define DISPATCHER_COMPARE_CHUNK 8192
 /* One write() per MiB: a single 16 MB write() from device memory (a shared mapping) took 58 ms on
  * Linux 6.18/ext4, the same bytes in 1 MiB writes 3.3 ms (strace -T, simulator, 2-core VM). */
-#define DISPATCHER_WRITE_CHUNK (1u << 20)
 #define DISPATCHER_NAME_ATTEMPTS 16
 /* A cleaner that took our pid for dead (another pid namespace) may remove our temporary before the
  * rename; the publish then starts over this many times in all. */
@@ -115,8 +115,7 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, co
 /* Picks the next temporary name; false when the directory path makes it too long. */
 static bool dispatcher_next_temp_name(dispatcher_paths_t *paths, unsigned attempt)
 {
-    return dispatcher_temp_name(paths->temp_name, sizeof paths->temp_name, paths->name, attempt) ==
-               0 &&
+    return cmn_temp_name(paths->temp_name, sizeof paths->temp_name, paths->name, attempt) == 0 &&
            dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->temp_name) == 0;
 }
 
@@ -135,26 +134,6 @@ static int dispatcher_create_temp(int dirfd, dispatcher_paths_t *paths)
     return -1;
 }
 
-/* Writes everything, through short writes and EINTR. Returns bytes written; sets *err on
- * failure. */
-static size_t dispatcher_write_all(int fd, const unsigned char *bytes, size_t len, int *err)
-{
-    size_t done = 0;
-    *err = 0;
-    while (done < len) {
-        size_t want = len - done < DISPATCHER_WRITE_CHUNK ? len - done : DISPATCHER_WRITE_CHUNK;
-        ssize_t n = write(fd, bytes + done, want);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            *err = n < 0 ? errno : EIO;
-            break;
-        }
-        done += (size_t)n;
-    }
-    return done;
-}
-
 /* Fills the temporary: mode 0755 whatever the umask (the loader must read it), bytes, fsync.
  * Closes fd. Returns 0, or -1 with the failure recorded in ack. */
 static int dispatcher_fill_temp(int fd, const dispatcher_paths_t *paths, const void *bytes,
@@ -168,14 +147,14 @@ static int dispatcher_fill_temp(int fd, const dispatcher_paths_t *paths, const v
                             "chmod of temporary file failed: %s",
                             dispatcher_errstr(err, text, sizeof text));
     } else {
-        size_t written = dispatcher_write_all(fd, bytes, len, &err);
+        size_t written = 0;
+        err = cmn_write_all(fd, bytes, len, &written);
         ack->bytes = written;
         if (err != 0) {
             dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
                                 "write failed after %zu of %zu bytes: %s", written, len,
                                 dispatcher_errstr(err, text, sizeof text));
-        } else if (fsync(fd) != 0) {
-            err = errno;
+        } else if ((err = cmn_fsync(fd)) != 0) {
             dispatcher_ack_fail(ack, AKL_STAGE_FSYNC, err, paths->temp,
                                 "fsync of temporary file failed: %s",
                                 dispatcher_errstr(err, text, sizeof text));
@@ -189,15 +168,6 @@ static int dispatcher_fill_temp(int fd, const dispatcher_paths_t *paths, const v
                             dispatcher_errstr(err, text, sizeof text));
     }
     return err == 0 ? 0 : -1;
-}
-
-/* Some filesystems cannot fsync a directory (EINVAL); the rename is then as durable as they
- * allow. */
-static int dispatcher_sync_dir(int dirfd)
-{
-    if (fsync(dirfd) == 0 || errno == EINVAL || errno == ENOTSUP)
-        return 0;
-    return -1;
 }
 
 typedef enum dispatcher_step {
@@ -234,8 +204,9 @@ static dispatcher_step_t dispatcher_publish_once(int dirfd, dispatcher_paths_t *
                             dispatcher_errstr(err, text, sizeof text));
         return DISPATCHER_STEP_FAILED;
     }
-    if (dispatcher_sync_dir(dirfd) != 0) {
-        int err = errno;
+    /* A filesystem that cannot fsync a directory passes: the rename is as durable as it allows. */
+    int err = cmn_fsync_dir(dirfd);
+    if (err != 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_DIRSYNC, err, paths->dir,
                             "fsync of directory after rename failed (file is in place): %s",
                             dispatcher_errstr(err, text, sizeof text));
@@ -282,7 +253,7 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
                             dispatcher_errstr(err, text, sizeof text));
         return -1;
     }
-    ack->temps_removed = dispatcher_temps_clean(dirfd, paths->name);
+    ack->temps_removed = cmn_temps_clean(dirfd, paths->name);
     return dirfd;
 }
 

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "bootstrap_abi.h"
+#include "clock.h"
 #include "dispatcher_blob.h"
 #include "device_failure.h"
 #include "cann_fail.h"
@@ -72,13 +73,6 @@ typedef struct ldr_boot {
     akl_bootstrap_ack_t ack;
     char recent[512]; /* the runtime's recent error text after a failed synchronize */
 } ldr_boot_t;
-
-static double ldr_seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static size_t ldr_align_up(size_t value, size_t align)
 {
@@ -422,14 +416,14 @@ static int ldr_boot_run(ldr_boot_t *b, akl_module_t *module)
 
 int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module)
 {
-    double start = ldr_seconds_now();
+    double start = cmn_now_seconds();
     ldr_boot_t b = {.req = req, .rt = req->rt};
     int rc = ldr_boot_run(&b, module);
     ldr_boot_free(&b);
     ldr_dispatcher_release(&b.dispatcher);
     if (rc != 0 || req->probe)
         return rc;
-    module->bootstrap_seconds = ldr_seconds_now() - start;
+    module->bootstrap_seconds = cmn_now_seconds() - start;
     module->route = AKL_ROUTE_EXTEND;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);

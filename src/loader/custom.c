@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dispatcher_blob.h"
 #include "cann_fail.h"
 #include "errors.h"
@@ -73,8 +74,7 @@ int ldr_custom_load(const ldr_boot_request_t *req, akl_module_t *module)
     const ldr_runtime_t *rt = req->rt;
     if (!ldr_custom_available(rt))
         return ldr_custom_unavailable(rt, req->what, req->device);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = cmn_now_seconds();
     struct ldr_custom_binary *custom = calloc(1, sizeof *custom);
     void *bytes = malloc(req->size);
     if (!custom || !bytes) {
@@ -92,13 +92,11 @@ int ldr_custom_load(const ldr_boot_request_t *req, akl_module_t *module)
     }
     custom->bytes = bytes;
     pthread_rwlock_init(&custom->lock, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     module->custom = custom;
     module->route = AKL_ROUTE_CUSTOM;
     module->outcome = AKL_BOOT_UPLOADED;
     module->device_path[0] = '\0';
-    module->bootstrap_seconds =
-        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    module->bootstrap_seconds = cmn_now_seconds() - t0;
     snprintf(module->basename, sizeof module->basename, "%s", req->basename);
     module->basename_length = strlen(module->basename);
     ldr_log(LDR_LOG_INFO, "loaded %s on device %" PRId32 " by the custom route as %s (%.3f ms)",

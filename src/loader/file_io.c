@@ -12,23 +12,7 @@
 
 #include "akl/akl.h"
 #include "errors.h"
-
-static int ldr_read_all(int fd, const char *path, char *buf, size_t want, size_t *got)
-{
-    *got = 0;
-    while (*got < want) {
-        ssize_t n = read(fd, buf + *got, want - *got);
-        if (n == 0)
-            break;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return ldr_fail(AKL_EIO, "%s: read failed: %s", path, strerror(errno));
-        }
-        *got += (size_t)n;
-    }
-    return 0;
-}
+#include "fd_io.h"
 
 static int ldr_read_open_file(int fd, const char *path, size_t max_size, void **data, size_t *size)
 {
@@ -44,10 +28,11 @@ static int ldr_read_open_file(int fd, const char *path, size_t max_size, void **
     char *buf = malloc(want ? want : 1);
     if (!buf)
         return ldr_fail(AKL_ENOMEM, "%s: cannot allocate %zu bytes to read it", path, want);
-    int rc = ldr_read_all(fd, path, buf, want, size);
-    if (rc != 0) {
+    /* A file that shrinks meanwhile reads short: the caller's checks of the bytes catch it. */
+    int err = cmn_read_full(fd, buf, want, size);
+    if (err != 0) {
         free(buf);
-        return rc;
+        return ldr_fail(AKL_EIO, "%s: read failed: %s", path, strerror(err));
     }
     *data = buf;
     return 0;

@@ -9,23 +9,8 @@
 #include <string.h>
 
 #include "akl/akl.h"
-#include "bootstrap_abi.h"
 #include "errors.h"
-
-static bool ldr_is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool ldr_is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool ldr_is_so_name_char(char c)
-{
-    return ldr_is_alpha(c) || ldr_is_digit(c) || c == '.' || c == '_' || c == '-';
-}
+#include "so_name.h"
 
 const char *ldr_effective_prefix(const char *opts_prefix)
 {
@@ -41,13 +26,12 @@ static int ldr_check_prefix(const char *prefix)
     if (length > AKL_SO_NAME_MAX)
         return ldr_fail(AKL_ENAME, "prefix \"%.40s...\" is longer than %d characters", prefix,
                         AKL_SO_NAME_MAX);
-    for (size_t i = 0; i < length; i++) {
-        if (!ldr_is_so_name_char(prefix[i]))
-            return ldr_fail(AKL_ENAME,
-                            "prefix \"%s\" has character 0x%02x at %zu; a device file name may "
-                            "use only [A-Za-z0-9._-]",
-                            prefix, (unsigned char)prefix[i], i);
-    }
+    size_t bad = cmn_so_name_bad_char(prefix, length);
+    if (bad < length)
+        return ldr_fail(AKL_ENAME,
+                        "prefix \"%s\" has character 0x%02x at %zu; a device file name may use "
+                        "only [A-Za-z0-9._-]",
+                        prefix, (unsigned char)prefix[bad], bad);
     return 0;
 }
 
@@ -64,8 +48,7 @@ int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char 
     if (rc != 0)
         return rc;
     char name[AKL_SO_NAME_MAX + 64];
-    int length =
-        snprintf(name, sizeof name, "%s%016" PRIx64 "_%" PRId32 ".so", prefix, fingerprint, device);
+    int length = cmn_so_name_format(name, sizeof name, prefix, fingerprint, (uint64_t)device);
     if (length < 0 || length > AKL_SO_NAME_MAX)
         return ldr_fail(AKL_ENAME,
                         "device file name for prefix \"%s\" and device %" PRId32
@@ -80,17 +63,7 @@ int akl_basename(const char *prefix, uint64_t fingerprint, int32_t device, char 
 
 bool ldr_kernel_name_ok(const char *name, size_t *length)
 {
-    if (!ldr_is_alpha(name[0]) && name[0] != '_')
-        return false;
-    size_t i = 1;
-    for (; name[i]; i++) {
-        if (i >= AKL_KERNEL_NAME_MAX)
-            return false;
-        if (!ldr_is_alpha(name[i]) && !ldr_is_digit(name[i]) && name[i] != '_')
-            return false;
-    }
-    *length = i;
-    return true;
+    return cmn_kernel_name_ok(name, length);
 }
 
 int ldr_check_kernel_name(const char *name)
@@ -109,5 +82,27 @@ int ldr_check_kernel_name(const char *name)
                         "kernel name \"%s\" is not a C identifier ([A-Za-z_][A-Za-z0-9_]*), so "
                         "the device cannot look it up",
                         name);
+    return 0;
+}
+
+_Static_assert(sizeof(((akl_basename_parts_t *)0)->prefix) == AKL_SO_NAME_MAX + 1,
+               "akl.h's akl_basename_parts_t.prefix holds a whole device basename");
+
+int akl_parse_basename(const char *name, akl_basename_parts_t *parts)
+{
+    if (!name || !parts)
+        return ldr_fail(AKL_EINVAL, "akl_parse_basename: name or parts is NULL");
+    size_t length = strnlen(name, AKL_SO_NAME_MAX + 1);
+    cmn_so_name_parts_t found;
+    if (length > AKL_SO_NAME_MAX || !cmn_so_name_parse(name, length, &found))
+        return ldr_fail(AKL_ENAME,
+                        "\"%.*s%s\" is not a device file name of the form "
+                        "<prefix><16 lowercase hex>_<device>.so (at most %d characters of "
+                        "[A-Za-z0-9._-])",
+                        40, name, length > 40 ? "..." : "", AKL_SO_NAME_MAX);
+    memcpy(parts->prefix, name, found.prefix_len);
+    parts->prefix[found.prefix_len] = '\0';
+    parts->fingerprint = found.fingerprint;
+    parts->device = found.device;
     return 0;
 }

@@ -115,6 +115,41 @@ static void test_kernel_names(void **state)
     assert_false(ldr_kernel_name_ok(name, &length));
 }
 
+/* akl_parse_basename takes back exactly what akl_basename made, and names nothing else. */
+static void test_parse_basename(void **state)
+{
+    (void)state;
+    char name[101]; /* the device's 100 characters */
+    akl_basename_parts_t parts;
+    assert_int_equal(akl_basename("mine-1.", 0xfedcba9876543210ULL, 12, name, sizeof name), 0);
+    assert_int_equal(akl_parse_basename(name, &parts), 0);
+    assert_string_equal(parts.prefix, "mine-1.");
+    assert_int_equal(parts.fingerprint, 0xfedcba9876543210ULL);
+    assert_int_equal(parts.device, 12);
+    assert_int_equal(akl_basename("", 1, INT32_MAX, name, sizeof name), 0);
+    assert_int_equal(akl_parse_basename(name, &parts), 0);
+    assert_string_equal(parts.prefix, "");
+    assert_int_equal(parts.device, INT32_MAX);
+
+    const char *bad[] = {"",
+                         "akl_0123456789abcdef_03.so",
+                         "akl_0123456789ABCDEF_3.so",
+                         "akl_0123456789abcdef.so",
+                         "akl/0123456789abcdef_3.so",
+                         "akl_0123456789abcdef_2147483648.so",
+                         "libfoo.so"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(akl_parse_basename(bad[i], &parts), AKL_ENAME);
+        assert_non_null(strstr(akl_last_error(), "is not a device file name"));
+    }
+    char longer[108];
+    memset(longer, 'p', 80);
+    strcpy(longer + 80, "0123456789abcdef_0.so"); /* 101 characters */
+    assert_int_equal(akl_parse_basename(longer, &parts), AKL_ENAME);
+    assert_int_equal(akl_parse_basename(NULL, &parts), AKL_EINVAL);
+    assert_int_equal(akl_parse_basename(name, NULL), AKL_EINVAL);
+}
+
 static void test_boot_outcome_names(void **state)
 {
     (void)state;
@@ -133,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_bad_prefix_characters),
         cmocka_unit_test(test_length_limit),
         cmocka_unit_test(test_bad_buffers_and_devices),
+        cmocka_unit_test(test_parse_basename),
         cmocka_unit_test(test_kernel_names),
         cmocka_unit_test(test_boot_outcome_names),
     };

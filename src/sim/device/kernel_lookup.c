@@ -5,6 +5,7 @@
 #include "kernel_lookup.h"
 
 #include "sim_msg.h"
+#include "so_name.h"
 #include "sim_paths.h"
 #include "sim_strmap.h"
 
@@ -94,18 +95,6 @@ static const char *lookup_cut_name(const char *name, size_t max, char *buf)
     memcpy(buf, name, max);
     buf[max] = '\0';
     return buf;
-}
-
-static bool lookup_so_name_chars_ok(const char *name)
-{
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 static const char *lookup_dlerror_text(void)
@@ -339,7 +328,7 @@ static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *ca
     *out = sim_strmap_find(&cache->by_name, name);
     if (*out)
         return LOOKUP_SUCCESS;
-    if (!lookup_so_name_chars_ok(name)) {
+    if (cmn_so_name_bad_char(name, strlen(name)) != strlen(name)) {
         sim_msg_add(msg,
                     "%s kernel '%s': SO name '%s' is not a basename of [A-Za-z0-9._-] characters",
                     kind, kernel, name);

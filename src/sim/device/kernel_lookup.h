@@ -14,14 +14,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "so_name.h" /* the device name rules and limits */
+
 /* Device-side error codes (CANN's AE_STATUS_*), reported to the host as the device errcode. */
 #define SIM_AE_BAD_PARAM 11001U
 #define SIM_AE_OPEN_SO_FAILED 11002U
 #define SIM_AE_GET_KERNEL_NAME_FAILED 11003U
 #define SIM_AE_INNER_ERROR 11006U
 
-#define SIM_SO_NAME_MAX 100
-#define SIM_KERNEL_NAME_MAX 200
+#define SIM_SO_NAME_MAX AKL_SO_NAME_MAX
+#define SIM_KERNEL_NAME_MAX AKL_KERNEL_NAME_MAX
 
 typedef uint32_t (*sim_kernel_fn)(void *args);
 typedef struct sim_lookup sim_lookup_t;

@@ -5,6 +5,8 @@
 #include "sim_paths.h"
 
 #include "sim_msg.h"
+#include "so_name.h"
+#include "fd_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +28,6 @@
 #define PATHS_LIB_MODE 0755
 #define PATHS_INSTALL_ATTEMPTS 3
 #define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
-#define PATHS_SO_NAME_MAX 100
 
 /* A decimal number made of digits only, so that "8x", " 8" or "-1" count as garbage and the
  * default applies instead of a half-parsed value. */
@@ -295,37 +296,6 @@ static int paths_ensure_chip_tree(int32_t device, const char *subdir, sim_msg_t 
     return 0;
 }
 
-static void *paths_read_file(const char *path, size_t *size, int *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        *err = errno;
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    size_t want = (size_t)st.st_size;
-    char *data = malloc(want ? want : 1);
-    size_t got = 0;
-    *err = data ? 0 : ENOMEM;
-    while (data && got < want) {
-        ssize_t n = read(fd, data + got, want - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            *err = n < 0 ? errno : EIO; /* shrank while we read it */
-            free(data);
-            data = NULL;
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *size = got;
-    return data;
-}
-
 /* True only if path holds exactly these bytes; any doubt (missing, unreadable) means "replace". */
 static bool paths_file_has_bytes(const char *path, const char *data, size_t size)
 {
@@ -345,34 +315,6 @@ static bool paths_file_has_bytes(const char *path, const char *data, size_t size
     }
     close(fd);
     return same;
-}
-
-static int paths_write_all(int fd, const char *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            errno = n < 0 ? errno : EIO;
-            return -1;
-        }
-        data += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
-static int paths_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    errno = err;
-    return rc;
 }
 
 /* Removes temporaries that a killed installer left behind. A live installer holds an exclusive
@@ -407,13 +349,18 @@ static int paths_fill_temp(int fd, const char *data, size_t size, const char **s
     if (flock(fd, LOCK_EX) != 0)
         return -1;
     *step = "write";
-    if (paths_write_all(fd, data, size) != 0)
+    int err = cmn_write_all(fd, data, size, NULL);
+    if (err != 0) {
+        errno = err;
         return -1;
+    }
     *step = "chmod";
     if (fchmod(fd, PATHS_LIB_MODE) != 0)
         return -1;
     *step = "fsync";
-    return fsync(fd);
+    err = cmn_fsync(fd);
+    errno = err;
+    return err == 0 ? 0 : -1;
 }
 
 /* One attempt at temp + fsync + rename + directory fsync. Returns 0; -1 with a message; or 1 when
@@ -448,10 +395,9 @@ static int paths_install_once(const char *dir, const char *dest, const char *dat
         sim_msg_add(msg, "cannot install %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
         return -1;
     }
-    rc = paths_fsync_dir(dir);
-    err = errno;
+    err = cmn_fsync_dir_path(dir);
     close(fd);
-    if (rc != 0) {
+    if (err != 0) {
         sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, dest,
                     strerror(err));
         return -1;
@@ -467,9 +413,9 @@ static int paths_install_extend_kernels(const char *dir, const char *src, sim_ms
         return -1;
     }
     size_t size = 0;
-    int err = 0;
-    char *data = paths_read_file(src, &size, &err);
-    if (!data) {
+    void *data = NULL;
+    int err = cmn_read_file(src, SIZE_MAX, &data, &size);
+    if (err != 0) {
         sim_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
         return -1;
     }
@@ -523,22 +469,6 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
                         (unsigned)host_pid);
 }
 
-/* The device's SO-name rule, so that a name can never step out of the directory. */
-static bool paths_so_name_ok(const char *name)
-{
-    size_t len = strnlen(name, PATHS_SO_NAME_MAX + 1);
-    if (len == 0 || len > PATHS_SO_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return false;
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 /* Only this host process writes its custom directory, so a plain temporary + rename is atomic
  * enough: a scheduler opening the name sees the old file or the whole new one. */
 static int paths_write_temp_and_rename(const char *dir, const char *dest, const void *data,
@@ -555,7 +485,11 @@ static int paths_write_temp_and_rename(const char *dir, const char *dest, const 
         return -1;
     }
     const char *step = "write";
-    int rc = paths_write_all(fd, data, size);
+    int rc = cmn_write_all(fd, data, size, NULL);
+    if (rc != 0) {
+        errno = rc;
+        rc = -1;
+    }
     if (rc == 0) {
         step = "chmod";
         rc = fchmod(fd, PATHS_LIB_MODE);
@@ -579,11 +513,11 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
 {
     sim_msg_t msg = sim_msg_start(err, err_cap);
     char dir[SIM_PATH_MAX], dest[SIM_PATH_MAX];
-    if (!name || !paths_so_name_ok(name)) {
+    if (!name || !cmn_so_basename_ok(name)) {
         sim_msg_add(&msg,
                     "custom kernel SO name '%.100s' is not a basename of at most %d "
                     "[A-Za-z0-9._-] characters",
-                    name ? name : "(null)", PATHS_SO_NAME_MAX);
+                    name ? name : "(null)", AKL_SO_NAME_MAX);
         return -1;
     }
     if (!data && size > 0) {
@@ -607,7 +541,8 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
 int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name)
 {
     char dir[SIM_PATH_MAX], file[SIM_PATH_MAX];
-    if (!name || !paths_so_name_ok(name) || sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
+    if (!name || !cmn_so_basename_ok(name) ||
+        sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
         paths_format(file, sizeof file, "%s/%s", dir, name) != 0)
         return -1;
     return unlink(file) == 0 || errno == ENOENT ? 0 : -1;

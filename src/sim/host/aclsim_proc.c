@@ -74,12 +74,12 @@ bool aclsim_proc_exited(aclsim_device_t *dev, siginfo_t *info)
 
 bool aclsim_proc_wait_exit(aclsim_device_t *dev, int timeout_ms)
 {
-    uint64_t deadline = sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+    uint64_t deadline = cmn_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
     siginfo_t info;
     for (;;) {
         if (aclsim_proc_exited(dev, &info))
             return true;
-        uint64_t now = sched_now_ns();
+        uint64_t now = cmn_now_ns();
         if (now >= deadline)
             return false;
         if (dev->pidfd >= 0) {

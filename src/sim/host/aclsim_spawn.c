@@ -192,10 +192,10 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
  * the reserved address, which another reservation may fix. */
 static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
 {
-    uint64_t deadline = sched_now_ns() + (uint64_t)ACLSIM_START_TIMEOUT_MS * 1000000ULL;
+    uint64_t deadline = cmn_now_ns() + (uint64_t)ACLSIM_START_TIMEOUT_MS * 1000000ULL;
     *retry = false;
     for (;;) {
-        uint64_t now = sched_now_ns();
+        uint64_t now = cmn_now_ns();
         if (now >= deadline)
             return aclsim_spawn_fail(dev, "the aicpu scheduler did not start in time", "");
         struct pollfd pfd = {.fd = dev->sock, .events = POLLIN};

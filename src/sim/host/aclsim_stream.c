@@ -132,13 +132,13 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
                        uint64_t deadline_ns)
 {
     sched_stream_shm_t *shm = s->shm;
-    uint64_t start = sched_now_ns();
+    uint64_t start = cmn_now_ns();
     uint64_t spin_until = start + SCHED_SPIN_NS;
     for (uint32_t i = 0;; i++) {
         if (!sched_seq_before(atomic_load_explicit(&shm->completed, memory_order_acquire), target))
             return 0;
         if ((i & 63) == 63) {
-            uint64_t now = sched_now_ns();
+            uint64_t now = cmn_now_ns();
             if (aclsim_device_dead(dev))
                 return 1;
             if (now >= spin_until || (deadline_ns && now >= deadline_ns))
@@ -160,7 +160,7 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
             result = 1;
             break;
         }
-        uint64_t now = sched_now_ns();
+        uint64_t now = cmn_now_ns();
         if (deadline_ns && now >= deadline_ns) {
             result = 2;
             break;
@@ -214,7 +214,7 @@ aclError aclsim_stream_sync(aclsim_device_t *dev, aclsim_stream_t *s, int32_t ti
     uint32_t target = atomic_load(&s->shm->tail);
     uint64_t deadline = 0;
     if (timeout_ms >= 0)
-        deadline = sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+        deadline = cmn_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
     if (timeout_ms == 0)
         deadline = 1; /* already past: check once */
     int result = aclsim_stream_wait(dev, s, target, deadline);

@@ -124,12 +124,12 @@ void sched_pool_run(sched_pool_t *pool, sched_job_t *job)
     pthread_mutex_lock(&pool->lock);
     sched_pool_unlink(pool, job);
     pthread_mutex_unlock(&pool->lock);
-    uint64_t spin_until = sched_now_ns() + SCHED_SPIN_NS;
+    uint64_t spin_until = cmn_now_ns() + SCHED_SPIN_NS;
     for (;;) {
         uint32_t pending = atomic_load(&job->pending);
         if (pending == 0)
             break;
-        if (sched_now_ns() < spin_until)
+        if (cmn_now_ns() < spin_until)
             sched_cpu_relax();
         else
             sched_pool_futex_wait(&job->pending, pending);

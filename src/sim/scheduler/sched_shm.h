@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h" /* cmn_now_ns: the one monotonic clock */
+
 #define SCHED_SHM_MAGIC 0x4d48534c4b41ULL /* "AKLSHM" */
 #define SCHED_SHM_VERSION 3U
 
@@ -144,13 +146,6 @@ static inline size_t sched_args_region_size(void)
 static inline bool sched_seq_before(uint32_t a, uint32_t b)
 {
     return (int32_t)(a - b) < 0;
-}
-
-static inline uint64_t sched_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static inline void sched_cpu_relax(void)

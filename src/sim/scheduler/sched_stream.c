@@ -132,7 +132,7 @@ static void sched_run_blocks(sched_stream_t *s, sim_kernel_fn fn, void *args,
  * the task itself (a kernel stopped it) is still timed out by the host. */
 static void sched_publish_running(sched_stream_t *s, uint32_t seq, uint32_t timeout_ms)
 {
-    uint64_t deadline = timeout_ms ? sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
+    uint64_t deadline = timeout_ms ? cmn_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
     atomic_store_explicit(&s->shm->running_deadline_ns, deadline, memory_order_relaxed);
     atomic_store_explicit(&s->shm->running_seq, seq, memory_order_release);
 }
@@ -171,13 +171,13 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
 static bool sched_wait_for_task(sched_stream_t *s, uint32_t head)
 {
     sched_stream_shm_t *shm = s->shm;
-    uint64_t spin_until = sched_now_ns() + SCHED_SPIN_NS;
+    uint64_t spin_until = cmn_now_ns() + SCHED_SPIN_NS;
     for (uint32_t i = 0;; i++) {
         if (atomic_load_explicit(&s->stop, memory_order_relaxed))
             return false;
         if (atomic_load_explicit(&shm->tail, memory_order_acquire) != head)
             return true;
-        if ((i & 63) == 63 && sched_now_ns() >= spin_until)
+        if ((i & 63) == 63 && cmn_now_ns() >= spin_until)
             break;
         sched_cpu_relax();
     }

@@ -37,7 +37,7 @@ static void sched_watchdog_expire(sched_state_t *st, uint32_t slot, const sched_
 /* Checks every armed stream; returns the earliest deadline still ahead (0 if none). */
 static uint64_t sched_watchdog_scan(sched_state_t *st)
 {
-    uint64_t now = sched_now_ns();
+    uint64_t now = cmn_now_ns();
     uint64_t earliest = 0;
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
         sched_watch_t *w = &st->watch[slot];
@@ -80,7 +80,7 @@ static void *sched_watchdog_main(void *arg)
         }
         pthread_mutex_unlock(&wd->lock);
         uint64_t earliest = sched_watchdog_scan(st);
-        uint64_t wake = sched_now_ns() + SCHED_WATCHDOG_POLL_NS;
+        uint64_t wake = cmn_now_ns() + SCHED_WATCHDOG_POLL_NS;
         if (earliest && earliest < wake)
             wake = earliest;
         pthread_mutex_lock(&wd->lock);
@@ -131,7 +131,7 @@ void sched_watchdog_arm(sched_state_t *st, uint32_t slot, const sched_task_ctx_t
     sched_copy_text(w->kernel, sizeof w->kernel, ctx->kernel);
     sched_copy_text(w->so, sizeof w->so, ctx->so);
     w->timeout_ms = timeout_ms;
-    atomic_store(&w->deadline_ns, sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL);
+    atomic_store(&w->deadline_ns, cmn_now_ns() + (uint64_t)timeout_ms * 1000000ULL);
     if (atomic_fetch_add(&st->watchdog.armed, 1) == 0) {
         pthread_mutex_lock(&st->watchdog.lock);
         pthread_cond_signal(&st->watchdog.cond);

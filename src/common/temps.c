@@ -4,7 +4,10 @@
  * would keep it forever: every publish removes the stale temporaries of every name of its prefix,
  * taking care never to remove a live writer's file or a file that is not a temporary of ours. */
 #define _GNU_SOURCE
-#include "dispatcher_temps.h"
+#include "temps.h"
+
+#include "clock.h"
+#include "so_name.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,25 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DISPATCHER_TEMP_TAG ".tmp."
-#define DISPATCHER_NONCE_DIGITS 16
-#define DISPATCHER_FINGERPRINT_HEX 16
+#define CMN_TEMP_TAG ".tmp."
+#define CMN_NONCE_DIGITS 16
 
-int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attempt)
+int cmn_temp_name(char *out, size_t cap, const char *name, unsigned attempt)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     /* Only needs to differ from a dead writer's leftover with the same pid and tid. */
-    uint64_t nonce = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) ^
-                     ((uint64_t)attempt * 0x9e3779b97f4a7c15ull);
+    uint64_t nonce = cmn_now_ns() ^ ((uint64_t)attempt * 0x9e3779b97f4a7c15ull);
     long tid = syscall(SYS_gettid);
-    int n = snprintf(out, cap, ".%s" DISPATCHER_TEMP_TAG "%ld.%ld.%016llx", name, (long)getpid(),
-                     tid, (unsigned long long)nonce);
+    int n = snprintf(out, cap, ".%s" CMN_TEMP_TAG "%ld.%ld.%016llx", name, (long)getpid(), tid,
+                     (unsigned long long)nonce);
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
 /* Parses a positive decimal without leading zeros up to the next '.' (or end); advances *p. */
-static bool dispatcher_parse_decimal(const char **p, long long *value)
+static bool cmn_parse_decimal(const char **p, long long *value)
 {
     const char *s = *p;
     if (*s < '1' || *s > '9')
@@ -54,32 +53,32 @@ static bool dispatcher_parse_decimal(const char **p, long long *value)
     return true;
 }
 
-static bool dispatcher_is_nonce(const char *s)
+static bool cmn_is_nonce(const char *s)
 {
-    for (int i = 0; i < DISPATCHER_NONCE_DIGITS; i++) {
+    for (int i = 0; i < CMN_NONCE_DIGITS; i++) {
         char c = s[i];
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return false;
     }
-    return s[DISPATCHER_NONCE_DIGITS] == '\0';
+    return s[CMN_NONCE_DIGITS] == '\0';
 }
 
-bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
+bool cmn_temp_of(const char *entry, const char *name, long long *pid)
 {
     size_t name_len = strlen(name);
     if (entry[0] != '.' || strncmp(entry + 1, name, name_len) != 0)
         return false;
     const char *p = entry + 1 + name_len;
-    size_t tag_len = sizeof DISPATCHER_TEMP_TAG - 1;
-    if (strncmp(p, DISPATCHER_TEMP_TAG, tag_len) != 0)
+    size_t tag_len = sizeof CMN_TEMP_TAG - 1;
+    if (strncmp(p, CMN_TEMP_TAG, tag_len) != 0)
         return false;
     p += tag_len;
     long long tid;
-    if (!dispatcher_parse_decimal(&p, pid) || *p++ != '.')
+    if (!cmn_parse_decimal(&p, pid) || *p++ != '.')
         return false;
-    if (!dispatcher_parse_decimal(&p, &tid) || *p++ != '.')
+    if (!cmn_parse_decimal(&p, &tid) || *p++ != '.')
         return false;
-    return *pid <= 0x7fffffff && dispatcher_is_nonce(p);
+    return *pid <= 0x7fffffff && cmn_is_nonce(p);
 }
 
 /* A zombie answers kill(pid, 0) but will never rename anything. /proc/<pid>/stat: the state is the
@@ -87,7 +86,7 @@ bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
  * group whose leader thread exited while others run also shows 'Z', with num_threads > 1: alive.
  * Without /proc (or a pid we cannot see there) the answer is "not a zombie", the old rule. Parsed
  * by hand: each libc function imported costs the dispatcher's size on every first bootstrap. */
-static bool dispatcher_pid_zombie(long long pid)
+static bool cmn_pid_zombie(long long pid)
 {
     char path[40], text[512];
     snprintf(path, sizeof path, "/proc/%lld/stat", pid);
@@ -110,50 +109,40 @@ static bool dispatcher_pid_zombie(long long pid)
 }
 
 /* kill(pid, 0) says ESRCH only when no such process exists; EPERM means it exists. */
-static bool dispatcher_pid_gone(long long pid)
+static bool cmn_pid_gone(long long pid)
 {
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return true;
-    return dispatcher_pid_zombie(pid);
+    return cmn_pid_zombie(pid);
 }
 
-bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid)
+bool cmn_temp_stale(int dirfd, const char *entry, long long pid)
 {
-    if (dispatcher_pid_gone(pid))
+    if (cmn_pid_gone(pid))
         return true;
     struct stat st;
     if (fstatat(dirfd, entry, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return false;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    return now.tv_sec - st.st_mtim.tv_sec > DISPATCHER_TEMP_MAX_AGE_S;
+    return now.tv_sec - st.st_mtim.tv_sec > CMN_TEMP_MAX_AGE_S;
 }
 
-/* Length of "<16 lowercase hex>_<decimal>.so" ending s[0..len), or 0 when s does not end so. */
-static size_t dispatcher_suffix_len(const char *s, size_t len)
+/* Length of "<16 lowercase hex>_<device>.so" ending the published name s[0..len), or 0 when s is
+ * not such a name (so_name.h's rule). */
+static size_t cmn_suffix_len(const char *s, size_t len)
 {
-    if (len < DISPATCHER_FINGERPRINT_HEX + 5 || memcmp(s + len - 3, ".so", 3) != 0)
-        return 0;
-    size_t end = len - 3, digits = end;
-    while (digits > 0 && s[digits - 1] >= '0' && s[digits - 1] <= '9')
-        digits--;
-    if (digits == end || end - digits > 20 || digits < DISPATCHER_FINGERPRINT_HEX + 1 ||
-        s[digits - 1] != '_')
-        return 0;
-    for (size_t i = digits - 1 - DISPATCHER_FINGERPRINT_HEX; i < digits - 1; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return len - (digits - 1 - DISPATCHER_FINGERPRINT_HEX);
+    cmn_so_name_parts_t parts;
+    return cmn_so_name_parse(s, len, &parts) ? len - parts.prefix_len : 0;
 }
 
-size_t dispatcher_name_prefix_len(const char *name)
+size_t cmn_published_prefix_len(const char *name)
 {
-    size_t len = strlen(name), suffix = dispatcher_suffix_len(name, len);
+    size_t len = strlen(name), suffix = cmn_suffix_len(name, len);
     return suffix == 0 ? SIZE_MAX : len - suffix;
 }
 
-bool dispatcher_temp_of_prefix(const char *entry, const char *prefix, size_t prefix_len,
-                               long long *pid)
+bool cmn_temp_of_prefix(const char *entry, const char *prefix, size_t prefix_len, long long *pid)
 {
     if (entry[0] != '.' || strncmp(entry + 1, prefix, prefix_len) != 0)
         return false;
@@ -162,19 +151,19 @@ bool dispatcher_temp_of_prefix(const char *entry, const char *prefix, size_t pre
     const char *tag = entry + 1 + prefix_len;
     while ((*tag >= '0' && *tag <= '9') || (*tag >= 'a' && *tag <= 'f') || *tag == '_')
         tag++;
-    if (strncmp(tag, ".so" DISPATCHER_TEMP_TAG, sizeof ".so" DISPATCHER_TEMP_TAG - 1) != 0)
+    if (strncmp(tag, ".so" CMN_TEMP_TAG, sizeof ".so" CMN_TEMP_TAG - 1) != 0)
         return false;
     size_t published_len = (size_t)(tag + 3 - (entry + 1));
-    char published[DISPATCHER_PUBLISHED_MAX + 1];
-    if (published_len > DISPATCHER_PUBLISHED_MAX ||
-        dispatcher_suffix_len(entry + 1, published_len) != published_len - prefix_len)
+    char published[AKL_SO_NAME_MAX + 1];
+    if (published_len > AKL_SO_NAME_MAX ||
+        cmn_suffix_len(entry + 1, published_len) != published_len - prefix_len)
         return false;
     memcpy(published, entry + 1, published_len);
     published[published_len] = '\0';
-    return dispatcher_temp_of(entry, published, pid);
+    return cmn_temp_of(entry, published, pid);
 }
 
-uint64_t dispatcher_temps_clean(int dirfd, const char *name)
+uint64_t cmn_temps_clean(int dirfd, const char *name)
 {
     /* fdopendir takes ownership of its descriptor; the caller keeps dirfd. */
     int scan_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -185,16 +174,14 @@ uint64_t dispatcher_temps_clean(int dirfd, const char *name)
         close(scan_fd);
         return 0;
     }
-    size_t prefix_len = dispatcher_name_prefix_len(name);
+    size_t prefix_len = cmn_published_prefix_len(name);
     uint64_t removed = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
         long long pid;
-        bool ours = prefix_len == SIZE_MAX
-                        ? dispatcher_temp_of(e->d_name, name, &pid)
-                        : dispatcher_temp_of_prefix(e->d_name, name, prefix_len, &pid);
-        if (ours && dispatcher_temp_stale(dirfd, e->d_name, pid) &&
-            unlinkat(dirfd, e->d_name, 0) == 0)
+        bool ours = prefix_len == SIZE_MAX ? cmn_temp_of(e->d_name, name, &pid)
+                                           : cmn_temp_of_prefix(e->d_name, name, prefix_len, &pid);
+        if (ours && cmn_temp_stale(dirfd, e->d_name, pid) && unlinkat(dirfd, e->d_name, 0) == 0)
             removed++;
     }
     closedir(dir);

@@ -1,0 +1,29 @@
+/* A bounded message buffer: the one way code below the public APIs hands an error message back to
+ * its caller. Every message is cut to the caller's capacity and always NUL-terminated, and a NULL
+ * or zero-sized buffer simply receives nothing, so a callee never needs to know whether anyone
+ * reads its message. */
+#ifndef AKL_COMMON_MSGBUF_H
+#define AKL_COMMON_MSGBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct cmn_msg {
+    char *buf;  /* caller's storage; NULL when cap is 0 */
+    size_t cap; /* bytes of buf, including the terminating NUL */
+    size_t len; /* characters written so far (never more than cap - 1) */
+} cmn_msg_t;
+
+/* Starts an empty message in buf (which may be NULL when cap is 0). */
+cmn_msg_t cmn_msg_start(char *buf, size_t cap);
+/* Appends formatted text, cutting it at the capacity. msg may be NULL (the text is dropped). */
+void cmn_msg_add(cmn_msg_t *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmn_msg_vadd(cmn_msg_t *msg, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* Replaces the whole message. msg may be NULL. */
+void cmn_msg_set(cmn_msg_t *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Replaces the whole message in a plain (buf, cap) pair: for callers handed a char buffer. */
+void cmn_msg_setbuf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif /* AKL_COMMON_MSGBUF_H */

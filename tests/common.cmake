@@ -1,0 +1,11 @@
+# Unit tests of src/common, one program per source file (tests/common/test_<file>.c).
+function(akl_common_test name)
+  akl_add_test(common_${name} SOURCES ${CMAKE_CURRENT_LIST_DIR}/common/test_${name}.c
+    LIBS akl_common ${ARGN} LABELS unit)
+endfunction()
+
+akl_common_test(msgbuf)
+akl_common_test(so_name)
+akl_common_test(clock)
+akl_common_test(fd_io)
+akl_common_test(temps)
