@@ -17,26 +17,6 @@
 #define CLI_EXIT_USAGE 2
 
 /* One command of the dispatch table in main.c. argv[0] is the command's own name. */
-typedef struct cli_command {
-    const char *name;
-    const char *summary;
-    int (*run)(int argc, char **argv);
-    void (*usage)(FILE *out);
-} cli_command_t;
-
-int cli_cmd_run(int argc, char **argv);
-void cli_usage_run(FILE *out);
-int cli_cmd_fingerprint(int argc, char **argv);
-void cli_usage_fingerprint(FILE *out);
-int cli_cmd_check(int argc, char **argv);
-void cli_usage_check(FILE *out);
-int cli_cmd_sim(int argc, char **argv);
-void cli_usage_sim(FILE *out);
-int cli_cmd_bench(int argc, char **argv);
-void cli_usage_bench(FILE *out);
-int cli_cmd_doctor(int argc, char **argv);
-void cli_usage_doctor(FILE *out);
-
 /* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "akl <cmd>: <message>" to stderr; returns CLI_EXIT_FAILURE. */

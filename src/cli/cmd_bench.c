@@ -1,6 +1,8 @@
 /* `akl bench`: runs the akl-bench program installed beside this akl, with the same arguments, so
  * the benchmarks are one command away without linking them into the CLI. */
 #define _GNU_SOURCE
+#include "cmd_bench.h"
+
 #include "cli_common.h"
 
 #include <errno.h>

@@ -1,6 +1,8 @@
 /* `akl check`: validates an SO exactly as a load would (ELF, class, machine, type, size, exported
  * kernels) without any device work, so a bad file is caught before an upload, and lists the
  * undefined symbols nothing on the device provides (a warning, or with --strict an error). */
+#include "cmd_check.h"
+
 #include "cli_common.h"
 
 #include <akl/akl.h>

@@ -7,6 +7,8 @@
  * extend route uses up a strict one-upload latch and the route memory is per process: a user's
  * program starts fresh too. */
 #define _GNU_SOURCE
+#include "cmd_doctor.h"
+
 #include "cli_common.h"
 #include "clock.h"
 #include "doctor_elf.h"
@@ -256,8 +258,8 @@ static void doctor_probe(int32_t device, akl_route_t route, doctor_probe_t *prob
         return;
     }
     char answer[DOCTOR_TEXT_MAX + 64];
-    bool finished =
-        doctor_read_all(fds[0], answer, sizeof answer, (int64_t)(cmn_now_ns() / 1000000) + DOCTOR_PROBE_DEADLINE_MS);
+    bool finished = doctor_read_all(fds[0], answer, sizeof answer,
+                                    (int64_t)(cmn_now_ns() / 1000000) + DOCTOR_PROBE_DEADLINE_MS);
     close(fds[0]);
     if (!finished)
         kill(pid, SIGKILL);

@@ -1,5 +1,7 @@
 /* `akl fingerprint`: the XXH3-64 fingerprint of runtime SOs and the basename a device gives each
  * (<prefix><16 hex>_<device>.so). Pure host work: no runtime, no device. */
+#include "cmd_fingerprint.h"
+
 #include "cli_common.h"
 
 #include <akl/akl.h>

@@ -1,6 +1,8 @@
 /* `akl run`: opens a device, loads a runtime SO (bootstrapping it on first use), launches one of
  * its kernels, synchronizes and reports what happened on the way: the runtime in use, what the
  * bootstrap did, the device file, the launch result and optionally a device buffer's contents. */
+#include "cmd_run.h"
+
 #include "cli_common.h"
 #include "clock.h"
 

@@ -6,6 +6,8 @@
  * root is reached one component at a time with O_NOFOLLOW relative to its parent's descriptor, so
  * a symbolic link anywhere below the root is never followed and nothing outside it is touched. */
 #define _GNU_SOURCE
+#include "cmd_sim.h"
+
 #include "cli_common.h"
 
 #include "temps.h"

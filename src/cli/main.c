@@ -1,10 +1,24 @@
 /* The akl command: dispatches `akl <command> ...` to one file per command and answers --help,
  * --version and `akl help <command>`. A new command is one line in cli_commands. */
 #include "cli_common.h"
+#include "cmd_bench.h"
+#include "cmd_check.h"
+#include "cmd_doctor.h"
+#include "cmd_fingerprint.h"
+#include "cmd_run.h"
+#include "cmd_sim.h"
 
 #include <akl/akl.h>
 
 #include <string.h>
+
+/* One subcommand: its name, one line for `akl --help`, its entry point and its usage. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+} cli_command_t;
 
 static const cli_command_t cli_commands[] = {
     {"run", "bootstrap a runtime SO on a device and launch one of its kernels", cli_cmd_run,

@@ -1,0 +1,11 @@
+/* akl sim ls|clean: the simulator's published files (cmd_sim.c), for the command table in main.c.
+ */
+#ifndef CLI_CMD_SIM_H
+#define CLI_CMD_SIM_H
+
+#include <stdio.h>
+
+int cli_cmd_sim(int argc, char **argv);
+void cli_usage_sim(FILE *out);
+
+#endif /* CLI_CMD_SIM_H */
