@@ -1,5 +1,4 @@
-/* akl sim ls|clean: the simulator's published files (cmd_sim.c), for the command table in main.c.
- */
+/* akl sim ls|clean: the simulator's published files (cmd_sim.c), for main.c's command table. */
 #ifndef CLI_CMD_SIM_H
 #define CLI_CMD_SIM_H
 
