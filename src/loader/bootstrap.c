@@ -99,9 +99,7 @@ static int ldr_boot_copy(ldr_boot_t *b, size_t offset, const void *src, size_t s
         b->rt->memcpy(dst, b->layout.total - offset, src, size, ACL_MEMCPY_HOST_TO_DEVICE);
     if (rc != ACL_SUCCESS)
         return ldr_fail_load_cann(rc, b->req->what, b->req->device,
-                                  ": copying the %s (%zu bytes) "
-                                  "to the device failed",
-                                  part, size);
+                                  ": copying the %s (%zu bytes) to the device failed", part, size);
     return 0;
 }
 
@@ -129,10 +127,9 @@ static int ldr_boot_upload(ldr_boot_t *b)
     aclError rc = b->rt->malloc(&b->base, b->layout.total, ACL_MEM_MALLOC_HUGE_FIRST);
     if (rc != ACL_SUCCESS) {
         b->base = NULL;
-        return ldr_fail_load_cann(rc, b->req->what, b->req->device,
-                                  ": allocating %zu bytes of "
-                                  "device memory for the bootstrap failed",
-                                  b->layout.total);
+        return ldr_fail_load_cann(
+            rc, b->req->what, b->req->device,
+            ": allocating %zu bytes of device memory for the bootstrap failed", b->layout.total);
     }
     /* The zeroed record and the DeviceArgs in one copy: [ack 512 | DeviceArgs 512]. */
     union {
@@ -170,16 +167,14 @@ static int ldr_boot_launch(ldr_boot_t *b)
     rtError_t rc = b->rt->aicpu_launch(KERNEL_TYPE_AICPU_KFC, LDR_BOOT_KERNEL, 1, &info, NULL,
                                        b->req->stream, 0);
     if (rc == ACL_ERROR_RT_FEATURE_NOT_SUPPORT)
-        return ldr_fail_load_cause(AKL_ENOEXTEND, rc, ldr_runtime_recent_message(), b->req->what,
-                                   b->req->device,
-                                   " by the extend route: the "
-                                   "device takes no KFC launches, so its %s cannot run",
-                                   LDR_BOOT_SO);
+        return ldr_fail_load_cause(
+            AKL_ENOEXTEND, rc, ldr_runtime_recent_message(), b->req->what, b->req->device,
+            " by the extend route: the device takes no KFC launches, so its %s cannot run",
+            LDR_BOOT_SO);
     if (rc != RT_ERROR_NONE)
         return ldr_fail_load_cann(rc, b->req->what, b->req->device,
-                                  ": the bootstrap launch (KFC "
-                                  "%s/%s) failed",
-                                  LDR_BOOT_SO, LDR_BOOT_KERNEL);
+                                  ": the bootstrap launch (KFC %s/%s) failed", LDR_BOOT_SO,
+                                  LDR_BOOT_KERNEL);
     return 0;
 }
 
@@ -200,13 +195,12 @@ static void ldr_boot_wait_and_read(ldr_boot_t *b)
 
 static int ldr_boot_sync_timed_out(const ldr_boot_t *b)
 {
-    return ldr_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
-                              ": the bootstrap did not finish within "
-                              "%" PRId32
-                              " ms; its %zu bytes of device memory at %p are deliberately "
-                              "not freed because the task may still read them (reset the device to "
-                              "reclaim them)",
-                              b->req->timeout_ms, b->layout.total, b->base);
+    return ldr_fail_load_cann(
+        b->sync_rc, b->req->what, b->req->device,
+        ": the bootstrap did not finish within %" PRId32
+        " ms; its %zu bytes of device memory at %p are deliberately not freed because the task may "
+        "still read them (reset the device to reclaim them)",
+        b->req->timeout_ms, b->layout.total, b->base);
 }
 
 /* Which devices have had a bootstrap acknowledged by akl's dispatcher in this process: global
@@ -237,35 +231,30 @@ static int ldr_boot_skipped(const ldr_boot_t *b)
     if (ldr_boot_was_acked(req->device))
         return ldr_fail_load(
             AKL_EBOOTSKIPPED, req->what, req->device,
-            ": the device's loader (%s) skipped the "
-            "upload: akl's dispatcher answered an earlier bootstrap on this device in "
-            "this process, and the loader's one-upload latch keeps later uploads from "
-            "running, so the dispatcher never ran and %s was not published. Reset the "
-            "device (akl_device_close + akl_device_open, by the device's last user) or "
+            ": the device's loader (%s) skipped the upload: akl's dispatcher answered an earlier "
+            "bootstrap on this device in this process, and the loader's one-upload latch keeps "
+            "later uploads from running, so the dispatcher never ran and %s was not published. "
+            "Reset the device (akl_device_close + akl_device_open, by the device's last user) or "
             "restart the process, or use one runtime SO per process with that loader",
             LDR_BOOT_SO, req->basename);
     if (strcmp(b->dispatcher.origin, "embedded") != 0)
         return ldr_fail_load(
             AKL_EBOOTSKIPPED, req->what, req->device,
-            ": no dispatcher acknowledged the "
-            "bootstrap, and it was libakl's first on this device in this process: the "
-            "dispatcher uploaded from $AKL_DISPATCHER=%s is not akl's dispatcher of "
-            "protocol version %u (or another user of %s in this process latched its "
-            "own first), so %s was not published. Unset AKL_DISPATCHER to use the "
-            "dispatcher built into libakl, or point it at the akl_dispatcher.so built "
-            "with this libakl, then reset the device (akl_device_close + "
-            "akl_device_open) or restart the process",
+            ": no dispatcher acknowledged the bootstrap, and it was libakl's first on this device "
+            "in this process: the dispatcher uploaded from $AKL_DISPATCHER=%s is not akl's "
+            "dispatcher of protocol version %u (or another user of %s in this process latched its "
+            "own first), so %s was not published. Unset AKL_DISPATCHER to use the dispatcher built "
+            "into libakl, or point it at the akl_dispatcher.so built with this libakl, then reset "
+            "the device (akl_device_close + akl_device_open) or restart the process",
             b->dispatcher.origin, AKL_BOOT_VERSION, LDR_BOOT_SO, req->basename);
     return ldr_fail_load(
         AKL_EBOOTSKIPPED, req->what, req->device,
-        ": no dispatcher acknowledged the bootstrap, "
-        "and it was libakl's first on this device in this process (with its built-in "
-        "dispatcher): the device's loader (%s) already holds a dispatcher that is not "
-        "akl's, latched in this device process by another user of "
-        "DynTileFwkKernelServerInit in this process (or by an earlier load with "
-        "$AKL_DISPATCHER set), so %s was not published. Resetting the device does not "
-        "help while that other user is in the process: load akl's runtime SOs from a "
-        "process that does not otherwise use %s",
+        ": no dispatcher acknowledged the bootstrap, and it was libakl's first on this device in "
+        "this process (with its built-in dispatcher): the device's loader (%s) already holds a "
+        "dispatcher that is not akl's, latched in this device process by another user of "
+        "DynTileFwkKernelServerInit in this process (or by an earlier load with $AKL_DISPATCHER "
+        "set), so %s was not published. Resetting the device does not help while that other user "
+        "is in the process: load akl's runtime SOs from a process that does not otherwise use %s",
         LDR_BOOT_SO, req->basename, LDR_BOOT_SO);
 }
 
@@ -307,8 +296,7 @@ static int ldr_boot_failed_on_device(const ldr_boot_t *b)
                                                    : AKL_EBOOTFAILED;
     return ldr_fail_load(
         code, b->req->what, b->req->device,
-        ": the dispatcher failed at stage %s "
-        "%s %s: %s (errno %d) at \"%.*s\": %.*s%s",
+        ": the dispatcher failed at stage %s %s %s: %s (errno %d) at \"%.*s\": %.*s%s",
         ldr_stage_name(ack->stage),
         b->req->probe ? "probing the preinstall directory for" : "publishing",
         b->req->probe ? LDR_BOOT_PROBE_NAME : b->req->basename,
@@ -322,11 +310,10 @@ static int ldr_boot_version_mismatch(const ldr_boot_t *b)
     const akl_bootstrap_ack_t *ack = &b->ack;
     return ldr_fail_load(
         AKL_EVERSION, b->req->what, b->req->device,
-        ": the device's dispatcher speaks bootstrap "
-        "protocol version %" PRIu32 ", this libakl speaks %u (%.*s). The dispatcher "
-        "latched in the device's extend-kernel process comes from another libakl "
-        "(or $AKL_DISPATCHER=%s is not this one's): use one libakl version per "
-        "device process, reset the device or restart the process",
+        ": the device's dispatcher speaks bootstrap protocol version %" PRIu32
+        ", this libakl speaks %u (%.*s). The dispatcher latched in the device's extend-kernel "
+        "process comes from another libakl (or $AKL_DISPATCHER=%s is not this one's): use one "
+        "libakl version per device process, reset the device or restart the process",
         ack->version, AKL_BOOT_VERSION, (int)sizeof ack->detail, ack->detail, b->dispatcher.origin);
 }
 
@@ -341,18 +328,16 @@ static int ldr_boot_interpret_ack(const ldr_boot_t *b, akl_module_t *module)
                                   : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
         return ldr_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
-                             ": the dispatcher answered with unknown "
-                             "status %" PRId32,
-                             ack->status);
+                             ": the dispatcher answered with unknown status %" PRId32, ack->status);
     if (b->sync_rc != ACL_SUCCESS)
-        return ldr_fail_load_cann(b->sync_rc, b->req->what, b->req->device,
-                                  ": the dispatcher published %s, but "
-                                  "the bootstrap's synchronize failed",
-                                  b->req->basename);
+        return ldr_fail_load_cann(
+            b->sync_rc, b->req->what, b->req->device,
+            ": the dispatcher published %s, but the bootstrap's synchronize failed",
+            b->req->basename);
     if (!b->req->probe && ack->fingerprint != b->req->fingerprint)
         return ldr_fail_load(AKL_EFINGERPRINT, b->req->what, b->req->device,
-                             ": the device computed fingerprint "
-                             "%016" PRIx64 ", the host %016" PRIx64,
+                             ": the device computed fingerprint %016" PRIx64
+                             ", the host %016" PRIx64,
                              ack->fingerprint, b->req->fingerprint);
     module->outcome = (akl_boot_outcome_t)ack->status;
     snprintf(module->device_path, sizeof module->device_path, "%.*s", (int)sizeof ack->path,
@@ -366,8 +351,8 @@ static int ldr_boot_interpret(const ldr_boot_t *b, akl_module_t *module)
         return ldr_boot_sync_timed_out(b);
     if (b->ack_read_rc != ACL_SUCCESS && b->sync_rc == ACL_SUCCESS)
         return ldr_fail_load_cann(b->ack_read_rc, b->req->what, b->req->device,
-                                  ": the bootstrap finished, but "
-                                  "reading its acknowledgement record back from the device failed");
+                                  ": the bootstrap finished, but reading its acknowledgement "
+                                  "record back from the device failed");
     if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC) {
         ldr_boot_note_acked(b->req->device);
         return ldr_boot_interpret_ack(b, module);
@@ -375,16 +360,15 @@ static int ldr_boot_interpret(const ldr_boot_t *b, akl_module_t *module)
     if (b->sync_rc == ACL_SUCCESS)
         return ldr_boot_skipped(b);
     if (strstr(b->recent, LDR_BOOT_KFC_NOT_FOUND) != NULL)
-        return ldr_fail_load_cause(AKL_ENOEXTEND, b->sync_rc, b->recent, b->req->what,
-                                   b->req->device,
-                                   " by the extend route: the "
-                                   "device has no extend-kernel package: its KFC lookup of "
-                                   "%s/%s failed (device errcode " LDR_BOOT_KFC_NOT_FOUND "), so "
-                                   "the missing %s cannot bootstrap anything",
-                                   LDR_BOOT_SO, LDR_BOOT_KERNEL, LDR_BOOT_SO);
-    return ldr_fail_load_cause(b->sync_rc, b->sync_rc, b->recent, b->req->what, b->req->device,
-                               ": the bootstrap failed and no "
-                               "acknowledgement could be read from the device");
+        return ldr_fail_load_cause(
+            AKL_ENOEXTEND, b->sync_rc, b->recent, b->req->what, b->req->device,
+            " by the extend route: the device has no extend-kernel package: its KFC lookup of "
+            "%s/%s failed (device errcode " LDR_BOOT_KFC_NOT_FOUND
+            "), so the missing %s cannot bootstrap anything",
+            LDR_BOOT_SO, LDR_BOOT_KERNEL, LDR_BOOT_SO);
+    return ldr_fail_load_cause(
+        b->sync_rc, b->sync_rc, b->recent, b->req->what, b->req->device,
+        ": the bootstrap failed and no acknowledgement could be read from the device");
 }
 
 static void ldr_boot_free(ldr_boot_t *b)

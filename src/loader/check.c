@@ -1,14 +1,16 @@
 /* akl_check_file / akl_check_data: the validation a load does, on its own. The runtime is resolved
- * only to learn the target machine; no device is touched. */
+ * only to learn the target machine; no device is touched. akl_unresolved_symbols_* validate the
+ * same way first. */
+#include "check.h"
+
 #include <stdlib.h>
 
 #include "akl/akl.h"
-#include "elf_check.h"
 #include "file_io.h"
 #include "options.h"
 #include "runtime.h"
 
-static int ldr_check_prepare(const akl_load_options_t *opts, ldr_elf_rules_t *rules)
+int ldr_check_rules(const akl_load_options_t *opts, ldr_elf_rules_t *rules)
 {
     const ldr_runtime_t *rt;
     int rc = ldr_runtime_get(&rt);
@@ -24,10 +26,24 @@ static int ldr_check_prepare(const akl_load_options_t *opts, ldr_elf_rules_t *ru
     return 0;
 }
 
+int ldr_check_read_file(const char *path, const ldr_elf_rules_t *rules, void **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    int rc = ldr_read_file(path, rules->max_size, data, size);
+    if (rc == 0)
+        rc = ldr_elf_validate(*data, *size, path, rules);
+    if (rc != 0) {
+        free(*data);
+        *data = NULL;
+    }
+    return rc;
+}
+
 int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts)
 {
     ldr_elf_rules_t rules;
-    int rc = ldr_check_prepare(opts, &rules);
+    int rc = ldr_check_rules(opts, &rules);
     if (rc != 0)
         return rc;
     return ldr_elf_validate(data, size, "<memory>", &rules);
@@ -36,14 +52,11 @@ int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts
 int akl_check_file(const char *path, const akl_load_options_t *opts)
 {
     ldr_elf_rules_t rules;
-    int rc = ldr_check_prepare(opts, &rules);
-    if (rc != 0)
-        return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = ldr_read_file(path, rules.max_size, &data, &size);
+    int rc = ldr_check_rules(opts, &rules);
     if (rc == 0)
-        rc = ldr_elf_validate(data, size, path, &rules);
+        rc = ldr_check_read_file(path, &rules, &data, &size);
     free(data);
     return rc;
 }

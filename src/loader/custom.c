@@ -44,12 +44,11 @@ static bool ldr_custom_available(const ldr_runtime_t *rt)
 
 static int ldr_custom_unavailable(const ldr_runtime_t *rt, const char *what, int32_t device)
 {
-    return ldr_fail_load(
-        AKL_ENOCUSTOM, what, device,
-        " by the custom route: the runtime %s has no "
-        "rtsBinaryLoadFromData/rtsRegisterCpuFunc/rtsLaunchCpuKernel (they arrived "
-        "after CANN 8.1.RC1); use the extend route",
-        rt->name);
+    return ldr_fail_load(AKL_ENOCUSTOM, what, device,
+                         " by the custom route: the runtime %s has no "
+                         "rtsBinaryLoadFromData/rtsRegisterCpuFunc/rtsLaunchCpuKernel (they "
+                         "arrived after CANN 8.1.RC1); use the extend route",
+                         rt->name);
 }
 
 /* rtsBinaryLoadFromData with cpuKernelMode 2: the runtime keeps the SO for this process and sends
@@ -62,10 +61,10 @@ static int ldr_custom_register(const ldr_runtime_t *rt, const void *data, size_t
     rtLoadBinaryConfig_t config = {.options = &option, .numOpt = 1};
     rtError_t rc = rt->binary_load_data(data, (uint64_t)size, &config, bin);
     if (rc != RT_ERROR_NONE)
-        return ldr_fail_load_cann(rc, what, device,
-                                  " by the custom route: "
-                                  "rtsBinaryLoadFromData (cpuKernelMode 2, %zu bytes) failed",
-                                  size);
+        return ldr_fail_load_cann(
+            rc, what, device,
+            " by the custom route: rtsBinaryLoadFromData (cpuKernelMode 2, %zu bytes) failed",
+            size);
     return 0;
 }
 

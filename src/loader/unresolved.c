@@ -20,13 +20,11 @@
 #include <unistd.h>
 
 #include "akl/akl.h"
+#include "check.h"
 #include "dynsym.h"
 #include "elf_check.h"
 #include "errors.h"
 #include "exports.h"
-#include "file_io.h"
-#include "options.h"
-#include "runtime.h"
 #include "unresolved.h"
 
 /* What the AICPU scheduler exports to the kernels it loads (src/sim/scheduler: the simulator's
@@ -235,18 +233,7 @@ static int ldr_unresolved_prepare(const akl_load_options_t *opts, char ***names,
                         names ? "count" : "names");
     *names = NULL;
     *count = 0;
-    const ldr_runtime_t *rt;
-    int rc = ldr_runtime_get(&rt);
-    if (rc != 0)
-        return rc;
-    ldr_options_t resolved;
-    rc = ldr_options_resolve(opts, &resolved);
-    if (rc != 0)
-        return rc;
-    rules->machine = rt->machine;
-    rules->max_size = resolved.max_size;
-    rules->kernels = resolved.kernels;
-    return 0;
+    return ldr_check_rules(opts, rules);
 }
 
 int akl_unresolved_symbols_data(const void *data, size_t size, const akl_load_options_t *opts,
@@ -265,14 +252,11 @@ int akl_unresolved_symbols_file(const char *path, const akl_load_options_t *opts
                                 size_t *count)
 {
     ldr_elf_rules_t rules;
-    int rc = ldr_unresolved_prepare(opts, names, count, &rules);
-    if (rc != 0)
-        return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = ldr_read_file(path, rules.max_size, &data, &size);
+    int rc = ldr_unresolved_prepare(opts, names, count, &rules);
     if (rc == 0)
-        rc = ldr_elf_validate(data, size, path, &rules);
+        rc = ldr_check_read_file(path, &rules, &data, &size);
     if (rc == 0)
         rc = ldr_unresolved_list(data, size, path, names, count);
     free(data);
