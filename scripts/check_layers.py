@@ -216,7 +216,10 @@ def main(root):
                     problems.append(f"sideways include: {f} includes {target}")
     cycles = find_cycles(edges)
     for comp in cycles:
-        problems.append("include cycle: " + " <-> ".join(comp))
+        shared = sorted(h for h in files if h.endswith(".h") and len(owners(h) & set(comp)) > 1
+                        and owners(h) - {os.path.splitext(h)[0]})
+        why = f" (shared headers: {', '.join(shared)})" if shared else ""
+        problems.append("include cycle: " + " <-> ".join(comp) + why)
     for src, where in sorted(cmake_sources(root, fileset).items()):
         outside = sorted(w for w in where if not os.path.dirname(src).startswith(os.path.dirname(w)))
         if outside or len(where) > 1:
