@@ -3,18 +3,9 @@
 # directions. akl_test_cli_spawn comes from tests/cli.cmake, included first.
 
 # An older dispatcher for the version tests: the same sources speaking bootstrap protocol 1.
-file(GLOB AKL_ROUTES_DISPATCHER_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/dispatcher/*.c)
-add_library(akl_dispatcher_v1 MODULE ${AKL_ROUTES_DISPATCHER_SOURCES})
-target_include_directories(akl_dispatcher_v1 PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher
-  ${XXHASH_INCLUDE_DIR})
-target_compile_definitions(akl_dispatcher_v1 PRIVATE AKL_BOOT_VERSION=1U)
-target_link_libraries(akl_dispatcher_v1 PRIVATE akl_common_device)
-target_compile_options(akl_dispatcher_v1 PRIVATE -fno-sanitize=all)
-set_target_properties(akl_dispatcher_v1 PROPERTIES PREFIX "" OUTPUT_NAME akl_dispatcher_v1
-  LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests C_VISIBILITY_PRESET hidden)
-if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
-  target_compile_options(akl_dispatcher_v1 PRIVATE -fno-sanitize=fuzzer-no-link)
-endif()
+akl_dispatcher_library(akl_dispatcher_v1 MODULE BOOT_VERSION 1)
+set_target_properties(akl_dispatcher_v1 PROPERTIES OUTPUT_NAME akl_dispatcher_v1
+  LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 
 akl_add_test(routes
   SOURCES integration/test_routes.c

@@ -10,6 +10,7 @@
 #include "dispatcher_ack.h"
 #include "temps.h"
 #include "fd_io.h"
+#include "publish.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,20 +24,13 @@
 #include <unistd.h>
 
 #define DISPATCHER_COMPARE_CHUNK 8192
-/* One write() per MiB: a single 16 MB write() from device memory (a shared mapping) took 58 ms on
- * Linux 6.18/ext4, the same bytes in 1 MiB writes 3.3 ms (strace -T, simulator, 2-core VM). */
-#define DISPATCHER_NAME_ATTEMPTS 16
-/* A cleaner that took our pid for dead (another pid namespace) may remove our temporary before the
- * rename; the publish then starts over this many times in all. */
-#define DISPATCHER_PUBLISH_ATTEMPTS 3
-
 /* Paths of one publish, for the record and the log. */
 typedef struct dispatcher_paths {
     const char *dir;
     const char *name;
     char final[PATH_MAX];
-    char temp_name[NAME_MAX + 1];
     char temp[PATH_MAX];
+    cmn_publish_t pub; /* the temporary's name and where the publish got to */
 } dispatcher_paths_t;
 
 typedef enum dispatcher_existing {
@@ -112,127 +106,67 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, co
     return result;
 }
 
-/* Picks the next temporary name; false when the directory path makes it too long. */
-static bool dispatcher_next_temp_name(dispatcher_paths_t *paths, unsigned attempt)
-{
-    return cmn_temp_name(paths->temp_name, sizeof paths->temp_name, paths->name, attempt) == 0 &&
-           dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->temp_name) == 0;
-}
-
-/* O_EXCL: the file is ours alone; EEXIST can only be a dead writer's leftover, so pick again. */
-static int dispatcher_create_temp(int dirfd, dispatcher_paths_t *paths)
-{
-    for (unsigned attempt = 0; attempt < DISPATCHER_NAME_ATTEMPTS; attempt++) {
-        if (!dispatcher_next_temp_name(paths, attempt)) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        int fd = openat(dirfd, paths->temp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    return -1;
-}
-
-/* Fills the temporary: mode 0755 whatever the umask (the loader must read it), bytes, fsync.
- * Closes fd. Returns 0, or -1 with the failure recorded in ack. */
-static int dispatcher_fill_temp(int fd, const dispatcher_paths_t *paths, const void *bytes,
-                                size_t len, akl_bootstrap_ack_t *ack)
+/* Records in ack the step at which a publish (publish.h) failed. */
+static void dispatcher_ack_step(akl_bootstrap_ack_t *ack, dispatcher_paths_t *paths, size_t len,
+                                int err)
 {
     char text[96];
-    int err = 0;
-    if (fchmod(fd, 0755) != 0) {
-        err = errno;
+    const char *why = dispatcher_errstr(err, text, sizeof text);
+    ack->bytes = paths->pub.written;
+    /* For the record only: every step itself is relative to the directory's descriptor. */
+    dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->pub.temp);
+    switch (paths->pub.step) {
+    case CMN_PUBLISH_CREATE:
         dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths->temp,
-                            "chmod of temporary file failed: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-    } else {
-        size_t written = 0;
-        err = cmn_write_all(fd, bytes, len, &written);
-        ack->bytes = written;
-        if (err != 0) {
-            dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
-                                "write failed after %zu of %zu bytes: %s", written, len,
-                                dispatcher_errstr(err, text, sizeof text));
-        } else if ((err = cmn_fsync(fd)) != 0) {
-            dispatcher_ack_fail(ack, AKL_STAGE_FSYNC, err, paths->temp,
-                                "fsync of temporary file failed: %s",
-                                dispatcher_errstr(err, text, sizeof text));
-        }
-    }
-    /* After a successful fsync a close error cannot lose data; it still means something is off. */
-    if (close(fd) != 0 && err == 0) {
-        err = errno;
+                            "cannot create temporary file: %s", why);
+        break;
+    case CMN_PUBLISH_CHMOD:
+        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths->temp,
+                            "chmod of temporary file failed: %s", why);
+        break;
+    case CMN_PUBLISH_WRITE:
         dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
-                            "close of temporary file failed: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-    }
-    return err == 0 ? 0 : -1;
-}
-
-typedef enum dispatcher_step {
-    DISPATCHER_STEP_DONE,
-    DISPATCHER_STEP_FAILED,
-    DISPATCHER_STEP_RETRY,
-} dispatcher_step_t;
-
-/* One attempt at temporary + fsync + rename + directory fsync. */
-static dispatcher_step_t dispatcher_publish_once(int dirfd, dispatcher_paths_t *paths,
-                                                 const void *bytes, size_t len, bool last_attempt,
-                                                 akl_bootstrap_ack_t *ack)
-{
-    char text[96];
-    int fd = dispatcher_create_temp(dirfd, paths);
-    if (fd < 0) {
-        int err = errno;
-        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths->temp,
-                            "cannot create temporary file: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-        return DISPATCHER_STEP_FAILED;
-    }
-    if (dispatcher_fill_temp(fd, paths, bytes, len, ack) != 0) {
-        unlinkat(dirfd, paths->temp_name, 0);
-        return DISPATCHER_STEP_FAILED;
-    }
-    if (renameat(dirfd, paths->temp_name, dirfd, paths->name) != 0) {
-        int err = errno;
-        unlinkat(dirfd, paths->temp_name, 0);
-        if (err == ENOENT && !last_attempt)
-            return DISPATCHER_STEP_RETRY;
+                            "write failed after %zu of %zu bytes: %s", paths->pub.written, len,
+                            why);
+        break;
+    case CMN_PUBLISH_FSYNC:
+        dispatcher_ack_fail(ack, AKL_STAGE_FSYNC, err, paths->temp,
+                            "fsync of temporary file failed: %s", why);
+        break;
+    case CMN_PUBLISH_CLOSE:
+        dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
+                            "close of temporary file failed: %s", why);
+        break;
+    case CMN_PUBLISH_RENAME:
         dispatcher_ack_fail(ack, AKL_STAGE_RENAME, err, paths->final,
-                            "rename of temporary onto the name failed: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-        return DISPATCHER_STEP_FAILED;
-    }
-    /* A filesystem that cannot fsync a directory passes: the rename is as durable as it allows. */
-    int err = cmn_fsync_dir(dirfd);
-    if (err != 0) {
+                            "rename of temporary onto the name failed: %s", why);
+        break;
+    case CMN_PUBLISH_DIRSYNC:
         dispatcher_ack_fail(ack, AKL_STAGE_DIRSYNC, err, paths->dir,
-                            "fsync of directory after rename failed (file is in place): %s",
-                            dispatcher_errstr(err, text, sizeof text));
-        return DISPATCHER_STEP_FAILED;
+                            "fsync of directory after rename failed (file is in place): %s", why);
+        break;
     }
-    return DISPATCHER_STEP_DONE;
 }
 
+/* Publishes with the one atomic publish (publish.h), mode 0755 whatever the umask (the loader
+ * must read it). A temporary a cleaner took for stale before the rename (a writer in another pid
+ * namespace) starts it over. */
 static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, const void *bytes,
                                  size_t len, bool replacing, akl_bootstrap_ack_t *ack)
 {
-    for (int attempt = 1; attempt <= DISPATCHER_PUBLISH_ATTEMPTS; attempt++) {
-        dispatcher_step_t step = dispatcher_publish_once(
-            dirfd, paths, bytes, len, attempt == DISPATCHER_PUBLISH_ATTEMPTS, ack);
-        if (step == DISPATCHER_STEP_FAILED)
-            return;
-        if (step == DISPATCHER_STEP_DONE) {
-            if (replacing)
-                dispatcher_ack_succeed(ack, AKL_ACK_REPLACED, len, paths->final,
-                                       "replaced a file of other content with %zu bytes", len);
-            else
-                dispatcher_ack_succeed(ack, AKL_ACK_WROTE, len, paths->final, "wrote %zu bytes",
-                                       len);
-            return;
-        }
+    int err = 0;
+    for (int attempt = 1; attempt <= CMN_PUBLISH_ATTEMPTS; attempt++) {
+        err = cmn_publish_once(dirfd, paths->name, bytes, len, 0755, 0, &paths->pub);
+        if (err != ENOENT || paths->pub.step != CMN_PUBLISH_RENAME)
+            break;
     }
+    if (err != 0)
+        dispatcher_ack_step(ack, paths, len, err);
+    else if (replacing)
+        dispatcher_ack_succeed(ack, AKL_ACK_REPLACED, len, paths->final,
+                               "replaced a file of other content with %zu bytes", len);
+    else
+        dispatcher_ack_succeed(ack, AKL_ACK_WROTE, len, paths->final, "wrote %zu bytes", len);
 }
 
 /* Opens the directory and sweeps stale temporaries of the name. Returns the descriptor, or -1
@@ -259,25 +193,21 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
 
 void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ack)
 {
-    char text[96];
     dispatcher_paths_t paths = {.dir = dir, .name = name};
     int dirfd = dispatcher_open_dir(&paths, ack);
     if (dirfd < 0)
         return;
-    int fd = dispatcher_create_temp(dirfd, &paths);
-    if (fd < 0) {
-        int err = errno;
-        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths.temp,
-                            "cannot create temporary file: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-    } else {
-        /* One byte, written and fsynced as a publish would: a full filesystem shows here too. */
-        static const unsigned char probe_byte[1] = {0};
-        int rc = dispatcher_fill_temp(fd, &paths, probe_byte, sizeof probe_byte, ack);
-        unlinkat(dirfd, paths.temp_name, 0);
-        if (rc == 0)
-            dispatcher_ack_succeed(ack, AKL_ACK_PROBED, 0, dir, "writable");
-    }
+    /* One byte, written and fsynced as a publish would: a full filesystem shows here too. */
+    static const unsigned char probe_byte[1] = {0};
+    int fd = cmn_publish_create_temp(dirfd, name, &paths.pub);
+    int err =
+        fd < 0 ? errno : cmn_publish_fill(fd, 0755, 0, probe_byte, sizeof probe_byte, &paths.pub);
+    if (fd >= 0)
+        unlinkat(dirfd, paths.pub.temp, 0);
+    if (err != 0)
+        dispatcher_ack_step(ack, &paths, sizeof probe_byte, err);
+    else
+        dispatcher_ack_succeed(ack, AKL_ACK_PROBED, 0, dir, "writable");
     close(dirfd);
 }
 

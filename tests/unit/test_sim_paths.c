@@ -335,28 +335,32 @@ static void test_changed_source_replaces_lib_atomically(void **state)
     assert_int_equal(pt_count_temps(0), 0);
 }
 
-static void pt_make_temp(const char *dir, const char *suffix, char *path, size_t cap)
+/* A temporary of the extend-kernels library in the one form of src/common/temps.h, written by pid.
+ */
+static void pt_make_temp(const char *dir, long long pid, char *path, size_t cap)
 {
-    snprintf(path, cap, "%s/.%s.%s", dir, SIM_EXTEND_KERNELS_NAME, suffix);
+    snprintf(path, cap, "%s/.%s.tmp.%lld.1.0123456789abcdef", dir, SIM_EXTEND_KERNELS_NAME, pid);
     assert_int_equal(t_write_file(path, "partial", 7), 0);
 }
 
+/* The one staleness rule (temps.h): a temporary whose writer is gone is removed; one whose writer
+ * is alive (this process) is kept. */
 static void test_prepare_removes_only_abandoned_temps(void **state)
 {
     (void)state;
     char err[512], dir[SIM_PATH_MAX], stale[SIM_PATH_MAX + 64], busy[SIM_PATH_MAX + 64];
     assert_int_equal(sim_fs_prepare(0, NULL, err, sizeof err), 0);
     assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
-    pt_make_temp(dir, "dead01", stale, sizeof stale);
-    pt_make_temp(dir, "busy01", busy, sizeof busy);
-    /* A writer that is still alive holds the lock on its temporary. */
-    int fd = open(busy, O_RDONLY | O_CLOEXEC);
-    assert_true(fd >= 0);
-    assert_int_equal(flock(fd, LOCK_EX), 0);
+    pid_t gone = fork();
+    assert_true(gone >= 0);
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, NULL, 0), gone);
+    pt_make_temp(dir, gone, stale, sizeof stale);
+    pt_make_temp(dir, getpid(), busy, sizeof busy);
     assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
     assert_false(t_file_exists(stale));
     assert_true(t_file_exists(busy));
-    close(fd);
     unlink(busy);
 }
 

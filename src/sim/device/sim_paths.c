@@ -7,6 +7,8 @@
 #include "sim_msg.h"
 #include "so_name.h"
 #include "fd_io.h"
+#include "publish.h"
+#include "temps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,8 +28,6 @@
  * it. */
 #define PATHS_DIR_MODE 0700
 #define PATHS_LIB_MODE 0755
-#define PATHS_INSTALL_ATTEMPTS 3
-#define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
 
 /* A decimal number made of digits only, so that "8x", " 8" or "-1" count as garbage and the
  * default applies instead of a half-parsed value. */
@@ -317,92 +317,28 @@ static bool paths_file_has_bytes(const char *path, const char *data, size_t size
     return same;
 }
 
-/* Removes temporaries that a killed installer left behind. A live installer holds an exclusive
- * flock on its temporary until the rename, so a lock we can take means its writer is gone. The
- * inode check makes sure the name still refers to the file we locked. */
-static void paths_remove_stale_temps(const char *dir)
+/* Installs data as dir/name with the one atomic publish (publish.h), which first sweeps the
+ * temporaries a killed installer left by the one staleness rule (temps.h). */
+static int paths_publish(const char *dir, const char *name, const void *data, size_t size,
+                         unsigned flags, sim_msg_t *msg)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, PATHS_TEMP_PREFIX, strlen(PATHS_TEMP_PREFIX)) != 0)
-            continue;
-        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
-            continue;
-        struct stat locked, named;
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &locked) == 0 &&
-            fstatat(dirfd(d), e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-            locked.st_ino == named.st_ino && locked.st_dev == named.st_dev)
-            unlinkat(dirfd(d), e->d_name, 0);
-        close(fd);
-    }
-    closedir(d);
-}
-
-/* Locks, writes, chmods and fsyncs a fresh temporary, naming the step that failed. */
-static int paths_fill_temp(int fd, const char *data, size_t size, const char **step)
-{
-    *step = "lock";
-    if (flock(fd, LOCK_EX) != 0)
-        return -1;
-    *step = "write";
-    int err = cmn_write_all(fd, data, size, NULL);
-    if (err != 0) {
-        errno = err;
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        sim_msg_add(msg, "cannot install %s into %s: %s", name, dir, strerror(errno));
         return -1;
     }
-    *step = "chmod";
-    if (fchmod(fd, PATHS_LIB_MODE) != 0)
-        return -1;
-    *step = "fsync";
-    err = cmn_fsync(fd);
-    errno = err;
-    return err == 0 ? 0 : -1;
-}
-
-/* One attempt at temp + fsync + rename + directory fsync. Returns 0; -1 with a message; or 1 when
- * a concurrent cleaner removed our temporary in the instant between its creation and our lock,
- * in which case the caller simply tries again. */
-static int paths_install_once(const char *dir, const char *dest, const char *data, size_t size,
-                              sim_msg_t *msg)
-{
-    char tmp[SIM_PATH_MAX];
-    if (paths_format(tmp, sizeof tmp, "%s/" PATHS_TEMP_PREFIX "XXXXXX", dir) != 0) {
-        sim_msg_add(msg, "cannot install %s: path too long", dest);
-        return -1;
-    }
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        sim_msg_add(msg, "cannot create temporary file in %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    const char *step;
-    int rc = paths_fill_temp(fd, data, size, &step);
-    bool renaming = rc == 0;
-    if (renaming) {
-        step = "rename";
-        rc = rename(tmp, dest);
-    }
-    int err = errno;
-    if (rc != 0) {
-        unlink(tmp);
-        close(fd);
-        if (renaming && err == ENOENT)
-            return 1;
-        sim_msg_add(msg, "cannot install %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
-        return -1;
-    }
-    err = cmn_fsync_dir_path(dir);
-    close(fd);
-    if (err != 0) {
-        sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, dest,
+    cmn_publish_t pub;
+    int err = cmn_publish(dirfd, name, data, size, PATHS_LIB_MODE, flags, &pub);
+    close(dirfd);
+    if (err == 0)
+        return 0;
+    if (pub.step == CMN_PUBLISH_DIRSYNC)
+        sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, name,
                     strerror(err));
-        return -1;
-    }
-    return 0;
+    else
+        sim_msg_add(msg, "cannot install %s/%s (%s of %s failed): %s", dir, name,
+                    cmn_publish_step_name(pub.step), pub.temp, strerror(err));
+    return -1;
 }
 
 static int paths_install_extend_kernels(const char *dir, const char *src, sim_msg_t *msg)
@@ -419,19 +355,16 @@ static int paths_install_extend_kernels(const char *dir, const char *src, sim_ms
         sim_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
         return -1;
     }
-    paths_remove_stale_temps(dir);
-    int rc = 0;
-    for (int attempt = 0; attempt < PATHS_INSTALL_ATTEMPTS; attempt++) {
-        if (paths_file_has_bytes(dest, data, size)) {
-            rc = 0;
-            break;
-        }
-        rc = paths_install_once(dir, dest, data, size, msg);
-        if (rc <= 0)
-            break;
+    /* Abandoned temporaries go even when nothing is written (as the dispatcher does). */
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd >= 0) {
+        cmn_temps_clean(dirfd, SIM_EXTEND_KERNELS_NAME);
+        close(dirfd);
     }
-    if (rc > 0)
-        sim_msg_add(msg, "cannot install %s: its temporary file kept disappearing", dest);
+    /* Most starts find the same bytes already there: no write, no fsync. */
+    int rc = paths_file_has_bytes(dest, data, size)
+                 ? 0
+                 : paths_publish(dir, SIM_EXTEND_KERNELS_NAME, data, size, 0, msg);
     free(data);
     return rc == 0 ? 0 : -1;
 }
@@ -469,45 +402,6 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
                         (unsigned)host_pid);
 }
 
-/* Only this host process writes its custom directory, so a plain temporary + rename is atomic
- * enough: a scheduler opening the name sees the old file or the whole new one. */
-static int paths_write_temp_and_rename(const char *dir, const char *dest, const void *data,
-                                       size_t size, sim_msg_t *msg)
-{
-    char tmp[SIM_PATH_MAX];
-    if (paths_format(tmp, sizeof tmp, "%s/.cust.XXXXXX", dir) != 0) {
-        sim_msg_add(msg, "cannot publish %s: path too long", dest);
-        return -1;
-    }
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        sim_msg_add(msg, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    const char *step = "write";
-    int rc = cmn_write_all(fd, data, size, NULL);
-    if (rc != 0) {
-        errno = rc;
-        rc = -1;
-    }
-    if (rc == 0) {
-        step = "chmod";
-        rc = fchmod(fd, PATHS_LIB_MODE);
-    }
-    if (rc == 0) {
-        step = "rename";
-        rc = rename(tmp, dest);
-    }
-    int err = errno;
-    close(fd);
-    if (rc != 0) {
-        unlink(tmp);
-        sim_msg_add(msg, "cannot publish %s (%s of %s failed): %s", dest, step, tmp, strerror(err));
-        return -1;
-    }
-    return 0;
-}
-
 int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
                      size_t size, char *err, size_t err_cap)
 {
@@ -535,7 +429,9 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
                      (unsigned)host_pid) != 0 ||
         paths_ensure_chip_tree(device, rel, &msg) != 0)
         return -1;
-    return paths_write_temp_and_rename(dir, dest, data, size, &msg);
+    /* Only this host process writes its custom directory, and the directory lives only as long as
+     * the process: atomic is enough, durable would buy nothing. */
+    return paths_publish(dir, name, data, size, CMN_PUBLISH_NO_FSYNC, &msg);
 }
 
 int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name)

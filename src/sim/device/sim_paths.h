@@ -40,7 +40,8 @@ int sim_extend_dir(int32_t device, char *out, size_t cap);
  * <extend dir>/libaicpu_extend_kernels.so unless a byte-identical copy is there (atomically:
  * temporary file, fsync, rename). Safe to run from several processes at once. Returns 0, or -1
  * with a message naming the path and cause in err. extend_kernels_src NULL: directories only.
- * Temporaries abandoned by a killed installer are removed (a live one holds a flock on its own). */
+ * Temporaries abandoned by a killed installer are removed by the one staleness rule of
+ * src/common/temps.h (the writer is gone, or the file is over ten minutes old). */
 int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap);
 
 /* The custom-kernel directory of one host process on one device, where KERNEL_TYPE_AICPU_CUSTOM

@@ -1,0 +1,93 @@
+/* The one atomic publish (see publish.h). */
+#define _GNU_SOURCE
+#include "publish.h"
+
+#include "fd_io.h"
+#include "temps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* Temporary names tried before giving up: EEXIST can only be a dead writer's leftover. */
+#define CMN_PUBLISH_NAME_ATTEMPTS 16
+
+const char *cmn_publish_step_name(cmn_publish_step_t step)
+{
+    static const char *const names[] = {"create", "chmod",  "write",          "fsync",
+                                        "close",  "rename", "directory fsync"};
+    return (unsigned)step < sizeof names / sizeof *names ? names[step] : "publish";
+}
+
+int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub)
+{
+    pub->step = CMN_PUBLISH_CREATE;
+    pub->written = 0;
+    for (unsigned attempt = 0; attempt < CMN_PUBLISH_NAME_ATTEMPTS; attempt++) {
+        if (cmn_temp_name(pub->temp, sizeof pub->temp, name, attempt) != 0) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        int fd = openat(dirfd, pub->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
+int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, size_t len,
+                     cmn_publish_t *pub)
+{
+    int err = 0;
+    pub->step = CMN_PUBLISH_CHMOD;
+    if (fchmod(fd, (mode_t)mode) != 0) {
+        err = errno;
+    } else {
+        pub->step = CMN_PUBLISH_WRITE;
+        err = cmn_write_all(fd, bytes, len, &pub->written);
+        if (err == 0 && !(flags & CMN_PUBLISH_NO_FSYNC)) {
+            pub->step = CMN_PUBLISH_FSYNC;
+            err = cmn_fsync(fd);
+        }
+    }
+    /* After a successful fsync a close error cannot lose data; it still means something is off. */
+    if (close(fd) != 0 && err == 0) {
+        err = errno;
+        pub->step = CMN_PUBLISH_CLOSE;
+    }
+    return err;
+}
+
+int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
+                     unsigned flags, cmn_publish_t *pub)
+{
+    int fd = cmn_publish_create_temp(dirfd, name, pub);
+    if (fd < 0)
+        return errno;
+    int err = cmn_publish_fill(fd, mode, flags, bytes, len, pub);
+    if (err == 0 && renameat(dirfd, pub->temp, dirfd, name) != 0) {
+        err = errno;
+        pub->step = CMN_PUBLISH_RENAME;
+    }
+    if (err != 0) {
+        unlinkat(dirfd, pub->temp, 0);
+        return err;
+    }
+    pub->step = CMN_PUBLISH_DIRSYNC;
+    return flags & CMN_PUBLISH_NO_FSYNC ? 0 : cmn_fsync_dir(dirfd);
+}
+
+int cmn_publish(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
+                unsigned flags, cmn_publish_t *pub)
+{
+    pub->temps_removed = cmn_temps_clean(dirfd, name);
+    int err = 0;
+    for (int attempt = 0; attempt < CMN_PUBLISH_ATTEMPTS; attempt++) {
+        err = cmn_publish_once(dirfd, name, bytes, len, mode, flags, pub);
+        if (err != ENOENT || pub->step != CMN_PUBLISH_RENAME)
+            break;
+    }
+    return err;
+}

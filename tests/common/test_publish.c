@@ -1,0 +1,149 @@
+/* Tests of src/common/publish.c, the one atomic publish: the bytes arrive whole with the asked mode
+ * whatever the umask, no temporary outlives a publish or a failed step, the step that failed is
+ * named, and the stale temporaries of the name's prefix are swept first. */
+#define _GNU_SOURCE
+#include "publish.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define NAME "akl_0123456789abcdef_0.so"
+
+typedef struct fixture {
+    char dir[64];
+    int dirfd;
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/akl-test-publish-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    *state = f;
+    return f->dirfd < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    DIR *d = fdopendir(dup(f->dirfd));
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            unlinkat(f->dirfd, e->d_name, 0) != 0)
+            unlinkat(f->dirfd, e->d_name, AT_REMOVEDIR);
+    if (d)
+        closedir(d);
+    close(f->dirfd);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Entries of the directory whose name starts with a dot (temporaries), "." and ".." aside. */
+static int count_temps(int dirfd)
+{
+    DIR *d = fdopendir(dup(dirfd));
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void test_publishes_whole_with_mode(void **state)
+{
+    fixture_t *f = *state;
+    mode_t old = umask(077);
+    cmn_publish_t pub;
+    assert_int_equal(cmn_publish(f->dirfd, NAME, "hello", 5, 0755, 0, &pub), 0);
+    assert_int_equal(cmn_publish(f->dirfd, NAME, "world!", 6, 0755, CMN_PUBLISH_NO_FSYNC, &pub), 0);
+    umask(old);
+    struct stat st;
+    assert_int_equal(fstatat(f->dirfd, NAME, &st, 0), 0);
+    assert_int_equal(st.st_mode & 0777, 0755);
+    assert_int_equal(st.st_size, 6);
+    assert_int_equal(pub.written, 6);
+    char buf[8] = {0};
+    int fd = openat(f->dirfd, NAME, O_RDONLY);
+    assert_int_equal(read(fd, buf, sizeof buf), 6);
+    close(fd);
+    assert_string_equal(buf, "world!");
+    assert_int_equal(count_temps(f->dirfd), 0);
+}
+
+static void test_failed_rename_names_the_step_and_leaves_nothing(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(mkdirat(f->dirfd, NAME, 0700), 0);
+    assert_int_equal(mkdirat(f->dirfd, NAME "/x", 0700), 0); /* not empty: rename must fail */
+    cmn_publish_t pub;
+    int err = cmn_publish(f->dirfd, NAME, "x", 1, 0644, 0, &pub);
+    assert_true(err == EISDIR || err == ENOTEMPTY || err == EEXIST);
+    assert_int_equal(pub.step, CMN_PUBLISH_RENAME);
+    assert_string_equal(cmn_publish_step_name(pub.step), "rename");
+    assert_int_equal(count_temps(f->dirfd), 0);
+    unlinkat(f->dirfd, NAME "/x", AT_REMOVEDIR);
+}
+
+static void test_sweeps_stale_temporaries_first(void **state)
+{
+    fixture_t *f = *state;
+    pid_t gone = fork();
+    assert_true(gone >= 0);
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, NULL, 0), gone);
+    char stale[128];
+    snprintf(stale, sizeof stale, ".akl_fedcba9876543210_1.so.tmp.%d.1.0123456789abcdef",
+             (int)gone);
+    int fd = openat(f->dirfd, stale, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    cmn_publish_t pub;
+    assert_int_equal(cmn_publish(f->dirfd, NAME, "x", 1, 0644, 0, &pub), 0);
+    assert_int_equal(pub.temps_removed, 1);
+    assert_int_equal(count_temps(f->dirfd), 0);
+}
+
+static void test_name_too_long_for_a_temporary(void **state)
+{
+    fixture_t *f = *state;
+    char name[260];
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    cmn_publish_t pub;
+    assert_int_equal(cmn_publish_once(f->dirfd, name, "x", 1, 0644, 0, &pub), ENAMETOOLONG);
+    assert_int_equal(pub.step, CMN_PUBLISH_CREATE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_publishes_whole_with_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_rename_names_the_step_and_leaves_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sweeps_stale_temporaries_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_too_long_for_a_temporary, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
