@@ -187,7 +187,7 @@ static void ldr_boot_wait_and_read(ldr_boot_t *b)
     if (b->sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         return;
     /* Read once: the runtime may clear its text when asked, and the diagnosis needs it. */
-    const char *recent = b->sync_rc != ACL_SUCCESS ? b->rt->get_recent_err_msg() : NULL;
+    const char *recent = b->sync_rc != ACL_SUCCESS ? ldr_runtime_recent_message() : NULL;
     snprintf(b->recent, sizeof b->recent, "%s", recent ? recent : "");
     b->ack_read_rc = b->rt->memcpy(&b->ack, sizeof b->ack, (char *)b->base + AKL_BOOT_ACK_OFFSET,
                                    sizeof b->ack, ACL_MEMCPY_DEVICE_TO_HOST);
