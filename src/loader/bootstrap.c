@@ -17,6 +17,7 @@
  * is reclaimed when the device is reset or the process exits. */
 #include "bootstrap.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -400,6 +401,8 @@ static int ldr_boot_run(ldr_boot_t *b, akl_module_t *module)
 
 int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module)
 {
+    /* The caller has checked (bootstrap.h); asserted where NDEBUG is off (sanitizer builds). */
+    assert(ldr_runtime_device_is_current(req->rt, req->device, NULL, 0));
     double start = cmn_now_seconds();
     ldr_boot_t b = {.req = req, .rt = req->rt};
     int rc = ldr_boot_run(&b, module);

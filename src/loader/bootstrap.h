@@ -14,8 +14,8 @@
  * current one. On success fills module's outcome, basename, device path, route and timing (a probe
  * fills nothing); returns 0 or an error code (loader's or CANN's) with the thread's message set:
  * AKL_ENOEXTEND, AKL_ENOPREINSTALL and AKL_EBOOTSKIPPED are the diagnosed causes auto falls back
- * on. Holds no device memory afterwards, except
- * after a synchronize timeout (see bootstrap.c). */
+ * on. The current device is asserted (in builds without NDEBUG). Holds no device memory
+ * afterwards, except after a synchronize timeout (see bootstrap.c). */
 int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module);
 
 #endif /* LDR_BOOTSTRAP_H */

@@ -6,6 +6,7 @@
  * allocation for blobs that fit the stack buffer: just the checks (arguments, and that the module's
  * device is the thread's current one), one probe of the module's export table, the copy and the
  * call. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,8 +84,9 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
         return rc;
     if (module->exports && !ldr_exports_has(module->exports, kernel, kernel_length))
         return ldr_launch_no_kernel(module, kernel);
-    /* A module exists only after a successful load, which resolved the runtime. */
+    /* A module exists only after a successful load, which resolved the runtime (asserted). */
     const ldr_runtime_t *rt = ldr_runtime_ready();
+    assert(rt);
     rc = ldr_launch_check_device(rt, module, kernel);
     if (rc != 0)
         return rc;
