@@ -24,18 +24,16 @@ typedef struct cli_command {
     void (*usage)(FILE *out);
 } cli_command_t;
 
-int cli_cmd_run(int argc, char **argv);
-void cli_usage_run(FILE *out);
-int cli_cmd_fingerprint(int argc, char **argv);
-void cli_usage_fingerprint(FILE *out);
-int cli_cmd_check(int argc, char **argv);
-void cli_usage_check(FILE *out);
-int cli_cmd_sim(int argc, char **argv);
-void cli_usage_sim(FILE *out);
-int cli_cmd_bench(int argc, char **argv);
-void cli_usage_bench(FILE *out);
-int cli_cmd_doctor(int argc, char **argv);
-void cli_usage_doctor(FILE *out);
+/* Each command <name> (cmd_<name>.c) defines cli_cmd_<name> and cli_usage_<name>. */
+#define CLI_DECLARE_COMMAND(name)                                                                  \
+    int cli_cmd_##name(int argc, char **argv);                                                     \
+    void cli_usage_##name(FILE *out);
+CLI_DECLARE_COMMAND(run)
+CLI_DECLARE_COMMAND(fingerprint)
+CLI_DECLARE_COMMAND(check)
+CLI_DECLARE_COMMAND(sim)
+CLI_DECLARE_COMMAND(bench)
+CLI_DECLARE_COMMAND(doctor)
 
 /* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
