@@ -10,3 +10,6 @@ akl_common_test(clock)
 akl_common_test(fd_io)
 akl_common_test(temps)
 akl_common_test(publish)
+# src/common/host/json_text.c (host only: json-c).
+akl_add_test(json_text SOURCES ${CMAKE_CURRENT_LIST_DIR}/common/test_json_text.c LIBS akl_json_text
+  LABELS unit)

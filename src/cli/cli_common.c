@@ -58,6 +58,59 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     return '?';
 }
 
+/* Stores one option's value by its kind; 0, or -1 after a usage error naming the option. */
+static int cli_store_option(const char *cmd, const cli_option_t *option, const char *value)
+{
+    char flag[64];
+    snprintf(flag, sizeof flag, "--%s", option->name);
+    int64_t i64;
+    switch (option->kind) {
+    case CLI_OPTION_FLAG:
+        *(bool *)option->target = true;
+        return 0;
+    case CLI_OPTION_STRING:
+        *(const char **)option->target = value;
+        return 0;
+    case CLI_OPTION_I32:
+        if (cli_parse_i64(cmd, flag, value, option->min, (int64_t)option->max, &i64) != 0)
+            return -1;
+        *(int32_t *)option->target = (int32_t)i64;
+        return 0;
+    case CLI_OPTION_SIZE:
+        return cli_parse_size(cmd, flag, value, (uint64_t)option->min, option->max,
+                              (uint64_t *)option->target);
+    }
+    return -1;
+}
+
+#define CLI_OPTIONS_MAX 16
+
+int cli_parse_options(const char *cmd, int argc, char **argv, const cli_option_t *options,
+                      void (*usage)(FILE *out))
+{
+    struct option longopts[CLI_OPTIONS_MAX + 2];
+    size_t n = 0;
+    for (; options[n].name && n < CLI_OPTIONS_MAX; n++) {
+        bool has_value = options[n].kind != CLI_OPTION_FLAG;
+        /* getopt's answer is the option's index, offset past every character it could return. */
+        longopts[n] = (struct option){options[n].name, has_value ? required_argument : no_argument,
+                                      NULL, 256 + (int)n};
+    }
+    longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n + 1] = (struct option){NULL, 0, NULL, 0};
+    optind = 0;
+    int c;
+    while ((c = cli_getopt(cmd, argc, argv, ":h", longopts)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return -1;
+        }
+        if (c < 256 || cli_store_option(cmd, &options[c - 256], optarg) != 0)
+            return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int parse_u64_text(const char *text, uint64_t *out, char **end)
 {
     if (!text || !isdigit((unsigned char)text[0]))

@@ -16,7 +16,6 @@
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_USAGE 2
 
-/* One command of the dispatch table in main.c. argv[0] is the command's own name. */
 /* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "akl <cmd>: <message>" to stderr; returns CLI_EXIT_FAILURE. */
@@ -27,6 +26,27 @@ int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
  * shortopts must start with ':'. The caller resets optind to 0 before the first call. */
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts);
+
+/* One option of a command, for cli_parse_options: "--<name>", and where its value goes. */
+typedef enum cli_option_kind {
+    CLI_OPTION_FLAG,   /* no value: *(bool *)target = true */
+    CLI_OPTION_STRING, /* *(const char **)target = the value */
+    CLI_OPTION_I32,    /* a decimal in [min, max]: *(int32_t *)target */
+    CLI_OPTION_SIZE,   /* a size with an optional K/M/G suffix in [min, max]: *(uint64_t *)target */
+} cli_option_kind_t;
+typedef struct cli_option {
+    const char *name; /* NULL ends the table */
+    cli_option_kind_t kind;
+    void *target;
+    int64_t min;
+    uint64_t max;
+} cli_option_t;
+
+/* Parses argv's options by the table (plus --help, which prints usage to stdout) with the same
+ * messages as cli_getopt and the number parsers. Returns CLI_EXIT_OK with optind at the first
+ * operand, -1 after --help, or CLI_EXIT_USAGE after printing the error. */
+int cli_parse_options(const char *cmd, int argc, char **argv, const cli_option_t *options,
+                      void (*usage)(FILE *out));
 
 /* Strict decimal parsing of an option's value into [min, max]; prints a usage error naming the
  * option and returns -1 on failure. */

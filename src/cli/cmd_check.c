@@ -44,35 +44,16 @@ typedef struct check_options {
 
 static int check_parse(int argc, char **argv, check_options_t *opts)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"strict", no_argument, NULL, 's'},
-        {"max-size", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     memset(opts, 0, sizeof *opts);
-    optind = 0;
-    int c;
-    while ((c = cli_getopt("check", argc, argv, ":h", longopts)) != -1) {
-        switch (c) {
-        case 'j':
-            opts->json = true;
-            break;
-        case 's':
-            opts->strict = true;
-            break;
-        case 'm':
-            if (cli_parse_size("check", "--max-size", optarg, 1, SIZE_MAX, &opts->max_size) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        case 'h':
-            cli_usage_check(stdout);
-            return -1;
-        default:
-            return CLI_EXIT_USAGE;
-        }
-    }
+    const cli_option_t options[] = {
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
+        {"strict", CLI_OPTION_FLAG, &opts->strict, 0, 0},
+        {"max-size", CLI_OPTION_SIZE, &opts->max_size, 1, SIZE_MAX},
+        {NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse_options("check", argc, argv, options, cli_usage_check);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind >= argc)
         return cli_usage_error("check", "missing SO");
     return CLI_EXIT_OK;

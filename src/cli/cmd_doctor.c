@@ -721,37 +721,16 @@ static void doctor_print_text(const doctor_report_t *report)
 
 static int doctor_parse(int argc, char **argv, doctor_options_t *opts)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {DOCTOR_PROBE_OPTION, required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
-    };
     memset(opts, 0, sizeof *opts);
-    optind = 0;
-    int c;
-    int64_t device;
-    while ((c = cli_getopt("doctor", argc, argv, ":h", longopts)) != -1) {
-        switch (c) {
-        case 'd':
-            if (cli_parse_i64("doctor", "--device", optarg, 0, INT32_MAX, &device) != 0)
-                return CLI_EXIT_USAGE;
-            opts->device = (int32_t)device;
-            break;
-        case 'j':
-            opts->json = true;
-            break;
-        case 'p':
-            opts->probe_route = optarg;
-            break;
-        case 'h':
-            cli_usage_doctor(stdout);
-            return -1;
-        default:
-            return CLI_EXIT_USAGE;
-        }
-    }
+    const cli_option_t options[] = {
+        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
+        {DOCTOR_PROBE_OPTION, CLI_OPTION_STRING, &opts->probe_route, 0, 0},
+        {NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse_options("doctor", argc, argv, options, cli_usage_doctor);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
         opts->so = argv[optind++];
     if (optind < argc)

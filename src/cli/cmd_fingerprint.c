@@ -35,37 +35,16 @@ typedef struct fingerprint_options {
 
 static int fingerprint_parse(int argc, char **argv, fingerprint_options_t *opts, int *first)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"prefix", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     memset(opts, 0, sizeof *opts);
-    optind = 0;
-    int c;
-    int64_t v;
-    while ((c = cli_getopt("fingerprint", argc, argv, ":h", longopts)) != -1) {
-        switch (c) {
-        case 'd':
-            if (cli_parse_i64("fingerprint", "--device", optarg, 0, INT32_MAX, &v) != 0)
-                return CLI_EXIT_USAGE;
-            opts->device = (int32_t)v;
-            break;
-        case 'p':
-            opts->prefix = optarg;
-            break;
-        case 'j':
-            opts->json = true;
-            break;
-        case 'h':
-            cli_usage_fingerprint(stdout);
-            return -1;
-        default:
-            return CLI_EXIT_USAGE;
-        }
-    }
+    const cli_option_t options[] = {
+        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX},
+        {"prefix", CLI_OPTION_STRING, &opts->prefix, 0, 0},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
+        {NULL, 0, NULL, 0, 0},
+    };
+    int rc = cli_parse_options("fingerprint", argc, argv, options, cli_usage_fingerprint);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind >= argc)
         return cli_usage_error("fingerprint", "missing SO: give at least one file");
     *first = optind;

@@ -12,7 +12,8 @@
 
 #include <string.h>
 
-/* One subcommand: its name, one line for `akl --help`, its entry point and its usage. */
+/* One subcommand: its name, one line for `akl --help`, its entry point (argv[0] is the command's
+ * own name) and its usage. */
 typedef struct cli_command {
     const char *name;
     const char *summary;

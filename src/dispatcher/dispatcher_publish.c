@@ -106,46 +106,46 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, co
     return result;
 }
 
-/* Records in ack the step at which a publish (publish.h) failed. */
+/* What the ack says for a step of a publish (publish.h) that failed: its stage and its words. */
+static akl_ack_stage_t dispatcher_step_stage(cmn_publish_step_t step, const char **what)
+{
+    static const unsigned char stages[] = {
+        [CMN_PUBLISH_CREATE] = AKL_STAGE_CREATE,   [CMN_PUBLISH_CHMOD] = AKL_STAGE_CREATE,
+        [CMN_PUBLISH_WRITE] = AKL_STAGE_WRITE,     [CMN_PUBLISH_FSYNC] = AKL_STAGE_FSYNC,
+        [CMN_PUBLISH_CLOSE] = AKL_STAGE_WRITE,     [CMN_PUBLISH_RENAME] = AKL_STAGE_RENAME,
+        [CMN_PUBLISH_DIRSYNC] = AKL_STAGE_DIRSYNC,
+    };
+    *what = step == CMN_PUBLISH_CREATE  ? "cannot create temporary file"
+            : step == CMN_PUBLISH_CHMOD ? "chmod of temporary file failed"
+            : step == CMN_PUBLISH_WRITE ? "write failed"
+            : step == CMN_PUBLISH_FSYNC ? "fsync of temporary file failed"
+            : step == CMN_PUBLISH_CLOSE ? "close of temporary file failed"
+            : step == CMN_PUBLISH_RENAME
+                ? "rename of temporary onto the name failed"
+                : "fsync of directory after rename failed (file is in place)";
+    return (akl_ack_stage_t)stages[step];
+}
+
+/* Records in ack the step at which a publish failed, with the path that step concerns. */
 static void dispatcher_ack_step(akl_bootstrap_ack_t *ack, dispatcher_paths_t *paths, size_t len,
                                 int err)
 {
     char text[96];
     const char *why = dispatcher_errstr(err, text, sizeof text);
+    cmn_publish_step_t step = paths->pub.step;
+    const char *what;
+    akl_ack_stage_t stage = dispatcher_step_stage(step, &what);
     ack->bytes = paths->pub.written;
     /* For the record only: every step itself is relative to the directory's descriptor. */
     dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->pub.temp);
-    switch (paths->pub.step) {
-    case CMN_PUBLISH_CREATE:
-        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths->temp,
-                            "cannot create temporary file: %s", why);
-        break;
-    case CMN_PUBLISH_CHMOD:
-        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths->temp,
-                            "chmod of temporary file failed: %s", why);
-        break;
-    case CMN_PUBLISH_WRITE:
-        dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
-                            "write failed after %zu of %zu bytes: %s", paths->pub.written, len,
-                            why);
-        break;
-    case CMN_PUBLISH_FSYNC:
-        dispatcher_ack_fail(ack, AKL_STAGE_FSYNC, err, paths->temp,
-                            "fsync of temporary file failed: %s", why);
-        break;
-    case CMN_PUBLISH_CLOSE:
-        dispatcher_ack_fail(ack, AKL_STAGE_WRITE, err, paths->temp,
-                            "close of temporary file failed: %s", why);
-        break;
-    case CMN_PUBLISH_RENAME:
-        dispatcher_ack_fail(ack, AKL_STAGE_RENAME, err, paths->final,
-                            "rename of temporary onto the name failed: %s", why);
-        break;
-    case CMN_PUBLISH_DIRSYNC:
-        dispatcher_ack_fail(ack, AKL_STAGE_DIRSYNC, err, paths->dir,
-                            "fsync of directory after rename failed (file is in place): %s", why);
-        break;
-    }
+    const char *path = step == CMN_PUBLISH_RENAME    ? paths->final
+                       : step == CMN_PUBLISH_DIRSYNC ? paths->dir
+                                                     : paths->temp;
+    if (step == CMN_PUBLISH_WRITE)
+        dispatcher_ack_fail(ack, stage, err, path, "%s after %zu of %zu bytes: %s", what,
+                            paths->pub.written, len, why);
+    else
+        dispatcher_ack_fail(ack, stage, err, path, "%s: %s", what, why);
 }
 
 /* Publishes with the one atomic publish (publish.h), mode 0755 whatever the umask (the loader
