@@ -98,7 +98,7 @@ static void test_services_answer_inside_the_scheduler(void **state)
     assert_int_equal(r.core_num, SVCT_THREADS);
     /* Another device's id, a NULL value, another module: the documented driver codes, and the
      * failed query leaves its output alone. */
-    assert_int_equal(r.rc_other_device, DRV_ERROR_INVALID_VALUE);
+    assert_int_equal(r.rc_other_device, DRV_ERROR_NO_DEVICE);
     assert_int_equal(r.other_device_value, SVCK_UNTOUCHED);
     assert_int_equal(r.rc_null_value, DRV_ERROR_INVALID_VALUE);
     assert_int_equal(r.rc_unsupported, DRV_ERROR_NOT_SUPPORT);
@@ -133,7 +133,7 @@ static void test_each_device_has_its_own_log(void **state)
     svck_result_t r;
     svct_run(1, 77, &r);
     assert_int_equal(r.core_num, SVCT_THREADS);
-    assert_int_equal(r.rc_other_device, DRV_ERROR_INVALID_VALUE);
+    assert_int_equal(r.rc_other_device, DRV_ERROR_NO_DEVICE);
     char *log1 = svct_read_log(1);
     char *log0 = svct_read_log(0);
     assert_non_null(log1);

@@ -27,27 +27,26 @@ void aclsim_set_current_id(int32_t id)
     aclsim_tls_device = id;
 }
 
-static aclError aclsim_check_id(int32_t id, const char *what)
+/* The logical id's physical device (ASCEND_RT_VISIBLE_DEVICES, aclsim_visible.c). */
+static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
 {
-    int count = sim_device_count();
-    if (id < 0 || id >= count || id >= ACLSIM_MAX_DEVICES)
-        return aclsim_fail(ACL_ERROR_RT_INVALID_DEVICEID,
-                           "%s: invalid device id %d (the simulator has %d devices, "
-                           "AKL_SIM_DEVICE_COUNT)",
-                           what, (int)id, count);
-    return ACL_SUCCESS;
+    return aclsim_visible_physical(what, id, physical);
 }
 
 /* The table entry of device id, created on first use (under the table lock). */
-static aclsim_device_t *aclsim_device_slot_locked(int32_t id)
+static aclsim_device_t *aclsim_device_slot_locked(int32_t id, int32_t phys)
 {
     aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
-    if (dev)
+    if (dev) {
+        if (!atomic_load(&dev->up))
+            dev->phys = phys; /* the visible list may have changed since it last ran */
         return dev;
+    }
     dev = calloc(1, sizeof *dev);
     if (!dev)
         return NULL;
     dev->id = id;
+    dev->phys = phys;
     dev->pidfd = -1;
     dev->sock = -1;
     pthread_rwlock_init(&dev->rw, NULL);
@@ -187,8 +186,11 @@ aclError aclrtGetDeviceCount(uint32_t *count)
 {
     if (!count)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtGetDeviceCount: count is NULL");
-    *count = (uint32_t)sim_device_count();
-    return ACL_SUCCESS;
+    int32_t visible;
+    aclError rc = aclsim_visible_count("aclrtGetDeviceCount", &visible);
+    if (rc == ACL_SUCCESS)
+        *count = (uint32_t)visible;
+    return rc;
 }
 
 /* Starts device dev's scheduler (table lock held). */
@@ -212,11 +214,12 @@ static aclError aclsim_device_bring_up(aclsim_device_t *dev)
 
 aclError aclrtSetDevice(int32_t deviceId)
 {
-    aclError rc = aclsim_check_id(deviceId, "aclrtSetDevice");
+    int32_t phys;
+    aclError rc = aclsim_check_id(deviceId, "aclrtSetDevice", &phys);
     if (rc != ACL_SUCCESS)
         return rc;
     pthread_mutex_lock(&aclsim_state.lock);
-    aclsim_device_t *dev = aclsim_device_slot_locked(deviceId);
+    aclsim_device_t *dev = aclsim_device_slot_locked(deviceId, phys);
     if (!dev) {
         rc = aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtSetDevice(%d): out of host memory",
                          (int)deviceId);
@@ -263,7 +266,8 @@ static void aclsim_device_tear_down(aclsim_device_t *dev)
 
 static aclError aclsim_reset(int32_t deviceId, bool force, const char *what)
 {
-    aclError rc = aclsim_check_id(deviceId, what);
+    int32_t phys;
+    aclError rc = aclsim_check_id(deviceId, what, &phys);
     if (rc != ACL_SUCCESS)
         return rc;
     pthread_mutex_lock(&aclsim_state.lock);

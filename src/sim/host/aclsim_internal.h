@@ -73,7 +73,8 @@ typedef struct aclsim_cust_so {
 } aclsim_cust_so_t;
 
 typedef struct aclsim_device {
-    int32_t id;
+    int32_t id;   /* logical: what the application passes (an index in the visible list) */
+    int32_t phys; /* physical: names the scheduler's files and picks its chip */
     /* Readers: every call that uses the device. Writer: start, teardown, stream create/destroy. */
     pthread_rwlock_t rw;
     pthread_mutex_t sock_lock;  /* one request/reply on the control socket at a time */
@@ -121,6 +122,12 @@ extern aclsim_state_t aclsim_state;
 /* aclsim_error.c: the calling thread's message for aclGetRecentErrMsg. */
 __attribute__((format(printf, 2, 3))) aclError aclsim_fail(aclError code, const char *fmt, ...);
 void aclsim_set_msg(const char *text);
+
+/* aclsim_visible.c: ASCEND_RT_VISIBLE_DEVICES. The number of visible devices, or 207004 with a
+ * message when the list is invalid. */
+aclError aclsim_visible_count(const char *call, int32_t *count);
+/* The physical device behind logical id: 0, 107001 (not visible) or 207004 (invalid list). */
+aclError aclsim_visible_physical(const char *call, int32_t logical, int32_t *physical);
 
 /* aclsim_device.c */
 int32_t aclsim_current_id(void);

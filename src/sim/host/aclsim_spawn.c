@@ -157,7 +157,7 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
                            "AKL_SIM_SCHEDULER)",
                            (int)dev->id, sched_path, strerror(errno));
     char a_dev[32], a_pid[32], a_base[48], a_size[48], a_ext[PATH_MAX + 16];
-    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->id);
+    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->phys); /* files and chip */
     snprintf(a_pid, sizeof a_pid, "--host-pid=%d", (int)getpid());
     snprintf(a_base, sizeof a_base, "--dev-base=%#lx", (unsigned long)(uintptr_t)dev->dev_base);
     snprintf(a_size, sizeof a_size, "--arena-size=%zu", dev->arena_size);

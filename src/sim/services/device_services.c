@@ -20,8 +20,11 @@
 
 #define SVC_LOG_SUBDIR "var/log/npu/slog"
 #define SVC_HEADER_MAX 128
+/* A die's AICPUs as measured on a2 (cann-abi.md §5.4): cpu 0 runs the AICPU OS scheduler, cpu 1
+ * is fused off, the user pool starts at cpu 2 (6 cores: OCCUPY 0xfc). */
 #define SVC_OS_SCHED_MASK 0x1
-#define SVC_MAX_OCCUPY_CORES 62 /* cpus 1..n must fit in the int64_t bitmap */
+#define SVC_FIRST_USER_CPU 2
+#define SVC_MAX_OCCUPY_CORES 61 /* cpus 2..n+1 must fit in the int64_t bitmap */
 
 /* The process's one service state, as the design names it: the scheduler's device, its log file
  * and the settings read at init. The lock lets fini close the file while kernels log. */
@@ -305,7 +308,7 @@ static drvError_t svc_aicpu_info(int32_t info_type, uint32_t cores, int64_t *val
     case INFO_TYPE_PF_OCCUPY:
         if (cores > SVC_MAX_OCCUPY_CORES)
             return DRV_ERROR_NOT_SUPPORT;
-        *value = (int64_t)(((UINT64_C(1) << cores) - 1) << 1);
+        *value = (int64_t)(((UINT64_C(1) << cores) - 1) << SVC_FIRST_USER_CPU);
         return DRV_ERROR_NONE;
     default:
         return DRV_ERROR_NOT_SUPPORT;
@@ -317,13 +320,15 @@ drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType, int32_t infoType
     if (!value)
         return DRV_ERROR_INVALID_VALUE;
     pthread_rwlock_rdlock(&svc.lock);
-    int32_t device = svc.device_id;
+    int32_t device = svc.device_id; /* only to know whether init ran */
     uint32_t cores = svc.aicpu_cores;
     pthread_rwlock_unlock(&svc.lock);
     if (device < 0)
         return DRV_ERROR_UNINIT;
-    if (devId != (uint32_t)device)
-        return DRV_ERROR_INVALID_VALUE;
+    /* Inside an AICPU process devId 0 is "this device", whatever the host calls it; any other id
+     * fails with rc 1 (measured on hardware, cann-abi.md §5.4). */
+    if (devId != 0)
+        return DRV_ERROR_NO_DEVICE;
     if (moduleType != MODULE_TYPE_AICPU)
         return DRV_ERROR_NOT_SUPPORT;
     return svc_aicpu_info(infoType, cores, value);

@@ -30,8 +30,9 @@
 
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
-/* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default). */
-#define SIM_SERVICES_DEFAULT_AICPU_CORES 4
+/* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default): a
+ * die's six user cores, as measured on a2 and a5 (cann-abi.md §5.4). */
+#define SIM_SERVICES_DEFAULT_AICPU_CORES 6
 #define SIM_SERVICES_MAX_AICPU_CORES 256
 
 typedef enum tagDrvError {
@@ -85,11 +86,12 @@ SIM_SERVICES_EXPORT void DlogRecord(int moduleId, int level, const char *fmt, ..
  * DLOG_NULL), else 0. Per-module levels are not simulated: moduleId is ignored. */
 SIM_SERVICES_EXPORT int CheckLogLevel(int moduleId, int level);
 
-/* Device facts, answered for the scheduler's own device only:
+/* Device facts, answered for devId 0, which inside an AICPU process means "this device":
  *   MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED          -> 0x1 (the AICPU OS owns cpu 0)
  *   MODULE_TYPE_AICPU + INFO_TYPE_CORE_NUM / _PF_CORE_NUM -> the AICPU worker count
- *   MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 1..n (n <= 62)
- * value NULL or devId not the scheduler's device -> DRV_ERROR_INVALID_VALUE; before
+ *   MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 2..n+1
+ *   (n <= 61; 6 cores: 0xfc)
+ * value NULL -> DRV_ERROR_INVALID_VALUE; any devId but 0 -> DRV_ERROR_NO_DEVICE (1); before
  * sim_services_init -> DRV_ERROR_UNINIT; any other query -> DRV_ERROR_NOT_SUPPORT. *value is
  * written only on success. */
 SIM_SERVICES_EXPORT drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType,
