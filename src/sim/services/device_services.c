@@ -33,6 +33,7 @@ typedef struct svc_state {
     int log_fd;
     int32_t device_id; /* -1: not initialized */
     int stderr_level;  /* DLOG_DEBUG..DLOG_NULL */
+    bool to_stdout;    /* ASCEND_LOG_PRINT_TO_STDOUT / ASCEND_SLOG_PRINT_TO_STDOUT is 1 */
     uint32_t aicpu_cores;
 } svc_state_t;
 
@@ -64,6 +65,17 @@ static uint32_t svc_parse_aicpu_cores(const char *text)
     if (errno != 0 || *end != '\0' || text[0] == '-' || n < 1 || n > SIM_SERVICES_MAX_AICPU_CORES)
         return SIM_SERVICES_DEFAULT_AICPU_CORES;
     return (uint32_t)n;
+}
+
+/* CANN's DlogCheckEnvStdout (hicann/runtime src/dfx/log/liblog/slog/dlog_console.c): the newer
+ * ASCEND_LOG_PRINT_TO_STDOUT wins when set, else the deprecated ASCEND_SLOG_PRINT_TO_STDOUT; only
+ * "1" enables. */
+static bool svc_parse_stdout(void)
+{
+    const char *text = getenv("ASCEND_LOG_PRINT_TO_STDOUT");
+    if (!text)
+        text = getenv("ASCEND_SLOG_PRINT_TO_STDOUT");
+    return text && strcmp(text, "1") == 0;
 }
 
 static bool svc_level_valid(int level)
@@ -153,12 +165,14 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
             return -1;
     }
     int level = svc_parse_log_level(getenv("ASCEND_GLOBAL_LOG_LEVEL"));
+    bool to_stdout = svc_parse_stdout();
 
     pthread_rwlock_wrlock(&svc.lock);
     int old_fd = svc.log_fd;
     svc.log_fd = fd;
     svc.device_id = device_id;
     svc.stderr_level = level;
+    svc.to_stdout = to_stdout;
     svc.aicpu_cores = aicpu_cores;
     pthread_rwlock_unlock(&svc.lock);
     if (old_fd >= 0)
@@ -179,6 +193,7 @@ void sim_services_fini(void)
     svc.log_fd = -1;
     svc.device_id = -1;
     svc.stderr_level = DLOG_ERROR;
+    svc.to_stdout = false;
     svc.aicpu_cores = SIM_SERVICES_DEFAULT_AICPU_CORES;
     pthread_rwlock_unlock(&svc.lock);
     if (old_fd >= 0)
@@ -250,6 +265,47 @@ static size_t svc_format_line(char *line, size_t cap, int module_id, int level, 
     return (size_t)head + msg_len + 1;
 }
 
+/* The console form of a record, as CANN's ConstructBaseLogMsg writes it for stdout (hicann/runtime
+ * src/dfx/log/liblog/slog/dlog_message.c): "[LEVEL] <module>(<pid>,<process name>):<timestamp> "
+ * then the message. The module is printed by number (CANN prints its name from a table the
+ * simulator does not carry). Rewrites line in place from the file form. */
+static size_t svc_console_line(char *out, size_t cap, const char *file_line, size_t len,
+                               int module_id, int level)
+{
+    /* The file form is "[LEVEL] module(<id>) <pid>:<tid> <stamp> <message>\n". */
+    const char *p = file_line;
+    int spaces = 0;
+    while ((size_t)(p - file_line) < len && spaces < 4)
+        if (*p++ == ' ')
+            spaces++;
+    const char *stamp = file_line;
+    for (int i = 0; i < 3 && stamp; i++) {
+        stamp = memchr(stamp, ' ', len - (size_t)(stamp - file_line));
+        if (stamp)
+            stamp++;
+    }
+    if (!stamp || spaces < 4)
+        return 0;
+    size_t stamp_len = (size_t)(p - 1 - stamp);
+    char comm[17] = "";
+    int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, comm, sizeof comm - 1);
+        close(fd);
+        comm[n > 0 ? n : 0] = '\0';
+        comm[strcspn(comm, "\n")] = '\0';
+    }
+    int head = snprintf(out, cap, "[%s] %d(%d,%s):%.*s ", svc_level_name(level), module_id & 0xFFFF,
+                        (int)getpid(), comm, (int)stamp_len, stamp);
+    if (head < 0 || (size_t)head >= cap)
+        return 0;
+    size_t rest = len - (size_t)(p - file_line);
+    if (rest > cap - (size_t)head)
+        rest = cap - (size_t)head;
+    memcpy(out + head, p, rest);
+    return (size_t)head + rest;
+}
+
 static void svc_write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
@@ -277,9 +333,16 @@ void DlogRecord(int moduleId, int level, const char *fmt, ...)
     pthread_rwlock_rdlock(&svc.lock);
     if (svc.log_fd >= 0)
         svc_write_all(svc.log_fd, line, len);
-    if (svc_level_enabled(level, svc.stderr_level))
+    bool enabled = svc_level_enabled(level, svc.stderr_level);
+    bool to_stdout = svc.to_stdout;
+    if (enabled && !to_stdout)
         svc_write_all(STDERR_FILENO, line, len);
     pthread_rwlock_unlock(&svc.lock);
+    if (enabled && to_stdout) {
+        char console[sizeof line + 32];
+        size_t n = svc_console_line(console, sizeof console, line, len, moduleId, level);
+        svc_write_all(STDOUT_FILENO, console, n);
+    }
     errno = saved_errno;
 }
 

@@ -1,0 +1,12 @@
+# Tests of the simulator's fidelity to hardware (issue 13, docs/simulator.md "Fidelity"): device
+# ids and cores inside the scheduler, a die's core count, ASCEND_RT_VISIBLE_DEVICES, device logs
+# on stdout. No AKL_SIM_AICPU_THREADS: the default pool is what is tested.
+akl_test_kernel(fidk_kernels SOURCES kernels/fidk_kernels.c)
+akl_add_test(sim_fidelity
+  SOURCES integration/test_sim_fidelity.c integration/test_sim_util.c
+  LIBS aclsim akl_sim_device
+  DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services kernel_fidk_kernels
+    kernel_simk_basic
+  LABELS sim TIMEOUT 180)
+target_include_directories(test_sim_fidelity PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration
+  ${CMAKE_CURRENT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src/sim/services)
