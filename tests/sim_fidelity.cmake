@@ -10,3 +10,11 @@ akl_add_test(sim_fidelity
   LABELS sim TIMEOUT 180)
 target_include_directories(test_sim_fidelity PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration
   ${CMAKE_CURRENT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src/sim/services)
+
+# A host program written against CANN's headers only, using the raw rt* calls.
+akl_add_test(sim_rt
+  SOURCES integration/test_sim_rt.c
+  LIBS aclsim akl_sim_device
+  DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services
+  LABELS sim TIMEOUT 120)
+target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/kernels)

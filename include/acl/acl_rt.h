@@ -58,6 +58,11 @@ ACL_FUNC_VISIBILITY aclError aclrtGetDevice(int32_t *deviceId);
 ACL_FUNC_VISIBILITY aclError aclrtResetDevice(int32_t deviceId);
 ACL_FUNC_VISIBILITY aclError aclrtResetDeviceForce(int32_t deviceId);
 ACL_FUNC_VISIBILITY aclError aclrtSynchronizeDevice(void);
+/* timeout in milliseconds; -1 waits forever; < -1 is ACL_ERROR_RT_PARAM_INVALID; on expiry
+ * ACL_ERROR_RT_STREAM_SYNC_TIMEOUT. */
+ACL_FUNC_VISIBILITY aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout);
+/* The SoC name of the simulated device ("Ascend910B1"). */
+ACL_FUNC_VISIBILITY const char *aclrtGetSocName(void);
 
 /* Device memory on the current device. Sizes are rounded up to 32 bytes plus 32 bytes of padding,
  * as CANN documents. */
@@ -67,6 +72,11 @@ ACL_FUNC_VISIBILITY aclError aclrtMemcpy(void *dst, size_t destMax, const void *
                                          aclrtMemcpyKind kind);
 ACL_FUNC_VISIBILITY aclError aclrtMemset(void *devPtr, size_t maxCount, int32_t value,
                                          size_t count);
+/* Ordered after the stream's earlier tasks (the simulator waits for them) and complete on return.
+ */
+ACL_FUNC_VISIBILITY aclError aclrtMemcpyAsync(void *dst, size_t destMax, const void *src,
+                                              size_t count, aclrtMemcpyKind kind,
+                                              aclrtStream stream);
 ACL_FUNC_VISIBILITY aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t *free, size_t *total);
 
 /* Streams. A NULL aclrtStream means the current device's default stream. */
@@ -81,6 +91,9 @@ ACL_FUNC_VISIBILITY aclError aclrtSynchronizeStreamWithTimeout(aclrtStream strea
  * per-task timeout. 0 means the maximum. */
 ACL_FUNC_VISIBILITY aclError aclrtSetOpExecuteTimeOut(uint32_t timeout);
 ACL_FUNC_VISIBILITY aclError aclrtSetOpExecuteTimeOutWithMs(uint32_t timeout);
+/* Microseconds, rounded up to a millisecond; *actualTimeoutUs gets the value in effect. */
+ACL_FUNC_VISIBILITY aclError aclrtSetOpExecuteTimeOutV2(uint64_t timeoutUs,
+                                                        uint64_t *actualTimeoutUs);
 
 #ifdef __cplusplus
 }

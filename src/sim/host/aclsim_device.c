@@ -294,19 +294,26 @@ aclError aclrtResetDeviceForce(int32_t deviceId)
     return aclsim_reset(deviceId, true, "aclrtResetDeviceForce");
 }
 
-aclError aclrtSynchronizeDevice(void)
+/* Synchronizes every stream of the current device within timeout_ms (-1: forever). */
+static aclError aclsim_sync_device(int32_t timeout_ms)
 {
     aclsim_device_t *dev;
     aclError rc = aclsim_device_acquire_current_any(&dev);
     if (rc != ACL_SUCCESS)
         return rc;
+    uint64_t deadline = timeout_ms >= 0 ? sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
     aclError first = ACL_SUCCESS;
     char first_msg[ACLSIM_MSG_MAX] = "";
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
         aclsim_stream_t *s = aclsim_stream_get_slot(dev, slot);
         if (!s)
             continue;
-        rc = aclsim_stream_sync(dev, s, -1);
+        int32_t left = -1;
+        if (timeout_ms >= 0) {
+            uint64_t now = sched_now_ns();
+            left = now >= deadline ? 0 : (int32_t)((deadline - now + 999999ULL) / 1000000ULL);
+        }
+        rc = aclsim_stream_sync(dev, s, left);
         aclsim_stream_put(s);
         if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
             first = rc;
@@ -317,4 +324,19 @@ aclError aclrtSynchronizeDevice(void)
     if (first != ACL_SUCCESS)
         aclsim_set_msg(first_msg);
     return first;
+}
+
+aclError aclrtSynchronizeDevice(void)
+{
+    return aclsim_sync_device(-1);
+}
+
+aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout)
+{
+    if (timeout < -1)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "aclrtSynchronizeDeviceWithTimeout: timeout %d ms is invalid (-1 waits "
+                           "forever)",
+                           (int)timeout);
+    return aclsim_sync_device(timeout);
 }

@@ -25,6 +25,8 @@
 #define ACLSIM_DEFAULT_MEM_MB 1024
 #define ACLSIM_MAX_MEM_MB (64 * 1024)
 #define ACLSIM_MSG_MAX 1024
+/* aclrtGetSocName: an a2 (910B) die, whose AICPU layout the simulator models. */
+#define ACLSIM_SOC_NAME "Ascend910B1"
 /* How often a waiter checks that the scheduler process is still alive. */
 #define ACLSIM_LIVENESS_NS 50000000ULL
 /* How long after a timed task's deadline the host stops waiting for the scheduler's own watchdog
