@@ -99,10 +99,15 @@ aclError aclsim_visible_physical(const char *call, int32_t logical, int32_t *phy
         return rc;
     if (logical < 0 || logical >= v.count) {
         const char *list = getenv("ASCEND_RT_VISIBLE_DEVICES");
+        if (!list)
+            return aclsim_fail(ACL_ERROR_RT_INVALID_DEVICEID,
+                               "%s: invalid device id %d (the simulator has %d devices, "
+                               "AKL_SIM_DEVICE_COUNT)",
+                               call, (int)logical, (int)v.count);
         return aclsim_fail(ACL_ERROR_RT_INVALID_DEVICEID,
-                           "%s: invalid device id %d (%d devices are visible: %s%s%s)", call,
-                           (int)logical, (int)v.count, list ? "ASCEND_RT_VISIBLE_DEVICES='" : "",
-                           list ? list : "AKL_SIM_DEVICE_COUNT", list ? "'" : "");
+                           "%s: invalid device id %d (%d devices are visible: "
+                           "ASCEND_RT_VISIBLE_DEVICES='%s')",
+                           call, (int)logical, (int)v.count, list);
     }
     *physical = v.phys[logical];
     return ACL_SUCCESS;
