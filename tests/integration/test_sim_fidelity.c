@@ -5,6 +5,8 @@
  * ASCEND_SLOG_PRINT_TO_STDOUT=1 puts a kernel's DlogRecord line on the host's stdout. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +193,82 @@ static void test_device_log_on_host_stdout(void **state)
     free(text);
 }
 
+/* Runs fidk_write_file on the current device: size bytes from host buffer data to path; returns
+ * the kernel's errno (0: written). */
+static int32_t fidt_device_write(const char *path, const void *data, size_t size)
+{
+    void *dev_data = simt_dev_zalloc(size);
+    simt_write(dev_data, data, size);
+    int32_t *out = simt_dev_zalloc(sizeof *out);
+    struct {
+        uint64_t data, size, out;
+        char path[256];
+    } a = {simt_addr(dev_data), size, simt_addr(out), ""};
+    snprintf(a.path, sizeof a.path, "%s", path);
+    simt_blob_t b;
+    simt_blob_init(&b, &a, sizeof a, "fidk_write_file", FIDT_FIDK_SO);
+    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0), ACL_SUCCESS);
+    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 60000), ACL_SUCCESS);
+    int32_t rc = (int32_t)simt_read_u32(out);
+    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(aclrtFree(dev_data), ACL_SUCCESS);
+    return rc;
+}
+
+/* Device code writes the device's own paths; the files land in the chip's tree, never on the
+ * host, and an SO written to the real preinstall path is found by a later type-2 launch. */
+static void test_device_paths_reach_the_chip(void **state)
+{
+    (void)state;
+    struct stat sb;
+    bool host_had_kernels = stat("/usr/lib64/aicpu_kernels", &sb) == 0;
+    bool host_had_cust = stat("/home/CustAiCpuUser", &sb) == 0;
+    char tmp_name[64];
+    snprintf(tmp_name, sizeof tmp_name, "akl-fidt-%d", (int)getpid());
+    char host_tmp[128];
+    snprintf(host_tmp, sizeof host_tmp, "/var/tmp/%s", tmp_name);
+
+    fidt_install(0, FIDT_FIDK_SO);
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+    char src[4096];
+    size_t size;
+    void *so = t_read_file(t_kernel_path(FIDT_FIDK_SO, src, sizeof src), &size);
+    assert_non_null(so);
+    assert_int_equal(fidt_device_write("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
+                                       "libfidk_copy.so",
+                                       so, size),
+                     0);
+    free(so);
+    assert_int_equal(fidt_device_write(host_tmp, "tmp", 3), 0);
+    assert_int_equal(fidt_device_write("/home/CustAiCpuUser/akl-fidt", "cust", 4), 0);
+
+    /* In the chip's tree... */
+    char dir[SIM_PATH_MAX], chip[SIM_PATH_MAX], path[SIM_PATH_MAX + 128];
+    assert_int_equal(sim_preinstall_dir(0, dir, sizeof dir), 0);
+    assert_int_equal(sim_chip_root(0, chip, sizeof chip), 0);
+    snprintf(path, sizeof path, "%s/libfidk_copy.so", dir);
+    assert_true(t_file_exists(path));
+    snprintf(path, sizeof path, "%s/var/tmp/%s", chip, tmp_name);
+    assert_true(t_file_exists(path));
+    snprintf(path, sizeof path, "%s/home/CustAiCpuUser/akl-fidt", chip);
+    assert_true(t_file_exists(path));
+    /* ...and nowhere on the host. */
+    assert_int_equal(stat("/usr/lib64/aicpu_kernels", &sb) == 0, host_had_kernels);
+    assert_false(t_file_exists("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/libfidk_copy.so"));
+    assert_int_equal(stat("/home/CustAiCpuUser", &sb) == 0, host_had_cust);
+    assert_false(t_file_exists(host_tmp));
+
+    /* A type-2 launch finds the SO device code wrote. */
+    uint32_t *counter = simt_dev_zalloc(sizeof *counter);
+    uint64_t a = simt_addr(counter);
+    simt_blob_t b;
+    simt_blob_init(&b, &a, sizeof a, "fidk_barrier", "libfidk_copy.so");
+    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0), ACL_SUCCESS);
+    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 60000), ACL_SUCCESS);
+    assert_int_equal(simt_read_u32(counter), 1);
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
 static int fidt_setup(void **state)
 {
     (void)state;
@@ -215,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_blocks_beyond_the_cores_are_not_concurrent),
         cmocka_unit_test(test_visible_devices_renumber),
         cmocka_unit_test(test_device_log_on_host_stdout),
+        cmocka_unit_test(test_device_paths_reach_the_chip),
     };
     return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
 }

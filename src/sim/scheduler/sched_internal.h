@@ -150,4 +150,9 @@ typedef struct sched_altstack {
 void sched_crash_thread_enter(sched_altstack_t *alt);
 void sched_crash_thread_leave(sched_altstack_t *alt);
 
+/* sched_ns.c: binds the chip's directories over the device's own paths in a private mount (and
+ * user) namespace; must run while the scheduler is single-threaded. 0, or -1 after saying why on
+ * stderr (AKL_SIM_NAMESPACE=0: -1 silently). */
+int sched_ns_enter(int32_t device);
+
 #endif /* AKL_SIM_SCHED_INTERNAL_H */

@@ -166,6 +166,7 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
     if (sim_fs_prepare(a->device, a->extend, err, cap) != 0)
         return -1;
     sim_cust_remove(a->device, (uint32_t)a->host_pid);
+    sched_ns_enter(a->device); /* still single-threaded: no worker is started yet */
     if (sched_start_services(st, threads, err, cap) != 0)
         return -1;
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
