@@ -18,3 +18,15 @@ akl_add_test(sim_rt
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services
   LABELS sim TIMEOUT 120)
 target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
+
+# The same tests as an unprivileged user (uid 65534), where the scheduler needs a user namespace
+# for its mount namespace. Needs root to switch users (skipped otherwise) and a build tree that
+# user can read.
+find_program(AKL_SETPRIV setpriv)
+if(AKL_SETPRIV)
+  add_test(NAME sim_fidelity_unprivileged COMMAND sh -c
+    "[ \"$(id -u)\" = 0 ] || { echo 'not root: cannot switch to uid 65534'; exit 77; }; r=$(mktemp -d /tmp/akl-fidt-XXXXXX) && chown 65534:65534 \"$r\" && \"$0\" --reuid 65534 --regid 65534 --clear-groups env HOME=\"$r\" AKL_SIM_ROOT=\"$r/root\" \"$1\"; rc=$?; rm -rf \"$r\"; exit $rc"
+    ${AKL_SETPRIV} $<TARGET_FILE:test_sim_fidelity>)
+  set_tests_properties(sim_fidelity_unprivileged PROPERTIES LABELS sim TIMEOUT 180
+    SKIP_RETURN_CODE 77)
+endif()

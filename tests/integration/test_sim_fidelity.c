@@ -4,6 +4,7 @@
  * ASCEND_RT_VISIBLE_DEVICES renumbers devices and an invalid list fails as CANN's runtime does;
  * ASCEND_SLOG_PRINT_TO_STDOUT=1 puts a kernel's DlogRecord line on the host's stdout. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -269,6 +270,26 @@ static void test_device_paths_reach_the_chip(void **state)
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
+/* Without the namespace (AKL_SIM_NAMESPACE=0, as where namespaces are unavailable) the device's
+ * path is the host's, which has no preinstall directory: the write fails and the host stays
+ * untouched; the chip's tree is still reachable through ASCEND_AICPU_KERNEL_PATH. */
+static void test_without_namespace_host_stays_untouched(void **state)
+{
+    (void)state;
+    struct stat sb;
+    if (stat("/usr/lib64/aicpu_kernels", &sb) == 0)
+        skip(); /* a machine with a real preinstall tree */
+    setenv("AKL_SIM_NAMESPACE", "0", 1);
+    fidt_install(0, FIDT_FIDK_SO);
+    aclError set = aclrtSetDevice(0);
+    unsetenv("AKL_SIM_NAMESPACE");
+    assert_int_equal(set, ACL_SUCCESS);
+    assert_int_equal(
+        fidt_device_write("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/x.so", "x", 1), ENOENT);
+    assert_int_equal(stat("/usr/lib64/aicpu_kernels", &sb), -1);
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
 static int fidt_setup(void **state)
 {
     (void)state;
@@ -294,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_visible_devices_renumber),
         cmocka_unit_test(test_device_log_on_host_stdout),
         cmocka_unit_test(test_device_paths_reach_the_chip),
+        cmocka_unit_test(test_without_namespace_host_stays_untouched),
     };
     return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
 }
