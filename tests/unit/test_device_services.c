@@ -246,14 +246,27 @@ static void test_log_appends_across_init(void **state)
 static void test_log_path_of_device(void **state)
 {
     (void)state;
-    char chip[SIM_PATH_MAX], path[SIM_PATH_MAX], want[SIM_PATH_MAX + 64];
-    assert_int_equal(sim_chip_root(5, chip, sizeof chip), 0);
+    char path[SIM_PATH_MAX];
+    const char *saved_log = getenv("ASCEND_PROCESS_LOG_PATH");
+    char *keep_log = saved_log ? strdup(saved_log) : NULL;
+    char *keep_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    /* CANN's places: $ASCEND_PROCESS_LOG_PATH, else ~/ascend/log; never the chip's tree. */
+    setenv("ASCEND_PROCESS_LOG_PATH", "/logs/here", 1);
     assert_int_equal(sim_services_log_path(5, path, sizeof path), 0);
-    snprintf(want, sizeof want, "%s/var/log/npu/slog/device-5/device-5.log", chip);
-    assert_string_equal(path, want);
+    assert_string_equal(path, "/logs/here/debug/device-5/device-5.log");
+    unsetenv("ASCEND_PROCESS_LOG_PATH");
+    setenv("HOME", "/home/someone", 1);
+    assert_int_equal(sim_services_log_path(5, path, sizeof path), 0);
+    assert_string_equal(path, "/home/someone/ascend/log/debug/device-5/device-5.log");
     assert_int_equal(sim_services_log_path(-1, path, sizeof path), -1);
     assert_int_equal(sim_services_log_path(5, path, 8), -1);
     assert_int_equal(sim_services_log_path(5, NULL, 0), -1);
+    if (keep_log)
+        setenv("ASCEND_PROCESS_LOG_PATH", keep_log, 1);
+    if (keep_home)
+        setenv("HOME", keep_home, 1);
+    free(keep_log);
+    free(keep_home);
 }
 
 /* ---- stderr and the level ---- */
@@ -550,8 +563,7 @@ static void test_init_errors(void **state)
 
     /* No log file: stderr only, and the device answers. */
     assert_int_equal(sim_services_init(DS_DEVICE + 1, NULL, err, sizeof err), 0);
-    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
-                     0);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
     DlogRecord(DS_MODULE_AICPU, DLOG_DEBUG, "nowhere to go");
 }
 

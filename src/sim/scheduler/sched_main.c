@@ -166,9 +166,11 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
     if (sim_fs_prepare(a->device, a->extend, err, cap) != 0)
         return -1;
     sim_cust_remove(a->device, (uint32_t)a->host_pid);
-    sched_ns_enter(a->device); /* still single-threaded: no worker is started yet */
     if (sched_start_services(st, threads, err, cap) != 0)
         return -1;
+    /* After the log is open (its path may lie below a directory the namespace covers), while
+     * still single-threaded: no worker is started yet. */
+    sched_ns_enter(a->device);
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
         sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {

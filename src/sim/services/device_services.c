@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SVC_LOG_SUBDIR "var/log/npu/slog"
+#define SVC_LOG_SUBDIR "debug" /* CANN's debug logs: <root>/debug/device-<id>/ */
 #define SVC_HEADER_MAX 128
 /* A die's AICPUs as measured on a2 (cann-abi.md §5.4): cpu 0 runs the AICPU OS scheduler, cpu 1
  * is fused off, the user pool starts at cpu 2 (6 cores: OCCUPY 0xfc). */
@@ -130,12 +131,33 @@ static int svc_open_log(const char *path, char *err, size_t cap)
     return fd;
 }
 
+/* CANN's log root: $ASCEND_PROCESS_LOG_PATH, else ~/ascend/log (cann-abi.md §5.4). */
+static int svc_log_base(char *out, size_t cap)
+{
+    const char *base = getenv("ASCEND_PROCESS_LOG_PATH");
+    int n;
+    if (base && *base) {
+        n = snprintf(out, cap, "%s", base);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !*home) {
+            struct passwd pw, *found = NULL;
+            char buf[4096];
+            if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &found) != 0 || !found)
+                return -1;
+            home = found->pw_dir;
+        }
+        n = snprintf(out, cap, "%s/ascend/log", home);
+    }
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 int sim_services_log_path(int32_t device_id, char *out, size_t cap)
 {
-    char chip[SIM_PATH_MAX];
-    if (!out || device_id < 0 || sim_chip_root(device_id, chip, sizeof chip) != 0)
+    char base[SIM_PATH_MAX];
+    if (!out || device_id < 0 || svc_log_base(base, sizeof base) != 0)
         return -1;
-    int n = snprintf(out, cap, "%s/" SVC_LOG_SUBDIR "/device-%d/device-%d.log", chip, device_id,
+    int n = snprintf(out, cap, "%s/" SVC_LOG_SUBDIR "/device-%d/device-%d.log", base, device_id,
                      device_id);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }

@@ -115,8 +115,9 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
  * it and then write to stderr only), and safe to call twice. */
 void sim_services_fini(void);
 
-/* The per-device log file: <chip root>/var/log/npu/slog/device-<id>/device-<id>.log (the chip root
- * is sim_chip_root()). Returns 0, or -1 if the device id is invalid or the path does not fit. */
+/* The per-device log file, where CANN puts device logs: $ASCEND_PROCESS_LOG_PATH, else
+ * ~/ascend/log, then debug/device-<id>/device-<id>.log (never in the chip's tree). Returns 0, or -1
+ * if the device id is invalid, no home is known or the path does not fit. */
 int sim_services_log_path(int32_t device_id, char *out, size_t cap);
 
 #endif /* AKL_SIM_DEVICE_SERVICES_H */
