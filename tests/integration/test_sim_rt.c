@@ -116,11 +116,152 @@ static void test_raw_rt_host_program(void **state)
     assert_int_equal(aclrtSynchronizeDeviceWithTimeout(0), ACL_ERROR_RT_CONTEXT_NULL);
 }
 
+/* Launches svck_services (or a kernel name the SO lacks, which fails with 11003) on stm, writing
+ * its answers to out. */
+static void rtt_launch(rtStream_t stm, void *out, const char *kernel)
+{
+    struct {
+        svck_args_t a;
+        char kernel[16];
+        char so[32];
+    } blob = {{(uint64_t)(uintptr_t)out, 0, 5}, "", RTT_SO};
+    snprintf(blob.kernel, sizeof blob.kernel, "%s", kernel);
+    rtAicpuArgsEx_t info = {0};
+    info.args = &blob;
+    info.argsSize = sizeof blob;
+    info.kernelNameAddrOffset = (uint32_t)offsetof(__typeof__(blob), kernel);
+    info.soNameAddrOffset = (uint32_t)offsetof(__typeof__(blob), so);
+    assert_int_equal(
+        rtAicpuKernelLaunchExWithArgs(KERNEL_TYPE_AICPU, "svck", 1, &info, NULL, stm, 0),
+        RT_ERROR_NONE);
+}
+
+static uint32_t rtt_done(void *out)
+{
+    svck_result_t r;
+    assert_int_equal(aclrtMemcpy(&r, sizeof r, out, sizeof r, ACL_MEMCPY_DEVICE_TO_HOST),
+                     ACL_SUCCESS);
+    return r.done;
+}
+
+static void rtt_clear(void *out)
+{
+    assert_int_equal(aclrtMemset(out, sizeof(svck_result_t), 0, sizeof(svck_result_t)),
+                     ACL_SUCCESS);
+}
+
+/* ACL_STOP_ON_FAILURE: the task after a failed one does not run until a synchronize reports the
+ * failure; ACL_CONTINUE_ON_FAILURE (the default) runs it. */
+static void test_stream_failure_mode(void **state)
+{
+    (void)state;
+    rtt_install();
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+    aclrtStream stop = NULL, cont = NULL;
+    assert_int_equal(aclrtCreateStream(&stop), ACL_SUCCESS);
+    assert_int_equal(aclrtCreateStream(&cont), ACL_SUCCESS);
+    assert_int_equal(aclrtSetStreamFailureMode(stop, ACL_STOP_ON_FAILURE), ACL_SUCCESS);
+    assert_int_equal(aclrtSetStreamFailureMode(cont, ACL_CONTINUE_ON_FAILURE), ACL_SUCCESS);
+    assert_int_equal(aclrtSetStreamFailureMode(stop, 2), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtSetStreamFailureMode((aclrtStream)(uintptr_t)0x1234, 1),
+                     ACL_ERROR_RT_PARAM_INVALID);
+    void *out = NULL;
+    assert_int_equal(aclrtMalloc(&out, sizeof(svck_result_t), ACL_MEM_MALLOC_HUGE_FIRST),
+                     ACL_SUCCESS);
+
+    rtt_clear(out);
+    rtt_launch(stop, out, "svck_missing");
+    rtt_launch(stop, out, "svck_services");
+    assert_int_equal(aclrtSynchronizeStream(stop), ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_int_equal(rtt_done(out), 0); /* stopped */
+    rtt_launch(stop, out, "svck_services");
+    assert_int_equal(aclrtSynchronizeStream(stop), ACL_SUCCESS);
+    assert_int_equal(rtt_done(out), 1); /* reported: the stream runs again */
+
+    rtt_clear(out);
+    rtt_launch(cont, out, "svck_missing");
+    rtt_launch(cont, out, "svck_services");
+    assert_int_equal(aclrtSynchronizeStream(cont), ACL_ERROR_RT_AICPU_EXCEPTION);
+    assert_int_equal(rtt_done(out), 1); /* continued */
+
+    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyStream(stop), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyStream(cont), ACL_SUCCESS);
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    rtt_install();
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+    aclrtStream a = NULL, b = NULL;
+    assert_int_equal(aclrtCreateStream(&a), ACL_SUCCESS);
+    assert_int_equal(aclrtCreateStream(&b), ACL_SUCCESS);
+    void *out = NULL;
+    assert_int_equal(aclrtMalloc(&out, sizeof(svck_result_t), ACL_MEM_MALLOC_HUGE_FIRST),
+                     ACL_SUCCESS);
+    rtt_clear(out);
+    aclrtEvent start = NULL, end = NULL, never = NULL;
+    assert_int_equal(aclrtCreateEvent(&start), ACL_SUCCESS);
+    assert_int_equal(aclrtCreateEventExWithFlag(&end, ACL_EVENT_SYNC | ACL_EVENT_TIME_LINE),
+                     ACL_SUCCESS);
+    assert_int_equal(aclrtCreateEvent(&never), ACL_SUCCESS);
+
+    assert_int_equal(aclrtRecordEvent(start, a), ACL_SUCCESS);
+    rtt_launch(a, out, "svck_services");
+    assert_int_equal(aclrtRecordEvent(end, a), ACL_SUCCESS);
+    /* b waits for a's kernel: once the wait returns, the kernel has run. */
+    assert_int_equal(aclrtStreamWaitEvent(b, end), ACL_SUCCESS);
+    assert_int_equal(rtt_done(out), 1);
+    aclrtEventRecordedStatus st = ACL_EVENT_RECORDED_STATUS_NOT_READY;
+    assert_int_equal(aclrtQueryEventStatus(end, &st), ACL_SUCCESS);
+    assert_int_equal(st, ACL_EVENT_RECORDED_STATUS_COMPLETE);
+    assert_int_equal(aclrtSynchronizeEvent(end), ACL_SUCCESS);
+    float ms = -1.0f;
+    assert_int_equal(aclrtEventElapsedTime(&ms, start, end), ACL_SUCCESS);
+    assert_true(ms >= 0.0f);
+    uint64_t t1 = 0, t2 = 0;
+    assert_int_equal(aclrtEventGetTimestamp(start, &t1), ACL_SUCCESS);
+    assert_int_equal(aclrtEventGetTimestamp(end, &t2), ACL_SUCCESS);
+    assert_true(t2 >= t1);
+
+    /* Errors: NULL outputs and handles, unknown flags, a never-recorded event's timestamp, a
+     * destroyed event. */
+    assert_int_equal(aclrtCreateEvent(NULL), ACL_ERROR_RT_PARAM_INVALID);
+    aclrtEvent bad = NULL;
+    assert_int_equal(aclrtCreateEventExWithFlag(&bad, 0x80000000U), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtQueryEventStatus(end, NULL), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtEventElapsedTime(NULL, start, end), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtEventGetTimestamp(never, &t1), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtRecordEvent(NULL, a), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtDestroyEvent(never), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyEvent(never), ACL_ERROR_RT_PARAM_INVALID);
+    assert_non_null(strstr(aclGetRecentErrMsg(), "not a live event"));
+    assert_int_equal(aclrtSynchronizeEvent(never), ACL_ERROR_RT_PARAM_INVALID);
+
+    int32_t major = 0, minor = 0, patch = -1;
+    assert_int_equal(aclrtGetVersion(&major, &minor, &patch), ACL_SUCCESS);
+    assert_int_equal(major, 1);
+    assert_int_equal(minor, 17);
+    assert_int_equal(patch, 0);
+    assert_int_equal(aclrtGetVersion(NULL, &minor, &patch), ACL_ERROR_INVALID_PARAM);
+
+    assert_int_equal(aclrtDestroyEvent(start), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyEvent(end), ACL_SUCCESS);
+    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyStream(a), ACL_SUCCESS);
+    assert_int_equal(aclrtDestroyStream(b), ACL_SUCCESS);
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
 int main(void)
 {
     unsetenv("AKL_SIM_AICPU_THREADS");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_raw_rt_host_program),
+        cmocka_unit_test(test_stream_failure_mode),
+        cmocka_unit_test(test_events),
     };
     return cmocka_run_group_tests_name("sim_rt", tests, NULL, NULL);
 }

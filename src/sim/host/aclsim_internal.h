@@ -255,6 +255,11 @@ void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s);
 /* Creates stream slot (0: the default stream) under the device's write lock, or its read lock
  * plus streams_lock. */
 aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_stream_t **out);
+/* The number of tasks published on stream so far (takes the locks itself). */
+aclError aclsim_stream_mark(aclrtStream stream, const char *call, uint32_t *tail);
+/* Whether stream has completed target tasks (waiting for it when wait is set). A destroyed stream
+ * or reset device counts as complete. Takes the locks itself. */
+aclError aclsim_stream_reached(aclrtStream stream, uint32_t target, bool wait, bool *done);
 /* Frees every stream of a stopped device (write lock held). */
 void aclsim_stream_free_all(aclsim_device_t *dev);
 

@@ -171,3 +171,13 @@ const char *aclrtGetSocName(void)
 {
     return ACLSIM_SOC_NAME;
 }
+
+aclError aclrtGetVersion(int32_t *majorVersion, int32_t *minorVersion, int32_t *patchVersion)
+{
+    if (!majorVersion || !minorVersion || !patchVersion)
+        return aclsim_fail(ACL_ERROR_INVALID_PARAM, "aclrtGetVersion: an output is NULL");
+    *majorVersion = ACL_MAJOR_VERSION;
+    *minorVersion = ACL_MINOR_VERSION;
+    *patchVersion = ACL_PATCH_VERSION;
+    return ACL_SUCCESS;
+}
