@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acl/acl.h"
 #include "runtime/rt.h"
@@ -255,6 +256,72 @@ static void test_events(void **state)
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
+/* CANN 8's ACL binary API with a CPU kernel: a JSON descriptor (cpuKernelMode 0) names
+ * svck_services in the preinstalled SO; its argument is built with an args handle. */
+static void test_acl_binary_api(void **state)
+{
+    (void)state;
+    rtt_install();
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+    char dir[] = "/tmp/akl-rtt-XXXXXX", json[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(json, sizeof json, "%s/ops.json", dir);
+    static const char desc[] = "{\"SvckOp\": {\"opInfo\": {\"functionName\": \"svck_services\", "
+                               "\"kernelSo\": \"" RTT_SO "\", \"opKernelLib\": \"AICPUKernel\", "
+                               "\"userDefined\": \"False\"}}}";
+    assert_int_equal(t_write_file(json, desc, sizeof desc - 1), 0);
+
+    aclrtBinaryLoadOption opt = {ACL_RT_BINARY_LOAD_OPT_CPU_KERNEL_MODE, {.cpuKernelMode = 0}};
+    aclrtBinaryLoadOptions opts = {&opt, 1};
+    aclrtBinHandle bin = NULL;
+    assert_int_equal(aclrtBinaryLoadFromFile(json, &opts, &bin), ACL_SUCCESS);
+    unlink(json);
+    rmdir(dir);
+    aclrtFuncHandle func = NULL;
+    assert_int_equal(aclrtBinaryGetFunction(bin, "SvckOp", &func), ACL_SUCCESS);
+    assert_int_equal(aclrtBinaryGetFunction(bin, "NoSuchOp", &func), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtBinaryGetFunction(bin, "SvckOp", &func), ACL_SUCCESS);
+
+    void *out = NULL;
+    assert_int_equal(aclrtMalloc(&out, sizeof(svck_result_t), ACL_MEM_MALLOC_HUGE_FIRST),
+                     ACL_SUCCESS);
+    rtt_clear(out);
+    svck_args_t a = {(uint64_t)(uintptr_t)out, 0, 8};
+    aclrtArgsHandle args = NULL;
+    aclrtParamHandle param = NULL;
+    assert_int_equal(aclrtKernelArgsInit(func, &args), ACL_SUCCESS);
+    assert_int_equal(aclrtKernelArgsAppend(args, &a, sizeof a, &param), ACL_SUCCESS);
+    /* Not finalized yet: refused. */
+    assert_int_equal(aclrtLaunchKernelWithConfig(func, 1, NULL, NULL, args, NULL),
+                     ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtKernelArgsFinalize(args), ACL_SUCCESS);
+    assert_int_equal(aclrtKernelArgsAppend(args, &a, sizeof a, &param), ACL_ERROR_RT_PARAM_INVALID);
+    aclrtLaunchKernelAttr attr = {ACL_RT_LAUNCH_KERNEL_ATTR_TIMEOUT, {.timeout = 30}};
+    aclrtLaunchKernelCfg cfg = {&attr, 1};
+    assert_int_equal(aclrtLaunchKernelWithConfig(func, 1, NULL, &cfg, args, NULL), ACL_SUCCESS);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_SUCCESS);
+    assert_int_equal(rtt_done(out), 1);
+
+    /* Errors. */
+    int reserve = 0;
+    assert_int_equal(aclrtLaunchKernelWithConfig(func, 1, NULL, NULL, args, &reserve),
+                     ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtLaunchKernelWithConfig(func, 0, NULL, NULL, args, NULL),
+                     ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(aclrtLaunchKernelWithConfig(func, 1, NULL, NULL, (aclrtArgsHandle)&a, NULL),
+                     ACL_ERROR_RT_PARAM_INVALID);
+    assert_non_null(strstr(aclGetRecentErrMsg(), "not an args handle"));
+    assert_int_equal(aclrtKernelArgsInit(NULL, &args), ACL_ERROR_RT_PARAM_INVALID);
+    aclrtBinHandle missing = NULL;
+    assert_int_equal(aclrtBinaryLoadFromFile("/nonexistent/ops.json", &opts, &missing),
+                     ACL_ERROR_RT_PARAM_INVALID);
+
+    assert_int_equal(aclrtBinaryUnLoad(bin), ACL_SUCCESS);
+    assert_int_equal(aclrtBinaryUnLoad(bin), ACL_ERROR_RT_INVALID_HANDLE);
+    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
 int main(void)
 {
     unsetenv("AKL_SIM_AICPU_THREADS");
@@ -262,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_raw_rt_host_program),
         cmocka_unit_test(test_stream_failure_mode),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_acl_binary_api),
     };
     return cmocka_run_group_tests_name("sim_rt", tests, NULL, NULL);
 }
