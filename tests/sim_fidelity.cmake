@@ -25,7 +25,7 @@ target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/kerne
 find_program(AKL_SETPRIV setpriv)
 if(AKL_SETPRIV)
   add_test(NAME sim_fidelity_unprivileged COMMAND sh -c
-    "[ \"$(id -u)\" = 0 ] || { echo 'not root: cannot switch to uid 65534'; exit 77; }; r=$(mktemp -d /tmp/akl-fidt-XXXXXX) && chown 65534:65534 \"$r\" && \"$0\" --reuid 65534 --regid 65534 --clear-groups env HOME=\"$r\" AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$1\"; rc=$?; rm -rf \"$r\"; exit $rc"
+    "[ \"$(id -u)\" = 0 ] || { echo 'not root: cannot switch to uid 65534'; exit 77; }; \"$0\" --reuid 65534 --regid 65534 --clear-groups test -x \"$1\" || { echo 'uid 65534 cannot run the build tree'; exit 77; }; r=$(mktemp -d /tmp/akl-fidt-XXXXXX) && chown 65534:65534 \"$r\" && \"$0\" --reuid 65534 --regid 65534 --clear-groups env HOME=\"$r\" AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$1\"; rc=$?; rm -rf \"$r\"; exit $rc"
     ${AKL_SETPRIV} $<TARGET_FILE:test_sim_fidelity>)
   set_tests_properties(sim_fidelity_unprivileged PROPERTIES LABELS sim TIMEOUT 180
     SKIP_RETURN_CODE 77)

@@ -322,6 +322,16 @@ static void test_acl_binary_api(void **state)
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
+/* Test plumbing: the test's simulator root (device logs included) goes. */
+static int rtt_teardown(void **state)
+{
+    (void)state;
+    aclFinalize();
+    if (*t_sim_root())
+        t_rmtree(t_sim_root());
+    return 0;
+}
+
 int main(void)
 {
     unsetenv("AKL_SIM_AICPU_THREADS");
@@ -331,5 +341,5 @@ int main(void)
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_acl_binary_api),
     };
-    return cmocka_run_group_tests_name("sim_rt", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("sim_rt", tests, NULL, rtt_teardown);
 }
