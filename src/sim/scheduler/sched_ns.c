@@ -199,6 +199,14 @@ static int sched_ns_mount_point(const char *target, char *err, size_t cap)
     return 0;
 }
 
+/* Where a device path really is on this host: its realpath when it exists (/var/tmp may be a link
+ * to /tmp), else the path itself (it will be made inside a shadow). */
+static void sched_ns_resolve(const char *target, char *out, size_t cap)
+{
+    char real[PATH_MAX];
+    snprintf(out, cap, "%s", realpath(target, real) ? real : target);
+}
+
 /* True if path is target or below it (the simulator's root there would be hidden). */
 static bool sched_ns_below(const char *path, const char *target)
 {
@@ -208,7 +216,8 @@ static bool sched_ns_below(const char *path, const char *target)
 
 /* Opens each chip directory to bind (creating it, 0700, as the rest of the tree); refuses a
  * simulator root that a bind would hide. */
-static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS], char *err, size_t cap)
+static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS],
+                                 char targets[SCHED_NS_NBINDS][PATH_MAX], char *err, size_t cap)
 {
     char chip[SIM_PATH_MAX], real[PATH_MAX];
     if (sim_chip_root(device, chip, sizeof chip) != 0 || !realpath(chip, real)) {
@@ -216,11 +225,12 @@ static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS], char 
         return -1;
     }
     for (size_t i = 0; i < SCHED_NS_NBINDS; i++) {
-        if (sched_ns_below(real, sched_ns_binds[i].target)) {
+        sched_ns_resolve(sched_ns_binds[i].target, targets[i], PATH_MAX);
+        if (sched_ns_below(real, targets[i])) {
             sched_format(err, cap,
                          "the simulator's root %s lies below %s, which the device's own "
                          "directory would hide (set AKL_SIM_ROOT elsewhere)",
-                         real, sched_ns_binds[i].target);
+                         real, targets[i]);
             return -1;
         }
         char src[SIM_PATH_MAX + 64];
@@ -245,13 +255,14 @@ static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS], char 
 static int sched_ns_setup(int32_t device, char *err, size_t cap)
 {
     int fds[SCHED_NS_NBINDS];
+    static char targets[SCHED_NS_NBINDS][PATH_MAX]; /* single-threaded start: no sharing */
     for (size_t i = 0; i < SCHED_NS_NBINDS; i++)
         fds[i] = -1;
     /* The sources are opened inside the new namespace (a bind's source must be a mount of the
      * caller's namespace) but before anything is mounted, so no mount changes what they name. */
     int rc = sched_ns_unshare(err, cap);
     if (rc == 0)
-        rc = sched_ns_open_sources(device, fds, err, cap);
+        rc = sched_ns_open_sources(device, fds, targets, err, cap);
     /* Nothing mounted here may propagate back to the host's namespace. */
     if (rc == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
         sched_format(err, cap, "cannot make the mounts private: %s", strerror(errno));
@@ -260,10 +271,10 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
     for (size_t i = 0; rc == 0 && i < SCHED_NS_NBINDS; i++) {
         char src[64];
         snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-        rc = sched_ns_mount_point(sched_ns_binds[i].target, err, cap);
-        if (rc == 0 && mount(src, sched_ns_binds[i].target, NULL, MS_BIND | MS_REC, NULL) != 0) {
+        rc = sched_ns_mount_point(targets[i], err, cap);
+        if (rc == 0 && mount(src, targets[i], NULL, MS_BIND | MS_REC, NULL) != 0) {
             sched_format(err, cap, "cannot bind the chip's %s over %s: %s",
-                         sched_ns_binds[i].source, sched_ns_binds[i].target, strerror(errno));
+                         sched_ns_binds[i].source, targets[i], strerror(errno));
             rc = -1;
         }
     }
