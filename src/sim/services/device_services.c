@@ -268,47 +268,20 @@ static size_t svc_flatten(char *msg, size_t len)
 }
 
 /* Formats the whole line, newline included, into line; returns its length. */
-static size_t svc_format_line(char *line, size_t cap, int module_id, int level, const char *fmt,
-                              va_list ap)
+/* The file form's head: "[LEVEL] module(<id>) <pid>:<tid> <stamp> ". */
+static size_t svc_file_head(char *out, size_t cap, int module_id, int level, const char *stamp)
 {
-    char stamp[96]; /* room for any int in every field, as the compiler checks */
-    svc_timestamp(stamp, sizeof stamp);
-    int head = snprintf(line, cap, "[%s] module(%d) %d:%d %s ", svc_level_name(level),
-                        module_id & 0xFFFF, (int)getpid(), (int)gettid(), stamp);
-    if (head < 0 || (size_t)head >= cap - 1)
-        head = 0;
-    size_t room = cap - (size_t)head - 1; /* keep a byte for the newline */
-    if (room > SIM_SERVICES_MSG_MAX + 1)
-        room = SIM_SERVICES_MSG_MAX + 1;
-    int n = vsnprintf(line + head, room, fmt, ap);
-    size_t msg_len = n < 0 ? 0 : ((size_t)n < room ? (size_t)n : room - 1);
-    msg_len = svc_flatten(line + head, msg_len);
-    line[head + msg_len] = '\n';
-    return (size_t)head + msg_len + 1;
+    int n = snprintf(out, cap, "[%s] module(%d) %d:%d %s ", svc_level_name(level),
+                     module_id & 0xFFFF, (int)getpid(), (int)gettid(), stamp);
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-/* The console form of a record, as CANN's ConstructBaseLogMsg writes it for stdout (hicann/runtime
- * src/dfx/log/liblog/slog/dlog_message.c): "[LEVEL] <module>(<pid>,<process name>):<timestamp> "
- * then the message. The module is printed by number (CANN prints its name from a table the
- * simulator does not carry). Rewrites line in place from the file form. */
-static size_t svc_console_line(char *out, size_t cap, const char *file_line, size_t len,
-                               int module_id, int level)
+/* The console form's head, as CANN's ConstructBaseLogMsg writes it for stdout (hicann/runtime
+ * src/dfx/log/liblog/slog/dlog_message.c): "[LEVEL] <module>(<pid>,<process name>):<stamp> ".
+ * The module is printed by number (CANN prints its name from a table the simulator does not
+ * carry). */
+static size_t svc_console_head(char *out, size_t cap, int module_id, int level, const char *stamp)
 {
-    /* The file form is "[LEVEL] module(<id>) <pid>:<tid> <stamp> <message>\n". */
-    const char *p = file_line;
-    int spaces = 0;
-    while ((size_t)(p - file_line) < len && spaces < 4)
-        if (*p++ == ' ')
-            spaces++;
-    const char *stamp = file_line;
-    for (int i = 0; i < 3 && stamp; i++) {
-        stamp = memchr(stamp, ' ', len - (size_t)(stamp - file_line));
-        if (stamp)
-            stamp++;
-    }
-    if (!stamp || spaces < 4)
-        return 0;
-    size_t stamp_len = (size_t)(p - 1 - stamp);
     char comm[17] = "";
     int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -317,15 +290,21 @@ static size_t svc_console_line(char *out, size_t cap, const char *file_line, siz
         comm[n > 0 ? n : 0] = '\0';
         comm[strcspn(comm, "\n")] = '\0';
     }
-    int head = snprintf(out, cap, "[%s] %d(%d,%s):%.*s ", svc_level_name(level), module_id & 0xFFFF,
-                        (int)getpid(), comm, (int)stamp_len, stamp);
-    if (head < 0 || (size_t)head >= cap)
-        return 0;
-    size_t rest = len - (size_t)(p - file_line);
-    if (rest > cap - (size_t)head)
-        rest = cap - (size_t)head;
-    memcpy(out + head, p, rest);
-    return (size_t)head + rest;
+    int n = snprintf(out, cap, "[%s] %d(%d,%s):%s ", svc_level_name(level), module_id & 0xFFFF,
+                     (int)getpid(), comm, stamp);
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+/* Builds head + message + newline in line (cap bytes); returns its length. */
+static size_t svc_join(char *line, size_t cap, const char *head, size_t head_len, const char *msg,
+                       size_t msg_len)
+{
+    if (head_len + msg_len + 1 > cap)
+        msg_len = cap - head_len - 1;
+    memcpy(line, head, head_len);
+    memcpy(line + head_len, msg, msg_len);
+    line[head_len + msg_len] = '\n';
+    return head_len + msg_len + 1;
 }
 
 static void svc_write_all(int fd, const char *buf, size_t len)
@@ -346,11 +325,18 @@ void DlogRecord(int moduleId, int level, const char *fmt, ...)
     if (!fmt || !svc_level_valid(level))
         return;
     int saved_errno = errno; /* logging must not disturb the kernel's errno */
-    char line[SVC_HEADER_MAX + SIM_SERVICES_MSG_MAX + 2];
+    char msg[SIM_SERVICES_MSG_MAX + 1];
     va_list ap;
     va_start(ap, fmt);
-    size_t len = svc_format_line(line, sizeof line, moduleId, level, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    size_t msg_len = n < 0 ? 0 : ((size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+    msg_len = svc_flatten(msg, msg_len);
+    char stamp[96]; /* room for any int in every field, as the compiler checks */
+    svc_timestamp(stamp, sizeof stamp);
+    char head[SVC_HEADER_MAX], line[SVC_HEADER_MAX + SIM_SERVICES_MSG_MAX + 2];
+    size_t len = svc_join(line, sizeof line, head,
+                          svc_file_head(head, sizeof head, moduleId, level, stamp), msg, msg_len);
 
     pthread_rwlock_rdlock(&svc.lock);
     if (svc.log_fd >= 0)
@@ -361,9 +347,9 @@ void DlogRecord(int moduleId, int level, const char *fmt, ...)
         svc_write_all(STDERR_FILENO, line, len);
     pthread_rwlock_unlock(&svc.lock);
     if (enabled && to_stdout) {
-        char console[sizeof line + 32];
-        size_t n = svc_console_line(console, sizeof console, line, len, moduleId, level);
-        svc_write_all(STDOUT_FILENO, console, n);
+        len = svc_join(line, sizeof line, head,
+                       svc_console_head(head, sizeof head, moduleId, level, stamp), msg, msg_len);
+        svc_write_all(STDOUT_FILENO, line, len);
     }
     errno = saved_errno;
 }
