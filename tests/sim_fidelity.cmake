@@ -30,3 +30,11 @@ if(AKL_SETPRIV)
   set_tests_properties(sim_fidelity_unprivileged PROPERTIES LABELS sim TIMEOUT 180
     SKIP_RETURN_CODE 77)
 endif()
+
+# The native first stage for a scheduler run under an emulator (qemu-user cannot enter namespaces
+# itself): `akl-aicpu-scheduler --ns-exec=<device> <program>...` runs program at the device's
+# paths. A file the program writes to /var/tmp lands in chip 0's var/tmp, not the host's.
+add_test(NAME sim_ns_exec COMMAND sh -c
+  "r=$(mktemp -d /tmp/akl-nsx-XXXXXX) || exit 1; n=$(basename \"$r\"); AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$0\" --ns-exec=0 /bin/sh -c \"test -d /usr/lib64/aicpu_kernels/0/aicpu_kernels_device && test \\\"\\$AKL_SIM_NS_ENTERED\\\" = 1 && echo x > /var/tmp/$n\"; rc=$?; test $rc = 0 && test -f \"$r/root/chip0/var/tmp/$n\" && ! test -e \"/var/tmp/$n\" && ! test -e /usr/lib64/aicpu_kernels; ok=$?; rm -rf \"$r\" \"/var/tmp/$n\"; echo \"stage rc=$rc check=$ok\"; exit $ok"
+  $<TARGET_FILE:akl_aicpu_scheduler>)
+set_tests_properties(sim_ns_exec PROPERTIES LABELS sim TIMEOUT 60)

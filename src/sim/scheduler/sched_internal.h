@@ -154,5 +154,11 @@ void sched_crash_thread_leave(sched_altstack_t *alt);
  * user) namespace; must run while the scheduler is single-threaded. 0, or -1 after saying why on
  * stderr (AKL_SIM_NAMESPACE=0: -1 silently). */
 int sched_ns_enter(int32_t device);
+/* The native first stage of a scheduler that runs under an emulator (qemu-user is multi-threaded
+ * from its start, so it cannot enter namespaces itself): `akl-aicpu-scheduler --ns-exec=<device>
+ * <program> <args...>` gives this process the device's paths and execs program with
+ * SCHED_NS_ENTERED_ENV set, which tells the scheduler it runs there. Returns only on failure. */
+#define SCHED_NS_ENTERED_ENV "AKL_SIM_NS_ENTERED"
+int sched_ns_exec(int32_t device, char **argv);
 
 #endif /* AKL_SIM_SCHED_INTERNAL_H */

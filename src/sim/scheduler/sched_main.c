@@ -276,6 +276,10 @@ static void sched_shutdown(sched_state_t *st)
 
 int main(int argc, char **argv)
 {
+    uint64_t ns_device;
+    if (argc >= 3 && strncmp(argv[1], "--ns-exec=", 10) == 0 &&
+        sched_parse_u64(argv[1] + 10, &ns_device) && ns_device <= INT32_MAX)
+        return sched_ns_exec((int32_t)ns_device, argv + 2);
     prctl(PR_SET_NAME, SCHED_COMM);
     /* A file-size limit must fail the write (EFBIG, reported by whoever wrote), not kill the
      * device: the dispatcher then says which publish hit the limit. */

@@ -289,6 +289,8 @@ int sched_ns_enter(int32_t device)
     const char *off = getenv("AKL_SIM_NAMESPACE");
     if (off && strcmp(off, "0") == 0)
         return -1;
+    if (getenv(SCHED_NS_ENTERED_ENV))
+        return 0; /* a native stage set it up before it started us (under an emulator) */
     char err[SCHED_MSG_MAX];
     if (sched_ns_setup(device, err, sizeof err) == 0)
         return 0;
@@ -299,4 +301,18 @@ int sched_ns_enter(int32_t device)
             "it finds its chip's tree through ASCEND_AICPU_KERNEL_PATH only\n",
             (int)device, err);
     return -1;
+}
+
+int sched_ns_exec(int32_t device, char **argv)
+{
+    char err[SCHED_MSG_MAX];
+    /* The chip's directories must exist to be bound; the scheduler proper installs the rest. */
+    if (sim_fs_prepare(device, NULL, err, sizeof err) != 0)
+        fprintf(stderr, "akl-aicpu-sched (device %d): %s\n", (int)device, err);
+    else if (sched_ns_enter(device) == 0)
+        setenv(SCHED_NS_ENTERED_ENV, "1", 1);
+    execv(argv[0], argv);
+    fprintf(stderr, "akl-aicpu-sched (device %d): cannot run %s: %s\n", (int)device, argv[0],
+            strerror(errno));
+    return 127;
 }
