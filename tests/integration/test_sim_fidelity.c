@@ -296,6 +296,43 @@ static void test_without_namespace_host_stays_untouched(void **state)
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
+/* Where the device's paths cannot be given (here: a simulator root below /var/tmp, which a bind
+ * would hide), the device still starts, and the process is told why once, however many devices
+ * it starts. */
+static void test_fallback_is_said_once(void **state)
+{
+    (void)state;
+    char root[128], saved_root[4096];
+    snprintf(saved_root, sizeof saved_root, "%s", getenv("AKL_SIM_ROOT"));
+    snprintf(root, sizeof root, "/var/tmp/akl-fidt-root-%d", (int)getpid());
+    setenv("AKL_SIM_ROOT", root, 1);
+    char path[] = "/tmp/akl-fidt-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    aclError set0 = aclrtSetDevice(0), set1 = aclrtSetDevice(1);
+    aclrtResetDevice(0);
+    aclrtResetDevice(1);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    setenv("AKL_SIM_ROOT", saved_root, 1);
+    t_rmtree(root);
+    char *text = t_read_file(path, NULL);
+    unlink(path);
+    assert_int_equal(set0, ACL_SUCCESS);
+    assert_int_equal(set1, ACL_SUCCESS);
+    assert_non_null(text);
+    const char *first = strstr(text, "cannot give device code the device's own paths");
+    if (!first)
+        fail_msg("no fallback note on stderr:\n%s", text);
+    assert_non_null(strstr(first, "/var/tmp"));
+    assert_null(strstr(first + 1, "cannot give device code the device's own paths"));
+    free(text);
+}
+
 static int fidt_setup(void **state)
 {
     (void)state;
@@ -322,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_device_log_on_host_stdout),
         cmocka_unit_test(test_device_paths_reach_the_chip),
         cmocka_unit_test(test_without_namespace_host_stays_untouched),
+        cmocka_unit_test(test_fallback_is_said_once),
     };
     return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
 }

@@ -188,6 +188,15 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
     return aclsim_proc_watch(dev);
 }
 
+/* A scheduler's READY may carry a note (the device's own paths are unavailable); it is the same for
+ * every scheduler of the process, so it is said once. The flag is the whole state "once" needs. */
+static void aclsim_note_once(const sched_msg_t *msg)
+{
+    static atomic_bool said;
+    if (msg->text[0] && !atomic_exchange(&said, true))
+        fprintf(stderr, "akl simulator: %.*s\n", (int)sizeof msg->text, msg->text);
+}
+
 /* Waits for the scheduler's first message. *retry is set when it could not map device memory at
  * the reserved address, which another reservation may fix. */
 static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
@@ -208,8 +217,11 @@ static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
         ssize_t got = recv(dev->sock, &msg, sizeof msg, 0);
         if (got < 0 && errno == EINTR)
             continue; /* a signal for the host, not the end of the scheduler */
-        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY)
+        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY) {
+            msg.text[sizeof msg.text - 1] = 0;
+            aclsim_note_once(&msg);
             return ACL_SUCCESS;
+        }
         if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_FAILED) {
             msg.text[sizeof msg.text - 1] = 0;
             *retry = msg.code == SCHED_FAIL_ADDRESS_TAKEN;

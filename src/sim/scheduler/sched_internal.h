@@ -84,7 +84,8 @@ typedef struct sched_state {
     int32_t device;
     pid_t host_pid;
     int sock;
-    bool address_taken; /* startup failed because dev_base was already mapped here */
+    bool address_taken;          /* startup failed because dev_base was already mapped here */
+    char ns_note[SCHED_MSG_MAX]; /* why the device's own paths are unavailable, or "" */
     sched_ctl_t *ctl;
     size_t ctl_size;
     void *arena;
@@ -151,9 +152,9 @@ void sched_crash_thread_enter(sched_altstack_t *alt);
 void sched_crash_thread_leave(sched_altstack_t *alt);
 
 /* sched_ns.c: binds the chip's directories over the device's own paths in a private mount (and
- * user) namespace; must run while the scheduler is single-threaded. 0, or -1 after saying why on
- * stderr (AKL_SIM_NAMESPACE=0: -1 silently). */
-int sched_ns_enter(int32_t device);
+ * user) namespace; must run while the scheduler is single-threaded. 0, or -1 with why in note
+ * (empty for AKL_SIM_NAMESPACE=0), which the scheduler passes to its host with its READY. */
+int sched_ns_enter(int32_t device, char *note, size_t cap);
 /* The native first stage of a scheduler that runs under an emulator (qemu-user is multi-threaded
  * from its start, so it cannot enter namespaces itself): `akl-aicpu-scheduler --ns-exec=<device>
  * <program> <args...>` gives this process the device's paths and execs program with

@@ -170,7 +170,7 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
         return -1;
     /* After the log is open (its path may lie below a directory the namespace covers), while
      * still single-threaded: no worker is started yet. */
-    sched_ns_enter(a->device);
+    sched_ns_enter(a->device, st->ns_note, sizeof st->ns_note);
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
         sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {
@@ -297,7 +297,7 @@ int main(int argc, char **argv)
         sched_shutdown(&state);
         return 1;
     }
-    sched_send(state.sock, SCHED_OP_READY, 0, 0, "");
+    sched_send(state.sock, SCHED_OP_READY, 0, 0, state.ns_note);
     sched_serve(&state);
     sched_shutdown(&state);
     return 0;

@@ -284,8 +284,9 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
     return rc;
 }
 
-int sched_ns_enter(int32_t device)
+int sched_ns_enter(int32_t device, char *note, size_t cap)
 {
+    note[0] = '\0';
     const char *off = getenv("AKL_SIM_NAMESPACE");
     if (off && strcmp(off, "0") == 0)
         return -1;
@@ -296,10 +297,10 @@ int sched_ns_enter(int32_t device)
         return 0;
     /* A failure after unshare leaves a half-built private namespace: harmless (it is ours and
      * dies with us), and the device's paths then reach the host's, as in the fallback. */
-    fprintf(stderr,
-            "akl-aicpu-sched (device %d): cannot give device code the device's own paths (%s); "
-            "it finds its chip's tree through ASCEND_AICPU_KERNEL_PATH only\n",
-            (int)device, err);
+    sched_format(note, cap,
+                 "cannot give device code the device's own paths (%s); it finds its chip's tree "
+                 "through ASCEND_AICPU_KERNEL_PATH only",
+                 err);
     return -1;
 }
 
@@ -309,8 +310,9 @@ int sched_ns_exec(int32_t device, char **argv)
     /* The chip's directories must exist to be bound; the scheduler proper installs the rest. */
     if (sim_fs_prepare(device, NULL, err, sizeof err) != 0)
         fprintf(stderr, "akl-aicpu-sched (device %d): %s\n", (int)device, err);
-    else if (sched_ns_enter(device) == 0)
+    else if (sched_ns_enter(device, err, sizeof err) == 0)
         setenv(SCHED_NS_ENTERED_ENV, "1", 1);
+    /* else: the scheduler proper tries again and reports the failure to its host. */
     execv(argv[0], argv);
     fprintf(stderr, "akl-aicpu-sched (device %d): cannot run %s: %s\n", (int)device, argv[0],
             strerror(errno));
