@@ -259,8 +259,11 @@ static void vadd_print_text(const vadd_options_t *opts, const char *so, const va
         printf("bootstrap:   %s (%zu bytes, %.3f ms)\n",
                example_outcome_name(run->info.outcome, run->cached), run->info.size,
                run->t_load * 1e3);
+        printf("route:       %s\n", akl_route_name(run->info.route));
         printf("device file: %s\n", run->info.basename);
-        printf("device path: %s\n", run->info.device_path);
+        printf("device path: %s\n", run->info.device_path[0]
+                                        ? run->info.device_path
+                                        : "(CANN's custom directory: the custom route)");
     }
     if (run->failed_stage) {
         printf("error:       %s: %s (%d): %s\n", run->failed_stage, akl_errname(run->code),
@@ -293,6 +296,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
         char fingerprint[17];
         snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, run->info.fingerprint);
         akl_json_string(&json, "bootstrap", example_outcome_name(run->info.outcome, run->cached));
+        akl_json_string(&json, "route", akl_route_name(run->info.route));
         akl_json_string(&json, "basename", run->info.basename);
         akl_json_string(&json, "device_path", run->info.device_path);
         akl_json_string(&json, "fingerprint", fingerprint);

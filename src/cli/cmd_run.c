@@ -21,8 +21,9 @@ void cli_usage_run(FILE *out)
         "Loads the runtime SO on a device (the first load of its bytes in a process\n"
         "bootstraps it: the device publishes it as <prefix><fingerprint>_<device>.so),\n"
         "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, what\n"
-        "the bootstrap did (wrote / identical / replaced, or cached), the device file name\n"
-        "and path, the fingerprint, the launch result and the buffer's contents.\n"
+        "the bootstrap did (wrote / identical / replaced / uploaded, or cached), the route\n"
+        "it took (extend or custom: $AKL_ROUTE, see README), the device file name and path,\n"
+        "the fingerprint, the launch result and the buffer's contents.\n"
         "\n"
         "Options:\n"
         "  --device N|local   device id (default 0); local: the device of this process's\n"
@@ -416,9 +417,12 @@ static void run_print_text(const run_options_t *opts, const run_report_t *report
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
         printf("basename:     %s\n", report->info.basename);
-        printf("device path:  %s\n", report->info.device_path);
+        printf("device path:  %s\n", report->info.device_path[0]
+                                         ? report->info.device_path
+                                         : "(CANN's custom directory: the custom route)");
         printf("bootstrap:    %s (%zu bytes, %.3f ms)\n", run_outcome_name(report),
                report->info.size, report->load_seconds * 1e3);
+        printf("route:        %s\n", akl_route_name(report->info.route));
     }
     if (report->failed_stage)
         printf("launch:       failed at %s: %s (%d): %s\n", report->failed_stage,
@@ -451,6 +455,7 @@ static void run_print_json(const run_options_t *opts, const run_report_t *report
         cli_json_string(&json, "basename", report->info.basename);
         cli_json_string(&json, "device_path", report->info.device_path);
         cli_json_string(&json, "bootstrap", run_outcome_name(report));
+        cli_json_string(&json, "route", akl_route_name(report->info.route));
         cli_json_uint(&json, "so_size", report->info.size);
         cli_json_double(&json, "load_seconds", report->load_seconds);
     }

@@ -11,12 +11,17 @@
 #include "bootstrap_abi.h"
 #include "exports.h"
 
+/* The custom route's registration (custom.c); NULL for the extend route. */
+struct akl_custom_binary;
+
 struct akl_module {
     int32_t device;
     uint64_t fingerprint;
     size_t size;
     akl_boot_outcome_t outcome;
     double bootstrap_seconds;
+    akl_route_t route; /* AKL_ROUTE_EXTEND or AKL_ROUTE_CUSTOM */
+    struct akl_custom_binary *custom;
     size_t basename_length; /* strlen(basename), so a launch need not measure it */
     char basename[AKL_SO_NAME_MAX + 1];
     char device_path[AKL_ACK_PATH_MAX];

@@ -27,11 +27,18 @@ typedef struct akl_symbol_slot {
     const char *symbol;
     size_t offset;
     bool from_rt_library; /* CANN: rt* lives in libruntime.so, acl* in libacl_rt/libascendcl */
+    bool optional;        /* absent from older releases: its slot stays NULL */
 } akl_symbol_slot_t;
 
 #define AKL_SLOT_(sym, field, rt)                                                                  \
     {                                                                                              \
-#sym, offsetof(akl_runtime_t, field), rt                                                   \
+#sym, offsetof(akl_runtime_t, field), rt, false                                            \
+    }
+/* The custom route's calls (rts_kernel.h) arrived after CANN 8.1.RC1: without them only the extend
+ * route works. */
+#define AKL_OPTIONAL_SLOT_(sym, field)                                                             \
+    {                                                                                              \
+#sym, offsetof(akl_runtime_t, field), true, true                                           \
     }
 static const akl_symbol_slot_t akl_symbol_slots[] = {
     AKL_SLOT_(aclInit, acl_init, false),
@@ -49,6 +56,10 @@ static const akl_symbol_slot_t akl_symbol_slots[] = {
     AKL_SLOT_(aclrtSynchronizeStreamWithTimeout, synchronize_stream_with_timeout, false),
     AKL_SLOT_(aclGetRecentErrMsg, get_recent_err_msg, false),
     AKL_SLOT_(rtAicpuKernelLaunchExWithArgs, aicpu_launch, true),
+    AKL_OPTIONAL_SLOT_(rtsBinaryLoadFromData, binary_load_data),
+    AKL_OPTIONAL_SLOT_(rtsRegisterCpuFunc, register_cpu_func),
+    AKL_OPTIONAL_SLOT_(rtsLaunchCpuKernel, launch_cpu_kernel),
+    AKL_OPTIONAL_SLOT_(rtsBinaryUnload, binary_unload),
 };
 #undef AKL_SLOT_
 
@@ -100,6 +111,8 @@ static bool akl_resolve_symbols(akl_runtime_t *table, void *acl_handle, void *rt
     for (size_t i = 0; i < sizeof akl_symbol_slots / sizeof akl_symbol_slots[0]; i++) {
         const akl_symbol_slot_t *slot = &akl_symbol_slots[i];
         void *symbol = dlsym(slot->from_rt_library ? rt_handle : acl_handle, slot->symbol);
+        if (!symbol && slot->optional)
+            continue;
         if (!symbol) {
             akl_tried_add(tried, "\n  %s: missing symbol %s", what, slot->symbol);
             complete = false;

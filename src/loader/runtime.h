@@ -9,6 +9,7 @@
 
 #include "acl/acl.h"
 #include "runtime/rt.h"
+#include "runtime/runtime/rts/rts_kernel.h"
 
 #define AKL_RUNTIME_NAME_MAX 4200
 
@@ -28,6 +29,11 @@ typedef struct akl_runtime {
     __typeof__(aclrtSynchronizeStreamWithTimeout) *synchronize_stream_with_timeout;
     __typeof__(aclGetRecentErrMsg) *get_recent_err_msg;
     __typeof__(rtAicpuKernelLaunchExWithArgs) *aicpu_launch;
+    /* The custom route (CANN's CPU kernel upload); NULL where the runtime lacks them. */
+    __typeof__(rtsBinaryLoadFromData) *binary_load_data;
+    __typeof__(rtsRegisterCpuFunc) *register_cpu_func;
+    __typeof__(rtsLaunchCpuKernel) *launch_cpu_kernel;
+    __typeof__(rtsBinaryUnload) *binary_unload;
     /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
     uint16_t machine;
     /* "sim:<path>" or "cann:<path>" */

@@ -296,6 +296,22 @@ static void test_without_namespace_host_stays_untouched(void **state)
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
+/* AKL_SIM_PREINSTALL=readonly (the install variant of issue 12) holds at the device's path too:
+ * the namespace is entered after the read-only mount is made, and carries it. */
+static void test_read_only_preinstall_at_the_device_path(void **state)
+{
+    (void)state;
+    fidt_install(0, FIDT_FIDK_SO);
+    setenv("AKL_SIM_PREINSTALL", "readonly", 1);
+    aclError set = aclrtSetDevice(0);
+    unsetenv("AKL_SIM_PREINSTALL");
+    assert_int_equal(set, ACL_SUCCESS);
+    assert_int_equal(
+        fidt_device_write("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/ro.so", "x", 1), EROFS);
+    assert_int_equal(fidt_device_write("/var/tmp/akl-fidt-ro", "x", 1), 0); /* still writable */
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+}
+
 /* Where the device's paths cannot be given (here: a simulator root below /var/tmp, which a bind
  * would hide), the device still starts, and the process is told why once, however many devices
  * it starts. */
@@ -360,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_device_paths_reach_the_chip),
         cmocka_unit_test(test_without_namespace_host_stays_untouched),
         cmocka_unit_test(test_fallback_is_said_once),
+        cmocka_unit_test(test_read_only_preinstall_at_the_device_path),
     };
     return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
 }

@@ -97,6 +97,16 @@ SIM_SERVICES_EXPORT int CheckLogLevel(int moduleId, int level);
 SIM_SERVICES_EXPORT drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType,
                                                 int32_t infoType, int64_t *value);
 
+/* CANN's aicpu::GetAicpuRunMode(uint32_t &) and aicpu::GetUniqueVfId() (declared weak in CANN's
+ * pkg_inc/aicpu_sched/aicpu_schedule/aicpu_context.h for code the scheduler loads), by their C++
+ * symbol names. The simulated scheduler answers THREAD_MODE (2), because its type-2 lookup takes
+ * the preinstall directory from ASCEND_AICPU_KERNEL_PATH as CANN's does in that mode, and vf 0 (a
+ * physical device). The dispatcher asks both to find where the lookup searches. */
+#define SIM_SERVICES_RUN_MODE_THREAD 2u
+SIM_SERVICES_EXPORT int
+sim_services_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
+SIM_SERVICES_EXPORT uint32_t sim_services_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
+
 /* ---- the scheduler's setup (not exported to kernels) ---- */
 
 /* Sets this process's device and its AICPU core count (1..SIM_SERVICES_MAX_AICPU_CORES: the
