@@ -195,7 +195,7 @@ static void test_device_log_on_host_stdout(void **state)
     const char *hit = strstr(text, "svck_services: tag 7777 on device 1");
     if (!hit)
         fail_msg("no DlogRecord line on stdout:\n%s", text);
-    assert_non_null(strstr(text, "[ERROR] 36("));
+    assert_non_null(strstr(text, "[ERROR] AICPU("));
     assert_non_null(strstr(text, ",akl-aicpu-sched):"));
     free(text);
 }

@@ -276,10 +276,33 @@ static size_t svc_file_head(char *out, size_t cap, int module_id, int level, con
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+/* slog's module names by id (CANN's log_types.h module enum, hicann/runtime
+ * src/dfx/log/inc/toolchain/log_types.h), which its console form prints; ids without a name here
+ * (the enum's gaps, and INVALID_MODULE_ID 76 and above) are printed as numbers. */
+#define SVC_MODULE_COUNT 76
+static const char *const svc_module_names[SVC_MODULE_COUNT] = {
+    [0] = "SLOG",      [1] = "IDEDD",     [2] = "SCC",        [3] = "HCCL",
+    [4] = "FMK",       [5] = "CCU",       [6] = "DVPP",       [7] = "RUNTIME",
+    [8] = "CCE",       [9] = "HDC",       [10] = "DRV",       [11] = "NET",
+    [12] = "HIXL",     [13] = "DQS",      [22] = "DEVMM",     [23] = "KERNEL",
+    [24] = "LIBMEDIA", [25] = "CCECPU",   [27] = "ROS",       [28] = "HCCP",
+    [29] = "ROCE",     [30] = "TEFUSION", [31] = "PROFILING", [32] = "DP",
+    [33] = "APP",      [34] = "TS",       [35] = "TSDUMP",    [36] = "AICPU",
+    [37] = "LP",       [38] = "TDT",      [39] = "FE",        [40] = "MD",
+    [41] = "MB",       [42] = "ME",       [43] = "IMU",       [44] = "IMP",
+    [45] = "GE",       [47] = "CAMERA",   [48] = "ASCENDCL",  [49] = "TEEOS",
+    [50] = "ISP",      [51] = "SIS",      [52] = "HSM",       [53] = "DSS",
+    [54] = "PROCMGR",  [55] = "BBOX",     [56] = "AIVECTOR",  [57] = "TBE",
+    [58] = "FV",       [59] = "PYPTO",    [60] = "TUNE",      [61] = "HSS",
+    [62] = "FFTS",     [63] = "OP",       [64] = "UDF",       [65] = "HICAID",
+    [66] = "TSYNC",    [67] = "AUDIO",    [68] = "TPRT",      [69] = "ASCENDCKERNEL",
+    [70] = "ASYS",     [71] = "ATRACE",   [72] = "RTC",       [73] = "SYSMONITOR",
+    [74] = "AML",      [75] = "ADETECT",
+};
+
 /* The console form's head, as CANN's ConstructBaseLogMsg writes it for stdout (hicann/runtime
  * src/dfx/log/liblog/slog/dlog_message.c): "[LEVEL] <module>(<pid>,<process name>):<stamp> ".
- * The module is printed by number (CANN prints its name from a table the simulator does not
- * carry). */
+ * The module is printed by its slog name (a number when it has none). */
 static size_t svc_console_head(char *out, size_t cap, int module_id, int level, const char *stamp)
 {
     char comm[17] = "";
@@ -290,8 +313,15 @@ static size_t svc_console_head(char *out, size_t cap, int module_id, int level, 
         comm[n > 0 ? n : 0] = '\0';
         comm[strcspn(comm, "\n")] = '\0';
     }
-    int n = snprintf(out, cap, "[%s] %d(%d,%s):%s ", svc_level_name(level), module_id & 0xFFFF,
-                     (int)getpid(), comm, stamp);
+    int id = module_id & 0xFFFF;
+    const char *name = id < SVC_MODULE_COUNT ? svc_module_names[id] : NULL;
+    char number[16];
+    if (!name) {
+        snprintf(number, sizeof number, "%d", id);
+        name = number;
+    }
+    int n = snprintf(out, cap, "[%s] %s(%d,%s):%s ", svc_level_name(level), name, (int)getpid(),
+                     comm, stamp);
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
