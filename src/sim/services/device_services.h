@@ -74,7 +74,9 @@ typedef enum {
 /* ---- exported to kernels (CANN's names and signatures) ---- */
 
 /* Writes one line "[LEVEL] module(<id>) <pid>:<tid> <timestamp> <message>" to the device log
- * file, whatever the level, and to stderr when ASCEND_GLOBAL_LOG_LEVEL enables the level. Each
+ * file, whatever the level, and, when ASCEND_GLOBAL_LOG_LEVEL enables the level, to the host's
+ * stdout in CANN's console form "[LEVEL] <module>(<pid>,<process>):<timestamp> <message>" if
+ * ASCEND_LOG_PRINT_TO_STDOUT (else ASCEND_SLOG_PRINT_TO_STDOUT) is 1, else to stderr. Each
  * line is a single write(), so concurrent writers (threads or scheduler processes sharing the
  * device's file) never interleave. The message is cut at SIM_SERVICES_MSG_MAX bytes and its
  * newlines become spaces. A NULL fmt or a level other than DLOG_DEBUG..DLOG_ERROR or DLOG_EVENT
