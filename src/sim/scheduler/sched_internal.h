@@ -160,6 +160,8 @@ int sched_ns_enter(int32_t device, char *note, size_t cap);
  * <program> <args...>` gives this process the device's paths and execs program with
  * SCHED_NS_ENTERED_ENV set, which tells the scheduler it runs there. Returns only on failure. */
 #define SCHED_NS_ENTERED_ENV "AKL_SIM_NS_ENTERED"
+/* Why the stage could not, for the scheduler to report to its host. */
+#define SCHED_NS_NOTE_ENV "AKL_SIM_NS_NOTE"
 int sched_ns_exec(int32_t device, char **argv);
 
 #endif /* AKL_SIM_SCHED_INTERNAL_H */

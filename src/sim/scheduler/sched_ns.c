@@ -292,6 +292,11 @@ int sched_ns_enter(int32_t device, char *note, size_t cap)
         return -1;
     if (getenv(SCHED_NS_ENTERED_ENV))
         return 0; /* a native stage set it up before it started us (under an emulator) */
+    const char *stage_note = getenv(SCHED_NS_NOTE_ENV);
+    if (stage_note && *stage_note) {
+        sched_format(note, cap, "%s", stage_note); /* the stage tried and says why it failed */
+        return -1;
+    }
     char err[SCHED_MSG_MAX];
     if (sched_ns_setup(device, err, sizeof err) == 0)
         return 0;
@@ -312,7 +317,8 @@ int sched_ns_exec(int32_t device, char **argv)
         fprintf(stderr, "akl-aicpu-sched (device %d): %s\n", (int)device, err);
     else if (sched_ns_enter(device, err, sizeof err) == 0)
         setenv(SCHED_NS_ENTERED_ENV, "1", 1);
-    /* else: the scheduler proper tries again and reports the failure to its host. */
+    else if (err[0])
+        setenv(SCHED_NS_NOTE_ENV, err, 1); /* the scheduler proper reports it to its host */
     execv(argv[0], argv);
     fprintf(stderr, "akl-aicpu-sched (device %d): cannot run %s: %s\n", (int)device, argv[0],
             strerror(errno));
