@@ -11,3 +11,5 @@ endfunction()
 
 akl_sched_test(sched_pool LABELS concurrency)
 akl_sched_test(sched_watchdog LABELS concurrency)
+akl_sched_test(sched_stream LABELS concurrency)
+akl_sched_test(sched_shm)
