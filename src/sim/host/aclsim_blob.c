@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-#include "aclsim_internal.h"
+#include "aclsim_error.h"
+#include "sched_shm.h" /* SCHED_NO_NAME */
 
 /* Blobs are addressed with 32-bit offsets on the device. */
 #define ACLSIM_BLOB_MAX UINT32_MAX

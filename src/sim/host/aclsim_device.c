@@ -317,7 +317,7 @@ static aclError aclsim_sync_device(int32_t timeout_ms)
         aclsim_stream_put(s);
         if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
             first = rc;
-            sched_copy_text(first_msg, sizeof first_msg, aclGetRecentErrMsg());
+            sched_copy_text(first_msg, sizeof first_msg, aclsim_recent_msg());
         }
     }
     aclsim_device_release(dev);

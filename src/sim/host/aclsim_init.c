@@ -1,5 +1,5 @@
-/* Process setup and teardown (aclInit, aclFinalize) and the process-wide AICPU operator execution
- * timeout. Every other call also works without aclInit: the simulator is lenient there. */
+/* Process setup and teardown (aclInit, aclFinalize), the process-wide AICPU operator execution
+ * timeout and the calling thread's recent error message (aclGetRecentErrMsg). Every other call also works without aclInit: the simulator is lenient there. */
 #define _GNU_SOURCE
 #include "aclsim_internal.h"
 
@@ -46,4 +46,9 @@ aclError aclrtSetOpExecuteTimeOutWithMs(uint32_t timeout)
 {
     atomic_store(&aclsim_state.op_timeout_ms, (uint64_t)timeout);
     return ACL_SUCCESS;
+}
+
+const char *aclGetRecentErrMsg(void)
+{
+    return aclsim_recent_msg();
 }

@@ -18,13 +18,13 @@
 
 #include "acl/acl.h"
 #include "runtime/rt.h"
+#include "aclsim_error.h"
 #include "sched_shm.h"
 
 /* sim_paths.h allows at most 1024 devices. */
 #define ACLSIM_MAX_DEVICES 1024
 #define ACLSIM_DEFAULT_MEM_MB 1024
 #define ACLSIM_MAX_MEM_MB (64 * 1024)
-#define ACLSIM_MSG_MAX 1024
 /* aclrtGetSocName: an a2 (910B) die, whose AICPU layout the simulator models. */
 #define ACLSIM_SOC_NAME "Ascend910B1"
 /* How often a waiter checks that the scheduler process is still alive. */
@@ -121,9 +121,6 @@ typedef struct aclsim_state {
 
 extern aclsim_state_t aclsim_state;
 
-/* aclsim_error.c: the calling thread's message for aclGetRecentErrMsg. */
-__attribute__((format(printf, 2, 3))) aclError aclsim_fail(aclError code, const char *fmt, ...);
-void aclsim_set_msg(const char *text);
 
 /* aclsim_visible.c: ASCEND_RT_VISIBLE_DEVICES. The number of visible devices, or 207004 with a
  * message when the list is invalid. */
