@@ -4,7 +4,10 @@
  * in the table of live handles, so a forged, stale or wrong-kind handle gets 107017 and never
  * touches memory. One mutex guards the table and the binaries' function lists; parsing and file
  * reading happen outside it. */
-#include "rts_internal.h"
+#include "sim_rts.h"
+#include "rts_descriptor.h"
+#include "rts_handles.h"
+#include "rts_text.h"
 
 #include <inttypes.h>
 #include <limits.h>

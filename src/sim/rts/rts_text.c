@@ -1,6 +1,6 @@
 /* Messages and names for akl_sim_rts: bounded error messages, printable copies of untrusted names,
  * and CANN's same-name-other-extension path convention. */
-#include "rts_internal.h"
+#include "rts_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
