@@ -2,7 +2,7 @@
  * for the calling kernel (exported from the scheduler executable, as libaicpu_sharder.so exports
  * them on a device), and CANN's mapping of a kernel's return value to the device errcode. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_block.h"
 
 #include "runtime/rt.h"
 

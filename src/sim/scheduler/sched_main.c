@@ -12,7 +12,10 @@
  *   memfd inherited as descriptors 3, 4 and 5. */
 #define _GNU_SOURCE
 #include "sched_install.h"
-#include "sched_internal.h"
+#include "sched_crash.h"
+#include "sched_ns.h"
+#include "sched_state.h"
+#include "sched_stream.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "device_services.h"
+#include "msgbuf.h"
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
@@ -151,7 +155,7 @@ static int sched_start_services(const sched_state_t *st, int threads, char *err,
         return -1;
     }
     if (sim_services_start(st->device, log_path, (uint32_t)threads, why, sizeof why) != 0) {
-        sched_format(err, cap, "cannot start the device services: %s", why);
+        cmn_msg_setbuf(err, cap, "cannot start the device services: %s", why);
         return -1;
     }
     return 0;
@@ -207,8 +211,8 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
     char msg[SCHED_MSG_MAX];
     if (install.extend_package &&
         sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
-        sched_format(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME, extend_dir,
-                     msg);
+        cmn_msg_setbuf(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME,
+                       extend_dir, msg);
         return -1;
     }
     return 0;
@@ -219,13 +223,15 @@ static int sched_start(sched_state_t *st, const sched_args_t *a, char *err, size
     st->device = a->device;
     st->host_pid = a->host_pid;
     st->sock = SCHED_FD_SOCK;
-    if (sched_map_memory(st, a, err, cap) != 0 || sched_crash_install(st, err, cap) != 0)
+    if (sched_map_memory(st, a, err, cap) != 0 ||
+        sched_crash_install(st->device, st->host_pid, st->ctl, err, cap) != 0)
         return -1;
     int threads = sched_aicpu_threads(err, cap);
     if (threads < 0 || sched_prepare_device(st, a, threads, err, cap) != 0 ||
         sched_pool_start(&st->pool, threads, err, cap) != 0)
         return -1;
-    if (sched_watchdog_start(st, err, cap) != 0 || sched_stream_start(st, 0, err, cap) != 0)
+    if (sched_watchdog_start(&st->watchdog, st->device, st->ctl, err, cap) != 0 ||
+        sched_stream_start(st, 0, err, cap) != 0)
         return -1;
     return 0;
 }
@@ -279,7 +285,7 @@ static void sched_serve(sched_state_t *st)
 static void sched_shutdown(sched_state_t *st)
 {
     sched_stream_stop_all(st);
-    sched_watchdog_stop(st);
+    sched_watchdog_stop(&st->watchdog);
     if (st->pool.threads)
         sched_pool_stop(&st->pool);
     if (st->lookup)
@@ -309,8 +315,8 @@ int main(int argc, char **argv)
     if (sched_parse_args(argc, argv, &args, err, sizeof err) != 0 ||
         sched_start(&state, &args, err, sizeof err) != 0) {
         char text[SCHED_MSG_MAX + 64];
-        sched_format(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
-                     args.device, err);
+        cmn_msg_setbuf(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
+                       args.device, err);
         sched_send(SCHED_FD_SOCK, SCHED_OP_FAILED, 0,
                    state.address_taken ? SCHED_FAIL_ADDRESS_TAKEN : -1, text);
         sched_shutdown(&state);

@@ -4,7 +4,7 @@
  * than cores hangs, as on hardware (cann-abi.md §5.4). Idle workers sleep on a condition variable,
  * so an idle scheduler uses no CPU. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_pool.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "sched_crash.h"
 
 static void sched_pool_futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {

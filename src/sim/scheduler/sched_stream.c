@@ -4,13 +4,14 @@
  * is resolved once, its blocks run here (one block) or over the worker pool, and its failure, if
  * any, is recorded as the stream's first error for the host's synchronize. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_stream.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "acl/error_codes/rt_error_codes.h"
 #include "runtime/rt.h"
+#include "sched_crash.h"
 
 /* Names of a task whose blob is caller-owned device memory are copied first, since a kernel may
  * rewrite that memory; they are cut to this size. */
@@ -154,7 +155,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
     bool timed = t->timeout_ms != 0 && t->kernel_type != KERNEL_TYPE_AICPU_KFC;
     sched_publish_running(s, seq, timed ? t->timeout_ms : 0);
     if (timed)
-        sched_watchdog_arm(st, s->slot, &ctx, t->timeout_ms);
+        sched_watchdog_arm(&st->watchdog, s->slot, &ctx, t->timeout_ms);
 
     sim_kernel_fn fn = NULL;
     char detail[SCHED_MSG_MAX];
@@ -168,7 +169,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
         sched_run_blocks(s, fn, (void *)(uintptr_t)t->param_dev, &ctx);
 
     if (timed)
-        sched_watchdog_disarm(st, s->slot);
+        sched_watchdog_disarm(&st->watchdog, s->slot);
 }
 
 /* Waits until the ring holds task number head; false when the stream is being stopped. */
