@@ -10,7 +10,7 @@
  * refused rather than silently never run. A file is removed once no loaded binary uses it; the
  * whole directory goes with aclrtResetDevice (and with the scheduler when its host dies). */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_cust.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,9 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "aclsim_error.h"
+#include "aclsim_state.h"
 
 static uint64_t aclsim_cust_handle(const void *bin)
 {

@@ -1,12 +1,15 @@
 /* Process setup and teardown (aclInit, aclFinalize), the process-wide AICPU operator execution
- * timeout and the calling thread's recent error message (aclGetRecentErrMsg). Every other call also works without aclInit: the simulator is lenient there. */
+ * timeout and the calling thread's recent error message (aclGetRecentErrMsg). Every other call also
+ * works without aclInit: the simulator is lenient there. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "aclsim_error.h"
 
 aclError aclInit(const char *configPath)
 {

@@ -4,12 +4,17 @@
  * aclsim_blob.c's), and publishing the task descriptor on the stream's ring. This is the hot path:
  * while the scheduler keeps up it makes no system call. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
-
-#include "aclsim_blob.h"
+#include "aclsim_launch.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "aclsim_blob.h"
+#include "aclsim_error.h"
+#include "aclsim_mem.h"
+#include "aclsim_state.h"
+#include "aclsim_stream.h"
+#include "aclsim_table.h"
 
 /* Where a task's blob lives in device memory. */
 typedef struct aclsim_args_slot {

@@ -3,12 +3,15 @@
  * (every kind; ACL_MEMCPY_DEFAULT infers the direction from the addresses), aclrtMemset and
  * aclrtGetMemInfo. Copies are synchronous and do not wait for streams, as on CANN. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_paths.h"
+#include "aclsim_error.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
 
 #define ACLSIM_ALIGN 64U
 

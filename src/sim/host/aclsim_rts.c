@@ -5,11 +5,16 @@
  * offsets are non-zero), the kernel's param at the args copy + cpuParamHeadOffset, and the
  * timeout attributes of its launch config (a per-task timeout beats the global one). */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <stdio.h>
 
 #include "aclsim_blob.h"
+#include "aclsim_cust.h"
+#include "aclsim_error.h"
+#include "aclsim_launch.h"
+#include "aclsim_stream.h"
+#include "aclsim_table.h"
 #include "sim_rts.h"
 
 static rtError_t aclsim_rts_result(rtError_t rc, const char *msg)

@@ -8,7 +8,7 @@
  * posix_spawn (never a bare fork in a possibly multithreaded host). It watches the control
  * socket: EOF means we are gone, however we died. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_spawn.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -27,6 +27,10 @@
 #include <unistd.h>
 
 #include "sim_paths.h"
+#include "aclsim_error.h"
+#include "aclsim_proc.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
 
 extern char **environ;
 

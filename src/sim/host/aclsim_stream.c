@@ -4,12 +4,19 @@
  * waking at least every 50 ms to check that the scheduler process is alive. A synchronize reports
  * the stream's first unreported task error once, then clears it. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_stream.h"
 
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "aclsim_error.h"
+#include "aclsim_mem.h"
+#include "aclsim_proc.h"
+#include "aclsim_spawn.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
 
 /* Handles are tagged values, never pointers, so a stale or foreign handle is recognised instead
  * of dereferenced: tag(12) | generation(16) | device(16) | slot(16). */
