@@ -98,7 +98,7 @@ void cli_progress(const cli_progress_t *progress, const char *fmt, ...)
 void cli_hex(const void *data, size_t size, char *out);
 
 /* The CLI's JSON is written with the writer it shares with the bench and the examples
- * (src/common/json_text.h: one compact object per document, always valid UTF-8, a non-UTF-8 value
+ * (src/common/host/json_text.h: one compact object per document, always valid UTF-8, a non-UTF-8 value
  * replaced and its exact bytes in "<key>_hex"). These are its names in the command files. */
 typedef akl_json_t cli_json_t;
 
