@@ -47,7 +47,7 @@ void bench_keep_samples(const char *name, const uint64_t *samples, size_t n);
 
 /* Output. */
 void bench_print_table(void);
-/* The results as one JSON object (src/common/json_text.h) to path, or stdout when NULL. */
+/* The results as one JSON object (src/common/host/json_text.h) to path, or stdout when NULL. */
 int bench_write_json(const bench_config_t *cfg, const char *path);
 int bench_write_plots(const bench_config_t *cfg);
 

@@ -46,10 +46,10 @@ static int check_parse(int argc, char **argv, check_options_t *opts)
 {
     memset(opts, 0, sizeof *opts);
     const cli_option_t options[] = {
-        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
-        {"strict", CLI_OPTION_FLAG, &opts->strict, 0, 0},
-        {"max-size", CLI_OPTION_SIZE, &opts->max_size, 1, SIZE_MAX},
-        {NULL, 0, NULL, 0, 0},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0, NULL},
+        {"strict", CLI_OPTION_FLAG, &opts->strict, 0, 0, NULL},
+        {"max-size", CLI_OPTION_SIZE, &opts->max_size, 1, SIZE_MAX, NULL},
+        {NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse_options("check", argc, argv, options, cli_usage_check);
     if (rc != CLI_EXIT_OK)

@@ -113,7 +113,7 @@ static bool sim_parse_published(const char *name, size_t len, sim_published_name
 }
 
 /* Whether name is a temporary the dispatcher writes for a published name, by its own rule
- * (dispatcher_temps.h): anything else under such a name is the user's and is never cleaned. */
+ * (src/common/temps.h): anything else under such a name is the user's and is never cleaned. */
 static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
 {
     if (name[0] != '.')
