@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "aclsim_state.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "aclsim_stream.h"
 #include "aclsim_table.h"
 #include "aclsim_visible.h"
+#include "sim_held.h"
 
 /* The logical id's physical device (ASCEND_RT_VISIBLE_DEVICES, aclsim_visible.c). */
 static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
@@ -28,6 +30,7 @@ static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
 /* The table entry of device id, created on first use (under the table lock). */
 static aclsim_device_t *aclsim_device_slot_locked(int32_t id, int32_t phys)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
     if (dev) {
         if (!atomic_load(&dev->up))
@@ -72,10 +75,14 @@ static void aclsim_after_fork_child(void)
         atomic_store(&dev->up, false);
         dev->pid = 0;
         dev->refs = 0;
+        /* The child is single-threaded: the write lock is free, and taking it keeps the
+         * precondition of what follows true. */
+        pthread_rwlock_wrlock(&dev->rw);
         aclsim_cust_reset(dev, false);
         aclsim_stream_free_all(dev);
         aclsim_mem_reset(dev);
         aclsim_spawn_unmap(dev);
+        pthread_rwlock_unlock(&dev->rw);
     }
 }
 
@@ -98,6 +105,7 @@ aclError aclrtGetDeviceCount(uint32_t *count)
 /* Starts device dev's scheduler (table lock held). */
 static aclError aclsim_device_bring_up(aclsim_device_t *dev)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     pthread_rwlock_wrlock(&dev->rw);
     aclError rc = aclsim_spawn_start(dev);
     if (rc == ACL_SUCCESS) {
@@ -156,6 +164,7 @@ aclError aclrtGetDevice(int32_t *deviceId)
  * it die and let go of the read lock before the write lock is granted. */
 static void aclsim_device_tear_down(aclsim_device_t *dev)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     aclsim_spawn_halt(dev, !aclsim_device_dead(dev));
     pthread_rwlock_wrlock(&dev->rw);
     atomic_store(&dev->up, false);

@@ -17,6 +17,7 @@
 #include "aclsim_state.h"
 #include "aclsim_stream.h"
 #include "aclsim_table.h"
+#include "sim_held.h"
 
 /* Where a task's blob lives in device memory. */
 typedef struct aclsim_args_slot {
@@ -188,6 +189,7 @@ static aclError aclsim_launch_place(aclsim_device_t *dev, aclsim_stream_t *s,
 static aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s,
                                       const aclsim_launch_t *l)
 {
+    assert(sim_rwlock_held(&dev->rw));
     pthread_mutex_lock(&s->lock);
     aclsim_stream_reclaim(dev, s);
     aclError rc = aclsim_launch_wait_room(dev, s, SCHED_RING_TASKS);

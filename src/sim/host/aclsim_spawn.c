@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "aclsim_spawn.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include "aclsim_proc.h"
 #include "aclsim_state.h"
 #include "aclsim_table.h"
+#include "sim_held.h"
 
 extern char **environ;
 
@@ -323,6 +325,7 @@ void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful)
 
 void aclsim_spawn_unmap(aclsim_device_t *dev)
 {
+    assert(sim_rwlock_write_held(&dev->rw));
     if (dev->sock >= 0)
         close(dev->sock);
     if (dev->pidfd >= 0)

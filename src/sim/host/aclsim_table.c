@@ -94,22 +94,23 @@ aclError aclsim_device_acquire_any(int32_t id, aclsim_device_t **out)
     return aclsim_acquire(id, true, out);
 }
 
-aclError aclsim_device_acquire_current(aclsim_device_t **out)
+static aclError aclsim_acquire_current(bool allow_dead, aclsim_device_t **out)
 {
     int32_t id = aclsim_tls_device;
     if (id < 0)
         return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
                            "no current device in this thread (call aclrtSetDevice)");
-    return aclsim_device_acquire(id, out);
+    return aclsim_acquire(id, allow_dead, out);
+}
+
+aclError aclsim_device_acquire_current(aclsim_device_t **out)
+{
+    return aclsim_acquire_current(false, out);
 }
 
 aclError aclsim_device_acquire_current_any(aclsim_device_t **out)
 {
-    int32_t id = aclsim_tls_device;
-    if (id < 0)
-        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
-                           "no current device in this thread (call aclrtSetDevice)");
-    return aclsim_device_acquire_any(id, out);
+    return aclsim_acquire_current(true, out);
 }
 
 void aclsim_device_release(aclsim_device_t *dev)

@@ -162,6 +162,22 @@ int sim_services_log_path(int32_t device_id, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* Replaces the services' settings at once (readers see the old or the new ones, never a mix) and
+ * closes the log file they replaced. */
+static void svc_replace(int fd, int32_t device_id, int level, bool to_stdout, uint32_t aicpu_cores)
+{
+    pthread_rwlock_wrlock(&svc.lock);
+    int old_fd = svc.log_fd;
+    svc.log_fd = fd;
+    svc.device_id = device_id;
+    svc.stderr_level = level;
+    svc.to_stdout = to_stdout;
+    svc.aicpu_cores = aicpu_cores;
+    pthread_rwlock_unlock(&svc.lock);
+    if (old_fd >= 0)
+        close(old_fd);
+}
+
 int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
                        size_t err_cap)
 {
@@ -189,16 +205,7 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
     int level = svc_parse_log_level(getenv("ASCEND_GLOBAL_LOG_LEVEL"));
     bool to_stdout = svc_parse_stdout();
 
-    pthread_rwlock_wrlock(&svc.lock);
-    int old_fd = svc.log_fd;
-    svc.log_fd = fd;
-    svc.device_id = device_id;
-    svc.stderr_level = level;
-    svc.to_stdout = to_stdout;
-    svc.aicpu_cores = aicpu_cores;
-    pthread_rwlock_unlock(&svc.lock);
-    if (old_fd >= 0)
-        close(old_fd);
+    svc_replace(fd, device_id, level, to_stdout, aicpu_cores);
     return 0;
 }
 
@@ -210,16 +217,7 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
 
 void sim_services_fini(void)
 {
-    pthread_rwlock_wrlock(&svc.lock);
-    int old_fd = svc.log_fd;
-    svc.log_fd = -1;
-    svc.device_id = -1;
-    svc.stderr_level = DLOG_ERROR;
-    svc.to_stdout = false;
-    svc.aicpu_cores = SIM_SERVICES_DEFAULT_AICPU_CORES;
-    pthread_rwlock_unlock(&svc.lock);
-    if (old_fd >= 0)
-        close(old_fd);
+    svc_replace(-1, -1, DLOG_ERROR, false, SIM_SERVICES_DEFAULT_AICPU_CORES);
 }
 
 /* ---- DlogRecord ---- */
