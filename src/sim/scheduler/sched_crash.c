@@ -19,6 +19,7 @@
 
 #include "acl/error_codes/rt_error_codes.h"
 #include "sched_block.h"
+#include "msgbuf.h"
 
 /* Room for the handler's frames, sanitizer interceptors included. */
 #define SCHED_ALTSTACK_BYTES (128U * 1024U)
@@ -167,7 +168,7 @@ int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         if (sigaction(fatal[i], &sa, NULL) != 0) {
-            snprintf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
+            cmn_msg_setbuf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
             return -1;
         }
     }
@@ -177,12 +178,12 @@ int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *
     hup.sa_flags = SA_RESTART;
     sigemptyset(&hup.sa_mask);
     if (sigaction(SIGHUP, &hup, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGHUP) != 0) {
-        snprintf(err, cap, "cannot set the parent-death signal: %m");
+        cmn_msg_setbuf(err, cap, "cannot set the parent-death signal: %m");
         return -1;
     }
     /* The host may have died before prctl took effect. */
     if (getppid() != host_pid) {
-        snprintf(err, cap, "host process %d is gone", (int)host_pid);
+        cmn_msg_setbuf(err, cap, "host process %d is gone", (int)host_pid);
         return -1;
     }
     return 0;

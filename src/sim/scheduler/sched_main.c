@@ -79,14 +79,14 @@ static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, s
         else
             ok = false;
         if (!ok) {
-            snprintf(err, cap, "bad argument '%s'", arg);
+            cmn_msg_setbuf(err, cap, "bad argument '%s'", arg);
             return -1;
         }
     }
     if (device > INT32_MAX || pid == 0 || pid > INT32_MAX || base == 0 || size == 0 || !a->extend) {
-        snprintf(err, cap,
-                 "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
-                 "--extend");
+        cmn_msg_setbuf(err, cap,
+                       "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
+                       "--extend");
         return -1;
     }
     a->device = (int32_t)device;
@@ -101,8 +101,8 @@ static int sched_aicpu_threads(char *err, size_t cap)
     const char *text = getenv("AKL_SIM_AICPU_THREADS");
     uint64_t n = SCHED_DEFAULT_AICPU_THREADS;
     if (text && *text && (!sched_parse_u64(text, &n) || n < 1 || n > SCHED_MAX_AICPU_THREADS)) {
-        snprintf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
-                 SCHED_MAX_AICPU_THREADS);
+        cmn_msg_setbuf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
+                       SCHED_MAX_AICPU_THREADS);
         return -1;
     }
     return (int)n;
@@ -116,8 +116,8 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
                      MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, SCHED_FD_ARENA, 0);
     if (got == MAP_FAILED || got != want) {
         st->address_taken = got != MAP_FAILED || errno == EEXIST;
-        snprintf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size, want,
-                 got == MAP_FAILED ? strerror(errno) : "address taken");
+        cmn_msg_setbuf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size,
+                       want, got == MAP_FAILED ? strerror(errno) : "address taken");
         if (got != MAP_FAILED)
             munmap(got, a->arena_size);
         return -1;
@@ -127,18 +127,20 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
     st->ctl_size = sched_ctl_size();
     struct stat sb;
     if (fstat(SCHED_FD_CTL, &sb) != 0 || (size_t)sb.st_size != st->ctl_size) {
-        snprintf(err, cap, "control region has the wrong size (host and scheduler builds differ?)");
+        cmn_msg_setbuf(err, cap,
+                       "control region has the wrong size (host and scheduler builds differ?)");
         return -1;
     }
     void *ctl = mmap(NULL, st->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
                      SCHED_FD_CTL, 0);
     if (ctl == MAP_FAILED) {
-        snprintf(err, cap, "cannot map the control region: %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot map the control region: %s", strerror(errno));
         return -1;
     }
     st->ctl = ctl;
     if (st->ctl->magic != SCHED_SHM_MAGIC || st->ctl->version != SCHED_SHM_VERSION) {
-        snprintf(err, cap, "control region has the wrong version (host and scheduler differ)");
+        cmn_msg_setbuf(err, cap,
+                       "control region has the wrong version (host and scheduler differ)");
         return -1;
     }
     close(SCHED_FD_ARENA);
@@ -151,7 +153,7 @@ static int sched_start_services(const sched_state_t *st, int threads, char *err,
 {
     char log_path[SIM_PATH_MAX], why[SCHED_MSG_MAX];
     if (sim_services_log_path(st->device, log_path, sizeof log_path) != 0) {
-        snprintf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_setbuf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
     if (sim_services_start(st->device, log_path, (uint32_t)threads, why, sizeof why) != 0) {
@@ -188,7 +190,7 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
         sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {
-        snprintf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_setbuf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
     if (sched_install_apply_preinstall(&install, preinstall, err, cap) != 0)
@@ -200,12 +202,12 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
      * paths), while still single-threaded: no worker is started yet. */
     sched_ns_enter(a->device, st->ns_note, sizeof st->ns_note);
     if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
-        snprintf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
         return -1;
     }
     st->lookup = sim_lookup_create(a->device, chip_root, preinstall, (uint32_t)a->host_pid);
     if (!st->lookup) {
-        snprintf(err, cap, "out of memory creating the kernel lookup");
+        cmn_msg_setbuf(err, cap, "out of memory creating the kernel lookup");
         return -1;
     }
     char msg[SCHED_MSG_MAX];

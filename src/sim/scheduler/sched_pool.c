@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sched_crash.h"
+#include "msgbuf.h"
 
 static void sched_pool_futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
@@ -146,13 +147,13 @@ int sched_pool_start(sched_pool_t *pool, int nthreads, char *err, size_t cap)
     pthread_cond_init(&pool->cond, NULL);
     pool->threads = calloc((size_t)nthreads, sizeof *pool->threads);
     if (!pool->threads) {
-        snprintf(err, cap, "out of memory for %d AICPU worker threads", nthreads);
+        cmn_msg_setbuf(err, cap, "out of memory for %d AICPU worker threads", nthreads);
         return -1;
     }
     for (int i = 0; i < nthreads; i++) {
         int rc = pthread_create(&pool->threads[i], NULL, sched_pool_worker, pool);
         if (rc != 0) {
-            snprintf(err, cap, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
+            cmn_msg_setbuf(err, cap, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
             sched_pool_stop(pool);
             return -1;
         }

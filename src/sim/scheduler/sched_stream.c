@@ -12,6 +12,7 @@
 #include "acl/error_codes/rt_error_codes.h"
 #include "runtime/rt.h"
 #include "sched_crash.h"
+#include "msgbuf.h"
 
 /* Names of a task whose blob is caller-owned device memory are copied first, since a kernel may
  * rewrite that memory; they are cut to this size. */
@@ -223,12 +224,12 @@ static void *sched_stream_main(void *arg)
 int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
 {
     if (slot >= SCHED_MAX_STREAMS) {
-        snprintf(err, cap, "stream slot %u out of range", slot);
+        cmn_msg_setbuf(err, cap, "stream slot %u out of range", slot);
         return -1;
     }
     sched_stream_t *s = &st->streams[slot];
     if (s->running) {
-        snprintf(err, cap, "stream slot %u is already running", slot);
+        cmn_msg_setbuf(err, cap, "stream slot %u is already running", slot);
         return -1;
     }
     s->state = st;
@@ -237,7 +238,7 @@ int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
     atomic_store(&s->stop, 0);
     int rc = pthread_create(&s->thread, NULL, sched_stream_main, s);
     if (rc != 0) {
-        snprintf(err, cap, "cannot start the thread of stream %u: %s", slot, strerror(rc));
+        cmn_msg_setbuf(err, cap, "cannot start the thread of stream %u: %s", slot, strerror(rc));
         return -1;
     }
     s->running = true;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "acl/error_codes/rt_error_codes.h"
+#include "msgbuf.h"
 
 /* While timed tasks run the watchdog re-checks at least this often, so a newly armed earlier
  * deadline is noticed within this delay. */
@@ -105,7 +106,7 @@ int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl,
     pthread_mutex_init(&wd->lock, NULL);
     int rc = pthread_create(&wd->thread, NULL, sched_watchdog_main, wd);
     if (rc != 0) {
-        snprintf(err, cap, "cannot start the watchdog thread: %s", strerror(rc));
+        cmn_msg_setbuf(err, cap, "cannot start the watchdog thread: %s", strerror(rc));
         return -1;
     }
     wd->started = true;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "msgbuf.h"
 
 #define SVC_LOG_SUBDIR "debug" /* CANN's debug logs: <root>/debug/device-<id>/ */
 #define SVC_HEADER_MAX 128
@@ -100,7 +101,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
     char dir[PATH_MAX];
     size_t len = strlen(path);
     if (len >= sizeof dir) {
-        snprintf(err, cap, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
+        cmn_msg_setbuf(err, cap, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
         return -1;
     }
     memcpy(dir, path, len + 1);
@@ -109,7 +110,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
             return -1;
         }
         *p = '/';
@@ -120,14 +121,14 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
 static int svc_open_log(const char *path, char *err, size_t cap)
 {
     if (!*path) {
-        snprintf(err, cap, "log path is empty");
+        cmn_msg_setbuf(err, cap, "log path is empty");
         return -1;
     }
     if (svc_make_parents(path, err, cap) != 0)
         return -1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        snprintf(err, cap, "cannot open log file '%s': %s", path, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot open log file '%s': %s", path, strerror(errno));
     return fd;
 }
 
@@ -188,12 +189,12 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
     }
     err[0] = '\0';
     if (device_id < 0) {
-        snprintf(err, err_cap, "device id %d is negative", device_id);
+        cmn_msg_setbuf(err, err_cap, "device id %d is negative", device_id);
         return -1;
     }
     if (aicpu_cores < 1 || aicpu_cores > SIM_SERVICES_MAX_AICPU_CORES) {
-        snprintf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
-                 SIM_SERVICES_MAX_AICPU_CORES);
+        cmn_msg_setbuf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
+                       SIM_SERVICES_MAX_AICPU_CORES);
         return -1;
     }
     int fd = -1;
