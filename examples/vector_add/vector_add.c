@@ -244,7 +244,7 @@ static void vadd_free(vadd_run_t *run)
 static void vadd_print_text(const vadd_options_t *opts, const char *so, const vadd_run_t *run)
 {
     printf("runtime:     %s\n", akl_runtime_name() ? akl_runtime_name() : "(none)");
-    printf("device:      %d\n", opts->device);
+    printf("device:      %d (%s)\n", opts->device, akl_device_arch() ? akl_device_arch() : "?");
     printf("runtime SO:  %s\n", so);
     if (run->loaded) {
         printf("bootstrap:   %s (%zu bytes, %.3f ms)\n",
@@ -289,6 +289,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
     printf("{\"ok\":%s,", vadd_passed(opts, run) ? "true" : "false");
     vadd_json_string("runtime", akl_runtime_name(), true);
     printf("\"device\":%d,", opts->device);
+    vadd_json_string("device_arch", akl_device_arch(), true);
     vadd_json_string("so", so, true);
     printf("\"n\":%" PRIu64 ",\"blocks\":%u,", opts->n, opts->blocks);
     if (run->loaded) {

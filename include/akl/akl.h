@@ -82,6 +82,12 @@ AKL_EXTERN const char *akl_last_error(void);
 AKL_EXTERN int akl_init(void);
 /* Which runtime is in use: "sim:<path>" or "cann:<path>", or NULL before a successful akl_init. */
 AKL_EXTERN const char *akl_runtime_name(void);
+/* The device's architecture as `uname -m` names it: "aarch64" for real CANN (AICPUs are aarch64
+ * cores), the simulated device's for the simulator (AKL_SIM_ARCH, default the host's). Runtime SOs
+ * must be built for it; akl's own device-side files built for an architecture other than the
+ * host's live in an <arch>/ subdirectory of the directory that holds the host's build (e.g.
+ * <libdir>/akl/examples/aarch64/). NULL before a successful akl_init. */
+AKL_EXTERN const char *akl_device_arch(void);
 
 /* Thin pass-throughs to the resolved runtime, so that a program can use one binary on real CANN
  * and on the simulator. A stream is the runtime's aclrtStream; NULL is the default stream. */

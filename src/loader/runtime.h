@@ -28,7 +28,8 @@ typedef struct akl_runtime {
     __typeof__(aclrtSynchronizeStreamWithTimeout) *synchronize_stream_with_timeout;
     __typeof__(aclGetRecentErrMsg) *get_recent_err_msg;
     __typeof__(rtAicpuKernelLaunchExWithArgs) *aicpu_launch;
-    /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
+    /* ELF e_machine the device runs: EM_AARCH64 for CANN; for the simulator what its
+     * aclsimGetDeviceMachine answers (AKL_SIM_ARCH, default the host's). */
     uint16_t machine;
     /* "sim:<path>" or "cann:<path>" */
     char name[AKL_RUNTIME_NAME_MAX];

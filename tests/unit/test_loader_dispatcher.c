@@ -10,11 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/stat.h>
 
 #include "akl/akl.h"
 #include "dispatcher_blob.h"
 #include "test_support.h"
+
+static uint16_t t_host_machine(void)
+{
+#if defined(__aarch64__)
+    return EM_AARCH64;
+#else
+    return EM_X86_64;
+#endif
+}
 
 static void test_embedded_copy_is_the_built_dispatcher(void **state)
 {
@@ -24,7 +34,7 @@ static void test_embedded_copy_is_the_built_dispatcher(void **state)
     void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so", &size);
     assert_non_null(built);
     akl_dispatcher_bytes_t bytes;
-    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    assert_int_equal(akl_dispatcher_get(t_host_machine(), &bytes), 0);
     assert_false(bytes.owned);
     assert_string_equal(bytes.origin, "embedded");
     assert_int_equal(bytes.size, size);
@@ -43,7 +53,7 @@ static void test_override(void **state)
     size_t size;
     void *expected = t_read_file(path, &size);
     akl_dispatcher_bytes_t bytes;
-    assert_int_equal(akl_dispatcher_get(&bytes), 0);
+    assert_int_equal(akl_dispatcher_get(t_host_machine(), &bytes), 0);
     assert_true(bytes.owned);
     assert_string_equal(bytes.origin, path);
     assert_int_equal(bytes.size, size);
@@ -58,7 +68,7 @@ static void test_bad_overrides(void **state)
     (void)state;
     akl_dispatcher_bytes_t bytes;
     setenv("AKL_DISPATCHER", "/nonexistent/dispatcher.so", 1);
-    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(akl_dispatcher_get(t_host_machine(), &bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "$AKL_DISPATCHER"));
     assert_non_null(strstr(akl_last_error(), "/nonexistent/dispatcher.so"));
     char dir[4096], empty[4200];
@@ -67,7 +77,7 @@ static void test_bad_overrides(void **state)
     snprintf(empty, sizeof empty, "%s/empty.so", dir);
     assert_int_equal(t_write_file(empty, "", 0), 0);
     setenv("AKL_DISPATCHER", empty, 1);
-    assert_int_equal(akl_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(akl_dispatcher_get(t_host_machine(), &bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "empty"));
     unsetenv("AKL_DISPATCHER");
     t_rmtree(t_sim_root());
