@@ -112,8 +112,7 @@ static void test_vector_add_errors(void **state)
 
     /* The hello SO has no vadd_* kernels: the load's kernel check or the device must say so. */
     char hello[4096];
-    assert_true(snprintf(hello, sizeof hello, "%s/lib/akl/examples/libakl_hello.so",
-                         AKL_BUILD_DIR) < (int)(sizeof hello));
+    t_device_file("lib/akl/examples", "libakl_hello.so", hello, sizeof hello);
     run_example(&r, "akl-vector-add", "--json", "--n", "16", "--so", hello, NULL);
     assert_int_equal(r.exit_code, 1);
     assert_true(tcli_json_is_object(r.out));

@@ -1,0 +1,56 @@
+# Tests of the aarch64 (AICPU) device side, when it is built (cmake/aarch64.cmake):
+# - aarch64_dispatcher: the aarch64 dispatcher is fit for a device (checked on the file);
+# - device_machine and aarch64_device_machine: a runtime SO built for another machine than the
+#   device's is refused before any device work, on the native and on the aarch64 device;
+# - the label aarch64: the loader, simulator, examples and concurrency integration tests again,
+#   on an aarch64 simulated device (AKL_SIM_ARCH=aarch64: the scheduler and every device-side object
+#   aarch64, under qemu-user). Plain builds only: under a sanitizer only the host side would be
+#   instrumented, and qemu makes those runs slow.
+if(NOT AKL_AARCH64_DEVICE)
+  return()
+endif()
+
+string(REGEX REPLACE "gcc$" "" _aarch64_prefix "${AKL_AICPU_COMPILER}")
+find_program(AKL_AARCH64_READELF NAMES ${_aarch64_prefix}readelf readelf)
+find_program(AKL_AARCH64_OBJDUMP NAMES ${_aarch64_prefix}objdump)
+add_test(NAME aarch64_dispatcher COMMAND ${CMAKE_COMMAND}
+  -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so
+  -DREADELF=${AKL_AARCH64_READELF} -DOBJDUMP=${AKL_AARCH64_OBJDUMP}
+  -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/check_dispatcher.cmake)
+set_tests_properties(aarch64_dispatcher PROPERTIES LABELS "dispatcher;aarch64" TIMEOUT 60)
+
+akl_add_test(device_machine SOURCES integration/test_device_machine.c LIBS akl
+  DEPENDS aclsim kernel_ldrk_basic LABELS integration TIMEOUT 300)
+
+if(AKL_SANITIZE)
+  return()
+endif()
+find_program(AKL_QEMU_AARCH64 NAMES qemu-aarch64 qemu-aarch64-static)
+if(NOT AKL_QEMU_AARCH64)
+  message(STATUS "akl: qemu-aarch64 not found (Debian package qemu-user): the aarch64 device "
+                 "tests are skipped")
+  return()
+endif()
+
+# akl_aarch64_test(<name> <existing test>...): aarch64_<name> runs the test program of each on the
+# aarch64 device, with its own simulator root and three times its timeout.
+set(AKL_AARCH64_TESTS device_machine loader_sim loader_sim_threads sim_api sim_launch sim_failures
+  sim_procs sim_threads sim_services modeb examples examples_concurrency faults_publish
+  faults_storage faults_streams errors_regressions)
+function(akl_add_aarch64_tests)
+  foreach(name ${AKL_AARCH64_TESTS})
+    if(NOT TARGET test_${name})
+      continue()
+    endif()
+    get_test_property(${name} TIMEOUT timeout)
+    get_test_property(${name} LABELS labels)
+    get_test_property(${name} ENVIRONMENT env)
+    list(FILTER env EXCLUDE REGEX "^AKL_SIM_ROOT=")
+    math(EXPR timeout "${timeout} * 3")
+    add_test(NAME aarch64_${name} COMMAND test_${name})
+    set_tests_properties(aarch64_${name} PROPERTIES TIMEOUT ${timeout}
+      LABELS "${labels};aarch64"
+      ENVIRONMENT "${env};AKL_SIM_ARCH=aarch64;AKL_SIM_ROOT=${AKL_TEST_ROOTS}/aarch64_${name}")
+  endforeach()
+endfunction()
+cmake_language(DEFER CALL akl_add_aarch64_tests)
