@@ -9,7 +9,8 @@ include(CMakePackageConfigHelpers)
 set(AKL_CMAKE_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/akl)
 set(AKL_PKGCONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-install(FILES ${PROJECT_SOURCE_DIR}/include/akl/akl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/akl)
+install(FILES ${PROJECT_SOURCE_DIR}/include/akl/akl.h ${PROJECT_SOURCE_DIR}/include/akl/akl_kernel.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/akl)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/acl ${PROJECT_SOURCE_DIR}/include/runtime
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/aclsim
   FILES_MATCHING PATTERN "*.h")
