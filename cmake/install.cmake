@@ -49,6 +49,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/aklConfigVersion.cm
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/aklConfig.cmake
   ${PROJECT_BINARY_DIR}/cmake/aklConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/aklKernel.cmake ${CMAKE_CURRENT_LIST_DIR}/aicpu_compiler.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/aarch64-toolchain.cmake
   DESTINATION ${AKL_CMAKE_PACKAGE_DIR})
 install(EXPORT aklTargets NAMESPACE akl:: FILE aklTargets.cmake
   DESTINATION ${AKL_CMAKE_PACKAGE_DIR})
