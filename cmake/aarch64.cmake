@@ -28,7 +28,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$" OR NOT AKL_AICPU)
 endif()
 akl_find_aicpu_compiler(AKL_AICPU_COMPILER)
 if(NOT AKL_AICPU_COMPILER)
-  message(STATUS "akl: no aarch64 (AICPU) compiler found (AKL_AICPU_CC, CANN's HCC, "
+  message(NOTICE "akl: no aarch64 (AICPU) compiler found (AKL_AICPU_CC, CANN's HCC, "
                  "aarch64-linux-gnu-gcc): the aarch64 device side is skipped")
   return()
 endif()

@@ -19,15 +19,15 @@ add_test(NAME aarch64_dispatcher COMMAND ${CMAKE_COMMAND}
   -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/check_dispatcher.cmake)
 set_tests_properties(aarch64_dispatcher PROPERTIES LABELS "dispatcher;aarch64" TIMEOUT 60)
 
-akl_add_test(device_machine SOURCES integration/test_device_machine.c LIBS akl
-  DEPENDS aclsim kernel_ldrk_basic LABELS integration TIMEOUT 300)
+akl_add_test(device_machine SOURCES integration/test_device_machine.c LIBS akl akl_test_cli_spawn
+  DEPENDS aclsim akl_cli kernel_ldrk_basic hello_kernel LABELS integration TIMEOUT 300)
 
 if(AKL_SANITIZE)
   return()
 endif()
 find_program(AKL_QEMU_AARCH64 NAMES qemu-aarch64 qemu-aarch64-static)
 if(NOT AKL_QEMU_AARCH64)
-  message(STATUS "akl: qemu-aarch64 not found (Debian package qemu-user): the aarch64 device "
+  message(NOTICE "akl: qemu-aarch64 not found (Debian package qemu-user): the aarch64 device "
                  "tests are skipped")
   return()
 endif()

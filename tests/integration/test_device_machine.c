@@ -3,7 +3,8 @@
  * akl_device_arch() names it; an SO built for the other machine is refused with AKL_EMACHINE
  * naming both architectures, by akl_check_file before any device is touched and by a load before
  * any device work (nothing published, the device keeps working); the SO built for the device loads
- * and runs. */
+ * and runs. On the native run only: the akl CLI's answers to a bad AKL_SIM_ARCH and to a missing
+ * emulator or sysroot, and `akl sim ls --json` naming the device architecture. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "akl/akl.h"
+#include "test_cli_spawn.h"
 #include "test_support.h"
 
 #define DEVICE 0
@@ -122,13 +124,55 @@ static void test_load_refuses_the_other_machine_before_device_work(void **state)
     assert_int_equal(akl_device_close(DEVICE), 0);
 }
 
+/* akl run of the aarch64 hello SO with env; expects exit 1 and `want` in stderr. */
+static void expect_run_refused(const char *const *env, const char *want)
+{
+    char so[4096];
+    snprintf(so, sizeof so, "%s/lib/akl/examples/aarch64/libakl_hello.so", AKL_BUILD_DIR);
+    tcli_result_t r;
+    tcli_run_program(&r, env, "akl", "run", "--buffer", "16", so, "akl_hello", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_assert_contains(r.err, want);
+    tcli_result_free(&r);
+}
+
+static void test_cli_names_what_an_aarch64_device_lacks(void **state)
+{
+    (void)state;
+    if (device_is_aarch64_on_other_host())
+        skip();
+    const char *bad_arch[] = {"AKL_SIM_ARCH=riscv64", NULL};
+    expect_run_refused(bad_arch, "AKL_SIM_ARCH='riscv64' is not a device architecture");
+    const char *bad_qemu[] = {"AKL_SIM_ARCH=aarch64", "AKL_SIM_QEMU=/nonexistent/qemu", NULL};
+    expect_run_refused(bad_qemu, "AKL_SIM_QEMU='/nonexistent/qemu' is not an executable program");
+    const char *no_qemu[] = {"AKL_SIM_ARCH=aarch64", "PATH=/nonexistent", NULL};
+    expect_run_refused(no_qemu, "install the Debian package qemu-user");
+    const char *bad_root[] = {"AKL_SIM_ARCH=aarch64", "AKL_SIM_SYSROOT=/nonexistent", NULL};
+    expect_run_refused(bad_root, "AKL_SIM_SYSROOT='/nonexistent' has no lib/ld-linux-aarch64.so.1");
+
+    tcli_result_t r;
+    const char *aarch64[] = {"AKL_SIM_ARCH=aarch64", NULL};
+    tcli_run_program(&r, aarch64, "akl", "sim", "ls", "--json", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_json_value(r.out, "device_arch", "aarch64");
+    tcli_expect_json_value(r.out, "emulator_error", "");
+    tcli_result_free(&r);
+    tcli_run_program(&r, bad_arch, "akl", "sim", "ls", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_assert_contains(r.err, "AKL_SIM_ARCH='riscv64'");
+    tcli_result_free(&r);
+    assert_true(tcli_no_leftover_processes(10000));
+}
+
 int main(void)
 {
+    tcli_init();
     t_rmtree(t_sim_root());
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_device_arch_is_named),
         cmocka_unit_test(test_check_refuses_the_other_machine_without_a_device),
         cmocka_unit_test(test_load_refuses_the_other_machine_before_device_work),
+        cmocka_unit_test(test_cli_names_what_an_aarch64_device_lacks),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     t_rmtree(t_sim_root());
