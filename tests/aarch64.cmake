@@ -1,4 +1,5 @@
-# Tests of the aarch64 (AICPU) device side, when it is built (cmake/aarch64.cmake):
+# Tests of the aarch64 (AICPU) device side. The AICPU compiler search (always), then, when the
+# aarch64 side is built (cmake/aarch64.cmake):
 # - aarch64_dispatcher: the aarch64 dispatcher is fit for a device (checked on the file);
 # - device_machine and aarch64_device_machine: a runtime SO built for another machine than the
 #   device's is refused before any device work, on the native and on the aarch64 device;
@@ -6,6 +7,14 @@
 #   on an aarch64 simulated device (AKL_SIM_ARCH=aarch64: the scheduler and every device-side object
 #   aarch64, under qemu-user). Plain builds only: under a sanitizer only the host side would be
 #   instrumented, and qemu makes those runs slow.
+add_test(NAME aicpu_compiler_search COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+  -DWORK=${AKL_TEST_ROOTS}/aicpu_compiler_search -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/find_compiler.cmake)
+add_test(NAME aicpu_compiler_missing COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+  -DMISSING=ON -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/find_compiler.cmake)
+set_tests_properties(aicpu_compiler_search aicpu_compiler_missing PROPERTIES LABELS build TIMEOUT 60)
+set_tests_properties(aicpu_compiler_missing PROPERTIES
+  PASS_REGULAR_EXPRESSION "AKL_AICPU_CC='/nonexistent/aarch64-gcc' is not an existing compiler")
+
 if(NOT AKL_AARCH64_DEVICE)
   return()
 endif()
