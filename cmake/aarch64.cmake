@@ -96,6 +96,7 @@ ExternalProject_Add(akl_aarch64
   BUILD_BYPRODUCTS ${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so)
 ExternalProject_Add_Step(akl_aarch64 print_size
   COMMAND ${CMAKE_COMMAND} -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so -DLABEL=aarch64/
+          -DSTAMP=${PROJECT_BINARY_DIR}/aarch64/dispatcher-size.stamp
           -P ${PROJECT_SOURCE_DIR}/src/dispatcher/print_size.cmake
   DEPENDEES build ALWAYS ON)
 
