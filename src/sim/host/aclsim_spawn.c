@@ -152,8 +152,8 @@ static void aclsim_spawn_fds(posix_spawn_file_actions_t *fa, const int src[3])
     posix_spawn_file_actions_addclosefrom_np(fa, SCHED_FD_CTL + 1);
 }
 
-/* A device of another architecture runs its scheduler under qemu-user: argv gets the emulator and
- * its -L sysroot in front; *program is what to execute. */
+/* A device of another architecture runs its scheduler under qemu-user: argv starts with the
+ * emulator and its -L sysroot, and the scheduler's own command line follows. */
 static aclError aclsim_spawn_emulated(aclsim_device_t *dev, const sim_arch_t *arch,
                                       sim_emulator_t *emu, char **argv, int *argc)
 {
@@ -170,10 +170,10 @@ static aclError aclsim_spawn_emulated(aclsim_device_t *dev, const sim_arch_t *ar
 
 static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int arena_fd, int ctl_fd)
 {
-    char sched_path[PATH_MAX], extend_path[PATH_MAX], err[512];
+    char sched_path[PATH_MAX], extend_path[PATH_MAX], why[512];
     sim_arch_t arch;
-    if (sim_arch_get(&arch, err, sizeof err) != 0)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtSetDevice(%d): %s", (int)dev->id, err);
+    if (sim_arch_get(&arch, why, sizeof why) != 0)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtSetDevice(%d): %s", (int)dev->id, why);
     if (aclsim_private_path("AKL_SIM_SCHEDULER", &arch, ACLSIM_SCHEDULER_FILE, sched_path,
                             sizeof sched_path) != 0 ||
         aclsim_private_path("AKL_SIM_EXTEND_KERNELS", &arch, SIM_EXTEND_KERNELS_NAME, extend_path,
@@ -216,13 +216,13 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int spawn_err = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    int err = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
-    if (spawn_err != 0)
+    if (err != 0)
         return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
                            "aclrtSetDevice(%d): cannot start '%s': %s", (int)dev->id, argv[0],
-                           strerror(spawn_err));
+                           strerror(err));
     dev->pid = pid;
     dev->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (dev->pidfd < 0)
