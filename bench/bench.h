@@ -10,7 +10,8 @@
 typedef struct bench_config {
     bool quick;            /* tiny sizes and counts: a smoke run for CI, no meaningful timing */
     bool progress;         /* a progress line on stderr */
-    const char *json_path; /* write the results as JSON here ("-" for stdout), or NULL */
+    bool json_stdout;      /* print the results as JSON on stdout (the table on stderr) */
+    const char *json_path; /* also write the results as JSON to this file, or NULL */
     const char *plot_dir;  /* write .dat files and PNG plots (gnuplot) here, or NULL */
     const char *work_dir;  /* scratch directory for file floors (same filesystem as the sim root) */
     const char *self_path; /* this executable, for benchmarks that start fresh processes */
@@ -45,7 +46,8 @@ void bench_keep_samples(const char *name, const uint64_t *samples, size_t n);
 
 /* Output. */
 void bench_print_table(void);
-int bench_write_json(const bench_config_t *cfg);
+/* The results as one JSON object (src/common/json_text.h) to path, or stdout when NULL. */
+int bench_write_json(const bench_config_t *cfg, const char *path);
 int bench_write_plots(const bench_config_t *cfg);
 
 /* Groups. Each returns 0, or -1 after printing why it could not run. */

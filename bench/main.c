@@ -15,16 +15,17 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "Usage: akl bench [--quick] [--json FILE|-] [--plots DIR] [--only GROUPS] [--device N]\n"
-    "                 [--work-dir DIR] [--progress|--no-progress]\n"
+    "Usage: akl bench [--quick] [--json | --json-file FILE] [--plots DIR] [--only GROUPS]\n"
+    "                 [--device N] [--work-dir DIR] [--progress|--no-progress]\n"
     "\n"
     "Measures akl's launch and load paths on the simulated device (or real CANN, per\n"
     "AKL_RUNTIME), each figure beside its floor measured in the same run: a plain call, a\n"
     "cross-process shared-memory round trip, write+fsync+rename of the same bytes.\n"
     "\n"
     "  --quick        tiny sizes and counts: checks that everything runs (no meaningful timing)\n"
-    "  --json FILE    also write the results as JSON to FILE ('-' for stdout, table then on "
-    "stderr)\n"
+    "  --json         print the results as one JSON object on stdout (the table goes to stderr)\n"
+    "  --json-file FILE\n"
+    "                 also write the results as JSON to FILE (the table stays on stdout)\n"
     "  --plots DIR    write latency.png and scaling.png (gnuplot) and their .dat files to DIR\n"
     "  --only GROUPS  comma-separated subset of: floors,hash,launch,load,idle,modeb\n"
     "                 (default: all)\n"
@@ -55,6 +56,28 @@ static bool group_selected(const char *only, const char *name)
             return true;
     }
     return false;
+}
+
+/* Every name in --only must be a group: a typo must not quietly become an empty table. */
+static int check_only(const char *only)
+{
+    const char *p = only;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        bool known = false;
+        for (size_t i = 0; i < sizeof groups / sizeof groups[0] && !known; i++)
+            known = strlen(groups[i].name) == len && strncmp(groups[i].name, p, len) == 0;
+        if (!known) {
+            fprintf(stderr, "akl bench: --only: unknown group '%.*s' (groups: ", (int)len, p);
+            for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+                fprintf(stderr, "%s%s", i ? "," : "", groups[i].name);
+            fprintf(stderr, ")\n%s", usage);
+            return -1;
+        }
+        if (p[len] == 0)
+            return 0;
+        p += len + 1;
+    }
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -105,25 +128,36 @@ static int parse_device(const char *text, int *device)
 static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **only)
 {
     static const struct option opts[] = {
-        {"quick", no_argument, NULL, 'q'},        {"json", required_argument, NULL, 'j'},
-        {"plots", required_argument, NULL, 'p'},  {"only", required_argument, NULL, 'o'},
-        {"device", required_argument, NULL, 'd'}, {"work-dir", required_argument, NULL, 'w'},
-        {"progress", no_argument, NULL, 'P'},     {"no-progress", no_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"quick", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'j'},
+        {"json-file", required_argument, NULL, 'J'},
+        {"plots", required_argument, NULL, 'p'},
+        {"only", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, 'd'},
+        {"work-dir", required_argument, NULL, 'w'},
+        {"progress", no_argument, NULL, 'P'},
+        {"no-progress", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "hqj:p:o:d:w:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqp:o:d:w:", opts, NULL)) != -1) {
         switch (c) {
         case 'q':
             cfg->quick = true;
             break;
         case 'j':
+            cfg->json_stdout = true;
+            break;
+        case 'J':
             cfg->json_path = optarg;
             break;
         case 'p':
             cfg->plot_dir = optarg;
             break;
         case 'o':
+            if (check_only(optarg) != 0)
+                return 2;
             *only = optarg;
             break;
         case 'd':
@@ -181,7 +215,7 @@ int main(int argc, char **argv)
     }
     if (cfg.progress)
         fputs("\r\033[K", stderr);
-    if (cfg.json_path && strcmp(cfg.json_path, "-") == 0) {
+    if (cfg.json_stdout) {
         int saved = dup(STDOUT_FILENO);
         dup2(STDERR_FILENO, STDOUT_FILENO);
         bench_print_table();
@@ -191,7 +225,9 @@ int main(int argc, char **argv)
     } else {
         bench_print_table();
     }
-    if (cfg.json_path && bench_write_json(&cfg) != 0)
+    if (cfg.json_stdout && bench_write_json(&cfg, NULL) != 0)
+        failures++;
+    if (cfg.json_path && bench_write_json(&cfg, cfg.json_path) != 0)
         failures++;
     if (cfg.plot_dir && bench_write_plots(&cfg) != 0)
         failures++;

@@ -7,6 +7,7 @@
  * resolved (libaclsim or CANN's libruntime), and Mode B is skipped, saying so, when it has none. */
 #define _GNU_SOURCE
 #include "bench_common.h"
+#include "json_text.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -108,12 +109,18 @@ static int modeb_write_descriptor(const bench_config_t *cfg, const akl_module_t 
         perror(path);
         return -1;
     }
-    fprintf(f,
-            "{\"" MODEB_OP_TYPE "\": {\"opInfo\": {\"functionName\": \"" MODEB_KERNEL "\", "
-            "\"kernelSo\": \"%s\", \"opKernelLib\": \"AICPUKernel\", \"userDefined\": "
-            "\"False\"}}}\n",
-            info.basename);
-    return fclose(f) == 0 ? 0 : -1;
+    akl_json_t json;
+    akl_json_begin(&json, f);
+    akl_json_object_begin(&json, MODEB_OP_TYPE);
+    akl_json_object_begin(&json, "opInfo");
+    akl_json_string(&json, "functionName", MODEB_KERNEL);
+    akl_json_string(&json, "kernelSo", info.basename);
+    akl_json_string(&json, "opKernelLib", "AICPUKernel");
+    akl_json_string(&json, "userDefined", "False");
+    akl_json_object_end(&json);
+    akl_json_object_end(&json);
+    rc = akl_json_end(&json);
+    return fclose(f) == 0 && rc == 0 ? 0 : -1;
 }
 
 static int modeb_register(const bench_config_t *cfg, const akl_module_t *module,

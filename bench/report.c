@@ -1,6 +1,7 @@
 /* Result rows, sample statistics, and the three outputs: terminal table, JSON, gnuplot plots. */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "json_text.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -138,60 +139,49 @@ void bench_print_table(void)
     }
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_machine(FILE *f)
+static void json_machine(akl_json_t *json)
 {
     struct utsname u;
     uname(&u);
-    fprintf(f, "  \"machine\": {\"sysname\": ");
-    json_string(f, u.sysname);
-    fprintf(f, ", \"release\": ");
-    json_string(f, u.release);
-    fprintf(f, ", \"arch\": ");
-    json_string(f, u.machine);
-    fprintf(f, ", \"cpus\": %ld},\n", sysconf(_SC_NPROCESSORS_ONLN));
+    akl_json_object_begin(json, "machine");
+    akl_json_string(json, "sysname", u.sysname);
+    akl_json_string(json, "release", u.release);
+    akl_json_string(json, "arch", u.machine);
+    akl_json_int(json, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    akl_json_object_end(json);
 }
 
-int bench_write_json(const bench_config_t *cfg)
+int bench_write_json(const bench_config_t *cfg, const char *path)
 {
-    FILE *f = strcmp(cfg->json_path, "-") == 0 ? stdout : fopen(cfg->json_path, "w");
+    FILE *f = path ? fopen(path, "w") : stdout;
     if (!f) {
-        fprintf(stderr, "akl bench: cannot write %s: %s\n", cfg->json_path, strerror(errno));
+        fprintf(stderr, "akl bench: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "{\n  \"tool\": \"akl-bench\",\n  \"quick\": %s,\n", cfg->quick ? "true" : "false");
-    json_machine(f);
-    fprintf(f, "  \"results\": [");
+    akl_json_t json;
+    akl_json_begin(&json, f);
+    akl_json_string(&json, "tool", "akl-bench");
+    akl_json_bool(&json, "quick", cfg->quick);
+    json_machine(&json);
+    akl_json_array_begin(&json, "results");
     for (size_t i = 0; i < row_count; i++) {
         const bench_row_t *r = &rows[i];
-        fprintf(f, "%s\n    {\"group\": ", i ? "," : "");
-        json_string(f, r->group);
-        fprintf(f, ", \"name\": ");
-        json_string(f, r->name);
-        fprintf(f, ", \"value\": %.6g, \"unit\": ", r->value);
-        json_string(f, r->unit);
-        fprintf(f, ", \"floor\": ");
-        json_string(f, r->floor);
-        fprintf(f, ", \"target\": ");
-        json_string(f, r->target);
-        fprintf(f, "}");
+        akl_json_object_begin(&json, NULL);
+        akl_json_string(&json, "group", r->group);
+        akl_json_string(&json, "name", r->name);
+        akl_json_double(&json, "value", r->value);
+        akl_json_string(&json, "unit", r->unit);
+        akl_json_string(&json, "floor", r->floor);
+        akl_json_string(&json, "target", r->target);
+        akl_json_object_end(&json);
     }
-    fprintf(f, "\n  ]\n}\n");
-    return f == stdout ? fflush(f) : fclose(f);
+    akl_json_array_end(&json);
+    int rc = akl_json_end(&json);
+    if (f != stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "akl bench: cannot write the JSON to %s\n", path ? path : "stdout");
+    return rc;
 }
 
 static int write_dist_dat(const char *path, const bench_dist_t *d)

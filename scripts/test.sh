@@ -5,11 +5,56 @@
 # which; AKL_FUZZ_SECONDS (default 20) bounds each fuzz target; extra arguments go to ctest.
 # The plain mode includes the label aarch64 (the integration tests again on an aarch64 simulated
 # device) when the build found an aarch64 compiler and qemu-aarch64.
+# Each mode must leave nothing behind: what its tests add to the build tree's test roots, to the
+# $TMPDIR they are given, or as akl* to /tmp or /dev/shm, and do not remove, fails the run, listed
+# (AKL_TEST_LEAK_CHECK=0 turns the check off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 jobs=$(nproc)
 modes=${AKL_TEST_MODES:-plain asan tsan fuzz}
+
+# What the tests may leave things in, one path a line, sorted: everything in the test roots and
+# in the $TMPDIR given to ctest (a directory of its own), and in /tmp and /dev/shm the names that
+# start with "akl" (every test's scratch name there does; other jobs' files on a shared machine
+# do not, and must not fail the run).
+leak_snapshot() {
+    local dir=$1 place
+    for place in "$dir/test-roots" "$dir/test-tmp"; do
+        if [[ -d $place ]]; then find "$place" -mindepth 1 -maxdepth 1 2>/dev/null || true; fi
+    done
+    for place in /tmp /dev/shm; do
+        if [[ -d $place ]]; then
+            find "$place" -mindepth 1 -maxdepth 1 -name 'akl*' -user "$(id -u)" 2>/dev/null || true
+        fi
+    done
+}
+
+# Runs ctest with its arguments and TMPDIR=<dir>/test-tmp, then fails if the tests left an entry
+# behind (listing them) or failed.
+ctest_without_leftovers() {
+    local dir tmp
+    dir=$(cd "$1" && pwd) # absolute: the tests run in directories of their own
+    tmp=$dir/test-tmp
+    shift
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    if [[ ${AKL_TEST_LEAK_CHECK:-1} == 0 ]]; then
+        TMPDIR=$tmp ctest "$@"
+        return
+    fi
+    local before status=0 left
+    before=$(leak_snapshot "$dir" | sort)
+    TMPDIR=$tmp ctest "$@" || status=$?
+    left=$(comm -13 <(echo "$before") <(leak_snapshot "$dir" | sort))
+    if [[ -n $left ]]; then
+        echo "== akl tests: the tests left these behind:" >&2
+        echo "$left" >&2
+        return 1
+    fi
+    rmdir "$tmp"
+    return $status
+}
 
 run_mode() {
     local mode=$1 dir=$2 sanitize=$3 label=$4
@@ -21,7 +66,7 @@ run_mode() {
     cmake --build "$dir" -j"$jobs" "${build_targets[@]}" >/dev/null
     local args=(--test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600)
     [[ -n "$label" ]] && args+=(-L "$label")
-    ctest "${args[@]}" "$@"
+    ctest_without_leftovers "$dir" "${args[@]}" "$@"
 }
 
 extra_cmake=()

@@ -7,17 +7,22 @@ akl_test_kernel(ldrk_basic SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_basic.
 akl_test_kernel(ldrk_basic_v2 SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_basic.c)
 target_compile_definitions(kernel_ldrk_basic_v2 PRIVATE LDRK_VERSION=2)
 akl_test_kernel(ldrk_other SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_other.c)
+akl_test_kernel(ldrk_unresolved SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_unresolved.c)
+target_link_libraries(kernel_ldrk_unresolved PRIVATE m)
 akl_test_kernel(ldrk_fake_runtime SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_fake_runtime.c)
 # A directory holding libacl_rt.so alone: a CANN install without libruntime.so.
 akl_test_kernel(ldrk_partial_cann SONAME libacl_rt.so
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/ldrk_partial_cann.c)
 set_target_properties(kernel_ldrk_partial_cann PROPERTIES
   LIBRARY_OUTPUT_DIRECTORY ${AKL_TEST_KERNEL_DIR}/partial_cann)
-set(LDR_KERNELS kernel_ldrk_basic kernel_ldrk_basic_v2 kernel_ldrk_other kernel_ldrk_fake_runtime
+set(LDR_KERNELS kernel_ldrk_basic kernel_ldrk_basic_v2 kernel_ldrk_other kernel_ldrk_unresolved
+  kernel_ldrk_fake_runtime
   kernel_ldrk_partial_cann)
 
 # Unit tests of the internals.
 akl_add_test(loader_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_errors.c
+  LIBS akl_internal)
+akl_add_test(loader_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_log.c
   LIBS akl_internal)
 akl_add_test(loader_names SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_names.c
   LIBS akl_internal)
@@ -50,7 +55,8 @@ akl_add_test(loader_fake_device SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_load
 # Integration tests on the simulator.
 if(TARGET aclsim AND TARGET akl_dispatcher)
   akl_add_test(loader_sim SOURCES ${CMAKE_CURRENT_LIST_DIR}/integration/test_loader_sim.c
-    LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher TIMEOUT 600)
+    LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher kernel_lookk_disp_a kernel_lookk_disp_b
+    TIMEOUT 600)
   akl_add_test(loader_sim_threads SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/integration/test_loader_sim_threads.c
     LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher LABELS concurrency)

@@ -18,3 +18,23 @@ foreach(name api launch failures procs threads)
   target_include_directories(test_sim_${name} PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/integration ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
 endforeach()
+
+# The same failures with pidfd_open unavailable, as on Linux < 5.3 or under valgrind: libaclsim
+# must notice a dead or stuck scheduler through its waitid fallback.
+add_test(NAME sim_failures_no_pidfd COMMAND test_sim_failures)
+set_tests_properties(sim_failures_no_pidfd PROPERTIES TIMEOUT 120 LABELS sim ENVIRONMENT
+  "AKL_SIM_ROOT=${AKL_TEST_ROOTS}/sim_failures_no_pidfd;AKL_LOG=;AKL_SIM_NO_PIDFD=1")
+
+# The simulator through the akl CLI: a stopped scheduler under `akl run`, and `akl run` under
+# valgrind (skipped, saying so, where valgrind is not installed or the build is sanitized).
+akl_add_test(sim_cli
+  SOURCES integration/test_sim_cli.c
+  LIBS akl_test_cli_spawn
+  DEPENDS akl_cli hello_kernel aclsim ${AKL_SIM_CORE_TEST_DEPS}
+  LABELS sim integration
+  TIMEOUT 300)
+if(AKL_SANITIZE)
+  target_compile_definitions(test_sim_cli PRIVATE AKL_TEST_SANITIZED=1)
+else()
+  target_compile_definitions(test_sim_cli PRIVATE AKL_TEST_SANITIZED=0)
+endif()

@@ -4,6 +4,7 @@
  * what the bootstrap did, the device file, the check and timings (or one JSON object). Exit status
  * 0 when every element is right, 1 otherwise, 2 on a usage error. */
 #include "example_support.h"
+#include "json_text.h"
 #include "vector_add_abi.h"
 
 #include <akl/akl.h>
@@ -270,45 +271,42 @@ static void vadd_print_text(const vadd_options_t *opts, const char *so, const va
     printf("result:      %s\n", vadd_passed(opts, run) ? "PASS" : "FAIL");
 }
 
-static void vadd_json_string(const char *key, const char *value, bool comma)
-{
-    printf("\"%s\":\"", key);
-    for (const char *p = value ? value : ""; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if ((unsigned char)*p < 0x20)
-            printf("\\u%04x", (unsigned char)*p);
-        else
-            putchar(*p);
-    }
-    printf("\"%s", comma ? "," : "");
-}
-
 static void vadd_print_json(const vadd_options_t *opts, const char *so, const vadd_run_t *run)
 {
-    printf("{\"ok\":%s,", vadd_passed(opts, run) ? "true" : "false");
-    vadd_json_string("runtime", akl_runtime_name(), true);
-    printf("\"device\":%d,", opts->device);
-    vadd_json_string("device_arch", akl_device_arch(), true);
-    vadd_json_string("so", so, true);
-    printf("\"n\":%" PRIu64 ",\"blocks\":%u,", opts->n, opts->blocks);
+    akl_json_t json;
+    akl_json_begin(&json, stdout);
+    akl_json_bool(&json, "ok", vadd_passed(opts, run));
+    akl_json_string(&json, "runtime", akl_runtime_name());
+    akl_json_int(&json, "device", opts->device);
+    akl_json_string(&json, "device_arch", akl_device_arch());
+    akl_json_string(&json, "so", so);
+    akl_json_uint(&json, "n", opts->n);
+    akl_json_uint(&json, "blocks", opts->blocks);
     if (run->loaded) {
-        vadd_json_string("bootstrap", example_outcome_name(run->info.outcome, run->cached), true);
-        vadd_json_string("basename", run->info.basename, true);
-        vadd_json_string("device_path", run->info.device_path, true);
-        printf("\"fingerprint\":\"%016" PRIx64 "\",", run->info.fingerprint);
+        char fingerprint[17];
+        snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, run->info.fingerprint);
+        akl_json_string(&json, "bootstrap", example_outcome_name(run->info.outcome, run->cached));
+        akl_json_string(&json, "basename", run->info.basename);
+        akl_json_string(&json, "device_path", run->info.device_path);
+        akl_json_string(&json, "fingerprint", fingerprint);
     }
     if (run->failed_stage) {
-        printf("\"error\":{");
-        vadd_json_string("stage", run->failed_stage, true);
-        printf("\"code\":%d,", run->code);
-        vadd_json_string("name", akl_errname(run->code), true);
-        vadd_json_string("message", run->message, false);
-        printf("},");
+        akl_json_object_begin(&json, "error");
+        akl_json_string(&json, "stage", run->failed_stage);
+        akl_json_int(&json, "code", run->code);
+        akl_json_string(&json, "name", akl_errname(run->code));
+        akl_json_string(&json, "message", run->message);
+        akl_json_object_end(&json);
     }
-    printf("\"correct\":%" PRIu64 ",\"blocks_done\":%u,", run->correct, run->status.blocks_done);
-    printf("\"seconds\":{\"copy_in\":%.9f,\"load\":%.9f,\"run\":%.9f,\"copy_out\":%.9f}}\n",
-           run->t_copy_in, run->t_load, run->t_run, run->t_copy_out);
+    akl_json_uint(&json, "correct", run->correct);
+    akl_json_uint(&json, "blocks_done", run->status.blocks_done);
+    akl_json_object_begin(&json, "seconds");
+    akl_json_double(&json, "copy_in", run->t_copy_in);
+    akl_json_double(&json, "load", run->t_load);
+    akl_json_double(&json, "run", run->t_run);
+    akl_json_double(&json, "copy_out", run->t_copy_out);
+    akl_json_object_end(&json);
+    akl_json_end(&json);
 }
 
 /* Every step in order; stops at the first failure, which run records. */

@@ -15,7 +15,8 @@
  * loader's own (negative, AKL_E*) or CANN's (positive, e.g. 507018) passed through unchanged;
  * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
  * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
- * AKL_LOG=debug|info|warn|error asks for it (to stderr). All functions are thread-safe. */
+ * AKL_LOG=debug|info|warn|error (any case) asks for it (to stderr); any other non-empty value
+ * prints one warning saying so and leaves logging off. All functions are thread-safe. */
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
@@ -47,7 +48,7 @@ extern "C" {
     XX(EDEVICE, -1005, "invalid device, or device not set in the calling thread")                  \
     XX(ENAME, -1006, "ill-formed or over-long name")                                               \
     XX(E2BIG, -1007, "argument blob too large")                                                    \
-    XX(EBOOTSKIPPED, -1008, "device loader skipped the bootstrap (extend-kernels latch)")          \
+    XX(EBOOTSKIPPED, -1008, "no akl dispatcher acknowledged the bootstrap (latch or foreign)")     \
     XX(EBOOTFAILED, -1009, "the dispatcher failed on the device")                                  \
     XX(EFINGERPRINT, -1010, "fingerprint mismatch between host and device")                        \
     XX(ENOTELF, -1011, "not an ELF file")                                                          \
@@ -57,7 +58,8 @@ extern "C" {
     XX(ENOTSO, -1015, "ELF file is not a shared object")                                           \
     XX(ENOSYM, -1016, "kernel not exported by the SO")                                             \
     XX(ETOOBIG, -1017, "SO larger than the configured limit")                                      \
-    XX(ETIMEDOUT, -1018, "timed out")
+    XX(ETIMEDOUT, -1018, "timed out")                                                              \
+    XX(EUNRESOLVED, -1019, "the SO needs symbols nothing on the device provides")
 
 typedef enum akl_errno {
     AKL_OK = 0,
@@ -117,6 +119,11 @@ typedef struct akl_module akl_module_t;
 #define AKL_DEFAULT_PREFIX "akl_inner_"
 #define AKL_DEFAULT_MAX_SO_SIZE (256u << 20)
 
+/* opts->size of the struct's first version (this one, akl 0.1): a smaller size is refused with
+ * AKL_EINVAL; a later, larger struct stays accepted by this library, which ignores the fields it
+ * does not know. */
+#define AKL_LOAD_OPTIONS_SIZE_V1 48u
+
 typedef struct akl_load_options {
     size_t size;         /* sizeof(akl_load_options_t), so the struct can grow */
     const char *prefix;  /* basename prefix; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
@@ -135,8 +142,13 @@ typedef struct akl_load_options {
  * a hit returns the module as first loaded, whatever this call's prefix, stream and timeout say.
  * opts may be NULL.
  * Errors: the akl_check_* codes; AKL_EDEVICE (device not current in this thread); AKL_ENAME
- * (prefix); AKL_ERUNTIME; AKL_EBOOTSKIPPED, AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names);
- * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message. */
+ * (prefix); AKL_ERUNTIME; AKL_EBOOTFAILED, AKL_EFINGERPRINT (see their names); AKL_EBOOTSKIPPED
+ * (no acknowledgement: the message says whether the device's one-upload latch holds akl's own
+ * earlier upload, which a reset clears, or $AKL_DISPATCHER or another user of the extend kernels
+ * in this process put a dispatcher that is not akl's there first, which a reset does not cure);
+ * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message.
+ * Undefined symbols that nothing on the device provides (akl_unresolved_symbols_file) do not fail
+ * a load; with AKL_LOG=warn the first load of the bytes logs them. */
 AKL_EXTERN int akl_module_load_file(int32_t device, const char *path,
                                     const akl_load_options_t *opts, akl_module_t **out);
 AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t size,
@@ -152,6 +164,23 @@ AKL_EXTERN int akl_module_load_data(int32_t device, const void *data, size_t siz
  * Resolves the runtime (to learn the target machine) but does no device work. opts may be NULL. */
 AKL_EXTERN int akl_check_file(const char *path, const akl_load_options_t *opts);
 AKL_EXTERN int akl_check_data(const void *data, size_t size, const akl_load_options_t *opts);
+
+/* The undefined symbols of a runtime SO that nothing on the device is known to provide: a call
+ * that reaches one ends the device's scheduler (a lazy binding failure exits it with 127). The SO
+ * is validated first, exactly as akl_check_file/_data do (same errors). "Provided" is what this
+ * host's libc, libm, libdl, libpthread, libstdc++, libgcc_s and dynamic loader define, plus the
+ * services the AICPU scheduler exports (AicpuGetBlockIdx, AicpuGetBlockNum, DlogRecord,
+ * CheckLogLevel, halGetDeviceInfo), compared by name without versions; weak references never
+ * count. It is an approximation for a real device, whose libraries are not readable from the
+ * host (docs/errors.md, "Undefined symbols"). On success *names is one malloc'd block, a
+ * NULL-terminated array of the names followed by their text (free(*names) releases it all), and
+ * *count their number (0: none, *names holds only the NULL). Nothing is refused for them: loads
+ * log them as a warning (AKL_LOG=warn); `akl check --strict` turns them into AKL_EUNRESOLVED. */
+AKL_EXTERN int akl_unresolved_symbols_file(const char *path, const akl_load_options_t *opts,
+                                           char ***names, size_t *count);
+AKL_EXTERN int akl_unresolved_symbols_data(const void *data, size_t size,
+                                           const akl_load_options_t *opts, char ***names,
+                                           size_t *count);
 
 /* What the bootstrap that created a module did on the device. */
 typedef enum akl_boot_outcome {
@@ -198,12 +227,19 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 
 /* Maximum kernel name length (CANN's AE_MAX_KERNEL_NAME). */
 #define AKL_KERNEL_NAME_MAX 200
+/* Maximum argument bytes of one launch (64 MiB): pass larger data in device memory. */
+#define AKL_LAUNCH_ARGS_MAX (64u << 20)
 
 /* Launches kernel (exported by module as `uint32_t kernel(void *args)`) on blocks AICPU blocks
  * (1..65535) of module's device, on stream (NULL: default). The size bytes at args are copied
  * before the call returns; the kernel is called once per block with a device copy of them.
- * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default). Device-side
- * failures (missing symbol, kernel error, timeout) appear at the next synchronize. */
+ * timeout_s > 0 sets a per-task AICPU timeout in seconds (0: the device's default).
+ * Errors: AKL_EINVAL, AKL_ENAME, AKL_E2BIG (size over AKL_LAUNCH_ARGS_MAX), AKL_EDEVICE (module's
+ * device not current in this thread), AKL_ENOSYM (the SO does not export kernel as a function:
+ * the message names the SO, up to three nearest exported names, and a C++-mangled export of that
+ * name, to be declared extern "C"; the exports are read once, when the module is first loaded,
+ * and not checked for an SO whose .dynsym cannot be read), or the runtime's code. Device-side
+ * failures (kernel error, crash, timeout) appear at the next synchronize. */
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 

@@ -1,5 +1,5 @@
 /* Helpers shared by the akl commands: exit codes, option and number parsing, reading files,
- * progress lines and a small JSON writer, so that every command behaves the same way. */
+ * progress lines and the JSON writer's names, so that every command behaves the same way. */
 #ifndef AKL_CLI_COMMON_H
 #define AKL_CLI_COMMON_H
 
@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "json_text.h"
 
 /* Exit codes of every command. */
 #define CLI_EXIT_OK 0
@@ -74,25 +76,58 @@ void cli_progress(const cli_progress_t *progress, const char *fmt, ...)
 /* Lowercase hex of size bytes into out (2 * size + 1 bytes). */
 void cli_hex(const void *data, size_t size, char *out);
 
-/* A JSON writer producing one compact object per document. Keys are NULL inside arrays. */
-#define CLI_JSON_MAX_DEPTH 16
-typedef struct cli_json {
-    FILE *out;
-    int depth;
-    bool need_comma[CLI_JSON_MAX_DEPTH];
-} cli_json_t;
+/* The CLI's JSON is written with the writer it shares with the bench and the examples
+ * (src/common/json_text.h: one compact object per document, always valid UTF-8, a non-UTF-8 value
+ * replaced and its exact bytes in "<key>_hex"). These are its names in the command files. */
+typedef akl_json_t cli_json_t;
 
-void cli_json_begin(cli_json_t *json, FILE *out);
-void cli_json_end(cli_json_t *json);
-void cli_json_object_begin(cli_json_t *json, const char *key);
-void cli_json_object_end(cli_json_t *json);
-void cli_json_array_begin(cli_json_t *json, const char *key);
-void cli_json_array_end(cli_json_t *json);
-void cli_json_string(cli_json_t *json, const char *key, const char *value);
-void cli_json_int(cli_json_t *json, const char *key, int64_t value);
-void cli_json_uint(cli_json_t *json, const char *key, uint64_t value);
-void cli_json_double(cli_json_t *json, const char *key, double value);
-void cli_json_bool(cli_json_t *json, const char *key, bool value);
+static inline void cli_json_begin(cli_json_t *json, FILE *out)
+{
+    akl_json_begin(json, out);
+}
+static inline void cli_json_end(cli_json_t *json)
+{
+    if (akl_json_end(json) != 0)
+        fputs("akl: the JSON output could not be built or written (out of memory, or stdout "
+              "closed)\n",
+              stderr);
+}
+static inline void cli_json_object_begin(cli_json_t *json, const char *key)
+{
+    akl_json_object_begin(json, key);
+}
+static inline void cli_json_object_end(cli_json_t *json)
+{
+    akl_json_object_end(json);
+}
+static inline void cli_json_array_begin(cli_json_t *json, const char *key)
+{
+    akl_json_array_begin(json, key);
+}
+static inline void cli_json_array_end(cli_json_t *json)
+{
+    akl_json_array_end(json);
+}
+static inline void cli_json_string(cli_json_t *json, const char *key, const char *value)
+{
+    akl_json_string(json, key, value);
+}
+static inline void cli_json_int(cli_json_t *json, const char *key, int64_t value)
+{
+    akl_json_int(json, key, value);
+}
+static inline void cli_json_uint(cli_json_t *json, const char *key, uint64_t value)
+{
+    akl_json_uint(json, key, value);
+}
+static inline void cli_json_double(cli_json_t *json, const char *key, double value)
+{
+    akl_json_double(json, key, value);
+}
+static inline void cli_json_bool(cli_json_t *json, const char *key, bool value)
+{
+    akl_json_bool(json, key, value);
+}
 /* {"code":..,"name":..,"message":..} of a failed akl call under key. */
 void cli_json_akl_error(cli_json_t *json, const char *key, int code);
 

@@ -1,5 +1,6 @@
 /* `akl check`: validates an SO exactly as a load would (ELF, class, machine, type, size, exported
- * kernels) without any device work, so a bad file is caught before an upload. */
+ * kernels) without any device work, so a bad file is caught before an upload, and lists the
+ * undefined symbols nothing on the device provides (a warning, or with --strict an error). */
 #include "cli_common.h"
 
 #include <akl/akl.h>
@@ -11,18 +12,24 @@ void cli_usage_check(FILE *out)
 {
     fprintf(
         out,
-        "Usage: akl check [--json] [--max-size BYTES] SO [KERNEL...]\n"
+        "Usage: akl check [--json] [--strict] [--max-size BYTES] SO [KERNEL...]\n"
         "\n"
         "Validates SO as a load does, without touching a device: an ELF file, complete,\n"
         "64-bit, built for the target device's machine (the simulator runs the host's\n"
         "architecture, or aarch64 with AKL_SIM_ARCH=aarch64; a real device is aarch64), a\n"
         "shared object, at most --max-size\n"
         "bytes, exporting every KERNEL named. Prints \"ok\" or the error's name and message.\n"
+        "Then lists, as a warning on stderr, the SO's undefined symbols that nothing on the\n"
+        "device provides (not libc, libm, libdl, libpthread, libstdc++, libgcc_s or the\n"
+        "dynamic loader, as found on this host, nor the scheduler's services): a call that\n"
+        "reaches one ends the device's scheduler.\n"
         "\n"
         "Options:\n"
         "  --max-size BYTES  size limit (suffixes K, M, G; default $AKL_MAX_SO_SIZE, else 256M)\n"
-        "  --json            one JSON object: {\"file\",\"kernels\",\"ok\",\"error\":{\"code\",\n"
-        "                    \"name\",\"message\"}}\n"
+        "  --strict          undefined symbols are an error (AKL_EUNRESOLVED), not a warning\n"
+        "  --json            one JSON object: "
+        "{\"file\",\"kernels\",\"ok\",\"unresolved\":[names],\n"
+        "                    \"error\":{\"code\",\"name\",\"message\"}}\n"
         "  -h, --help        show this help\n"
         "\n"
         "Exit status: 0 valid, 1 invalid, 2 usage error.\n");
@@ -30,6 +37,7 @@ void cli_usage_check(FILE *out)
 
 typedef struct check_options {
     bool json;
+    bool strict;
     uint64_t max_size;
 } check_options_t;
 
@@ -37,6 +45,7 @@ static int check_parse(int argc, char **argv, check_options_t *opts)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"strict", no_argument, NULL, 's'},
         {"max-size", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -48,6 +57,9 @@ static int check_parse(int argc, char **argv, check_options_t *opts)
         switch (c) {
         case 'j':
             opts->json = true;
+            break;
+        case 's':
+            opts->strict = true;
             break;
         case 'm':
             if (cli_parse_size("check", "--max-size", optarg, 1, SIZE_MAX, &opts->max_size) != 0)
@@ -65,8 +77,17 @@ static int check_parse(int argc, char **argv, check_options_t *opts)
     return CLI_EXIT_OK;
 }
 
-static void check_print_json(const char *path, char **kernels, int kernel_count, int rc,
-                             const char *message)
+/* What the check found: the first error, and the undefined symbols nothing on the device
+ * provides (listed whenever the SO itself is valid). */
+typedef struct check_result {
+    int code;
+    char message[1024];
+    char **unresolved; /* NULL-terminated, one malloc'd block; NULL when not listed */
+    size_t unresolved_count;
+} check_result_t;
+
+static void check_print_json(const char *path, char **kernels, int kernel_count,
+                             const check_result_t *result)
 {
     cli_json_t json;
     cli_json_begin(&json, stdout);
@@ -75,15 +96,57 @@ static void check_print_json(const char *path, char **kernels, int kernel_count,
     for (int i = 0; i < kernel_count; i++)
         cli_json_string(&json, NULL, kernels[i]);
     cli_json_array_end(&json);
-    cli_json_bool(&json, "ok", rc == 0);
-    if (rc != 0) {
+    cli_json_bool(&json, "ok", result->code == 0);
+    cli_json_array_begin(&json, "unresolved");
+    for (size_t i = 0; i < result->unresolved_count; i++)
+        cli_json_string(&json, NULL, result->unresolved[i]);
+    cli_json_array_end(&json);
+    if (result->code != 0) {
         cli_json_object_begin(&json, "error");
-        cli_json_int(&json, "code", rc);
-        cli_json_string(&json, "name", akl_errname(rc));
-        cli_json_string(&json, "message", message);
+        cli_json_int(&json, "code", result->code);
+        cli_json_string(&json, "name", akl_errname(result->code));
+        cli_json_string(&json, "message", result->message);
         cli_json_object_end(&json);
     }
     cli_json_end(&json);
+}
+
+/* "a, b, c" of the unresolved names, cut to fit. */
+static void check_join(const check_result_t *result, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < result->unresolved_count && used < cap; i++)
+        used +=
+            (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", result->unresolved[i]);
+}
+
+static void check_run(const char *path, const akl_load_options_t *load, bool strict,
+                      check_result_t *result)
+{
+    memset(result, 0, sizeof *result);
+    result->code = akl_check_file(path, load);
+    if (result->code == 0)
+        result->code =
+            akl_unresolved_symbols_file(path, load, &result->unresolved, &result->unresolved_count);
+    if (result->code != 0) {
+        const char *detail = akl_last_error();
+        snprintf(result->message, sizeof result->message, "%s",
+                 detail && *detail ? detail : akl_strerror(result->code));
+        return;
+    }
+    if (result->unresolved_count == 0)
+        return;
+    char names[768];
+    check_join(result, names, sizeof names);
+    snprintf(result->message, sizeof result->message,
+             "%s: %zu undefined symbol%s that nothing on the device provides: %s; a call that "
+             "reaches one ends the device's scheduler",
+             path, result->unresolved_count, result->unresolved_count == 1 ? "" : "s", names);
+    if (strict)
+        result->code = AKL_EUNRESOLVED;
+    else
+        fprintf(stderr, "akl check: warning: %s\n", result->message);
 }
 
 int cli_cmd_check(int argc, char **argv)
@@ -100,20 +163,19 @@ int cli_cmd_check(int argc, char **argv)
     akl_load_options_t load = {.size = sizeof load,
                                .max_size = (size_t)opts.max_size,
                                .kernels = (const char *const *)kernels};
-    int code = akl_check_file(path, &load);
-    char message[1024] = "";
-    if (code != 0) {
-        const char *detail = akl_last_error();
-        snprintf(message, sizeof message, "%s", detail && *detail ? detail : akl_strerror(code));
-    }
+    check_result_t result;
+    check_run(path, &load, opts.strict, &result);
+    int code = result.code;
+    const char *message = result.message;
     if (opts.json) {
-        check_print_json(path, kernels, kernel_count, code, message);
+        check_print_json(path, kernels, kernel_count, &result);
     } else if (code == 0) {
         printf("ok: %s", path);
         for (int i = 0; i < kernel_count; i++)
             printf("%s%s", i == 0 ? " exports " : ", ", kernels[i]);
         printf("\n");
     }
+    free(result.unresolved);
     /* The loader's message names the file already; name it here only when it does not. */
     if (code != 0)
         return cli_fail("check", "%s%s%s (%d): %s", strstr(message, path) ? "" : path,

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void cli_usage_run(FILE *out)
@@ -30,7 +31,9 @@ void cli_usage_run(FILE *out)
         "  --timeout S        per-task AICPU timeout in seconds (default 0: the device's)\n"
         "  --sync-timeout MS  synchronize timeout in ms, -1 waits forever (default 60000)\n"
         "  --args-hex HEX     the kernel's argument bytes in hex (e.g. 2a00000000000000)\n"
-        "  --args-file FILE   the kernel's argument bytes from a file\n"
+        "  --args-file FILE   the kernel's argument bytes from a file (at most 64 MiB,\n"
+        "                     less 8 with --buffer; a larger file is refused before any\n"
+        "                     device work)\n"
         "  --buffer BYTES     allocate a zeroed device buffer (suffixes K, M, G), put its\n"
         "                     device address in the first 8 bytes of the arguments (before\n"
         "                     the bytes above) and dump it after the run\n"
@@ -214,6 +217,20 @@ static int run_decode_hex(const char *hex, unsigned char *out, size_t *size)
     return 0;
 }
 
+/* Refuses argument bytes over the launch limit before any device work (and, for a file, before
+ * reading it): akl_launch would refuse them only after the device was opened and the SO loaded. */
+static int run_args_too_big(const run_options_t *opts, uint64_t user_size)
+{
+    uint64_t head = opts->has_buffer ? sizeof(uint64_t) : 0;
+    if (user_size + head <= AKL_LAUNCH_ARGS_MAX)
+        return 0;
+    return cli_fail("run",
+                    "--args-file %s: %" PRIu64 " bytes%s exceed the launch limit of %u bytes "
+                    "(AKL_LAUNCH_ARGS_MAX); pass large data in device memory instead",
+                    opts->args_file, user_size, head ? " plus 8 for --buffer's address" : "",
+                    AKL_LAUNCH_ARGS_MAX);
+}
+
 /* The user's argument bytes, after room for the buffer address when --buffer is given. */
 static int run_build_args(const run_options_t *opts, unsigned char **args, size_t *size)
 {
@@ -221,9 +238,18 @@ static int run_build_args(const run_options_t *opts, unsigned char **args, size_
     void *user = NULL;
     size_t user_size = 0;
     if (opts->args_file) {
+        struct stat st;
+        if (stat(opts->args_file, &st) == 0 && S_ISREG(st.st_mode) &&
+            run_args_too_big(opts, (uint64_t)st.st_size) != 0)
+            return CLI_EXIT_FAILURE;
         char err[1024];
         if (cli_read_file(opts->args_file, &user, &user_size, err, sizeof err) != 0)
             return cli_fail("run", "--args-file %s", err);
+        /* The file may have grown between the stat and the read. */
+        if (run_args_too_big(opts, user_size) != 0) {
+            free(user);
+            return CLI_EXIT_FAILURE;
+        }
     } else if (opts->args_hex) {
         user = malloc(strlen(opts->args_hex) / 2 + 1);
         if (!user)

@@ -1,7 +1,10 @@
 /* `akl sim ls|clean`: inspect and clean the simulated devices' filesystems. Each chip's preinstall
  * directory holds the files akl published (<prefix><16 hex>_<device>.so), possibly temporaries a
- * killed writer left (the dispatcher's exact form, .<final name>.tmp.<pid>.<tid>.<nonce>), and
- * whatever else a user put there; clean removes only the first two kinds. */
+ * killed writer left (the dispatcher's exact form, .<final name>.tmp.<pid>.<tid>.<nonce>), files
+ * of that form under another prefix (another user of the directory: foreign), and whatever else
+ * a user put there; clean removes only the first two kinds, of one prefix. Everything below the
+ * root is reached one component at a time with O_NOFOLLOW relative to its parent's descriptor, so
+ * a symbolic link anywhere below the root is never followed and nothing outside it is touched. */
 #define _GNU_SOURCE
 #include "cli_common.h"
 
@@ -14,8 +17,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,8 +33,8 @@ void cli_usage_sim(FILE *out)
 {
     fprintf(
         out,
-        "Usage: akl sim ls [--json] [--device N]\n"
-        "       akl sim clean [--dry-run] [--all] [--json]\n"
+        "Usage: akl sim ls [--json] [--device N] [--prefix P]\n"
+        "       akl sim clean [--dry-run] [--all] [--json] [--prefix P]\n"
         "\n"
         "The simulated devices keep their files under the simulator root ($AKL_SIM_ROOT, else\n"
         "$XDG_CACHE_HOME/akl-sim, else ~/.cache/akl-sim): chip<k>/ per chip, shared by its\n"
@@ -42,8 +46,9 @@ void cli_usage_sim(FILE *out)
         "        preinstall directory, each with its size and kind: published (an akl file name\n"
         "        <prefix><16 hex>_<device>.so; \"intact\" when its bytes hash to its name),\n"
         "        temporary (.<published name>.tmp.<pid>.<tid>.<nonce>, left by an interrupted\n"
-        "        publish) or other.\n"
+        "        publish), foreign (either form, but of another prefix) or other.\n"
         "  --device N  only the chip of device N\n"
+        "  --prefix P  the prefix of akl's names (default $AKL_PREFIX, else akl_inner_)\n"
         "  --json      one JSON object: {\"root\",\"exists\",\"device_count\",\"dies_per_chip\",\n"
         "              \"device_arch\",\"emulator\",\"emulator_error\",\n"
         "              "
@@ -51,10 +56,14 @@ void cli_usage_sim(FILE *out)
         "              \"size\",\"kind\",\"device\",\"fingerprint\",\"intact\"}]}]}\n"
         "\n"
         "clean   removes published files and stale temporaries (their writer's process is\n"
-        "        gone, or older than %d s) from every chip's preinstall directory; other\n"
-        "        files, and temporaries of a publish in progress, are never touched.\n"
+        "        gone or a zombie, or older than %d s) of the prefix from every chip's\n"
+        "        preinstall directory; other files, foreign ones, symbolic links and\n"
+        "        temporaries of a publish in progress are never touched. No symbolic link\n"
+        "        below the root is followed, so nothing outside the root is removed.\n"
+        "  --prefix P  the prefix of the names to remove (default $AKL_PREFIX, else akl_inner_)\n"
         "  --dry-run   print what would be removed, remove nothing\n"
-        "  --all       remove every chip's whole directory, then the root if it is empty\n"
+        "  --all       remove every chip's whole directory (links in it are removed, not\n"
+        "              followed), then the root if it is empty\n"
         "  --json      one JSON object: {\"root\",\"dry_run\",\"all\",\"removed\":[..],\"ok\"}\n"
         "\n"
         "Cleaning while a simulated device is in use is safe for the files but not for what\n"
@@ -63,16 +72,21 @@ void cli_usage_sim(FILE *out)
         DISPATCHER_TEMP_MAX_AGE_S);
 }
 
+/* Deepest directory --all descends into below a chip directory (the simulator makes 6 levels). */
+#define SIM_TREE_DEPTH_MAX 64
+
 typedef enum sim_file_kind {
     SIM_FILE_OTHER,
     SIM_FILE_PUBLISHED,
     SIM_FILE_TEMPORARY,
+    SIM_FILE_FOREIGN, /* published or temporary form, of another prefix */
 } sim_file_kind_t;
 
 typedef struct sim_published_name {
     uint64_t fingerprint;
     int32_t device;
-    long writer_pid; /* temporaries only: the writer's pid, from the name */
+    size_t prefix_len; /* of the published name */
+    long writer_pid;   /* temporaries only: the writer's pid, from the name */
 } sim_published_name_t;
 
 typedef struct sim_options {
@@ -81,6 +95,8 @@ typedef struct sim_options {
     bool all;
     bool has_device;
     int32_t device;
+    const char *prefix; /* --prefix, else NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
+    char prefix_buf[SIM_NAME_MAX + 1];
 } sim_options_t;
 
 static bool sim_name_char_ok(char c)
@@ -114,6 +130,7 @@ static bool sim_parse_published(const char *name, size_t len, sim_published_name
     }
     out->fingerprint = fp;
     out->device = (int32_t)strtol(name + digits, NULL, 10);
+    out->prefix_len = hex;
     return true;
 }
 
@@ -139,18 +156,31 @@ static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
     return false;
 }
 
-/* What a directory entry is; for both named kinds, out describes the published name. */
-static sim_file_kind_t sim_classify(const char *name, sim_published_name_t *out)
+/* Whether the published name starting at name (or at name + 1 for a temporary) carries prefix:
+ * what precedes its "<16 hex>_<device>.so" is exactly prefix. */
+static bool sim_has_prefix(const char *published, const sim_published_name_t *parsed,
+                           const char *prefix)
+{
+    return parsed->prefix_len == strlen(prefix) &&
+           strncmp(published, prefix, parsed->prefix_len) == 0;
+}
+
+/* What a directory entry is, for akl's prefix; for every kind but OTHER, out describes the
+ * published name. */
+static sim_file_kind_t sim_classify(const char *name, const char *prefix, sim_published_name_t *out)
 {
     if (sim_parse_published(name, strlen(name), out))
-        return SIM_FILE_PUBLISHED;
-    return sim_parse_temporary(name, out) ? SIM_FILE_TEMPORARY : SIM_FILE_OTHER;
+        return sim_has_prefix(name, out, prefix) ? SIM_FILE_PUBLISHED : SIM_FILE_FOREIGN;
+    if (sim_parse_temporary(name, out))
+        return sim_has_prefix(name + 1, out, prefix) ? SIM_FILE_TEMPORARY : SIM_FILE_FOREIGN;
+    return SIM_FILE_OTHER;
 }
 
 static const char *sim_kind_name(sim_file_kind_t kind)
 {
     return kind == SIM_FILE_PUBLISHED   ? "published"
            : kind == SIM_FILE_TEMPORARY ? "temporary"
+           : kind == SIM_FILE_FOREIGN   ? "foreign"
                                         : "other";
 }
 
@@ -158,6 +188,46 @@ static bool sim_is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Opens the directory rel below dirfd one component at a time, each O_NOFOLLOW: a symbolic link
+ * on the way is never followed (ELOOP, or ENOTDIR). Returns the descriptor, or -1 with errno. */
+static int sim_open_below(int dirfd, const char *rel)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (fd >= 0 && *rel != '\0') {
+        char part[NAME_MAX + 1];
+        size_t len = strcspn(rel, "/");
+        if (len == 0 || len > NAME_MAX) {
+            close(fd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(part, rel, len);
+        part[len] = '\0';
+        int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int err = errno;
+        close(fd);
+        errno = err;
+        fd = next;
+        rel += len + (rel[len] == '/');
+    }
+    return fd;
+}
+
+/* The preinstall directory of a chip, reached from the root without following any link. */
+static int sim_open_preinstall(const char *root, long chip)
+{
+    char rel[64 + sizeof SIM_PREINSTALL_SUBDIR];
+    snprintf(rel, sizeof rel, "chip%ld/%s", chip, SIM_PREINSTALL_SUBDIR);
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return -1;
+    int fd = sim_open_below(rootfd, rel);
+    int err = errno;
+    close(rootfd);
+    errno = err;
+    return fd;
 }
 
 /* dir/name into out (SIM_PATH_MAX bytes); false when it does not fit. */
@@ -195,8 +265,10 @@ static size_t sim_list_chips(const char *root, long **chips)
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
         long k = sim_chip_number(e->d_name);
-        char path[SIM_PATH_MAX];
-        if (k < 0 || !sim_join(path, root, e->d_name) || !sim_is_dir(path))
+        struct stat st;
+        /* A chip<k> that is a link leads out of the root: it is not a chip. */
+        if (k < 0 || fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISDIR(st.st_mode))
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 8;
@@ -218,13 +290,18 @@ static int sim_compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The entry names of dir (regular files and others, not . and ..), sorted; caller frees each. */
-static size_t sim_list_names(const char *dir_path, char ***names)
+/* The entry names of the directory dir_fd (regular files and others, not . and ..), sorted;
+ * caller frees each. dir_fd stays the caller's. */
+static size_t sim_list_names(int dir_fd, char ***names)
 {
     *names = NULL;
-    DIR *dir = opendir(dir_path);
-    if (!dir)
+    int scan_fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = scan_fd >= 0 ? fdopendir(scan_fd) : NULL;
+    if (!dir) {
+        if (scan_fd >= 0)
+            close(scan_fd);
         return 0;
+    }
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
@@ -262,16 +339,26 @@ static bool sim_chip_paths(const char *root, long chip, char *chip_dir, char *pr
     return a > 0 && a < SIM_PATH_MAX && b > 0 && b < SIM_PATH_MAX;
 }
 
-/* True when the file's bytes hash to the fingerprint in its name. */
-static bool sim_file_intact(const char *path, uint64_t fingerprint)
+/* True when the regular file name in dir_fd hashes to the fingerprint in its name. Never opens
+ * anything but a regular file, and never through a link. */
+static bool sim_file_intact(int dir_fd, const char *name, uint64_t fingerprint)
 {
-    void *data;
-    size_t size;
-    char err[512];
-    if (cli_read_file(path, &data, &size, err, sizeof err) != 0)
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return false;
-    bool intact = akl_fingerprint(data, size) == fingerprint;
+    bool intact = false;
+    unsigned char *data = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (data = malloc((size_t)st.st_size + 1))) {
+        size_t done = 0;
+        ssize_t n = 0;
+        while (done < (size_t)st.st_size &&
+               ((n = read(fd, data + done, (size_t)st.st_size - done)) > 0 || errno == EINTR))
+            done += n > 0 ? (size_t)n : 0;
+        intact = done == (size_t)st.st_size && akl_fingerprint(data, done) == fingerprint;
+    }
     free(data);
+    close(fd);
     return intact;
 }
 
@@ -287,27 +374,24 @@ typedef struct sim_entry {
     bool stale;
 } sim_entry_t;
 
-static void sim_describe_entry(const char *dir, const char *name, sim_entry_t *entry)
+static void sim_describe_entry(int dir_fd, const char *name, const char *prefix, sim_entry_t *entry)
 {
-    char path[SIM_PATH_MAX];
     memset(entry, 0, sizeof *entry);
-    if (!sim_join(path, dir, name))
-        path[0] = 0; /* lstat("") fails: the entry is shown without a size */
     entry->name = name;
-    entry->kind = sim_classify(name, &entry->published);
+    entry->kind = sim_classify(name, prefix, &entry->published);
     struct stat st;
     entry->size = -1;
-    if (lstat(path, &st) == 0) {
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         entry->size = (long long)st.st_size;
         entry->age_seconds = (long long)(time(NULL) - st.st_mtime);
     }
     if (entry->kind == SIM_FILE_PUBLISHED)
-        entry->intact = sim_file_intact(path, entry->published.fingerprint);
+        entry->intact = sim_file_intact(dir_fd, name, entry->published.fingerprint);
     if (entry->kind == SIM_FILE_TEMPORARY)
-        entry->stale = dispatcher_temp_stale(AT_FDCWD, path, entry->published.writer_pid);
+        entry->stale = dispatcher_temp_stale(dir_fd, name, entry->published.writer_pid);
 }
 
-static void sim_ls_entry_text(const sim_entry_t *entry)
+static void sim_ls_entry_text(const sim_entry_t *entry, const char *prefix)
 {
     printf("    %-48s %10lld  %s", entry->name, entry->size, sim_kind_name(entry->kind));
     if (entry->kind == SIM_FILE_PUBLISHED)
@@ -316,6 +400,8 @@ static void sim_ls_entry_text(const sim_entry_t *entry)
     else if (entry->kind == SIM_FILE_TEMPORARY)
         printf(" (writer pid %ld, %lld s old, %s)", entry->published.writer_pid, entry->age_seconds,
                entry->stale ? "stale" : "publish in progress");
+    else if (entry->kind == SIM_FILE_FOREIGN)
+        printf(" (not of prefix '%s': another user's, left alone)", prefix);
     printf("\n");
 }
 
@@ -346,6 +432,8 @@ static void sim_ls_chip(const sim_options_t *opts, cli_json_t *json, const char 
     char chip_dir[SIM_PATH_MAX], preinstall[SIM_PATH_MAX];
     if (!sim_chip_paths(root, chip, chip_dir, preinstall))
         return;
+    int preinstall_fd = sim_open_preinstall(root, chip);
+    int open_err = errno;
     int dies = sim_dies_per_chip();
     if (opts->json) {
         cli_json_object_begin(json, NULL);
@@ -356,25 +444,30 @@ static void sim_ls_chip(const sim_options_t *opts, cli_json_t *json, const char 
             cli_json_int(json, NULL, chip * dies + d);
         cli_json_array_end(json);
         cli_json_string(json, "preinstall_dir", preinstall);
-        cli_json_bool(json, "preinstall_exists", sim_is_dir(preinstall));
+        cli_json_bool(json, "preinstall_exists", preinstall_fd >= 0);
         cli_json_array_begin(json, "files");
     } else {
         printf("chip%ld: %s\n  dies (devices):", chip, chip_dir);
         for (int d = 0; d < dies; d++)
             printf(" %ld", chip * dies + d);
-        printf("\n  preinstall: %s%s\n", preinstall,
-               sim_is_dir(preinstall) ? "" : " (does not exist)");
+        printf("\n  preinstall: %s%s%s\n", preinstall,
+               preinstall_fd >= 0   ? ""
+               : open_err == ENOENT ? " (does not exist)"
+                                    : " (not a directory below the root: ",
+               preinstall_fd >= 0 || open_err == ENOENT ? "" : "symbolic links are not followed)");
     }
-    char **names;
-    size_t n = sim_list_names(preinstall, &names);
+    char **names = NULL;
+    size_t n = preinstall_fd >= 0 ? sim_list_names(preinstall_fd, &names) : 0;
     for (size_t i = 0; i < n; i++) {
         sim_entry_t entry;
-        sim_describe_entry(preinstall, names[i], &entry);
+        sim_describe_entry(preinstall_fd, names[i], opts->prefix, &entry);
         if (opts->json)
             sim_ls_entry_json(json, &entry);
         else
-            sim_ls_entry_text(&entry);
+            sim_ls_entry_text(&entry, opts->prefix);
     }
+    if (preinstall_fd >= 0)
+        close(preinstall_fd);
     if (!opts->json && n == 0)
         printf("    (no files)\n");
     sim_free_names(names, n);
@@ -476,9 +569,10 @@ static void sim_clean_report(sim_clean_state_t *state, const char *path)
         printf("%s %s\n", state->opts->dry_run ? "would remove" : "removed", path);
 }
 
-static void sim_clean_remove(sim_clean_state_t *state, const char *path)
+static void sim_clean_remove_at(sim_clean_state_t *state, int dir_fd, const char *name,
+                                const char *path)
 {
-    if (!state->opts->dry_run && remove(path) != 0 && errno != ENOENT) {
+    if (!state->opts->dry_run && unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT) {
         cli_fail("sim clean", "cannot remove %s: %s", path, strerror(errno));
         state->failed++;
         return;
@@ -487,44 +581,78 @@ static void sim_clean_remove(sim_clean_state_t *state, const char *path)
     sim_clean_report(state, path);
 }
 
-static void sim_clean_preinstall(sim_clean_state_t *state, const char *preinstall)
+/* Removes the published files and stale temporaries of the prefix: regular files only (a link of
+ * such a name is left, never followed), each by name relative to the directory's descriptor. */
+static void sim_clean_preinstall(sim_clean_state_t *state, const char *root, long chip,
+                                 const char *preinstall)
 {
+    int dir_fd = sim_open_preinstall(root, chip);
+    if (dir_fd < 0)
+        return;
     char **names;
-    size_t n = sim_list_names(preinstall, &names);
+    size_t n = sim_list_names(dir_fd, &names);
     for (size_t i = 0; i < n; i++) {
-        sim_entry_t entry;
+        sim_published_name_t parsed;
         char path[SIM_PATH_MAX];
         struct stat st;
-        if (!sim_join(path, preinstall, names[i]))
+        sim_file_kind_t kind = sim_classify(names[i], state->opts->prefix, &parsed);
+        if (kind != SIM_FILE_PUBLISHED && kind != SIM_FILE_TEMPORARY)
             continue;
-        memset(&entry, 0, sizeof entry);
-        entry.kind = sim_classify(names[i], &entry.published);
-        if (entry.kind == SIM_FILE_OTHER || lstat(path, &st) != 0 || S_ISDIR(st.st_mode))
+        if (!sim_join(path, preinstall, names[i]) ||
+            fstatat(dir_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (entry.kind == SIM_FILE_TEMPORARY &&
-            !dispatcher_temp_stale(AT_FDCWD, path, entry.published.writer_pid))
+        if (kind == SIM_FILE_TEMPORARY &&
+            !dispatcher_temp_stale(dir_fd, names[i], parsed.writer_pid))
             continue;
-        sim_clean_remove(state, path);
+        sim_clean_remove_at(state, dir_fd, names[i], path);
     }
     sim_free_names(names, n);
+    close(dir_fd);
 }
 
-/* nftw has no user pointer, so the tree removal reports through this callback's return only. */
-static int sim_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Removes name below dir_fd and, if it is a directory, all it holds: every step by name relative
+ * to its parent's descriptor with O_NOFOLLOW, so a link is removed itself, never followed. */
+static int sim_remove_tree_at(int dir_fd, const char *name, int depth)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+    struct stat st;
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+    if (depth > SIM_TREE_DEPTH_MAX) {
+        errno = ELOOP;
+        return -1;
+    }
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char **names;
+    size_t n = sim_list_names(fd, &names);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = sim_remove_tree_at(fd, names[i], depth + 1);
+    sim_free_names(names, n);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    return unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-static void sim_clean_chip_tree(sim_clean_state_t *state, const char *chip_dir)
+static void sim_clean_chip_tree(sim_clean_state_t *state, const char *root, long chip,
+                                const char *chip_dir)
 {
-    if (!state->opts->dry_run && nftw(chip_dir, sim_remove_entry, 32, FTW_DEPTH | FTW_PHYS) != 0) {
+    char name[32];
+    snprintf(name, sizeof name, "chip%ld", chip);
+    int root_fd = state->opts->dry_run ? -1 : open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!state->opts->dry_run && (root_fd < 0 || sim_remove_tree_at(root_fd, name, 0) != 0)) {
         cli_fail("sim clean", "cannot remove all of %s: %s", chip_dir, strerror(errno));
         state->failed++;
+        if (root_fd >= 0)
+            close(root_fd);
         return;
     }
+    if (root_fd >= 0)
+        close(root_fd);
     state->removed++;
     sim_clean_report(state, chip_dir);
 }
@@ -547,9 +675,9 @@ static int sim_clean(const sim_options_t *opts, const char *root)
         if (!sim_chip_paths(root, chips[i], chip_dir, preinstall))
             continue;
         if (opts->all)
-            sim_clean_chip_tree(&state, chip_dir);
+            sim_clean_chip_tree(&state, root, chips[i], chip_dir);
         else
-            sim_clean_preinstall(&state, preinstall);
+            sim_clean_preinstall(&state, root, chips[i], preinstall);
     }
     free(chips);
     /* Only an empty root goes: it may be a directory the user also keeps other things in. */
@@ -567,12 +695,36 @@ static int sim_clean(const sim_options_t *opts, const char *root)
 
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
+/* akl's prefix: --prefix, else the one akl_basename applies by default ($AKL_PREFIX, else
+ * AKL_DEFAULT_PREFIX), read back from a name it makes so that the rule is stated once, in libakl.
+ * Either way it must be one libakl accepts. */
+static int sim_resolve_prefix(const char *cmd, sim_options_t *opts)
+{
+    char name[SIM_NAME_MAX + 1];
+    if (akl_basename(opts->prefix, 0, 0, name, sizeof name) != 0)
+        return cli_usage_error(cmd, "%s '%s' is not a valid name prefix: %s",
+                               opts->prefix ? "--prefix" : "$AKL_PREFIX",
+                               opts->prefix ? opts->prefix : getenv("AKL_PREFIX"),
+                               akl_last_error());
+    size_t len = dispatcher_name_prefix_len(name);
+    if (len == SIZE_MAX || len > SIM_NAME_MAX)
+        return cli_usage_error(cmd, "cannot tell the name prefix from '%s'", name);
+    memcpy(opts->prefix_buf, name, len);
+    opts->prefix_buf[len] = '\0';
+    opts->prefix = opts->prefix_buf;
+    return CLI_EXIT_OK;
+}
+
 static int sim_parse(const char *cmd, int argc, char **argv, bool is_ls, sim_options_t *opts)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},    {"device", required_argument, NULL, 'd'},
-        {"dry-run", no_argument, NULL, 'n'}, {"all", no_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},
+        {"device", required_argument, NULL, 'd'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"all", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {"prefix", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
     };
     memset(opts, 0, sizeof *opts);
     optind = 0;
@@ -587,6 +739,8 @@ static int sim_parse(const char *cmd, int argc, char **argv, bool is_ls, sim_opt
             return CLI_EXIT_USAGE;
         if (c == 'j') {
             opts->json = true;
+        } else if (c == 'p') {
+            opts->prefix = optarg;
         } else if (is_ls && c == 'd') {
             if (cli_parse_i64(cmd, "--device", optarg, 0, INT32_MAX, &v) != 0)
                 return CLI_EXIT_USAGE;
@@ -605,7 +759,7 @@ static int sim_parse(const char *cmd, int argc, char **argv, bool is_ls, sim_opt
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    return CLI_EXIT_OK;
+    return sim_resolve_prefix(cmd, opts);
 }
 
 int cli_cmd_sim(int argc, char **argv)

@@ -6,9 +6,30 @@
 #include "dispatcher_ack.h"
 
 #include <stdint.h>
+#include <stdio.h>
+
+/* Another client of the extend-kernels library can reach Init with its own DeviceArgs: a struct
+ * that may end at 159, or whose offset 160 is a live pointer of its own. Only magic (136) and
+ * version (144) tell akl's DeviceArgs from such a struct, and both lie in the first 160 bytes that
+ * any DeviceArgs has, so they are checked before anything of akl's extension beyond them is read
+ * and before anything is written anywhere. */
+static const char *dispatcher_args_foreign(const akl_device_args_t *dargs, char *why, size_t cap)
+{
+    bool magic_ok = dargs->magic == AKL_BOOT_MAGIC;
+    if (magic_ok && dargs->version == AKL_BOOT_VERSION)
+        return NULL;
+    /* One format for both: the dispatcher travels to the device on every first bootstrap. */
+    snprintf(why, cap,
+             "DeviceArgs %s at %d is 0x%llx, not 0x%llx (AKLBOOT1 version 1): not akl's, so "
+             "ack_addr at 160 is not read",
+             magic_ok ? "version" : "magic", magic_ok ? 144 : 136,
+             magic_ok ? (unsigned long long)dargs->version : (unsigned long long)dargs->magic,
+             magic_ok ? (unsigned long long)AKL_BOOT_VERSION : (unsigned long long)AKL_BOOT_MAGIC);
+    return why;
+}
 
 const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
-                                   akl_bootstrap_ack_t **ack)
+                                   akl_bootstrap_ack_t **ack, char *why, size_t cap)
 {
     if (args == NULL)
         return "args is NULL";
@@ -16,6 +37,9 @@ const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
     if (kargs->cfgdata == 0)
         return "cfgdata (args offset 40) is 0, so there is no DeviceArgs";
     *dargs = (const akl_device_args_t *)(uintptr_t)kargs->cfgdata;
+    const char *foreign = dispatcher_args_foreign(*dargs, why, cap);
+    if (foreign != NULL)
+        return foreign;
     if ((*dargs)->ack_addr == 0)
         return "ack_addr (DeviceArgs offset 160) is 0, so there is no acknowledgement record";
     *ack = (akl_bootstrap_ack_t *)(uintptr_t)(*dargs)->ack_addr;
@@ -24,18 +48,6 @@ const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
 
 bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack)
 {
-    if (dargs->magic != AKL_BOOT_MAGIC) {
-        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
-                            "DeviceArgs magic at 136 is 0x%016llx, expected 0x%016llx (AKLBOOT1)",
-                            (unsigned long long)dargs->magic, (unsigned long long)AKL_BOOT_MAGIC);
-        return false;
-    }
-    if (dargs->version != AKL_BOOT_VERSION) {
-        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
-                            "DeviceArgs version at 144 is %u, this dispatcher speaks %u",
-                            dargs->version, AKL_BOOT_VERSION);
-        return false;
-    }
     if (dargs->inner_so_bin == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_bin at 120 is NULL");
         return false;

@@ -5,13 +5,17 @@
 #include "bootstrap_abi.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
-/* From Init's args, the DeviceArgs and the host's acknowledgement record. Returns NULL, or what is
- * missing (NULL args, cfgdata 0 or ack_addr 0): nothing can be reported into the record then. */
+/* From Init's args, the DeviceArgs and the host's acknowledgement record. Magic and version are
+ * checked first: ack_addr is read only from a DeviceArgs that is akl's, of this version. Returns
+ * NULL, or why there is no record to report into (NULL args, cfgdata 0, a foreign magic or version,
+ * ack_addr 0); the text may be built in why[cap]. Nothing may be written anywhere then. */
 const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
-                                   akl_bootstrap_ack_t **ack);
+                                   akl_bootstrap_ack_t **ack, char *why, size_t cap);
 
-/* Magic, version and the runtime SO's address and length. False with the cause in ack (ARGS). */
+/* Flags and the runtime SO's address and length (magic and version were checked by locate). False
+ * with the cause in ack (ARGS). */
 bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack);
 
 #endif /* AKL_DISPATCHER_ARGS_H */

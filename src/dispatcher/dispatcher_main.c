@@ -72,7 +72,8 @@ int DynTileFwkBackendKernelServerInit(void *args)
 {
     const akl_device_args_t *dargs = NULL;
     akl_bootstrap_ack_t *host_ack = NULL;
-    const char *missing = dispatcher_args_locate(args, &dargs, &host_ack);
+    char why[AKL_ACK_DETAIL_MAX + 64];
+    const char *missing = dispatcher_args_locate(args, &dargs, &host_ack, why, sizeof why);
     if (missing != NULL) {
         dispatcher_log(DISPATCHER_LOG_ERROR, "Init(%p): %s; nothing done, nothing reported", args,
                        missing);

@@ -82,20 +82,30 @@ static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len
     return true;
 }
 
-/* What the name holds now. A symlink or anything but a regular file counts as different, so it is
- * replaced by a regular file (the loader's realpath check would refuse a link out of the dir). */
+/* What the name holds now. Its type is looked at without opening it (a device node can have side
+ * effects on open, a socket cannot be opened at all): anything but a regular file of the same size
+ * counts as different and is replaced by a regular file (the loader's realpath check would refuse
+ * a link out of the dir). Only a regular file is opened, O_NOFOLLOW | O_NONBLOCK in case the name
+ * was swapped between the look and the open, and the type is checked again on what was opened. */
 static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, const void *bytes,
                                                  size_t len, int *err)
 {
-    /* O_NONBLOCK: a FIFO under the name must not block the open. */
+    struct stat st;
+    *err = 0;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        *err = errno;
+        return errno == ENOENT ? DISPATCHER_ABSENT : DISPATCHER_UNREADABLE;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != (uint64_t)len)
+        return DISPATCHER_DIFFERENT;
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         *err = errno;
         if (errno == ENOENT)
             return DISPATCHER_ABSENT;
-        return errno == ELOOP ? DISPATCHER_DIFFERENT : DISPATCHER_UNREADABLE;
+        /* ELOOP: now a symlink; ENXIO: now a socket or a device without its driver. */
+        return errno == ELOOP || errno == ENXIO ? DISPATCHER_DIFFERENT : DISPATCHER_UNREADABLE;
     }
-    struct stat st;
     dispatcher_existing_t result = DISPATCHER_DIFFERENT;
     *err = 0;
     if (fstat(fd, &st) != 0) {

@@ -1,7 +1,8 @@
 /* Temporary-file naming and stale-temporary cleanup for the atomic publish. A killed writer leaves
- * its temporary behind; it is never served (only rename makes a final name) but it wastes space, so
- * the next publisher of the same name removes it, taking care never to remove a live writer's file
- * or a file that is not a temporary of ours. */
+ * its temporary behind; it is never served (only rename makes a final name) but it wastes space.
+ * In the edit-and-run workflow every edit is a new name, so waiting for a publish of the same name
+ * would keep it forever: every publish removes the stale temporaries of every name of its prefix,
+ * taking care never to remove a live writer's file or a file that is not a temporary of ours. */
 #define _GNU_SOURCE
 #include "dispatcher_temps.h"
 
@@ -19,6 +20,7 @@
 
 #define DISPATCHER_TEMP_TAG ".tmp."
 #define DISPATCHER_NONCE_DIGITS 16
+#define DISPATCHER_FINGERPRINT_HEX 16
 
 int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attempt)
 {
@@ -80,10 +82,39 @@ bool dispatcher_temp_of(const char *entry, const char *name, long long *pid)
     return *pid <= 0x7fffffff && dispatcher_is_nonce(p);
 }
 
+/* A zombie answers kill(pid, 0) but will never rename anything. /proc/<pid>/stat: the state is the
+ * field after the last ')' (the command name may hold one), num_threads 17 fields later. A thread
+ * group whose leader thread exited while others run also shows 'Z', with num_threads > 1: alive.
+ * Without /proc (or a pid we cannot see there) the answer is "not a zombie", the old rule. Parsed
+ * by hand: each libc function imported costs the dispatcher's size on every first bootstrap. */
+static bool dispatcher_pid_zombie(long long pid)
+{
+    char path[40], text[512];
+    snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+    /* openat and pread: the dispatcher imports them already (open and read it does not). */
+    int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t len = pread(fd, text, sizeof text, 0);
+    close(fd);
+    ssize_t i = len;
+    while (i > 0 && text[i - 1] != ')')
+        i--;
+    if (i <= 0 || i + 1 >= len || text[i] != ' ' || (text[i + 1] != 'Z' && text[i + 1] != 'X'))
+        return false;
+    const char *p = text + i + 1, *end = text + len;
+    for (int spaces = 0; spaces < 17 && p < end; p++)
+        spaces += *p == ' ';
+    /* num_threads 0 or 1: the whole thread group is gone. */
+    return p + 1 < end && (*p == '0' || *p == '1') && p[1] == ' ';
+}
+
 /* kill(pid, 0) says ESRCH only when no such process exists; EPERM means it exists. */
 static bool dispatcher_pid_gone(long long pid)
 {
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return true;
+    return dispatcher_pid_zombie(pid);
 }
 
 bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid)
@@ -98,6 +129,51 @@ bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid)
     return now.tv_sec - st.st_mtim.tv_sec > DISPATCHER_TEMP_MAX_AGE_S;
 }
 
+/* Length of "<16 lowercase hex>_<decimal>.so" ending s[0..len), or 0 when s does not end so. */
+static size_t dispatcher_suffix_len(const char *s, size_t len)
+{
+    if (len < DISPATCHER_FINGERPRINT_HEX + 5 || memcmp(s + len - 3, ".so", 3) != 0)
+        return 0;
+    size_t end = len - 3, digits = end;
+    while (digits > 0 && s[digits - 1] >= '0' && s[digits - 1] <= '9')
+        digits--;
+    if (digits == end || end - digits > 20 || digits < DISPATCHER_FINGERPRINT_HEX + 1 ||
+        s[digits - 1] != '_')
+        return 0;
+    for (size_t i = digits - 1 - DISPATCHER_FINGERPRINT_HEX; i < digits - 1; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return len - (digits - 1 - DISPATCHER_FINGERPRINT_HEX);
+}
+
+size_t dispatcher_name_prefix_len(const char *name)
+{
+    size_t len = strlen(name), suffix = dispatcher_suffix_len(name, len);
+    return suffix == 0 ? SIZE_MAX : len - suffix;
+}
+
+bool dispatcher_temp_of_prefix(const char *entry, const char *prefix, size_t prefix_len,
+                               long long *pid)
+{
+    if (entry[0] != '.' || strncmp(entry + 1, prefix, prefix_len) != 0)
+        return false;
+    /* The part after the prefix is hex, '_' and digits, then ".so" and the tag (a scan rather than
+     * strstr: no new libc import in the dispatcher). */
+    const char *tag = entry + 1 + prefix_len;
+    while ((*tag >= '0' && *tag <= '9') || (*tag >= 'a' && *tag <= 'f') || *tag == '_')
+        tag++;
+    if (strncmp(tag, ".so" DISPATCHER_TEMP_TAG, sizeof ".so" DISPATCHER_TEMP_TAG - 1) != 0)
+        return false;
+    size_t published_len = (size_t)(tag + 3 - (entry + 1));
+    char published[DISPATCHER_PUBLISHED_MAX + 1];
+    if (published_len > DISPATCHER_PUBLISHED_MAX ||
+        dispatcher_suffix_len(entry + 1, published_len) != published_len - prefix_len)
+        return false;
+    memcpy(published, entry + 1, published_len);
+    published[published_len] = '\0';
+    return dispatcher_temp_of(entry, published, pid);
+}
+
 uint64_t dispatcher_temps_clean(int dirfd, const char *name)
 {
     /* fdopendir takes ownership of its descriptor; the caller keeps dirfd. */
@@ -109,13 +185,16 @@ uint64_t dispatcher_temps_clean(int dirfd, const char *name)
         close(scan_fd);
         return 0;
     }
+    size_t prefix_len = dispatcher_name_prefix_len(name);
     uint64_t removed = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
         long long pid;
-        if (!dispatcher_temp_of(e->d_name, name, &pid))
-            continue;
-        if (dispatcher_temp_stale(dirfd, e->d_name, pid) && unlinkat(dirfd, e->d_name, 0) == 0)
+        bool ours = prefix_len == SIZE_MAX
+                        ? dispatcher_temp_of(e->d_name, name, &pid)
+                        : dispatcher_temp_of_prefix(e->d_name, name, prefix_len, &pid);
+        if (ours && dispatcher_temp_stale(dirfd, e->d_name, pid) &&
+            unlinkat(dirfd, e->d_name, 0) == 0)
             removed++;
     }
     closedir(dir);

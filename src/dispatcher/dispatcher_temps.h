@@ -21,13 +21,28 @@ int dispatcher_temp_name(char *out, size_t cap, const char *name, unsigned attem
 /* True when entry is exactly a temporary of name (the form above); sets *pid to its writer's. */
 bool dispatcher_temp_of(const char *entry, const char *name, long long *pid);
 
+/* A published name is at most this long (AKL_SO_NAME_MAX). */
+#define DISPATCHER_PUBLISHED_MAX 100
+
+/* The length of the prefix of a published name "<prefix><16 lowercase hex>_<decimal>.so", or
+ * SIZE_MAX when name is not of that form. */
+size_t dispatcher_name_prefix_len(const char *name);
+
+/* True when entry is exactly a temporary (the form above) of some published name
+ * "<prefix><16 lowercase hex>_<decimal>.so" whose prefix is prefix[0..prefix_len); sets *pid. */
+bool dispatcher_temp_of_prefix(const char *entry, const char *prefix, size_t prefix_len,
+                               long long *pid);
+
 /* True when the temporary entry (relative to dirfd, or a path with AT_FDCWD), written by pid, is
- * stale: pid is no longer alive, or the file is older than DISPATCHER_TEMP_MAX_AGE_S. `akl sim
- * clean` applies the same rule, so a file the dispatcher would keep is never removed by it. */
+ * stale: pid is no longer alive (gone, or a zombie: /proc/<pid>/stat), or the file is older than
+ * DISPATCHER_TEMP_MAX_AGE_S. `akl sim clean` applies the same rule, so a file the dispatcher would
+ * keep is never removed by it. */
 bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid);
 
-/* Removes, in the directory dirfd, the stale temporaries of name: those whose pid is no longer
- * alive or whose mtime is older than DISPATCHER_TEMP_MAX_AGE_S. Returns how many it removed. */
+/* Removes, in the directory dirfd, the stale temporaries of every published name with name's
+ * prefix (of name alone if name is not of the published form). One readdir pass over the directory
+ * per call: the same pass that earlier looked for name's own temporaries, so the wider sweep costs
+ * nothing more. Returns how many it removed. */
 uint64_t dispatcher_temps_clean(int dirfd, const char *name);
 
 #endif /* AKL_DISPATCHER_TEMPS_H */

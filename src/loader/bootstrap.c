@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -187,15 +189,62 @@ static int akl_boot_sync_timed_out(const akl_boot_t *b)
                          b->base);
 }
 
+/* Which devices have had a bootstrap acknowledged by akl's dispatcher in this process: global
+ * state, because a skipped bootstrap can only be explained by what happened before it on the same
+ * device. Never cleared: a reset that was not the device's last reference (aclrtResetDevice is
+ * reference-counted) leaves the device's process, and its latch, alive. Devices beyond the map
+ * count as never acknowledged. */
+#define AKL_BOOT_DEVICES_TRACKED 1024
+static _Atomic uint64_t akl_boot_acked[AKL_BOOT_DEVICES_TRACKED / 64];
+
+static void akl_boot_note_acked(int32_t device)
+{
+    if (device >= 0 && device < AKL_BOOT_DEVICES_TRACKED)
+        atomic_fetch_or(&akl_boot_acked[device / 64], UINT64_C(1) << (device % 64));
+}
+
+static bool akl_boot_was_acked(int32_t device)
+{
+    return device >= 0 && device < AKL_BOOT_DEVICES_TRACKED &&
+           (atomic_load(&akl_boot_acked[device / 64]) & (UINT64_C(1) << (device % 64)));
+}
+
+/* No acknowledgement after a clean synchronize: the dispatcher that ran (if any) is not akl's, or
+ * none ran. What was latched decides what helps, so the message says which case this is. */
 static int akl_boot_skipped(const akl_boot_t *b)
 {
+    const akl_boot_request_t *req = b->req;
+    if (akl_boot_was_acked(req->device))
+        return akl_fail(AKL_EBOOTSKIPPED,
+                        "loading %s on device %" PRId32 ": the device's loader (%s) skipped the "
+                        "upload: akl's dispatcher answered an earlier bootstrap on this device in "
+                        "this process, and the loader's one-upload latch keeps later uploads from "
+                        "running, so the dispatcher never ran and %s was not published. Reset the "
+                        "device (akl_device_close + akl_device_open, by the device's last user) or "
+                        "restart the process, or use one runtime SO per process with that loader",
+                        req->what, req->device, AKL_BOOT_SO, req->basename);
+    if (strcmp(b->dispatcher.origin, "embedded") != 0)
+        return akl_fail(AKL_EBOOTSKIPPED,
+                        "loading %s on device %" PRId32 ": no dispatcher acknowledged the "
+                        "bootstrap, and it was libakl's first on this device in this process: the "
+                        "dispatcher uploaded from $AKL_DISPATCHER=%s is not akl's dispatcher of "
+                        "protocol version %u (or another user of %s in this process latched its "
+                        "own first), so %s was not published. Unset AKL_DISPATCHER to use the "
+                        "dispatcher built into libakl, or point it at the akl_dispatcher.so built "
+                        "with this libakl, then reset the device (akl_device_close + "
+                        "akl_device_open) or restart the process",
+                        req->what, req->device, b->dispatcher.origin, AKL_BOOT_VERSION, AKL_BOOT_SO,
+                        req->basename);
     return akl_fail(AKL_EBOOTSKIPPED,
-                    "loading %s on device %" PRId32 ": the device's loader (%s) skipped the "
-                    "upload: its one-upload latch is set in this device process by an earlier "
-                    "bootstrap, so the dispatcher never ran and %s was not published. Reset the "
-                    "device (akl_device_close + akl_device_open) or restart the process, or use "
-                    "one runtime SO per process with that loader",
-                    b->req->what, b->req->device, AKL_BOOT_SO, b->req->basename);
+                    "loading %s on device %" PRId32 ": no dispatcher acknowledged the bootstrap, "
+                    "and it was libakl's first on this device in this process (with its built-in "
+                    "dispatcher): the device's loader (%s) already holds a dispatcher that is not "
+                    "akl's, latched in this device process by another user of "
+                    "DynTileFwkKernelServerInit in this process (or by an earlier load with "
+                    "$AKL_DISPATCHER set), so %s was not published. Resetting the device does not "
+                    "help while that other user is in the process: load akl's runtime SOs from a "
+                    "process that does not otherwise use %s",
+                    req->what, req->device, AKL_BOOT_SO, req->basename, AKL_BOOT_SO);
 }
 
 static const char *akl_stage_name(uint32_t stage)
@@ -268,8 +317,10 @@ static int akl_boot_interpret(const akl_boot_t *b, akl_module_t *module)
                              "loading %s on device %" PRId32 ": the bootstrap finished, but "
                              "reading its acknowledgement record back from the device failed",
                              b->req->what, b->req->device);
-    if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC)
+    if (b->ack_read_rc == ACL_SUCCESS && b->ack.magic == AKL_ACK_MAGIC) {
+        akl_boot_note_acked(b->req->device);
         return akl_boot_interpret_ack(b, module);
+    }
     if (b->sync_rc == ACL_SUCCESS)
         return akl_boot_skipped(b);
     return akl_fail_cann(b->sync_rc,

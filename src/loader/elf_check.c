@@ -14,6 +14,7 @@
 
 #include "akl/akl.h"
 #include "errors.h"
+#include "exports.h"
 #include "names.h"
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -227,7 +228,7 @@ static int akl_check_sections(const akl_elf_input_t *in, uint64_t count)
     return 0;
 }
 
-static bool akl_is_exported_function(const GElf_Sym *sym)
+bool akl_is_exported_function(const GElf_Sym *sym)
 {
     unsigned bind = GELF_ST_BIND(sym->st_info);
     unsigned visibility = GELF_ST_VISIBILITY(sym->st_other);
@@ -278,6 +279,43 @@ static void akl_libelf_init(void)
     elf_version(EV_CURRENT);
 }
 
+int akl_elf_each_dynsym(const void *data, size_t size, akl_dynsym_fn fn, void *ctx)
+{
+    pthread_once(&akl_libelf_once, akl_libelf_init);
+    Elf *elf = elf_memory((char *)(uintptr_t)data, size);
+    if (!elf)
+        return -1;
+    GElf_Shdr shdr;
+    Elf_Scn *dynsym = akl_find_dynsym(elf, &shdr);
+    Elf_Data *symbols = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+    if (!symbols || shdr.sh_entsize == 0) {
+        elf_end(elf);
+        return -1;
+    }
+    uint64_t count = shdr.sh_size / shdr.sh_entsize;
+    int rc = 0;
+    for (uint64_t i = 1; i < count && i <= INT32_MAX && rc == 0; i++) {
+        GElf_Sym sym;
+        if (!gelf_getsym(symbols, (int)i, &sym))
+            break;
+        const char *name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+        if (name && name[0])
+            rc = fn(ctx, name, &sym);
+    }
+    elf_end(elf);
+    return rc;
+}
+
+/* The same suggestions a launch gives (nearest names, extern "C"); failure path only. */
+static void akl_check_hint(const akl_elf_input_t *in, const char *kernel, char *hint, size_t cap)
+{
+    akl_exports_t *exports = akl_exports_new();
+    if (exports &&
+        akl_exports_add_from(exports, in->bytes, in->size, akl_is_exported_function) == 0)
+        akl_exports_suggest(exports, kernel, hint, cap);
+    akl_exports_free(exports);
+}
+
 static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kernels)
 {
     pthread_once(&akl_libelf_once, akl_libelf_init);
@@ -291,9 +329,12 @@ static int akl_check_kernels(const akl_elf_input_t *in, const char *const *kerne
     for (size_t k = 0; kernels[k] && rc == 0; k++) {
         const char *why = dynsym ? akl_find_kernel(elf, dynsym, &shdr, kernels[k])
                                  : "the file has no .dynsym section";
-        if (why)
-            rc = akl_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s", in->what, kernels[k],
-                          why);
+        if (why) {
+            char hint[1024] = "";
+            akl_check_hint(in, kernels[k], hint, sizeof hint);
+            rc = akl_fail(AKL_ENOSYM, "%s: kernel \"%s\" is not exported: %s%s", in->what,
+                          kernels[k], why, hint);
+        }
     }
     elf_end(elf);
     return rc;

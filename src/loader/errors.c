@@ -22,7 +22,7 @@ static const akl_code_entry_t akl_own_codes[] = {{AKL_OK, "AKL_OK", "success"},
 #undef AKL_ERRNO_ROW_
 };
 
-/* CANN's codes with their names and meanings as in reference/cann-abi.md section 2 (a superset of
+/* CANN's codes with their names and meanings as in docs/cann-facts.md section 2 (a superset of
  * include/acl/error_codes/rt_error_codes.h, so codes a real CANN returns are named too). */
 static const akl_code_entry_t akl_cann_codes[] = {
     {100000, "ACL_ERROR_INVALID_PARAM", "ACL: invalid parameter"},

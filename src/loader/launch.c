@@ -3,17 +3,19 @@
  * after the payload at non-zero offsets (an empty payload becomes 8 zero bytes), because a zero
  * offset can leave the device's name pointers NULL on CANN's PCIe-BAR path. No locks, and no
  * allocation for blobs that fit the stack buffer: just the checks (arguments, and that the module's
- * device is the thread's current one), the copy and the call. */
+ * device is the thread's current one), one probe of the module's export table, the copy and the
+ * call. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "akl/akl.h"
 #include "errors.h"
+#include "exports.h"
 #include "module.h"
 #include "names.h"
 #include "runtime.h"
 
-#define AKL_LAUNCH_MAX_ARGS (64u << 20)
+#define AKL_LAUNCH_MAX_ARGS AKL_LAUNCH_ARGS_MAX
 #define AKL_LAUNCH_MAX_BLOCKS 0xFFFFu
 #define AKL_LAUNCH_EMPTY_PAYLOAD 8u
 #define AKL_LAUNCH_STACK_BLOB 4096u
@@ -41,6 +43,17 @@ static int akl_launch_check(const akl_module_t *module, const char *kernel, cons
     return 0;
 }
 
+/* libakl read the module's exports when it first loaded it: a kernel the SO does not export is
+ * refused here instead of failing at the next synchronize (11003 on the device). */
+static int akl_launch_no_kernel(const akl_module_t *module, const char *kernel)
+{
+    char hint[1024];
+    akl_exports_suggest(module->exports, kernel, hint, sizeof hint);
+    return akl_fail(
+        AKL_ENOSYM, "launching %s of %s (%s) on device %d: the SO does not export \"%s\"%s", kernel,
+        module->basename, module->source ? module->source : "?", (int)module->device, kernel, hint);
+}
+
 /* The runtime launches on the calling thread's current device, so that must be the module's: a
  * launch elsewhere would look for the module's file on a device that never published it (or, on
  * the other die of its chip, run the wrong die's copy). One thread-local read in CANN and the
@@ -64,6 +77,8 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     int rc = akl_launch_check(module, kernel, args, size, blocks, &kernel_length);
     if (rc != 0)
         return rc;
+    if (module->exports && !akl_exports_has(module->exports, kernel, kernel_length))
+        return akl_launch_no_kernel(module, kernel);
     /* A module exists only after a successful load, which resolved the runtime. */
     const akl_runtime_t *rt = akl_runtime_ready();
     rc = akl_launch_check_device(rt, module, kernel);

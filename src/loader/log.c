@@ -1,5 +1,6 @@
-/* The loader's diagnostic log: AKL_LOG=debug|info|warn|error selects the lowest level printed to
- * stderr; unset, empty or anything else prints nothing, so the library stays silent by default. */
+/* The loader's diagnostic log: AKL_LOG=debug|info|warn|error (any case) selects the lowest level
+ * printed to stderr; unset or empty prints nothing, so the library stays silent by default; any
+ * other value prints one warning naming it and otherwise nothing. */
 #include "log.h"
 
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const akl_log_names[] = {"debug", "info", "warn", "error"};
 
@@ -14,15 +16,22 @@ static const char *const akl_log_names[] = {"debug", "info", "warn", "error"};
 static pthread_once_t akl_log_once = PTHREAD_ONCE_INIT;
 static akl_log_level_t akl_log_threshold = AKL_LOG_OFF;
 
+/* Runs once per process, so a value it cannot use is reported exactly once. */
 static void akl_log_read_env(void)
 {
     const char *value = getenv("AKL_LOG");
-    if (!value)
+    if (!value || !value[0])
         return;
     for (int i = AKL_LOG_DEBUG; i < AKL_LOG_OFF; i++) {
-        if (strcmp(value, akl_log_names[i]) == 0)
+        if (strcasecmp(value, akl_log_names[i]) == 0) {
             akl_log_threshold = (akl_log_level_t)i;
+            return;
+        }
     }
+    fprintf(stderr,
+            "akl warn: AKL_LOG=\"%.64s\" is not one of debug, info, warn, error (any case); "
+            "logging stays off\n",
+            value);
 }
 
 bool akl_log_enabled(akl_log_level_t level)

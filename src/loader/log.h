@@ -1,4 +1,5 @@
-/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error asks, then to stderr. */
+/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error (any case) asks, then to
+ * stderr. */
 #ifndef AKL_LOADER_LOG_H
 #define AKL_LOADER_LOG_H
 

@@ -1,18 +1,22 @@
 /* akl_module_load_file / akl_module_load_data / akl_module_info: validate the bytes, fingerprint
  * them, name them, and let the process cache decide whether a bootstrap is needed. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
 #include "elf_check.h"
 #include "errors.h"
+#include "exports.h"
 #include "file_io.h"
 #include "log.h"
 #include "module.h"
 #include "options.h"
 #include "runtime.h"
+#include "unresolved.h"
 
 /* The device a load names must be the calling thread's current one, on a cache hit as much as for
  * a bootstrap: a module is only ever launched from a thread where its device is current. */
@@ -27,9 +31,54 @@ static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const 
                     what, device, device, why);
 }
 
+/* Undefined symbols nothing on the device provides do not fail a load (a kernel may never reach
+ * them, and the list is an approximation); they are logged, and only when the log would show them,
+ * since listing them reads the host's libraries once per process. */
+static void akl_load_warn_unresolved(const akl_boot_request_t *req)
+{
+    if (!akl_log_enabled(AKL_LOG_WARN))
+        return;
+    char **names = NULL;
+    size_t count = 0;
+    if (akl_unresolved_list(req->data, req->size, req->what, &names, &count) != 0 || count == 0) {
+        free(names);
+        return;
+    }
+    char list[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+    akl_log(AKL_LOG_WARN,
+            "loading %s on device %" PRId32 ": %zu undefined symbol%s that nothing on the device "
+            "provides: %s; a call that reaches one ends the device's scheduler",
+            req->what, req->device, count, count == 1 ? "" : "s", list);
+    free(names);
+}
+
+/* Runs on a cache miss only: the export table and the source name are built once per module and
+ * freed again when the bootstrap fails (a failed entry is discarded by the cache). */
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
-    return akl_bootstrap(ctx, module);
+    const akl_boot_request_t *req = ctx;
+    akl_load_warn_unresolved(req);
+    akl_exports_t *exports = NULL;
+    int rc = akl_exports_build(req->data, req->size, &exports);
+    if (rc != 0)
+        return rc;
+    char *source = strdup(req->what);
+    if (!source) {
+        akl_exports_free(exports);
+        return akl_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
+    }
+    rc = akl_bootstrap(req, module);
+    if (rc != 0) {
+        akl_exports_free(exports);
+        free(source);
+        return rc;
+    }
+    module->exports = exports;
+    module->source = source;
+    return 0;
 }
 
 static int akl_load_bytes(int32_t device, const void *data, size_t size, const char *what,

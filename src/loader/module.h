@@ -8,6 +8,7 @@
 
 #include "akl/akl.h"
 #include "bootstrap_abi.h"
+#include "exports.h"
 
 struct akl_module {
     int32_t device;
@@ -18,6 +19,8 @@ struct akl_module {
     size_t basename_length; /* strlen(basename), so a launch need not measure it */
     char basename[AKL_SO_NAME_MAX + 1];
     char device_path[AKL_ACK_PATH_MAX];
+    const akl_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
+    char *source;                 /* the first load's path or "<memory>", for messages */
 };
 
 #endif /* AKL_LOADER_MODULE_H */

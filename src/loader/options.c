@@ -29,11 +29,18 @@ static int akl_env_max_size(size_t *out)
     return 0;
 }
 
+_Static_assert(sizeof(akl_load_options_t) >= AKL_LOAD_OPTIONS_SIZE_V1, "the struct only grows");
+
 int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out)
 {
     if (opts && opts->size == 0)
         return akl_fail(AKL_EINVAL,
                         "load options: opts->size is 0; set it to sizeof(akl_load_options_t)");
+    if (opts && opts->size < AKL_LOAD_OPTIONS_SIZE_V1)
+        return akl_fail(AKL_EINVAL,
+                        "load options: opts->size %zu is smaller than the struct's first version "
+                        "(%u bytes); set it to sizeof(akl_load_options_t)",
+                        opts->size, AKL_LOAD_OPTIONS_SIZE_V1);
     const char *prefix = AKL_OPTS_HAS(opts, prefix) ? opts->prefix : NULL;
     out->prefix = akl_effective_prefix(prefix);
     out->stream = AKL_OPTS_HAS(opts, stream) ? opts->stream : NULL;

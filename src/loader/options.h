@@ -17,8 +17,9 @@ typedef struct akl_options {
     const char *const *kernels; /* NULL or a NULL-terminated list */
 } akl_options_t;
 
-/* Applies defaults (opts may be NULL). A caller built against an older, smaller struct passes a
- * smaller opts->size: the fields beyond it take their defaults. Returns 0 or AKL_EINVAL. */
+/* Applies defaults (opts may be NULL). opts->size below AKL_LOAD_OPTIONS_SIZE_V1 is AKL_EINVAL;
+ * fields beyond opts->size (a caller built against an older version of a grown struct) take their
+ * defaults. Returns 0 or AKL_EINVAL. */
 int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out);
 
 #endif /* AKL_LOADER_OPTIONS_H */

@@ -1,11 +1,14 @@
 /* libFuzzer target: the dispatcher's handling of DeviceKernelArgs/DeviceArgs and its
  * acknowledgement. The input supplies the DeviceArgs bytes, the runtime SO bytes and which
- * pointers are valid; the dispatcher must refuse or publish, always fill the ack when it has one,
- * and never crash. Publishes go to a private directory that is emptied as it fills. */
+ * pointers are valid; the dispatcher must refuse or publish, fill the ack when it has one and the
+ * magic and version are akl's, write nothing at all when they are not, and never crash. Publishes
+ * go to a private directory that is emptied as it fills and removed at exit. */
 #define _GNU_SOURCE
 #include "bootstrap_abi.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +19,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int DynTileFwkBackendKernelServerInit(void *args);
 
-static char publish_dir[] = "/tmp/akl-fuzz-dispatcher-XXXXXX";
+/* Set once by LLVMFuzzerInitialize: a directory of this run's own under $TMPDIR (or /tmp). */
+static char publish_dir[PATH_MAX];
+
+static void empty_publish_dir(void);
+
+/* At exit (libFuzzer's end of a bounded run and the replay driver both exit), the directory goes:
+ * a test leaves nothing behind in /tmp. */
+static void remove_publish_dir(void)
+{
+    empty_publish_dir();
+    rmdir(publish_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (!mkdtemp(publish_dir))
+    const char *tmp = getenv("TMPDIR");
+    int len = snprintf(publish_dir, sizeof publish_dir, "%s/akl-fuzz-dispatcher-XXXXXX",
+                       tmp && *tmp ? tmp : "/tmp");
+    if (len < 0 || (size_t)len >= sizeof publish_dir || !mkdtemp(publish_dir) ||
+        atexit(remove_publish_dir) != 0)
         abort();
     setenv("ASCEND_AICPU_KERNEL_PATH", publish_dir, 1);
     return 0;
@@ -35,7 +53,7 @@ static void empty_publish_dir(void)
     while (dir && (e = readdir(dir)) != NULL) {
         if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        char path[512];
+        char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", publish_dir, e->d_name);
         unlink(path);
     }
@@ -68,6 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dargs.version = AKL_BOOT_VERSION;
     akl_device_kernel_args_t kargs = {{0}, (mode & 16) ? (uint64_t)(uintptr_t)&dargs : 0};
     DynTileFwkBackendKernelServerInit((mode & 32) ? NULL : &kargs);
+    static const akl_bootstrap_ack_t untouched;
+    bool foreign = dargs.magic != AKL_BOOT_MAGIC || dargs.version != AKL_BOOT_VERSION;
+    if (foreign && memcmp(&ack, &untouched, sizeof ack) != 0)
+        abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
     if (ack.magic == AKL_ACK_MAGIC && (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_FAILED))

@@ -1,7 +1,8 @@
 /* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
  * and carries every figure DESIGN.md section 5 asks for, and writes the plots, also into a
- * directory whose path is near PATH_MAX. No timing is asserted: timing claims live in the
- * benchmark's own output, never in tests. */
+ * directory whose path is near PATH_MAX; --json prints to stdout and --only refuses an unknown
+ * group. No timing is asserted: timing claims live in the benchmark's own output, never in tests.
+ */
 #define _GNU_SOURCE
 #include "test_support.h"
 
@@ -10,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,22 +41,37 @@ static const char *const required_rows[] = {
     "scheduler CPU time over one idle second",
 };
 
-/* Runs akl-bench --quick --no-progress with the NULL-terminated options that follow; returns its
- * wait status. */
-static int run_bench(const char *first, ...)
+/* Runs akl-bench --quick --no-progress with the options in ap (NULL-terminated), its stdout and
+ * stderr into the files out and err when they are not NULL; returns its wait status. */
+static int run_bench_v(const char *out, const char *err, va_list ap)
 {
     char *argv[16] = {AKL_BUILD_DIR "/bin/akl-bench", "--quick", "--no-progress"};
     int n = 3;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 15; a = va_arg(ap, const char *))
+    for (const char *a = va_arg(ap, const char *); a && n < 15; a = va_arg(ap, const char *))
         argv[n++] = (char *)a;
-    va_end(ap);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (out)
+        posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err)
+        posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid;
-    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
-        return -1;
-    return t_wait_child(pid, 240000);
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc != 0 ? -1 : t_wait_child(pid, 240000);
 }
+
+/* run_bench_v with the NULL-terminated options after the first NULL-able pair. */
+static int run_bench_to(const char *out, const char *err, ...)
+{
+    va_list ap;
+    va_start(ap, err);
+    int status = run_bench_v(out, err, ap);
+    va_end(ap);
+    return status;
+}
+
+#define run_bench(...) run_bench_to(NULL, NULL, __VA_ARGS__)
 
 static json_object *find_result(json_object *results, const char *name)
 {
@@ -67,12 +84,15 @@ static json_object *find_result(json_object *results, const char *name)
     return NULL;
 }
 
-/* Each test works in a directory of its own, which the teardown removes even when the test fails.
- */
+/* Each test works in a directory of its own under $TMPDIR (scripts/test.sh gives the suite one
+ * and checks it is left empty), which the teardown removes even when the test fails. */
 static int make_scratch(void **state)
 {
-    char *dir = strdup("/tmp/akl-bench-smoke-XXXXXX");
-    if (!dir || !mkdtemp(dir)) {
+    const char *tmp = getenv("TMPDIR");
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/akl-bench-smoke-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+        return -1;
+    if (!mkdtemp(dir)) {
         free(dir);
         return -1;
     }
@@ -96,7 +116,7 @@ static void test_quick_run_writes_parseable_json_and_plots(void **state)
     snprintf(plots, sizeof plots, "%s/plots", dir);
     mkdir(plots, 0755);
 
-    int status = run_bench("--json", json, "--plots", plots, NULL);
+    int status = run_bench("--json-file", json, "--plots", plots, NULL);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
 
@@ -144,12 +164,74 @@ static void test_plots_into_a_very_long_path(void **state)
     assert_true(t_file_exists(png));
 }
 
+/* --json prints the results on stdout, as every other command's --json does, strictly valid; the
+ * table then goes to stderr. */
+static void test_json_goes_to_stdout(void **state)
+{
+    const char *dir = *state;
+    char out[4200], err[4200];
+    snprintf(out, sizeof out, "%s/stdout", dir);
+    snprintf(err, sizeof err, "%s/stderr", dir);
+    int status = run_bench_to(out, err, "--only", "floors", "--json", NULL);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    size_t size;
+    char *text = t_read_file(out, &size);
+    assert_non_null(text);
+    json_tokener *tok = json_tokener_new();
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *root = json_tokener_parse_ex(tok, text, (int)size);
+    if (!root)
+        fail_msg("stdout is not one JSON object:\n%.*s", (int)size, text);
+    for (size_t i = json_tokener_get_parse_end(tok); i < size; i++)
+        assert_true(text[i] == '\n'); /* nothing but the final newline after it */
+    json_object *results;
+    assert_true(json_object_object_get_ex(root, "results", &results));
+    assert_non_null(find_result(results, "plain function call"));
+    json_object_put(root);
+    json_tokener_free(tok);
+    free(text);
+
+    char *table = t_read_file(err, &size);
+    assert_non_null(table);
+    assert_non_null(strstr(table, "plain function call"));
+    free(table);
+}
+
+/* A group --only does not know is a usage error naming it and the groups there are, not an empty
+ * table and success. */
+static void test_unknown_group_is_a_usage_error(void **state)
+{
+    const char *dir = *state;
+    char out[4200], err[4200];
+    snprintf(out, sizeof out, "%s/stdout", dir);
+    snprintf(err, sizeof err, "%s/stderr", dir);
+    int status = run_bench_to(out, err, "--only", "floors,nosuch", NULL);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    size_t size;
+    char *text = t_read_file(err, &size);
+    assert_non_null(text);
+    if (!strstr(text, "unknown group 'nosuch'") ||
+        !strstr(text, "floors,hash,launch,load,idle,modeb"))
+        fail_msg("stderr does not name the group and the valid ones:\n%s", text);
+    free(text);
+    text = t_read_file(out, &size);
+    assert_non_null(text);
+    assert_int_equal(size, 0);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_quick_run_writes_parseable_json_and_plots,
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_plots_into_a_very_long_path, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test_setup_teardown(test_json_goes_to_stdout, make_scratch, remove_scratch),
+        cmocka_unit_test_setup_teardown(test_unknown_group_is_a_usage_error, make_scratch,
                                         remove_scratch),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

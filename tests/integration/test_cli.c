@@ -153,6 +153,7 @@ static void test_usage_errors(void **state)
         {{"bench", "--bogus", NULL}, "--bogus"},
         {{"bench", "extra", NULL}, "extra"},
         {{"bench", "--device", "x1", NULL}, "--device"},
+        {{"bench", "--only", "floors,nosuch", NULL}, "unknown group 'nosuch'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *argv[10];
@@ -391,16 +392,93 @@ static void test_run_args_file_and_progress(void **state)
     tcli_result_free(&r);
 }
 
+/* An --args-file over the launch limit is refused before any device work: nothing printed on
+ * stdout, and the simulator's root is never created. The file is sparse, so it costs no disk. */
+/* Undefined symbols nothing on the device provides: a warning listing them (not those libc, libm
+ * or the scheduler's services provide, nor weak ones), an error with --strict, a list in --json;
+ * and the load of such an SO says so in the log. */
+static void test_check_lists_unresolved_symbols(void **state)
+{
+    (void)state;
+    char so[4096];
+    t_kernel_path("libldrk_unresolved.so", so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "check", so, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_assert_contains(r.out, "ok: ");
+    tcli_assert_contains(r.err, "akl check: warning: ");
+    tcli_assert_contains(r.err, "2 undefined symbols that nothing on the device provides: "
+                                "ldrk_missing_helper, ldrk_missing_table");
+    static const char *const provided[] = {"sqrt", "strlen", "AicpuGetBlockIdx",
+                                           "ldrk_weak_optional", "__cxa_finalize"};
+    for (size_t i = 0; i < sizeof provided / sizeof provided[0]; i++)
+        assert_null(strstr(r.err, provided[i]));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", so, NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, "AKL_EUNRESOLVED (-1019)");
+    tcli_assert_contains(r.err, "ldrk_missing_helper");
+    assert_null(strstr(r.out, "ok: "));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", "--json", so, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_true(tcli_json_is_object(r.out));
+    tcli_assert_contains(r.out, "\"unresolved\":[\"ldrk_missing_helper\",\"ldrk_missing_table\"]");
+    tcli_expect_json_value(r.out, "name", "AKL_EUNRESOLVED");
+    tcli_result_free(&r);
+
+    akl_cli(&r, "check", "--strict", "--json", HELLO_SO, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_assert_contains(r.out, "\"unresolved\":[]");
+    assert_null(strstr(r.err, "warning"));
+    tcli_result_free(&r);
+
+    /* A load does not refuse it, but AKL_LOG=warn says what the first call will meet. */
+    static const char *const warn_env[] = {"AKL_LOG=warn", NULL};
+    tcli_run_program(&r, warn_env, "akl", "run", "--buffer", "8", so, "ldrk_unresolved_call", NULL);
+    tcli_assert_contains(r.err, "akl warn: loading ");
+    tcli_assert_contains(r.err, "2 undefined symbols that nothing on the device provides");
+    tcli_result_free(&r);
+}
+
+static void test_run_args_file_over_the_limit(void **state)
+{
+    (void)state;
+    char args_file[4096];
+    scratch_path("big-args.bin", args_file, sizeof args_file);
+    assert_int_equal(t_write_file(args_file, "", 0), 0);
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX + 1), 0);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, args_file);
+    tcli_assert_contains(r.err, "67108865 bytes exceed the launch limit of 67108864 bytes");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    /* Exactly the limit, plus the 8 bytes of --buffer's address, is over it too. */
+    assert_int_equal(truncate(args_file, (off_t)AKL_LAUNCH_ARGS_MAX), 0);
+    akl_cli(&r, "run", "--buffer", "16", "--args-file", args_file, HELLO_SO, "akl_hello", NULL);
+    assert_int_equal(r.exit_code, 1);
+    tcli_assert_contains(r.err, "67108864 bytes plus 8 for --buffer's address exceed");
+    assert_string_equal(r.out, "");
+    tcli_result_free(&r);
+    struct stat st;
+    assert_int_not_equal(stat(t_sim_root(), &st), 0);
+}
+
 static void test_run_failures(void **state)
 {
     (void)state;
     tcli_result_t r;
-    /* Kernel not in the SO: the device reports it at the synchronize. */
-    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "no_such_kernel", NULL);
+    /* Kernel not in the SO: the launch refuses it, naming the kernels the SO does export. */
+    akl_cli(&r, "run", "--buffer", "16", HELLO_SO, "akl_helo", NULL);
     assert_int_equal(r.exit_code, 1);
     tcli_assert_contains(r.err, "akl run:");
-    tcli_assert_contains(r.err, "no_such_kernel");
-    tcli_assert_contains(r.out, "launch:       failed");
+    tcli_assert_contains(r.err, "AKL_ENOSYM");
+    tcli_assert_contains(r.err, "nearest exported names: \"akl_hello\"");
+    tcli_assert_contains(r.out, "launch:       failed at launch");
     tcli_result_free(&r);
 
     /* The kernel itself fails (no output buffer): its error comes back with --json too. */
@@ -515,6 +593,149 @@ static void test_sim_ls_and_clean(void **state)
     assert_false(t_file_exists(chip));
 }
 
+/* A child that has exited but is not reaped (kill(pid, 0) still succeeds on it). */
+static pid_t zombie_child(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    return pid;
+}
+
+static void make_dirs_in(const char *base, const char *sub, char *out, size_t cap)
+{
+    assert_true(snprintf(out, cap, "%s/%s", base, sub) < (int)cap);
+    assert_int_equal(t_make_dirs(out), 0);
+}
+
+static void link_in(const char *dir, const char *name, const char *target)
+{
+    char path[8192];
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    assert_int_equal(symlink(target, path), 0);
+}
+
+static bool lexists_in(const char *dir, const char *name)
+{
+    char path[8192];
+    struct stat st;
+    assert_true(snprintf(path, sizeof path, "%s/%s", dir, name) < (int)(sizeof path));
+    return lstat(path, &st) == 0;
+}
+
+#define OURS "akl_inner_0123456789abcdef_0.so"
+#define MINE "mine_0123456789abcdef_0.so"
+#define FOREIGN "other_0123456789abcdef_0.so"
+
+/* Files of akl's form (which clean would remove) outside the root, reached from inside it by
+ * links: a chip<k> that is a link, a link in the middle of a chip's preinstall path, and a link
+ * of akl's name in a preinstall directory. None of them may be followed. */
+static void plant_links_out_of_the_root(const char *outside, const char *preinstall0)
+{
+    char dir[4096], path[4096];
+    make_dirs_in(outside, "chip5/" PREINSTALL_SUBDIR, dir, sizeof dir);
+    write_in(dir, OURS, "outside the root");
+    assert_true(snprintf(path, sizeof path, "%s/chip5", outside) < (int)sizeof path);
+    link_in(t_sim_root(), "chip5", path);
+
+    make_dirs_in(outside, "lib64/aicpu_kernels/0/aicpu_kernels_device", dir, sizeof dir);
+    write_in(dir, OURS, "outside the root");
+    make_dirs_in(t_sim_root(), "chip6/usr", dir, sizeof dir);
+    assert_true(snprintf(path, sizeof path, "%s/lib64", outside) < (int)sizeof path);
+    link_in(dir, "lib64", path);
+
+    write_in(outside, "victim.so", "outside the root");
+    assert_true(snprintf(path, sizeof path, "%s/victim.so", outside) < (int)sizeof path);
+    link_in(preinstall0, "akl_inner_aaaaaaaaaaaaaaaa_0.so", path);
+}
+
+static void assert_nothing_outside_removed(const char *outside)
+{
+    char dir[4096];
+    assert_true(snprintf(dir, sizeof dir, "%s/chip5/%s", outside, PREINSTALL_SUBDIR) <
+                (int)sizeof dir);
+    assert_true(exists_in(dir, OURS));
+    assert_true(snprintf(dir, sizeof dir, "%s/lib64/aicpu_kernels/0/aicpu_kernels_device",
+                         outside) < (int)sizeof dir);
+    assert_true(exists_in(dir, OURS));
+    assert_true(exists_in(outside, "victim.so"));
+}
+
+static void test_sim_clean_stays_inside_the_root_and_the_prefix(void **state)
+{
+    (void)state;
+    char preinstall[4096], outside[4096], name[256];
+    make_dirs_in(t_sim_root(), "chip0/" PREINSTALL_SUBDIR, preinstall, sizeof preinstall);
+    scratch_path("outside", outside, sizeof outside);
+    assert_int_equal(t_make_dirs(outside), 0);
+    plant_links_out_of_the_root(outside, preinstall);
+
+    pid_t dead, zombie = zombie_child();
+    assert_true(t_dead_pid(&dead));
+    write_in(preinstall, OURS, "ours");
+    write_in(preinstall, MINE, "of prefix mine_");
+    write_in(preinstall, FOREIGN, "another user's");
+    /* Stale temporaries of other names of the prefix, one by a zombie writer: removed. */
+    char stale[256], zombie_temp[256], foreign_temp[256];
+    snprintf(stale, sizeof stale, ".akl_inner_fedcba9876543210_3.so.tmp.%d.1.0123456789abcdef",
+             (int)dead);
+    snprintf(zombie_temp, sizeof zombie_temp,
+             ".akl_inner_1111111111111111_0.so.tmp.%d.1.0123456789abcdef", (int)zombie);
+    snprintf(foreign_temp, sizeof foreign_temp, ".%s.tmp.%d.1.0123456789abcdef", FOREIGN,
+             (int)dead);
+    write_in(preinstall, stale, "partial");
+    write_in(preinstall, zombie_temp, "partial");
+    write_in(preinstall, foreign_temp, "partial");
+
+    tcli_result_t r;
+    akl_cli(&r, "sim", "ls", NULL);
+    assert_int_equal(r.exit_code, 0);
+    /* The published-form file's own line (the foreign temporary's name contains it too). */
+    snprintf(name, sizeof name, "    %s ", FOREIGN);
+    char *line = strstr(r.out, name);
+    assert_non_null(line);
+    *strchrnul(line, '\n') = '\0';
+    tcli_assert_contains(line, "foreign");
+    assert_null(strstr(line, "DO NOT MATCH"));
+    tcli_result_free(&r);
+
+    akl_cli(&r, "sim", "clean", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(exists_in(preinstall, OURS));
+    assert_false(exists_in(preinstall, stale));
+    assert_false(exists_in(preinstall, zombie_temp));
+    assert_true(exists_in(preinstall, MINE));
+    assert_true(exists_in(preinstall, FOREIGN));
+    assert_true(exists_in(preinstall, foreign_temp));
+    assert_true(lexists_in(preinstall, "akl_inner_aaaaaaaaaaaaaaaa_0.so"));
+    assert_nothing_outside_removed(outside);
+
+    akl_cli(&r, "sim", "clean", "--prefix", "mine_", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(exists_in(preinstall, MINE));
+    assert_true(exists_in(preinstall, FOREIGN));
+    akl_cli(&r, "sim", "clean", "--prefix", "no/slash", NULL);
+    assert_int_equal(r.exit_code, 2);
+    tcli_assert_contains(r.err, "no/slash");
+    tcli_result_free(&r);
+
+    /* --all removes the chip trees, links inside them as links. */
+    akl_cli(&r, "sim", "clean", "--all", NULL);
+    assert_int_equal(r.exit_code, 0);
+    tcli_result_free(&r);
+    assert_false(lexists_in(t_sim_root(), "chip0"));
+    assert_false(lexists_in(t_sim_root(), "chip6"));
+    assert_nothing_outside_removed(outside);
+    int status;
+    assert_int_equal(waitpid(zombie, &status, 0), zombie);
+}
+
 static void test_sim_ls_device_filter(void **state)
 {
     (void)state;
@@ -533,6 +754,105 @@ static void test_sim_ls_device_filter(void **state)
     tcli_result_free(&r);
 }
 
+/* ---- JSON of names that are not UTF-8 -------------------------------------------------------- */
+
+/* "k\xff\xfe.so" (not UTF-8) and its hex, as akl prints it in "<key>_hex". */
+#define NON_UTF8_NAME "k\xff\xfe.so"
+#define NON_UTF8_NAME_HEX "6bfffe2e736f"
+
+/* A copy of the hello SO under a name that is not UTF-8, in the scratch directory. */
+static void hello_copy_named_non_utf8(char *out, size_t cap)
+{
+    size_t size;
+    void *data = t_read_file(HELLO_SO, &size);
+    assert_non_null(data);
+    scratch_path(NON_UTF8_NAME, out, cap);
+    assert_int_equal(t_write_file(out, data, size), 0);
+    free(data);
+}
+
+static void test_fingerprint_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "fingerprint", "--json", so, NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"path_hex\":\"");
+    tcli_assert_contains(r.out, NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+}
+
+static void test_check_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "check", "--json", so, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+    /* A kernel name that is not UTF-8 either, and a failure message quoting the path. */
+    akl_cli(&r, "check", "--json", so, "akl_\xff", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_expect_valid_json(r.out);
+    tcli_result_free(&r);
+}
+
+static void test_run_json_of_a_non_utf8_name(void **state)
+{
+    (void)state;
+    char so[4096];
+    hello_copy_named_non_utf8(so, sizeof so);
+    tcli_result_t r;
+    akl_cli(&r, "run", "--json", "--buffer", "16", so, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"so_hex\":\"");
+    tcli_result_free(&r);
+    akl_cli(&r, "run", "--json", so, "akl_\xfe", NULL);
+    tcli_expect_exit(&r, 1);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"kernel_hex\":\"616b6c5ffe\"");
+    tcli_result_free(&r);
+}
+
+/* sim ls and sim clean print the root, chip paths and file names they find: a root whose path is
+ * not UTF-8, holding a file whose name is not either. */
+static void test_sim_json_of_non_utf8_names(void **state)
+{
+    (void)state;
+    char root[4096], env_root[4200];
+    scratch_path("root\xe9", root, sizeof root);
+    snprintf(env_root, sizeof env_root, "AKL_SIM_ROOT=%s", root);
+    const char *env[] = {env_root, NULL};
+    tcli_result_t r;
+    tcli_run_program(&r, env, "akl", "run", "--buffer", "16", HELLO_SO, "akl_hello", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_result_free(&r);
+    char preinstall[8192];
+    assert_true(snprintf(preinstall, sizeof preinstall, "%s/chip0/%s", root, PREINSTALL_SUBDIR) <
+                (int)(sizeof preinstall));
+    write_in(preinstall, NON_UTF8_NAME, "a user's file");
+
+    tcli_run_program(&r, env, "akl", "sim", "ls", "--json", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"root_hex\":\"");
+    tcli_assert_contains(r.out, "\"name_hex\":\"" NON_UTF8_NAME_HEX "\"");
+    tcli_result_free(&r);
+
+    tcli_run_program(&r, env, "akl", "sim", "clean", "--json", NULL);
+    tcli_expect_exit(&r, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"root_hex\":\"");
+    tcli_result_free(&r);
+}
+
 int main(void)
 {
     tcli_init();
@@ -548,9 +868,22 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_hello_text_on_second_die, setup_root,
                                         teardown_root),
         cmocka_unit_test_setup_teardown(test_run_args_file_and_progress, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_args_file_over_the_limit, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_check_lists_unresolved_symbols, setup_root,
+                                        teardown_root),
         cmocka_unit_test_setup_teardown(test_run_failures, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_and_clean, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_sim_ls_device_filter, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_fingerprint_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_check_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_run_json_of_a_non_utf8_name, setup_root,
+                                        teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_json_of_non_utf8_names, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_sim_clean_stays_inside_the_root_and_the_prefix,
+                                        setup_root, teardown_root),
     };
     return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);
 }

@@ -4,6 +4,9 @@
 
 #include "test_support.h"
 
+#include "json_text.h"
+#include <json-c/json.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -367,13 +370,24 @@ static const char *tcli_json_value(const char *p, int depth)
     }
 }
 
+/* Strictly, as a consumer in another language would read it: well-formed UTF-8 throughout, then
+ * json-c's strict tokener, then nothing but whitespace after the object. */
 bool tcli_json_is_object(const char *text)
 {
-    const char *p = tcli_json_ws(text);
-    if (*p != '{')
+    size_t len = strlen(text);
+    if (!akl_json_text_is_utf8(text, len) || len > INT32_MAX)
         return false;
-    p = tcli_json_value(p, 0);
-    return p && *tcli_json_ws(p) == 0;
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return false;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
+    bool ok = obj && json_tokener_get_error(tok) == json_tokener_success &&
+              json_object_is_type(obj, json_type_object) &&
+              *tcli_json_ws(text + json_tokener_get_parse_end(tok)) == 0;
+    json_object_put(obj);
+    json_tokener_free(tok);
+    return ok;
 }
 
 bool tcli_json_get(const char *text, const char *key, char *out, size_t cap)
@@ -417,6 +431,12 @@ void tcli_expect_json_value(const char *json, const char *key, const char *want)
         fail_msg("no \"%s\" in %s", key, json);
     if (strcmp(got, want) != 0)
         fail_msg("\"%s\" is \"%s\", want \"%s\" in %s", key, got, want, json);
+}
+
+void tcli_expect_valid_json(const char *text)
+{
+    if (!tcli_json_is_object(text))
+        fail_msg("not one strictly valid UTF-8 JSON object:\n%s", text);
 }
 
 void tcli_expect_exit(const tcli_result_t *result, int exit_code)

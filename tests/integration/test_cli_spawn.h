@@ -49,7 +49,8 @@ void tcli_result_free(tcli_result_t *result);
  * reaps the zombies. Returns true if none is left. */
 bool tcli_no_leftover_processes(int timeout_ms);
 
-/* True when text is exactly one JSON object (surrounding whitespace allowed). */
+/* True when text is exactly one JSON object (surrounding whitespace allowed), valid UTF-8 and
+ * accepted by json-c's strict parser. */
 bool tcli_json_is_object(const char *text);
 /* Finds the first member named key at any depth and copies its value into out: a string without
  * its quotes (escapes \" and \\ undone), anything else as its raw text. Returns false if absent. */
@@ -58,6 +59,8 @@ bool tcli_json_get(const char *text, const char *key, char *out, size_t cap);
 /* cmocka checks that show the program's output when they fail. */
 void tcli_assert_contains(const char *text, const char *needle);
 void tcli_expect_json_value(const char *json, const char *key, const char *want);
+/* Fails unless tcli_json_is_object(text). */
+void tcli_expect_valid_json(const char *text);
 void tcli_expect_exit(const tcli_result_t *result, int exit_code);
 
 /* cmocka fixtures: start from an empty simulator root; and, after a test, first wait until none of

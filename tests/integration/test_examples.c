@@ -121,6 +121,31 @@ static void test_vector_add_errors(void **state)
     tcli_result_free(&r);
 }
 
+/* The SO under a path that is not UTF-8: the JSON stays valid UTF-8 and carries the exact bytes of
+ * the path in "so_hex". */
+static void test_vector_add_json_of_a_non_utf8_path(void **state)
+{
+    (void)state;
+    char so[4096], dir[4096];
+    t_device_file("lib/akl/examples", "libakl_vector_add.so", so, sizeof so);
+    size_t size;
+    void *data = t_read_file(so, &size);
+    assert_non_null(data);
+    assert_true(snprintf(dir, sizeof dir, "%s.so-dir", t_sim_root()) < (int)(sizeof dir));
+    assert_int_equal(t_make_dirs(dir), 0);
+    assert_true(snprintf(so, sizeof so, "%s/v\xff.so", dir) < (int)(sizeof so));
+    assert_int_equal(t_write_file(so, data, size), 0);
+    free(data);
+    tcli_result_t r;
+    run_example(&r, "akl-vector-add", "--json", "--n", "16", "--so", so, NULL);
+    t_rmtree(dir);
+    assert_int_equal(r.exit_code, 0);
+    tcli_expect_valid_json(r.out);
+    tcli_assert_contains(r.out, "\"so_hex\":\"");
+    tcli_assert_contains(r.out, "2f76ff2e736f\"");
+    tcli_result_free(&r);
+}
+
 int main(void)
 {
     tcli_init();
@@ -133,6 +158,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vector_add_json, tcli_reset_root,
                                         tcli_check_and_reset_root),
         cmocka_unit_test_setup_teardown(test_vector_add_errors, tcli_reset_root,
+                                        tcli_check_and_reset_root),
+        cmocka_unit_test_setup_teardown(test_vector_add_json_of_a_non_utf8_path, tcli_reset_root,
                                         tcli_check_and_reset_root),
     };
     return cmocka_run_group_tests_name("examples", tests, tcli_reset_root, tcli_reset_root);

@@ -6,7 +6,8 @@
  * never returns, and recovery by reset. Child processes are this binary re-executed with
  * "--child <scenario>", so they start clean. Devices are spread so scenarios do not interfere:
  * 0 (chip 0) basics, 1 (chip 0) changed SO, 2 (chip 1) replace, 3 (chip 1) latch, 4 (chip 2)
- * strict latch in a child, 5 (chip 2) timeout, 6 (chip 3) failures. */
+ * strict latch, a foreign dispatcher and a foreign client in children, 5 (chip 2) timeout, 6
+ * (chip 3) failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "acl/acl.h"
 #include "akl/akl.h"
+#include "runtime/rt.h"
 #include "test_support.h"
 
 #define CHILD_DEADLINE_MS 120000
@@ -173,11 +177,119 @@ static int child_strict_latch(void)
     CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
     CHECK(6, strstr(akl_last_error(), "latch") != NULL);
     CHECK(7, strstr(akl_last_error(), "libldrk_other.so") != NULL);
+    CHECK(11, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
     akl_cache_stats_t stats;
     akl_cache_stats(&stats);
     CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
     CHECK(9, store_and_check(first, 3, 40) == 0);
     CHECK(10, akl_device_close(4) == 0);
+    return 0;
+}
+
+/* A dispatcher that is not akl's (the simulator tests' fake one) is latched first: through
+ * $AKL_DISPATCHER, then, with it unset, as any other user of the extend kernels would have left
+ * it. Neither load is acknowledged, and neither message blames akl's own latch. */
+static int child_foreign_dispatcher(void)
+{
+    char fake_dispatcher[4096];
+    snprintf(fake_dispatcher, sizeof fake_dispatcher, "%s", kernel_file("liblookk_disp_a.so"));
+    setenv("AKL_DISPATCHER", fake_dispatcher, 1);
+    akl_module_t *module = NULL;
+    CHECK(1, akl_device_open(4) == 0);
+    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(3, strstr(akl_last_error(), "$AKL_DISPATCHER=") != NULL);
+    CHECK(4, strstr(akl_last_error(), fake_dispatcher) != NULL);
+    CHECK(5, strstr(akl_last_error(), "akl's dispatcher answered") == NULL);
+    unsetenv("AKL_DISPATCHER");
+    CHECK(6, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &module) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(7, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
+    CHECK(8, strstr(akl_last_error(), "Resetting the device does not help") != NULL);
+    CHECK(9, module == NULL);
+    CHECK(10, akl_device_close(4) == 0);
+    return 0;
+}
+
+/* ---- A foreign user of the extend kernels -------------------------------------------------- */
+
+/* The simulator's entry points, from the library libakl resolved (same handle: RTLD_NOLOAD). */
+typedef struct foreign_rt {
+    __typeof__(aclrtMalloc) *malloc;
+    __typeof__(aclrtMemcpy) *memcpy;
+    __typeof__(aclrtSynchronizeStream) *sync;
+    __typeof__(rtAicpuKernelLaunchExWithArgs) *launch;
+} foreign_rt_t;
+
+static int foreign_rt_get(foreign_rt_t *rt)
+{
+    const char *name = akl_runtime_name(); /* "sim:<path>" */
+    void *lib = name && strncmp(name, "sim:", 4) == 0
+                    ? dlopen(name + 4, RTLD_NOW | RTLD_NOLOAD | RTLD_LOCAL)
+                    : NULL;
+    if (!lib)
+        return -1;
+    *(void **)&rt->malloc = dlsym(lib, "aclrtMalloc");
+    *(void **)&rt->memcpy = dlsym(lib, "aclrtMemcpy");
+    *(void **)&rt->sync = dlsym(lib, "aclrtSynchronizeStream");
+    *(void **)&rt->launch = dlsym(lib, "rtAicpuKernelLaunchExWithArgs");
+    return rt->malloc && rt->memcpy && rt->sync && rt->launch ? 0 : -1;
+}
+
+/* What another framework in the process does before akl: its own KFC bootstrap of its own
+ * dispatcher (the simulator tests' fake one) through libaicpu_extend_kernels.so, with PyPTO's
+ * layout: DeviceKernelArgs (cfgdata at 40) then DeviceArgs (aicpuSoBin/Len/deviceId at 96/104/112;
+ * the fake dispatcher keeps its record at the address at 160). Returns 0 when the task ran. */
+static int foreign_bootstrap(int32_t device, const char *dispatcher_path)
+{
+    foreign_rt_t rt;
+    size_t size = 0;
+    void *dispatcher = t_read_file(dispatcher_path, &size);
+    void *dev = NULL;
+    int rc = dispatcher && foreign_rt_get(&rt) == 0 ? 0 : -1;
+    if (rc == 0)
+        rc = rt.malloc(&dev, 512 + size, ACL_MEM_MALLOC_HUGE_FIRST);
+    static const unsigned char zero_record[512];
+    if (rc == 0)
+        rc = rt.memcpy(dev, 512 + size, zero_record, sizeof zero_record, ACL_MEMCPY_HOST_TO_DEVICE);
+    if (rc == 0)
+        rc = rt.memcpy((char *)dev + 512, size, dispatcher, size, ACL_MEMCPY_HOST_TO_DEVICE);
+    free(dispatcher);
+    if (rc != 0)
+        return rc;
+    unsigned char blob[48 + 168 + 54] = {0};
+    uint64_t words[4] = {(uint64_t)(uintptr_t)dev + 512, size, (uint64_t)device,
+                         (uint64_t)(uintptr_t)dev};
+    memcpy(blob + 48 + 96, words, 3 * sizeof words[0]);
+    memcpy(blob + 48 + 160, &words[3], sizeof words[3]);
+    memcpy(blob + 216, "DynTileFwkKernelServerInit", 27);
+    memcpy(blob + 243, "libaicpu_extend_kernels.so", 27);
+    rtHostInputInfo_t fixup = {.addrOffset = 40, .dataOffset = 48};
+    rtAicpuArgsEx_t info = {.args = blob,
+                            .hostInputInfoPtr = &fixup,
+                            .argsSize = sizeof blob,
+                            .hostInputInfoNum = 1,
+                            .soNameAddrOffset = 243,
+                            .kernelNameAddrOffset = 216};
+    rc = rt.launch(KERNEL_TYPE_AICPU_KFC, "DynTileFwkKernelServerInit", 1, &info, NULL, NULL, 0);
+    return rc == 0 ? rt.sync(NULL) : rc;
+}
+
+/* Another user of the extend kernels in this process latched its dispatcher first, with no
+ * $AKL_DISPATCHER involved: the message says so, and that a reset does not help. */
+static int child_foreign_client(void)
+{
+    akl_module_t *module = NULL;
+    CHECK(1, akl_device_open(4) == 0);
+    CHECK(2, foreign_bootstrap(4, kernel_file("liblookk_disp_b.so")) == 0);
+    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
+                 AKL_EBOOTSKIPPED);
+    CHECK(4, strstr(akl_last_error(), "libakl's first on this device in this process") != NULL);
+    CHECK(5, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
+    CHECK(6, strstr(akl_last_error(), "another user of DynTileFwkKernelServerInit") != NULL);
+    CHECK(7, strstr(akl_last_error(), "AKL_DISPATCHER=") == NULL);
+    CHECK(8, module == NULL);
+    CHECK(9, akl_device_close(4) == 0);
     return 0;
 }
 
@@ -190,6 +302,10 @@ static int run_child_scenario(const char *name)
         return child_load_v2();
     if (strcmp(name, "strict-latch") == 0)
         return child_strict_latch();
+    if (strcmp(name, "foreign-dispatcher") == 0)
+        return child_foreign_dispatcher();
+    if (strcmp(name, "foreign-client") == 0)
+        return child_foreign_client();
     fprintf(stderr, "unknown child scenario %s\n", name);
     return 99;
 }
@@ -342,6 +458,13 @@ static void test_strict_latch_skips_the_second_bootstrap(void **state)
     assert_int_equal(spawn_child("strict-latch"), 0);
 }
 
+static void test_foreign_dispatcher_is_not_blamed_on_the_latch(void **state)
+{
+    (void)state;
+    assert_int_equal(spawn_child("foreign-dispatcher"), 0);
+    assert_int_equal(spawn_child("foreign-client"), 0);
+}
+
 static void test_device_side_failures(void **state)
 {
     (void)state;
@@ -349,11 +472,12 @@ static void test_device_side_failures(void **state)
     akl_module_t *module;
     assert_int_equal(akl_module_load_file(6, kernel_file("libldrk_basic.so"), NULL, &module), 0);
     uint64_t args[1] = {0};
-    assert_int_equal(akl_launch(module, "no_such_kernel", args, sizeof args, 1, NULL, 0), 0);
-    int rc = akl_stream_sync(NULL, SYNC_MS);
-    assert_int_equal(rc, 507018);
-    assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_AICPU_EXCEPTION"));
-    assert_non_null(strstr(akl_last_error(), "11003"));
+    /* A kernel the SO does not export is refused by the launch itself, naming what it exports. */
+    assert_int_equal(akl_launch(module, "ldrk_stor", args, sizeof args, 1, NULL, 0), AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "the SO does not export \"ldrk_stor\""));
+    assert_non_null(strstr(akl_last_error(), "libldrk_basic.so"));
+    assert_non_null(strstr(akl_last_error(), "nearest exported names: \"ldrk_store\""));
+    assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 0);
     /* Whatever the stream's failure mode, a reset gives a working device. */
     assert_int_equal(akl_device_close(6), 0);
     assert_int_equal(akl_device_open(6), 0);
@@ -420,6 +544,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_changed_so_gets_a_new_name_and_old_keeps_working),
         cmocka_unit_test(test_two_runtime_sos_side_by_side),
         cmocka_unit_test(test_strict_latch_skips_the_second_bootstrap),
+        cmocka_unit_test(test_foreign_dispatcher_is_not_blamed_on_the_latch),
         cmocka_unit_test(test_device_side_failures),
         cmocka_unit_test(test_kernel_that_never_returns),
     };

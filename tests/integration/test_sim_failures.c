@@ -4,12 +4,14 @@
  * works again. */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -193,6 +195,80 @@ static void test_scheduler_killed_with_work_in_flight(void **state)
     expect_dead_then_recover();
 }
 
+/* raise(SIGSTOP) in a kernel stops the scheduler's own watchdog too: the host times the task out
+ * (deadline plus ACLSIM_TIMEOUT_GRACE_NS) instead of waiting forever. */
+static void test_kernel_stopping_its_scheduler_is_timed_out_by_the_host(void **state)
+{
+    (void)state;
+    launch_simple("simk_stop", "x", 1, 1, KERNEL_TYPE_AICPU, RT_KERNEL_USE_SPECIAL_TIMEOUT, 1);
+    assert_int_equal(aclrtSynchronizeStream(NULL), ACL_ERROR_RT_AICPU_TIMEOUT);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), "timeout", "kernel 'simk_stop'", "1000 ms",
+                             "host killed", NULL));
+    expect_dead_then_recover();
+}
+
+static bool scheduler_stopped(void *arg)
+{
+    pid_t pid = *(pid_t *)arg;
+    char comm[64], st = 0;
+    pid_t ppid;
+    return t_proc_stat(pid, comm, sizeof comm, &ppid, &st) && st == 'T';
+}
+
+/* An untimed task that stopped its scheduler: a reset still ends the device (SIGKILL ends a
+ * stopped process) and returns. */
+static void test_reset_kills_a_stopped_scheduler(void **state)
+{
+    (void)state;
+    pid_t sched;
+    assert_int_equal(simt_scheduler_pids(getpid(), &sched, 1), 1);
+    launch_simple("simk_stop", "x", 1, 1, KERNEL_TYPE_AICPU, 0, 0);
+    assert_true(t_wait_until(scheduler_stopped, &sched, 10000));
+    assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
+    assert_true(t_wait_until(no_scheduler_left, NULL, 10000));
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+}
+
+/* With AKL_SIM_NO_PIDFD=1 (the sim_failures_no_pidfd registration) libaclsim holds no pidfd: the
+ * failures above are then detected by the waitid fallback that kernels without pidfd_open use. */
+static void test_fallback_holds_no_pidfd(void **state)
+{
+    (void)state;
+    const char *knob = getenv("AKL_SIM_NO_PIDFD");
+    if (!knob || strcmp(knob, "1") != 0)
+        skip();
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    struct dirent *e;
+    int pidfds = 0;
+    while ((e = readdir(d)) != NULL) {
+        char link[320], target[256];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = 0;
+            pidfds += strstr(target, "pidfd") != NULL;
+        }
+    }
+    closedir(d);
+    assert_int_equal(pidfds, 0);
+}
+
+/* A simulator root other users may write is refused before any scheduler serves from it. */
+static void test_root_writable_by_others_fails_set_device(void **state)
+{
+    (void)state;
+    const char *root = t_sim_root();
+    struct stat sb;
+    assert_int_equal(stat(root, &sb), 0);
+    assert_int_equal(chmod(root, 0777), 0);
+    aclError rc = aclrtSetDevice(0);
+    assert_int_equal(chmod(root, sb.st_mode & 07777), 0);
+    assert_int_equal(rc, ACL_ERROR_RT_DRV_INTERNAL_ERROR);
+    assert_true(simt_msg_has(aclGetRecentErrMsg(), root, "mode 0777", "chmod go-w", NULL));
+    assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
+}
+
 int main(void)
 {
     if (simt_install_kernels(0) != 0)
@@ -210,6 +286,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kfc_tasks_are_not_timed, simt_setup_device0, teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_killed_with_work_in_flight,
                                         simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_stopping_its_scheduler_is_timed_out_by_the_host,
+                                        simt_setup_device0, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_kills_a_stopped_scheduler, simt_setup_device0,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fallback_holds_no_pidfd, simt_setup_device0, teardown),
+        cmocka_unit_test_teardown(test_root_writable_by_others_fails_set_device, teardown),
     };
     int failed = cmocka_run_group_tests_name("sim_failures", tests, NULL, NULL);
     simt_remove_root();

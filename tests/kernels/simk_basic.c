@@ -29,6 +29,7 @@ SIMK_EXPORT uint32_t simk_fixup(void *args);
 SIMK_EXPORT uint32_t simk_sum(void *args);
 SIMK_EXPORT uint32_t simk_segv(void *args);
 SIMK_EXPORT uint32_t simk_abort(void *args);
+SIMK_EXPORT uint32_t simk_stop(void *args);
 SIMK_EXPORT uint32_t simk_overflow(void *args);
 
 static void *simk_ptr(uint64_t addr)
@@ -127,6 +128,14 @@ uint32_t simk_abort(void *args)
 {
     (void)args;
     abort();
+}
+
+/* Stops the whole scheduler process, watchdog included: only the host can end this task. */
+uint32_t simk_stop(void *args)
+{
+    (void)args;
+    raise(SIGSTOP);
+    return 0;
 }
 
 /* Each frame keeps a live buffer, so the recursion can become neither a loop nor a tail call. */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,6 +174,55 @@ static void test_wrong_bytes_under_the_name_are_replaced(void **state)
     free(bytes);
 }
 
+/* A listening UNIX socket bound at path (opening it gives ENXIO); returns its descriptor. */
+static int disp_bind_socket(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        return -1;
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (const struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    return fd;
+}
+
+static void test_special_files_under_the_name_are_replaced(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    /* A short directory name: a socket path must fit sockaddr_un's 108 bytes. */
+    disp_t_use_dir("s", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(4096, 12);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 4096, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    int sock = disp_bind_socket(final);
+    if (sock < 0) {
+        free(bytes);
+        skip(); /* $AKL_SIM_ROOT too long for a socket path */
+    }
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+    close(sock);
+
+    /* A FIFO nobody writes to: never opened (a writer blocked on it would be released). */
+    assert_int_equal(unlink(final), 0);
+    assert_int_equal(mkfifo(final, 0600), 0);
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+
+    /* A symlink to a byte-identical file is still replaced by a regular file of our own. */
+    char target[2048];
+    disp_t_join(target, sizeof target, t_sim_root(), "special-target.so");
+    assert_int_equal(t_write_file(target, bytes, 4096), 0);
+    assert_int_equal(unlink(final), 0);
+    assert_int_equal(symlink(target, final), 0);
+    disp_replace_and_check(&req, dir, final, bytes, 4096);
+    assert_true(disp_t_file_equals(target, bytes, 4096));
+    assert_int_equal(unlink(target), 0);
+    free(bytes);
+}
+
 static void test_fingerprint_mismatch_is_refused(void **state)
 {
     (void)state;
@@ -293,12 +344,15 @@ static void test_bad_arguments(void **state)
     assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
     assert_int_equal(req.ack.magic, 0);
 
+    /* Not akl's magic or version: ack_addr is not even read, so nothing is reported into it. */
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.magic = AKL_ACK_MAGIC;
-    disp_expect_bad_args(&req);
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.version = AKL_BOOT_VERSION + 1;
-    disp_expect_bad_args(&req);
+    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
+    assert_int_equal(req.ack.magic, 0);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.flags = 1;
     disp_expect_bad_args(&req);
@@ -310,6 +364,49 @@ static void test_bad_arguments(void **state)
     disp_expect_bad_args(&req);
     assert_int_equal(disp_t_count_entries(dir), 0);
     free(bytes);
+}
+
+/* Another client's DeviceArgs: its own 160 bytes, and then (offset 160, where akl's ack_addr
+ * would be) a pointer into memory that is not an acknowledgement record. */
+typedef struct disp_foreign_args {
+    uint8_t device_args[160];
+    uint64_t next_word;
+} disp_foreign_args_t;
+
+#define DISP_CANARY_BYTE 0xa5
+
+static void disp_expect_canary_survives(disp_foreign_args_t *foreign, const uint8_t *canary,
+                                        size_t len)
+{
+    akl_device_kernel_args_t kargs = {.cfgdata = (uint64_t)(uintptr_t)foreign};
+    assert_int_equal(disp_lib.init(&kargs), DISP_T_RC(AKL_STAGE_ARGS));
+    for (size_t i = 0; i < len; i++)
+        if (canary[i] != DISP_CANARY_BYTE)
+            fail_msg("byte %zu of the memory behind the foreign ack_addr changed to 0x%02x", i,
+                     canary[i]);
+}
+
+static void test_foreign_device_args_write_nothing(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("foreign", dir, sizeof dir);
+    uint8_t canary[2 * sizeof(akl_bootstrap_ack_t)];
+    memset(canary, DISP_CANARY_BYTE, sizeof canary);
+    disp_foreign_args_t foreign;
+    /* A PyPTO-style DeviceArgs: fields everywhere, nothing at 136 that says AKLBOOT1. */
+    for (size_t i = 0; i < sizeof foreign.device_args; i++)
+        foreign.device_args[i] = (uint8_t)(i * 7 + 1);
+    foreign.next_word = (uint64_t)(uintptr_t)canary;
+    disp_expect_canary_survives(&foreign, canary, sizeof canary);
+
+    /* akl's magic but another version: its layout from 144 on is not this dispatcher's. */
+    uint64_t magic = AKL_BOOT_MAGIC;
+    uint32_t version = AKL_BOOT_VERSION + 1;
+    memcpy(foreign.device_args + offsetof(akl_device_args_t, magic), &magic, sizeof magic);
+    memcpy(foreign.device_args + offsetof(akl_device_args_t, version), &version, sizeof version);
+    disp_expect_canary_survives(&foreign, canary, sizeof canary);
+    assert_int_equal(disp_t_count_entries(dir), 0);
 }
 
 /* Publishes a first SO into dir, so failing publishes can be shown not to touch it. */
@@ -508,6 +605,76 @@ static void test_stale_temporaries_are_cleaned(void **state)
     free(bytes);
 }
 
+/* A child that has exited but is not reaped: kill(pid, 0) still succeeds on it. Returns its pid
+ * once it is a zombie (waitid with WNOWAIT waits for that without reaping it). */
+static pid_t disp_zombie_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    assert_int_equal(kill(pid, 0), 0);
+    return pid;
+}
+
+static void test_stale_temporaries_of_other_names_and_zombies_are_cleaned(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("stale-prefix", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(6000, 13);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, 6000, 0);
+    int dead = (int)disp_dead_pid(), zombie = (int)disp_zombie_pid(), self = (int)getpid();
+
+    enum { DISP_N = 7 };
+    struct {
+        char entry[256];
+        bool stale;
+    } temps[DISP_N] = {
+        /* Earlier edits' names (every edit is a new name), writer gone: removed. */
+        {".akl_inner_0123456789abcdef_0.so.tmp.%d.%d.0123456789abcdef", true},
+        {".akl_inner_fedcba9876543210_7.so.tmp.%d.1.00000000000000aa", true},
+        /* This name, written by a zombie (fresh file): its writer will never rename it. */
+        {".%s.tmp.%d.1.0000000000000001", true},
+        /* Another name of the prefix, a live writer's (this process), fresh: kept. */
+        {".akl_inner_1111111111111111_0.so.tmp.%d.1.0000000000000002", false},
+        /* Another prefix, or not a published name, writer gone: never ours to remove. */
+        {".other_0123456789abcdef_0.so.tmp.%d.1.0123456789abcdef", false},
+        {".akl_inner_0123456789ABCDEF_0.so.tmp.%d.1.0123456789abcdef", false},
+        {".akl_inner_0123456789abcdef_0.so.tmp.%d.1.0123456789abcdef.so", false},
+    };
+    char entry[256];
+    snprintf(entry, sizeof entry, temps[0].entry, dead, dead);
+    strcpy(temps[0].entry, entry);
+    snprintf(entry, sizeof entry, temps[1].entry, dead);
+    strcpy(temps[1].entry, entry);
+    snprintf(entry, sizeof entry, temps[2].entry, req.dargs.target_name, zombie);
+    strcpy(temps[2].entry, entry);
+    snprintf(entry, sizeof entry, temps[3].entry, self);
+    strcpy(temps[3].entry, entry);
+    for (int i = 4; i < DISP_N; i++) {
+        snprintf(entry, sizeof entry, temps[i].entry, dead);
+        strcpy(temps[i].entry, entry);
+    }
+    for (int i = 0; i < DISP_N; i++)
+        disp_make_temp(dir, temps[i].entry, 0);
+
+    disp_final_path(final, sizeof final, dir, &req);
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+    for (int i = 0; i < DISP_N; i++)
+        if (disp_entry_exists(dir, temps[i].entry) == temps[i].stale)
+            fail_msg("%s: expected %s", temps[i].entry, temps[i].stale ? "removed" : "kept");
+    assert_int_equal(req.ack.temps_removed, 3);
+    int status;
+    assert_int_equal(waitpid(zombie, &status, 0), zombie);
+    free(bytes);
+}
+
 static void test_fingerprint_matches_host_at_every_length(void **state)
 {
     (void)state;
@@ -567,13 +734,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrote_then_identical_without_rewrite),
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
+        cmocka_unit_test(test_special_files_under_the_name_are_replaced),
         cmocka_unit_test(test_fingerprint_mismatch_is_refused),
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_foreign_device_args_write_nothing),
         cmocka_unit_test(test_unusable_directories_fail_with_errno_and_path),
         cmocka_unit_test(test_target_that_is_a_directory_fails_at_rename),
         cmocka_unit_test(test_failed_write_leaves_no_trace),
         cmocka_unit_test(test_stale_temporaries_are_cleaned),
+        cmocka_unit_test(test_stale_temporaries_of_other_names_and_zombies_are_cleaned),
         cmocka_unit_test(test_fingerprint_matches_host_at_every_length),
         cmocka_unit_test(test_default_directory_without_env),
         cmocka_unit_test(test_other_entry_points_return_zero),

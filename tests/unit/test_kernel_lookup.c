@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +232,69 @@ static void test_aicpu_unloadable_file_is_11002_with_dlerror(void **state)
     lk_expect_aicpu_error(st, "liblookk_junk.so", "lookk_answer", SIM_AE_OPEN_SO_FAILED);
     lk_assert_msg_has(st, path);
     lk_assert_msg_has(st, "liblookk_junk.so: ");
+}
+
+/* Uses up this process's memory mappings: one PROT_NONE reservation, then every other page made
+ * readable, each such page a mapping of its own, until the kernel refuses (ENOMEM at
+ * vm.max_map_count). Returns the reservation for munmap, or NULL when the limit is out of reach
+ * (set very high on this system) or the test runs under a sanitizer. */
+static void *lk_exhaust_maps(size_t *len)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    /* A sanitizer's runtime maps memory for its own allocations and dies when it cannot. */
+    (void)len;
+    return NULL;
+#endif
+    long page = sysconf(_SC_PAGESIZE), limit = 0;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (!f)
+        return NULL;
+    int got = fscanf(f, "%ld", &limit);
+    fclose(f);
+    if (got != 1 || limit <= 0 || limit > 1000000)
+        return NULL;
+    *len = (size_t)(2 * limit + 2) * (size_t)page;
+    char *base = mmap(NULL, *len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return NULL;
+    for (long i = 1; i < 2 * limit + 1; i += 2)
+        if (mprotect(base + i * page, (size_t)page, PROT_READ) != 0) {
+            assert_int_equal(errno, ENOMEM);
+            return base;
+        }
+    fail_msg("%ld mappings made without reaching vm.max_map_count %ld", limit, limit);
+    return NULL;
+}
+
+static void test_aicpu_mapping_limit_is_named_in_11002(void **state)
+{
+    lk_state_t *st = *state;
+    /* A copy under a new name: a file this process has not mapped yet. */
+    lk_install("liblookk_v1.so", st->preinstall, "liblookk_maps.so");
+    size_t len = 0;
+    void *maps = lk_exhaust_maps(&len);
+    if (!maps)
+        skip();
+    sim_kernel_fn fn = NULL;
+    uint32_t rc = sim_lookup_aicpu(st->lookup, "liblookk_maps.so", "lookk_answer", &fn, st->msg,
+                                   sizeof st->msg);
+    assert_int_equal(munmap(maps, len), 0);
+    assert_int_equal(rc, SIM_AE_OPEN_SO_FAILED);
+    lk_assert_msg_has(st, "limit of memory mappings");
+    char limit[64];
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    assert_non_null(f);
+    assert_non_null(fgets(limit, sizeof limit, f));
+    fclose(f);
+    limit[strcspn(limit, "\n")] = '\0';
+    char named[96];
+    snprintf(named, sizeof named, "vm.max_map_count = %s", limit);
+    lk_assert_msg_has(st, named);
+    /* The cause comes before the directories tried: the host keeps only 512 bytes. */
+    assert_true(strstr(st->msg, named) < strstr(st->msg, "; tried"));
+    /* With its mappings back, the same scheduler loads it (a failed open is not cached). */
+    st->msg[0] = '\0';
+    assert_int_equal(lk_aicpu(st, "liblookk_maps.so", "lookk_answer"), 1);
 }
 
 static void test_aicpu_missing_symbol_is_11003_with_dlerror(void **state)
@@ -552,6 +616,7 @@ int main(int argc, char **argv)
         LK_TEST(test_aicpu_missing_so_is_11002_naming_every_path),
         LK_TEST(test_aicpu_failed_open_is_not_cached),
         LK_TEST(test_aicpu_unloadable_file_is_11002_with_dlerror),
+        LK_TEST(test_aicpu_mapping_limit_is_named_in_11002),
         LK_TEST(test_aicpu_missing_symbol_is_11003_with_dlerror),
         LK_TEST(test_aicpu_long_names_are_cut_like_strncpy_s),
         LK_TEST(test_aicpu_symlink_out_of_dir_is_refused),

@@ -17,6 +17,7 @@
 
 #include "akl/akl.h"
 #include "elf_check.h"
+#include "exports.h"
 #include "file_io.h"
 #include "test_support.h"
 
@@ -217,6 +218,9 @@ static void test_kernels_that_are_not_exported(void **state)
     assert_int_equal(validate(f, f->so, f->so_size, missing), AKL_ENOSYM);
     assert_non_null(strstr(akl_last_error(), "no_such_kernel"));
     assert_non_null(strstr(akl_last_error(), "test.so"));
+    const char *typo[] = {"ldrk_stroe", NULL};
+    assert_int_equal(validate(f, f->so, f->so_size, typo), AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "; nearest exported names: \"ldrk_store\""));
     const char *hidden[] = {"ldrk_hidden", NULL};
     assert_int_equal(validate(f, f->so, f->so_size, hidden), AKL_ENOSYM);
     const char *data[] = {"ldrk_data_object", NULL};
@@ -229,6 +233,65 @@ static void test_kernels_that_are_not_exported(void **state)
     assert_int_equal(validate(f, f->so, f->so_size, ill_formed), AKL_ENAME);
     const char *empty[] = {NULL};
     assert_int_equal(validate(f, f->so, f->so_size, empty), 0);
+}
+
+/* The export table akl_launch consults: exported functions only, and the suggestions. */
+static void test_export_table_and_suggestions(void **state)
+{
+    elf_fixture_t *f = *state;
+    akl_exports_t *exports = NULL;
+    assert_int_equal(akl_exports_build(f->so, f->so_size, &exports), 0);
+    assert_non_null(exports);
+    assert_true(akl_exports_has(exports, "ldrk_store", strlen("ldrk_store")));
+    assert_false(akl_exports_has(exports, "ldrk_stor", strlen("ldrk_stor")));
+    assert_false(akl_exports_has(exports, "ldrk_hidden", strlen("ldrk_hidden")));
+    assert_false(akl_exports_has(exports, "ldrk_data_object", strlen("ldrk_data_object")));
+    assert_false(akl_exports_has(exports, "AicpuGetBlockIdx", strlen("AicpuGetBlockIdx")));
+    char hint[1024];
+    akl_exports_suggest(exports, "ldrk_stroe", hint, sizeof hint);
+    assert_non_null(strstr(hint, "; nearest exported names: \"ldrk_store\""));
+    assert_int_equal(strstr(hint, ", ") != NULL, 1); /* up to three names */
+    akl_exports_free(exports);
+    /* Section headers stripped: no table, launches stay unchecked. */
+    unsigned char *copy = copy_so(f);
+    Elf64_Ehdr *h = (Elf64_Ehdr *)copy;
+    h->e_shoff = 0;
+    h->e_shnum = 0;
+    h->e_shstrndx = 0;
+    exports = (akl_exports_t *)1;
+    assert_int_equal(akl_exports_build(copy, f->so_size, &exports), 0);
+    assert_null(exports);
+    free(copy);
+}
+
+static void test_demangled_function_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *mangled;
+        const char *name; /* NULL: not parsed */
+    } cases[] = {
+        {"_Z6kernelPv", "kernel"},
+        {"_ZN2ns6kernelEPv", "kernel"},
+        {"_ZN2ns5inner6kernelEv", "kernel"},
+        {"_ZNK3Foo3getEv", "get"},
+        {"_Z", NULL},
+        {"_Z99short", NULL},
+        {"_ZN2ns", NULL},
+        {"_ZSt4cout", NULL},
+        {"kernel", NULL},
+        {"_Z0x", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *name = NULL;
+        size_t length = 0;
+        bool parsed = akl_demangled_function(cases[i].mangled, &name, &length);
+        assert_int_equal(parsed, cases[i].name != NULL);
+        if (parsed) {
+            assert_int_equal(length, strlen(cases[i].name));
+            assert_memory_equal(name, cases[i].name, length);
+        }
+    }
 }
 
 static void test_stripped_section_headers(void **state)
@@ -336,6 +399,8 @@ int main(void)
         cmocka_unit_test(test_not_a_shared_object),
         cmocka_unit_test(test_no_dynamic_section),
         cmocka_unit_test(test_kernels_that_are_not_exported),
+        cmocka_unit_test(test_export_table_and_suggestions),
+        cmocka_unit_test(test_demangled_function_names),
         cmocka_unit_test(test_stripped_section_headers),
         cmocka_unit_test(test_too_big),
         cmocka_unit_test(test_unreadable_files),

@@ -133,11 +133,15 @@ static void test_skipped_bootstrap(void **state)
 {
     (void)state;
     akl_module_t *module;
+    /* akl's dispatcher answered on device 0 first: the latch is the explanation. */
+    assert_int_equal(load_variant(30, &module), 0);
     fake.set("ack_mode", 0);
     assert_int_equal(load_variant(4, &module), AKL_EBOOTSKIPPED);
     assert_int_equal(fake.get("protocol_ok"), 1);
     const char *message = akl_last_error();
     assert_non_null(strstr(message, "libaicpu_extend_kernels.so"));
+    assert_non_null(strstr(message, "akl's dispatcher answered an earlier bootstrap on this "
+                                    "device in this process"));
     assert_non_null(strstr(message, "latch"));
     assert_non_null(strstr(message, "device 0"));
     assert_non_null(strstr(message, "akl_device_close"));
@@ -145,6 +149,54 @@ static void test_skipped_bootstrap(void **state)
     /* Not cached: once the device cooperates, the same bytes load. */
     fake.set("ack_mode", 1);
     assert_int_equal(load_variant(4, &module), 0);
+}
+
+static int load_variant_on(int32_t device, size_t extra, akl_module_t **module)
+{
+    size_t size;
+    unsigned char *bytes = variant(extra, &size);
+    int rc = akl_module_load_data(device, bytes, size, NULL, module);
+    free(bytes);
+    return rc;
+}
+
+/* On device 1 nothing has been acknowledged yet in this process, so a missing acknowledgement
+ * cannot be the latch holding akl's own dispatcher: the message blames $AKL_DISPATCHER when it is
+ * set, else a foreign dispatcher latched first, and says that a reset does not help there. */
+static void test_skipped_first_bootstrap_says_which_dispatcher(void **state)
+{
+    (void)state;
+    akl_module_t *module;
+    assert_int_equal(akl_device_open(1), 0);
+    fake.set("ack_mode", 0);
+    char other[4096];
+    t_kernel_path("libldrk_other.so", other, sizeof other);
+    setenv("AKL_DISPATCHER", other, 1);
+    assert_int_equal(load_variant_on(1, 20, &module), AKL_EBOOTSKIPPED);
+    const char *message = akl_last_error();
+    assert_non_null(strstr(message, "device 1"));
+    assert_non_null(strstr(message, "libakl's first on this device in this process"));
+    assert_non_null(strstr(message, "$AKL_DISPATCHER="));
+    assert_non_null(strstr(message, other));
+    assert_non_null(strstr(message, "Unset AKL_DISPATCHER"));
+    assert_null(strstr(message, "akl's dispatcher answered"));
+
+    unsetenv("AKL_DISPATCHER");
+    assert_int_equal(load_variant_on(1, 21, &module), AKL_EBOOTSKIPPED);
+    message = akl_last_error();
+    assert_non_null(strstr(message, "libakl's first on this device in this process"));
+    assert_non_null(strstr(message, "already holds a dispatcher that is not akl's"));
+    assert_non_null(strstr(message, "another user of DynTileFwkKernelServerInit"));
+    assert_non_null(strstr(message, "Resetting the device does not help"));
+    assert_null(strstr(message, "AKL_DISPATCHER="));
+
+    /* Once akl's dispatcher has answered on device 1, a skip there is the latch again. */
+    fake.set("ack_mode", 1);
+    assert_int_equal(load_variant_on(1, 22, &module), 0);
+    fake.set("ack_mode", 0);
+    assert_int_equal(load_variant_on(1, 23, &module), AKL_EBOOTSKIPPED);
+    assert_non_null(strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap"));
+    assert_int_equal(akl_device_close(1), 0);
 }
 
 static void test_dispatcher_failures(void **state)
@@ -362,6 +414,48 @@ static void test_module_used_from_another_current_device(void **state)
     assert_int_equal(akl_launch(module, "ldrk_store", payload, sizeof payload, 1, NULL, 0), 0);
 }
 
+/* A kernel the module does not export is refused by akl_launch, before anything is sent, with
+ * the nearest exported names, and for a C++ function of that name the advice to declare it
+ * extern "C". */
+static void test_launch_of_a_kernel_not_exported(void **state)
+{
+    (void)state;
+    char other[4096];
+    t_kernel_path("libldrk_other.so", other, sizeof other);
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, other, NULL, &module), 0);
+    long launches = fake.get("aicpu_launches");
+    uint64_t payload[1] = {0};
+    assert_int_equal(akl_launch(module, "ldrk_other_marc", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    const char *message = akl_last_error();
+    assert_non_null(strstr(message, "launching ldrk_other_marc of akl_inner_"));
+    assert_non_null(strstr(message, other));
+    assert_non_null(strstr(message, "the SO does not export \"ldrk_other_marc\""));
+    assert_non_null(strstr(message, "nearest exported names: \"ldrk_other_mark\""));
+    assert_null(strstr(message, "extern"));
+
+    assert_int_equal(akl_launch(module, "ldrk_cxx_kernel", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "it exports \"_Z15ldrk_cxx_kernelPv\", a C++ "
+                                             "function named ldrk_cxx_kernel: declare it "
+                                             "extern \"C\""));
+    assert_int_equal(akl_launch(module, "nested_kernel", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+    assert_non_null(strstr(akl_last_error(), "\"_ZN4ldrk13nested_kernelEPv\", a C++ function"));
+    assert_int_equal(fake.get("aicpu_launches"), launches);
+
+    /* Exported kernels still launch, and so does the mangled name itself. */
+    assert_int_equal(akl_launch(module, "ldrk_other_mark", payload, sizeof payload, 1, NULL, 0), 0);
+    assert_int_equal(fake.get("aicpu_launches"), launches + 1);
+    /* The same module from the process cache knows its exports too. */
+    akl_module_t *again = NULL;
+    assert_int_equal(akl_module_load_file(0, other, NULL, &again), 0);
+    assert_ptr_equal(again, module);
+    assert_int_equal(akl_launch(again, "ldrk_other_marc", payload, sizeof payload, 1, NULL, 0),
+                     AKL_ENOSYM);
+}
+
 static void test_load_rejects_bad_arguments(void **state)
 {
     (void)state;
@@ -390,7 +484,7 @@ static void test_load_rejects_bad_arguments(void **state)
     assert_int_equal(akl_module_info(NULL, NULL), AKL_EINVAL);
 }
 
-static void test_options_prefix_and_older_struct(void **state)
+static void test_options_prefix_and_struct_sizes(void **state)
 {
     (void)state;
     akl_module_t *module;
@@ -402,13 +496,30 @@ static void test_options_prefix_and_older_struct(void **state)
     akl_module_info(module, &info);
     assert_int_equal(strncmp(info.basename, "mine_", 5), 0);
     free(bytes);
-    /* A caller built when the struct ended after prefix: the rest takes defaults. */
+    /* A size below the struct's first version is refused, before any device work. */
     bytes = variant(11, &size);
+    long launches = fake.get("kfc_launches");
     opts = (akl_load_options_t){
         .size = offsetof(akl_load_options_t, stream), .prefix = "old_", .max_size = 1};
+    module = NULL;
+    assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), AKL_EINVAL);
+    assert_null(module);
+    assert_non_null(strstr(akl_last_error(), "opts->size 16 is smaller than the struct's first "
+                                             "version (48 bytes)"));
+    opts.size = AKL_LOAD_OPTIONS_SIZE_V1 - 1;
+    assert_int_equal(akl_check_data(bytes, size, &opts), AKL_EINVAL);
+    assert_int_equal(fake.get("kfc_launches"), launches);
+    /* The first version's size, and a later, larger struct's, are accepted. */
+    opts.size = AKL_LOAD_OPTIONS_SIZE_V1;
+    opts.max_size = 0;
     assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), 0);
     akl_module_info(module, &info);
     assert_int_equal(strncmp(info.basename, "old_", 4), 0);
+    struct {
+        akl_load_options_t v1;
+        uint64_t later_field;
+    } grown = {.v1 = {.size = sizeof grown, .prefix = "new_"}, .later_field = 7};
+    assert_int_equal(akl_check_data(bytes, size, &grown.v1), 0);
     free(bytes);
     setenv("AKL_PREFIX", "env_", 1);
     bytes = variant(12, &size);
@@ -437,6 +548,32 @@ static void test_check_entry_points(void **state)
     assert_non_null(strstr(akl_last_error(), "AKL_MAX_SO_SIZE"));
     unsetenv("AKL_MAX_SO_SIZE");
     assert_int_equal(fake.get("kfc_launches"), launches);
+}
+
+static void test_unresolved_symbols(void **state)
+{
+    (void)state;
+    char path[4096];
+    t_kernel_path("libldrk_unresolved.so", path, sizeof path);
+    long launches = fake.get("kfc_launches");
+    char **names = NULL;
+    size_t count = 99;
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, &names, &count), 0);
+    assert_int_equal(count, 2);
+    assert_string_equal(names[0], "ldrk_missing_helper");
+    assert_string_equal(names[1], "ldrk_missing_table");
+    assert_null(names[2]);
+    free(names);
+    assert_int_equal(akl_unresolved_symbols_data(fake.so, fake.so_size, NULL, &names, &count), 0);
+    assert_int_equal(count, 0);
+    assert_null(names[0]);
+    free(names);
+    /* Validated first, like akl_check_*. */
+    assert_int_equal(akl_unresolved_symbols_data("nope", 4, NULL, &names, &count), AKL_ENOTELF);
+    assert_null(names);
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, NULL, &count), AKL_EINVAL);
+    assert_int_equal(akl_unresolved_symbols_file(path, NULL, &names, NULL), AKL_EINVAL);
+    assert_int_equal(fake.get("kfc_launches"), launches); /* no device work */
 }
 
 static void test_pass_throughs(void **state)
@@ -505,6 +642,7 @@ int main(void)
         cmocka_unit_test_setup(test_device_must_be_set_in_the_thread, reset_fake),
         cmocka_unit_test_setup(test_bootstrap_wrote_then_hits, reset_fake),
         cmocka_unit_test_setup(test_identical_and_replaced, reset_fake),
+        cmocka_unit_test_setup(test_skipped_first_bootstrap_says_which_dispatcher, reset_fake),
         cmocka_unit_test_setup(test_skipped_bootstrap, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_failures, reset_fake),
         cmocka_unit_test_setup(test_synchronize_failures, reset_fake),
@@ -517,9 +655,11 @@ int main(void)
         cmocka_unit_test_setup(test_launch_big_payload, reset_fake),
         cmocka_unit_test_setup(test_launch_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_module_used_from_another_current_device, reset_fake),
+        cmocka_unit_test_setup(test_launch_of_a_kernel_not_exported, reset_fake),
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
-        cmocka_unit_test_setup(test_options_prefix_and_older_struct, reset_fake),
+        cmocka_unit_test_setup(test_options_prefix_and_struct_sizes, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
+        cmocka_unit_test_setup(test_unresolved_symbols, reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

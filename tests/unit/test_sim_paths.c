@@ -437,6 +437,112 @@ static void test_unwritable_root_fails_with_message(void **state)
     }
 }
 
+/* ---- a tree another user could change is refused ------------------------------------------- */
+
+/* mode & 07777 of path, not following a link. */
+static unsigned pt_mode(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(lstat(path, &sb), 0);
+    return (unsigned)(sb.st_mode & 07777);
+}
+
+static void pt_expect_refused(const char *what1, const char *what2, const char *what3)
+{
+    char err[1024] = "";
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), -1);
+    const char *whats[] = {what1, what2, what3};
+    for (int i = 0; i < 3; i++) {
+        if (whats[i] && !strstr(err, whats[i]))
+            fail_msg("'%s' not in the error: %s", whats[i], err);
+    }
+}
+
+/* A root that does not exist yet is made, with its missing parents, 0700 from top to bottom. */
+static void test_fresh_root_dirs_are_0700(void **state)
+{
+    pt_state_t *st = *state;
+    char root[PATH_MAX + 64], dir[SIM_PATH_MAX], err[512];
+    pt_path(root, sizeof root, st->root, "new/sim");
+    pt_setenv("AKL_SIM_ROOT", root);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(pt_mode(st->root), 0700);
+    assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
+    for (size_t len = strlen(dir); len > strlen(st->root); len--) {
+        if (dir[len] != '/' && dir[len] != '\0')
+            continue;
+        char saved = dir[len];
+        dir[len] = '\0';
+        if (pt_mode(dir) != 0700)
+            fail_msg("%s has mode %04o, not 0700", dir, pt_mode(dir));
+        dir[len] = saved;
+    }
+    assert_int_equal(sim_preinstall_dir(0, dir, sizeof dir), 0);
+    assert_int_equal(pt_mode(dir), 0700);
+}
+
+static void test_root_of_another_user_is_refused(void **state)
+{
+    pt_state_t *st = *state;
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: only root can give a directory to another user\n");
+        skip();
+    }
+    assert_int_equal(mkdir(st->root, 0700), 0);
+    assert_int_equal(chown(st->root, 65534, 65534), 0);
+    pt_expect_refused(st->root, "owned by uid 65534", "AKL_SIM_ROOT");
+    /* The same deeper down: a chip tree another user made inside our root. */
+    char chip[PATH_MAX + 16];
+    assert_int_equal(chown(st->root, 0, 0), 0);
+    pt_path(chip, sizeof chip, st->root, "chip0");
+    assert_int_equal(mkdir(chip, 0700), 0);
+    assert_int_equal(chown(chip, 65534, 65534), 0);
+    pt_expect_refused(chip, "owned by uid 65534", NULL);
+}
+
+static void test_root_writable_by_others_is_refused(void **state)
+{
+    pt_state_t *st = *state;
+    assert_int_equal(mkdir(st->root, 0700), 0);
+    assert_int_equal(chmod(st->root, 0777), 0);
+    pt_expect_refused(st->root, "mode 0777", "chmod go-w");
+    assert_int_equal(chmod(st->root, 0775), 0);
+    pt_expect_refused(st->root, "mode 0775", "chmod go-w");
+    /* An old tree (0755) is fine; a group-writable extend-kernel directory is not. */
+    assert_int_equal(chmod(st->root, 0755), 0);
+    char err[512], dir[SIM_PATH_MAX];
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
+    assert_int_equal(chmod(dir, 0770), 0);
+    pt_expect_refused(dir, "mode 0770", NULL);
+}
+
+static void test_symlinked_chip_tree_is_refused(void **state)
+{
+    pt_state_t *st = *state;
+    char elsewhere[PATH_MAX + 16], chip[PATH_MAX + 16];
+    assert_int_equal(mkdir(st->root, 0700), 0);
+    pt_path(elsewhere, sizeof elsewhere, st->root, "elsewhere");
+    pt_path(chip, sizeof chip, st->root, "chip0");
+    assert_int_equal(mkdir(elsewhere, 0700), 0);
+    assert_int_equal(symlink(elsewhere, chip), 0);
+    pt_expect_refused(chip, "symbolic link", NULL);
+    /* Nothing was created through the link. */
+    DIR *d = opendir(elsewhere);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        entries += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(entries, 0);
+    /* Nor is a root that is itself a link. */
+    char link_root[PATH_MAX + 16];
+    pt_path(link_root, sizeof link_root, st->root, "linkroot");
+    assert_int_equal(symlink(elsewhere, link_root), 0);
+    pt_setenv("AKL_SIM_ROOT", link_root);
+    pt_expect_refused(link_root, "symbolic link", "AKL_SIM_ROOT");
+}
+
 static void test_prepare_bad_inputs(void **state)
 {
     (void)state;
@@ -478,6 +584,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_root_fails_with_message, pt_setup,
                                         pt_teardown),
         cmocka_unit_test_setup_teardown(test_prepare_bad_inputs, pt_setup, pt_teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_root_dirs_are_0700, pt_setup, pt_teardown),
+        cmocka_unit_test_setup_teardown(test_root_of_another_user_is_refused, pt_setup,
+                                        pt_teardown),
+        cmocka_unit_test_setup_teardown(test_root_writable_by_others_is_refused, pt_setup,
+                                        pt_teardown),
+        cmocka_unit_test_setup_teardown(test_symlinked_chip_tree_is_refused, pt_setup, pt_teardown),
     };
     return cmocka_run_group_tests(tests, pt_group_setup, pt_group_teardown);
 }

@@ -10,12 +10,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LOOKUP_RETR_SO "libretr_kernels.so"
 #define LOOKUP_HCCL_SO "libhccl_operator_call.so"
@@ -110,6 +112,82 @@ static const char *lookup_dlerror_text(void)
 {
     const char *text = dlerror();
     return text ? text : "unknown dynamic loader error";
+}
+
+/* ---- the mapping limit ------------------------------------------------------------------- */
+
+/* Linux allows a process vm.max_map_count memory mappings (65530 by default) and each loaded SO
+ * takes about five, so a scheduler that has loaded about 13,000 distinct SOs cannot map another:
+ * dlopen then fails with ENOMEM ("failed to map segment from shared object: Cannot allocate
+ * memory"), which says nothing of the cause. The note below does, with the numbers. */
+#define LOOKUP_MAPS_PER_SO 5
+/* dlopen unmaps what it mapped before failing, so at the limit a few mappings are free again. */
+#define LOOKUP_MAPS_MARGIN 32
+#define LOOKUP_MAX_MAP_COUNT_FILE "/proc/sys/vm/max_map_count"
+#define LOOKUP_TRIED_MAX 2048
+
+/* Lines of /proc/self/maps, one per mapping; -1 when it cannot be read. No stdio and no heap: at
+ * the limit, a buffer allocation could itself need a mapping. */
+static long lookup_count_maps(void)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char chunk[4096];
+    long lines = 0;
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+        for (ssize_t i = 0; i < n; i++)
+            lines += chunk[i] == '\n';
+    close(fd);
+    return n < 0 ? -1 : lines;
+}
+
+/* vm.max_map_count, or -1 when it cannot be read. */
+static long lookup_max_map_count(void)
+{
+    int fd = open(LOOKUP_MAX_MAP_COUNT_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char text[32];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    char *end;
+    long value = strtol(text, &end, 10);
+    return end == text || value <= 0 ? -1 : value;
+}
+
+/* Whether the dynamic loader's text is one of a failing mmap or mprotect. glibc says "failed to
+ * map segment from shared object" (without the errno) when mmap fails, for ENOMEM as for EPERM
+ * on a noexec mount: the mapping count tells them apart. */
+static bool lookup_dlerror_is_mapping(const char *dl_text)
+{
+    return strstr(dl_text, "failed to map segment") || strstr(dl_text, "cannot map zero-fill") ||
+           strstr(dl_text, "cannot change memory protections") || strstr(dl_text, strerror(ENOMEM));
+}
+
+/* When the dynamic loader failed to map, says whether the mapping limit is the cause, naming
+ * vm.max_map_count and its value; says nothing when it is not and the text is not ENOMEM. */
+static void lookup_add_map_limit_note(const char *dl_text, sim_msg_t *msg)
+{
+    if (!lookup_dlerror_is_mapping(dl_text))
+        return;
+    long maps = lookup_count_maps(), limit = lookup_max_map_count();
+    if (limit > 0 && maps >= 0 && maps + LOOKUP_MAPS_MARGIN >= limit) {
+        sim_msg_add(msg,
+                    ": the scheduler process has reached its limit of memory mappings (%ld in use, "
+                    "vm.max_map_count = %ld; each SO takes about %d, so about %ld distinct SOs fit "
+                    "in one scheduler): reset the device to start a fresh scheduler, or raise the "
+                    "limit (sysctl -w vm.max_map_count=%ld)",
+                    maps, limit, LOOKUP_MAPS_PER_SO, limit / LOOKUP_MAPS_PER_SO, 2 * limit);
+        return;
+    }
+    if (strstr(dl_text, strerror(ENOMEM)))
+        sim_msg_add(msg, ": out of memory (%ld memory mappings in use, vm.max_map_count = %ld)",
+                    maps, limit);
 }
 
 /* ---- opened SOs --------------------------------------------------------------------------- */
@@ -267,14 +345,17 @@ static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *ca
                     kind, kernel, name);
         return SIM_AE_BAD_PARAM;
     }
-    size_t start = msg->len;
+    /* The directories tried go to their own buffer, so that a note on the cause can come first:
+     * the host's copy of the message is cut at 512 bytes. Earlier directories may fail before
+     * one works; then none of it is said. */
+    char tried_text[LOOKUP_TRIED_MAX];
+    sim_msg_t tried = sim_msg_start(tried_text, sizeof tried_text);
+    uint32_t rc = lookup_so_cache_open(lookup, cache, only_dir, name, out, &tried);
+    if (rc == LOOKUP_SUCCESS)
+        return rc;
     sim_msg_add(msg, "%s kernel '%s': cannot open SO '%s'", kind, kernel, name);
-    uint32_t rc = lookup_so_cache_open(lookup, cache, only_dir, name, out, msg);
-    if (rc == LOOKUP_SUCCESS) {
-        msg->len = start; /* earlier directories may have failed before one worked */
-        if (msg->cap)
-            msg->buf[start] = '\0';
-    }
+    lookup_add_map_limit_note(tried_text, msg);
+    sim_msg_add(msg, "%s", tried_text);
     return rc;
 }
 
@@ -412,7 +493,10 @@ uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir,
         void *handle = dlopen(path, RTLD_LAZY | RTLD_GLOBAL);
         lookup_so_t *so = handle ? lookup_so_new(handle) : NULL;
         if (!handle) {
-            sim_msg_add(&m, "cannot preload %s: %s", path, lookup_dlerror_text());
+            const char *dl_text = lookup_dlerror_text();
+            sim_msg_add(&m, "cannot preload %s", path);
+            lookup_add_map_limit_note(dl_text, &m);
+            sim_msg_add(&m, ": %s", dl_text);
             rc = SIM_AE_OPEN_SO_FAILED;
         } else if (!so || sim_strmap_insert(&lookup->aicpu_sos.by_name, SIM_EXTEND_KERNELS_NAME,
                                             so) != 0) {

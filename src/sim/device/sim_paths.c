@@ -20,7 +20,9 @@
 
 #define PATHS_MAX_DEVICE_COUNT 1024
 #define PATHS_MAX_DIES_PER_CHIP 16
-#define PATHS_DIR_MODE 0755
+/* Only the owner may enter the tree: whoever can write it can run code in every process using it.
+ */
+#define PATHS_DIR_MODE 0700
 #define PATHS_LIB_MODE 0755
 #define PATHS_INSTALL_ATTEMPTS 3
 #define PATHS_TEMP_PREFIX "." SIM_EXTEND_KERNELS_NAME "."
@@ -163,6 +165,134 @@ static int paths_mkdir_p(const char *path, sim_msg_t *msg)
             return -1;
     }
     return paths_mkdir_one(buf, msg);
+}
+
+/* ---- trusting the tree ------------------------------------------------------------------ */
+
+/* Refuses a directory of the simulator's tree that another user could change: one not owned by the
+ * effective user, or writable by group or others. Whoever can write there can swap an SO between
+ * its check and its dlopen, i.e. run code in every process that uses the root. */
+static int paths_check_dir(int fd, const char *path, sim_msg_t *msg)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        sim_msg_add(msg, "cannot inspect simulator directory %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        sim_msg_add(msg,
+                    "simulator directory %s is owned by uid %u, not by you (uid %u): whoever can "
+                    "write it can run code in your processes; remove it, or set AKL_SIM_ROOT to a "
+                    "directory of your own",
+                    path, (unsigned)st.st_uid, (unsigned)geteuid());
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        sim_msg_add(msg,
+                    "simulator directory %s is writable by group or others (mode %04o): whoever "
+                    "can write it can run code in your processes; run 'chmod go-w %s'",
+                    path, (unsigned)(st.st_mode & 07777), path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Explains why name (in dirfd, shown as path) could not be opened as a directory without
+ * following links. */
+static void paths_explain_open(int dirfd, const char *name, const char *path, int err,
+                               sim_msg_t *msg)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        sim_msg_add(msg,
+                    "simulator directory %s is a symbolic link: the simulator's tree is never "
+                    "entered through a link (another user could repoint it); remove the link, or "
+                    "set AKL_SIM_ROOT to the real directory",
+                    path);
+    else
+        sim_msg_add(msg, "cannot open simulator directory %s: %s", path, strerror(err));
+}
+
+/* The root, created (mode 0700, with any missing parent) if missing, opened without following a
+ * link and checked. Returns its descriptor, or -1 with a message. */
+static int paths_open_root(char *root, size_t cap, sim_msg_t *msg)
+{
+    if (sim_root(root, cap) != 0) {
+        sim_msg_add(msg, "the simulator root path does not fit in %zu bytes", cap);
+        return -1;
+    }
+    if (paths_mkdir_p(root, msg) != 0)
+        return -1;
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        paths_explain_open(AT_FDCWD, root, root, errno, msg);
+        return -1;
+    }
+    if (paths_check_dir(fd, root, msg) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Opens <root>/rel one component at a time, creating missing ones (0700), never following a link,
+ * and checks every directory on the way (paths_check_dir). The openat walk means nothing can be
+ * swapped between a check and the next step. Returns the last directory's descriptor, or -1 with
+ * a message. */
+static int paths_open_tree(const char *rel, sim_msg_t *msg)
+{
+    char path[SIM_PATH_MAX], part[SIM_PATH_MAX];
+    int fd = paths_open_root(path, sizeof path, msg);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    for (const char *p = rel; *p && fd >= 0;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || n >= sizeof part || len + 1 + n >= sizeof path) {
+            sim_msg_add(msg, "simulator directory %s/%s: bad or too long path", path, rel);
+            close(fd);
+            return -1;
+        }
+        memcpy(part, p, n);
+        part[n] = '\0';
+        p += n + (p[n] == '/');
+        path[len++] = '/';
+        memcpy(path + len, part, n + 1);
+        len += n;
+        if (mkdirat(fd, part, PATHS_DIR_MODE) != 0 && errno != EEXIST) {
+            sim_msg_add(msg, "cannot create directory %s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0)
+            paths_explain_open(fd, part, path, errno, msg);
+        else if (paths_check_dir(next, path, msg) != 0) {
+            close(next);
+            next = -1;
+        }
+        close(fd);
+        fd = next;
+    }
+    return fd;
+}
+
+/* paths_open_tree for <chip of device>/subdir, closing the descriptor: 0 or -1. */
+static int paths_ensure_chip_tree(int32_t device, const char *subdir, sim_msg_t *msg)
+{
+    char rel[SIM_PATH_MAX];
+    if (paths_format(rel, sizeof rel, "chip%d/%s", (int)(device / sim_dies_per_chip()), subdir) !=
+        0) {
+        sim_msg_add(msg, "device %d: simulator path too long", (int)device);
+        return -1;
+    }
+    int fd = paths_open_tree(rel, msg);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 static void *paths_read_file(const char *path, size_t *size, int *err)
@@ -374,7 +504,8 @@ int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, si
         sim_msg_add(&msg, "device %d: simulator root path too long", (int)device);
         return -1;
     }
-    if (paths_mkdir_p(preinstall, &msg) != 0 || paths_mkdir_p(extend, &msg) != 0)
+    if (paths_ensure_chip_tree(device, SIM_PREINSTALL_SUBDIR, &msg) != 0 ||
+        paths_ensure_chip_tree(device, SIM_EXTEND_SUBDIR, &msg) != 0)
         return -1;
     if (!extend_kernels_src)
         return 0;
@@ -465,7 +596,10 @@ int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const 
                     (int)device);
         return -1;
     }
-    if (paths_mkdir_p(dir, &msg) != 0)
+    char rel[SIM_PATH_MAX];
+    if (paths_format(rel, sizeof rel, SIM_CUST_SUBDIR "/cust_aicpu_%d_0_%u", (int)device,
+                     (unsigned)host_pid) != 0 ||
+        paths_ensure_chip_tree(device, rel, &msg) != 0)
         return -1;
     return paths_write_temp_and_rename(dir, dest, data, size, &msg);
 }

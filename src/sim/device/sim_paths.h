@@ -33,7 +33,10 @@ int sim_chip_root(int32_t device, char *out, size_t cap);
 /* The chip's preinstall / extend-syskernels directory. Returns 0 or -1. */
 int sim_preinstall_dir(int32_t device, char *out, size_t cap);
 int sim_extend_dir(int32_t device, char *out, size_t cap);
-/* Creates the chip's directories (mode 0755, like mkdir -p) and installs extend_kernels_src as
+/* Creates the chip's directories (mode 0700, like mkdir -p; the root's missing parents too) and
+ * refuses a tree another user could change: every directory from the root down must be owned by
+ * the effective user, not writable by group or others and not a symbolic link (checked with an
+ * openat walk that never follows a link). Then installs extend_kernels_src as
  * <extend dir>/libaicpu_extend_kernels.so unless a byte-identical copy is there (atomically:
  * temporary file, fsync, rename). Safe to run from several processes at once. Returns 0, or -1
  * with a message naming the path and cause in err. extend_kernels_src NULL: directories only.
@@ -46,9 +49,10 @@ int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, si
  * Returns 0, or -1 (bad device id or too long). */
 int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap);
 /* Writes data as <custom dir>/<name> atomically (a temporary file in the same directory, then
- * rename), creating the directory. name must be a basename of [A-Za-z0-9._-], at most 100
- * characters. Not fsynced: the directory lives only as long as its host process. Returns 0, or -1
- * with a message naming the path and cause in err. */
+ * rename), creating the directory and checking the tree down to it as sim_fs_prepare does. name
+ * must be a basename of [A-Za-z0-9._-], at most 100 characters. Not fsynced: the directory lives
+ * only as long as its host process. Returns 0, or -1 with a message naming the path and cause in
+ * err. */
 int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
                      size_t size, char *err, size_t err_cap);
 /* Removes <custom dir>/<name>; a missing file is fine. Returns 0 or -1. */

@@ -5,12 +5,10 @@
 #define _GNU_SOURCE
 #include "aclsim_internal.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "sim_paths.h"
 
@@ -79,13 +77,11 @@ static const char *aclsim_signal_name(int sig)
 
 void aclsim_device_check_alive(aclsim_device_t *dev)
 {
-    struct pollfd pfd = {.fd = dev->pidfd, .events = POLLIN};
-    if (dev->pidfd < 0 || poll(&pfd, 1, 0) <= 0)
-        return;
     siginfo_t info;
-    memset(&info, 0, sizeof info);
+    if (!aclsim_proc_exited(dev, &info))
+        return;
     char how[96] = "exited";
-    if (waitid(P_PID, (id_t)dev->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid) {
+    if (info.si_pid) {
         if (info.si_code == CLD_EXITED)
             snprintf(how, sizeof how, "exited with status %d", info.si_status);
         else

@@ -7,6 +7,7 @@
 #define AKL_SIM_ACLSIM_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,11 @@
 #define ACLSIM_MSG_MAX 1024
 /* How often a waiter checks that the scheduler process is still alive. */
 #define ACLSIM_LIVENESS_NS 50000000ULL
+/* How long after a timed task's deadline the host stops waiting for the scheduler's own watchdog
+ * and times the task out itself (docs/simulator.md, Failures). */
+#define ACLSIM_TIMEOUT_GRACE_NS 2000000000ULL
+/* aicpu-sd's "task execute timeout" errcode, as the scheduler's watchdog reports it. */
+#define ACLSIM_DEVCODE_TIMEOUT 21007U
 
 /* A temporary device allocation holding a large argument blob until its task completes. */
 typedef struct aclsim_big_args {
@@ -149,6 +155,19 @@ void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful);
 void aclsim_spawn_unmap(aclsim_device_t *dev);
 /* Sends one control request and waits for its acknowledgement. */
 aclError aclsim_spawn_request(aclsim_device_t *dev, uint32_t op, uint32_t slot);
+
+/* aclsim_proc.c: watching the scheduler process (a pidfd where the kernel has pidfd_open, else
+ * waitid polling). */
+/* Starts watching dev->pid: 0, or 507899 with a message. */
+aclError aclsim_proc_watch(aclsim_device_t *dev);
+/* True once the scheduler has exited (info: how, when still known); never blocks. */
+bool aclsim_proc_exited(aclsim_device_t *dev, siginfo_t *info);
+/* Waits up to timeout_ms for the scheduler to exit; true if it did. */
+bool aclsim_proc_wait_exit(aclsim_device_t *dev, int timeout_ms);
+/* SIGKILLs the scheduler (a stopped one too) unless it is gone. */
+void aclsim_proc_kill(aclsim_device_t *dev);
+/* Reaps the scheduler; returns at once if someone else already did. */
+void aclsim_proc_reap(aclsim_device_t *dev);
 
 /* aclsim_mem.c (callers hold the device's read lock) */
 aclError aclsim_mem_alloc(aclsim_device_t *dev, size_t size, size_t *offset);

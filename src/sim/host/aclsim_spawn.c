@@ -27,8 +27,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim_arch.h"
@@ -224,10 +222,7 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
                            "aclrtSetDevice(%d): cannot start '%s': %s", (int)dev->id, argv[0],
                            strerror(err));
     dev->pid = pid;
-    dev->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (dev->pidfd < 0)
-        return aclsim_spawn_fail(dev, "pidfd_open failed: ", strerror(errno));
-    return ACL_SUCCESS;
+    return aclsim_proc_watch(dev);
 }
 
 /* Waits for the scheduler's first message. *retry is set when it could not map device memory at
@@ -321,22 +316,6 @@ aclError aclsim_spawn_start(aclsim_device_t *dev)
     return rc;
 }
 
-static bool aclsim_wait_exit(aclsim_device_t *dev, int timeout_ms)
-{
-    struct pollfd pfd = {.fd = dev->pidfd, .events = POLLIN};
-    uint64_t deadline = sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL;
-    for (;;) {
-        uint64_t now = sched_now_ns();
-        if (now >= deadline)
-            return false;
-        int n = poll(&pfd, 1, (int)((deadline - now) / 1000000ULL) + 1);
-        if (n > 0)
-            return true;
-        if (n < 0 && errno != EINTR)
-            return false;
-    }
-}
-
 void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful)
 {
     if (dev->pid <= 0)
@@ -349,17 +328,12 @@ void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful)
         pthread_mutex_lock(&dev->sock_lock);
         bool sent = send(dev->sock, &msg, sizeof msg, MSG_NOSIGNAL) == (ssize_t)sizeof msg;
         pthread_mutex_unlock(&dev->sock_lock);
-        gone = sent && dev->pidfd >= 0 && aclsim_wait_exit(dev, ACLSIM_STOP_TIMEOUT_MS);
+        gone = sent && aclsim_proc_wait_exit(dev, ACLSIM_STOP_TIMEOUT_MS);
     }
-    if (!gone) {
-        if (dev->pidfd >= 0)
-            syscall(SYS_pidfd_send_signal, dev->pidfd, SIGKILL, NULL, 0);
-        else
-            kill(dev->pid, SIGKILL);
-    }
-    int status;
-    while (waitpid(dev->pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    /* SIGKILL also ends a stopped process, so this wait cannot hang on one. */
+    if (!gone)
+        aclsim_proc_kill(dev);
+    aclsim_proc_reap(dev);
     if (dev->ctl) {
         char text[SCHED_MSG_MAX];
         snprintf(text, sizeof text, "device %d was reset while in use", (int)dev->id);

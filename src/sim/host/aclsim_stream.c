@@ -7,6 +7,7 @@
 #include "aclsim_internal.h"
 
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,51 @@ aclError aclsim_stream_resolve(aclsim_device_t *dev, aclrtStream handle, aclsim_
     return ACL_SUCCESS;
 }
 
+/* The NUL-terminated name at offset off of the task's blob, read through our view of device
+ * memory and bounded by the blob, or "(none)". */
+static void aclsim_task_name(aclsim_device_t *dev, const sched_task_t *t, uint32_t off, char *out,
+                             size_t cap)
+{
+    snprintf(out, cap, "(none)");
+    uintptr_t base = (uintptr_t)t->args_dev;
+    if (off == SCHED_NO_NAME || off >= t->args_size || !aclsim_is_device_addr(dev, base) ||
+        t->args_size > dev->arena_size - (base - (uintptr_t)dev->dev_base))
+        return;
+    const char *name = aclsim_host_view(dev, base + off);
+    size_t len = strnlen(name, t->args_size - off);
+    if (len < t->args_size - off)
+        snprintf(out, cap, "%.*s", (int)len, name);
+}
+
+/* A timed task still running ACLSIM_TIMEOUT_GRACE_NS after its deadline means the scheduler could
+ * not stop it itself (its process is stopped, e.g. by a kernel's raise(SIGSTOP), or its watchdog
+ * is stuck): the host does what the watchdog would have done, and kills the scheduler. */
+static void aclsim_stream_check_overdue(aclsim_device_t *dev, aclsim_stream_t *s, uint64_t now)
+{
+    sched_stream_shm_t *shm = s->shm;
+    uint32_t head = atomic_load_explicit(&shm->completed, memory_order_acquire);
+    if (atomic_load_explicit(&shm->running_seq, memory_order_acquire) != head)
+        return; /* not started yet */
+    uint64_t deadline = atomic_load_explicit(&shm->running_deadline_ns, memory_order_relaxed);
+    if (deadline == 0 || now < deadline + ACLSIM_TIMEOUT_GRACE_NS || aclsim_device_dead(dev))
+        return;
+    sched_task_t task = shm->ring[head % SCHED_RING_TASKS];
+    if (atomic_load(&shm->completed) != head)
+        return;                            /* it finished after all */
+    char kernel[201], so[101], text[1024]; /* cut to SCHED_MSG_MAX when recorded */
+    aclsim_task_name(dev, &task, task.kernel_off, kernel, sizeof kernel);
+    aclsim_task_name(dev, &task, task.so_off, so, sizeof so);
+    snprintf(text, sizeof text,
+             "device %d stream %u: AICPU task timeout: kernel '%s' in SO '%s' did not finish "
+             "within %u ms (device errcode %u); its aicpu scheduler (pid %d) did not end it within "
+             "%llu ms more (stopped or hung), so the host killed it; call aclrtResetDevice",
+             (int)dev->id, s->slot, kernel, so, task.timeout_ms, ACLSIM_DEVCODE_TIMEOUT,
+             (int)dev->pid, ACLSIM_TIMEOUT_GRACE_NS / 1000000ULL);
+    sched_record_error(shm, ACL_ERROR_RT_AICPU_TIMEOUT, ACLSIM_DEVCODE_TIMEOUT, text);
+    sched_mark_dead(dev->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, text);
+    aclsim_proc_kill(dev);
+}
+
 int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target,
                        uint64_t deadline_ns)
 {
@@ -120,6 +166,7 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
             break;
         }
         if (now - last_check >= ACLSIM_LIVENESS_NS) {
+            aclsim_stream_check_overdue(dev, s, now);
             aclsim_device_check_alive(dev);
             last_check = now;
         }
@@ -196,6 +243,8 @@ static void aclsim_stream_reset_shm(sched_stream_shm_t *shm)
     atomic_store(&shm->doorbell, 0);
     atomic_store(&shm->completed, 0);
     atomic_store(&shm->waiters, 0);
+    atomic_store(&shm->running_seq, 0);
+    atomic_store(&shm->running_deadline_ns, 0);
     atomic_store(&shm->err_state, SCHED_ERR_NONE);
 }
 

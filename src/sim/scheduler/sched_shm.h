@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define SCHED_SHM_MAGIC 0x4d48534c4b41ULL /* "AKLSHM" */
-#define SCHED_SHM_VERSION 2U
+#define SCHED_SHM_VERSION 3U
 
 /* Streams per device, the default stream (slot 0) included. */
 #define SCHED_MAX_STREAMS 256
@@ -82,6 +82,10 @@ typedef struct sched_stream_shm {
     /* Consumer (scheduler) side. */
     _Alignas(64) _Atomic uint32_t completed; /* tasks finished; futex word for host waiters */
     _Atomic uint32_t waiters;                /* host threads sleeping on completed */
+    /* The task running now: its number (stored last) and when its timeout expires (0: not
+     * timed). The host enforces the timeout itself when the scheduler cannot (it is stopped). */
+    _Atomic uint32_t running_seq;
+    _Atomic uint64_t running_deadline_ns;
     /* The stream's first unreported error. */
     _Alignas(64) _Atomic uint32_t err_state;
     int32_t err_code;     /* ACL code the synchronize returns (507018, 507017) */

@@ -128,7 +128,16 @@ static void sched_run_blocks(sched_stream_t *s, sim_kernel_fn fn, void *args,
         sched_report_kernel_failure(s, ctx, job.failed_block, job.failed_value, job.failed_devcode);
 }
 
-static void sched_run_task(sched_stream_t *s, const sched_task_t *t)
+/* Tells the host which task runs and until when it may, so that a scheduler that cannot time
+ * the task itself (a kernel stopped it) is still timed out by the host. */
+static void sched_publish_running(sched_stream_t *s, uint32_t seq, uint32_t timeout_ms)
+{
+    uint64_t deadline = timeout_ms ? sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
+    atomic_store_explicit(&s->shm->running_deadline_ns, deadline, memory_order_relaxed);
+    atomic_store_explicit(&s->shm->running_seq, seq, memory_order_release);
+}
+
+static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t seq)
 {
     sched_state_t *st = s->state;
     sched_names_t copy;
@@ -139,6 +148,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t)
     sched_task_names(t, &copy, &ctx);
     /* CANN's aicpu-sd monitor does not time KFC tasks. */
     bool timed = t->timeout_ms != 0 && t->kernel_type != KERNEL_TYPE_AICPU_KFC;
+    sched_publish_running(s, seq, timed ? t->timeout_ms : 0);
     if (timed)
         sched_watchdog_arm(st, s->slot, &ctx, t->timeout_ms);
 
@@ -195,7 +205,7 @@ static void *sched_stream_main(void *arg)
     uint32_t head = atomic_load(&shm->completed);
     while (sched_wait_for_task(s, head)) {
         sched_task_t task = shm->ring[head % SCHED_RING_TASKS];
-        sched_run_task(s, &task);
+        sched_run_task(s, &task, head);
         head++;
         atomic_store(&shm->completed, head);
         if (atomic_load(&shm->waiters))

@@ -77,7 +77,8 @@ static bool svc_level_enabled(int level, int threshold)
 
 /* ---- the log file ---- */
 
-/* mkdir -p of every directory above path (0755); an existing directory is fine. */
+/* mkdir -p of every directory above path (0700, as the whole simulator tree); an existing
+ * directory is fine. The scheduler has checked the chip's tree before the log is opened. */
 static int svc_make_parents(const char *path, char *err, size_t cap)
 {
     char dir[PATH_MAX];
@@ -91,7 +92,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
             snprintf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
             return -1;
         }
