@@ -15,10 +15,10 @@
  *       return 0;
  *   }
  *
- * On a device these come from the AICPU scheduler process the SO is dlopened into (libaicpu_sharder:
- * AicpuGetBlockIdx/Num; the device log library: DlogRecord, CheckLogLevel; libascend_hal:
- * halGetDeviceInfo), so a kernel SO needs no library for them. Values and signatures are CANN's
- * (toolchain/slog.h, ascend_hal_base.h, aicpu_context.h). */
+ * On a device these come from the AICPU scheduler process the SO is dlopened into
+ * (libaicpu_sharder: AicpuGetBlockIdx/Num; the device log library: DlogRecord, CheckLogLevel;
+ * libascend_hal: halGetDeviceInfo), so a kernel SO needs no library for them. Values and signatures
+ * are CANN's (toolchain/slog.h, ascend_hal_base.h, aicpu_context.h). */
 #ifndef AKL_AKL_KERNEL_H
 #define AKL_AKL_KERNEL_H
 

@@ -22,8 +22,8 @@ const char *t_device_subdir(void);
  * device. Returns buf. */
 const char *t_kernel_path(const char *file, char *buf, size_t cap);
 
-/* "<AKL_BUILD_DIR>/<dir>/<device subdir><file>" into buf, e.g. dir "lib/akl/examples": a file of the
- * build tree built for the simulated device. Returns buf. */
+/* "<AKL_BUILD_DIR>/<dir>/<device subdir><file>" into buf, e.g. dir "lib/akl/examples": a file of
+ * the build tree built for the simulated device. Returns buf. */
 const char *t_device_file(const char *dir, const char *file, char *buf, size_t cap);
 
 /* The simulator root this test runs under ($AKL_SIM_ROOT, set by ctest per test). */
