@@ -4,9 +4,15 @@
 # akl_add_aicpu_kernel's users alike.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
+# Test projects configured inside this run (check_ipo_supported's) get no cache variables: the
+# compiler reaches them through this process's environment.
+if(NOT AKL_AICPU_CC AND DEFINED ENV{AKL_TOOLCHAIN_AICPU_CC})
+  set(AKL_AICPU_CC "$ENV{AKL_TOOLCHAIN_AICPU_CC}")
+endif()
 if(NOT AKL_AICPU_CC)
   message(FATAL_ERROR "aarch64-toolchain.cmake: set AKL_AICPU_CC to the AICPU C compiler")
 endif()
+set(ENV{AKL_TOOLCHAIN_AICPU_CC} "${AKL_AICPU_CC}")
 set(CMAKE_C_COMPILER "${AKL_AICPU_CC}")
 # The C++ compiler beside it (gcc -> g++), for C++ kernels.
 string(REGEX REPLACE "gcc$" "g++" _akl_aicpu_cxx "${AKL_AICPU_CC}")

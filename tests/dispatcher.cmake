@@ -15,6 +15,9 @@ function(akl_dispatcher_test name)
     AKL_DISPATCHER_PATH="$<TARGET_FILE:akl_dispatcher>"
     AKL_DISPATCHER_PROBE_KERNEL="$<TARGET_FILE:kernel_dispk_probe>")
   target_link_libraries(test_${name} PRIVATE ${CMAKE_DL_LIBS})
+  # The dispatcher asks the scheduler for its run mode and vf id (test_dispatcher_common.c defines
+  # them): the program must export them for the dlopened dispatcher to bind to.
+  set_target_properties(test_${name} PROPERTIES ENABLE_EXPORTS ON)
   # The reference fingerprint comes from Debian's separately built libxxhash where available, so
   # that the dispatcher's compiled-in XXH3 is checked against an independent build.
   if(AKL_DISPATCHER_TEST_XXHASH)

@@ -20,6 +20,7 @@
 
 typedef struct vadd_options {
     int32_t device;
+    bool device_local; /* --device local: akl_local_device() after parsing */
     uint64_t n;
     uint32_t blocks;
     bool json;
@@ -47,10 +48,12 @@ static void vadd_usage(FILE *out)
 {
     fprintf(out,
             "Usage: " VADD_PROG
-            " [--device N] [--n N] [--blocks N] [--json] [--quiet] [--so PATH]\n"
+            " [--device N|local] [--n N] [--blocks N] [--json] [--quiet] [--so PATH]\n"
             "\n"
             "Adds two float vectors of N elements (default 1048576) on device N (default 0),\n"
             "split across B AICPU blocks (default 8), and checks every element of the result.\n"
+            "  --device local  the device of this process's local rank under mpirun, torchrun\n"
+            "                  or srun (see akl_local_device in akl.h)\n"
             "  --json     print one JSON object\n"
             "  --quiet    print nothing on success\n"
             "  --so PATH  the runtime SO (default: <libdir>/akl/examples/" VADD_SO_NAME ")\n");
@@ -63,7 +66,12 @@ static int vadd_parse_value(const char *arg, const char *value, vadd_options_t *
         opts->so = value;
         return 0;
     }
+    if (strcmp(arg, "--device") == 0 && strcmp(value, "local") == 0) {
+        opts->device_local = true;
+        return 0;
+    }
     if (strcmp(arg, "--device") == 0) {
+        opts->device_local = false;
         if (example_parse_u64(VADD_PROG, arg, value, 0, INT32_MAX, &v) != 0)
             return -1;
         opts->device = (int32_t)v;
@@ -251,8 +259,11 @@ static void vadd_print_text(const vadd_options_t *opts, const char *so, const va
         printf("bootstrap:   %s (%zu bytes, %.3f ms)\n",
                example_outcome_name(run->info.outcome, run->cached), run->info.size,
                run->t_load * 1e3);
+        printf("route:       %s\n", akl_route_name(run->info.route));
         printf("device file: %s\n", run->info.basename);
-        printf("device path: %s\n", run->info.device_path);
+        printf("device path: %s\n", run->info.device_path[0]
+                                        ? run->info.device_path
+                                        : "(CANN's custom directory: the custom route)");
     }
     if (run->failed_stage) {
         printf("error:       %s: %s (%d): %s\n", run->failed_stage, akl_errname(run->code),
@@ -286,6 +297,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
         char fingerprint[17];
         snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, run->info.fingerprint);
         akl_json_string(&json, "bootstrap", example_outcome_name(run->info.outcome, run->cached));
+        akl_json_string(&json, "route", akl_route_name(run->info.route));
         akl_json_string(&json, "basename", run->info.basename);
         akl_json_string(&json, "device_path", run->info.device_path);
         akl_json_string(&json, "fingerprint", fingerprint);
@@ -335,6 +347,10 @@ int main(int argc, char **argv)
     int rc = vadd_parse(argc, argv, &opts);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
+    if (opts.device_local && akl_local_device(&opts.device) != 0) {
+        fprintf(stderr, VADD_PROG ": --device local: %s\n", akl_last_error());
+        return 1;
+    }
     char so[4096], err[8192];
     if (example_find_so(VADD_SO_NAME, opts.so, so, sizeof so, err, sizeof err) != 0) {
         fprintf(stderr, VADD_PROG ": %s\n", err);

@@ -16,7 +16,9 @@
  * akl_errname() and akl_strerror() explain any of them and akl_last_error() gives the calling
  * thread's detailed message naming the file, device, kernel and cause. Nothing is printed unless
  * AKL_LOG=debug|info|warn|error (any case) asks for it (to stderr); any other non-empty value
- * prints one warning saying so and leaves logging off. All functions are thread-safe. */
+ * prints one warning saying so and leaves logging off. When AKL_LOG is unset, CANN's
+ * ASCEND_GLOBAL_LOG_LEVEL (0 debug, 1 info, 2 warn, 3 error, 4 off) sets the level instead. All
+ * functions are thread-safe. */
 #ifndef AKL_AKL_H
 #define AKL_AKL_H
 
@@ -59,7 +61,12 @@ extern "C" {
     XX(ENOSYM, -1016, "kernel not exported by the SO")                                             \
     XX(ETOOBIG, -1017, "SO larger than the configured limit")                                      \
     XX(ETIMEDOUT, -1018, "timed out")                                                              \
-    XX(EUNRESOLVED, -1019, "the SO needs symbols nothing on the device provides")
+    XX(EUNRESOLVED, -1019, "the SO needs symbols nothing on the device provides")                  \
+    XX(ENOEXTEND, -1020, "the device has no extend-kernel package (libaicpu_extend_kernels.so)")   \
+    XX(ENOPREINSTALL, -1021,                                                                       \
+       "no usable preinstall directory on the device (absent or unwritable)")                      \
+    XX(EVERSION, -1022, "bootstrap protocol version mismatch between libakl and the dispatcher")   \
+    XX(ENOCUSTOM, -1023, "the runtime has no custom CPU kernel upload (rtsBinaryLoadFromData)")
 
 typedef enum akl_errno {
     AKL_OK = 0,
@@ -90,6 +97,13 @@ AKL_EXTERN const char *akl_runtime_name(void);
  * host's live in an <arch>/ subdirectory of the directory that holds the host's build (e.g.
  * <libdir>/akl/examples/aarch64/). NULL before a successful akl_init. */
 AKL_EXTERN const char *akl_device_arch(void);
+/* The oldest CANN release whose AICPU launch ABI libakl matches (the 48-byte rtAicpuArgsEx_t with
+ * 32-bit name offsets and a timeout, and the KFC kernel type 5): the oldest whose headers were
+ * checked. Resolving an older CANN fails with AKL_ERUNTIME naming both releases. */
+#define AKL_CANN_MIN_VERSION "8.1.RC1"
+/* The installed CANN release ("8.1.RC1") read when the runtime was resolved, or NULL for the
+ * simulator, before a successful akl_init, or when the install records none. */
+AKL_EXTERN const char *akl_runtime_version(void);
 
 /* Thin pass-throughs to the resolved runtime, so that a program can use one binary on real CANN
  * and on the simulator. A stream is the runtime's aclrtStream; NULL is the default stream. */
@@ -98,6 +112,15 @@ AKL_EXTERN int akl_device_count(uint32_t *count);
 /* aclrtSetDevice / aclrtResetDevice: open makes device the calling thread's current device. */
 AKL_EXTERN int akl_device_open(int32_t device);
 AKL_EXTERN int akl_device_close(int32_t device);
+/* The device of this process's local rank under a cluster launcher (one process per NPU): the
+ * first set of LOCAL_RANK (torchrun), OMPI_COMM_WORLD_LOCAL_RANK (Open MPI), MPI_LOCALRANKID
+ * (MPICH, Intel MPI) and SLURM_LOCALID (srun) is the rank. When ASCEND_RT_VISIBLE_DEVICES is set
+ * the rank indexes its list (which the runtime renumbers 0..n-1, so the device id to open is the
+ * rank itself) and must be within it. Reads only the environment; no runtime is needed.
+ * Errors: AKL_EINVAL (device NULL); AKL_EDEVICE: none of the four is set (the message names
+ * them), the value is not a decimal integer in 0..INT32_MAX, or the rank is outside
+ * ASCEND_RT_VISIBLE_DEVICES (the message names the variable, its value and the list). */
+AKL_EXTERN int akl_local_device(int32_t *device);
 AKL_EXTERN int akl_mem_alloc(void **dev_ptr, size_t size);
 AKL_EXTERN int akl_mem_free(void *dev_ptr);
 /* Device memory of the calling thread's current device, in bytes. */
@@ -112,12 +135,36 @@ AKL_EXTERN int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms);
 /* ---- Modules ----------------------------------------------------------------------------------
  */
 
-/* A runtime SO loaded on one device. Owned by the process cache: valid until the process exits,
- * never freed by the caller. */
+/* A runtime SO loaded on one device. Owned by the process cache and shared by every load of the
+ * same bytes on the same device in the process: valid until akl_module_unload or process exit. */
 typedef struct akl_module akl_module_t;
 
 #define AKL_DEFAULT_PREFIX "akl_inner_"
 #define AKL_DEFAULT_MAX_SO_SIZE (256u << 20)
+
+/* How a module reaches the device (docs/protocol.md):
+ * - extend: the bootstrap through the device's libaicpu_extend_kernels.so, which loads akl's
+ *   dispatcher, which publishes the SO in the preinstall directory; kernels launch as
+ *   KERNEL_TYPE_AICPU. Needs the extend-kernel package, a writable preinstall directory and (under
+ *   a strict one-upload latch) an unused latch.
+ * - custom: CANN's official CPU kernel upload (rtsBinaryLoadFromData, cpuKernelMode 2); the device
+ *   writes the SO into its per-host-process custom directory and kernels launch with
+ *   rtsLaunchCpuKernel as KERNEL_TYPE_AICPU_CUSTOM in the custom scheduler.
+ * - auto: extend, falling back to custom only when extend fails for a diagnosed cause (no extend
+ *   package: AKL_ENOEXTEND; no usable preinstall directory: AKL_ENOPREINSTALL; the latch:
+ *   AKL_EBOOTSKIPPED). The route that worked is remembered per device for the process and used by
+ *   later auto loads on that device.
+ * The default is $AKL_ROUTE (auto|extend|custom), else auto. */
+typedef enum akl_route {
+    AKL_ROUTE_AUTO = 0,
+    AKL_ROUTE_EXTEND = 1,
+    AKL_ROUTE_CUSTOM = 2,
+} akl_route_t;
+
+/* "auto", "extend" or "custom"; "unknown" for any other value. */
+AKL_EXTERN const char *akl_route_name(akl_route_t route);
+/* Parses "auto", "extend" or "custom" (as $AKL_ROUTE takes them). AKL_EINVAL otherwise. */
+AKL_EXTERN int akl_route_parse(const char *text, akl_route_t *route);
 
 /* opts->size of the struct's first version (this one, akl 0.1): a smaller size is refused with
  * AKL_EINVAL; a later, larger struct stays accepted by this library, which ignores the fields it
@@ -131,6 +178,7 @@ typedef struct akl_load_options {
     int32_t timeout_ms;  /* bootstrap synchronize timeout; 0: 60000; -1: forever */
     size_t max_size;     /* reject larger SOs; 0: $AKL_MAX_SO_SIZE or AKL_DEFAULT_MAX_SO_SIZE */
     const char *const *kernels; /* optional NULL-terminated list of kernels that must be exported */
+    akl_route_t route;          /* AKL_ROUTE_AUTO: $AKL_ROUTE, else auto (see akl_route_t) */
 } akl_load_options_t;
 
 /* Loads the runtime SO at path (or the size bytes at data) onto device, which must be the calling
@@ -146,6 +194,9 @@ typedef struct akl_load_options {
  * (no acknowledgement: the message says whether the device's one-upload latch holds akl's own
  * earlier upload, which a reset clears, or $AKL_DISPATCHER or another user of the extend kernels
  * in this process put a dispatcher that is not akl's there first, which a reset does not cure);
+ * AKL_ENOEXTEND, AKL_ENOPREINSTALL (the extend route cannot work on this device: under auto the
+ * custom route is taken instead, and AKL_EBOOTSKIPPED likewise), AKL_EVERSION (a dispatcher of
+ * another protocol version), AKL_ENOCUSTOM (the custom route without the runtime's rts* calls);
  * or a CANN code from the bootstrap's device calls, with aclGetRecentErrMsg() in the message.
  * Undefined symbols that nothing on the device provides (akl_unresolved_symbols_file) do not fail
  * a load; with AKL_LOG=warn the first load of the bytes logs them. */
@@ -187,9 +238,10 @@ typedef enum akl_boot_outcome {
     AKL_BOOT_WROTE = 1,     /* the device had no such file: published */
     AKL_BOOT_IDENTICAL = 2, /* the device already held the same bytes: nothing written */
     AKL_BOOT_REPLACED = 3,  /* a file of that name held other bytes: atomically replaced */
+    AKL_BOOT_UPLOADED = 4,  /* custom route: handed to CANN's upload, which writes it on device */
 } akl_boot_outcome_t;
 
-/* "wrote", "identical" or "replaced"; "unknown" for any other value. */
+/* "wrote", "identical", "replaced" or "uploaded"; "unknown" for any other value. */
 AKL_EXTERN const char *akl_boot_outcome_name(akl_boot_outcome_t outcome);
 
 typedef struct akl_module_info {
@@ -200,9 +252,24 @@ typedef struct akl_module_info {
     size_t size;             /* SO bytes */
     akl_boot_outcome_t outcome;
     double bootstrap_seconds; /* wall time of the bootstrap */
+    akl_route_t route;        /* AKL_ROUTE_EXTEND or AKL_ROUTE_CUSTOM: how it was loaded */
 } akl_module_info_t;
 
 AKL_EXTERN int akl_module_info(const akl_module_t *module, akl_module_info_t *info);
+
+/* Removes module from the process cache and frees it: a later load of its bytes bootstraps
+ * again. The handle is invalid afterwards, and so is every other handle to the same module
+ * (loads of the same bytes on the same device share one): unloading a module another thread
+ * still loads or launches is the caller's race, as with cuModuleUnload. Device files are left in
+ * place (other processes may use them); a custom-route module's binary is unloaded from the
+ * runtime (rtsBinaryUnload), whose custom directory drops the file once nothing uses it. The
+ * device file of a module can also disappear behind
+ * the process's back (deleted, collected): the first akl_stream_sync that fails because the
+ * device cannot open it (507018, device error code 11002) retires the module from the cache
+ * (its handle stays valid until unloaded), and the next load of those bytes publishes again.
+ * Errors: AKL_EINVAL when module is NULL or not a loaded module (never loaded, or already
+ * unloaded; the handle is compared, never dereferenced). */
+AKL_EXTERN int akl_module_unload(akl_module_t *module);
 
 /* The basename a runtime SO gets on device: "<prefix><16 lowercase hex>_<device>.so". prefix NULL
  * means the default. Fails with AKL_ENAME if the result is over 100 characters or prefix has
@@ -212,6 +279,22 @@ AKL_EXTERN int akl_basename(const char *prefix, uint64_t fingerprint, int32_t de
                             size_t buf_size);
 /* XXH3-64 (seed 0) of size bytes. */
 AKL_EXTERN uint64_t akl_fingerprint(const void *data, size_t size);
+
+/* The route loads on device take in this process: the one the first successful load on the device
+ * took (an auto load then takes it too; a forced route is used as forced), or AKL_ROUTE_AUTO when
+ * no load on the device has succeeded yet. AKL_EDEVICE for a negative device, AKL_EINVAL for NULL.
+ */
+AKL_EXTERN int akl_device_route(int32_t device, akl_route_t *route);
+
+/* Probes whether route works on device (the calling thread's current device) with a tiny real
+ * bootstrap that publishes nothing: extend uploads the dispatcher, which only checks that it can
+ * create a file in the preinstall directory; custom uploads the dispatcher through CANN's custom
+ * upload and runs one of its no-op kernels. AKL_ROUTE_AUTO probes as a load decides: extend, then
+ * custom for a diagnosed cause. Returns 0 with *taken (may be NULL) set to the route that worked,
+ * or the error a load would get (e.g. AKL_ENOEXTEND, AKL_ENOPREINSTALL, AKL_EBOOTSKIPPED,
+ * AKL_ENOCUSTOM) with the cause in akl_last_error(). Does not change the remembered route, but an
+ * extend probe does use up a strict one-upload latch of the device's scheduler process. */
+AKL_EXTERN int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *taken);
 
 /* Counters of the process cache, for tests and tools. */
 typedef struct akl_cache_stats {

@@ -22,11 +22,15 @@ void cli_usage_run(FILE *out)
         "bootstraps it: the device publishes it as <prefix><fingerprint>_<device>.so),\n"
         "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, the\n"
         "device and its architecture (SO must be built for it: aarch64 on CANN), what\n"
-        "the bootstrap did (wrote / identical / replaced, or cached), the device file name\n"
-        "and path, the fingerprint, the launch result and the buffer's contents.\n"
+        "the bootstrap did (wrote / identical / replaced / uploaded, or cached), the route\n"
+        "it took (extend or custom: $AKL_ROUTE, see README), the device file name and path,\n"
+        "the fingerprint, the launch result and the buffer's contents.\n"
         "\n"
         "Options:\n"
-        "  --device N         device id (default 0)\n"
+        "  --device N|local   device id (default 0); local: the device of this process's\n"
+        "                     local rank under mpirun, torchrun or srun (LOCAL_RANK,\n"
+        "                     OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID or SLURM_LOCALID,\n"
+        "                     the first set, within ASCEND_RT_VISIBLE_DEVICES)\n"
         "  --blocks N         AICPU blocks, 1..65535 (default 1)\n"
         "  --timeout S        per-task AICPU timeout in seconds (default 0: the device's)\n"
         "  --sync-timeout MS  synchronize timeout in ms, -1 waits forever (default 60000)\n"
@@ -51,6 +55,7 @@ void cli_usage_run(FILE *out)
 
 typedef struct run_options {
     int32_t device;
+    bool device_local; /* --device local: resolved by akl_local_device() after parsing */
     uint32_t blocks;
     uint32_t timeout_s;
     int32_t sync_timeout_ms;
@@ -98,6 +103,11 @@ static int run_parse_number_option(int c, const char *arg, run_options_t *opts)
     uint64_t u;
     switch (c) {
     case 'd':
+        if (strcmp(arg, "local") == 0) {
+            opts->device_local = true;
+            return 0;
+        }
+        opts->device_local = false;
         if (cli_parse_i64("run", "--device", arg, 0, INT32_MAX, &v) != 0)
             return -1;
         opts->device = (int32_t)v;
@@ -408,9 +418,12 @@ static void run_print_text(const run_options_t *opts, const run_report_t *report
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
         printf("basename:     %s\n", report->info.basename);
-        printf("device path:  %s\n", report->info.device_path);
+        printf("device path:  %s\n", report->info.device_path[0]
+                                         ? report->info.device_path
+                                         : "(CANN's custom directory: the custom route)");
         printf("bootstrap:    %s (%zu bytes, %.3f ms)\n", run_outcome_name(report),
                report->info.size, report->load_seconds * 1e3);
+        printf("route:        %s\n", akl_route_name(report->info.route));
     }
     if (report->failed_stage)
         printf("launch:       failed at %s: %s (%d): %s\n", report->failed_stage,
@@ -444,6 +457,7 @@ static void run_print_json(const run_options_t *opts, const run_report_t *report
         cli_json_string(&json, "basename", report->info.basename);
         cli_json_string(&json, "device_path", report->info.device_path);
         cli_json_string(&json, "bootstrap", run_outcome_name(report));
+        cli_json_string(&json, "route", akl_route_name(report->info.route));
         cli_json_uint(&json, "so_size", report->info.size);
         cli_json_double(&json, "load_seconds", report->load_seconds);
     }
@@ -503,6 +517,8 @@ int cli_cmd_run(int argc, char **argv)
     int rc = run_parse(argc, argv, &opts);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
+    if (opts.device_local && akl_local_device(&opts.device) != 0)
+        return cli_fail("run", "--device local: %s", akl_last_error());
     unsigned char *args = NULL;
     size_t args_size = 0;
     rc = run_build_args(&opts, &args, &args_size);

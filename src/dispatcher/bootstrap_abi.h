@@ -2,9 +2,16 @@
  *
  * The host launches libaicpu_extend_kernels.so / DynTileFwkKernelServerInit (KERNEL_TYPE_AICPU_KFC)
  * with an argument blob that starts with akl_device_kernel_args. Its cfgdata (offset 40) holds the
- * device address of an akl_device_args. Offsets 96..136 are the seed design's layout (PyPTO's
- * DeviceArgs: aicpuSoBin 96, aicpuSoLen 104, deviceId 112) and are kept exactly; akl's extension
- * starts at 136. docs/protocol.md describes the same bytes in prose; keep the two in step.
+ * absolute device address of an akl_device_args, which the host wrote into the bootstrap's one
+ * device allocation (version 2: no reliance on the runtime's hostInputInfo fix-up). Offsets
+ * 96..112 are PyPTO's DeviceArgs (aicpuSoBin 96, aicpuSoLen 104, deviceId 112), which the extend
+ * kernels read; 120/128 follow simpler's extension of it; akl's own fields start at 136.
+ * docs/protocol.md describes the same bytes in prose; keep the two in step.
+ *
+ * Stable across versions (so that hosts and dispatchers of different versions can tell each other
+ * so): DeviceArgs magic (136), version (144) and ack_addr (160), and the record's magic (0),
+ * version (8), status (12), stage (20) and detail (304). A dispatcher that finds akl's magic with
+ * another version writes a FAILED/ARGS record carrying its own version; the host reports both.
  *
  * This header is shared by a self-contained device object: it uses nothing beyond <stdint.h>. */
 #ifndef AKL_BOOTSTRAP_ABI_H
@@ -15,7 +22,13 @@
 
 #define AKL_BOOT_MAGIC 0x31544f4f424c4b41ULL /* "AKLBOOT1" little-endian */
 #define AKL_ACK_MAGIC 0x31304b43414c4b41ULL  /* "AKLACK01" little-endian */
-#define AKL_BOOT_VERSION 1U
+/* A test build of an older dispatcher overrides it (tests/dispatcher.cmake). */
+#ifndef AKL_BOOT_VERSION
+#define AKL_BOOT_VERSION 2U
+#endif
+
+/* DeviceArgs flags. */
+#define AKL_BOOT_FLAG_PROBE 1U /* check the directory is writable; publish nothing */
 
 /* A device basename: at most 100 characters of [A-Za-z0-9._-] (CANN's AE_MAX_SO_NAME). */
 #define AKL_SO_NAME_MAX 100
@@ -25,7 +38,7 @@
 /* The KFC launch's args. Only cfgdata is read; the rest is zero. */
 typedef struct akl_device_kernel_args {
     uint64_t reserved[5]; /* 0..39: PyPTO's DeviceKernelArgs fields, unused, zero */
-    uint64_t cfgdata;     /* 40: device address of akl_device_args */
+    uint64_t cfgdata;     /* 40: absolute device address of akl_device_args */
 } akl_device_kernel_args_t;
 
 typedef struct akl_device_args {
@@ -33,12 +46,12 @@ typedef struct akl_device_args {
     uint64_t aicpu_so_bin; /* 96: device address of the dispatcher SO bytes (SaveSoFile reads it) */
     uint64_t aicpu_so_len; /* 104 */
     uint64_t device_id;    /* 112 */
-    uint64_t inner_so_bin; /* 120: device address of the runtime SO bytes to publish */
-    uint64_t inner_so_len; /* 128 */
+    uint64_t inner_so_bin; /* 120: device address of the runtime SO bytes (simpler's extension) */
+    uint64_t inner_so_len; /* 128: (simpler's extension) */
     /* akl extension */
     uint64_t magic;                        /* 136: AKL_BOOT_MAGIC */
     uint32_t version;                      /* 144: AKL_BOOT_VERSION */
-    uint32_t flags;                        /* 148: zero */
+    uint32_t flags;                        /* 148: AKL_BOOT_FLAG_*, else zero */
     uint64_t expected_fingerprint;         /* 152: XXH3-64 (seed 0) of the runtime SO bytes */
     uint64_t ack_addr;                     /* 160: device address of an akl_bootstrap_ack */
     char target_name[AKL_SO_NAME_MAX + 4]; /* 168: NUL-terminated basename to publish */
@@ -51,6 +64,7 @@ typedef enum akl_ack_status {
     AKL_ACK_IDENTICAL = 2, /* a byte-identical file was already there: nothing written */
     AKL_ACK_REPLACED = 3,  /* a file of that name held other bytes: atomically replaced */
     AKL_ACK_FAILED = 4,    /* see stage and err */
+    AKL_ACK_PROBED = 5,    /* AKL_BOOT_FLAG_PROBE: a file could be created (and was removed) */
 } akl_ack_status_t;
 
 /* Where a failure happened. */
@@ -79,7 +93,13 @@ typedef struct akl_bootstrap_ack {
     uint64_t temps_removed;          /* 40: stale temporaries of this name cleaned up */
     char path[AKL_ACK_PATH_MAX];     /* 48: final path, or the path that failed */
     char detail[AKL_ACK_DETAIL_MAX]; /* 304: short human-readable cause */
-} akl_bootstrap_ack_t;                /* 432 bytes */
+} akl_bootstrap_ack_t;               /* 432 bytes */
+
+/* The bootstrap's one device allocation: [ack | DeviceArgs | dispatcher | runtime SO]. */
+#define AKL_BOOT_ACK_OFFSET 0u
+#define AKL_BOOT_ARGS_OFFSET 512u
+#define AKL_BOOT_DISPATCHER_OFFSET 1024u
+#define AKL_BOOT_ALIGN 64u
 
 #define AKL_ABI_ASSERT_(c, m) _Static_assert(c, m)
 AKL_ABI_ASSERT_(offsetof(akl_device_kernel_args_t, cfgdata) == 40, "cfgdata at 40");
@@ -99,5 +119,8 @@ AKL_ABI_ASSERT_(sizeof(akl_device_args_t) == 272, "device args 272 bytes");
 AKL_ABI_ASSERT_(offsetof(akl_bootstrap_ack_t, path) == 48, "ack path at 48");
 AKL_ABI_ASSERT_(offsetof(akl_bootstrap_ack_t, detail) == 304, "ack detail at 304");
 AKL_ABI_ASSERT_(sizeof(akl_bootstrap_ack_t) == 432, "ack 432 bytes");
+AKL_ABI_ASSERT_(sizeof(akl_bootstrap_ack_t) <= AKL_BOOT_ARGS_OFFSET, "ack fits its region");
+AKL_ABI_ASSERT_(AKL_BOOT_ARGS_OFFSET + sizeof(akl_device_args_t) <= AKL_BOOT_DISPATCHER_OFFSET,
+                "DeviceArgs fit their region");
 
 #endif /* AKL_BOOTSTRAP_ABI_H */

@@ -9,22 +9,20 @@
 #include <stdio.h>
 
 /* Another client of the extend-kernels library can reach Init with its own DeviceArgs: a struct
- * that may end at 159, or whose offset 160 is a live pointer of its own. Only magic (136) and
- * version (144) tell akl's DeviceArgs from such a struct, and both lie in the first 160 bytes that
- * any DeviceArgs has, so they are checked before anything of akl's extension beyond them is read
- * and before anything is written anywhere. */
+ * that may end at 159, or whose offset 160 is a live pointer of its own. Only magic (136) tells
+ * akl's DeviceArgs from such a struct, and it lies in the first 160 bytes that any DeviceArgs has,
+ * so it is checked before anything of akl's extension beyond it is read and before anything is
+ * written anywhere. akl's DeviceArgs of another protocol version are akl's: every version keeps
+ * version (144) and ack_addr (160) where they are, so that one is answered in its record
+ * (dispatcher_args_valid), and its host learns which versions met. */
 static const char *dispatcher_args_foreign(const akl_device_args_t *dargs, char *why, size_t cap)
 {
-    bool magic_ok = dargs->magic == AKL_BOOT_MAGIC;
-    if (magic_ok && dargs->version == AKL_BOOT_VERSION)
+    if (dargs->magic == AKL_BOOT_MAGIC)
         return NULL;
-    /* One format for both: the dispatcher travels to the device on every first bootstrap. */
     snprintf(why, cap,
-             "DeviceArgs %s at %d is 0x%llx, not 0x%llx (AKLBOOT1 version 1): not akl's, so "
-             "ack_addr at 160 is not read",
-             magic_ok ? "version" : "magic", magic_ok ? 144 : 136,
-             magic_ok ? (unsigned long long)dargs->version : (unsigned long long)dargs->magic,
-             magic_ok ? (unsigned long long)AKL_BOOT_VERSION : (unsigned long long)AKL_BOOT_MAGIC);
+             "DeviceArgs magic at 136 is 0x%llx, not 0x%llx (AKLBOOT1): not akl's, so ack_addr "
+             "at 160 is not read",
+             (unsigned long long)dargs->magic, (unsigned long long)AKL_BOOT_MAGIC);
     return why;
 }
 
@@ -48,19 +46,29 @@ const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
 
 bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack)
 {
+    if (dargs->version != AKL_BOOT_VERSION) {
+        /* Answered with this dispatcher's version in the record (ack->version): nothing else of
+         * the other version's layout is read. */
+        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
+                            "DeviceArgs version at 144 is %u, this dispatcher speaks %u",
+                            dargs->version, AKL_BOOT_VERSION);
+        return false;
+    }
+    if ((dargs->flags & ~AKL_BOOT_FLAG_PROBE) != 0) {
+        /* A host asking for behaviour this dispatcher does not know must not get a silent no. */
+        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
+                            "DeviceArgs flags at 148 are 0x%x, this dispatcher knows 0x%x only",
+                            dargs->flags, AKL_BOOT_FLAG_PROBE);
+        return false;
+    }
+    if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0)
+        return true; /* a probe publishes nothing, so it carries no runtime SO */
     if (dargs->inner_so_bin == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_bin at 120 is NULL");
         return false;
     }
     if (dargs->inner_so_len == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_len at 128 is 0");
-        return false;
-    }
-    if (dargs->flags != 0) {
-        /* A host asking for behaviour this dispatcher does not know must not get a silent no. */
-        dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
-                            "DeviceArgs flags at 148 are 0x%x, this dispatcher knows none",
-                            dargs->flags);
         return false;
     }
     return true;

@@ -7,15 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* From Init's args, the DeviceArgs and the host's acknowledgement record. Magic and version are
- * checked first: ack_addr is read only from a DeviceArgs that is akl's, of this version. Returns
- * NULL, or why there is no record to report into (NULL args, cfgdata 0, a foreign magic or version,
- * ack_addr 0); the text may be built in why[cap]. Nothing may be written anywhere then. */
+/* From Init's args, the DeviceArgs and the host's acknowledgement record. The magic is checked
+ * first: ack_addr is read only from a DeviceArgs that is akl's (of any protocol version: every
+ * version keeps ack_addr at 160). Returns NULL, or why there is no record to report into (NULL
+ * args, cfgdata 0, a foreign magic, ack_addr 0); the text may be built in why[cap]. Nothing may be
+ * written anywhere then. */
 const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
                                    akl_bootstrap_ack_t **ack, char *why, size_t cap);
 
-/* Flags and the runtime SO's address and length (magic and version were checked by locate). False
- * with the cause in ack (ARGS). */
+/* Version, flags and the runtime SO's address and length (the magic was checked by locate). False
+ * with the cause in ack (ARGS): another version is answered there with this one's. */
 bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack);
 
 #endif /* AKL_DISPATCHER_ARGS_H */

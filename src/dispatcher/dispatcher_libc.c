@@ -11,8 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int __wrap_fstat(int fd, struct stat *st);
-int __wrap_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+/* used: with link-time optimisation nothing calls these until the linker renames the calls, so
+ * the compiler would otherwise drop them first. */
+__attribute__((used)) int __wrap_fstat(int fd, struct stat *st);
+__attribute__((used)) int __wrap_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 
 int __wrap_fstat(int fd, struct stat *st)
 {

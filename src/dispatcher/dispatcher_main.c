@@ -7,11 +7,13 @@
 #include "bootstrap_abi.h"
 #include "dispatcher_ack.h"
 #include "dispatcher_args.h"
+#include "dispatcher_dir.h"
 #include "dispatcher_hash.h"
 #include "dispatcher_log.h"
 #include "dispatcher_name.h"
 #include "dispatcher_publish.h"
 
+#include <limits.h>
 #include <stdint.h>
 
 /* Init's non-zero results: the KFC path passes 1000..1099 through to the host unchanged, so the
@@ -26,6 +28,16 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
     if (!dispatcher_name_well_formed(dargs->target_name, sizeof dargs->target_name, why,
                                      sizeof why)) {
         dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
+        return;
+    }
+    char dir[PATH_MAX];
+    int err = dispatcher_preinstall_dir(dir, sizeof dir, why, sizeof why);
+    if (err != 0) {
+        dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, "", "%s", why);
+        return;
+    }
+    if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0) {
+        dispatcher_probe(dir, dargs->target_name, ack);
         return;
     }
     const void *bytes = (const void *)(uintptr_t)dargs->inner_so_bin;
@@ -43,7 +55,7 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
         dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
         return;
     }
-    dispatcher_publish(dispatcher_preinstall_dir(), dargs->target_name, bytes, len, ack);
+    dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
 }
 
 static const char *dispatcher_status_word(int32_t status)
@@ -51,6 +63,7 @@ static const char *dispatcher_status_word(int32_t status)
     return status == AKL_ACK_WROTE       ? "wrote"
            : status == AKL_ACK_IDENTICAL ? "identical"
            : status == AKL_ACK_REPLACED  ? "replaced"
+           : status == AKL_ACK_PROBED    ? "probed"
                                          : "failed";
 }
 

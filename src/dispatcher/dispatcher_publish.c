@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DISPATCHER_DEFAULT_DIR "/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
 #define DISPATCHER_COMPARE_CHUNK 8192
 /* One write() per MiB: a single 16 MB write() from device memory (a shared mapping) took 58 ms on
  * Linux 6.18/ext4, the same bytes in 1 MiB writes 3.3 ms (strace -T, simulator, 2-core VM). */
@@ -46,12 +45,6 @@ typedef enum dispatcher_existing {
     DISPATCHER_DIFFERENT,
     DISPATCHER_UNREADABLE,
 } dispatcher_existing_t;
-
-const char *dispatcher_preinstall_dir(void)
-{
-    const char *env = getenv("ASCEND_AICPU_KERNEL_PATH");
-    return env != NULL && env[0] != '\0' ? env : DISPATCHER_DEFAULT_DIR;
-}
 
 static int dispatcher_join(char *out, size_t cap, const char *dir, const char *file)
 {
@@ -271,24 +264,60 @@ static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, const voi
     }
 }
 
+/* Opens the directory and sweeps stale temporaries of the name. Returns the descriptor, or -1
+ * with the failure (DIR) recorded in ack. */
+static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *ack)
+{
+    char text[96];
+    if (dispatcher_join(paths->final, sizeof paths->final, paths->dir, paths->name) != 0) {
+        dispatcher_ack_fail(ack, AKL_STAGE_DIR, ENAMETOOLONG, paths->dir,
+                            "directory path plus name exceeds %d bytes", PATH_MAX);
+        return -1;
+    }
+    int dirfd = openat(AT_FDCWD, paths->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        int err = errno;
+        dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, paths->dir,
+                            "cannot open preinstall directory: %s",
+                            dispatcher_errstr(err, text, sizeof text));
+        return -1;
+    }
+    ack->temps_removed = dispatcher_temps_clean(dirfd, paths->name);
+    return dirfd;
+}
+
+void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ack)
+{
+    char text[96];
+    dispatcher_paths_t paths = {.dir = dir, .name = name};
+    int dirfd = dispatcher_open_dir(&paths, ack);
+    if (dirfd < 0)
+        return;
+    int fd = dispatcher_create_temp(dirfd, &paths);
+    if (fd < 0) {
+        int err = errno;
+        dispatcher_ack_fail(ack, AKL_STAGE_CREATE, err, paths.temp,
+                            "cannot create temporary file: %s",
+                            dispatcher_errstr(err, text, sizeof text));
+    } else {
+        /* One byte, written and fsynced as a publish would: a full filesystem shows here too. */
+        static const unsigned char probe_byte[1] = {0};
+        int rc = dispatcher_fill_temp(fd, &paths, probe_byte, sizeof probe_byte, ack);
+        unlinkat(dirfd, paths.temp_name, 0);
+        if (rc == 0)
+            dispatcher_ack_succeed(ack, AKL_ACK_PROBED, 0, dir, "writable");
+    }
+    close(dirfd);
+}
+
 void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
                         akl_bootstrap_ack_t *ack)
 {
     char text[96];
     dispatcher_paths_t paths = {.dir = dir, .name = name};
-    if (dispatcher_join(paths.final, sizeof paths.final, dir, name) != 0) {
-        dispatcher_ack_fail(ack, AKL_STAGE_DIR, ENAMETOOLONG, dir,
-                            "directory path plus name exceeds %d bytes", PATH_MAX);
+    int dirfd = dispatcher_open_dir(&paths, ack);
+    if (dirfd < 0)
         return;
-    }
-    int dirfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        int err = errno;
-        dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, dir, "cannot open preinstall directory: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-        return;
-    }
-    ack->temps_removed = dispatcher_temps_clean(dirfd, name);
     int err = 0;
     dispatcher_existing_t existing = dispatcher_existing(dirfd, name, bytes, len, &err);
     if (existing == DISPATCHER_SAME) {

@@ -6,10 +6,6 @@
 
 #include <stddef.h>
 
-/* The preinstall directory: $ASCEND_AICPU_KERNEL_PATH when set and non-empty, else CANN's
- * default for vfid 0. */
-const char *dispatcher_preinstall_dir(void);
-
 /* Makes <dir>/<name> hold exactly bytes[0..len): nothing is written when a byte-identical regular
  * file is there (IDENTICAL); otherwise a temporary file in dir is written, fsynced and renamed onto
  * the name, then dir is fsynced (WROTE when the name was absent, REPLACED when it held something
@@ -17,5 +13,9 @@ const char *dispatcher_preinstall_dir(void);
  * detail and temps_removed of ack; on failure no temporary is left and the name is untouched. */
 void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
                         akl_bootstrap_ack_t *ack);
+
+/* AKL_BOOT_FLAG_PROBE: creates a temporary of name in dir, writes one byte, removes it; nothing is
+ * published. PROBED with path = dir, or FAILED at DIR, CREATE or WRITE. */
+void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ack);
 
 #endif /* AKL_DISPATCHER_PUBLISH_H */

@@ -3,6 +3,7 @@
 #ifndef AKL_LOADER_BOOTSTRAP_H
 #define AKL_LOADER_BOOTSTRAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,11 +21,15 @@ typedef struct akl_boot_request {
     const char *what;     /* the file path or "<memory>", for messages */
     akl_stream_t stream;
     int32_t timeout_ms; /* -1: forever */
+    bool probe;         /* only check the preinstall directory is writable (data/size unused) */
+    akl_route_t route;  /* as asked (module.c decides what auto does) */
 } akl_boot_request_t;
 
-/* Bootstraps req on its device, which the caller has checked is the thread's current one. On
- * success fills module's outcome, basename, device path and timing; returns 0 or an error code
- * (loader's or CANN's) with the thread's message set. Holds no device memory afterwards, except
+/* Bootstraps req on its device by the extend route, which the caller has checked is the thread's
+ * current one. On success fills module's outcome, basename, device path, route and timing (a probe
+ * fills nothing); returns 0 or an error code (loader's or CANN's) with the thread's message set:
+ * AKL_ENOEXTEND, AKL_ENOPREINSTALL and AKL_EBOOTSKIPPED are the diagnosed causes auto falls back
+ * on. Holds no device memory afterwards, except
  * after a synchronize timeout (see bootstrap.c). */
 int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module);
 

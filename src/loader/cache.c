@@ -6,7 +6,12 @@
  * bootstraps of unrelated keys run in parallel. A key being bootstrapped has an entry in state
  * LOADING; later loads of that key wait on the entry's condition variable. A failed entry is
  * unlinked at once (failures are not cached) and freed by the last thread that looks at it.
- * Ready entries, and so the modules handed out, live until the process exits. */
+ * Ready entries, and so the modules handed out, live until akl_module_unload or process exit.
+ *
+ * Retired entries: a module whose device file has gone (akl_cache_retire_missing) or that is
+ * unloaded while loads that waited for its bootstrap have not yet picked it up leaves the table,
+ * so the next load of its bytes bootstraps again, but moves to a retired list instead of being
+ * freed: handles other threads hold stay valid until they are unloaded themselves. */
 #include "cache.h"
 
 #include <pthread.h>
@@ -37,6 +42,7 @@ typedef struct akl_cache_entry {
 
 static pthread_mutex_t akl_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static akl_cache_entry_t *akl_cache_buckets[AKL_CACHE_BUCKETS];
+static akl_cache_entry_t *akl_cache_retired;
 static akl_cache_stats_t akl_cache_counters;
 
 static akl_cache_entry_t **akl_cache_bucket(uint64_t fingerprint, int32_t device)
@@ -191,4 +197,90 @@ unsigned akl_cache_waiting(uint64_t fingerprint, int32_t device)
     unsigned waiters = entry ? entry->waiters : 0;
     pthread_mutex_unlock(&akl_cache_lock);
     return waiters;
+}
+
+/* Finds the entry a handle belongs to, comparing addresses only: a stale handle (already
+ * unloaded) is never dereferenced. Sets *link to the pointer that links it. */
+static akl_cache_entry_t *akl_cache_find_handle(const akl_module_t *module,
+                                                akl_cache_entry_t ***link)
+{
+    for (size_t b = 0; b <= AKL_CACHE_BUCKETS; b++) {
+        akl_cache_entry_t **l = b < AKL_CACHE_BUCKETS ? &akl_cache_buckets[b] : &akl_cache_retired;
+        for (; *l; l = &(*l)->next) {
+            if (&(*l)->module == module && (*l)->state == AKL_CACHE_READY) {
+                *link = l;
+                return *l;
+            }
+        }
+    }
+    return NULL;
+}
+
+int akl_cache_unload(const akl_module_t *module)
+{
+    pthread_mutex_lock(&akl_cache_lock);
+    akl_cache_entry_t **link;
+    akl_cache_entry_t *entry = akl_cache_find_handle(module, &link);
+    if (!entry) {
+        pthread_mutex_unlock(&akl_cache_lock);
+        return akl_fail(AKL_EINVAL,
+                        "akl_module_unload: %p is not a loaded module (never loaded, or already "
+                        "unloaded)",
+                        (const void *)module);
+    }
+    *link = entry->next;
+    /* Loads that waited for this module's bootstrap may not have taken their handle yet: they
+     * get it, valid, from the retired list, and their own unload frees it. */
+    if (entry->waiters > 0) {
+        entry->next = akl_cache_retired;
+        akl_cache_retired = entry;
+        entry = NULL;
+    }
+    pthread_mutex_unlock(&akl_cache_lock);
+    if (entry) {
+        akl_module_release(&entry->module);
+        akl_cache_entry_free(entry);
+    }
+    return 0;
+}
+
+/* Moves the entry *link points to from its bucket to the retired list. */
+static void akl_cache_retire(akl_cache_entry_t **link)
+{
+    akl_cache_entry_t *entry = *link;
+    *link = entry->next;
+    entry->next = akl_cache_retired;
+    akl_cache_retired = entry;
+}
+
+static bool akl_cache_is_missing(const akl_cache_entry_t *entry, int32_t device,
+                                 const char *message, bool named_only)
+{
+    return entry->state == AKL_CACHE_READY && entry->module.device == device &&
+           (!named_only || (message && strstr(message, entry->module.basename)));
+}
+
+size_t akl_cache_retire_missing(int32_t device, const char *message)
+{
+    size_t retired = 0;
+    pthread_mutex_lock(&akl_cache_lock);
+    /* First the modules the message names. When it names no SO at all, every module of the
+     * device, as the device's message format is not ours to rely on (a needless retirement costs
+     * one bootstrap that finds the file identical); when it names another SO, none. */
+    bool names_an_so = message && strstr(message, ".so");
+    for (int pass = 0; pass < (names_an_so ? 1 : 2) && retired == 0; pass++) {
+        for (size_t b = 0; b < AKL_CACHE_BUCKETS; b++) {
+            akl_cache_entry_t **link = &akl_cache_buckets[b];
+            while (*link) {
+                if (!akl_cache_is_missing(*link, device, message, pass == 0)) {
+                    link = &(*link)->next;
+                    continue;
+                }
+                akl_cache_retire(link);
+                retired++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&akl_cache_lock);
+    return retired;
 }

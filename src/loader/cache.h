@@ -24,4 +24,16 @@ int akl_cache_load(uint64_t fingerprint, int32_t device, size_t size, akl_cache_
  * tests that need to know the waiters are there before letting a bootstrap finish. */
 unsigned akl_cache_waiting(uint64_t fingerprint, int32_t device);
 
+/* Removes module from the cache and frees it (or, when loads waiting for its bootstrap have not
+ * taken it yet, retires it for them). 0, or AKL_EINVAL when module is not a loaded module; a
+ * handle is recognised by its address alone and never dereferenced. */
+int akl_cache_unload(const akl_module_t *module);
+
+/* Retires the ready modules of device that message (the runtime's text for a synchronize that
+ * failed because the device could not open an SO) names by basename, or every module of device
+ * when it names no ".so" at all (none when it names only other SOs): the next load of their bytes
+ * bootstraps again and republishes the file. Handles already given out stay valid. Returns how
+ * many were retired. */
+size_t akl_cache_retire_missing(int32_t device, const char *message);
+
 #endif /* AKL_LOADER_CACHE_H */

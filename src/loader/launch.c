@@ -1,4 +1,5 @@
-/* akl_launch, the per-task hot path ("Mode A type 2"): one rtAicpuKernelLaunchExWithArgs of type
+/* akl_launch, the per-task hot path. A custom-route module launches through custom.c; an extend
+ * module ("Mode A type 2") with one rtAicpuKernelLaunchExWithArgs of type
  * KERNEL_TYPE_AICPU whose blob is [payload | kernel name\0 | module basename\0]. The names sit
  * after the payload at non-zero offsets (an empty payload becomes 8 zero bytes), because a zero
  * offset can leave the device's name pointers NULL on CANN's PCIe-BAR path. No locks, and no
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include "akl/akl.h"
+#include "custom.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "exports.h"
 #include "module.h"
@@ -84,6 +87,13 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     rc = akl_launch_check_device(rt, module, kernel);
     if (rc != 0)
         return rc;
+    if (module->route == AKL_ROUTE_CUSTOM) {
+        rc = akl_custom_launch(rt, module, kernel, kernel_length, args, size, blocks, stream,
+                               timeout_s);
+        if (rc == 0)
+            akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
+        return rc;
+    }
     size_t payload = size > 0 ? size : AKL_LAUNCH_EMPTY_PAYLOAD;
     size_t kernel_at = payload;
     size_t so_at = kernel_at + kernel_length + 1;
@@ -116,5 +126,6 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     if (launched != RT_ERROR_NONE)
         return akl_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                              kernel, module->basename, (int)module->device, blocks, size);
+    akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
     return 0;
 }

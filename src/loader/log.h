@@ -1,5 +1,5 @@
-/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error (any case) asks, then to
- * stderr. */
+/* The loader's diagnostic log: off unless AKL_LOG=debug|info|warn|error (any case), or with
+ * AKL_LOG unset ASCEND_GLOBAL_LOG_LEVEL=0..3, asks, then to stderr. */
 #ifndef AKL_LOADER_LOG_H
 #define AKL_LOADER_LOG_H
 
@@ -13,7 +13,7 @@ typedef enum akl_log_level {
     AKL_LOG_OFF = 4,
 } akl_log_level_t;
 
-/* True when AKL_LOG asks for messages of this level (read once per process). */
+/* True when the environment asks for messages of this level (read once per process). */
 bool akl_log_enabled(akl_log_level_t level);
 /* Prints "akl <level>: <message>" to stderr when the level is enabled. */
 void akl_log(akl_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

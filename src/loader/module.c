@@ -1,5 +1,8 @@
-/* akl_module_load_file / akl_module_load_data / akl_module_info: validate the bytes, fingerprint
- * them, name them, and let the process cache decide whether a bootstrap is needed. */
+/* akl_module_load_file / akl_module_load_data / akl_module_info / akl_module_unload: validate the
+ * bytes, fingerprint them, name them, and let the process cache decide whether a bootstrap is
+ * needed; and notice a module whose device file has gone. */
+#define _GNU_SOURCE /* strcasestr */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,8 @@
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
+#include "device_failure.h"
+#include "custom.h"
 #include "elf_check.h"
 #include "errors.h"
 #include "exports.h"
@@ -15,6 +20,7 @@
 #include "log.h"
 #include "module.h"
 #include "options.h"
+#include "route.h"
 #include "runtime.h"
 #include "unresolved.h"
 
@@ -29,6 +35,47 @@ static int akl_load_check_device(const akl_runtime_t *rt, int32_t device, const 
                     "loading %s: device %" PRId32 " is not set in this thread; call "
                     "akl_device_open(%" PRId32 ") (%s)",
                     what, device, device, why);
+}
+
+/* auto after the extend route failed for a diagnosed cause: the custom route, and if that fails
+ * too, a message with both causes. */
+static int akl_load_fall_back(const akl_boot_request_t *req, akl_module_t *module, int extend_rc)
+{
+    char extend_msg[AKL_ERROR_MESSAGE_MAX];
+    snprintf(extend_msg, sizeof extend_msg, "%s", akl_last_error());
+    akl_log(AKL_LOG_INFO,
+            "loading %s on device %" PRId32 ": the extend route cannot work here (%s); "
+            "taking the custom route",
+            req->what, req->device, akl_errname(extend_rc));
+    int rc = akl_custom_load(req, module);
+    if (rc == 0)
+        return 0;
+    char custom_msg[AKL_ERROR_MESSAGE_MAX];
+    snprintf(custom_msg, sizeof custom_msg, "%s", akl_last_error());
+    /* A runtime without the custom calls makes the extend route's cause the one to fix. */
+    return akl_fail(rc == AKL_ENOCUSTOM ? extend_rc : rc,
+                    "no route works: extend (%s): %s; custom (%s): %s", akl_errname(extend_rc),
+                    extend_msg, akl_errname(rc), custom_msg);
+}
+
+/* The cache's bootstrap: the route asked for; auto starts where this device's last success went
+ * and falls back from extend to custom only for a diagnosed cause. */
+static int akl_load_by_route(const akl_boot_request_t *req, akl_module_t *module)
+{
+    akl_route_t route = req->route;
+    if (route == AKL_ROUTE_AUTO && akl_route_remembered(req->device) == AKL_ROUTE_CUSTOM)
+        route = AKL_ROUTE_CUSTOM;
+    int rc;
+    if (route == AKL_ROUTE_CUSTOM) {
+        rc = akl_custom_load(req, module);
+    } else {
+        rc = akl_bootstrap(req, module);
+        if (rc != 0 && route == AKL_ROUTE_AUTO && akl_route_extend_cause_is_diagnosed(rc))
+            rc = akl_load_fall_back(req, module, rc);
+    }
+    if (rc == 0)
+        akl_route_remember(req->device, module->route);
+    return rc;
 }
 
 /* Undefined symbols nothing on the device provides do not fail a load (a kernel may never reach
@@ -60,6 +107,8 @@ static void akl_load_warn_unresolved(const akl_boot_request_t *req)
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
     const akl_boot_request_t *req = ctx;
+    /* A failure from here on is the bootstrap's, not that of this thread's last kernel. */
+    akl_device_note_bootstrap(req->device, req->basename);
     akl_load_warn_unresolved(req);
     akl_exports_t *exports = NULL;
     int rc = akl_exports_build(req->data, req->size, &exports);
@@ -70,7 +119,7 @@ static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
         akl_exports_free(exports);
         return akl_fail(AKL_ENOMEM, "loading %s: cannot copy its name", req->what);
     }
-    rc = akl_bootstrap(req, module);
+    rc = akl_load_by_route(req, module);
     if (rc != 0) {
         akl_exports_free(exports);
         free(source);
@@ -104,7 +153,8 @@ static int akl_load_bytes(int32_t device, const void *data, size_t size, const c
                               .basename = basename,
                               .what = what,
                               .stream = opts->stream,
-                              .timeout_ms = opts->timeout_ms};
+                              .timeout_ms = opts->timeout_ms,
+                              .route = opts->route};
     bool hit;
     rc = akl_cache_load(fingerprint, device, size, akl_cache_boot_callback, &req, out, &hit);
     if (rc == 0 && hit)
@@ -167,6 +217,8 @@ const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
         return "identical";
     case AKL_BOOT_REPLACED:
         return "replaced";
+    case AKL_BOOT_UPLOADED:
+        return "uploaded";
     }
     return "unknown";
 }
@@ -182,5 +234,58 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
     info->size = module->size;
     info->outcome = module->outcome;
     info->bootstrap_seconds = module->bootstrap_seconds;
+    info->route = module->route;
     return 0;
+}
+
+void akl_module_release(akl_module_t *module)
+{
+    akl_custom_release(module);
+    akl_exports_free((akl_exports_t *)module->exports);
+    module->exports = NULL;
+    free(module->source);
+    module->source = NULL;
+}
+
+int akl_module_unload(akl_module_t *module)
+{
+    if (!module)
+        return akl_fail(AKL_EINVAL, "akl_module_unload: module is NULL");
+    return akl_cache_unload(module);
+}
+
+/* The device error code for "cannot open the SO" (CANN's AE_OPEN_SO_FAILED). */
+#define AKL_DEVICE_OPEN_SO_FAILED "11002"
+
+/* True when text reports device error code 11002: "errcode 11002" (the simulator) or
+ * "errcode:11002" (CANN's host log), case-insensitively, not followed by another digit. */
+static bool akl_message_says_so_missing(const char *text)
+{
+    static const char key[] = "errcode";
+    for (const char *at = text; (at = strcasestr(at, key)) != NULL;) {
+        at += sizeof key - 1;
+        while (*at == ' ' || *at == ':' || *at == '=')
+            at++;
+        size_t n = sizeof AKL_DEVICE_OPEN_SO_FAILED - 1;
+        if (strncmp(at, AKL_DEVICE_OPEN_SO_FAILED, n) == 0 && !isdigit((unsigned char)at[n]))
+            return true;
+    }
+    return false;
+}
+
+void akl_module_note_sync_failure(int code)
+{
+    const akl_runtime_t *rt = akl_runtime_ready();
+    if (code != ACL_ERROR_RT_AICPU_EXCEPTION || !rt)
+        return;
+    const char *recent = akl_runtime_recent_message();
+    int32_t device = -1;
+    if (!recent || !akl_message_says_so_missing(recent) || rt->get_device(&device) != ACL_SUCCESS)
+        return;
+    size_t retired = akl_cache_retire_missing(device, recent);
+    if (retired > 0)
+        akl_log(AKL_LOG_INFO,
+                "device %" PRId32 " could not open a published SO (errcode 11002): %zu module(s) "
+                "retired from the process cache, the next load publishes again",
+                device, retired);
 }

@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "names.h"
+#include "route.h"
 
 /* Whether the caller's struct (opts->size bytes) reaches past field end offset. */
 #define AKL_OPTS_HAS(opts, field)                                                                  \
@@ -58,5 +59,13 @@ int akl_options_resolve(const akl_load_options_t *opts, akl_options_t *out)
             return rc;
     }
     out->kernels = AKL_OPTS_HAS(opts, kernels) ? opts->kernels : NULL;
+    out->route = AKL_OPTS_HAS(opts, route) ? opts->route : AKL_ROUTE_AUTO;
+    if (out->route != AKL_ROUTE_AUTO && out->route != AKL_ROUTE_EXTEND &&
+        out->route != AKL_ROUTE_CUSTOM)
+        return akl_fail(AKL_EINVAL,
+                        "load options: route %d is not AKL_ROUTE_AUTO, _EXTEND or _CUSTOM",
+                        (int)out->route);
+    if (out->route == AKL_ROUTE_AUTO)
+        return akl_route_from_env(&out->route);
     return 0;
 }

@@ -15,6 +15,7 @@ typedef struct akl_options {
     int32_t timeout_ms;         /* -1: forever, else > 0 */
     size_t max_size;            /* effective size limit */
     const char *const *kernels; /* NULL or a NULL-terminated list */
+    akl_route_t route;          /* as asked: opts->route, else $AKL_ROUTE, else auto */
 } akl_options_t;
 
 /* Applies defaults (opts may be NULL). opts->size below AKL_LOAD_OPTIONS_SIZE_V1 is AKL_EINVAL;

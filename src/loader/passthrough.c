@@ -4,7 +4,9 @@
 #include <inttypes.h>
 
 #include "akl/akl.h"
+#include "device_failure.h"
 #include "errors.h"
+#include "module.h"
 #include "runtime.h"
 
 /* The runtime table, or an early return of the resolution error. */
@@ -40,8 +42,11 @@ int akl_device_close(int32_t device)
     if (device < 0)
         return akl_fail(AKL_EDEVICE, "akl_device_close: device %" PRId32 " is negative", device);
     aclError rc = rt->reset_device(device);
-    return rc ? akl_fail_cann(rc, "closing device %" PRId32 " (aclrtResetDevice) failed", device)
-              : 0;
+    if (rc != 0)
+        return akl_fail_cann(rc, "closing device %" PRId32 " (aclrtResetDevice) failed", device);
+    /* A reset device is a new one: its earlier failure no longer explains anything. */
+    akl_device_failure_forget(device);
+    return 0;
 }
 
 int akl_mem_alloc(void **dev_ptr, size_t size)
@@ -117,6 +122,8 @@ int akl_stream_sync(akl_stream_t stream, int32_t timeout_ms)
                         timeout_ms);
     aclError rc = timeout_ms == -1 ? rt->synchronize_stream(stream)
                                    : rt->synchronize_stream_with_timeout(stream, timeout_ms);
+    if (rc)
+        akl_module_note_sync_failure(rc);
     return rc ? akl_fail_cann(rc, "synchronizing stream %p (timeout %" PRId32 " ms) failed", stream,
                               timeout_ms)
               : 0;

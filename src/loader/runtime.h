@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "acl/acl.h"
+#include "cann_version.h"
 #include "runtime/rt.h"
+#include "runtime/runtime/rts/rts_kernel.h"
 
 #define AKL_RUNTIME_NAME_MAX 4200
 
@@ -28,9 +30,16 @@ typedef struct akl_runtime {
     __typeof__(aclrtSynchronizeStreamWithTimeout) *synchronize_stream_with_timeout;
     __typeof__(aclGetRecentErrMsg) *get_recent_err_msg;
     __typeof__(rtAicpuKernelLaunchExWithArgs) *aicpu_launch;
+    /* The custom route (CANN's CPU kernel upload); NULL where the runtime lacks them. */
+    __typeof__(rtsBinaryLoadFromData) *binary_load_data;
+    __typeof__(rtsRegisterCpuFunc) *register_cpu_func;
+    __typeof__(rtsLaunchCpuKernel) *launch_cpu_kernel;
+    __typeof__(rtsBinaryUnload) *binary_unload;
     /* ELF e_machine the device runs: EM_AARCH64 for CANN; for the simulator what its
      * aclsimGetDeviceMachine answers (AKL_SIM_ARCH, default the host's). */
     uint16_t machine;
+    /* The installed CANN release ("8.1.RC1"), or "" for the simulator or when no file records it */
+    char version[AKL_CANN_VERSION_MAX];
     /* "sim:<path>" or "cann:<path>" */
     char name[AKL_RUNTIME_NAME_MAX];
 } akl_runtime_t;

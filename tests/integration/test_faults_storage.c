@@ -1,6 +1,9 @@
-/* Fault injection: publishes whose writes fail. Each gives a clear error (AKL_EBOOTFAILED naming
- * the stage, the errno text and the path) and leaves every earlier file of the preinstall
- * directory intact (compared byte for byte), and the same SO loads once the fault is gone.
+/* Fault injection: publishes whose writes fail. Each gives a clear error (naming the stage, the
+ * errno text and the path: AKL_EBOOTFAILED for a real error, AKL_ENOPREINSTALL for a preinstall
+ * directory that is absent or unwritable) and leaves every earlier file of the preinstall
+ * directory intact (compared byte for byte), and the same SO loads once the fault is gone. The
+ * extend route is forced (AKL_ROUTE=extend): under auto the ENOPREINSTALL cases would take the
+ * custom route instead (tests/integration/test_routes.c).
  *
  *  - a file-size limit: RLIMIT_FSIZE of the device's scheduler lowered with prlimit (the
  *    scheduler ignores SIGXFSZ, so write() fails with EFBIG);
@@ -142,7 +145,7 @@ static int sto_child_read_only(void)
     CHECK(5, sto_big_so(STO_RO_DEVICE, STO_SEED_READONLY, &big) == 0);
     module = NULL;
     int rc = akl_module_load_data(STO_RO_DEVICE, big.bytes, big.size, NULL, &module);
-    CHECK(6, rc == AKL_EBOOTFAILED && module == NULL);
+    CHECK(6, rc == AKL_ENOPREINSTALL && module == NULL);
     const char *msg = akl_last_error();
     CHECK(7, sto_has(msg, "stage create") && sto_has(msg, "Read-only file system") &&
                  sto_has(msg, dir) && sto_has(msg, big.name));
@@ -154,6 +157,7 @@ static int sto_child_read_only(void)
 static int sto_run_child_scenario(const char *name)
 {
     setenv("AKL_RUNTIME", "sim", 1);
+    setenv("AKL_ROUTE", "extend", 1);
     if (strcmp(name, "read-only") == 0)
         return sto_child_read_only();
     fprintf(stderr, "unknown child scenario %s\n", name);
@@ -211,12 +215,12 @@ static void sto_expect_recovered(int32_t device, sto_so_t *so, faultt_snapshot_t
     faultt_snapshot_free(snap);
 }
 
-static void sto_expect_failure(int rc, const char *stage, const char *errno_text, const char *path)
+static void sto_expect_failure(int rc, int code, const char *stage, const char *errno_text,
+                               const char *path)
 {
     const char *msg = akl_last_error();
-    if (rc != AKL_EBOOTFAILED || !strstr(msg, stage) || !strstr(msg, errno_text) ||
-        !strstr(msg, path))
-        fail_msg("expected AKL_EBOOTFAILED naming \"%s\", \"%s\" and %s; got %d: %s", stage,
+    if (rc != code || !strstr(msg, stage) || !strstr(msg, errno_text) || !strstr(msg, path))
+        fail_msg("expected %s naming \"%s\", \"%s\" and %s; got %d: %s", akl_errname(code), stage,
                  errno_text, path, rc, msg);
 }
 
@@ -259,7 +263,7 @@ static void test_write_fails_under_a_file_size_limit(void **state)
     assert_int_equal(sto_big_so(STO_FSIZE_DEVICE, STO_SEED_FSIZE, &big), 0);
     module = NULL;
     int rc = akl_module_load_data(STO_FSIZE_DEVICE, big.bytes, big.size, NULL, &module);
-    sto_expect_failure(rc, "stage write", "File too large", dir);
+    sto_expect_failure(rc, AKL_EBOOTFAILED, "stage write", "File too large", dir);
     assert_null(module);
     const char *msg = akl_last_error();
     assert_non_null(strstr(msg, "errno 27"));
@@ -288,7 +292,7 @@ static void test_missing_preinstall_directory(void **state)
     assert_int_equal(rename(dir, aside), 0);
     akl_module_t *module = NULL;
     int rc = akl_module_load_data(STO_DIR_DEVICE, big.bytes, big.size, NULL, &module);
-    sto_expect_failure(rc, "stage directory", "No such file or directory", dir);
+    sto_expect_failure(rc, AKL_ENOPREINSTALL, "stage directory", "No such file or directory", dir);
     assert_null(module);
     assert_false(t_file_exists(dir));
     assert_int_equal(rename(aside, dir), 0);
@@ -313,7 +317,7 @@ static void test_regular_file_in_place_of_the_preinstall_directory(void **state)
     assert_int_equal(t_write_file(dir, placeholder, sizeof placeholder - 1), 0);
     akl_module_t *module = NULL;
     int rc = akl_module_load_data(STO_DIR_DEVICE, big.bytes, big.size, NULL, &module);
-    sto_expect_failure(rc, "stage directory", "Not a directory", dir);
+    sto_expect_failure(rc, AKL_ENOPREINSTALL, "stage directory", "Not a directory", dir);
     assert_true(faultt_file_equals(dir, placeholder, sizeof placeholder - 1));
     assert_int_equal(unlink(dir), 0);
     assert_int_equal(rename(aside, dir), 0);
@@ -331,7 +335,7 @@ static void sto_read_only_by_permissions(const char *dir, const sto_so_t *big)
     int rc = akl_module_load_data(STO_RO_DEVICE, big->bytes, big->size, NULL, &module);
     assert_int_equal(akl_device_close(STO_RO_DEVICE), 0);
     assert_int_equal(chmod(dir, 0755), 0);
-    sto_expect_failure(rc, "stage create", "Permission denied", dir);
+    sto_expect_failure(rc, AKL_ENOPREINSTALL, "stage create", "Permission denied", dir);
 }
 
 static void test_read_only_preinstall_directory(void **state)
@@ -366,6 +370,7 @@ static int sto_group_setup(void **state)
 {
     (void)state;
     setenv("AKL_RUNTIME", "sim", 1);
+    setenv("AKL_ROUTE", "extend", 1);
     return akl_init();
 }
 

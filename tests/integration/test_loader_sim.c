@@ -164,33 +164,46 @@ static int child_load_v2(void)
     return 0;
 }
 
-/* Under the strict latch the second, different runtime SO is skipped by the device's loader. */
+/* Under the strict latch the second, different runtime SO is skipped by the device's loader: with
+ * the extend route forced that is the error; auto then takes the custom route, which runs it. */
 static int child_strict_latch(void)
 {
     setenv("AKL_SIM_EXTEND_LATCH", "strict", 1);
     akl_module_t *first, *second = NULL;
+    akl_load_options_t extend = {.size = sizeof extend, .route = AKL_ROUTE_EXTEND};
     CHECK(1, akl_device_open(4) == 0);
     CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &first) == 0);
-    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &second) ==
+    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_other.so"), &extend, &second) ==
                  AKL_EBOOTSKIPPED);
     CHECK(4, second == NULL);
     CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
     CHECK(6, strstr(akl_last_error(), "latch") != NULL);
     CHECK(7, strstr(akl_last_error(), "libldrk_other.so") != NULL);
-    CHECK(11, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
+    CHECK(17, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
     akl_cache_stats_t stats;
     akl_cache_stats(&stats);
     CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
     CHECK(9, store_and_check(first, 3, 40) == 0);
-    CHECK(10, akl_device_close(4) == 0);
+    akl_route_t route = AKL_ROUTE_AUTO;
+    CHECK(10, akl_device_route(4, &route) == 0 && route == AKL_ROUTE_EXTEND);
+    CHECK(11, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &second) == 0);
+    akl_module_info_t info;
+    CHECK(12, akl_module_info(second, &info) == 0 && info.route == AKL_ROUTE_CUSTOM &&
+                  info.outcome == AKL_BOOT_UPLOADED);
+    CHECK(13, run_marker(second, "ldrk_other_mark") == 0x07e4);
+    CHECK(14, akl_device_route(4, &route) == 0 && route == AKL_ROUTE_CUSTOM);
+    CHECK(15, store_and_check(first, 3, 50) == 0);
+    CHECK(16, akl_device_close(4) == 0);
     return 0;
 }
 
 /* A dispatcher that is not akl's (the simulator tests' fake one) is latched first: through
  * $AKL_DISPATCHER, then, with it unset, as any other user of the extend kernels would have left
- * it. Neither load is acknowledged, and neither message blames akl's own latch. */
+ * it. With the extend route forced neither load is acknowledged, and neither message blames akl's
+ * own latch. */
 static int child_foreign_dispatcher(void)
 {
+    setenv("AKL_ROUTE", "extend", 1);
     char fake_dispatcher[4096];
     snprintf(fake_dispatcher, sizeof fake_dispatcher, "%s", kernel_file("liblookk_disp_a.so"));
     setenv("AKL_DISPATCHER", fake_dispatcher, 1);
@@ -276,9 +289,12 @@ static int foreign_bootstrap(int32_t device, const char *dispatcher_path)
 }
 
 /* Another user of the extend kernels in this process latched its dispatcher first, with no
- * $AKL_DISPATCHER involved: the message says so, and that a reset does not help. */
+ * $AKL_DISPATCHER involved: with the extend route forced the message says so, and that a reset
+ * does not help; under auto (the extend path latched to another dispatcher) the custom route
+ * loads and runs the SO. */
 static int child_foreign_client(void)
 {
+    setenv("AKL_ROUTE", "extend", 1);
     akl_module_t *module = NULL;
     CHECK(1, akl_device_open(4) == 0);
     CHECK(2, foreign_bootstrap(4, kernel_file("liblookk_disp_b.so")) == 0);
@@ -289,6 +305,11 @@ static int child_foreign_client(void)
     CHECK(6, strstr(akl_last_error(), "another user of DynTileFwkKernelServerInit") != NULL);
     CHECK(7, strstr(akl_last_error(), "AKL_DISPATCHER=") == NULL);
     CHECK(8, module == NULL);
+    unsetenv("AKL_ROUTE");
+    CHECK(10, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
+    akl_module_info_t info;
+    CHECK(11, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
+    CHECK(12, store_and_check(module, 2, 70) == 0);
     CHECK(9, akl_device_close(4) == 0);
     return 0;
 }
@@ -452,7 +473,7 @@ static void test_two_runtime_sos_side_by_side(void **state)
     assert_int_equal(akl_device_close(3), 0);
 }
 
-static void test_strict_latch_skips_the_second_bootstrap(void **state)
+static void test_strict_latch_second_so_fails_forced_extend_and_takes_custom(void **state)
 {
     (void)state;
     assert_int_equal(spawn_child("strict-latch"), 0);
@@ -543,7 +564,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
         cmocka_unit_test(test_changed_so_gets_a_new_name_and_old_keeps_working),
         cmocka_unit_test(test_two_runtime_sos_side_by_side),
-        cmocka_unit_test(test_strict_latch_skips_the_second_bootstrap),
+        cmocka_unit_test(test_strict_latch_second_so_fails_forced_extend_and_takes_custom),
         cmocka_unit_test(test_foreign_dispatcher_is_not_blamed_on_the_latch),
         cmocka_unit_test(test_device_side_failures),
         cmocka_unit_test(test_kernel_that_never_returns),

@@ -7,6 +7,7 @@
  * reads the last AICPU launch's blob with ldrk_fake_last_blob. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ LDRK_EXPORT const void *ldrk_fake_last_blob(size_t *size);
 /* Scripted behaviour and observations, by key. */
 typedef struct ldrk_fake_state {
     long ack_mode;    /* 0 skip (no ack), 1 wrote, 2 identical, 3 replaced, 4 failed at create,
-                         5 failed at fingerprint, 6 wrong fingerprint, 7 wrong version */
+                         5 failed at fingerprint, 6 wrong fingerprint, 7 wrong version,
+                         8 failed at write with ENOSPC (a full disk) */
     long sync_rc;     /* what synchronize returns */
     long launch_rc;   /* what a launch returns */
     long d2h_rc;      /* what a device-to-host copy returns */
@@ -235,41 +237,45 @@ const char *aclGetRecentErrMsg(void)
     return ldrk_fake_get("sync_rc") ? "fake device: errcode 11002 from the scripted failure" : "";
 }
 
-/* The device side of a bootstrap: checks the blob libakl sent and writes the scripted ack. */
+/* The device side of a bootstrap (protocol version 2): checks the blob libakl sent and the
+ * allocation it points into, and writes the scripted ack. The blob is [48-byte kernel args | kernel
+ * name at 48 | SO name at 75]; its offset 40 holds the absolute address of the DeviceArgs at 512
+ * in the one allocation [ack 512 | DeviceArgs 512 | dispatcher | runtime SO]; no fix-ups. */
 static long ldrk_play_dispatcher(const char *device_copy, uint32_t size, const rtAicpuArgsEx_t *a)
 {
-    if (size != 374 || a->kernelNameAddrOffset != 320 || a->soNameAddrOffset != 347 ||
-        strcmp(device_copy + 320, "DynTileFwkKernelServerInit") != 0 ||
-        strcmp(device_copy + 347, "libaicpu_extend_kernels.so") != 0)
+    if (size != 102 || a->kernelNameAddrOffset != 48 || a->soNameAddrOffset != 75 ||
+        a->hostInputInfoNum != 0 || strcmp(device_copy + 48, "DynTileFwkKernelServerInit") != 0 ||
+        strcmp(device_copy + 75, "libaicpu_extend_kernels.so") != 0)
         return 0;
     uint64_t cfgdata;
     memcpy(&cfgdata, device_copy + 40, 8);
-    if (cfgdata != (uint64_t)(uintptr_t)(device_copy + 48))
-        return 0;
     const char *args = (const char *)(uintptr_t)cfgdata;
     uint64_t magic, dispatcher, dispatcher_len, inner, inner_len, fingerprint, ack_addr;
+    uint32_t boot_version;
     memcpy(&dispatcher, args + 96, 8);
     memcpy(&dispatcher_len, args + 104, 8);
     memcpy(&inner, args + 120, 8);
     memcpy(&inner_len, args + 128, 8);
     memcpy(&magic, args + 136, 8);
+    memcpy(&boot_version, args + 144, 4);
     memcpy(&fingerprint, args + 152, 8);
     memcpy(&ack_addr, args + 160, 8);
     const char *name = args + 168;
-    if (magic != LDRK_BOOT_MAGIC || dispatcher_len < 4 ||
-        memcmp((const void *)(uintptr_t)dispatcher, "\177ELF", 4) != 0 || inner_len < 4 ||
-        memcmp((const void *)(uintptr_t)inner, "\177ELF", 4) != 0 || dispatcher % 64 != 0 ||
-        inner % 64 != 0 || dispatcher - ack_addr != 512)
+    if (magic != LDRK_BOOT_MAGIC || boot_version != 2 || cfgdata != ack_addr + 512 ||
+        dispatcher_len < 4 || memcmp((const void *)(uintptr_t)dispatcher, "\177ELF", 4) != 0 ||
+        inner_len < 4 || memcmp((const void *)(uintptr_t)inner, "\177ELF", 4) != 0 ||
+        dispatcher - ack_addr != 1024 || inner % 64 != 0)
         return 0;
     long mode = ldrk_fake_get("ack_mode");
     if (mode == 0)
         return 1;
     char *ack = (char *)(uintptr_t)ack_addr;
     uint64_t ack_magic = LDRK_ACK_MAGIC;
-    uint32_t version = mode == 7 ? 9 : 1;
-    int32_t status = mode >= 4 && mode <= 5 ? 4 : mode == 6 || mode == 7 ? 1 : (int32_t)mode;
-    int32_t err = mode == 4 ? EACCES : 0;
-    uint32_t stage = mode == 4 ? 6 : mode == 5 ? 3 : 0;
+    uint32_t version = mode == 7 ? 9 : 2;
+    bool failed = (mode >= 4 && mode <= 5) || mode == 8;
+    int32_t status = failed ? 4 : mode == 6 || mode == 7 ? 1 : (int32_t)mode;
+    int32_t err = mode == 4 ? EACCES : mode == 8 ? ENOSPC : 0;
+    uint32_t stage = mode == 4 ? 6 : mode == 5 ? 3 : mode == 8 ? 7 : 0;
     uint64_t echoed = mode == 6 ? fingerprint ^ 1 : fingerprint;
     memcpy(ack, &ack_magic, 8);
     memcpy(ack + 8, &version, 4);

@@ -27,7 +27,6 @@
 
 /* Init's result for a failure at a stage (docs/protocol.md). */
 #define DISP_T_RC(stage) (1000 + (stage))
-#define DISP_T_DEFAULT_DIR "/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
 
 static void disp_assert_ack_written(const disp_t_request_t *req)
 {
@@ -344,17 +343,17 @@ static void test_bad_arguments(void **state)
     assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
     assert_int_equal(req.ack.magic, 0);
 
-    /* Not akl's magic or version: ack_addr is not even read, so nothing is reported into it. */
+    /* Not akl's magic: ack_addr is not even read, so nothing is reported into it. (akl's magic
+     * with another version is answered in the record: test_other_protocol_version_...) */
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.magic = AKL_ACK_MAGIC;
     assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
     assert_int_equal(req.ack.magic, 0);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.version = AKL_BOOT_VERSION + 1;
-    assert_int_equal(disp_t_run(&disp_lib, &req), DISP_T_RC(AKL_STAGE_ARGS));
-    assert_int_equal(req.ack.magic, 0);
+    disp_expect_bad_args(&req);
     disp_t_request(&req, bytes, 512, 0);
-    req.dargs.flags = 1;
+    req.dargs.flags = 2; /* a bit this version does not know (1 is AKL_BOOT_FLAG_PROBE) */
     disp_expect_bad_args(&req);
     disp_t_request(&req, bytes, 512, 0);
     req.dargs.inner_so_bin = 0;
@@ -399,13 +398,9 @@ static void test_foreign_device_args_write_nothing(void **state)
         foreign.device_args[i] = (uint8_t)(i * 7 + 1);
     foreign.next_word = (uint64_t)(uintptr_t)canary;
     disp_expect_canary_survives(&foreign, canary, sizeof canary);
-
-    /* akl's magic but another version: its layout from 144 on is not this dispatcher's. */
-    uint64_t magic = AKL_BOOT_MAGIC;
-    uint32_t version = AKL_BOOT_VERSION + 1;
-    memcpy(foreign.device_args + offsetof(akl_device_args_t, magic), &magic, sizeof magic);
-    memcpy(foreign.device_args + offsetof(akl_device_args_t, version), &version, sizeof version);
-    disp_expect_canary_survives(&foreign, canary, sizeof canary);
+    /* akl's magic with another version is akl's own DeviceArgs of another protocol version, whose
+     * ack_addr stays at 160 in every version: answered in its record
+     * (test_other_protocol_version_is_answered_with_ours). */
     assert_int_equal(disp_t_count_entries(dir), 0);
 }
 
@@ -449,12 +444,20 @@ static void test_unusable_directories_fail_with_errno_and_path(void **state)
     /* A directory path that with the name exceeds PATH_MAX. */
     char *deep = malloc(5000);
     assert_non_null(deep);
+    memset(deep, 'd', 4000);
+    deep[0] = '/';
+    deep[4000] = '\0';
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", deep, 1), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENAMETOOLONG);
+    /* One of PATH_MAX bytes or more: CANN's SO manager refuses it at start (MultiSoManager::Init),
+     * so the lookup would find nothing there. */
     memset(deep, 'd', 4999);
     deep[0] = '/';
     deep[4999] = '\0';
     assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", deep, 1), 0);
     rc = disp_t_run(&disp_lib, &req);
-    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENAMETOOLONG);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, EINVAL);
     free(deep);
     free(bytes);
 }
@@ -697,25 +700,97 @@ static void test_fingerprint_matches_host_at_every_length(void **state)
     }
 }
 
-static void test_default_directory_without_env(void **state)
+/* The directory is derived as CANN's GetInnerSoPath derives where the type-2 lookup searches
+ * (docs/protocol.md section 8): thread mode takes $ASCEND_AICPU_KERNEL_PATH (refusing an empty
+ * one, as the scheduler's SO manager does), else $HOME/aicpu_kernels/<vf>/aicpu_kernels_device/;
+ * process mode ignores the variable and takes /usr/lib64/aicpu_kernels/<vf>/aicpu_kernels_device/.
+ * A vf id of 7 keeps the process-mode case away from any real preinstall directory. */
+static void test_directory_derived_as_the_type2_lookup_does(void **state)
 {
     (void)state;
-    struct stat st;
-    if (stat(DISP_T_DEFAULT_DIR, &st) == 0) {
-        /* Never write into a real preinstall directory from a test. */
-        skip();
-    }
+    char dir[1024], home[1024], expected[2048];
+    disp_t_use_dir("derive", dir, sizeof dir);
     unsigned char *bytes = disp_t_pattern(100, 9);
     disp_t_request_t req;
     disp_t_request(&req, bytes, 100, 0);
+
     assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", "", 1), 0);
     int rc = disp_t_run(&disp_lib, &req);
-    disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
-    assert_string_equal(req.ack.path, DISP_T_DEFAULT_DIR);
+    disp_assert_failure(&req, rc, AKL_STAGE_DIR, EINVAL);
+    assert_non_null(strstr(req.ack.detail, "ASCEND_AICPU_KERNEL_PATH"));
+
     assert_int_equal(unsetenv("ASCEND_AICPU_KERNEL_PATH"), 0);
+    disp_t_join(home, sizeof home, t_sim_root(), "derive-home");
+    assert_int_equal(setenv("HOME", home, 1), 0);
+    disp_t_vf_id = 3;
+    snprintf(expected, sizeof expected, "%s/aicpu_kernels/3/aicpu_kernels_device/", home);
+    assert_int_equal(t_make_dirs(expected), 0);
+    char final[4096];
+    snprintf(final, sizeof final, "%s%s", expected, req.dargs.target_name);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
+
+    disp_t_run_mode = DISP_T_PROCESS_MODE;
+    disp_t_vf_id = 7;
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", dir, 1), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    if (req.ack.status == AKL_ACK_FAILED)
+        disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
+    assert_string_equal(req.ack.path, "/usr/lib64/aicpu_kernels/7/aicpu_kernels_device/");
+    assert_int_equal(disp_t_count_entries(dir), 0);
+
+    disp_t_run_mode = DISP_T_THREAD_MODE;
+    disp_t_vf_id = 0;
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", dir, 1), 0);
+    free(bytes);
+}
+
+/* AKL_BOOT_FLAG_PROBE: a writable directory answers PROBED and keeps nothing; an absent one fails
+ * at DIR; no runtime SO is needed. */
+static void test_probe_checks_the_directory_and_publishes_nothing(void **state)
+{
+    (void)state;
+    char dir[1024], missing[2048];
+    disp_t_use_dir("probe", dir, sizeof dir);
+    disp_t_request_t req;
+    disp_t_request(&req, "x", 1, 0);
+    req.dargs.flags = AKL_BOOT_FLAG_PROBE;
+    req.dargs.inner_so_bin = 0;
+    req.dargs.inner_so_len = 0;
+    disp_t_set_name(&req, "akl_probe");
+    int rc = disp_t_run(&disp_lib, &req);
+    if (rc != 0 || req.ack.status != AKL_ACK_PROBED)
+        fail_msg("probe: rc %d status %d stage %u errno %d at %s: %s", rc, req.ack.status,
+                 req.ack.stage, req.ack.err, req.ack.path, req.ack.detail);
+    assert_string_equal(req.ack.path, dir);
+    assert_int_equal(disp_t_count_entries(dir), 0);
+
+    disp_t_join(missing, sizeof missing, dir, "missing");
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", missing, 1), 0);
     rc = disp_t_run(&disp_lib, &req);
     disp_assert_failure(&req, rc, AKL_STAGE_DIR, ENOENT);
-    assert_string_equal(req.ack.path, DISP_T_DEFAULT_DIR);
+    assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", dir, 1), 0);
+}
+
+/* An older or newer host (akl's magic, another version) gets a record carrying this dispatcher's
+ * version, so it can say which versions met; nothing is published. */
+static void test_other_protocol_version_is_answered_with_ours(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("version", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(300, 12);
+    const uint32_t others[] = {1, AKL_BOOT_VERSION + 1};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        disp_t_request_t req;
+        disp_t_request(&req, bytes, 300, 0);
+        req.dargs.version = others[i];
+        int rc = disp_t_run(&disp_lib, &req);
+        disp_assert_failure(&req, rc, AKL_STAGE_ARGS, 0);
+        assert_int_equal(req.ack.version, AKL_BOOT_VERSION);
+        assert_non_null(strstr(req.ack.detail, "version"));
+    }
+    assert_int_equal(disp_t_count_entries(dir), 0);
     free(bytes);
 }
 
@@ -745,7 +820,9 @@ int main(void)
         cmocka_unit_test(test_stale_temporaries_are_cleaned),
         cmocka_unit_test(test_stale_temporaries_of_other_names_and_zombies_are_cleaned),
         cmocka_unit_test(test_fingerprint_matches_host_at_every_length),
-        cmocka_unit_test(test_default_directory_without_env),
+        cmocka_unit_test(test_directory_derived_as_the_type2_lookup_does),
+        cmocka_unit_test(test_probe_checks_the_directory_and_publishes_nothing),
+        cmocka_unit_test(test_other_protocol_version_is_answered_with_ours),
         cmocka_unit_test(test_other_entry_points_return_zero),
     };
     return cmocka_run_group_tests_name("dispatcher", tests, disp_t_group_setup,

@@ -125,12 +125,17 @@ static void test_exports_exactly_the_entry_points(void **state)
                                          "DynTileFwkBackendKernelServer"};
     int found = 0;
     bool dlog_weak = false;
+    int aicpu_weak =
+        0; /* aicpu::GetAicpuRunMode and aicpu::GetUniqueVfId, asked for the directory */
     for (size_t i = 1; i < count; i++) {
         const char *name = strings + syms[i].st_name;
         int bind = ELF64_ST_BIND(syms[i].st_info);
         if (syms[i].st_shndx == SHN_UNDEF) {
             if (strcmp(name, "DlogRecord") == 0)
                 dlog_weak = bind == STB_WEAK;
+            if (strcmp(name, "_ZN5aicpu15GetAicpuRunModeERj") == 0 ||
+                strcmp(name, "_ZN5aicpu13GetUniqueVfIdEv") == 0)
+                aicpu_weak += bind == STB_WEAK;
             continue;
         }
         if (bind != STB_GLOBAL && bind != STB_WEAK)
@@ -146,6 +151,7 @@ static void test_exports_exactly_the_entry_points(void **state)
     }
     assert_int_equal(found, 3);
     assert_true(dlog_weak);
+    assert_int_equal(aicpu_weak, 2);
     free(elf.data);
 }
 

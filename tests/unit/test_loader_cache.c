@@ -1,6 +1,6 @@
 /* Unit tests of the process cache with a fake bootstrap (no device): a miss bootstraps, a hit does
- * not, a failure is not cached, a size mismatch under one fingerprint is refused, and the keys are
- * (fingerprint, device). */
+ * not, a failure is not cached, a size mismatch under one fingerprint is refused, the keys are
+ * (fingerprint, device), unload frees, and a module whose device file is missing is retired. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +138,51 @@ static void test_many_keys(void **state)
     assert_int_equal(boot.calls, 600);
 }
 
+static void test_unload_then_load_bootstraps_again(void **state)
+{
+    (void)state;
+    fake_boot_t boot = {0};
+    akl_module_t *module = NULL, *again = NULL;
+    bool hit;
+    assert_int_equal(akl_cache_load(0x5555, 0, 64, fake_bootstrap, &boot, &module, &hit), 0);
+    assert_int_equal(akl_cache_unload(module), 0);
+    assert_int_equal(akl_cache_unload(module), AKL_EINVAL);
+    assert_int_equal(akl_cache_load(0x5555, 0, 64, fake_bootstrap, &boot, &again, &hit), 0);
+    assert_false(hit);
+    assert_int_equal(boot.calls, 2);
+    assert_int_equal(akl_cache_unload(again), 0);
+}
+
+/* Which modules a "cannot open the SO" message retires: those it names, on its device only; all
+ * of the device's when it names no SO; none when it names only another SO. */
+static void test_retire_missing(void **state)
+{
+    (void)state;
+    fake_boot_t boot = {0};
+    akl_module_t *a = NULL, *b = NULL, *other_dev = NULL, *now = NULL;
+    bool hit;
+    assert_int_equal(akl_cache_load(0x6661, 5, 64, fake_bootstrap, &boot, &a, &hit), 0);
+    assert_int_equal(akl_cache_load(0x6662, 5, 64, fake_bootstrap, &boot, &b, &hit), 0);
+    assert_int_equal(akl_cache_load(0x6661, 6, 64, fake_bootstrap, &boot, &other_dev, &hit), 0);
+    char message[256];
+    snprintf(message, sizeof message, "kernel 'k' in SO '%s': device errcode 11002", a->basename);
+    assert_int_equal(akl_cache_retire_missing(5, message), 1);
+    assert_int_equal(akl_cache_retire_missing(5, message), 0); /* already retired */
+    assert_int_equal(akl_cache_load(0x6661, 5, 64, fake_bootstrap, &boot, &now, &hit), 0);
+    assert_false(hit);
+    assert_ptr_not_equal(now, a);
+    assert_string_equal(a->basename, "fake_0000000000006661_5.so"); /* still valid */
+    assert_int_equal(akl_cache_load(0x6662, 5, 64, fake_bootstrap, &boot, &now, &hit), 0);
+    assert_true(hit);
+    assert_int_equal(akl_cache_retire_missing(5, "cannot open SO 'libother.so'"), 0);
+    assert_int_equal(akl_cache_retire_missing(5, "errcode:11002"), 2);
+    assert_int_equal(akl_cache_load(0x6661, 6, 64, fake_bootstrap, &boot, &now, &hit), 0);
+    assert_true(hit); /* another device: untouched */
+    assert_ptr_equal(now, other_dev);
+    assert_int_equal(akl_cache_unload(a), 0); /* a retired handle unloads once */
+    assert_int_equal(akl_cache_unload(a), AKL_EINVAL);
+}
+
 static void test_stats_null_is_harmless(void **state)
 {
     (void)state;
@@ -153,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_device_is_part_of_the_key),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_stats_null_is_harmless),
+        cmocka_unit_test(test_unload_then_load_bootstraps_again),
+        cmocka_unit_test(test_retire_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

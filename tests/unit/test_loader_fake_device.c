@@ -50,6 +50,7 @@ static int reset_fake(void **state)
     unsetenv("AKL_DISPATCHER");
     unsetenv("AKL_MAX_SO_SIZE");
     unsetenv("AKL_PREFIX");
+    unsetenv("AKL_ROUTE");
     return akl_device_open(0);
 }
 
@@ -86,7 +87,7 @@ static void test_bootstrap_wrote_then_hits(void **state)
     akl_module_t *module = NULL;
     assert_int_equal(akl_module_load_file(0, fake.so_path, NULL, &module), 0);
     assert_int_equal(fake.get("protocol_ok"), 1);
-    assert_int_equal(fake.get("fixups"), 1);
+    assert_int_equal(fake.get("fixups"), 0);
     assert_int_equal(fake.get("kernel_type"), 5);
     assert_int_equal(fake.get("blocks"), 1);
     assert_int_equal(fake.get("allocs"), 0);
@@ -203,8 +204,10 @@ static void test_dispatcher_failures(void **state)
 {
     (void)state;
     akl_module_t *module;
+    /* EACCES creating the file: no usable preinstall directory (auto would take the custom
+     * route, which this fake runtime lacks, so the extend route's cause is what is reported). */
     fake.set("ack_mode", 4);
-    assert_int_equal(load_variant(5, &module), AKL_EBOOTFAILED);
+    assert_int_equal(load_variant(5, &module), AKL_ENOPREINSTALL);
     assert_non_null(strstr(akl_last_error(), "stage create"));
     assert_non_null(strstr(akl_last_error(), "Permission denied"));
     assert_non_null(strstr(akl_last_error(), "/fake/preinstall/akl_inner_"));
@@ -214,13 +217,18 @@ static void test_dispatcher_failures(void **state)
     fake.set("ack_mode", 6);
     assert_int_equal(load_variant(5, &module), AKL_EFINGERPRINT);
     assert_non_null(strstr(akl_last_error(), "the device computed fingerprint"));
-    fake.set("ack_mode", 7);
+    /* A full disk is a real error: reported as it is, the custom route not even tried. */
+    fake.set("ack_mode", 8);
     assert_int_equal(load_variant(5, &module), AKL_EBOOTFAILED);
+    assert_non_null(strstr(akl_last_error(), "No space left on device"));
+    assert_null(strstr(akl_last_error(), "no route works"));
+    fake.set("ack_mode", 7);
+    assert_int_equal(load_variant(5, &module), AKL_EVERSION);
     assert_non_null(strstr(akl_last_error(), "protocol version 9"));
     /* An ack that says FAILED explains a failed synchronize better than the code does. */
     fake.set("ack_mode", 4);
     fake.set("sync_rc", 507018);
-    assert_int_equal(load_variant(5, &module), AKL_EBOOTFAILED);
+    assert_int_equal(load_variant(5, &module), AKL_ENOPREINSTALL);
     assert_int_equal(fake.get("allocs"), 0);
 }
 
@@ -271,13 +279,48 @@ static void test_synchronize_timeout_leaves_memory_to_the_device(void **state)
     assert_true(fake.get("alloc_bytes") > bytes_before + (long)size);
 }
 
+/* A bootstrap that fails its device is what the next call names, not the thread's last kernel. */
+static void test_first_failure_in_a_bootstrap(void **state)
+{
+    (void)state;
+    /* A reset forgets what earlier tests did to device 0. */
+    assert_int_equal(akl_device_close(0), 0);
+    assert_int_equal(akl_device_open(0), 0);
+    akl_module_t *module;
+    assert_int_equal(load_variant(21, &module), 0);
+    assert_int_equal(akl_launch(module, "ldrk_empty", NULL, 0, 1, NULL, 0), 0);
+    fake.set("ack_mode", 0);
+    fake.set("sync_rc", 507018);
+    size_t size;
+    unsigned char *bytes = variant(22, &size);
+    char basename[128];
+    assert_int_equal(akl_basename(NULL, akl_fingerprint(bytes, size), 0, basename, sizeof basename),
+                     0);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), 507018);
+    free(bytes);
+    fake.set("sync_rc", 507899);
+    assert_int_equal(akl_stream_sync(NULL, -1), 507899);
+    char want[256];
+    snprintf(want, sizeof want,
+             "the first failure was ACL_ERROR_RT_AICPU_EXCEPTION (507018) in the bootstrap (load) "
+             "of SO %s",
+             basename);
+    if (!strstr(akl_last_error(), want) || strstr(akl_last_error(), "ldrk_empty"))
+        fail_msg("want \"%s\" and no ldrk_empty in: %s", want, akl_last_error());
+    assert_int_equal(akl_device_close(0), 0);
+    assert_int_equal(akl_device_open(0), 0);
+    assert_int_equal(akl_stream_sync(NULL, -1), 507899);
+    assert_null(strstr(akl_last_error(), "had already failed"));
+}
+
 static void test_failed_launch(void **state)
 {
     (void)state;
     akl_module_t *module;
     long allocs = fake.get("allocs");
+    /* A device without KFC support cannot run the extend route at all: a diagnosed cause. */
     fake.set("launch_rc", 207000);
-    assert_int_equal(load_variant(8, &module), 207000);
+    assert_int_equal(load_variant(8, &module), AKL_ENOEXTEND);
     assert_non_null(strstr(akl_last_error(), "KFC"));
     assert_non_null(strstr(akl_last_error(), "ACL_ERROR_RT_FEATURE_NOT_SUPPORT"));
     assert_int_equal(fake.get("allocs"), allocs);
@@ -550,6 +593,47 @@ static void test_check_entry_points(void **state)
     assert_int_equal(fake.get("kfc_launches"), launches);
 }
 
+/* The route's inputs, and a runtime without the custom route's calls (this fake has none). */
+static void test_route_options_and_a_runtime_without_the_custom_calls(void **state)
+{
+    (void)state;
+    akl_module_t *module = NULL;
+    size_t size;
+    unsigned char *bytes = variant(20, &size);
+    akl_load_options_t opts = {.size = sizeof opts, .route = (akl_route_t)7};
+    assert_int_equal(akl_module_load_data(0, bytes, size, &opts, &module), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "route 7"));
+    setenv("AKL_ROUTE", "sideways", 1);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "$AKL_ROUTE=\"sideways\""));
+    setenv("AKL_ROUTE", "custom", 1);
+    long kfc_before = fake.get("kfc_launches");
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_ENOCUSTOM);
+    assert_non_null(strstr(akl_last_error(), "rtsBinaryLoadFromData"));
+    assert_int_equal(fake.get("kfc_launches"), kfc_before);
+    /* auto: the extend route's diagnosed cause, with the custom route's reason beside it. */
+    unsetenv("AKL_ROUTE");
+    fake.set("ack_mode", 0);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), AKL_EBOOTSKIPPED);
+    assert_non_null(strstr(akl_last_error(), "no route works"));
+    assert_non_null(strstr(akl_last_error(), "rtsBinaryLoadFromData"));
+    free(bytes);
+
+    akl_route_t route = AKL_ROUTE_CUSTOM, taken = AKL_ROUTE_CUSTOM;
+    assert_int_equal(akl_route_parse("extend", &route), 0);
+    assert_int_equal(route, AKL_ROUTE_EXTEND);
+    assert_int_equal(akl_route_parse("Extend", &route), AKL_EINVAL);
+    assert_int_equal(akl_route_parse(NULL, &route), AKL_EINVAL);
+    assert_string_equal(akl_route_name((akl_route_t)9), "unknown");
+    assert_int_equal(akl_device_route(0, NULL), AKL_EINVAL);
+    assert_int_equal(akl_device_route(-1, &route), AKL_EDEVICE);
+    assert_int_equal(akl_route_probe(0, (akl_route_t)9, &taken), AKL_EINVAL);
+    assert_int_equal(akl_route_probe(3, AKL_ROUTE_AUTO, &taken), AKL_EDEVICE);
+    assert_int_equal(taken, AKL_ROUTE_AUTO);
+    assert_int_equal(akl_route_probe(0, AKL_ROUTE_CUSTOM, &taken), AKL_ENOCUSTOM);
+    fake.set("ack_mode", 1);
+}
+
 static void test_unresolved_symbols(void **state)
 {
     (void)state;
@@ -611,6 +695,43 @@ static void test_pass_throughs(void **state)
     assert_string_equal(akl_errname(akl_stream_destroy(NULL)), "ACL_ERROR_RT_PARAM_INVALID");
 }
 
+/* A synchronize that fails with 11002 in a message that names no module (the fake's text) retires
+ * every module of the device, so each one's next load bootstraps again; another failure retires
+ * nothing. */
+static void test_missing_file_retires_the_devices_modules(void **state)
+{
+    (void)state;
+    akl_module_t *first, *second, *again;
+    assert_int_equal(load_variant(21, &first), 0);
+    assert_int_equal(load_variant(22, &second), 0);
+    akl_cache_stats_t before, after;
+    akl_cache_stats(&before);
+    fake.set("sync_rc", 507017); /* a timeout: nothing to do with the file */
+    assert_int_equal(akl_stream_sync(NULL, 100), 507017);
+    fake.set("sync_rc", 0);
+    assert_int_equal(load_variant(21, &again), 0);
+    assert_ptr_equal(again, first);
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps, before.bootstraps);
+    fake.set("sync_rc", 507018);
+    assert_int_equal(akl_stream_sync(NULL, 100), 507018);
+    assert_non_null(strstr(akl_last_error(), "errcode 11002"));
+    fake.set("sync_rc", 0);
+    assert_int_equal(load_variant(21, &again), 0);
+    assert_ptr_not_equal(again, first);
+    assert_int_equal(load_variant(22, &again), 0);
+    assert_ptr_not_equal(again, second);
+    akl_cache_stats(&after);
+    assert_int_equal(after.bootstraps, before.bootstraps + 2);
+    /* The retired handles stay valid until unloaded; each unloads once. */
+    akl_module_info_t info;
+    assert_int_equal(akl_module_info(first, &info), 0);
+    assert_int_equal(akl_module_unload(first), 0);
+    assert_int_equal(akl_module_unload(second), 0);
+    assert_int_equal(akl_module_unload(first), AKL_EINVAL);
+    assert_non_null(strstr(akl_last_error(), "is not a loaded module"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -648,6 +769,7 @@ int main(void)
         cmocka_unit_test_setup(test_synchronize_failures, reset_fake),
         cmocka_unit_test_setup(test_unreadable_acknowledgement, reset_fake),
         cmocka_unit_test_setup(test_synchronize_timeout_leaves_memory_to_the_device, reset_fake),
+        cmocka_unit_test_setup(test_first_failure_in_a_bootstrap, reset_fake),
         cmocka_unit_test_setup(test_failed_launch, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_override, reset_fake),
         cmocka_unit_test_setup(test_launch_blob, reset_fake),
@@ -659,8 +781,11 @@ int main(void)
         cmocka_unit_test_setup(test_load_rejects_bad_arguments, reset_fake),
         cmocka_unit_test_setup(test_options_prefix_and_struct_sizes, reset_fake),
         cmocka_unit_test_setup(test_check_entry_points, reset_fake),
+        cmocka_unit_test_setup(test_route_options_and_a_runtime_without_the_custom_calls,
+                               reset_fake),
         cmocka_unit_test_setup(test_unresolved_symbols, reset_fake),
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
+        cmocka_unit_test_setup(test_missing_file_retires_the_devices_modules, reset_fake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

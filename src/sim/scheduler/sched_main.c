@@ -11,6 +11,7 @@
  *   --arena-size=BYTES --extend=PATH, with the control socket, the arena memfd and the control
  *   memfd inherited as descriptors 3, 4 and 5. */
 #define _GNU_SOURCE
+#include "sched_install.h"
 #include "sched_internal.h"
 
 #include <errno.h>
@@ -155,6 +156,15 @@ static int sched_start_services(const sched_state_t *st, int threads, char *err,
     return 0;
 }
 
+/* AKL_SIM_EXTEND_PACKAGE=absent: an earlier scheduler's copy goes too, so the chip's files say what
+ * the device has. */
+static void sched_remove_extend_package(const char *extend_dir)
+{
+    char path[SIM_PATH_MAX + sizeof SIM_EXTEND_KERNELS_NAME + 1];
+    snprintf(path, sizeof path, "%s/%s", extend_dir, SIM_EXTEND_KERNELS_NAME);
+    unlink(path);
+}
+
 /* The chip's filesystem, ASCEND_AICPU_KERNEL_PATH and the kernel lookup with its preloads. A
  * custom-kernel directory left by an earlier host process with our host's pid is emptied: its
  * SOs were never published to us. */
@@ -162,7 +172,10 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
                                 size_t cap)
 {
     char preinstall[SIM_PATH_MAX], extend_dir[SIM_PATH_MAX], chip_root[SIM_PATH_MAX];
-    if (sim_fs_prepare(a->device, a->extend, err, cap) != 0)
+    sched_install_t install;
+    if (sched_install_read(&install, err, cap) != 0)
+        return -1;
+    if (sim_fs_prepare(a->device, install.extend_package ? a->extend : NULL, err, cap) != 0)
         return -1;
     sim_cust_remove(a->device, (uint32_t)a->host_pid);
     if (sched_start_services(st, threads, err, cap) != 0)
@@ -173,6 +186,10 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
         snprintf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
+    if (sched_install_apply_preinstall(&install, preinstall, err, cap) != 0)
+        return -1;
+    if (!install.extend_package)
+        sched_remove_extend_package(extend_dir);
     if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
         snprintf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
         return -1;
@@ -183,7 +200,8 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
         return -1;
     }
     char msg[SCHED_MSG_MAX];
-    if (sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
+    if (install.extend_package &&
+        sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
         sched_format(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME, extend_dir,
                      msg);
         return -1;

@@ -328,3 +328,18 @@ drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType, int32_t infoType
         return DRV_ERROR_NOT_SUPPORT;
     return svc_aicpu_info(infoType, cores, value);
 }
+
+/* ---- aicpu context ---- */
+
+int sim_services_run_mode(uint32_t *mode)
+{
+    if (!mode)
+        return 1; /* AICPU_ERROR_FAILED */
+    *mode = SIM_SERVICES_RUN_MODE_THREAD;
+    return 0; /* AICPU_ERROR_NONE */
+}
+
+uint32_t sim_services_vf_id(void)
+{
+    return 0;
+}

@@ -22,6 +22,8 @@
  * authors include. */
 #include "akl/akl_kernel.h"
 
+#define SIM_SERVICES_EXPORT __attribute__((visibility("default")))
+
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
 /* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default). */
@@ -44,6 +46,16 @@
  *   value NULL or devId not the scheduler's device -> DRV_ERROR_INVALID_VALUE; before
  *   sim_services_init -> DRV_ERROR_UNINIT; any other query -> DRV_ERROR_NOT_SUPPORT. *value is
  *   written only on success. */
+
+/* CANN's aicpu::GetAicpuRunMode(uint32_t &) and aicpu::GetUniqueVfId() (declared weak in CANN's
+ * pkg_inc/aicpu_sched/aicpu_schedule/aicpu_context.h for code the scheduler loads), by their C++
+ * symbol names. The simulated scheduler answers THREAD_MODE (2), because its type-2 lookup takes
+ * the preinstall directory from ASCEND_AICPU_KERNEL_PATH as CANN's does in that mode, and vf 0 (a
+ * physical device). The dispatcher asks both to find where the lookup searches. */
+#define SIM_SERVICES_RUN_MODE_THREAD 2u
+SIM_SERVICES_EXPORT int
+sim_services_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
+SIM_SERVICES_EXPORT uint32_t sim_services_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
 
 /* ---- the scheduler's setup (not exported to kernels) ---- */
 

@@ -1,0 +1,260 @@
+/* The custom route (custom.h). A module keeps its rtBinHandle and, per kernel name, the function
+ * handle rtsRegisterCpuFunc gave on the kernel's first launch: registering by the kernel's own
+ * name lets CANN send the registered kernel and SO names to the device, so the launch blob is the
+ * payload alone (rtsLaunchCpuKernel overrides the registered names only for non-zero offsets, and
+ * the SO name CANN gives data it uploads is its own choice: "<hash>_<length>.so", rehashed on a
+ * collision). */
+#include "custom.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dispatcher_blob.h"
+#include "errors.h"
+#include "log.h"
+
+#define AKL_CUSTOM_EMPTY_PAYLOAD 8u
+#define AKL_CUSTOM_MAX_TIMEOUT_S 0xFFFEu
+#define AKL_CUSTOM_PROBE_KERNEL "DynTileFwkBackendKernelServer"
+
+typedef struct akl_custom_func {
+    char *kernel;
+    rtFuncHandle func;
+} akl_custom_func_t;
+
+struct akl_custom_binary {
+    rtBinHandle bin;
+    void *bytes; /* the SO's bytes, kept while the runtime may read them */
+    pthread_rwlock_t lock;
+    akl_custom_func_t *funcs;
+    size_t count, cap;
+};
+
+static bool akl_custom_available(const akl_runtime_t *rt)
+{
+    return rt->binary_load_data && rt->register_cpu_func && rt->launch_cpu_kernel;
+}
+
+static int akl_custom_unavailable(const akl_runtime_t *rt, const char *what, int32_t device)
+{
+    return akl_fail(AKL_ENOCUSTOM,
+                    "loading %s on device %" PRId32 " by the custom route: the runtime %s has no "
+                    "rtsBinaryLoadFromData/rtsRegisterCpuFunc/rtsLaunchCpuKernel (they arrived "
+                    "after CANN 8.1.RC1); use the extend route",
+                    what, device, rt->name);
+}
+
+/* rtsBinaryLoadFromData with cpuKernelMode 2: the runtime keeps the SO for this process and sends
+ * it to a device's custom directory before the device first runs one of its kernels. */
+static int akl_custom_register(const akl_runtime_t *rt, const void *data, size_t size,
+                               const char *what, int32_t device, rtBinHandle *bin)
+{
+    rtLoadBinaryOption_t option = {.optionId = RT_LOAD_BINARY_OPT_CPU_KERNEL_MODE,
+                                   .value = {.cpuKernelMode = 2}};
+    rtLoadBinaryConfig_t config = {.options = &option, .numOpt = 1};
+    rtError_t rc = rt->binary_load_data(data, (uint64_t)size, &config, bin);
+    if (rc != RT_ERROR_NONE)
+        return akl_fail_cann(rc,
+                             "loading %s on device %" PRId32 " by the custom route: "
+                             "rtsBinaryLoadFromData (cpuKernelMode 2, %zu bytes) failed",
+                             what, device, size);
+    return 0;
+}
+
+int akl_custom_load(const akl_boot_request_t *req, akl_module_t *module)
+{
+    const akl_runtime_t *rt = req->rt;
+    if (!akl_custom_available(rt))
+        return akl_custom_unavailable(rt, req->what, req->device);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct akl_custom_binary *custom = calloc(1, sizeof *custom);
+    void *bytes = malloc(req->size);
+    if (!custom || !bytes) {
+        free(custom);
+        free(bytes);
+        return akl_fail(AKL_ENOMEM, "loading %s by the custom route: cannot copy %zu bytes",
+                        req->what, req->size);
+    }
+    memcpy(bytes, req->data, req->size);
+    int rc = akl_custom_register(rt, bytes, req->size, req->what, req->device, &custom->bin);
+    if (rc != 0) {
+        free(custom);
+        free(bytes);
+        return rc;
+    }
+    custom->bytes = bytes;
+    pthread_rwlock_init(&custom->lock, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    module->custom = custom;
+    module->route = AKL_ROUTE_CUSTOM;
+    module->outcome = AKL_BOOT_UPLOADED;
+    module->device_path[0] = '\0';
+    module->bootstrap_seconds =
+        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    snprintf(module->basename, sizeof module->basename, "%s", req->basename);
+    module->basename_length = strlen(module->basename);
+    akl_log(AKL_LOG_INFO, "loaded %s on device %" PRId32 " by the custom route as %s (%.3f ms)",
+            req->what, req->device, module->basename, module->bootstrap_seconds * 1e3);
+    return 0;
+}
+
+static rtFuncHandle akl_custom_find(const struct akl_custom_binary *custom, const char *kernel)
+{
+    for (size_t i = 0; i < custom->count; i++) {
+        if (strcmp(custom->funcs[i].kernel, kernel) == 0)
+            return custom->funcs[i].func;
+    }
+    return NULL;
+}
+
+/* Registers kernel under its own name as op type (write lock held). */
+static int akl_custom_add(const akl_runtime_t *rt, const akl_module_t *module,
+                          struct akl_custom_binary *custom, const char *kernel, rtFuncHandle *func)
+{
+    if (custom->count == custom->cap) {
+        size_t cap = custom->cap ? custom->cap * 2 : 8;
+        akl_custom_func_t *grown = realloc(custom->funcs, cap * sizeof *grown);
+        if (!grown)
+            return akl_fail(AKL_ENOMEM, "launching %s of %s: out of host memory", kernel,
+                            module->basename);
+        custom->funcs = grown;
+        custom->cap = cap;
+    }
+    char *name = strdup(kernel);
+    if (!name)
+        return akl_fail(AKL_ENOMEM, "launching %s of %s: out of host memory", kernel,
+                        module->basename);
+    rtError_t rc = rt->register_cpu_func(custom->bin, kernel, kernel, func);
+    if (rc != RT_ERROR_NONE) {
+        free(name);
+        return akl_fail_cann(rc, "launching %s of %s on device %d: rtsRegisterCpuFunc failed",
+                             kernel, module->basename, (int)module->device);
+    }
+    custom->funcs[custom->count++] = (akl_custom_func_t){name, *func};
+    return 0;
+}
+
+static int akl_custom_func(const akl_runtime_t *rt, const akl_module_t *module, const char *kernel,
+                           rtFuncHandle *func)
+{
+    struct akl_custom_binary *custom = module->custom;
+    pthread_rwlock_rdlock(&custom->lock);
+    *func = akl_custom_find(custom, kernel);
+    pthread_rwlock_unlock(&custom->lock);
+    if (*func)
+        return 0;
+    pthread_rwlock_wrlock(&custom->lock);
+    *func = akl_custom_find(custom, kernel);
+    int rc = *func ? 0 : akl_custom_add(rt, module, custom, kernel, func);
+    pthread_rwlock_unlock(&custom->lock);
+    return rc;
+}
+
+/* rtsLaunchCpuKernel of func with the payload as param; names from the registration. */
+static rtError_t akl_custom_submit(const akl_runtime_t *rt, rtFuncHandle func, const void *payload,
+                                   size_t payload_size, uint32_t blocks, akl_stream_t stream,
+                                   uint32_t timeout_s)
+{
+    unsigned char empty[AKL_CUSTOM_EMPTY_PAYLOAD] = {0};
+    rtCpuKernelArgs_t args = {
+        .baseArgs = {.args = payload_size > 0 ? (void *)payload : empty,
+                     .argsSize = (uint32_t)(payload_size > 0 ? payload_size : sizeof empty)},
+        .cpuParamHeadOffset = 0,
+    };
+    rtLaunchKernelAttr_t attr = {.id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT};
+    rtKernelLaunchCfg_t cfg = {.attrs = &attr, .numAttrs = 1};
+    if (timeout_s > 0)
+        attr.value.timeout =
+            (uint16_t)(timeout_s < AKL_CUSTOM_MAX_TIMEOUT_S ? timeout_s : AKL_CUSTOM_MAX_TIMEOUT_S);
+    return rt->launch_cpu_kernel(func, blocks, stream, timeout_s > 0 ? &cfg : NULL, &args);
+}
+
+int akl_custom_launch(const akl_runtime_t *rt, const akl_module_t *module, const char *kernel,
+                      size_t kernel_length, const void *payload, size_t payload_size,
+                      uint32_t blocks, akl_stream_t stream, uint32_t timeout_s)
+{
+    (void)kernel_length;
+    rtFuncHandle func;
+    int rc = akl_custom_func(rt, module, kernel, &func);
+    if (rc != 0)
+        return rc;
+    rtError_t launched =
+        akl_custom_submit(rt, func, payload, payload_size, blocks, stream, timeout_s);
+    if (launched != RT_ERROR_NONE)
+        return akl_fail_cann(launched,
+                             "launching %s of %s on device %d by the custom route (%u blocks, "
+                             "%zu bytes)",
+                             kernel, module->basename, (int)module->device, blocks, payload_size);
+    return 0;
+}
+
+static int akl_custom_probe_run(const akl_runtime_t *rt, rtBinHandle bin, int32_t device,
+                                akl_stream_t stream, int32_t timeout_ms)
+{
+    rtFuncHandle func;
+    rtError_t rc =
+        rt->register_cpu_func(bin, AKL_CUSTOM_PROBE_KERNEL, AKL_CUSTOM_PROBE_KERNEL, &func);
+    if (rc != RT_ERROR_NONE)
+        return akl_fail_cann(
+            rc, "probing the custom route on device %" PRId32 ": rtsRegisterCpuFunc failed",
+            device);
+    rc = akl_custom_submit(rt, func, NULL, 0, 1, stream, 0);
+    if (rc != RT_ERROR_NONE)
+        return akl_fail_cann(
+            rc, "probing the custom route on device %" PRId32 ": rtsLaunchCpuKernel failed",
+            device);
+    rc = timeout_ms < 0 ? rt->synchronize_stream(stream)
+                        : rt->synchronize_stream_with_timeout(stream, timeout_ms);
+    if (rc != ACL_SUCCESS)
+        return akl_fail_cann(rc,
+                             "probing the custom route on device %" PRId32 ": the probe kernel "
+                             "(akl's dispatcher's %s, run as KERNEL_TYPE_AICPU_CUSTOM) failed",
+                             device, AKL_CUSTOM_PROBE_KERNEL);
+    return 0;
+}
+
+int akl_custom_probe(const akl_runtime_t *rt, int32_t device, akl_stream_t stream,
+                     int32_t timeout_ms)
+{
+    if (!akl_custom_available(rt))
+        return akl_custom_unavailable(rt, "the probe", device);
+    akl_dispatcher_bytes_t dispatcher;
+    int rc = akl_dispatcher_get(rt->machine, &dispatcher);
+    if (rc != 0)
+        return rc;
+    rtBinHandle bin = NULL;
+    rc = akl_custom_register(rt, dispatcher.data, dispatcher.size, "the probe", device, &bin);
+    if (rc == 0)
+        rc = akl_custom_probe_run(rt, bin, device, stream, timeout_ms);
+    /* After a sync timeout the task may still need the binary: it stays loaded. */
+    if (bin && rt->binary_unload && rc != ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+        rt->binary_unload(bin);
+    akl_dispatcher_release(&dispatcher);
+    return rc;
+}
+
+void akl_custom_release(akl_module_t *module)
+{
+    struct akl_custom_binary *custom = module->custom;
+    if (!custom)
+        return;
+    module->custom = NULL;
+    const akl_runtime_t *rt = akl_runtime_ready();
+    if (rt && rt->binary_unload) {
+        rtError_t rc = rt->binary_unload(custom->bin);
+        if (rc != RT_ERROR_NONE)
+            akl_log(AKL_LOG_WARN, "unloading %s from device %d: rtsBinaryUnload returned %d",
+                    module->basename, (int)module->device, (int)rc);
+    }
+    for (size_t i = 0; i < custom->count; i++)
+        free(custom->funcs[i].kernel);
+    free(custom->funcs);
+    pthread_rwlock_destroy(&custom->lock);
+    free(custom->bytes);
+    free(custom);
+}

@@ -1,0 +1,142 @@
+/* The install variants a simulated device can model, read by its scheduler at start
+ * (docs/simulator.md, "Install variants"):
+ *
+ *   AKL_SIM_EXTEND_PACKAGE=present|absent  absent: the device has no extend-kernel package; the
+ *       scheduler neither installs nor preloads libaicpu_extend_kernels.so, so a KFC launch naming
+ *       it fails in the KFC lookup (device errcode 11006), as CANN's does.
+ *   AKL_SIM_PREINSTALL=present|absent|readonly  absent: the chip has no preinstall directory (the
+ *       scheduler removes it, with what it held); readonly: the scheduler's user cannot write it.
+ *       Tests run as root, whom permission bits do not stop, so the scheduler makes it really
+ *       read-only in its own view: in a private mount namespace (or, unprivileged, a user namespace
+ *       owning one) it bind-mounts the directory onto itself read-only, and every write by the
+ *       scheduler, the dispatcher and kernels fails with EROFS. The host and other processes still
+ *       see it writable. A machine that allows neither namespace cannot model it: the scheduler
+ *       then fails to start, saying so. */
+#define _GNU_SOURCE
+#include "sched_install.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#define INSTALL_NFTW_FDS 16
+
+static int install_pick(const char *var, const char *const *values, int count, int *out, char *err,
+                        size_t cap)
+{
+    const char *text = getenv(var);
+    *out = 0;
+    if (!text || !text[0])
+        return 0;
+    for (int i = 0; i < count; i++) {
+        if (strcmp(text, values[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    snprintf(err, cap, "%s=\"%.64s\" is not one of", var, text);
+    for (int i = 0; i < count; i++) {
+        size_t used = strlen(err);
+        snprintf(err + used, cap - used, "%s %s", i ? "," : "", values[i]);
+    }
+    return -1;
+}
+
+int sched_install_read(sched_install_t *out, char *err, size_t cap)
+{
+    static const char *const package[] = {"present", "absent"};
+    static const char *const preinstall[] = {"present", "absent", "readonly"};
+    int extend = 0, dir = 0;
+    if (install_pick("AKL_SIM_EXTEND_PACKAGE", package, 2, &extend, err, cap) != 0 ||
+        install_pick("AKL_SIM_PREINSTALL", preinstall, 3, &dir, err, cap) != 0)
+        return -1;
+    out->extend_package = extend == 0;
+    out->preinstall = (sched_preinstall_t)dir;
+    return 0;
+}
+
+static int install_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+    return rc == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int install_remove_dir(const char *dir, char *err, size_t cap)
+{
+    if (nftw(dir, install_remove_entry, INSTALL_NFTW_FDS, FTW_DEPTH | FTW_PHYS) == 0 ||
+        errno == ENOENT)
+        return 0;
+    snprintf(err, cap, "AKL_SIM_PREINSTALL=absent: cannot remove %s: %s", dir, strerror(errno));
+    return -1;
+}
+
+static int install_write(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* A mount namespace of our own; unprivileged, one owned by a new user namespace that maps our
+ * uid and gid to themselves. The scheduler is still single-threaded here, as CLONE_NEWUSER needs.
+ */
+static int install_private_mounts(void)
+{
+    if (unshare(CLONE_NEWNS) == 0)
+        return 0;
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+        return -1;
+    char map[64];
+    snprintf(map, sizeof map, "%u %u 1", (unsigned)uid, (unsigned)uid);
+    if (install_write("/proc/self/uid_map", map) != 0)
+        return -1;
+    (void)install_write("/proc/self/setgroups", "deny");
+    snprintf(map, sizeof map, "%u %u 1", (unsigned)gid, (unsigned)gid);
+    return install_write("/proc/self/gid_map", map);
+}
+
+static int install_read_only(const char *dir, char *err, size_t cap)
+{
+    if (install_private_mounts() != 0) {
+        snprintf(err, cap,
+                 "AKL_SIM_PREINSTALL=readonly needs a private mount namespace (or a user namespace "
+                 "owning one), which this machine refuses: %s",
+                 strerror(errno));
+        return -1;
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
+        mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
+        snprintf(err, cap, "AKL_SIM_PREINSTALL=readonly: cannot bind-mount %s read-only: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, char *err,
+                                   size_t cap)
+{
+    switch (install->preinstall) {
+    case SCHED_PREINSTALL_ABSENT:
+        return install_remove_dir(dir, err, cap);
+    case SCHED_PREINSTALL_READONLY:
+        return install_read_only(dir, err, cap);
+    case SCHED_PREINSTALL_PRESENT:
+        break;
+    }
+    return 0;
+}

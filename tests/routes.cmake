@@ -1,0 +1,36 @@
+# Tests of the two load routes (extend and custom, issue 12): every simulated install variant,
+# AKL_ROUTE, the route probe, both routes at scale, and protocol-version mismatches in both
+# directions. akl_test_cli_spawn comes from tests/cli.cmake, included first.
+
+# An older dispatcher for the version tests: the same sources speaking bootstrap protocol 1.
+file(GLOB AKL_ROUTES_DISPATCHER_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/dispatcher/*.c)
+add_library(akl_dispatcher_v1 MODULE ${AKL_ROUTES_DISPATCHER_SOURCES})
+target_include_directories(akl_dispatcher_v1 PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher
+  ${XXHASH_INCLUDE_DIR})
+target_compile_definitions(akl_dispatcher_v1 PRIVATE AKL_BOOT_VERSION=1U)
+target_compile_options(akl_dispatcher_v1 PRIVATE -fno-sanitize=all)
+set_target_properties(akl_dispatcher_v1 PROPERTIES PREFIX "" OUTPUT_NAME akl_dispatcher_v1
+  LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests C_VISIBILITY_PRESET hidden)
+if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(akl_dispatcher_v1 PRIVATE -fno-sanitize=fuzzer-no-link)
+endif()
+
+akl_add_test(routes
+  SOURCES integration/test_routes.c
+  LIBS akl akl_test_cli_spawn aclsim
+  DEPENDS akl_vector_add_example akl_hello_example aclsim akl_dispatcher akl_dispatcher_v1
+    kernel_ldrk_basic
+  LABELS integration routes
+  TIMEOUT 600)
+target_include_directories(test_routes PRIVATE ${PROJECT_SOURCE_DIR}/examples/vector_add
+  ${PROJECT_SOURCE_DIR}/src/dispatcher)
+target_compile_definitions(test_routes PRIVATE
+  AKL_DISPATCHER_PATH="$<TARGET_FILE:akl_dispatcher>"
+  AKL_DISPATCHER_V1_PATH="$<TARGET_FILE:akl_dispatcher_v1>")
+
+akl_add_test(routes_concurrency
+  SOURCES integration/test_routes_concurrency.c
+  LIBS akl_test_cli_spawn
+  DEPENDS akl_vector_add_example aclsim
+  LABELS integration routes concurrency
+  TIMEOUT 900)
