@@ -42,7 +42,7 @@ if(NOT AKL_QEMU_AARCH64)
 endif()
 
 # aarch64_<test> runs the program of each test below on the aarch64 device, with the test's
-# environment, its own simulator root and three times its timeout.
+# environment, its own simulator root and log root, and three times its timeout.
 # <test>[=<program>]: the program is test_<test> unless named. Not here yet: routes, whose
 # protocol-version cases upload dispatchers the tests build for the host only.
 set(AKL_AARCH64_TESTS device_machine loader_sim loader_sim_threads sim_api sim_launch sim_failures
@@ -60,12 +60,12 @@ function(akl_add_aarch64_tests)
     get_test_property(${name} TIMEOUT timeout)
     get_test_property(${name} LABELS labels)
     get_test_property(${name} ENVIRONMENT env)
-    list(FILTER env EXCLUDE REGEX "^AKL_SIM_ROOT=")
+    list(FILTER env EXCLUDE REGEX "^(AKL_SIM_ROOT|ASCEND_PROCESS_LOG_PATH)=")
     math(EXPR timeout "${timeout} * 3")
     add_test(NAME aarch64_${name} COMMAND test_${program})
     set_tests_properties(aarch64_${name} PROPERTIES TIMEOUT ${timeout}
       LABELS "${labels};aarch64"
-      ENVIRONMENT "${env};AKL_SIM_ARCH=aarch64;AKL_SIM_ROOT=${AKL_TEST_ROOTS}/aarch64_${name}")
+      ENVIRONMENT "${env};AKL_SIM_ARCH=aarch64;AKL_SIM_ROOT=${AKL_TEST_ROOTS}/aarch64_${name};ASCEND_PROCESS_LOG_PATH=${AKL_TEST_ROOTS}/aarch64_${name}/log")
   endforeach()
 endfunction()
 cmake_language(DEFER CALL akl_add_aarch64_tests)

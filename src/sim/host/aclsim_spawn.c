@@ -64,12 +64,12 @@ static aclError aclsim_mem_mb(aclsim_device_t *dev, size_t *mb)
     return ACL_SUCCESS;
 }
 
-/* $env, else <directory of libaclsim.so>/akl/<file>, or akl/<arch>/<file> for a device whose
- * architecture is not the host's. */
+/* $env (when env is not NULL), else <directory of libaclsim.so>/akl/<file>, or
+ * akl/<arch>/<file> for a device whose architecture is not the host's. */
 static int aclsim_private_path(const char *env, const sim_arch_t *arch, const char *file, char *out,
                                size_t cap)
 {
-    const char *override = getenv(env);
+    const char *override = env ? getenv(env) : NULL;
     if (override && *override) {
         int n = snprintf(out, cap, "%s", override);
         return n > 0 && (size_t)n < cap ? 0 : -1;
@@ -150,18 +150,36 @@ static void aclsim_spawn_fds(posix_spawn_file_actions_t *fa, const int src[3])
     posix_spawn_file_actions_addclosefrom_np(fa, SCHED_FD_CTL + 1);
 }
 
-/* A device of another architecture runs its scheduler under qemu-user: argv starts with the
- * emulator and its -L sysroot, and the scheduler's own command line follows. */
+/* A device of another architecture runs its scheduler under qemu-user. qemu is multi-threaded from
+ * its start, so it cannot enter the namespace that gives device code the device's paths: the
+ * native scheduler runs first as a stage that does, then execs the emulator (same process):
+ *   <native scheduler> --ns-exec=<device> <qemu> [-L <sysroot>] <scheduler> <args...> */
+typedef struct aclsim_emulated {
+    sim_emulator_t emu;
+    char stage[PATH_MAX];
+    char ns_arg[32];
+} aclsim_emulated_t;
+
 static aclError aclsim_spawn_emulated(aclsim_device_t *dev, const sim_arch_t *arch,
-                                      sim_emulator_t *emu, char **argv, int *argc)
+                                      aclsim_emulated_t *e, char **argv, int *argc)
 {
     char err[512];
-    if (sim_arch_emulator(arch, emu, err, sizeof err) != 0)
+    if (sim_arch_emulator(arch, &e->emu, err, sizeof err) != 0)
         return aclsim_spawn_fail(dev, err, "");
-    argv[(*argc)++] = emu->qemu;
-    if (emu->sysroot[0]) {
+    sim_arch_t host = sim_arch_host();
+    if (aclsim_private_path(NULL, &host, ACLSIM_SCHEDULER_FILE, e->stage, sizeof e->stage) != 0 ||
+        access(e->stage, X_OK) != 0)
+        return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                           "aclrtSetDevice(%d): the native aicpu scheduler '%s', which starts the "
+                           "%s one, is not executable: %s",
+                           (int)dev->id, e->stage, arch->name, strerror(errno));
+    snprintf(e->ns_arg, sizeof e->ns_arg, "--ns-exec=%d", (int)dev->phys);
+    argv[(*argc)++] = e->stage;
+    argv[(*argc)++] = e->ns_arg;
+    argv[(*argc)++] = e->emu.qemu;
+    if (e->emu.sysroot[0]) {
         argv[(*argc)++] = "-L";
-        argv[(*argc)++] = emu->sysroot;
+        argv[(*argc)++] = e->emu.sysroot;
     }
     return ACL_SUCCESS;
 }
@@ -183,16 +201,16 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
                            "AKL_SIM_SCHEDULER%s)",
                            (int)dev->id, arch.name, sched_path, strerror(errno),
                            arch.foreign ? ", or build akl with an aarch64 compiler" : "");
-    sim_emulator_t emu;
-    char *argv[10];
+    aclsim_emulated_t emulated;
+    char *argv[16];
     int argc = 0;
     if (arch.foreign) {
-        aclError rc = aclsim_spawn_emulated(dev, &arch, &emu, argv, &argc);
+        aclError rc = aclsim_spawn_emulated(dev, &arch, &emulated, argv, &argc);
         if (rc != ACL_SUCCESS)
             return rc;
     }
     char a_dev[32], a_pid[32], a_base[48], a_size[48], a_ext[PATH_MAX + 16];
-    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->id);
+    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->phys); /* files and chip */
     snprintf(a_pid, sizeof a_pid, "--host-pid=%d", (int)getpid());
     snprintf(a_base, sizeof a_base, "--dev-base=%#lx", (unsigned long)(uintptr_t)dev->dev_base);
     snprintf(a_size, sizeof a_size, "--arena-size=%zu", dev->arena_size);
@@ -225,6 +243,15 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
     return aclsim_proc_watch(dev);
 }
 
+/* A scheduler's READY may carry a note (the device's own paths are unavailable); it is the same for
+ * every scheduler of the process, so it is said once. The flag is the whole state "once" needs. */
+static void aclsim_note_once(const sched_msg_t *msg)
+{
+    static atomic_bool said;
+    if (msg->text[0] && !atomic_exchange(&said, true))
+        fprintf(stderr, "akl simulator: %.*s\n", (int)sizeof msg->text, msg->text);
+}
+
 /* Waits for the scheduler's first message. *retry is set when it could not map device memory at
  * the reserved address, which another reservation may fix. */
 static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
@@ -245,8 +272,11 @@ static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
         ssize_t got = recv(dev->sock, &msg, sizeof msg, 0);
         if (got < 0 && errno == EINTR)
             continue; /* a signal for the host, not the end of the scheduler */
-        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY)
+        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY) {
+            msg.text[sizeof msg.text - 1] = 0;
+            aclsim_note_once(&msg);
             return ACL_SUCCESS;
+        }
         if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_FAILED) {
             msg.text[sizeof msg.text - 1] = 0;
             *retry = msg.code == SCHED_FAIL_ADDRESS_TAKEN;
