@@ -386,7 +386,7 @@ static void ldr_boot_free(ldr_boot_t *b)
 /* Runs the device part; leaves b->base for ldr_boot_free. */
 static int ldr_boot_run(ldr_boot_t *b, akl_module_t *module)
 {
-    int rc = ldr_dispatcher_get(&b->dispatcher);
+    int rc = ldr_dispatcher_get(b->rt->machine, &b->dispatcher);
     if (rc == 0)
         rc = ldr_boot_plan(b);
     if (rc == 0)

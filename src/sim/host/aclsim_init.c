@@ -1,7 +1,9 @@
 /* Process setup and teardown (aclInit, aclFinalize), the process-wide AICPU operator execution
- * timeout and the calling thread's recent error message (aclGetRecentErrMsg). Every other call also
- * works without aclInit: the simulator is lenient there. */
+ * timeout, the calling thread's recent error message (aclGetRecentErrMsg) and the device
+ * architecture query libakl asks (aclsimGetDeviceMachine). Every other call also works without
+ * aclInit: the simulator is lenient there. */
 #define _GNU_SOURCE
+#include "aclsim_init.h"
 #include "aclsim_state.h"
 
 #include <errno.h>
@@ -10,12 +12,17 @@
 #include <unistd.h>
 
 #include "aclsim_error.h"
+#include "sim_arch.h"
 
 aclError aclInit(const char *configPath)
 {
     if (configPath && *configPath && access(configPath, R_OK) != 0)
         return aclsim_fail(ACL_ERROR_INVALID_PARAM, "aclInit: cannot read config file '%s': %s",
                            configPath, strerror(errno));
+    sim_arch_t arch;
+    char err[256];
+    if (sim_arch_get(&arch, err, sizeof err) != 0)
+        return aclsim_fail(ACL_ERROR_INVALID_PARAM, "aclInit: %s", err);
     pthread_mutex_lock(&aclsim_state.lock);
     bool again = aclsim_state.initialized;
     aclsim_state.initialized = true;
@@ -54,4 +61,10 @@ aclError aclrtSetOpExecuteTimeOutWithMs(uint32_t timeout)
 const char *aclGetRecentErrMsg(void)
 {
     return aclsim_recent_msg();
+}
+
+uint16_t aclsimGetDeviceMachine(void)
+{
+    sim_arch_t arch;
+    return sim_arch_get(&arch, NULL, 0) == 0 ? arch.machine : 0;
 }
