@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,7 +284,7 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
                             dispatcher_errstr(err, text, sizeof text));
         return -1;
     }
-    ack->temps_removed = dispatcher_temps_clean(dirfd, paths->name);
+    ack->temps_removed = dispatcher_temps_clean_once(dirfd, paths->name);
     return dirfd;
 }
 
@@ -310,25 +312,56 @@ void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ac
     close(dirfd);
 }
 
+/* One writer per name under a herd: bootstraps of the same new bytes at once (processes of one
+ * die, or of both dies of a chip sharing the directory) must write the file once. A writer holds an
+ * exclusive flock on the directory while it writes; the others wait for it, then compare and find
+ * the file identical. The kernel drops the lock of a writer that dies, so a dead writer never
+ * blocks anyone; a live one that hangs is waited for DISPATCHER_LOCK_WAIT_MS at most, after which
+ * the waiter writes anyway (atomic rename keeps that correct, only not single-writer). Only a
+ * write takes the lock: a device that holds the file answers without it. */
+#define DISPATCHER_LOCK_WAIT_MS 30000
+static bool dispatcher_lock_dir(int dirfd)
+{
+    const struct timespec pause = {0, 1000000};
+    for (int waited = 0; waited < DISPATCHER_LOCK_WAIT_MS; waited++) {
+        if (flock(dirfd, LOCK_EX | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
+/* Acts on what the name holds: nothing to do, a failure to read it, or a write. */
+static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, const void *bytes, size_t len,
+                              dispatcher_existing_t existing, int err, akl_bootstrap_ack_t *ack)
+{
+    char text[96];
+    if (existing == DISPATCHER_SAME)
+        dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths->final,
+                               "identical file already present (%zu bytes compared)", len);
+    else if (existing == DISPATCHER_UNREADABLE)
+        dispatcher_ack_fail(ack, AKL_STAGE_COMPARE, err, paths->final,
+                            "cannot read the existing file to compare: %s",
+                            dispatcher_errstr(err, text, sizeof text));
+    else
+        dispatcher_write_new(dirfd, paths, bytes, len, existing == DISPATCHER_DIFFERENT, ack);
+}
+
 void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
                         akl_bootstrap_ack_t *ack)
 {
-    char text[96];
     dispatcher_paths_t paths = {.dir = dir, .name = name};
     int dirfd = dispatcher_open_dir(&paths, ack);
     if (dirfd < 0)
         return;
     int err = 0;
     dispatcher_existing_t existing = dispatcher_existing(dirfd, name, bytes, len, &err);
-    if (existing == DISPATCHER_SAME) {
-        dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths.final,
-                               "identical file already present (%zu bytes compared)", len);
-    } else if (existing == DISPATCHER_UNREADABLE) {
-        dispatcher_ack_fail(ack, AKL_STAGE_COMPARE, err, paths.final,
-                            "cannot read the existing file to compare: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-    } else {
-        dispatcher_write_new(dirfd, &paths, bytes, len, existing == DISPATCHER_DIFFERENT, ack);
-    }
-    close(dirfd);
+    /* Under the lock, look again: the writer we waited for may have published these bytes. */
+    if ((existing == DISPATCHER_ABSENT || existing == DISPATCHER_DIFFERENT) &&
+        dispatcher_lock_dir(dirfd))
+        existing = dispatcher_existing(dirfd, name, bytes, len, &err);
+    dispatcher_settle(dirfd, &paths, bytes, len, existing, err, ack);
+    close(dirfd); /* drops the lock */
 }

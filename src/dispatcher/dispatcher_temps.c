@@ -200,3 +200,45 @@ uint64_t dispatcher_temps_clean(int dirfd, const char *name)
     closedir(dir);
     return removed;
 }
+
+/* Directories swept by this process, as a mix of st_dev and st_ino (0 = free slot). Global state
+ * on purpose: the device's loader dlopens the dispatcher once per scheduler process, so this lives
+ * as long as that process, which is what "once per directory per scheduler process" needs. Lock
+ * free (worker threads run Init at once): two threads that both miss sweep twice, which is
+ * harmless; a mixed-key collision skips one sweep, which only delays removing leftovers. */
+#define DISPATCHER_SWEPT_DIRS 16
+static uint64_t dispatcher_swept[DISPATCHER_SWEPT_DIRS];
+
+static bool dispatcher_dir_swept(uint64_t key)
+{
+    for (int i = 0; i < DISPATCHER_SWEPT_DIRS; i++)
+        if (__atomic_load_n(&dispatcher_swept[i], __ATOMIC_ACQUIRE) == key)
+            return true;
+    return false;
+}
+
+static void dispatcher_dir_mark_swept(uint64_t key)
+{
+    for (int i = 0; i < DISPATCHER_SWEPT_DIRS; i++) {
+        uint64_t expected = 0;
+        if (__atomic_compare_exchange_n(&dispatcher_swept[i], &expected, key, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED) ||
+            expected == key)
+            return;
+    }
+    /* Full: later publishes in further directories sweep every time, as before. */
+}
+
+uint64_t dispatcher_temps_clean_once(int dirfd, const char *name)
+{
+    struct stat st;
+    if (fstat(dirfd, &st) != 0)
+        return dispatcher_temps_clean(dirfd, name);
+    uint64_t key = ((uint64_t)st.st_dev * 0x9e3779b97f4a7c15ull) ^ (uint64_t)st.st_ino;
+    key = key ? key : 1;
+    if (dispatcher_dir_swept(key))
+        return 0;
+    uint64_t removed = dispatcher_temps_clean(dirfd, name);
+    dispatcher_dir_mark_swept(key);
+    return removed;
+}
