@@ -284,7 +284,7 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
                             dispatcher_errstr(err, text, sizeof text));
         return -1;
     }
-    ack->temps_removed = dispatcher_temps_clean_once(dirfd, paths->name);
+    ack->temps_removed = dispatcher_temps_clean_once(dirfd, paths->dir, paths->name);
     return dirfd;
 }
 

@@ -229,12 +229,15 @@ static void dispatcher_dir_mark_swept(uint64_t key)
     /* Full: later publishes in further directories sweep every time, as before. */
 }
 
-uint64_t dispatcher_temps_clean_once(int dirfd, const char *name)
+uint64_t dispatcher_temps_clean_once(int dirfd, const char *dir, const char *name)
 {
     struct stat st;
     if (fstat(dirfd, &st) != 0)
         return dispatcher_temps_clean(dirfd, name);
+    /* The path too: a removed directory's inode number can come back for a new one. */
     uint64_t key = ((uint64_t)st.st_dev * 0x9e3779b97f4a7c15ull) ^ (uint64_t)st.st_ino;
+    for (const char *p = dir; *p; p++)
+        key = (key ^ (unsigned char)*p) * 0x100000001b3ull;
     key = key ? key : 1;
     if (dispatcher_dir_swept(key))
         return 0;
