@@ -313,6 +313,21 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 
+/* A kernel of a loaded module, resolved once (as cuModuleGetFunction gives a CUfunction): its name
+ * is checked and looked up in the module's exports here, not on every launch. Owned by the module
+ * and valid until akl_module_unload of it; asking twice for one name gives the same handle. */
+typedef struct akl_kernel akl_kernel_t;
+
+/* Resolves kernel of module into *out. Errors: AKL_EINVAL, AKL_ENAME, AKL_ENOSYM (as akl_launch),
+ * AKL_ENOMEM. Thread-safe. */
+AKL_EXTERN int akl_module_get_kernel(const akl_module_t *module, const char *kernel,
+                                     const akl_kernel_t **out);
+
+/* akl_launch of a resolved kernel: the same launch and errors, without the per-launch name check
+ * and export lookup. */
+AKL_EXTERN int akl_launch_kernel(const akl_kernel_t *kernel, const void *args, size_t size,
+                                 uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,12 +25,8 @@
 #define AKL_LAUNCH_MAX_TIMEOUT_S 0xFFFEu
 
 static int akl_launch_check(const akl_module_t *module, const char *kernel, const void *args,
-                            size_t size, uint32_t blocks, size_t *kernel_length)
+                            size_t size, uint32_t blocks)
 {
-    if (!module)
-        return akl_fail(AKL_EINVAL, "akl_launch: module is NULL");
-    if (!kernel || !akl_kernel_name_ok(kernel, kernel_length))
-        return akl_check_kernel_name(kernel);
     if (blocks == 0 || blocks > AKL_LAUNCH_MAX_BLOCKS)
         return akl_fail(AKL_EINVAL, "launching %s of %s on device %d: %u blocks; use 1..%u", kernel,
                         module->basename, (int)module->device, blocks, AKL_LAUNCH_MAX_BLOCKS);
@@ -72,15 +68,14 @@ static int akl_launch_check_device(const akl_runtime_t *rt, const akl_module_t *
                     kernel, module->basename, (int)module->device, (int)module->device, why);
 }
 
-int akl_launch(const akl_module_t *module, const char *kernel, const void *args, size_t size,
-               uint32_t blocks, akl_stream_t stream, uint32_t timeout_s)
+/* The launch once the kernel is known to be a well-formed name the module exports. */
+static int akl_launch_resolved(const akl_module_t *module, const char *kernel, size_t kernel_length,
+                               const void *args, size_t size, uint32_t blocks,
+                               akl_stream_t stream, uint32_t timeout_s)
 {
-    size_t kernel_length = 0;
-    int rc = akl_launch_check(module, kernel, args, size, blocks, &kernel_length);
+    int rc = akl_launch_check(module, kernel, args, size, blocks);
     if (rc != 0)
         return rc;
-    if (module->exports && !akl_exports_has(module->exports, kernel, kernel_length))
-        return akl_launch_no_kernel(module, kernel);
     /* A module exists only after a successful load, which resolved the runtime. */
     const akl_runtime_t *rt = akl_runtime_ready();
     rc = akl_launch_check_device(rt, module, kernel);
@@ -122,4 +117,93 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
         return akl_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                              kernel, module->basename, (int)module->device, blocks, size);
     return 0;
+}
+
+/* The name checks akl_launch makes on every launch and akl_module_get_kernel once. */
+static int akl_launch_check_name(const akl_module_t *module, const char *kernel, size_t *length)
+{
+    if (!module)
+        return akl_fail(AKL_EINVAL, "akl_launch: module is NULL");
+    if (!kernel || !akl_kernel_name_ok(kernel, length))
+        return akl_check_kernel_name(kernel);
+    if (module->exports && !akl_exports_has(module->exports, kernel, *length))
+        return akl_launch_no_kernel(module, kernel);
+    return 0;
+}
+
+int akl_launch(const akl_module_t *module, const char *kernel, const void *args, size_t size,
+               uint32_t blocks, akl_stream_t stream, uint32_t timeout_s)
+{
+    size_t kernel_length = 0;
+    int rc = akl_launch_check_name(module, kernel, &kernel_length);
+    if (rc != 0)
+        return rc;
+    return akl_launch_resolved(module, kernel, kernel_length, args, size, blocks, stream,
+                               timeout_s);
+}
+
+int akl_launch_kernel(const akl_kernel_t *kernel, const void *args, size_t size, uint32_t blocks,
+                      akl_stream_t stream, uint32_t timeout_s)
+{
+    if (!kernel)
+        return akl_fail(AKL_EINVAL, "akl_launch_kernel: kernel is NULL");
+    return akl_launch_resolved(kernel->module, kernel->name, kernel->name_length, args, size,
+                               blocks, stream, timeout_s);
+}
+
+static const akl_kernel_t *akl_kernel_find(const akl_module_t *module, const char *name,
+                                           size_t length)
+{
+    for (const akl_kernel_t *k = atomic_load(&((akl_module_t *)module)->kernels); k; k = k->next)
+        if (k->name_length == length && memcmp(k->name, name, length) == 0)
+            return k;
+    return NULL;
+}
+
+/* The module's list only grows (a lock-free push) until the module is unloaded, which frees it. */
+int akl_module_get_kernel(const akl_module_t *module, const char *kernel, const akl_kernel_t **out)
+{
+    if (!out)
+        return akl_fail(AKL_EINVAL, "akl_module_get_kernel: out is NULL");
+    *out = NULL;
+    size_t length = 0;
+    int rc = akl_launch_check_name(module, kernel, &length);
+    if (rc != 0)
+        return rc;
+    const akl_kernel_t *found = akl_kernel_find(module, kernel, length);
+    if (found) {
+        *out = found;
+        return 0;
+    }
+    akl_kernel_t *k = malloc(sizeof *k + length + 1);
+    if (!k)
+        return akl_fail(AKL_ENOMEM, "akl_module_get_kernel: cannot allocate a handle for %s",
+                        kernel);
+    k->module = module;
+    k->name_length = length;
+    memcpy(k->name, kernel, length + 1);
+    akl_module_t *owner = (akl_module_t *)module;
+    akl_kernel_t *head = atomic_load(&owner->kernels);
+    do {
+        k->next = head;
+        /* Another thread may have added this name meanwhile: take its handle. */
+        for (const akl_kernel_t *other = head; other; other = other->next)
+            if (other->name_length == length && memcmp(other->name, kernel, length) == 0) {
+                free(k);
+                *out = other;
+                return 0;
+            }
+    } while (!atomic_compare_exchange_weak(&owner->kernels, &head, k));
+    *out = k;
+    return 0;
+}
+
+void akl_module_free_kernels(akl_module_t *module)
+{
+    akl_kernel_t *k = atomic_exchange(&module->kernels, NULL);
+    while (k) {
+        akl_kernel_t *next = k->next;
+        free(k);
+        k = next;
+    }
 }

@@ -238,6 +238,7 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 void akl_module_release(akl_module_t *module)
 {
     akl_custom_release(module);
+    akl_module_free_kernels(module);
     akl_exports_free((akl_exports_t *)module->exports);
     module->exports = NULL;
     free(module->source);

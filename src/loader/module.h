@@ -4,6 +4,7 @@
 #ifndef AKL_LOADER_MODULE_H
 #define AKL_LOADER_MODULE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,14 @@
 
 /* The custom route's registration (custom.c); NULL for the extend route. */
 struct akl_custom_binary;
+
+/* A resolved kernel (akl_module_get_kernel): its module and its checked name. */
+struct akl_kernel {
+    struct akl_kernel *next; /* the module's list */
+    const akl_module_t *module;
+    size_t name_length;
+    char name[];
+};
 
 struct akl_module {
     int32_t device;
@@ -27,10 +36,13 @@ struct akl_module {
     char device_path[AKL_ACK_PATH_MAX];
     const akl_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
     char *source;                 /* the first load's path or "<memory>", for messages */
+    struct akl_kernel *_Atomic kernels; /* resolved kernels, freed with the module */
 };
 
 /* Frees what a ready module owns (its export table and source name), for the cache's unload. */
 void akl_module_release(akl_module_t *module);
+/* Frees the module's resolved kernels (launch.c). */
+void akl_module_free_kernels(akl_module_t *module);
 
 /* Called by a synchronize that failed with code: when the device says it could not open an SO
  * (507018 with device error code 11002 in the runtime's recent message), the modules of the
