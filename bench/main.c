@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "Usage: akl bench [--quick] [--json | --json-file FILE] [--plots DIR] [--only GROUPS]\n"
+    "Usage: akl bench [--quick] [--check] [--json | --json-file FILE] [--plots DIR]\n"
+    "                 [--only GROUPS]\n"
     "                 [--device N] [--work-dir DIR] [--progress|--no-progress]\n"
     "\n"
     "Measures akl's launch and load paths on the simulated device (or real CANN, per\n"
@@ -23,6 +24,7 @@ static const char usage[] =
     "cross-process shared-memory round trip, write+fsync+rename of the same bytes.\n"
     "\n"
     "  --quick        tiny sizes and counts: checks that everything runs (no meaningful timing)\n"
+    "  --check        exit 1 when any figure misses its target, after printing which\n"
     "  --json         print the results as one JSON object on stdout (the table goes to stderr)\n"
     "  --json-file FILE\n"
     "                 also write the results as JSON to FILE (the table stays on stdout)\n"
@@ -129,6 +131,7 @@ static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **o
 {
     static const struct option opts[] = {
         {"quick", no_argument, NULL, 'q'},
+        {"check", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"json-file", required_argument, NULL, 'J'},
         {"plots", required_argument, NULL, 'p'},
@@ -145,6 +148,9 @@ static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **o
         switch (c) {
         case 'q':
             cfg->quick = true;
+            break;
+        case 'c':
+            cfg->check = true;
             break;
         case 'j':
             cfg->json_stdout = true;
@@ -233,5 +239,7 @@ int main(int argc, char **argv)
         failures++;
     if (owned)
         nftw(work, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+    if (cfg.check && bench_print_misses() > 0)
+        failures++;
     return failures ? 1 : 0;
 }
