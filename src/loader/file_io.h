@@ -2,11 +2,17 @@
 #ifndef AKL_LOADER_FILE_IO_H
 #define AKL_LOADER_FILE_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Reads the regular file at path into a malloc'd buffer (*data, caller frees). Files larger than
  * max_size are refused before reading (AKL_ETOOBIG). Returns 0, AKL_EINVAL, AKL_EIO (with
  * strerror), AKL_ETOOBIG or AKL_ENOMEM. */
 int akl_read_file(const char *path, size_t max_size, void **data, size_t *size);
+
+/* akl_read_file, but a large file that only the caller (or root) can write is mapped read-only
+ * instead of copied (*mapped true). Release with akl_unmap_file. */
+int akl_map_file(const char *path, size_t max_size, void **data, size_t *size, bool *mapped);
+void akl_unmap_file(void *data, size_t size, bool mapped);
 
 #endif /* AKL_LOADER_FILE_IO_H */

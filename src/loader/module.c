@@ -198,10 +198,12 @@ int akl_module_load_file(int32_t device, const char *path, const akl_load_option
         return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = akl_read_file(path, resolved.max_size, &data, &size);
+    bool mapped = false;
+    rc = akl_map_file(path, resolved.max_size, &data, &size, &mapped);
     if (rc == 0)
         rc = akl_load_bytes(device, data, size, path, &resolved, rt, out);
-    free(data);
+    if (data)
+        akl_unmap_file(data, size, mapped);
     return rc;
 }
 
