@@ -67,6 +67,9 @@ bench_pong_t *bench_pong_start(void);
 void bench_pong_block(bench_pong_t *pong, uint64_t *samples, size_t n);
 void bench_pong_stop(bench_pong_t *pong);
 
+/* One write + fsync + rename + directory fsync of size bytes in dir (floors.c); -1 on failure. */
+double bench_publish_floor_ms(const char *dir, const void *bytes, size_t size);
+
 /* The median of the n ratios a[i] / b[i] (b[i] > 0), for samples taken in pairs. */
 double bench_median_ratio(const uint64_t *a, const uint64_t *b, size_t n);
 

@@ -265,6 +265,11 @@ static double publish_once_ms(const char *dir, const char *bytes, size_t size, i
     return ms;
 }
 
+double bench_publish_floor_ms(const char *dir, const void *bytes, size_t size)
+{
+    return publish_once_ms(dir, bytes, size, 1);
+}
+
 static int publish_floor(const bench_config_t *cfg, size_t size, const char *label)
 {
     char *bytes = malloc(size);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +57,7 @@ static int dispatcher_join(char *out, size_t cap, const char *dir, const char *f
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len, int *err)
+static bool dispatcher_same_bytes_read(int fd, const unsigned char *bytes, size_t len, int *err)
 {
     unsigned char chunk[DISPATCHER_COMPARE_CHUNK];
     size_t done = 0;
@@ -75,6 +76,22 @@ static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len
         done += (size_t)got;
     }
     return true;
+}
+
+/* The existing file is compared through a read-only mapping: its bytes are read once, by memcmp,
+ * instead of being copied 8 KB at a time into a buffer first (2,048 preads for 16 MB). Published
+ * files are only ever replaced by rename, never truncated in place, so the mapping stays whole;
+ * where mapping fails, the chunked reads do the same job. */
+static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len, int *err)
+{
+    if (len == 0)
+        return true;
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return dispatcher_same_bytes_read(fd, bytes, len, err);
+    bool same = memcmp(map, bytes, len) == 0;
+    munmap(map, len);
+    return same;
 }
 
 /* What the name holds now. Its type is looked at without opening it (a device node can have side
