@@ -27,8 +27,8 @@ typedef struct bench_row {
     char name[96];
     double value;
     char unit[16];
-    char floor[96];  /* "" when the row is itself a floor or has none */
-    char target[64]; /* "" when the design sets none */
+    char floor[96];     /* "" when the row is itself a floor or has none */
+    char target[64];    /* "" when the design sets none */
     double floor_value; /* the floor measured interleaved with this row, or 0 */
     double ratio;       /* value / floor (interleaved: the median of the per-pair ratios), or NAN */
     int target_met;     /* 1 met, 0 missed, -1 no checkable target */

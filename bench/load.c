@@ -115,7 +115,7 @@ static uint64_t child_floor_ns(const bench_config_t *cfg, const char *so, const 
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
     char *argv[] = {(char *)cfg->self_path, "--child", "floor", (char *)so, device,
-                    (char *)device_file, NULL};
+                    (char *)device_file,    NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -298,13 +298,13 @@ static int identical_new_process(const bench_config_t *cfg)
         return -1;
     double ratio = bench_median_ratio(akl, floor, (size_t)reps);
     double f = bench_percentile(floor, (size_t)reps, 50) / 1e6;
-    bench_report("floor", "new process: hash + copy to device + read device file, 16 MB", f,
-                 "ms", "", "");
+    bench_report("floor", "new process: hash + copy to device + read device file, 16 MB", f, "ms",
+                 "", "");
     bench_report_checked("identical_load_new_process_16mb", "load",
                          "new process, device already holds the file (16 MB)",
                          bench_percentile(akl, (size_t)reps, 50) / 1e6, "ms",
-                         "new process: hash + copy to device + read device file, 16 MB", f,
-                         ratio, "<= 1.3x floor", ratio <= 1.3);
+                         "new process: hash + copy to device + read device file, 16 MB", f, ratio,
+                         "<= 1.3x floor", ratio <= 1.3);
     return 0;
 }
 

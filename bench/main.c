@@ -130,18 +130,12 @@ static int parse_device(const char *text, int *device)
 static int parse_args(int argc, char **argv, bench_config_t *cfg, const char **only)
 {
     static const struct option opts[] = {
-        {"quick", no_argument, NULL, 'q'},
-        {"check", no_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"json-file", required_argument, NULL, 'J'},
-        {"plots", required_argument, NULL, 'p'},
-        {"only", required_argument, NULL, 'o'},
-        {"device", required_argument, NULL, 'd'},
-        {"work-dir", required_argument, NULL, 'w'},
-        {"progress", no_argument, NULL, 'P'},
-        {"no-progress", no_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"quick", no_argument, NULL, 'q'},        {"check", no_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},         {"json-file", required_argument, NULL, 'J'},
+        {"plots", required_argument, NULL, 'p'},  {"only", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, 'd'}, {"work-dir", required_argument, NULL, 'w'},
+        {"progress", no_argument, NULL, 'P'},     {"no-progress", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "hqp:o:d:w:", opts, NULL)) != -1) {

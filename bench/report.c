@@ -258,8 +258,8 @@ void bench_print_table(void)
         char ratio[32];
         format_ratio(r, ratio, sizeof ratio);
         const char *met = r->target_met < 0 ? "-" : r->target_met ? "yes" : "NO";
-        printf("%-10s %-52s %14.3f %-6s %8s  %-34s %-4s %s\n", r->group, r->name, r->value,
-               r->unit, ratio, r->floor[0] ? r->floor : "-", met, r->target[0] ? r->target : "-");
+        printf("%-10s %-52s %14.3f %-6s %8s  %-34s %-4s %s\n", r->group, r->name, r->value, r->unit,
+               ratio, r->floor[0] ? r->floor : "-", met, r->target[0] ? r->target : "-");
     }
 }
 

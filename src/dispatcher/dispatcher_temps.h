@@ -46,9 +46,9 @@ bool dispatcher_temp_stale(int dirfd, const char *entry, long long pid);
 uint64_t dispatcher_temps_clean(int dirfd, const char *name);
 
 /* dispatcher_temps_clean, but at most once per directory (dir: its path) per process (the first
- * publish into it): a scan costs O(files in the directory), which must not be paid by every load. A writer killed
- * later leaves its temporary until the next scheduler process publishes there (it is never
- * served). Returns how many it removed (0 when the directory was swept already). */
+ * publish into it): a scan costs O(files in the directory), which must not be paid by every load. A
+ * writer killed later leaves its temporary until the next scheduler process publishes there (it is
+ * never served). Returns how many it removed (0 when the directory was swept already). */
 uint64_t dispatcher_temps_clean_once(int dirfd, const char *dir, const char *name);
 
 #endif /* AKL_DISPATCHER_TEMPS_H */

@@ -83,12 +83,12 @@ int akl_read_file(const char *path, size_t max_size, void **data, size_t *size)
 /* Below this, reading costs about what mapping does. */
 #define AKL_MAP_MIN_SIZE (256u << 10)
 
-/* Only the caller (or root) can truncate it: a SIGBUS from a mapped page would be self-inflicted. */
+/* Only the caller (or root) can truncate it: a SIGBUS from a mapped page would be self-inflicted.
+ */
 static bool akl_file_mappable(const struct stat *st)
 {
     return (size_t)st->st_size >= AKL_MAP_MIN_SIZE &&
-           (st->st_uid == geteuid() || st->st_uid == 0) &&
-           (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+           (st->st_uid == geteuid() || st->st_uid == 0) && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
 int akl_map_file(const char *path, size_t max_size, void **data, size_t *size, bool *mapped)

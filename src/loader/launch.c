@@ -68,17 +68,15 @@ static int akl_launch_check_device(const akl_runtime_t *rt, const akl_module_t *
                     kernel, module->basename, (int)module->device, (int)module->device, why);
 }
 
-/* The launch once the kernel is known to be a well-formed name the module exports. */
+/* The launch once the kernel is known to be a well-formed name the module exports and the
+ * arguments are checked. */
 static int akl_launch_resolved(const akl_module_t *module, const char *kernel, size_t kernel_length,
-                               const void *args, size_t size, uint32_t blocks,
-                               akl_stream_t stream, uint32_t timeout_s)
+                               const void *args, size_t size, uint32_t blocks, akl_stream_t stream,
+                               uint32_t timeout_s)
 {
-    int rc = akl_launch_check(module, kernel, args, size, blocks);
-    if (rc != 0)
-        return rc;
     /* A module exists only after a successful load, which resolved the runtime. */
     const akl_runtime_t *rt = akl_runtime_ready();
-    rc = akl_launch_check_device(rt, module, kernel);
+    int rc = akl_launch_check_device(rt, module, kernel);
     if (rc != 0)
         return rc;
     if (module->route == AKL_ROUTE_CUSTOM)
@@ -119,14 +117,20 @@ static int akl_launch_resolved(const akl_module_t *module, const char *kernel, s
     return 0;
 }
 
-/* The name checks akl_launch makes on every launch and akl_module_get_kernel once. */
+/* The name checks akl_launch makes on every launch and akl_module_get_kernel once (the export
+ * lookup after the argument checks, so a bad argument is reported as such whatever the name). */
 static int akl_launch_check_name(const akl_module_t *module, const char *kernel, size_t *length)
 {
     if (!module)
         return akl_fail(AKL_EINVAL, "akl_launch: module is NULL");
     if (!kernel || !akl_kernel_name_ok(kernel, length))
         return akl_check_kernel_name(kernel);
-    if (module->exports && !akl_exports_has(module->exports, kernel, *length))
+    return 0;
+}
+
+static int akl_launch_check_export(const akl_module_t *module, const char *kernel, size_t length)
+{
+    if (module->exports && !akl_exports_has(module->exports, kernel, length))
         return akl_launch_no_kernel(module, kernel);
     return 0;
 }
@@ -136,6 +140,10 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
 {
     size_t kernel_length = 0;
     int rc = akl_launch_check_name(module, kernel, &kernel_length);
+    if (rc == 0)
+        rc = akl_launch_check(module, kernel, args, size, blocks);
+    if (rc == 0)
+        rc = akl_launch_check_export(module, kernel, kernel_length);
     if (rc != 0)
         return rc;
     return akl_launch_resolved(module, kernel, kernel_length, args, size, blocks, stream,
@@ -147,6 +155,9 @@ int akl_launch_kernel(const akl_kernel_t *kernel, const void *args, size_t size,
 {
     if (!kernel)
         return akl_fail(AKL_EINVAL, "akl_launch_kernel: kernel is NULL");
+    int rc = akl_launch_check(kernel->module, kernel->name, args, size, blocks);
+    if (rc != 0)
+        return rc;
     return akl_launch_resolved(kernel->module, kernel->name, kernel->name_length, args, size,
                                blocks, stream, timeout_s);
 }
@@ -168,6 +179,8 @@ int akl_module_get_kernel(const akl_module_t *module, const char *kernel, const 
     *out = NULL;
     size_t length = 0;
     int rc = akl_launch_check_name(module, kernel, &length);
+    if (rc == 0)
+        rc = akl_launch_check_export(module, kernel, length);
     if (rc != 0)
         return rc;
     const akl_kernel_t *found = akl_kernel_find(module, kernel, length);
