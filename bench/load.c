@@ -324,7 +324,9 @@ static int herd(const bench_config_t *cfg)
     char device[16];
     snprintf(device, sizeof device, "%d", cfg->device);
     pid_t pids[HERD];
-    int out[HERD];
+    int out[HERD], start[2];
+    if (pipe2(start, O_CLOEXEC) != 0)
+        return -1;
     for (int i = 0; i < HERD; i++) {
         int fds[2];
         pids[i] = -1;
@@ -334,13 +336,27 @@ static int herd(const bench_config_t *cfg)
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-        char *argv[] = {(char *)cfg->self_path, "--child", "load", path, device, NULL};
+        posix_spawn_file_actions_adddup2(&fa, start[0], STDIN_FILENO);
+        char *argv[] = {(char *)cfg->self_path, "--child", "load", path, device, "barrier", NULL};
         if (posix_spawn(&pids[i], cfg->self_path, &fa, NULL, argv, environ) != 0)
             pids[i] = -1;
         posix_spawn_file_actions_destroy(&fa);
         close(fds[1]);
         out[i] = fds[0];
     }
+    close(start[0]);
+    /* Every child has its device open ("ready\n"), then all are released at once. */
+    for (int i = 0; i < HERD; i++) {
+        char ready[6];
+        if (out[i] >= 0 && read(out[i], ready, sizeof ready) != (ssize_t)sizeof ready) {
+            close(out[i]);
+            out[i] = -1;
+        }
+    }
+    static const char go[HERD] = {0};
+    if (write(start[1], go, sizeof go) != (ssize_t)sizeof go)
+        fprintf(stderr, "akl bench: cannot release the herd\n");
+    close(start[1]);
     int written = 0, failed = 0;
     for (int i = 0; i < HERD; i++) {
         char buf[1200] = {0};
@@ -582,6 +598,15 @@ int bench_child_main(int argc, char **argv)
     }
     int device = atoi(argv[4]);
     int rc = akl_device_open(device);
+    /* "barrier": say "ready" once the device is open, then load when one byte arrives on stdin, so
+     * that a herd's loads start together rather than spread over their processes' start-up. */
+    if (rc == 0 && argc >= 6 && strcmp(argv[5], "barrier") == 0) {
+        char go;
+        fputs("ready\n", stdout);
+        fflush(stdout);
+        if (read(STDIN_FILENO, &go, 1) != 1)
+            return 1;
+    }
     akl_module_t *m = NULL;
     uint64_t t0 = bench_now_ns();
     if (rc == 0)
