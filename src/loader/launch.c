@@ -71,8 +71,8 @@ static int akl_launch_check_device(const akl_runtime_t *rt, const akl_module_t *
 /* The launch once the kernel is known to be a well-formed name the module exports and the
  * arguments are checked. */
 static int akl_launch_resolved(const akl_module_t *module, const char *kernel, size_t kernel_length,
-                               const void *args, size_t size, uint32_t blocks, akl_stream_t stream,
-                               uint32_t timeout_s)
+                               const char *names, const void *args, size_t size, uint32_t blocks,
+                               akl_stream_t stream, uint32_t timeout_s)
 {
     /* A module exists only after a successful load, which resolved the runtime. */
     const akl_runtime_t *rt = akl_runtime_ready();
@@ -95,8 +95,12 @@ static int akl_launch_resolved(const akl_module_t *module, const char *kernel, s
         memcpy(blob, args, size);
     else
         memset(blob, 0, AKL_LAUNCH_EMPTY_PAYLOAD);
-    memcpy(blob + kernel_at, kernel, kernel_length + 1);
-    memcpy(blob + so_at, module->basename, module->basename_length + 1);
+    if (names) { /* a handle's "kernel\0basename\0", laid out once */
+        memcpy(blob + kernel_at, names, total - kernel_at);
+    } else {
+        memcpy(blob + kernel_at, kernel, kernel_length + 1);
+        memcpy(blob + so_at, module->basename, module->basename_length + 1);
+    }
     rtAicpuArgsEx_t info = {.args = blob,
                             .argsSize = (uint32_t)total,
                             .soNameAddrOffset = (uint32_t)so_at,
@@ -146,7 +150,7 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
         rc = akl_launch_check_export(module, kernel, kernel_length);
     if (rc != 0)
         return rc;
-    return akl_launch_resolved(module, kernel, kernel_length, args, size, blocks, stream,
+    return akl_launch_resolved(module, kernel, kernel_length, NULL, args, size, blocks, stream,
                                timeout_s);
 }
 
@@ -158,8 +162,8 @@ int akl_launch_kernel(const akl_kernel_t *kernel, const void *args, size_t size,
     int rc = akl_launch_check(kernel->module, kernel->name, args, size, blocks);
     if (rc != 0)
         return rc;
-    return akl_launch_resolved(kernel->module, kernel->name, kernel->name_length, args, size,
-                               blocks, stream, timeout_s);
+    return akl_launch_resolved(kernel->module, kernel->name, kernel->name_length, kernel->name,
+                               args, size, blocks, stream, timeout_s);
 }
 
 static const akl_kernel_t *akl_kernel_find(const akl_module_t *module, const char *name,
@@ -188,13 +192,14 @@ int akl_module_get_kernel(const akl_module_t *module, const char *kernel, const 
         *out = found;
         return 0;
     }
-    akl_kernel_t *k = malloc(sizeof *k + length + 1);
+    akl_kernel_t *k = malloc(sizeof *k + length + 1 + module->basename_length + 1);
     if (!k)
         return akl_fail(AKL_ENOMEM, "akl_module_get_kernel: cannot allocate a handle for %s",
                         kernel);
     k->module = module;
     k->name_length = length;
     memcpy(k->name, kernel, length + 1);
+    memcpy(k->name + length + 1, module->basename, module->basename_length + 1);
     akl_module_t *owner = (akl_module_t *)module;
     akl_kernel_t *head = atomic_load(&owner->kernels);
     do {

@@ -15,7 +15,8 @@
 /* The custom route's registration (custom.c); NULL for the extend route. */
 struct akl_custom_binary;
 
-/* A resolved kernel (akl_module_get_kernel): its module and its checked name. */
+/* A resolved kernel (akl_module_get_kernel): its module and its checked name, followed in name[]
+ * by the module's basename, as a launch blob carries them: "kernel\0basename\0". */
 struct akl_kernel {
     struct akl_kernel *next; /* the module's list */
     const akl_module_t *module;
