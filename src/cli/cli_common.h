@@ -34,6 +34,8 @@ int cli_cmd_sim(int argc, char **argv);
 void cli_usage_sim(FILE *out);
 int cli_cmd_bench(int argc, char **argv);
 void cli_usage_bench(FILE *out);
+int cli_cmd_doctor(int argc, char **argv);
+void cli_usage_doctor(FILE *out);
 
 /* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

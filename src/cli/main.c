@@ -16,6 +16,8 @@ static const cli_command_t cli_commands[] = {
     {"sim", "list or clean the files on the simulated devices", cli_cmd_sim, cli_usage_sim},
     {"bench", "measure the launch and load paths beside their floors", cli_cmd_bench,
      cli_usage_bench},
+    {"doctor", "check this machine: runtime, devices, each route (probed), toolchain",
+     cli_cmd_doctor, cli_usage_doctor},
 };
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
@@ -38,6 +40,8 @@ static void cli_usage_main(FILE *out)
                  "  AKL_LOG        debug|info|warn|error: the loader's log on stderr\n"
                  "  AKL_PREFIX     default prefix of device file names (akl_inner_)\n"
                  "  AKL_SIM_ROOT   the simulated devices' root directory\n");
+    fprintf(out, "  ASCEND_HOME_PATH  the CANN install (set by CANN's set_env.sh), also searched\n"
+                 "                 for its libraries; CANN " AKL_CANN_MIN_VERSION " or later\n");
 }
 
 static const cli_command_t *cli_find_command(const char *name)

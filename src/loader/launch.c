@@ -11,6 +11,7 @@
 
 #include "akl/akl.h"
 #include "custom.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "exports.h"
 #include "module.h"
@@ -79,9 +80,13 @@ static int akl_launch_resolved(const akl_module_t *module, const char *kernel, s
     int rc = akl_launch_check_device(rt, module, kernel);
     if (rc != 0)
         return rc;
-    if (module->route == AKL_ROUTE_CUSTOM)
-        return akl_custom_launch(rt, module, kernel, kernel_length, args, size, blocks, stream,
-                                 timeout_s);
+    if (module->route == AKL_ROUTE_CUSTOM) {
+        rc = akl_custom_launch(rt, module, kernel, kernel_length, args, size, blocks, stream,
+                               timeout_s);
+        if (rc == 0)
+            akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
+        return rc;
+    }
     size_t payload = size > 0 ? size : AKL_LAUNCH_EMPTY_PAYLOAD;
     size_t kernel_at = payload;
     size_t so_at = kernel_at + kernel_length + 1;
@@ -118,6 +123,7 @@ static int akl_launch_resolved(const akl_module_t *module, const char *kernel, s
     if (launched != RT_ERROR_NONE)
         return akl_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                              kernel, module->basename, (int)module->device, blocks, size);
+    akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
     return 0;
 }
 
