@@ -107,6 +107,7 @@ void bench_report_checked(const char *id, const char *group, const char *name, d
 
 int bench_print_misses(void)
 {
+    fflush(stdout); /* after the table, not inside it */
     int missed = 0;
     for (size_t i = 0; i < row_count; i++) {
         const bench_row_t *r = &rows[i];
