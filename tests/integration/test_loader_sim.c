@@ -387,6 +387,8 @@ static void test_kernel_handle_resolves_once_and_launches(void **state)
     assert_null(missing);
     assert_int_equal(akl_module_get_kernel(module, "bad name", &missing), AKL_ENAME);
     assert_int_equal(akl_launch_kernel(NULL, NULL, 0, 1, NULL, 0), AKL_EINVAL);
+    assert_int_equal(akl_module_get_kernel(module, "ldrk_store", NULL), AKL_EINVAL);
+    assert_int_equal(akl_module_get_kernel(NULL, "ldrk_store", &missing), AKL_EINVAL);
     uint64_t *out = NULL;
     assert_int_equal(akl_mem_alloc((void **)&out, 4 * sizeof(uint64_t)), 0);
     uint64_t args[2] = {(uint64_t)(uintptr_t)out, 500};
