@@ -572,14 +572,17 @@ static int child_floor(char **argv)
     size_t size;
     void *bytes = bench_read_file(argv[3], &size);
     static char buf[256u << 10];
-    if (!bytes || akl_device_open(device) != 0)
+    if (!bytes || akl_device_open(device) != 0) {
+        free(bytes);
         return 1;
+    }
     uint64_t t0 = bench_now_ns();
     volatile uint64_t fp = akl_fingerprint(bytes, size);
     (void)fp;
     uint64_t copy = device_copy_ns(bytes, size);
     uint64_t read = read_file_ns(argv[5], buf, sizeof buf);
     uint64_t dt = bench_now_ns() - t0;
+    free(bytes);
     if (copy == 0 || read == 0)
         return 1;
     printf("%llu\n", (unsigned long long)dt);
