@@ -73,6 +73,12 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+int t_remove_sim_root(void **state)
+{
+    (void)state;
+    return t_rmtree(t_sim_root());
+}
+
 int t_rmtree(const char *path)
 {
     if (access(path, F_OK) != 0)

@@ -31,6 +31,9 @@ const char *t_sim_root(void);
 
 /* Removes a directory tree; missing is fine. Returns 0 or -1. */
 int t_rmtree(const char *path);
+/* A cmocka group teardown that removes this test's simulator root, so the suite leaves nothing
+ * behind. Returns 0 or -1. */
+int t_remove_sim_root(void **state);
 /* Creates a directory and its missing parents (mkdir -p, mode 0755). Returns 0 or -1. */
 int t_make_dirs(const char *path);
 
