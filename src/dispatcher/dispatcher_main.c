@@ -8,6 +8,7 @@
 #include "dispatcher_ack.h"
 #include "dispatcher_args.h"
 #include "dispatcher_dir.h"
+#include "dispatcher_gc.h"
 #include "dispatcher_hash.h"
 #include "dispatcher_log.h"
 #include "dispatcher_name.h"
@@ -19,6 +20,7 @@
 /* Init's non-zero results: the KFC path passes 1000..1099 through to the host unchanged, so the
  * stage survives even where the record cannot be read. */
 #define DISPATCHER_RC_BASE 1000
+#define DISPATCHER_PUBLISH_HOLD_ATTEMPTS 3
 
 static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack)
 {
@@ -34,6 +36,10 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
     int err = dispatcher_preinstall_dir(dir, sizeof dir, why, sizeof why);
     if (err != 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, "", "%s", why);
+        return;
+    }
+    if ((dargs->flags & AKL_BOOT_FLAG_GC) != 0) {
+        dispatcher_gc_request(dir, dargs, ack);
         return;
     }
     if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0) {
@@ -55,7 +61,15 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
         dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
         return;
     }
-    dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
+    /* Held (gc's "in use") once published; a collector that removed it first makes us publish
+     * again. */
+    for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++) {
+        dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
+        if (ack->status == AKL_ACK_FAILED || dispatcher_gc_hold(dir, dargs->target_name))
+            break;
+    }
+    if (ack->status == AKL_ACK_WROTE || ack->status == AKL_ACK_REPLACED)
+        dispatcher_gc_bound(dir, dargs->target_name, dargs, ack);
 }
 
 static const char *dispatcher_status_word(int32_t status)
@@ -64,6 +78,7 @@ static const char *dispatcher_status_word(int32_t status)
            : status == AKL_ACK_IDENTICAL ? "identical"
            : status == AKL_ACK_REPLACED  ? "replaced"
            : status == AKL_ACK_PROBED    ? "probed"
+           : status == AKL_ACK_COLLECTED ? "collected"
                                          : "failed";
 }
 
