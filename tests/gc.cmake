@@ -27,3 +27,7 @@ if(TARGET aclsim AND TARGET akl_dispatcher AND TARGET akl_aicpu_scheduler AND TA
   target_compile_definitions(test_device_gc PRIVATE
     AKL_DISPATCHER_NOGC_PATH="$<TARGET_FILE:akl_dispatcher_nogc>")
 endif()
+
+akl_dispatcher_test(dispatcher_gc SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_dispatcher_gc.c)
+akl_add_test(loader_cache_max SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_cache_max.c
+  LIBS akl_internal)
