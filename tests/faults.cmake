@@ -33,6 +33,8 @@ faults_add(errors_regressions "errors;concurrency")
 faults_add(faults_publish "faults")
 faults_add(faults_storage "faults")
 faults_add(faults_streams "faults;concurrency")
+# The first failure of a device named when the cascade comes (issue 12 point 5).
+faults_add(first_failure "faults")
 
 # The long run of the publish fault injection, outside CI: cmake --build <dir> --target stress
 add_custom_target(stress

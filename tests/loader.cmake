@@ -26,6 +26,8 @@ akl_add_test(loader_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_log.c
   LIBS akl_internal)
 akl_add_test(loader_names SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_names.c
   LIBS akl_internal)
+akl_add_test(loader_cann_version SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_cann_version.c LIBS akl_internal)
 akl_add_test(loader_fingerprint SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_fingerprint.c
   LIBS akl_internal)
 target_include_directories(test_loader_fingerprint PRIVATE ${XXHASH_INCLUDE_DIR})

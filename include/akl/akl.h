@@ -92,6 +92,13 @@ AKL_EXTERN const char *akl_last_error(void);
 AKL_EXTERN int akl_init(void);
 /* Which runtime is in use: "sim:<path>" or "cann:<path>", or NULL before a successful akl_init. */
 AKL_EXTERN const char *akl_runtime_name(void);
+/* The oldest CANN release whose AICPU launch ABI libakl matches (the 48-byte rtAicpuArgsEx_t with
+ * 32-bit name offsets and a timeout, and the KFC kernel type 5): the oldest whose headers were
+ * checked. Resolving an older CANN fails with AKL_ERUNTIME naming both releases. */
+#define AKL_CANN_MIN_VERSION "8.1.RC1"
+/* The installed CANN release ("8.1.RC1") read when the runtime was resolved, or NULL for the
+ * simulator, before a successful akl_init, or when the install records none. */
+AKL_EXTERN const char *akl_runtime_version(void);
 
 /* Thin pass-throughs to the resolved runtime, so that a program can use one binary on real CANN
  * and on the simulator. A stream is the runtime's aclrtStream; NULL is the default stream. */

@@ -36,6 +36,8 @@ int cli_cmd_gc(int argc, char **argv);
 void cli_usage_gc(FILE *out);
 int cli_cmd_bench(int argc, char **argv);
 void cli_usage_bench(FILE *out);
+int cli_cmd_doctor(int argc, char **argv);
+void cli_usage_doctor(FILE *out);
 
 /* Prints "akl <cmd>: <message>" and a hint to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

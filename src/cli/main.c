@@ -17,6 +17,8 @@ static const cli_command_t cli_commands[] = {
     {"gc", "remove unused published files from a device's directory", cli_cmd_gc, cli_usage_gc},
     {"bench", "measure the launch and load paths beside their floors", cli_cmd_bench,
      cli_usage_bench},
+    {"doctor", "check this machine: runtime, devices, each route (probed), toolchain",
+     cli_cmd_doctor, cli_usage_doctor},
 };
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
@@ -41,6 +43,8 @@ static void cli_usage_main(FILE *out)
                  "  AKL_SIM_ROOT   the simulated devices' root directory\n"
                  "  AKL_DEVICE_CACHE_MAX  bytes of a prefix's files a device keeps (default\n"
                  "                 256M; 0: no bound): every publish collects down to it\n");
+    fprintf(out, "  ASCEND_HOME_PATH  the CANN install (set by CANN's set_env.sh), also searched\n"
+                 "                 for its libraries; CANN " AKL_CANN_MIN_VERSION " or later\n");
 }
 
 static const cli_command_t *cli_find_command(const char *name)

@@ -28,6 +28,7 @@
 
 #include "bootstrap_abi.h"
 #include "dispatcher_blob.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "gc.h"
 #include "log.h"
@@ -123,10 +124,14 @@ static int akl_boot_fail_cause(int code, int cann_code, const char *recent, cons
     va_end(ap);
     size_t at = used < 0 ? 0 : (size_t)used < sizeof text ? (size_t)used : sizeof text - 1;
     if (cann_code != 0 && at < sizeof text)
-        at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s", akl_errname(cann_code),
-                               cann_code, akl_strerror(cann_code));
+        at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s%s",
+                               akl_errname(cann_code), cann_code, akl_strerror(cann_code),
+                               akl_timeout_clause(cann_code, recent));
     if (at < sizeof text && recent && recent[0])
         snprintf(text + at, sizeof text - at, "; runtime says: %s", recent);
+    /* An undiagnosed device failure is the device's first, or part of the cascade after it. */
+    if (code == cann_code)
+        akl_device_failure_note(cann_code, recent, text, sizeof text);
     return akl_fail_copy(code, text);
 }
 

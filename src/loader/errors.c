@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "akl/akl.h"
+#include "device_failure.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -157,10 +158,11 @@ int akl_fail_cann(int code, const char *fmt, ...)
     if (used < 0)
         used = 0;
     size_t at = (size_t)used < sizeof text ? (size_t)used : sizeof text - 1;
-    at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s", akl_errname(code), code,
-                           akl_strerror(code));
     const char *recent = akl_runtime_recent_message();
+    at += (size_t)snprintf(text + at, sizeof text - at, ": %s (%d): %s%s", akl_errname(code), code,
+                           akl_strerror(code), akl_timeout_clause(code, recent));
     if (at < sizeof text && recent && recent[0])
         snprintf(text + at, sizeof text - at, "; runtime says: %s", recent);
+    akl_device_failure_note(code, recent, text, sizeof text);
     return akl_fail_copy(code, text);
 }

@@ -11,6 +11,7 @@
 
 #include "akl/akl.h"
 #include "custom.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "exports.h"
 #include "module.h"
@@ -86,9 +87,13 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     rc = akl_launch_check_device(rt, module, kernel);
     if (rc != 0)
         return rc;
-    if (module->route == AKL_ROUTE_CUSTOM)
-        return akl_custom_launch(rt, module, kernel, kernel_length, args, size, blocks, stream,
-                                 timeout_s);
+    if (module->route == AKL_ROUTE_CUSTOM) {
+        rc = akl_custom_launch(rt, module, kernel, kernel_length, args, size, blocks, stream,
+                               timeout_s);
+        if (rc == 0)
+            akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
+        return rc;
+    }
     size_t payload = size > 0 ? size : AKL_LAUNCH_EMPTY_PAYLOAD;
     size_t kernel_at = payload;
     size_t so_at = kernel_at + kernel_length + 1;
@@ -121,5 +126,6 @@ int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
     if (launched != RT_ERROR_NONE)
         return akl_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                              kernel, module->basename, (int)module->device, blocks, size);
+    akl_device_note_launch(module->device, kernel, kernel_length, module->basename);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "akl/akl.h"
 #include "bootstrap.h"
 #include "cache.h"
+#include "device_failure.h"
 #include "custom.h"
 #include "elf_check.h"
 #include "errors.h"
@@ -106,6 +107,8 @@ static void akl_load_warn_unresolved(const akl_boot_request_t *req)
 static int akl_cache_boot_callback(void *ctx, akl_module_t *module)
 {
     const akl_boot_request_t *req = ctx;
+    /* A failure from here on is the bootstrap's, not that of this thread's last kernel. */
+    akl_device_note_bootstrap(req->device, req->basename);
     akl_load_warn_unresolved(req);
     akl_exports_t *exports = NULL;
     int rc = akl_exports_build(req->data, req->size, &exports);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "akl/akl.h"
+#include "device_failure.h"
 #include "errors.h"
 #include "module.h"
 #include "runtime.h"
@@ -41,8 +42,11 @@ int akl_device_close(int32_t device)
     if (device < 0)
         return akl_fail(AKL_EDEVICE, "akl_device_close: device %" PRId32 " is negative", device);
     aclError rc = rt->reset_device(device);
-    return rc ? akl_fail_cann(rc, "closing device %" PRId32 " (aclrtResetDevice) failed", device)
-              : 0;
+    if (rc != 0)
+        return akl_fail_cann(rc, "closing device %" PRId32 " (aclrtResetDevice) failed", device);
+    /* A reset device is a new one: its earlier failure no longer explains anything. */
+    akl_device_failure_forget(device);
+    return 0;
 }
 
 int akl_mem_alloc(void **dev_ptr, size_t size)

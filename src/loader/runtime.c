@@ -8,6 +8,8 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,8 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "akl/akl.h"
+#include "cann_version.h"
 #include "errors.h"
 #include "log.h"
 
@@ -143,21 +149,190 @@ static void akl_close_library(void *handle)
         dlclose(handle);
 }
 
-static bool akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
+/* Where a CANN install keeps libacl_rt.so and libruntime.so, under $ASCEND_HOME_PATH: lib64 (a
+ * link into the toolkit in 8.x installs), the toolkit's own <arch>-linux/lib64, and the runtime
+ * package's lib64. "%s" is the host's architecture. */
+static const char *const akl_cann_library_dirs[] = {"lib64", "%s-linux/lib64", "runtime/lib64"};
+
+#define AKL_CANN_SET_ENV_HINT                                                                      \
+    "source CANN's set_env.sh first (`. /usr/local/Ascend/ascend-toolkit/set_env.sh`, or "         \
+    "`. /usr/local/Ascend/cann/set_env.sh` from CANN 8.5), which sets LD_LIBRARY_PATH and "        \
+    "ASCEND_HOME_PATH"
+
+typedef struct akl_cann_handles {
+    void *acl;
+    void *rt;
+} akl_cann_handles_t;
+
+static void akl_cann_close(akl_cann_handles_t *handles)
 {
-    /* CANN's own libraries expect to be linked normally, so their symbols go global. */
-    void *acl = akl_open_library("libacl_rt.so", RTLD_GLOBAL, tried);
-    if (!acl)
-        acl = akl_open_library("libascendcl.so", RTLD_GLOBAL, tried);
-    void *rt = akl_open_library("libruntime.so", RTLD_GLOBAL, tried);
-    if (!acl || !rt || !akl_resolve_symbols(table, acl, rt, "CANN", tried)) {
-        akl_close_library(rt);
-        akl_close_library(acl);
+    akl_close_library(handles->rt);
+    akl_close_library(handles->acl);
+    handles->rt = handles->acl = NULL;
+}
+
+static bool akl_owned_and_private(const struct stat *st)
+{
+    return (st->st_uid == 0 || st->st_uid == geteuid()) && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* A library from a directory someone else could have prepared is not loaded: the file (links
+ * followed) and its directory must be root's or ours, and writable by no one else. */
+static bool akl_cann_library_trusted(const char *path, akl_tried_t *tried)
+{
+    char canonical[PATH_MAX];
+    struct stat st, dir_st;
+    if (!realpath(path, canonical) || stat(canonical, &st) != 0) {
+        akl_tried_add(tried, "\n  %s: %s", path, strerror(errno));
         return false;
+    }
+    char *slash = strrchr(canonical, '/');
+    if (slash)
+        *slash = 0;
+    bool dir_ok = slash && stat(canonical[0] ? canonical : "/", &dir_st) == 0 &&
+                  akl_owned_and_private(&dir_st);
+    if (!S_ISREG(st.st_mode) || !akl_owned_and_private(&st) || !dir_ok) {
+        akl_tried_add(tried,
+                      "\n  %s: not loaded: it or its directory is not owned by root or by this "
+                      "user, or is writable by others",
+                      path);
+        return false;
+    }
+    return true;
+}
+
+/* Opens name from dir (NULL: the dynamic loader's search path, LD_LIBRARY_PATH included). */
+static void *akl_cann_open(const char *dir, const char *name, akl_tried_t *tried)
+{
+    if (!dir)
+        /* CANN's own libraries expect to be linked normally, so their symbols go global. */
+        return akl_open_library(name, RTLD_GLOBAL, tried);
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+        akl_tried_add(tried, "\n  %s/%s: path too long", dir, name);
+        return NULL;
+    }
+    if (!akl_cann_library_trusted(path, tried))
+        return NULL;
+    return akl_open_library(path, RTLD_GLOBAL, tried);
+}
+
+static bool akl_try_cann_in(akl_runtime_t *table, const char *dir, akl_cann_handles_t *handles,
+                            akl_tried_t *tried)
+{
+    handles->acl = akl_cann_open(dir, "libacl_rt.so", tried);
+    if (!handles->acl)
+        handles->acl = akl_cann_open(dir, "libascendcl.so", tried);
+    handles->rt = akl_cann_open(dir, "libruntime.so", tried);
+    if (!handles->acl || !handles->rt ||
+        !akl_resolve_symbols(table, handles->acl, handles->rt, "CANN", tried)) {
+        akl_cann_close(handles);
+        return false;
+    }
+    return true;
+}
+
+/* The loader's search path first (what set_env.sh sets up), then $ASCEND_HOME_PATH's layouts. */
+static bool akl_find_cann(akl_runtime_t *table, akl_cann_handles_t *handles, akl_tried_t *tried)
+{
+    if (akl_try_cann_in(table, NULL, handles, tried))
+        return true;
+    const char *home = getenv("ASCEND_HOME_PATH");
+    if (!home || !home[0]) {
+        akl_tried_add(tried, "\n  $ASCEND_HOME_PATH: not set");
+        return false;
+    }
+    struct utsname host;
+    const char *arch = uname(&host) == 0 ? host.machine : "aarch64";
+    for (size_t i = 0; i < sizeof akl_cann_library_dirs / sizeof akl_cann_library_dirs[0]; i++) {
+        char relative[128];
+        char dir[4096];
+        snprintf(relative, sizeof relative, akl_cann_library_dirs[i], arch);
+        if (snprintf(dir, sizeof dir, "%s/%s", home, relative) >= (int)sizeof dir)
+            continue;
+        if (akl_try_cann_in(table, dir, handles, tried))
+            return true;
+    }
+    return false;
+}
+
+/* The directory of the library that provides symbol, canonical, into dir. */
+static bool akl_library_dir(void *symbol, char *dir, size_t cap)
+{
+    Dl_info info;
+    char canonical[PATH_MAX];
+    if (!symbol || !dladdr(symbol, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, canonical))
+        return false;
+    char *slash = strrchr(canonical, '/');
+    if (!slash)
+        return false;
+    *slash = 0;
+    return snprintf(dir, cap, "%s", canonical) < (int)cap;
+}
+
+/* dir without its last component ("" for "/" or a bare name). */
+static void akl_parent_dir(const char *dir, char *parent, size_t cap)
+{
+    const char *slash = strrchr(dir, '/');
+    size_t length = slash ? (size_t)(slash - dir) : 0;
+    snprintf(parent, cap, "%.*s", (int)(length < cap ? length : cap - 1), dir);
+}
+
+/* Reads the installed release (cann_version.h says where, in what order: first around the
+ * libruntime.so actually loaded, then under $ASCEND_HOME_PATH) and refuses one older than
+ * AKL_CANN_MIN_VERSION. A release no file records is let through with a warning. */
+static int akl_check_cann_version(akl_runtime_t *table)
+{
+    char lib_dir[PATH_MAX] = "";
+    char parent[PATH_MAX] = "";
+    char grandparent[PATH_MAX] = "";
+    if (akl_library_dir((void *)table->aicpu_launch, lib_dir, sizeof lib_dir)) {
+        akl_parent_dir(lib_dir, parent, sizeof parent);
+        akl_parent_dir(parent, grandparent, sizeof grandparent);
+    }
+    const char *roots[] = {parent, grandparent, getenv("ASCEND_HOME_PATH")};
+    char source[PATH_MAX + 128];
+    if (!akl_cann_version_find(roots, sizeof roots / sizeof roots[0], table->version,
+                               sizeof table->version, source, sizeof source)) {
+        table->version[0] = 0;
+        akl_log(AKL_LOG_WARN,
+                "the CANN release of %s is unknown (no ascend_toolkit_install.info, "
+                "runtime/version.info or version.cfg beside it or under $ASCEND_HOME_PATH); akl "
+                "needs %s or later",
+                lib_dir[0] ? lib_dir : "the runtime", AKL_CANN_MIN_VERSION);
+        return 0;
+    }
+    akl_cann_version_t installed, minimum;
+    if (!akl_cann_version_parse(AKL_CANN_MIN_VERSION, &minimum) ||
+        !akl_cann_version_parse(table->version, &installed))
+        return akl_fail(AKL_ERUNTIME, "CANN version %s (%s) cannot be parsed", table->version,
+                        source);
+    if (akl_cann_version_compare(&installed, &minimum) < 0)
+        return akl_fail(AKL_ERUNTIME,
+                        "CANN %s (read from %s) is older than %s, the oldest release whose AICPU "
+                        "launch ABI akl matches (the 48-byte rtAicpuArgsEx_t and the KFC kernel "
+                        "type); install CANN %s or later, or set AKL_RUNTIME=sim",
+                        table->version, source, AKL_CANN_MIN_VERSION, AKL_CANN_MIN_VERSION);
+    akl_log(AKL_LOG_INFO, "CANN %s (read from %s)", table->version, source);
+    return 0;
+}
+
+/* 1 when CANN was found and is recent enough, 0 when it was not found (tried says why), or a
+ * negative code, with the message set, when it was found but cannot be used. */
+static int akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
+{
+    akl_cann_handles_t handles = {NULL, NULL};
+    if (!akl_find_cann(table, &handles, tried))
+        return 0;
+    int rc = akl_check_cann_version(table);
+    if (rc != 0) {
+        akl_cann_close(&handles);
+        return rc;
     }
     table->machine = EM_AARCH64;
     akl_name_runtime(table, "cann", (void *)table->acl_init);
-    return true;
+    return 1;
 }
 
 /* A simulator (or any single library standing in for one) runs kernels on this host, so its
@@ -210,18 +385,23 @@ static int akl_resolve(akl_runtime_t *table)
         choice = "auto";
     akl_tried_t tried = {.used = 0};
     bool ok;
-    if (strcmp(choice, "auto") == 0)
-        ok = akl_try_cann(table, &tried) || akl_try_sim(table, &tried);
-    else if (strcmp(choice, "cann") == 0)
-        ok = akl_try_cann(table, &tried);
-    else if (strcmp(choice, "sim") == 0)
+    bool cann_wanted = strcmp(choice, "auto") == 0 || strcmp(choice, "cann") == 0;
+    if (cann_wanted) {
+        /* A CANN that is there but too old is an error, never a reason to fall back. */
+        int cann = akl_try_cann(table, &tried);
+        if (cann < 0)
+            return cann;
+        ok = cann == 1 || (strcmp(choice, "auto") == 0 && akl_try_sim(table, &tried));
+    } else if (strcmp(choice, "sim") == 0) {
         ok = akl_try_sim(table, &tried);
-    else
+    } else {
         ok = akl_try_single_library(table, choice, &tried);
+    }
     if (!ok)
         return akl_fail(AKL_ERUNTIME,
-                        "no ACL/RT runtime could be resolved (AKL_RUNTIME=%s); tried:%s", choice,
-                        tried.text);
+                        "no ACL/RT runtime could be resolved (AKL_RUNTIME=%s)%s%s; tried:%s",
+                        choice, cann_wanted ? "; to use CANN, " : "",
+                        cann_wanted ? AKL_CANN_SET_ENV_HINT : "", tried.text);
     akl_log(AKL_LOG_INFO, "runtime resolved: %s (AKL_RUNTIME=%s)", table->name, choice);
     return 0;
 }
@@ -299,4 +479,10 @@ const char *akl_runtime_name(void)
 {
     const akl_runtime_t *rt = akl_runtime_published;
     return rt ? rt->name : NULL;
+}
+
+const char *akl_runtime_version(void)
+{
+    const akl_runtime_t *rt = akl_runtime_published;
+    return rt && rt->version[0] ? rt->version : NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "acl/acl.h"
+#include "cann_version.h"
 #include "runtime/rt.h"
 #include "runtime/runtime/rts/rts_kernel.h"
 
@@ -36,6 +37,8 @@ typedef struct akl_runtime {
     __typeof__(rtsBinaryUnload) *binary_unload;
     /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
     uint16_t machine;
+    /* The installed CANN release ("8.1.RC1"), or "" for the simulator or when no file records it */
+    char version[AKL_CANN_VERSION_MAX];
     /* "sim:<path>" or "cann:<path>" */
     char name[AKL_RUNTIME_NAME_MAX];
 } akl_runtime_t;

@@ -1,5 +1,6 @@
 /* Unit tests of the loader's error reporting: akl_errname/akl_strerror for every own code and
- * every CANN code, unknown codes, and the thread-local akl_last_error message. */
+ * every CANN code, unknown codes, the thread-local akl_last_error message, and the codes that are
+ * timeouts called so. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "acl/acl.h"
 #include "akl/akl.h"
+#include "device_failure.h"
 #include "errors.h"
 
 static void test_own_codes_have_names_and_texts(void **state)
@@ -118,6 +120,26 @@ static void test_cann_failure_names_the_code(void **state)
     assert_non_null(strstr(akl_last_error(), "507018"));
 }
 
+/* Each code CANN gives a timeout under is called one; a 507018 only when its cause says so. */
+static void test_timeouts_are_called_timeouts(void **state)
+{
+    (void)state;
+    const int timeouts[] = {507017, 507000, 507046};
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+        if (!strstr(akl_timeout_clause(timeouts[i], NULL), "a timeout"))
+            fail_msg("%d is not called a timeout", timeouts[i]);
+    }
+    assert_string_equal(akl_timeout_clause(507018, NULL), "");
+    assert_string_equal(akl_timeout_clause(507018, "kernel k crashed with signal 11"), "");
+    assert_non_null(strstr(akl_timeout_clause(507018, "AICPU task Timeout"), "a timeout"));
+    assert_non_null(strstr(akl_timeout_clause(507018, "device errcode 21007"), "a timeout"));
+    assert_string_equal(akl_timeout_clause(107000, "timeout"), "");
+    assert_string_equal(akl_timeout_clause(507899, NULL), "");
+    /* And in the message akl_fail_cann makes (no runtime resolved here: no runtime text). */
+    assert_int_equal(akl_fail_cann(507000, "synchronizing stream s"), 507000);
+    assert_non_null(strstr(akl_last_error(), "runtime internal error; a timeout"));
+}
+
 static void test_long_messages_are_cut_not_overflowed(void **state)
 {
     (void)state;
@@ -140,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_unknown_codes),
         cmocka_unit_test(test_last_error_is_thread_local),
         cmocka_unit_test(test_cann_failure_names_the_code),
+        cmocka_unit_test(test_timeouts_are_called_timeouts),
         cmocka_unit_test(test_long_messages_are_cut_not_overflowed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,40 @@ static void test_synchronize_timeout_leaves_memory_to_the_device(void **state)
     assert_true(fake.get("alloc_bytes") > bytes_before + (long)size);
 }
 
+/* A bootstrap that fails its device is what the next call names, not the thread's last kernel. */
+static void test_first_failure_in_a_bootstrap(void **state)
+{
+    (void)state;
+    /* A reset forgets what earlier tests did to device 0. */
+    assert_int_equal(akl_device_close(0), 0);
+    assert_int_equal(akl_device_open(0), 0);
+    akl_module_t *module;
+    assert_int_equal(load_variant(21, &module), 0);
+    assert_int_equal(akl_launch(module, "ldrk_empty", NULL, 0, 1, NULL, 0), 0);
+    fake.set("ack_mode", 0);
+    fake.set("sync_rc", 507018);
+    size_t size;
+    unsigned char *bytes = variant(22, &size);
+    char basename[128];
+    assert_int_equal(akl_basename(NULL, akl_fingerprint(bytes, size), 0, basename, sizeof basename),
+                     0);
+    assert_int_equal(akl_module_load_data(0, bytes, size, NULL, &module), 507018);
+    free(bytes);
+    fake.set("sync_rc", 507899);
+    assert_int_equal(akl_stream_sync(NULL, -1), 507899);
+    char want[256];
+    snprintf(want, sizeof want,
+             "the first failure was ACL_ERROR_RT_AICPU_EXCEPTION (507018) in the bootstrap (load) "
+             "of SO %s",
+             basename);
+    if (!strstr(akl_last_error(), want) || strstr(akl_last_error(), "ldrk_empty"))
+        fail_msg("want \"%s\" and no ldrk_empty in: %s", want, akl_last_error());
+    assert_int_equal(akl_device_close(0), 0);
+    assert_int_equal(akl_device_open(0), 0);
+    assert_int_equal(akl_stream_sync(NULL, -1), 507899);
+    assert_null(strstr(akl_last_error(), "had already failed"));
+}
+
 static void test_failed_launch(void **state)
 {
     (void)state;
@@ -735,6 +769,7 @@ int main(void)
         cmocka_unit_test_setup(test_synchronize_failures, reset_fake),
         cmocka_unit_test_setup(test_unreadable_acknowledgement, reset_fake),
         cmocka_unit_test_setup(test_synchronize_timeout_leaves_memory_to_the_device, reset_fake),
+        cmocka_unit_test_setup(test_first_failure_in_a_bootstrap, reset_fake),
         cmocka_unit_test_setup(test_failed_launch, reset_fake),
         cmocka_unit_test_setup(test_dispatcher_override, reset_fake),
         cmocka_unit_test_setup(test_launch_blob, reset_fake),

@@ -2,7 +2,10 @@
  * child process because resolution happens once per process: a missing library, a library without
  * the symbols, "cann" on a machine without CANN, a partial CANN that must not stay loaded, a path
  * to a complete library (the fake runtime), aclInit called once with ACL_ERROR_REPEAT_INITIALIZE
- * accepted, and an aclInit failure kept. */
+ * accepted, and an aclInit failure kept. And fake CANN installs (the fake runtime copied in as
+ * libacl_rt.so and libruntime.so, found through $ASCEND_HOME_PATH, with a version file): a release
+ * at or above AKL_CANN_MIN_VERSION resolves, an older one is refused naming both, an install that
+ * records none resolves without a version, and nothing found says to source set_env.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,6 +169,216 @@ static int scenario_acl_init_failure_is_kept(void)
     return 0;
 }
 
+/* ---- Fake CANN installs ---------------------------------------------------------------------- */
+
+static char cann_tree[PATH_MAX];
+static char cann_lib_dir[PATH_MAX + 64];
+
+static void copy_fake_runtime(const char *dir, const char *name, mode_t mode)
+{
+    char path[PATH_MAX + 128];
+    size_t size = 0;
+    void *bytes = t_read_file(fake_path(), &size);
+    assert_non_null(bytes);
+    assert_int_equal(t_make_dirs(dir), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(t_write_file(path, bytes, size), 0);
+    assert_int_equal(chmod(path, mode), 0);
+    free(bytes);
+}
+
+/* <sim root>/cann_<name>/<lib_subdir>/{libacl_rt.so,libruntime.so}, and version_text in
+ * <version_file> when it is not NULL. */
+static void make_cann_tree(const char *name, const char *lib_subdir, const char *version_file,
+                           const char *version_text)
+{
+    snprintf(cann_tree, sizeof cann_tree, "%s/cann_%s", t_sim_root(), name);
+    t_rmtree(cann_tree);
+    snprintf(cann_lib_dir, sizeof cann_lib_dir, "%s/%s", cann_tree, lib_subdir);
+    copy_fake_runtime(cann_lib_dir, "libacl_rt.so", 0755);
+    copy_fake_runtime(cann_lib_dir, "libruntime.so", 0755);
+    if (version_file) {
+        char path[PATH_MAX + 128];
+        snprintf(path, sizeof path, "%s/%s", cann_tree, version_file);
+        char dir[sizeof path];
+        snprintf(dir, sizeof dir, "%s", path);
+        *strrchr(dir, '/') = 0;
+        assert_int_equal(t_make_dirs(dir), 0);
+        assert_int_equal(t_write_file(path, version_text, strlen(version_text)), 0);
+    }
+}
+
+/* Runs scenario in a child with AKL_RUNTIME=cann and ASCEND_HOME_PATH=home. */
+static int run_cann_child(const char *home, int (*scenario)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("AKL_RUNTIME", "cann", 1);
+        setenv("ASCEND_HOME_PATH", home, 1);
+        _exit(scenario());
+    }
+    int status = t_wait_child(pid, CHILD_DEADLINE_MS);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/* These need the loader's own search to find no CANN, as on the CI machines. */
+static bool real_cann_present(void)
+{
+    void *acl = dlopen("libacl_rt.so", RTLD_LAZY | RTLD_NOLOAD);
+    if (!acl)
+        acl = dlopen("libacl_rt.so", RTLD_LAZY);
+    if (!acl)
+        acl = dlopen("libascendcl.so", RTLD_LAZY);
+    return acl != NULL;
+}
+
+static int scenario_cann_new_enough(void)
+{
+    CHECK(1, akl_init() == 0);
+    const char *name = akl_runtime_name();
+    CHECK(2, name && strncmp(name, "cann:", 5) == 0);
+    CHECK(3, strstr(name, cann_lib_dir) != NULL);
+    CHECK(4, akl_runtime_version() && strcmp(akl_runtime_version(), "8.2.RC1") == 0);
+    return 0;
+}
+
+static int scenario_cann_too_old(void)
+{
+    CHECK(1, akl_init() == AKL_ERUNTIME);
+    CHECK(2, strstr(akl_last_error(), "CANN 8.0.RC3") != NULL);
+    CHECK(3, strstr(akl_last_error(), "older than " AKL_CANN_MIN_VERSION) != NULL);
+    CHECK(4, strstr(akl_last_error(), "runtime/version.info") != NULL);
+    CHECK(5, akl_runtime_name() == NULL && akl_runtime_version() == NULL);
+    /* Refused, so not left loaded to interpose on anything else. */
+    char path[sizeof cann_lib_dir + 32];
+    snprintf(path, sizeof path, "%s/libruntime.so", cann_lib_dir);
+    CHECK(6, dlopen(path, RTLD_NOW | RTLD_NOLOAD) == NULL);
+    CHECK(7, akl_init() == AKL_ERUNTIME);
+    return 0;
+}
+
+static int scenario_cann_toolkit_layout(void)
+{
+    CHECK(1, akl_init() == 0);
+    CHECK(2, strstr(akl_runtime_name(), cann_lib_dir) != NULL);
+    CHECK(3, akl_runtime_version() && strcmp(akl_runtime_version(), AKL_CANN_MIN_VERSION) == 0);
+    return 0;
+}
+
+static int scenario_cann_version_unknown(void)
+{
+    CHECK(1, akl_init() == 0);
+    CHECK(2, strncmp(akl_runtime_name(), "cann:", 5) == 0);
+    CHECK(3, akl_runtime_version() == NULL);
+    return 0;
+}
+
+static int scenario_cann_not_found(void)
+{
+    CHECK(1, akl_init() == AKL_ERUNTIME);
+    CHECK(2, strstr(akl_last_error(), "set_env.sh") != NULL);
+    CHECK(3, strstr(akl_last_error(), cann_lib_dir) != NULL);
+    CHECK(4, strstr(akl_last_error(), "runtime/lib64") != NULL);
+    return 0;
+}
+
+static int scenario_cann_new_enough_any(void)
+{
+    CHECK(1, akl_init() == 0);
+    CHECK(2, strstr(akl_runtime_name(), cann_lib_dir) != NULL);
+    return 0;
+}
+
+static int scenario_cann_untrusted(void)
+{
+    CHECK(1, akl_init() == AKL_ERUNTIME);
+    CHECK(2, strstr(akl_last_error(), "not loaded") != NULL);
+    CHECK(3, strstr(akl_last_error(), cann_lib_dir) != NULL);
+    return 0;
+}
+
+static void test_cann_new_enough(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    struct utsname host;
+    assert_int_equal(uname(&host), 0);
+    char info[128];
+    snprintf(info, sizeof info, "%s-linux/ascend_toolkit_install.info", host.machine);
+    make_cann_tree("new", "lib64", info,
+                   "package_name=Ascend-cann-toolkit\nversion=8.2.RC1\narch=aarch64\n");
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_new_enough), 0);
+    t_rmtree(cann_tree);
+}
+
+static void test_cann_too_old(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    make_cann_tree("old", "lib64", "runtime/version.info",
+                   "Version=7.5.0.1.129\nversion_dir=8.0.RC3\n");
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_too_old), 0);
+    t_rmtree(cann_tree);
+}
+
+static void test_cann_toolkit_layout(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    struct utsname host;
+    assert_int_equal(uname(&host), 0);
+    char lib_subdir[128];
+    snprintf(lib_subdir, sizeof lib_subdir, "%s-linux/lib64", host.machine);
+    make_cann_tree("toolkit", lib_subdir, "version.cfg",
+                   "# version: 1.0\nruntime_running_version=[7.7.0.1.238:8.1.RC1]\n");
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_toolkit_layout), 0);
+    t_rmtree(cann_tree);
+}
+
+static void test_cann_version_unknown(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    make_cann_tree("unknown", "runtime/lib64", NULL, NULL);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_version_unknown), 0);
+    t_rmtree(cann_tree);
+}
+
+static void test_cann_not_found_says_set_env(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    snprintf(cann_tree, sizeof cann_tree, "%s/cann_empty", t_sim_root());
+    snprintf(cann_lib_dir, sizeof cann_lib_dir, "%s/lib64", cann_tree);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_not_found), 0);
+}
+
+static void test_cann_untrusted_library_not_loaded(void **state)
+{
+    (void)state;
+    if (real_cann_present())
+        skip();
+    make_cann_tree("untrusted", "lib64", "version.cfg",
+                   "runtime_running_version=[7.7.0.1.238:8.1.RC1]\n");
+    char path[sizeof cann_lib_dir + 32];
+    snprintf(path, sizeof path, "%s/libruntime.so", cann_lib_dir);
+    assert_int_equal(chmod(path, 0777), 0);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_untrusted), 0);
+    /* A private file in a directory anyone may write to is no better: it can be swapped. */
+    assert_int_equal(chmod(path, 0755), 0);
+    assert_int_equal(chmod(cann_lib_dir, 0777), 0);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_untrusted), 0);
+    assert_int_equal(chmod(cann_lib_dir, 0755), 0);
+    assert_int_equal(run_cann_child(cann_tree, scenario_cann_new_enough_any), 0);
+    t_rmtree(cann_tree);
+}
+
 static void test_missing_library(void **state)
 {
     (void)state;
@@ -230,6 +446,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fake_runtime),
         cmocka_unit_test(test_repeat_initialize_is_success),
         cmocka_unit_test(test_acl_init_failure_is_kept),
+        cmocka_unit_test(test_cann_new_enough),
+        cmocka_unit_test(test_cann_too_old),
+        cmocka_unit_test(test_cann_toolkit_layout),
+        cmocka_unit_test(test_cann_version_unknown),
+        cmocka_unit_test(test_cann_not_found_says_set_env),
+        cmocka_unit_test(test_cann_untrusted_library_not_loaded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
