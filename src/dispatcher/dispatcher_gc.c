@@ -30,6 +30,11 @@
 #include <unistd.h>
 
 #define DISPATCHER_HOLD_ATTEMPTS 3
+/* A collector holds its exclusive lock for microseconds (between its check and its unlink); the
+ * shared lock is retried this many times 1 ms apart rather than waited for, so that a process
+ * holding an exclusive lock on the file forever cannot hang a bootstrap: after ~100 ms the file is
+ * left unheld (protected by its recency only). */
+#define DISPATCHER_HOLD_TRIES 100
 
 typedef struct dispatcher_gc_list {
     akl_gc_entry_t *v;
@@ -58,6 +63,19 @@ static bool dispatcher_gc_same_file(int dirfd, const char *name, int fd, bool *g
            by_fd.st_dev == by_name.st_dev;
 }
 
+static bool dispatcher_gc_lock_shared(int fd)
+{
+    static const struct timespec pause = {0, 1000000};
+    for (int i = 0; i < DISPATCHER_HOLD_TRIES; i++) {
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
 bool dispatcher_gc_hold(const char *dir, const char *name)
 {
     int dirfd = dispatcher_gc_open_dir(dir);
@@ -70,15 +88,16 @@ bool dispatcher_gc_hold(const char *dir, const char *name)
             held = errno != ENOENT;
             break;
         }
-        /* Blocking: a collector holds its exclusive lock only between its check and its unlink. */
-        bool gone = false;
-        if (flock(fd, LOCK_SH) == 0 && dispatcher_gc_same_file(dirfd, name, fd, &gone)) {
-            futimens(fd, NULL); /* recency; fd stays open: the lock lives as long as we do */
+        bool gone = false, locked = dispatcher_gc_lock_shared(fd);
+        if (dispatcher_gc_same_file(dirfd, name, fd, &gone)) {
+            futimens(fd, NULL); /* recency; a locked fd stays open: the lock lives as we do */
+            if (!locked)
+                close(fd);
             held = true;
             break;
         }
         close(fd);
-        held = !gone;
+        held = !gone; /* gone: a collector removed it first; else the name was replaced: again */
         if (gone)
             break;
     }
