@@ -333,7 +333,7 @@ typedef struct akl_gc_result {
     char directory[256]; /* the device directory collected */
     uint64_t matched;    /* files of the prefix found */
     uint64_t removed_files, removed_bytes, kept_files, kept_bytes, in_use_files;
-    size_t count;        /* entries in files (less than matched when the table was full) */
+    size_t count;         /* entries in files (less than matched when the table was full) */
     akl_gc_file_t *files; /* oldest first; free with akl_gc_result_free */
 } akl_gc_result_t;
 
@@ -345,8 +345,7 @@ typedef struct akl_gc_result {
  * arguments, bad opts->size), AKL_ENAME (prefix), AKL_EDEVICE, AKL_EVERSION (the device's
  * dispatcher predates the collector), the bootstrap's errors (AKL_EBOOTFAILED, ...), CANN codes.
  * The extend route only: the custom route's files are CANN's, per host process. */
-AKL_EXTERN int akl_device_gc(int32_t device, const akl_gc_options_t *opts,
-                             akl_gc_result_t *result);
+AKL_EXTERN int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t *result);
 AKL_EXTERN void akl_gc_result_free(akl_gc_result_t *result);
 
 /* "kept", "removed", "would_remove", "in_use", "too_young", "failed"; "unknown" otherwise. */

@@ -116,7 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
-    if (ack.magic == AKL_ACK_MAGIC && (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_COLLECTED))
+    if (ack.magic == AKL_ACK_MAGIC &&
+        (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_COLLECTED))
         abort();
     static unsigned runs;
     if (++runs % 256 == 0)
