@@ -21,6 +21,7 @@ extern "C" {
 
 typedef int aclError;
 typedef void *aclrtStream;
+typedef void *aclrtEvent;
 
 static const int ACL_SUCCESS = 0;
 static const int ACL_ERROR_NONE = 0;

@@ -34,13 +34,16 @@ static bool akl_parse_id(const char *text, const char **tail, int32_t *out)
     return true;
 }
 
-/* How many ids ASCEND_RT_VISIBLE_DEVICES lists: comma-separated, ascending; as in CANN, parsing
- * stops at the first id that is not a number or not above the one before it. */
+/* How many ids ASCEND_RT_VISIBLE_DEVICES lists: comma-separated; as in CANN's runtime (and
+ * libaclsim), parsing stops at the first id that is not a number, and an id not above the one
+ * before it makes the whole list invalid (no device visible). */
 static int32_t akl_visible_count(const char *list)
 {
     int32_t count = 0, last = -1, id;
     const char *at = list;
-    while (akl_parse_id(at, &at, &id) && id > last) {
+    while (akl_parse_id(at, &at, &id)) {
+        if (id <= last)
+            return 0;
         count++;
         last = id;
         if (*at != ',')

@@ -204,9 +204,15 @@ static void test_doctor_visible_devices(void **state)
     json_object *doc = doctor_json(good, NULL, 0);
     doctor_expect_check(doc, "devices", "ok", "ASCEND_RT_VISIBLE_DEVICES=0,1");
     json_object_put(doc);
-    static const char *const bad[] = {"AKL_RUNTIME=sim", "ASCEND_RT_VISIBLE_DEVICES=1,0", NULL};
-    doc = doctor_json(bad, NULL, 0);
+    /* CANN reads a list up to its first id that is not a number: the rest is ignored, a warning. */
+    static const char *const cut[] = {"AKL_RUNTIME=sim", "ASCEND_RT_VISIBLE_DEVICES=0,x", NULL};
+    doc = doctor_json(cut, NULL, 0);
     doctor_expect_check(doc, "devices", "warning", "malformed");
+    json_object_put(doc);
+    /* An id below the one before makes CANN's runtime (and the simulator) see no device at all. */
+    static const char *const bad[] = {"AKL_RUNTIME=sim", "ASCEND_RT_VISIBLE_DEVICES=1,0", NULL};
+    doc = doctor_json(bad, NULL, 1);
+    doctor_expect_check(doc, "devices", "failure", "not in ascending order");
     json_object_put(doc);
 }
 

@@ -17,17 +17,19 @@ typedef struct svck_args {
 } svck_args_t;
 
 typedef struct svck_result {
-    int64_t os_sched;           /* MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED */
+    int64_t os_sched;           /* MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED, devId 0 */
     int64_t core_num;           /* MODULE_TYPE_AICPU + INFO_TYPE_CORE_NUM */
     int64_t other_device_value; /* untouched by the failing query: stays SVCK_UNTOUCHED */
     int32_t rc_os_sched;
     int32_t rc_core_num;
-    int32_t rc_other_device; /* devId + 1 */
+    int32_t rc_other_device; /* the host's id + 1: another device */
     int32_t rc_null_value;   /* value NULL */
     int32_t rc_unsupported;  /* MODULE_TYPE_CCPU + INFO_TYPE_CORE_NUM */
     int32_t check_error;     /* CheckLogLevel(AICPU, DLOG_ERROR) */
     int32_t check_debug;     /* CheckLogLevel(AICPU, DLOG_DEBUG) */
-    uint32_t done;           /* 1 once the kernel has written everything */
+    int32_t rc_occupy;       /* MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY */
+    int64_t occupy;
+    uint32_t done; /* 1 once the kernel has written everything */
 } svck_result_t;
 
 #define SVCK_UNTOUCHED INT64_C(-12345)

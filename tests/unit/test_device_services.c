@@ -246,14 +246,27 @@ static void test_log_appends_across_init(void **state)
 static void test_log_path_of_device(void **state)
 {
     (void)state;
-    char chip[SIM_PATH_MAX], path[SIM_PATH_MAX], want[SIM_PATH_MAX + 64];
-    assert_int_equal(sim_chip_root(5, chip, sizeof chip), 0);
+    char path[SIM_PATH_MAX];
+    const char *saved_log = getenv("ASCEND_PROCESS_LOG_PATH");
+    char *keep_log = saved_log ? strdup(saved_log) : NULL;
+    char *keep_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    /* CANN's places: $ASCEND_PROCESS_LOG_PATH, else ~/ascend/log; never the chip's tree. */
+    setenv("ASCEND_PROCESS_LOG_PATH", "/logs/here", 1);
     assert_int_equal(sim_services_log_path(5, path, sizeof path), 0);
-    snprintf(want, sizeof want, "%s/var/log/npu/slog/device-5/device-5.log", chip);
-    assert_string_equal(path, want);
+    assert_string_equal(path, "/logs/here/debug/device-5/device-5.log");
+    unsetenv("ASCEND_PROCESS_LOG_PATH");
+    setenv("HOME", "/home/someone", 1);
+    assert_int_equal(sim_services_log_path(5, path, sizeof path), 0);
+    assert_string_equal(path, "/home/someone/ascend/log/debug/device-5/device-5.log");
     assert_int_equal(sim_services_log_path(-1, path, sizeof path), -1);
     assert_int_equal(sim_services_log_path(5, path, 8), -1);
     assert_int_equal(sim_services_log_path(5, NULL, 0), -1);
+    if (keep_log)
+        setenv("ASCEND_PROCESS_LOG_PATH", keep_log, 1);
+    if (keep_home)
+        setenv("HOME", keep_home, 1);
+    free(keep_log);
+    free(keep_home);
 }
 
 /* ---- stderr and the level ---- */
@@ -433,21 +446,22 @@ static void test_device_info_answers(void **state)
 {
     (void)state;
     int64_t value = -1;
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
                      DRV_ERROR_NONE);
     assert_int_equal(value, 0x1);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
                      DRV_ERROR_NONE);
     assert_int_equal(value, SIM_SERVICES_DEFAULT_AICPU_CORES);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_PF_CORE_NUM, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_PF_CORE_NUM, &value),
                      DRV_ERROR_NONE);
     assert_int_equal(value, SIM_SERVICES_DEFAULT_AICPU_CORES);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value),
                      DRV_ERROR_NONE);
-    assert_int_equal(value, 0x1e);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_PF_OCCUPY, &value),
+    assert_int_equal(value, 0xfc); /* a2's user cores 2..7 (cann-abi.md §5.4) */
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_PF_OCCUPY, &value),
                      DRV_ERROR_NONE);
-    assert_int_equal(value, 0x1e);
+    assert_int_equal(value, 0xfc);
+    assert_int_equal(SIM_SERVICES_DEFAULT_AICPU_CORES, 6);
 }
 
 static void test_device_info_core_count_from_environment(void **state)
@@ -455,25 +469,25 @@ static void test_device_info_core_count_from_environment(void **state)
     ds_state_t *st = *state;
     char err[256];
     int64_t value = 0;
-    setenv("AKL_SIM_AICPU_THREADS", "6", 1);
+    setenv("AKL_SIM_AICPU_THREADS", "4", 1);
     assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
-    assert_int_equal(value, 6);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value), 0);
-    assert_int_equal(value, 0x7e);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
+    assert_int_equal(value, 4);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value), 0);
+    assert_int_equal(value, 0x3c);
 
     setenv("AKL_SIM_AICPU_THREADS", "100", 1);
     assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
     assert_int_equal(value, 100);
     value = 77;
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value),
                      DRV_ERROR_NOT_SUPPORT);
     assert_int_equal(value, 77);
 
     setenv("AKL_SIM_AICPU_THREADS", "zero", 1);
     assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
     assert_int_equal(value, SIM_SERVICES_DEFAULT_AICPU_CORES);
 }
 
@@ -481,12 +495,17 @@ static void test_device_info_errors(void **state)
 {
     (void)state;
     int64_t value = 99;
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, NULL),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, NULL),
                      DRV_ERROR_INVALID_VALUE);
+    /* Inside the AICPU process 0 is this device; its host id (DS_DEVICE) and any other fail with
+     * rc 1, as measured on hardware (cann-abi.md §5.4). */
+    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
+                     DRV_ERROR_NO_DEVICE);
     assert_int_equal(halGetDeviceInfo(DS_DEVICE + 1, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
-                     DRV_ERROR_INVALID_VALUE);
+                     DRV_ERROR_NO_DEVICE);
     assert_int_equal(halGetDeviceInfo(UINT32_MAX, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
-                     DRV_ERROR_INVALID_VALUE);
+                     DRV_ERROR_NO_DEVICE);
+    assert_int_equal(DRV_ERROR_NO_DEVICE, 1);
     static const int32_t unsupported[][2] = {
         {MODULE_TYPE_SYSTEM, INFO_TYPE_VERSION},
         {MODULE_TYPE_CCPU, INFO_TYPE_CORE_NUM},
@@ -500,14 +519,14 @@ static void test_device_info_errors(void **state)
         {0x8000, INFO_TYPE_CORE_NUM},
     };
     for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
-        assert_int_equal(halGetDeviceInfo(DS_DEVICE, unsupported[i][0], unsupported[i][1], &value),
+        assert_int_equal(halGetDeviceInfo(0, unsupported[i][0], unsupported[i][1], &value),
                          DRV_ERROR_NOT_SUPPORT);
     assert_int_equal(value, 99); /* never written on failure */
     assert_int_equal(DRV_ERROR_NOT_SUPPORT, 0xfffe);
     assert_int_equal(DRV_ERROR_INVALID_VALUE, 3);
 
     sim_services_fini();
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
                      DRV_ERROR_UNINIT);
 }
 
@@ -540,12 +559,11 @@ static void test_init_errors(void **state)
     /* No error buffer is fine; a failed init keeps the previous setup. */
     assert_int_equal(sim_services_init(-5, NULL, NULL, 0), -1);
     int64_t value = 0;
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
 
     /* No log file: stderr only, and the device answers. */
     assert_int_equal(sim_services_init(DS_DEVICE + 1, NULL, err, sizeof err), 0);
-    assert_int_equal(halGetDeviceInfo(DS_DEVICE + 1, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
-                     0);
+    assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
     DlogRecord(DS_MODULE_AICPU, DLOG_DEBUG, "nowhere to go");
 }
 
@@ -570,7 +588,7 @@ static void test_kernel_uses_the_services(void **state)
     assert_int_equal(result.os_sched, 0x1);
     assert_int_equal(result.rc_core_num, DRV_ERROR_NONE);
     assert_int_equal(result.core_num, SIM_SERVICES_DEFAULT_AICPU_CORES);
-    assert_int_equal(result.rc_other_device, DRV_ERROR_INVALID_VALUE);
+    assert_int_equal(result.rc_other_device, DRV_ERROR_NO_DEVICE);
     assert_int_equal(result.other_device_value, SVCK_UNTOUCHED);
     assert_int_equal(result.rc_null_value, DRV_ERROR_INVALID_VALUE);
     assert_int_equal(result.rc_unsupported, DRV_ERROR_NOT_SUPPORT);

@@ -81,11 +81,14 @@ static void test_within_visible_devices(void **state)
     setenv("ASCEND_RT_VISIBLE_DEVICES", "4,5,6", 1);
     ld_expect_error("OMPI_COMM_WORLD_LOCAL_RANK=3 is outside ASCEND_RT_VISIBLE_DEVICES='4,5,6', "
                     "which makes 3 device(s) visible");
-    /* As in CANN, the list ends at the first id that is not a number above the one before. */
+    /* As in CANN, the list ends at the first id that is not a number; a descending or repeated
+     * id makes the list invalid (libaclsim then answers 207004). */
     setenv("ASCEND_RT_VISIBLE_DEVICES", "0,1,x,3,4", 1);
     ld_expect_error("which makes 2 device(s) visible");
     setenv("ASCEND_RT_VISIBLE_DEVICES", "0,2,1,3", 1);
-    ld_expect_error("which makes 2 device(s) visible");
+    ld_expect_error("which makes 0 device(s) visible");
+    setenv("ASCEND_RT_VISIBLE_DEVICES", "0,2,2", 1);
+    ld_expect_error("which makes 0 device(s) visible");
     setenv("ASCEND_RT_VISIBLE_DEVICES", "", 1); /* empty: not narrowed */
     assert_int_equal(ld_device(), 3);
 }

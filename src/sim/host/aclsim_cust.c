@@ -94,7 +94,7 @@ static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_r
         return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "%s: out of host memory", call);
     if (!so->on_disk) {
         char err[ACLSIM_MSG_MAX];
-        if (sim_cust_publish(dev->id, (uint32_t)getpid(), so->name, image->data, image->size, err,
+        if (sim_cust_publish(dev->phys, (uint32_t)getpid(), so->name, image->data, image->size, err,
                              sizeof err) != 0)
             return aclsim_fail(ACL_ERROR_RT_FILE_WRITE,
                                "%s: cannot send CPU kernel SO '%s' to device %d: %s", call,
@@ -142,7 +142,7 @@ static void aclsim_cust_drop_user(aclsim_device_t *dev, uint64_t bin)
         bool dropped = kept != so->nusers;
         so->nusers = kept;
         if (dropped && kept == 0 && so->on_disk) {
-            sim_cust_unpublish(dev->id, (uint32_t)getpid(), so->name);
+            sim_cust_unpublish(dev->phys, (uint32_t)getpid(), so->name);
             so->on_disk = false;
         }
     }
@@ -173,5 +173,5 @@ void aclsim_cust_reset(aclsim_device_t *dev, bool remove_files)
     dev->cust = NULL;
     dev->ncust = dev->capcust = 0;
     if (remove_files)
-        sim_cust_remove(dev->id, (uint32_t)getpid());
+        sim_cust_remove(dev->phys, (uint32_t)getpid());
 }

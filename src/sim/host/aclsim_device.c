@@ -27,27 +27,26 @@ void aclsim_set_current_id(int32_t id)
     aclsim_tls_device = id;
 }
 
-static aclError aclsim_check_id(int32_t id, const char *what)
+/* The logical id's physical device (ASCEND_RT_VISIBLE_DEVICES, aclsim_visible.c). */
+static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
 {
-    int count = sim_device_count();
-    if (id < 0 || id >= count || id >= ACLSIM_MAX_DEVICES)
-        return aclsim_fail(ACL_ERROR_RT_INVALID_DEVICEID,
-                           "%s: invalid device id %d (the simulator has %d devices, "
-                           "AKL_SIM_DEVICE_COUNT)",
-                           what, (int)id, count);
-    return ACL_SUCCESS;
+    return aclsim_visible_physical(what, id, physical);
 }
 
 /* The table entry of device id, created on first use (under the table lock). */
-static aclsim_device_t *aclsim_device_slot_locked(int32_t id)
+static aclsim_device_t *aclsim_device_slot_locked(int32_t id, int32_t phys)
 {
     aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
-    if (dev)
+    if (dev) {
+        if (!atomic_load(&dev->up))
+            dev->phys = phys; /* the visible list may have changed since it last ran */
         return dev;
+    }
     dev = calloc(1, sizeof *dev);
     if (!dev)
         return NULL;
     dev->id = id;
+    dev->phys = phys;
     dev->pidfd = -1;
     dev->sock = -1;
     pthread_rwlock_init(&dev->rw, NULL);
@@ -187,8 +186,11 @@ aclError aclrtGetDeviceCount(uint32_t *count)
 {
     if (!count)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtGetDeviceCount: count is NULL");
-    *count = (uint32_t)sim_device_count();
-    return ACL_SUCCESS;
+    int32_t visible;
+    aclError rc = aclsim_visible_count("aclrtGetDeviceCount", &visible);
+    if (rc == ACL_SUCCESS)
+        *count = (uint32_t)visible;
+    return rc;
 }
 
 /* Starts device dev's scheduler (table lock held). */
@@ -212,11 +214,12 @@ static aclError aclsim_device_bring_up(aclsim_device_t *dev)
 
 aclError aclrtSetDevice(int32_t deviceId)
 {
-    aclError rc = aclsim_check_id(deviceId, "aclrtSetDevice");
+    int32_t phys;
+    aclError rc = aclsim_check_id(deviceId, "aclrtSetDevice", &phys);
     if (rc != ACL_SUCCESS)
         return rc;
     pthread_mutex_lock(&aclsim_state.lock);
-    aclsim_device_t *dev = aclsim_device_slot_locked(deviceId);
+    aclsim_device_t *dev = aclsim_device_slot_locked(deviceId, phys);
     if (!dev) {
         rc = aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtSetDevice(%d): out of host memory",
                          (int)deviceId);
@@ -263,7 +266,8 @@ static void aclsim_device_tear_down(aclsim_device_t *dev)
 
 static aclError aclsim_reset(int32_t deviceId, bool force, const char *what)
 {
-    aclError rc = aclsim_check_id(deviceId, what);
+    int32_t phys;
+    aclError rc = aclsim_check_id(deviceId, what, &phys);
     if (rc != ACL_SUCCESS)
         return rc;
     pthread_mutex_lock(&aclsim_state.lock);
@@ -290,19 +294,26 @@ aclError aclrtResetDeviceForce(int32_t deviceId)
     return aclsim_reset(deviceId, true, "aclrtResetDeviceForce");
 }
 
-aclError aclrtSynchronizeDevice(void)
+/* Synchronizes every stream of the current device within timeout_ms (-1: forever). */
+static aclError aclsim_sync_device(int32_t timeout_ms)
 {
     aclsim_device_t *dev;
     aclError rc = aclsim_device_acquire_current_any(&dev);
     if (rc != ACL_SUCCESS)
         return rc;
+    uint64_t deadline = timeout_ms >= 0 ? sched_now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
     aclError first = ACL_SUCCESS;
     char first_msg[ACLSIM_MSG_MAX] = "";
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
         aclsim_stream_t *s = aclsim_stream_get_slot(dev, slot);
         if (!s)
             continue;
-        rc = aclsim_stream_sync(dev, s, -1);
+        int32_t left = -1;
+        if (timeout_ms >= 0) {
+            uint64_t now = sched_now_ns();
+            left = now >= deadline ? 0 : (int32_t)((deadline - now + 999999ULL) / 1000000ULL);
+        }
+        rc = aclsim_stream_sync(dev, s, left);
         aclsim_stream_put(s);
         if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
             first = rc;
@@ -313,4 +324,19 @@ aclError aclrtSynchronizeDevice(void)
     if (first != ACL_SUCCESS)
         aclsim_set_msg(first_msg);
     return first;
+}
+
+aclError aclrtSynchronizeDevice(void)
+{
+    return aclsim_sync_device(-1);
+}
+
+aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout)
+{
+    if (timeout < -1)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "aclrtSynchronizeDeviceWithTimeout: timeout %d ms is invalid (-1 waits "
+                           "forever)",
+                           (int)timeout);
+    return aclsim_sync_device(timeout);
 }

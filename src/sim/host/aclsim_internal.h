@@ -25,6 +25,8 @@
 #define ACLSIM_DEFAULT_MEM_MB 1024
 #define ACLSIM_MAX_MEM_MB (64 * 1024)
 #define ACLSIM_MSG_MAX 1024
+/* aclrtGetSocName: an a2 (910B) die, whose AICPU layout the simulator models. */
+#define ACLSIM_SOC_NAME "Ascend910B1"
 /* How often a waiter checks that the scheduler process is still alive. */
 #define ACLSIM_LIVENESS_NS 50000000ULL
 /* How long after a timed task's deadline the host stops waiting for the scheduler's own watchdog
@@ -73,7 +75,8 @@ typedef struct aclsim_cust_so {
 } aclsim_cust_so_t;
 
 typedef struct aclsim_device {
-    int32_t id;
+    int32_t id;   /* logical: what the application passes (an index in the visible list) */
+    int32_t phys; /* physical: names the scheduler's files and picks its chip */
     /* Readers: every call that uses the device. Writer: start, teardown, stream create/destroy. */
     pthread_rwlock_t rw;
     pthread_mutex_t sock_lock;  /* one request/reply on the control socket at a time */
@@ -121,6 +124,12 @@ extern aclsim_state_t aclsim_state;
 /* aclsim_error.c: the calling thread's message for aclGetRecentErrMsg. */
 __attribute__((format(printf, 2, 3))) aclError aclsim_fail(aclError code, const char *fmt, ...);
 void aclsim_set_msg(const char *text);
+
+/* aclsim_visible.c: ASCEND_RT_VISIBLE_DEVICES. The number of visible devices, or 207004 with a
+ * message when the list is invalid. */
+aclError aclsim_visible_count(const char *call, int32_t *count);
+/* The physical device behind logical id: 0, 107001 (not visible) or 207004 (invalid list). */
+aclError aclsim_visible_physical(const char *call, int32_t logical, int32_t *physical);
 
 /* aclsim_device.c */
 int32_t aclsim_current_id(void);
@@ -246,6 +255,11 @@ void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s);
 /* Creates stream slot (0: the default stream) under the device's write lock, or its read lock
  * plus streams_lock. */
 aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_stream_t **out);
+/* The number of tasks published on stream so far (takes the locks itself). */
+aclError aclsim_stream_mark(aclrtStream stream, const char *call, uint32_t *tail);
+/* Whether stream has completed target tasks (waiting for it when wait is set). A destroyed stream
+ * or reset device counts as complete. Takes the locks itself. */
+aclError aclsim_stream_reached(aclrtStream stream, uint32_t target, bool wait, bool *done);
 /* Frees every stream of a stopped device (write lock held). */
 void aclsim_stream_free_all(aclsim_device_t *dev);
 

@@ -157,7 +157,7 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
                            "AKL_SIM_SCHEDULER)",
                            (int)dev->id, sched_path, strerror(errno));
     char a_dev[32], a_pid[32], a_base[48], a_size[48], a_ext[PATH_MAX + 16];
-    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->id);
+    snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->phys); /* files and chip */
     snprintf(a_pid, sizeof a_pid, "--host-pid=%d", (int)getpid());
     snprintf(a_base, sizeof a_base, "--dev-base=%#lx", (unsigned long)(uintptr_t)dev->dev_base);
     snprintf(a_size, sizeof a_size, "--arena-size=%zu", dev->arena_size);
@@ -188,6 +188,15 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
     return aclsim_proc_watch(dev);
 }
 
+/* A scheduler's READY may carry a note (the device's own paths are unavailable); it is the same for
+ * every scheduler of the process, so it is said once. The flag is the whole state "once" needs. */
+static void aclsim_note_once(const sched_msg_t *msg)
+{
+    static atomic_bool said;
+    if (msg->text[0] && !atomic_exchange(&said, true))
+        fprintf(stderr, "akl simulator: %.*s\n", (int)sizeof msg->text, msg->text);
+}
+
 /* Waits for the scheduler's first message. *retry is set when it could not map device memory at
  * the reserved address, which another reservation may fix. */
 static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
@@ -208,8 +217,11 @@ static aclError aclsim_wait_ready(aclsim_device_t *dev, bool *retry)
         ssize_t got = recv(dev->sock, &msg, sizeof msg, 0);
         if (got < 0 && errno == EINTR)
             continue; /* a signal for the host, not the end of the scheduler */
-        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY)
+        if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_READY) {
+            msg.text[sizeof msg.text - 1] = 0;
+            aclsim_note_once(&msg);
             return ACL_SUCCESS;
+        }
         if (got == (ssize_t)sizeof msg && msg.op == SCHED_OP_FAILED) {
             msg.text[sizeof msg.text - 1] = 0;
             *retry = msg.code == SCHED_FAIL_ADDRESS_TAKEN;

@@ -241,6 +241,7 @@ static void aclsim_stream_reset_shm(sched_stream_shm_t *shm)
     atomic_store(&shm->tail, 0);
     atomic_store(&shm->consumer_sleeping, 0);
     atomic_store(&shm->doorbell, 0);
+    atomic_store(&shm->stop_on_failure, 0);
     atomic_store(&shm->completed, 0);
     atomic_store(&shm->waiters, 0);
     atomic_store(&shm->running_seq, 0);
@@ -416,6 +417,72 @@ aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout)
     if (rc != ACL_SUCCESS)
         return rc;
     rc = aclsim_stream_sync(dev, s, timeout);
+    aclsim_stream_put(s);
+    aclsim_device_release(dev);
+    return rc;
+}
+
+/* CANN's ACL_CONTINUE_ON_FAILURE (0, the default) or ACL_STOP_ON_FAILURE (1): with the latter, the
+ * tasks that follow a failed one on the stream do not run; the next synchronize reports the
+ * failure and later tasks run again. */
+aclError aclrtSetStreamFailureMode(aclrtStream stream, uint64_t mode)
+{
+    if (mode != ACL_CONTINUE_ON_FAILURE && mode != ACL_STOP_ON_FAILURE)
+        return aclsim_fail(
+            ACL_ERROR_RT_PARAM_INVALID,
+            "aclrtSetStreamFailureMode: mode %llu is neither ACL_CONTINUE_ON_FAILURE "
+            "(0) nor ACL_STOP_ON_FAILURE (1)",
+            (unsigned long long)mode);
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    aclError rc = aclsim_acquire_for_stream(stream, "aclrtSetStreamFailureMode", &dev, &s);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    atomic_store(&s->shm->stop_on_failure, (uint32_t)mode);
+    aclsim_stream_put(s);
+    aclsim_device_release(dev);
+    return ACL_SUCCESS;
+}
+
+aclError aclsim_stream_mark(aclrtStream stream, const char *call, uint32_t *tail)
+{
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    aclError rc = aclsim_acquire_for_stream(stream, call, &dev, &s);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    if (aclsim_device_dead(dev)) {
+        rc = aclsim_device_dead_error(dev);
+    } else {
+        *tail = atomic_load_explicit(&s->shm->tail, memory_order_acquire);
+    }
+    aclsim_stream_put(s);
+    aclsim_device_release(dev);
+    return rc;
+}
+
+aclError aclsim_stream_reached(aclrtStream stream, uint32_t target, bool wait, bool *done)
+{
+    aclsim_device_t *dev;
+    aclsim_stream_t *s;
+    int32_t id = stream ? aclsim_stream_handle_device(stream) : aclsim_current_id();
+    aclError rc =
+        stream ? aclsim_device_acquire_any(id, &dev) : aclsim_device_acquire_current_any(&dev);
+    if (rc != ACL_SUCCESS) {
+        *done = true; /* the device was reset: its tasks are over */
+        aclsim_set_msg("");
+        return ACL_SUCCESS;
+    }
+    if (aclsim_stream_resolve(dev, stream, &s) != ACL_SUCCESS) {
+        aclsim_device_release(dev);
+        *done = true; /* destroyed: a destroy lets its tasks finish first */
+        aclsim_set_msg("");
+        return ACL_SUCCESS;
+    }
+    if (wait && aclsim_stream_wait(dev, s, target, 0) == 1)
+        rc = aclsim_device_dead_error(dev);
+    uint32_t completed = atomic_load_explicit(&s->shm->completed, memory_order_acquire);
+    *done = (int32_t)(completed - target) >= 0;
     aclsim_stream_put(s);
     aclsim_device_release(dev);
     return rc;

@@ -30,7 +30,8 @@
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
-#define SCHED_DEFAULT_AICPU_THREADS 4
+/* The AICPU user cores of a die (cann-abi.md §5.4): the worker threads that run a task's blocks. */
+#define SCHED_DEFAULT_AICPU_THREADS SIM_SERVICES_DEFAULT_AICPU_CORES
 #define SCHED_MAX_AICPU_THREADS 256
 
 typedef struct sched_args {
@@ -190,6 +191,10 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
         return -1;
     if (!install.extend_package)
         sched_remove_extend_package(extend_dir);
+    /* After the log is open (its path may lie below a directory the namespace covers) and the
+     * install variant is applied (a read-only preinstall mount is carried into the device's
+     * paths), while still single-threaded: no worker is started yet. */
+    sched_ns_enter(a->device, st->ns_note, sizeof st->ns_note);
     if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
         snprintf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
         return -1;
@@ -290,6 +295,10 @@ static void sched_shutdown(sched_state_t *st)
 
 int main(int argc, char **argv)
 {
+    uint64_t ns_device;
+    if (argc >= 3 && strncmp(argv[1], "--ns-exec=", 10) == 0 &&
+        sched_parse_u64(argv[1] + 10, &ns_device) && ns_device <= INT32_MAX)
+        return sched_ns_exec((int32_t)ns_device, argv + 2);
     prctl(PR_SET_NAME, SCHED_COMM);
     /* A file-size limit must fail the write (EFBIG, reported by whoever wrote), not kill the
      * device: the dispatcher then says which publish hit the limit. */
@@ -307,7 +316,7 @@ int main(int argc, char **argv)
         sched_shutdown(&state);
         return 1;
     }
-    sched_send(state.sock, SCHED_OP_READY, 0, 0, "");
+    sched_send(state.sock, SCHED_OP_READY, 0, 0, state.ns_note);
     sched_serve(&state);
     sched_shutdown(&state);
     return 0;

@@ -1,6 +1,8 @@
-/* The pool of AICPU worker threads that runs the blocks of multi-block tasks. The stream thread
- * that owns a task queues it here and takes blocks itself too; idle workers sleep on a condition
- * variable, so an idle scheduler uses no CPU. */
+/* The pool of AICPU worker threads that runs the blocks of multi-block tasks: one thread per user
+ * core of the die. The stream thread that owns a task queues it here and waits; it runs no block
+ * itself, so no more blocks run at once than there are cores and a spin barrier across more blocks
+ * than cores hangs, as on hardware (cann-abi.md §5.4). Idle workers sleep on a condition variable,
+ * so an idle scheduler uses no CPU. */
 #define _GNU_SOURCE
 #include "sched_internal.h"
 
@@ -118,12 +120,8 @@ void sched_pool_run(sched_pool_t *pool, sched_job_t *job)
     pthread_cond_broadcast(&pool->cond);
     pthread_mutex_unlock(&pool->lock);
 
-    sched_job_run_blocks(job);
-
-    /* Once unlinked no worker can attach, so pending only falls from here on. */
-    pthread_mutex_lock(&pool->lock);
-    sched_pool_unlink(pool, job);
-    pthread_mutex_unlock(&pool->lock);
+    /* The caller is not a core: it waits until the workers have run every block and let go of
+     * the job (then none can attach: no block is left), then unlinks it. */
     uint64_t spin_until = sched_now_ns() + SCHED_SPIN_NS;
     for (;;) {
         uint32_t pending = atomic_load(&job->pending);
@@ -134,6 +132,9 @@ void sched_pool_run(sched_pool_t *pool, sched_job_t *job)
         else
             sched_pool_futex_wait(&job->pending, pending);
     }
+    pthread_mutex_lock(&pool->lock);
+    sched_pool_unlink(pool, job);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 int sched_pool_start(sched_pool_t *pool, int nthreads, char *err, size_t cap)

@@ -79,6 +79,9 @@ typedef struct sched_stream_shm {
     _Alignas(64) _Atomic uint32_t tail; /* tasks published */
     _Atomic uint32_t consumer_sleeping; /* 1 while the stream thread sleeps on doorbell */
     _Atomic uint32_t doorbell;          /* futex word the stream thread sleeps on */
+    /* aclrtSetStreamFailureMode: 1 (ACL_STOP_ON_FAILURE) skips the tasks that follow a failed one
+     * until a synchronize reports the failure. */
+    _Atomic uint32_t stop_on_failure;
     /* Consumer (scheduler) side. */
     _Alignas(64) _Atomic uint32_t completed; /* tasks finished; futex word for host waiters */
     _Atomic uint32_t waiters;                /* host threads sleeping on completed */

@@ -139,6 +139,10 @@ static void sched_publish_running(sched_stream_t *s, uint32_t seq, uint32_t time
 
 static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t seq)
 {
+    /* ACL_STOP_ON_FAILURE: an unreported failure stops the stream's later tasks (they complete
+     * without running). */
+    if (atomic_load(&s->shm->stop_on_failure) && atomic_load(&s->shm->err_state) != SCHED_ERR_NONE)
+        return;
     sched_state_t *st = s->state;
     sched_names_t copy;
     sched_task_ctx_t ctx = {.device = st->device,

@@ -30,8 +30,9 @@
 
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
-/* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default). */
-#define SIM_SERVICES_DEFAULT_AICPU_CORES 4
+/* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default): a
+ * die's six user cores, as measured on a2 and a5 (cann-abi.md §5.4). */
+#define SIM_SERVICES_DEFAULT_AICPU_CORES 6
 #define SIM_SERVICES_MAX_AICPU_CORES 256
 
 typedef enum tagDrvError {
@@ -73,7 +74,9 @@ typedef enum {
 /* ---- exported to kernels (CANN's names and signatures) ---- */
 
 /* Writes one line "[LEVEL] module(<id>) <pid>:<tid> <timestamp> <message>" to the device log
- * file, whatever the level, and to stderr when ASCEND_GLOBAL_LOG_LEVEL enables the level. Each
+ * file, whatever the level, and, when ASCEND_GLOBAL_LOG_LEVEL enables the level, to the host's
+ * stdout in CANN's console form "[LEVEL] <module>(<pid>,<process>):<timestamp> <message>" if
+ * ASCEND_LOG_PRINT_TO_STDOUT (else ASCEND_SLOG_PRINT_TO_STDOUT) is 1, else to stderr. Each
  * line is a single write(), so concurrent writers (threads or scheduler processes sharing the
  * device's file) never interleave. The message is cut at SIM_SERVICES_MSG_MAX bytes and its
  * newlines become spaces. A NULL fmt or a level other than DLOG_DEBUG..DLOG_ERROR or DLOG_EVENT
@@ -85,11 +88,12 @@ SIM_SERVICES_EXPORT void DlogRecord(int moduleId, int level, const char *fmt, ..
  * DLOG_NULL), else 0. Per-module levels are not simulated: moduleId is ignored. */
 SIM_SERVICES_EXPORT int CheckLogLevel(int moduleId, int level);
 
-/* Device facts, answered for the scheduler's own device only:
+/* Device facts, answered for devId 0, which inside an AICPU process means "this device":
  *   MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED          -> 0x1 (the AICPU OS owns cpu 0)
  *   MODULE_TYPE_AICPU + INFO_TYPE_CORE_NUM / _PF_CORE_NUM -> the AICPU worker count
- *   MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 1..n (n <= 62)
- * value NULL or devId not the scheduler's device -> DRV_ERROR_INVALID_VALUE; before
+ *   MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 2..n+1
+ *   (n <= 61; 6 cores: 0xfc)
+ * value NULL -> DRV_ERROR_INVALID_VALUE; any devId but 0 -> DRV_ERROR_NO_DEVICE (1); before
  * sim_services_init -> DRV_ERROR_UNINIT; any other query -> DRV_ERROR_NOT_SUPPORT. *value is
  * written only on success. */
 SIM_SERVICES_EXPORT drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType,
@@ -123,8 +127,9 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
  * it and then write to stderr only), and safe to call twice. */
 void sim_services_fini(void);
 
-/* The per-device log file: <chip root>/var/log/npu/slog/device-<id>/device-<id>.log (the chip root
- * is sim_chip_root()). Returns 0, or -1 if the device id is invalid or the path does not fit. */
+/* The per-device log file, where CANN puts device logs: $ASCEND_PROCESS_LOG_PATH, else
+ * ~/ascend/log, then debug/device-<id>/device-<id>.log (never in the chip's tree). Returns 0, or -1
+ * if the device id is invalid, no home is known or the path does not fit. */
 int sim_services_log_path(int32_t device_id, char *out, size_t cap);
 
 #endif /* AKL_SIM_DEVICE_SERVICES_H */
