@@ -92,6 +92,12 @@ AKL_EXTERN const char *akl_last_error(void);
 AKL_EXTERN int akl_init(void);
 /* Which runtime is in use: "sim:<path>" or "cann:<path>", or NULL before a successful akl_init. */
 AKL_EXTERN const char *akl_runtime_name(void);
+/* The device's architecture as `uname -m` names it: "aarch64" for real CANN (AICPUs are aarch64
+ * cores), the simulated device's for the simulator (AKL_SIM_ARCH, default the host's). Runtime SOs
+ * must be built for it; akl's own device-side files built for an architecture other than the
+ * host's live in an <arch>/ subdirectory of the directory that holds the host's build (e.g.
+ * <libdir>/akl/examples/aarch64/). NULL before a successful akl_init. */
+AKL_EXTERN const char *akl_device_arch(void);
 /* The oldest CANN release whose AICPU launch ABI libakl matches (the 48-byte rtAicpuArgsEx_t with
  * 32-bit name offsets and a timeout, and the KFC kernel type 5): the oldest whose headers were
  * checked. Resolving an older CANN fails with AKL_ERUNTIME naming both releases. */

@@ -20,7 +20,8 @@ void cli_usage_run(FILE *out)
         "\n"
         "Loads the runtime SO on a device (the first load of its bytes in a process\n"
         "bootstraps it: the device publishes it as <prefix><fingerprint>_<device>.so),\n"
-        "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, what\n"
+        "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, the\n"
+        "device and its architecture (SO must be built for it: aarch64 on CANN), what\n"
         "the bootstrap did (wrote / identical / replaced / uploaded, or cached), the route\n"
         "it took (extend or custom: $AKL_ROUTE, see README), the device file name and path,\n"
         "the fingerprint, the launch result and the buffer's contents.\n"
@@ -412,7 +413,7 @@ static void run_print_hexdump(const unsigned char *data, size_t size)
 static void run_print_text(const run_options_t *opts, const run_report_t *report)
 {
     printf("runtime:      %s\n", report->runtime ? report->runtime : "(none)");
-    printf("device:       %d\n", opts->device);
+    printf("device:       %d (%s)\n", opts->device, akl_device_arch() ? akl_device_arch() : "?");
     printf("so:           %s\n", opts->so);
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
@@ -445,6 +446,7 @@ static void run_print_json(const run_options_t *opts, const run_report_t *report
     cli_json_bool(&json, "ok", report->failed_stage == NULL);
     cli_json_string(&json, "runtime", report->runtime);
     cli_json_int(&json, "device", opts->device);
+    cli_json_string(&json, "device_arch", akl_device_arch());
     cli_json_string(&json, "so", opts->so);
     cli_json_string(&json, "kernel", opts->kernel);
     cli_json_uint(&json, "blocks", opts->blocks);

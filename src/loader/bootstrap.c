@@ -449,7 +449,7 @@ static void akl_boot_free(akl_boot_t *b)
 /* Runs the device part; leaves b->base for akl_boot_free. */
 static int akl_boot_run(akl_boot_t *b, akl_module_t *module)
 {
-    int rc = akl_dispatcher_get(&b->dispatcher);
+    int rc = akl_dispatcher_get(b->rt->machine, &b->dispatcher);
     if (rc == 0)
         rc = akl_boot_plan(b);
     if (rc == 0)

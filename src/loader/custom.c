@@ -224,7 +224,7 @@ int akl_custom_probe(const akl_runtime_t *rt, int32_t device, akl_stream_t strea
     if (!akl_custom_available(rt))
         return akl_custom_unavailable(rt, "the probe", device);
     akl_dispatcher_bytes_t dispatcher;
-    int rc = akl_dispatcher_get(&dispatcher);
+    int rc = akl_dispatcher_get(rt->machine, &dispatcher);
     if (rc != 0)
         return rc;
     rtBinHandle bin = NULL;

@@ -335,14 +335,23 @@ static int akl_try_cann(akl_runtime_t *table, akl_tried_t *tried)
     return 1;
 }
 
-/* A simulator (or any single library standing in for one) runs kernels on this host, so its
- * target machine is the one libakl itself was built for: read from libakl's own ELF header. */
+/* The machine libakl itself was built for: read from libakl's own ELF header. */
 static uint16_t akl_host_machine(void)
 {
     Dl_info info;
     if (dladdr((void *)akl_init, &info) && info.dli_fbase)
         return ((const Elf64_Ehdr *)info.dli_fbase)->e_machine;
     return EM_NONE;
+}
+
+/* The simulator says which machine its device runs (AKL_SIM_ARCH); a stand-in library that does
+ * not runs kernels on this host. */
+static uint16_t akl_sim_machine(void *handle)
+{
+    uint16_t (*query)(void);
+    void *symbol = dlsym(handle, "aclsimGetDeviceMachine");
+    memcpy(&query, &symbol, sizeof query);
+    return query ? query() : akl_host_machine();
 }
 
 static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_tried_t *tried)
@@ -354,7 +363,7 @@ static bool akl_try_single_library(akl_runtime_t *table, const char *path, akl_t
         akl_close_library(handle);
         return false;
     }
-    table->machine = akl_host_machine();
+    table->machine = akl_sim_machine(handle);
     akl_name_runtime(table, "sim", (void *)table->acl_init);
     return true;
 }
@@ -479,6 +488,21 @@ const char *akl_runtime_name(void)
 {
     const akl_runtime_t *rt = akl_runtime_published;
     return rt ? rt->name : NULL;
+}
+
+const char *akl_device_arch(void)
+{
+    const akl_runtime_t *rt = akl_runtime_published;
+    if (!rt)
+        return NULL;
+    switch (rt->machine) {
+    case EM_AARCH64:
+        return "aarch64";
+    case EM_X86_64:
+        return "x86_64";
+    default:
+        return "unknown";
+    }
 }
 
 const char *akl_runtime_version(void)

@@ -35,7 +35,8 @@ typedef struct akl_runtime {
     __typeof__(rtsRegisterCpuFunc) *register_cpu_func;
     __typeof__(rtsLaunchCpuKernel) *launch_cpu_kernel;
     __typeof__(rtsBinaryUnload) *binary_unload;
-    /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
+    /* ELF e_machine the device runs: EM_AARCH64 for CANN; for the simulator what its
+     * aclsimGetDeviceMachine answers (AKL_SIM_ARCH, default the host's). */
     uint16_t machine;
     /* The installed CANN release ("8.1.RC1"), or "" for the simulator or when no file records it */
     char version[AKL_CANN_VERSION_MAX];

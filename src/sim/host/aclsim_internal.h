@@ -121,6 +121,11 @@ typedef struct aclsim_state {
 
 extern aclsim_state_t aclsim_state;
 
+/* Not CANN's: the ELF e_machine of the simulated device (AKL_SIM_ARCH; default the host's), or 0
+ * (EM_NONE) when AKL_SIM_ARCH is invalid. libakl asks it (by dlsym) to pick the dispatcher it
+ * uploads and the machine it checks runtime SOs against. */
+__attribute__((visibility("default"))) uint16_t aclsimGetDeviceMachine(void);
+
 /* aclsim_error.c: the calling thread's message for aclGetRecentErrMsg. */
 __attribute__((format(printf, 2, 3))) aclError aclsim_fail(aclError code, const char *fmt, ...);
 void aclsim_set_msg(const char *text);

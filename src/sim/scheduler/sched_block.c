@@ -4,15 +4,13 @@
 #define _GNU_SOURCE
 #include "sched_internal.h"
 
+#include "akl/akl_kernel.h"
 #include "runtime/rt.h"
 
 /* Thread-local because every worker thread runs its own block, as in CANN's aicpu_context. */
 static __thread const sched_task_ctx_t *sched_tls_ctx;
 static __thread uint32_t sched_tls_block_idx;
 static __thread uint32_t sched_tls_block_num;
-
-__attribute__((visibility("default"))) uint32_t AicpuGetBlockIdx(void);
-__attribute__((visibility("default"))) uint32_t AicpuGetBlockNum(void);
 
 uint32_t AicpuGetBlockIdx(void)
 {
