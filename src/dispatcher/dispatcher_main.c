@@ -38,10 +38,12 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
         dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, "", "%s", why);
         return;
     }
+#ifndef AKL_DISPATCHER_NO_GC
     if ((dargs->flags & AKL_BOOT_FLAG_GC) != 0) {
         dispatcher_gc_request(dir, dargs, ack);
         return;
     }
+#endif
     if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0) {
         dispatcher_probe(dir, dargs->target_name, ack);
         return;
@@ -63,6 +65,11 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
     }
     /* Held (gc's "in use") once published; a collector that removed it first makes us publish
      * again. */
+#ifdef AKL_DISPATCHER_NO_GC
+    /* Built without the collector (a test's "older dispatcher", or a size-bound build): no hold,
+     * no bound, and a gc request is refused by the flags rule (dispatcher_args.c). */
+    dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
+#else
     for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++) {
         dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
         if (ack->status == AKL_ACK_FAILED || dispatcher_gc_hold(dir, dargs->target_name))
@@ -70,6 +77,7 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
     }
     if (ack->status == AKL_ACK_WROTE || ack->status == AKL_ACK_REPLACED)
         dispatcher_gc_bound(dir, dargs->target_name, dargs, ack);
+#endif
 }
 
 static const char *dispatcher_status_word(int32_t status)

@@ -335,14 +335,17 @@ static int akl_boot_failed_on_device(const akl_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
     if (b->req->gc && ack->stage == AKL_STAGE_ARGS && strstr(ack->detail, "flags at 148"))
-        return akl_fail(AKL_EVERSION,
-                        "collecting on device %" PRId32 ": the device's dispatcher predates the "
-                        "collector: it refused DeviceArgs flag 0x%x (AKL_BOOT_FLAG_GC): %.*s. The "
-                        "dispatcher latched in the device's extend-kernel process comes from an "
-                        "older libakl (or $AKL_DISPATCHER=%s): run akl gc from a process with this "
-                        "libakl only, reset the device or restart the process",
-                        b->req->device, AKL_BOOT_FLAG_GC, (int)sizeof ack->detail, ack->detail,
-                        b->dispatcher.origin);
+        return akl_fail(
+            AKL_EVERSION,
+            "collecting on device %" PRId32 ": the device's dispatcher predates the "
+            "collector: it refused DeviceArgs flag 0x%x (AKL_BOOT_FLAG_GC): %.*s. The "
+            "dispatcher latched in the device's extend-kernel process comes from an "
+            "older libakl (or $AKL_DISPATCHER=%s), or it was built without the collector "
+            "(this libakl's aarch64 dispatcher, for now: docs/protocol.md section 16): "
+            "run akl gc from a process with this libakl only, reset the device or "
+            "restart the process",
+            b->req->device, AKL_BOOT_FLAG_GC, (int)sizeof ack->detail, ack->detail,
+            b->dispatcher.origin);
     int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT
                : akl_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
                                                    : AKL_EBOOTFAILED;
