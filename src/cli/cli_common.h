@@ -32,6 +32,8 @@ int cli_cmd_check(int argc, char **argv);
 void cli_usage_check(FILE *out);
 int cli_cmd_sim(int argc, char **argv);
 void cli_usage_sim(FILE *out);
+int cli_cmd_gc(int argc, char **argv);
+void cli_usage_gc(FILE *out);
 int cli_cmd_bench(int argc, char **argv);
 void cli_usage_bench(FILE *out);
 int cli_cmd_doctor(int argc, char **argv);

@@ -30,6 +30,7 @@
 #include "dispatcher_blob.h"
 #include "device_failure.h"
 #include "errors.h"
+#include "gc.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -89,8 +90,9 @@ static int akl_boot_plan(akl_boot_t *b)
     size_t dispatcher_end = AKL_BOOT_DISPATCHER_OFFSET + b->dispatcher.size;
     b->layout.dispatcher_offset = AKL_BOOT_DISPATCHER_OFFSET;
     b->layout.runtime_offset = akl_align_up(dispatcher_end, AKL_BOOT_ALIGN);
+    size_t payload = b->req->gc ? akl_gc_table_bytes() : b->req->size;
     if (b->layout.runtime_offset < dispatcher_end ||
-        __builtin_add_overflow(b->layout.runtime_offset, b->req->size, &b->layout.total))
+        __builtin_add_overflow(b->layout.runtime_offset, payload, &b->layout.total))
         return akl_fail(AKL_E2BIG, "loading %s: %zu bytes do not fit one device allocation",
                         b->req->what, b->req->size);
     return 0;
@@ -150,6 +152,10 @@ static void akl_boot_fill_args(const akl_boot_t *b, akl_device_args_t *args)
     args->ack_addr = base + AKL_BOOT_ACK_OFFSET;
     snprintf(args->target_name, sizeof args->target_name, "%s",
              b->req->probe ? AKL_BOOT_PROBE_NAME : b->req->basename);
+    if (b->req->gc)
+        akl_gc_fill_args(b->req->gc, base + b->layout.runtime_offset, args);
+    else if (!b->req->probe)
+        akl_gc_fill_publish_bound(args);
 }
 
 static int akl_boot_upload(akl_boot_t *b)
@@ -308,6 +314,7 @@ static const char *akl_stage_name(uint32_t stage)
         [AKL_STAGE_FSYNC] = "fsync",
         [AKL_STAGE_RENAME] = "rename",
         [AKL_STAGE_DIRSYNC] = "directory fsync",
+        [AKL_STAGE_COLLECT] = "collect",
     };
     return stage < sizeof names / sizeof names[0] ? names[stage] : "unknown";
 }
@@ -327,6 +334,18 @@ static bool akl_boot_preinstall_unusable(const akl_bootstrap_ack_t *ack)
 static int akl_boot_failed_on_device(const akl_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
+    if (b->req->gc && ack->stage == AKL_STAGE_ARGS && strstr(ack->detail, "flags at 148"))
+        return akl_fail(
+            AKL_EVERSION,
+            "collecting on device %" PRId32 ": the device's dispatcher predates the "
+            "collector: it refused DeviceArgs flag 0x%x (AKL_BOOT_FLAG_GC): %.*s. The "
+            "dispatcher latched in the device's extend-kernel process comes from an "
+            "older libakl (or $AKL_DISPATCHER=%s), or it was built without the collector "
+            "(this libakl's aarch64 dispatcher, for now: docs/protocol.md section 16): "
+            "run akl gc from a process with this libakl only, reset the device or "
+            "restart the process",
+            b->req->device, AKL_BOOT_FLAG_GC, (int)sizeof ack->detail, ack->detail,
+            b->dispatcher.origin);
     int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT
                : akl_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
                                                    : AKL_EBOOTFAILED;
@@ -362,8 +381,10 @@ static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
         return akl_boot_version_mismatch(b);
     if (ack->status == AKL_ACK_FAILED)
         return akl_boot_failed_on_device(b);
-    bool expected = b->req->probe ? ack->status == AKL_ACK_PROBED
-                                  : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
+    bool expected = b->req->gc ? ack->status == AKL_ACK_COLLECTED
+                    : b->req->probe
+                        ? ack->status == AKL_ACK_PROBED
+                        : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
         return akl_fail(AKL_EBOOTFAILED,
                         "loading %s on device %" PRId32 ": the dispatcher answered with unknown "
@@ -374,6 +395,9 @@ static int akl_boot_interpret_ack(const akl_boot_t *b, akl_module_t *module)
                              "loading %s on device %" PRId32 ": the dispatcher published %s, but "
                              "the bootstrap's synchronize failed",
                              b->req->what, b->req->device, b->req->basename);
+    if (b->req->gc)
+        return akl_gc_read_table(b->rt, (const char *)b->base + b->layout.runtime_offset, ack,
+                                 b->req->gc_result);
     if (!b->req->probe && ack->fingerprint != b->req->fingerprint)
         return akl_fail(AKL_EFINGERPRINT,
                         "loading %s on device %" PRId32 ": the device computed fingerprint "
@@ -448,7 +472,7 @@ int akl_bootstrap(const akl_boot_request_t *req, akl_module_t *module)
     int rc = akl_boot_run(&b, module);
     akl_boot_free(&b);
     akl_dispatcher_release(&b.dispatcher);
-    if (rc != 0 || req->probe)
+    if (rc != 0 || req->probe || req->gc)
         return rc;
     module->bootstrap_seconds = akl_seconds_now() - start;
     module->route = AKL_ROUTE_EXTEND;

@@ -23,6 +23,9 @@ typedef struct akl_boot_request {
     int32_t timeout_ms; /* -1: forever */
     bool probe;         /* only check the preinstall directory is writable (data/size unused) */
     akl_route_t route;  /* as asked (module.c decides what auto does) */
+    /* A gc request (gc.c) instead of a publish: basename is the prefix, data/size unused. */
+    const akl_gc_options_t *gc;
+    akl_gc_result_t *gc_result; /* filled from the device's table on success */
 } akl_boot_request_t;
 
 /* Bootstraps req on its device by the extend route, which the caller has checked is the thread's
