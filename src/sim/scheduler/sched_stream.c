@@ -23,6 +23,11 @@ typedef struct sched_names {
     char so[SCHED_NAME_COPY_MAX];
 } sched_names_t;
 
+/* Names up to these lengths are remembered by sched_resolve_aicpu (CANN cuts SO names at 100 and
+ * kernel names at 200, so longer ones are rare; they are simply looked up every time). */
+#define SCHED_NAME_SO_MAX 128
+#define SCHED_NAME_KERNEL_MAX 256
+
 static const char *sched_devcode_name(uint32_t devcode)
 {
     switch (devcode) {
@@ -51,6 +56,47 @@ static const char *sched_type_name(uint32_t type)
     }
 }
 
+/* The AICPU kernel this stream thread resolved last, by its names' bytes (issue 14: hashing the
+ * names byte by byte in the lookup's maps was about half of a task's instructions). The lookup
+ * keeps an SO and its symbols for its whole life once resolved, so the names alone identify the
+ * answer, and only successes are kept. Thread-local: each stream thread keeps its own. */
+typedef struct sched_last_resolved {
+    sim_kernel_fn fn;
+    size_t so_len, kernel_len;
+    char so[SCHED_NAME_SO_MAX];
+    char kernel[SCHED_NAME_KERNEL_MAX];
+} sched_last_resolved_t;
+
+static __thread sched_last_resolved_t sched_last;
+
+static bool sched_last_matches(const sched_task_ctx_t *ctx, size_t so_len, size_t kernel_len)
+{
+    return sched_last.fn && so_len == sched_last.so_len && kernel_len == sched_last.kernel_len &&
+           memcmp(ctx->kernel, sched_last.kernel, kernel_len) == 0 &&
+           memcmp(ctx->so, sched_last.so, so_len) == 0;
+}
+
+static uint32_t sched_resolve_aicpu(sched_state_t *st, const sched_task_ctx_t *ctx,
+                                    sim_kernel_fn *fn, char *detail, size_t cap)
+{
+    size_t so_len = ctx->so ? strnlen(ctx->so, sizeof sched_last.so) : sizeof sched_last.so;
+    size_t kernel_len = strnlen(ctx->kernel, sizeof sched_last.kernel);
+    bool cacheable = so_len < sizeof sched_last.so && kernel_len < sizeof sched_last.kernel;
+    if (cacheable && sched_last_matches(ctx, so_len, kernel_len)) {
+        *fn = sched_last.fn;
+        return 0;
+    }
+    uint32_t devcode = sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    if (devcode == 0 && *fn && cacheable) {
+        sched_last.fn = *fn;
+        sched_last.so_len = so_len;
+        sched_last.kernel_len = kernel_len;
+        memcpy(sched_last.so, ctx->so, so_len);
+        memcpy(sched_last.kernel, ctx->kernel, kernel_len);
+    }
+    return devcode;
+}
+
 /* The kernel lookup of the task's type (CANN's ae_kernel_lib_manager: AICPU and AICPU_CUSTOM share
  * one library, which takes the custom directory for the custom type). */
 static uint32_t sched_resolve(sched_state_t *st, const sched_task_ctx_t *ctx, sim_kernel_fn *fn,
@@ -62,7 +108,7 @@ static uint32_t sched_resolve(sched_state_t *st, const sched_task_ctx_t *ctx, si
     case KERNEL_TYPE_AICPU_CUSTOM:
         return sim_lookup_custom(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
     default:
-        return sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+        return sched_resolve_aicpu(st, ctx, fn, detail, cap);
     }
 }
 
