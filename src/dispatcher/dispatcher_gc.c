@@ -15,6 +15,7 @@
 #include "dispatcher_gc.h"
 
 #include "dispatcher_ack.h"
+#include "dispatcher_publish.h"
 #include "temps.h"
 
 #include <dirent.h>
@@ -63,19 +64,6 @@ static bool dispatcher_gc_same_file(int dirfd, const char *name, int fd, bool *g
            by_fd.st_dev == by_name.st_dev;
 }
 
-static bool dispatcher_gc_lock_shared(int fd)
-{
-    static const struct timespec pause = {0, 1000000};
-    for (int i = 0; i < DISPATCHER_HOLD_TRIES; i++) {
-        if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-            return true;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return false;
-        nanosleep(&pause, NULL);
-    }
-    return false;
-}
-
 bool dispatcher_gc_hold(const char *dir, const char *name)
 {
     int dirfd = dispatcher_gc_open_dir(dir);
@@ -88,7 +76,7 @@ bool dispatcher_gc_hold(const char *dir, const char *name)
             held = errno != ENOENT;
             break;
         }
-        bool gone = false, locked = dispatcher_gc_lock_shared(fd);
+        bool gone = false, locked = dispatcher_flock_retry(fd, LOCK_SH, DISPATCHER_HOLD_TRIES);
         if (dispatcher_gc_same_file(dirfd, name, fd, &gone)) {
             futimens(fd, NULL); /* recency; a locked fd stays open: the lock lives as we do */
             if (!locked)

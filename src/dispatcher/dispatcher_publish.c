@@ -287,11 +287,12 @@ void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ac
  * the waiter writes anyway (atomic rename keeps that correct, only not single-writer). Only a
  * write takes the lock: a device that holds the file answers without it. */
 #define DISPATCHER_LOCK_WAIT_MS 30000
-static bool dispatcher_lock_dir(int dirfd)
+
+bool dispatcher_flock_retry(int fd, int op, int tries)
 {
-    const struct timespec pause = {0, 1000000};
-    for (int waited = 0; waited < DISPATCHER_LOCK_WAIT_MS; waited++) {
-        if (flock(dirfd, LOCK_EX | LOCK_NB) == 0)
+    static const struct timespec pause = {0, 1000000};
+    for (int i = 0; i < tries; i++) {
+        if (flock(fd, op | LOCK_NB) == 0)
             return true;
         if (errno != EWOULDBLOCK && errno != EINTR)
             return false;
@@ -327,7 +328,7 @@ void dispatcher_publish(const char *dir, const char *name, const void *bytes, si
     dispatcher_existing_t existing = dispatcher_existing(dirfd, name, bytes, len, &err);
     /* Under the lock, look again: the writer we waited for may have published these bytes. */
     if ((existing == DISPATCHER_ABSENT || existing == DISPATCHER_DIFFERENT) &&
-        dispatcher_lock_dir(dirfd))
+        dispatcher_flock_retry(dirfd, LOCK_EX, DISPATCHER_LOCK_WAIT_MS))
         existing = dispatcher_existing(dirfd, name, bytes, len, &err);
     dispatcher_settle(dirfd, &paths, bytes, len, existing, err, ack);
     close(dirfd); /* drops the lock */
