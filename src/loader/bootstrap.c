@@ -446,15 +446,9 @@ int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module)
 
 const char *akl_boot_outcome_name(akl_boot_outcome_t outcome)
 {
-    switch (outcome) {
-    case AKL_BOOT_WROTE:
-        return "wrote";
-    case AKL_BOOT_IDENTICAL:
-        return "identical";
-    case AKL_BOOT_REPLACED:
-        return "replaced";
-    case AKL_BOOT_UPLOADED:
-        return "uploaded";
-    }
-    return "unknown";
+    return outcome == AKL_BOOT_WROTE       ? "wrote"
+           : outcome == AKL_BOOT_IDENTICAL ? "identical"
+           : outcome == AKL_BOOT_REPLACED  ? "replaced"
+           : outcome == AKL_BOOT_UPLOADED  ? "uploaded"
+                                           : "unknown";
 }

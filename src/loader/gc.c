@@ -77,19 +77,12 @@ void akl_gc_result_free(akl_gc_result_t *result)
 
 const char *akl_gc_state_name(akl_gc_state_t state)
 {
-    switch (state) {
-    case AKL_GC_KEPT:
-        return "kept";
-    case AKL_GC_REMOVED:
-        return "removed";
-    case AKL_GC_WOULD_REMOVE:
-        return "would_remove";
-    case AKL_GC_IN_USE:
-        return "in_use";
-    case AKL_GC_TOO_YOUNG:
-        return "too_young";
-    case AKL_GC_FAILED:
-        return "failed";
-    }
-    return "unknown";
+    static const char *const names[] = {[AKL_GC_KEPT] = "kept",
+                                        [AKL_GC_REMOVED] = "removed",
+                                        [AKL_GC_WOULD_REMOVE] = "would_remove",
+                                        [AKL_GC_IN_USE] = "in_use",
+                                        [AKL_GC_TOO_YOUNG] = "too_young",
+                                        [AKL_GC_FAILED] = "failed"};
+    const char *name = (unsigned)state < sizeof names / sizeof names[0] ? names[state] : NULL;
+    return name ? name : "unknown";
 }

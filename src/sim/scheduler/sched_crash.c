@@ -62,20 +62,13 @@ static void sched_text_u32(sched_text_t *t, uint32_t v)
 
 static const char *sched_signal_name(int sig)
 {
-    switch (sig) {
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGILL:
-        return "SIGILL";
-    case SIGFPE:
-        return "SIGFPE";
-    case SIGABRT:
-        return "SIGABRT";
-    default:
-        return "signal";
-    }
+    static const char *const names[] = {[SIGSEGV] = "SIGSEGV",
+                                        [SIGBUS] = "SIGBUS",
+                                        [SIGILL] = "SIGILL",
+                                        [SIGFPE] = "SIGFPE",
+                                        [SIGABRT] = "SIGABRT"};
+    const char *name = sig > 0 && sig < (int)(sizeof names / sizeof names[0]) ? names[sig] : NULL;
+    return name ? name : "signal";
 }
 
 static void sched_crash_describe(sched_text_t *t, const sched_crash_site_t *site, int sig)

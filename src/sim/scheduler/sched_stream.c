@@ -30,30 +30,18 @@ typedef struct sched_names {
 
 static const char *sched_devcode_name(uint32_t devcode)
 {
-    switch (devcode) {
-    case SIM_AE_BAD_PARAM:
-        return " (AE_BAD_PARAM)";
-    case SIM_AE_OPEN_SO_FAILED:
-        return " (AE_OPEN_SO_FAILED)";
-    case SIM_AE_GET_KERNEL_NAME_FAILED:
-        return " (AE_GET_KERNEL_NAME_FAILED)";
-    case SIM_AE_INNER_ERROR:
-        return " (AE_INNER)";
-    default:
-        return "";
-    }
+    return devcode == SIM_AE_BAD_PARAM                ? " (AE_BAD_PARAM)"
+           : devcode == SIM_AE_OPEN_SO_FAILED         ? " (AE_OPEN_SO_FAILED)"
+           : devcode == SIM_AE_GET_KERNEL_NAME_FAILED ? " (AE_GET_KERNEL_NAME_FAILED)"
+           : devcode == SIM_AE_INNER_ERROR            ? " (AE_INNER)"
+                                                      : "";
 }
 
 static const char *sched_type_name(uint32_t type)
 {
-    switch (type) {
-    case KERNEL_TYPE_AICPU_KFC:
-        return "KFC";
-    case KERNEL_TYPE_AICPU_CUSTOM:
-        return "AICPU_CUSTOM";
-    default:
-        return "AICPU";
-    }
+    return type == KERNEL_TYPE_AICPU_KFC      ? "KFC"
+           : type == KERNEL_TYPE_AICPU_CUSTOM ? "AICPU_CUSTOM"
+                                              : "AICPU";
 }
 
 /* The AICPU kernel this stream thread resolved last, by its names' bytes (issue 14: hashing the

@@ -225,18 +225,13 @@ void sim_services_fini(void)
 
 static const char *svc_level_name(int level)
 {
-    switch (level) {
-    case DLOG_DEBUG:
-        return "DEBUG";
-    case DLOG_INFO:
-        return "INFO";
-    case DLOG_WARN:
-        return "WARNING";
-    case DLOG_ERROR:
-        return "ERROR";
-    default:
-        return "EVENT";
-    }
+    static const char *const names[] = {[DLOG_DEBUG] = "DEBUG",
+                                        [DLOG_INFO] = "INFO",
+                                        [DLOG_WARN] = "WARNING",
+                                        [DLOG_ERROR] = "ERROR"};
+    const char *name =
+        level >= 0 && level < (int)(sizeof names / sizeof names[0]) ? names[level] : NULL;
+    return name ? name : "EVENT";
 }
 
 /* CANN's slog timestamp form: 2024-01-31-13:05:09.123.456 (local time, ms.us). */
