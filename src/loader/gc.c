@@ -44,12 +44,9 @@ int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t 
     rc = akl_basename(prefix, 0, device, name, sizeof name);
     if (rc != 0)
         return rc;
-    char why[64];
-    if (!ldr_runtime_device_is_current(rt, device, why, sizeof why))
-        return ldr_fail(AKL_EDEVICE,
-                        "collecting on device %" PRId32 ": it is not set in this thread; call "
-                        "akl_device_open(%" PRId32 ") (%s)",
-                        device, device, why);
+    rc = ldr_runtime_require_device(rt, device, "collecting prefix \"%s\"", prefix);
+    if (rc != 0)
+        return rc;
     char what[160];
     snprintf(what, sizeof what, "the collector of prefix \"%s\"", prefix);
     ldr_boot_request_t req = {.rt = rt,
@@ -61,8 +58,7 @@ int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t 
                               .route = AKL_ROUTE_EXTEND,
                               .gc = opts,
                               .gc_result = result};
-    akl_module_t scratch;
-    memset(&scratch, 0, sizeof scratch);
+    akl_module_t scratch = {0}; /* a gc fills no module */
     return ldr_bootstrap(&req, &scratch);
 }
 

@@ -63,13 +63,8 @@ static int ldr_launch_no_kernel(const akl_module_t *module, const char *kernel)
 static int ldr_launch_check_device(const ldr_runtime_t *rt, const akl_module_t *module,
                                    const char *kernel)
 {
-    char why[64];
-    if (ldr_runtime_device_is_current(rt, module->device, why, sizeof why))
-        return 0;
-    return ldr_fail(AKL_EDEVICE,
-                    "launching %s of %s: device %d is not set in this thread; call "
-                    "akl_device_open(%d) (%s)",
-                    kernel, module->basename, (int)module->device, (int)module->device, why);
+    return ldr_runtime_require_device(rt, module->device, "launching %s of %s", kernel,
+                                      module->basename);
 }
 
 /* The launch once the kernel is known to be a well-formed name the module exports and the

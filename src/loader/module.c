@@ -27,13 +27,7 @@
  * a bootstrap: a module is only ever launched from a thread where its device is current. */
 static int ldr_load_check_device(const ldr_runtime_t *rt, int32_t device, const char *what)
 {
-    char why[64];
-    if (ldr_runtime_device_is_current(rt, device, why, sizeof why))
-        return 0;
-    return ldr_fail(AKL_EDEVICE,
-                    "loading %s: device %" PRId32 " is not set in this thread; call "
-                    "akl_device_open(%" PRId32 ") (%s)",
-                    what, device, device, why);
+    return ldr_runtime_require_device(rt, device, "loading %s", what);
 }
 
 /* auto after the extend route failed for a diagnosed cause: the custom route, and if that fails

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -471,6 +472,21 @@ bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char
     else
         snprintf(why, cap, "the thread's current device is %d", (int)current);
     return false;
+}
+
+int ldr_runtime_require_device(const ldr_runtime_t *rt, int32_t device, const char *doing_fmt, ...)
+{
+    char why[64], doing[LDR_ERROR_MESSAGE_MAX / 2];
+    if (ldr_runtime_device_is_current(rt, device, why, sizeof why))
+        return 0;
+    va_list ap;
+    va_start(ap, doing_fmt);
+    vsnprintf(doing, sizeof doing, doing_fmt, ap);
+    va_end(ap);
+    return ldr_fail(AKL_EDEVICE,
+                    "%s: device %" PRId32
+                    " is not set in this thread; call akl_device_open(%" PRId32 ") (%s)",
+                    doing, device, device, why);
 }
 
 const char *ldr_runtime_recent_message(void)

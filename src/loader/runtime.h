@@ -55,6 +55,11 @@ const ldr_runtime_t *ldr_runtime_ready(void);
  * Otherwise false, with what is current instead in why, for a message: "the thread's current device
  * is 1", or "aclrtGetDevice returned 107002" when it has none. */
 bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char *why, size_t cap);
+/* 0 when device is the calling thread's current device; otherwise AKL_EDEVICE with the message
+ * "<doing>: device <d> is not set in this thread; call akl_device_open(<d>) (<why>)", where doing
+ * is formatted from doing_fmt (only on failure). The check every device-bound call makes. */
+int ldr_runtime_require_device(const ldr_runtime_t *rt, int32_t device, const char *doing_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* aclGetRecentErrMsg() of the resolved runtime, or NULL. */
 const char *ldr_runtime_recent_message(void);
 
