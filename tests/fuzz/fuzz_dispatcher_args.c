@@ -1,7 +1,8 @@
 /* libFuzzer target: the dispatcher's handling of DeviceKernelArgs/DeviceArgs and its
  * acknowledgement. The input supplies the DeviceArgs bytes, the runtime SO bytes and which
  * pointers are valid; the dispatcher must refuse or publish, fill the ack when it has one and the
- * magic and version are akl's, write nothing at all when they are not, and never crash. Publishes
+ * magic is akl's (a FAILED record at the arguments stage for another protocol version), write
+ * nothing at all for another client's magic, and never crash. Publishes
  * go to a private directory that is emptied as it fills and removed at exit. */
 #define _GNU_SOURCE
 #include "bootstrap_abi.h"
@@ -111,8 +112,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     akl_device_kernel_args_t kargs = {{0}, (mode & 16) ? (uint64_t)(uintptr_t)&dargs : 0};
     DynTileFwkBackendKernelServerInit((mode & 32) ? NULL : &kargs);
     static const akl_bootstrap_ack_t untouched;
-    bool foreign = dargs.magic != AKL_BOOT_MAGIC || dargs.version != AKL_BOOT_VERSION;
+    /* Another client's DeviceArgs (not akl's magic) gets nothing written; akl's magic with another
+     * protocol version gets at most a FAILED record at the arguments stage, naming its version. */
+    bool foreign = dargs.magic != AKL_BOOT_MAGIC;
     if (foreign && memcmp(&ack, &untouched, sizeof ack) != 0)
+        abort();
+    if (!foreign && dargs.version != AKL_BOOT_VERSION && memcmp(&ack, &untouched, sizeof ack) != 0 &&
+        (ack.status != AKL_ACK_FAILED || ack.stage != AKL_STAGE_ARGS))
         abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
