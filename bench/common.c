@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 int bench_fail(const char *what, int rc)
@@ -32,8 +33,13 @@ int bench_kernels_path(const bench_config_t *cfg, char *out, size_t cap)
         *slash = 0;
     static const char *const rel[] = {"../lib/akl/bench",
                                       "../" AKL_BENCH_INSTALL_LIBDIR "/akl/bench"};
+    /* The build for a device of another architecture than the host's is in <arch>/ below. */
+    struct utsname host;
+    const char *arch = akl_init() == 0 ? akl_device_arch() : NULL;
+    bool foreign = arch && uname(&host) == 0 && strcmp(arch, host.machine) != 0;
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        int n = snprintf(out, cap, "%s/%s/libakl_bench_kernels.so", slash ? exe : ".", rel[i]);
+        int n = snprintf(out, cap, "%s/%s/%s%slibakl_bench_kernels.so", slash ? exe : ".", rel[i],
+                         foreign ? arch : "", foreign ? "/" : "");
         if (n > 0 && (size_t)n < cap && access(out, R_OK) == 0)
             return 0;
     }

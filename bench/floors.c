@@ -120,6 +120,89 @@ static int shm_round_trip(const bench_config_t *cfg, int sleeping, const char *n
     return 0;
 }
 
+/* The spinning round trip as a floor to interleave with another measurement sample by sample: the
+ * echoing child sleeps on a futex between samples, so it takes no CPU from what is measured in
+ * between, and is awake and spinning (it says so) before a sample's clock starts. */
+struct bench_pong {
+    _Atomic uint32_t ctl; /* the sample's number to run it; UINT32_MAX to exit */
+    char pad0[60];
+    _Atomic uint32_t ready; /* the child spins: the sample's number */
+    char pad1[60];
+    pingpong_t pp;
+    pid_t child;
+    uint32_t sample;
+};
+
+static void parked_pong_loop(bench_pong_t *p)
+{
+    pin_to_cpu(1);
+    uint32_t done = 0;
+    for (;;) {
+        uint32_t c;
+        while ((c = atomic_load_explicit(&p->ctl, memory_order_acquire)) == done)
+            futex(&p->ctl, FUTEX_WAIT, c);
+        if (c == UINT32_MAX)
+            _exit(0);
+        atomic_store_explicit(&p->ready, c, memory_order_release);
+        /* Echo pings until the parent parks us (ping == 0 after a block). */
+        uint32_t last = 0, v;
+        for (;;) {
+            while ((v = atomic_load_explicit(&p->pp.ping, memory_order_acquire)) == last)
+                ;
+            if (v == 0)
+                break;
+            last = v;
+            post_value(&p->pp.pong, v, 0);
+        }
+        done = c;
+    }
+}
+
+bench_pong_t *bench_pong_start(void)
+{
+    bench_pong_t *p =
+        mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->child = fork();
+    if (p->child < 0) {
+        munmap(p, sizeof *p);
+        return NULL;
+    }
+    if (p->child == 0)
+        parked_pong_loop(p);
+    return p;
+}
+
+void bench_pong_block(bench_pong_t *p, uint64_t *samples, size_t n)
+{
+    uint32_t block = ++p->sample;
+    pin_to_cpu(0);
+    post_value(&p->ctl, block, 1);
+    wait_value(&p->ready, block, 0);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = block * 65536u + (uint32_t)i + 1;
+        uint64_t t0 = cmn_now_ns();
+        post_value(&p->pp.ping, v, 0);
+        wait_value(&p->pp.pong, v, 0);
+        samples[i] = cmn_now_ns() - t0;
+    }
+    atomic_store_explicit(&p->pp.pong, 0, memory_order_relaxed);
+    post_value(&p->pp.ping, 0, 0); /* park */
+    unpin();
+}
+
+void bench_pong_stop(bench_pong_t *p)
+{
+    if (!p)
+        return;
+    post_value(&p->ctl, UINT32_MAX, 1);
+    int status;
+    waitpid(p->child, &status, 0);
+    munmap(p, sizeof *p);
+}
+
 static uint32_t __attribute__((noinline)) plain_function(uint32_t x)
 {
     __asm__ volatile("" : "+r"(x));
@@ -180,6 +263,11 @@ static double publish_once_ms(const char *dir, const char *bytes, size_t size, i
     double ms = (double)(cmn_now_ns() - t0) / 1e6;
     unlink(final);
     return ms;
+}
+
+double bench_publish_floor_ms(const char *dir, const void *bytes, size_t size)
+{
+    return publish_once_ms(dir, bytes, size, 1);
 }
 
 static int publish_floor(const bench_config_t *cfg, size_t size, const char *label)

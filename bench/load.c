@@ -5,6 +5,7 @@
 #include "bench_common.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
@@ -56,8 +57,24 @@ static int cache_hit(const bench_config_t *cfg)
     return 0;
 }
 
-/* Runs `self --child load <so> <device>` and reads back "<seconds> <outcome>". */
-static int child_load(const bench_config_t *cfg, const char *so, double *seconds, int *outcome)
+/* What a child's load reports. */
+typedef struct child_result {
+    double bootstrap_seconds;
+    int outcome;
+    double load_seconds; /* the whole akl_module_load_file: read, validate, hash, bootstrap */
+    char device_path[1024];
+} child_result_t;
+
+static int parse_child(const char *text, child_result_t *r)
+{
+    return sscanf(text, "%lf %d %lf %1023s", &r->bootstrap_seconds, &r->outcome, &r->load_seconds,
+                  r->device_path) == 4
+               ? 0
+               : -1;
+}
+
+/* Runs `self --child load <so> <device>` and reads back its result. */
+static int child_load_full(const bench_config_t *cfg, const char *so, child_result_t *r)
 {
     char device[16];
     snprintf(device, sizeof device, "%d", cfg->device);
@@ -73,17 +90,55 @@ static int child_load(const bench_config_t *cfg, const char *so, double *seconds
     int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
-    char buf[128] = {0};
+    char buf[1200] = {0};
     ssize_t got = rc == 0 ? read(fds[0], buf, sizeof buf - 1) : -1;
     close(fds[0]);
     int status = 0;
     if (rc == 0)
         waitpid(pid, &status, 0);
-    if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        sscanf(buf, "%lf %d", seconds, outcome) != 2) {
+    if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || parse_child(buf, r) != 0) {
         fprintf(stderr, "akl bench: child load of %s failed\n", so);
         return -1;
     }
+    return 0;
+}
+
+/* Runs `self --child floor <so> <device> <device file>`; the floor's ns, or 0. */
+static uint64_t child_floor_ns(const bench_config_t *cfg, const char *so, const char *device_file)
+{
+    char device[16];
+    snprintf(device, sizeof device, "%d", cfg->device);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return 0;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    char *argv[] = {(char *)cfg->self_path, "--child", "floor", (char *)so, device,
+                    (char *)device_file,    NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    char buf[64] = {0};
+    ssize_t got = rc == 0 ? read(fds[0], buf, sizeof buf - 1) : -1;
+    close(fds[0]);
+    int status = 0;
+    if (rc == 0)
+        waitpid(pid, &status, 0);
+    unsigned long long ns = 0;
+    if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || sscanf(buf, "%llu", &ns) != 1)
+        return 0;
+    return ns;
+}
+
+static int child_load(const bench_config_t *cfg, const char *so, double *seconds, int *outcome)
+{
+    child_result_t r;
+    if (child_load_full(cfg, so, &r) != 0)
+        return -1;
+    *seconds = r.bootstrap_seconds;
+    *outcome = r.outcome;
     return 0;
 }
 
@@ -124,37 +179,306 @@ static int new_process_existing_file(const bench_config_t *cfg)
     return 0;
 }
 
+/* Alloc + copy of size bytes into device memory: what any load of them must do. 0 on failure. */
+static uint64_t device_copy_ns(const void *bytes, size_t size)
+{
+    void *dev = NULL;
+    uint64_t t0 = cmn_now_ns();
+    int rc = akl_mem_alloc(&dev, size);
+    if (rc == 0)
+        rc = akl_memcpy_to_device(dev, bytes, size);
+    uint64_t dt = cmn_now_ns() - t0;
+    if (dev)
+        akl_mem_free(dev);
+    return rc == 0 && dt > 0 ? dt : 0;
+}
+
+/* Reads a whole file once, the cheapest way: 256 KB at a time into one buffer that stays in the
+ * cache. ns, or 0 on failure. */
+static uint64_t read_file_ns(const char *path, void *buf, size_t cap)
+{
+    (void)cap;
+    uint64_t t0 = cmn_now_ns();
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n;
+    while ((n = read(fd, buf, 256u << 10)) > 0)
+        ;
+    close(fd);
+    return cmn_now_ns() - t0;
+}
+
+/* A first publish as an application sees it: akl_module_load_file of a fresh SO (read, validate,
+ * hash, bootstrap: copy into device memory, dispatcher's write + fsync + rename + directory fsync),
+ * each sample right after a sample of its floor: the copy of the same bytes into device memory plus
+ * write + fsync + rename + directory fsync of them. */
 static int first_publish(const bench_config_t *cfg)
 {
     static const struct {
         size_t size;
-        const char *label;
-    } sizes[] = {{16u << 10, "16 KB"}, {1u << 20, "1 MB"}, {16u << 20, "16 MB"}};
+        const char *label, *id;
+    } sizes[] = {{16u << 10, "16 KB", "first_publish_16kb"},
+                 {1u << 20, "1 MB", "first_publish_1mb"},
+                 {16u << 20, "16 MB", "first_publish_16mb"}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        int reps = cfg->quick ? 1 : 5;
-        uint64_t samples[8];
+        int reps = cfg->quick ? 1 : s == 2 ? 7 : 11;
+        uint64_t akl[16], floor[16];
         for (int r = 0; r < reps; r++) {
             bench_progress(cfg, "load: first publish %s (%d/%d)", sizes[s].label, r + 1, reps);
             size_t size;
             void *so = bench_make_so(cfg, cfg->quick ? sizes[s].size / 64 : sizes[s].size,
                                      (uint64_t)(s * 100 + (size_t)r) + 7, &size);
-            if (!so)
+            char path[PATH_MAX];
+            if (!so || write_temp_so(cfg, so, size, path, sizeof path) != 0) {
+                free(so);
                 return -1;
-            akl_module_t *m;
-            int rc = akl_module_load_data(cfg->device, so, size, NULL, &m);
+            }
+            uint64_t copy = device_copy_ns(so, size);
+            double publish = bench_publish_floor_ms(cfg->work_dir, so, size);
             free(so);
+            akl_module_t *m;
+            uint64_t t0 = cmn_now_ns();
+            int rc = akl_module_load_file(cfg->device, path, NULL, &m);
+            akl[r] = cmn_now_ns() - t0;
+            unlink(path);
             if (rc != 0)
                 return bench_fail("first publish", rc);
-            akl_module_info_t info;
-            akl_module_info(m, &info);
-            samples[r] = (uint64_t)(info.bootstrap_seconds * 1e9);
+            if (copy == 0 || publish < 0) {
+                fprintf(stderr, "akl bench: the first-publish floor failed\n");
+                return -1;
+            }
+            floor[r] = copy + (uint64_t)(publish * 1e6);
         }
-        char name[96], floor[96];
+        double ratio = bench_median_ratio(akl, floor, (size_t)reps);
+        char name[96], floor_name[96];
         snprintf(name, sizeof name, "first publish on a device, %s", sizes[s].label);
-        snprintf(floor, sizeof floor, "publish %s: write+fsync+rename+dirsync", sizes[s].label);
-        bench_report("load", name, bench_percentile(samples, (size_t)reps, 50) / 1e6, "ms", floor,
-                     "<= 1.5x floor");
+        snprintf(floor_name, sizeof floor_name, "copy to device + publish %s (interleaved)",
+                 sizes[s].label);
+        double f = bench_percentile(floor, (size_t)reps, 50) / 1e6;
+        bench_report("floor", floor_name, f, "ms", "", "");
+        bench_report_checked(sizes[s].id, "load", name,
+                             bench_percentile(akl, (size_t)reps, 50) / 1e6, "ms", floor_name, f,
+                             ratio, "<= 1.3x floor", ratio <= 1.3);
     }
+    return 0;
+}
+
+/* A new process loads a 16 MB SO its device already holds: akl_module_load_file in a fresh process
+ * (read, validate, hash, bootstrap that compares), each sample right after its floor, also taken in
+ * a fresh process (child_floor): one hash of the bytes, their copy into device memory and one read
+ * of the device's existing file. */
+static int identical_new_process(const bench_config_t *cfg)
+{
+    size_t want = cfg->quick ? (16u << 20) / 64 : 16u << 20, size;
+    void *so = bench_make_so(cfg, want, 4242, &size);
+    char path[PATH_MAX];
+    if (!so || write_temp_so(cfg, so, size, path, sizeof path) != 0) {
+        free(so);
+        return -1;
+    }
+    free(so);
+    int reps = cfg->quick ? 1 : 9;
+    uint64_t akl[16], floor[16];
+    child_result_t r;
+    int rc = child_load_full(cfg, path, &r); /* publishes it */
+    for (int i = 0; i < reps && rc == 0; i++) {
+        bench_progress(cfg, "load: new process, device holds the 16 MB file (%d/%d)", i + 1, reps);
+        floor[i] = child_floor_ns(cfg, path, r.device_path);
+        rc = child_load_full(cfg, path, &r);
+        if (rc == 0 && (floor[i] == 0 || r.outcome != AKL_BOOT_IDENTICAL)) {
+            fprintf(stderr, "akl bench: identical new-process load: floor failed or outcome %d\n",
+                    r.outcome);
+            rc = -1;
+        }
+        akl[i] = (uint64_t)(r.load_seconds * 1e9);
+    }
+    unlink(path);
+    if (rc != 0)
+        return -1;
+    double ratio = bench_median_ratio(akl, floor, (size_t)reps);
+    double f = bench_percentile(floor, (size_t)reps, 50) / 1e6;
+    bench_report("floor", "new process: hash + copy to device + read device file, 16 MB", f, "ms",
+                 "", "");
+    bench_report_checked("identical_load_new_process_16mb", "load",
+                         "new process, device already holds the file (16 MB)",
+                         bench_percentile(akl, (size_t)reps, 50) / 1e6, "ms",
+                         "new process: hash + copy to device + read device file, 16 MB", f, ratio,
+                         "<= 1.3x floor", ratio <= 1.3);
+    return 0;
+}
+
+/* N = 8 processes load the same new 16 MB SO at once: how many of them wrote the file. */
+static int herd(const bench_config_t *cfg)
+{
+    enum { HERD = 8 };
+    size_t size;
+    void *so = bench_make_so(cfg, cfg->quick ? (16u << 20) / 64 : 16u << 20, 777, &size);
+    char path[PATH_MAX];
+    if (!so || write_temp_so(cfg, so, size, path, sizeof path) != 0) {
+        free(so);
+        return -1;
+    }
+    free(so);
+    bench_progress(cfg, "load: %d processes loading one new 16 MB SO at once", HERD);
+    char device[16];
+    snprintf(device, sizeof device, "%d", cfg->device);
+    pid_t pids[HERD];
+    int out[HERD], start[2];
+    if (pipe2(start, O_CLOEXEC) != 0)
+        return -1;
+    for (int i = 0; i < HERD; i++) {
+        int fds[2];
+        pids[i] = -1;
+        out[i] = -1;
+        if (pipe2(fds, O_CLOEXEC) != 0)
+            continue;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, start[0], STDIN_FILENO);
+        char *argv[] = {(char *)cfg->self_path, "--child", "load", path, device, "barrier", NULL};
+        if (posix_spawn(&pids[i], cfg->self_path, &fa, NULL, argv, environ) != 0)
+            pids[i] = -1;
+        posix_spawn_file_actions_destroy(&fa);
+        close(fds[1]);
+        out[i] = fds[0];
+    }
+    close(start[0]);
+    /* Every child has its device open ("ready\n"), then all are released at once. */
+    for (int i = 0; i < HERD; i++) {
+        char ready[6];
+        if (out[i] >= 0 && read(out[i], ready, sizeof ready) != (ssize_t)sizeof ready) {
+            close(out[i]);
+            out[i] = -1;
+        }
+    }
+    static const char go[HERD] = {0};
+    if (write(start[1], go, sizeof go) != (ssize_t)sizeof go)
+        fprintf(stderr, "akl bench: cannot release the herd\n");
+    close(start[1]);
+    int written = 0, failed = 0;
+    for (int i = 0; i < HERD; i++) {
+        char buf[1200] = {0};
+        ssize_t got = out[i] >= 0 ? read(out[i], buf, sizeof buf - 1) : -1;
+        if (out[i] >= 0)
+            close(out[i]);
+        int status = 1;
+        child_result_t r;
+        if (pids[i] < 0 || waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0 || got <= 0 || parse_child(buf, &r) != 0) {
+            failed++;
+            continue;
+        }
+        written += r.outcome == AKL_BOOT_WROTE || r.outcome == AKL_BOOT_REPLACED;
+    }
+    unlink(path);
+    if (failed) {
+        fprintf(stderr, "akl bench: %d of %d loads of the herd failed\n", failed, HERD);
+        return -1;
+    }
+    bench_report_checked("herd_writes_8x16mb", "load",
+                         "8 processes load one new 16 MB SO at once: files written", written,
+                         "count", "", 0, NAN, "exactly 1", written == 1);
+    return 0;
+}
+
+/* The directory a module of this device was published in. */
+static int device_dir(const akl_module_t *m, char *out, size_t cap)
+{
+    akl_module_info_t info;
+    if (akl_module_info(m, &info) != 0 || !info.device_path)
+        return -1;
+    snprintf(out, cap, "%s", info.device_path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    return 0;
+}
+
+/* Median ns of n first publishes of fresh 16 KB SOs (akl_module_load_data: validate, hash,
+ * bootstrap) in this process. */
+static int fresh_loads(const bench_config_t *cfg, uint64_t salt, uint64_t *samples, int n)
+{
+    for (int i = 0; i < n; i++) {
+        size_t size;
+        void *so = bench_make_so(cfg, 16u << 10, salt + (uint64_t)i, &size);
+        if (!so)
+            return -1;
+        akl_module_t *m;
+        uint64_t t0 = cmn_now_ns();
+        int rc = akl_module_load_data(cfg->device, so, size, NULL, &m);
+        samples[i] = cmn_now_ns() - t0;
+        free(so);
+        if (rc != 0)
+            return bench_fail("a load beside many files", rc);
+    }
+    return 0;
+}
+
+static int fill_dir(const char *dir, int files, bool create)
+{
+    char path[PATH_MAX];
+    for (int i = 0; i < files; i++) {
+        snprintf(path, sizeof path, "%s/akl_fill_%016x_0.so", dir, (unsigned)i * 2654435761u);
+        if (!create) {
+            unlink(path);
+            continue;
+        }
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -1;
+        close(fd);
+    }
+    return 0;
+}
+
+/* The load cost with 10,000 files already in the device's directory over the cost with only the
+ * few this run published. A directory cannot hold and not hold the files at once, so the phases
+ * alternate instead of single samples: without (A), with (B), A, B, A; B's median over A's, so that
+ * both see the same phases of a busy machine. */
+static int growth(const bench_config_t *cfg, const akl_module_t *kernels)
+{
+    enum { PHASES = 5 };
+    int files = cfg->quick ? 200 : 10000, n = cfg->quick ? 2 : 8;
+    char dir[PATH_MAX];
+    if (device_dir(kernels, dir, sizeof dir) != 0) {
+        fprintf(stderr, "akl bench: no device directory for the growth measurement\n");
+        return -1;
+    }
+    uint64_t a[3 * 8], b[2 * 8];
+    size_t na = 0, nb = 0;
+    int rc = 0;
+    for (int phase = 0; phase < PHASES && rc == 0; phase++) {
+        bool full = phase % 2 == 1;
+        bench_progress(cfg, "load: cost %s %d files (phase %d/%d)", full ? "beside" : "without",
+                       files, phase + 1, PHASES);
+        if (full && fill_dir(dir, files, true) != 0) {
+            fprintf(stderr, "akl bench: cannot create %d files in %s\n", files, dir);
+            rc = -1;
+            break;
+        }
+        rc = fresh_loads(cfg, 90000 + 1000 * (uint64_t)phase, full ? b + nb : a + na, n);
+        if (full)
+            nb += (size_t)n;
+        else
+            na += (size_t)n;
+        if (full)
+            fill_dir(dir, files, false);
+    }
+    if (rc != 0) {
+        fill_dir(dir, files, false);
+        return -1;
+    }
+    double empty = bench_percentile(a, na, 50);
+    double with = bench_percentile(b, nb, 50);
+    char floor[96];
+    snprintf(floor, sizeof floor, "first publish of 16 KB, directory without the files");
+    bench_report("floor", floor, empty / 1e6, "ms", "", "");
+    bench_report_checked("load_cost_growth_10k_files", "load",
+                         "first publish of 16 KB beside 10,000 published files", with / 1e6, "ms",
+                         floor, empty / 1e6, with / empty, "<= 1.2x", with / empty <= 1.2);
     return 0;
 }
 
@@ -240,32 +564,77 @@ int bench_load(const bench_config_t *cfg)
     bench_progress(cfg, "load: a new process on a device that holds the file");
     rc |= new_process_existing_file(cfg);
     rc |= first_publish(cfg);
+    rc |= identical_new_process(cfg);
+    rc |= herd(cfg);
+    rc |= growth(cfg, m);
     rc |= concurrent_bootstraps(cfg);
     bench_progress(cfg, "load: device memory per module");
     rc |= memory_per_module(cfg);
     return rc;
 }
 
+/* `akl-bench --child floor <so> <device> <device file>`: the floor of a new process's load of an
+ * SO its device holds, in a fresh process as akl's load is: with the SO's bytes in memory, one hash
+ * of them, their copy into device memory and one read of the device's file. Prints the ns. */
+static int child_floor(char **argv)
+{
+    int device = atoi(argv[4]);
+    size_t size;
+    void *bytes = bench_read_file(argv[3], &size);
+    static char buf[256u << 10];
+    if (!bytes || akl_device_open(device) != 0) {
+        free(bytes);
+        return 1;
+    }
+    uint64_t t0 = cmn_now_ns();
+    volatile uint64_t fp = akl_fingerprint(bytes, size);
+    (void)fp;
+    uint64_t copy = device_copy_ns(bytes, size);
+    uint64_t read = read_file_ns(argv[5], buf, sizeof buf);
+    uint64_t dt = cmn_now_ns() - t0;
+    free(bytes);
+    if (copy == 0 || read == 0)
+        return 1;
+    printf("%llu\n", (unsigned long long)dt);
+    fflush(stdout);
+    akl_device_close(device);
+    return 0;
+}
+
 /* `akl-bench --child load <so> <device>`: one fresh process's load; prints
- * "<seconds> <outcome>". */
+ * "<seconds> <outcome>" (`--child floor`: child_floor above). */
 int bench_child_main(int argc, char **argv)
 {
+    if (argc >= 6 && strcmp(argv[2], "floor") == 0)
+        return child_floor(argv);
     if (argc < 5 || strcmp(argv[2], "load") != 0) {
         fprintf(stderr, "akl-bench: unknown child mode\n");
         return 2;
     }
     int device = atoi(argv[4]);
     int rc = akl_device_open(device);
+    /* "barrier": say "ready" once the device is open, then load when one byte arrives on stdin, so
+     * that a herd's loads start together rather than spread over their processes' start-up. */
+    if (rc == 0 && argc >= 6 && strcmp(argv[5], "barrier") == 0) {
+        char go;
+        fputs("ready\n", stdout);
+        fflush(stdout);
+        if (read(STDIN_FILENO, &go, 1) != 1)
+            return 1;
+    }
     akl_module_t *m = NULL;
+    uint64_t t0 = cmn_now_ns();
     if (rc == 0)
         rc = akl_module_load_file(device, argv[3], NULL, &m);
+    double load_seconds = (double)(cmn_now_ns() - t0) / 1e9;
     if (rc != 0) {
         fprintf(stderr, "akl-bench child: %s: %s\n", akl_errname(rc), akl_last_error());
         return 1;
     }
     akl_module_info_t info;
     akl_module_info(m, &info);
-    printf("%.9f %d\n", info.bootstrap_seconds, (int)info.outcome);
+    printf("%.9f %d %.9f %s\n", info.bootstrap_seconds, (int)info.outcome, load_seconds,
+           info.device_path[0] ? info.device_path : "-");
     fflush(stdout);
     akl_device_close(device);
     return 0;

@@ -4,6 +4,7 @@
 #include "json_text.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,18 +46,105 @@ static void copy_field(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* A stable id from the name: lowercase letters and digits, '_' for every run of anything else. */
+static void derive_id(char *id, size_t cap, const char *group, const char *name)
+{
+    size_t used = (size_t)snprintf(id, cap, "%s_", group);
+    bool gap = false;
+    for (const char *p = name; *p && used + 1 < cap; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!keep) {
+            gap = used > 0 && id[used - 1] != '_';
+            continue;
+        }
+        if (gap && used + 2 < cap)
+            id[used++] = '_';
+        gap = false;
+        id[used++] = c;
+    }
+    id[used < cap ? used : cap - 1] = 0;
+}
+
 void bench_report(const char *group, const char *name, double value, const char *unit,
                   const char *floor, const char *target)
 {
     if (row_count == BENCH_MAX_ROWS)
         return;
     bench_row_t *r = &rows[row_count++];
+    derive_id(r->id, sizeof r->id, group, name);
+    r->floor_value = 0;
+    r->ratio = NAN;
+    r->target_met = -1;
     copy_field(r->group, sizeof r->group, group);
     copy_field(r->name, sizeof r->name, name);
     r->value = value;
     copy_field(r->unit, sizeof r->unit, unit);
     copy_field(r->floor, sizeof r->floor, floor);
     copy_field(r->target, sizeof r->target, target);
+}
+
+void bench_report_checked(const char *id, const char *group, const char *name, double value,
+                          const char *unit, const char *floor, double floor_value, double ratio,
+                          const char *target, bool met)
+{
+    bench_report(group, name, value, unit, floor, target);
+    if (row_count == 0 || strcmp(rows[row_count - 1].name, name) != 0)
+        return;
+    bench_row_t *r = &rows[row_count - 1];
+    copy_field(r->id, sizeof r->id, id);
+    r->floor_value = floor_value;
+    r->ratio = ratio;
+    r->target_met = met ? 1 : 0;
+}
+
+int bench_print_misses(void)
+{
+    fflush(stdout); /* after the table, not inside it */
+    int missed = 0;
+    for (size_t i = 0; i < row_count; i++) {
+        const bench_row_t *r = &rows[i];
+        if (r->target_met != 0)
+            continue;
+        if (missed++ == 0)
+            fprintf(stderr, "akl bench --check: targets missed:\n");
+        fprintf(stderr, "  %-36s %.3f %s", r->id, r->value, r->unit);
+        if (!isnan(r->ratio))
+            fprintf(stderr, " (%.2fx its floor)", r->ratio);
+        fprintf(stderr, ", target %s\n", r->target);
+    }
+    if (missed == 0)
+        fprintf(stderr, "akl bench --check: every target met\n");
+    return missed;
+}
+
+void bench_print_machine(FILE *out)
+{
+    struct utsname u;
+    uname(&u);
+    char model[128] = "unknown CPU";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            snprintf(model, sizeof model, "%s", colon + 2);
+            model[strcspn(model, "\n")] = 0;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    double load[3] = {0};
+    getloadavg(load, 3);
+    time_t now = time(NULL);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    fprintf(out,
+            "machine: %s, %ld CPUs, %s %s %s; load average %.2f at the end; %s\n"
+            "absolute times hold only for this machine; the ratios are to floors measured "
+            "interleaved with them in this run\n",
+            model, sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine, load[0], date);
 }
 
 const bench_row_t *bench_rows(size_t *count)
@@ -78,6 +166,27 @@ double bench_percentile(uint64_t *samples, size_t n, double p)
     qsort(samples, n, sizeof *samples, cmp_u64);
     size_t idx = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
     return (double)samples[idx < n ? idx : n - 1];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_median_ratio(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    double *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r || n == 0) {
+        free(r);
+        return NAN;
+    }
+    for (size_t i = 0; i < n; i++)
+        r[i] = b[i] > 0 ? (double)a[i] / (double)b[i] : 0;
+    qsort(r, n, sizeof *r, cmp_double);
+    double median = n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+    free(r);
+    return median;
 }
 
 double bench_mean(const uint64_t *samples, size_t n)
@@ -110,8 +219,22 @@ static const bench_row_t *find_row(const char *name)
     return NULL;
 }
 
+static double row_ratio(const bench_row_t *r)
+{
+    if (!isnan(r->ratio))
+        return r->ratio;
+    const bench_row_t *f = r->floor[0] ? find_row(r->floor) : NULL;
+    if (f && f->value > 0 && strcmp(f->unit, r->unit) == 0)
+        return r->value / f->value;
+    return NAN;
+}
+
 static void format_ratio(const bench_row_t *r, char *buf, size_t cap)
 {
+    if (!isnan(r->ratio)) {
+        snprintf(buf, cap, "%.2fx", r->ratio);
+        return;
+    }
     const bench_row_t *f = r->floor[0] ? find_row(r->floor) : NULL;
     if (f && f->value > 0 && strcmp(f->unit, r->unit) == 0)
         snprintf(buf, cap, "%.2fx", r->value / f->value);
@@ -121,14 +244,16 @@ static void format_ratio(const bench_row_t *r, char *buf, size_t cap)
 
 void bench_print_table(void)
 {
-    printf("%-10s %-52s %14s %-6s %8s  %-34s %s\n", "group", "measurement", "value", "unit",
-           "/floor", "floor", "target");
+    bench_print_machine(stdout);
+    printf("%-10s %-52s %14s %-6s %8s  %-34s %-4s %s\n", "group", "measurement", "value", "unit",
+           "/floor", "floor", "met", "target");
     for (size_t i = 0; i < row_count; i++) {
         const bench_row_t *r = &rows[i];
         char ratio[32];
         format_ratio(r, ratio, sizeof ratio);
-        printf("%-10s %-52s %14.3f %-6s %8s  %-34s %s\n", r->group, r->name, r->value, r->unit,
-               ratio, r->floor[0] ? r->floor : "-", r->target[0] ? r->target : "-");
+        const char *met = r->target_met < 0 ? "-" : r->target_met ? "yes" : "NO";
+        printf("%-10s %-52s %14.3f %-6s %8s  %-34s %-4s %s\n", r->group, r->name, r->value, r->unit,
+               ratio, r->floor[0] ? r->floor : "-", met, r->target[0] ? r->target : "-");
     }
 }
 
@@ -141,6 +266,10 @@ static void json_machine(akl_json_t *json)
     akl_json_string(json, "release", u.release);
     akl_json_string(json, "arch", u.machine);
     akl_json_int(json, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    double load[3] = {0};
+    getloadavg(load, 3);
+    akl_json_double(json, "load_average", load[0]);
+    akl_json_string(json, "note", "absolute times hold only for this machine");
     akl_json_object_end(json);
 }
 
@@ -160,12 +289,20 @@ int bench_write_json(const bench_config_t *cfg, const char *path)
     for (size_t i = 0; i < row_count; i++) {
         const bench_row_t *r = &rows[i];
         akl_json_object_begin(&json, NULL);
+        akl_json_string(&json, "id", r->id);
         akl_json_string(&json, "group", r->group);
         akl_json_string(&json, "name", r->name);
         akl_json_double(&json, "value", r->value);
         akl_json_string(&json, "unit", r->unit);
         akl_json_string(&json, "floor", r->floor);
         akl_json_string(&json, "target", r->target);
+        akl_json_double(&json, "ratio", row_ratio(r)); /* null without a floor */
+        if (r->floor_value > 0)
+            akl_json_double(&json, "floor_value", r->floor_value);
+        if (r->target_met < 0)
+            akl_json_double(&json, "target_met", NAN); /* null: no checkable target */
+        else
+            akl_json_bool(&json, "target_met", r->target_met == 1);
         akl_json_object_end(&json);
     }
     akl_json_array_end(&json);

@@ -9,7 +9,8 @@ include(CMakePackageConfigHelpers)
 set(AKL_CMAKE_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/akl)
 set(AKL_PKGCONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-install(FILES ${PROJECT_SOURCE_DIR}/include/akl/akl.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/akl)
+install(FILES ${PROJECT_SOURCE_DIR}/include/akl/akl.h ${PROJECT_SOURCE_DIR}/include/akl/akl_kernel.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/akl)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/acl ${PROJECT_SOURCE_DIR}/include/runtime
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/aclsim
   FILES_MATCHING PATTERN "*.h")
@@ -48,6 +49,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/aklConfigVersion.cm
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/cmake/aklConfig.cmake
   ${PROJECT_BINARY_DIR}/cmake/aklConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/aklKernel.cmake ${CMAKE_CURRENT_LIST_DIR}/aicpu_compiler.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/aarch64-toolchain.cmake
   DESTINATION ${AKL_CMAKE_PACKAGE_DIR})
 install(EXPORT aklTargets NAMESPACE akl:: FILE aklTargets.cmake
   DESTINATION ${AKL_CMAKE_PACKAGE_DIR})

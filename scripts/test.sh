@@ -3,6 +3,8 @@
 # UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer, and a bounded libFuzzer
 # run of every fuzz target (clang). AKL_TEST_MODES="plain asan tsan fuzz" (the default) selects
 # which; AKL_FUZZ_SECONDS (default 20) bounds each fuzz target; extra arguments go to ctest.
+# The plain mode includes the label aarch64 (the integration tests again on an aarch64 simulated
+# device) when the build found an aarch64 compiler and qemu-aarch64.
 # Each mode must leave nothing behind: what its tests add to the build tree's test roots, to the
 # $TMPDIR they are given, or as akl* to /tmp or /dev/shm, and do not remove, fails the run, listed
 # (AKL_TEST_LEAK_CHECK=0 turns the check off).

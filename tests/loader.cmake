@@ -42,6 +42,10 @@ akl_add_test(loader_cache_threads SOURCES
 if(TARGET akl_dispatcher)
   akl_add_test(loader_dispatcher SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_loader_dispatcher.c
     LIBS akl_internal DEPENDS ${LDR_KERNELS} akl_dispatcher)
+  if(AKL_AARCH64_DEVICE)
+    target_compile_definitions(test_loader_dispatcher PRIVATE
+      AKL_TEST_AARCH64_DISPATCHER="${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so")
+  endif()
 endif()
 
 # Unit tests of the public library against the fake runtime.

@@ -1,5 +1,6 @@
 /* Small helpers the example host programs share: finding an example's runtime SO beside the
- * installed (or built) tree, parsing numbers, timing and naming akl results. */
+ * installed (or built) tree, built for the device's architecture, parsing numbers, timing and
+ * naming akl results. */
 #define _GNU_SOURCE
 #include "example_support.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,18 @@ static int example_exe_dir(char *out, size_t cap)
     return 0;
 }
 
+/* "<arch>/<file>" when the device's architecture is not the host's (its runtime SOs are built into
+ * the aarch64/ subdirectory), else file. Before a runtime is resolved, the host's. */
+static const char *example_device_file(const char *file, char *buf, size_t cap)
+{
+    struct utsname host;
+    const char *arch = akl_init() == 0 ? akl_device_arch() : NULL;
+    if (!arch || uname(&host) != 0 || strcmp(arch, host.machine) == 0)
+        return file;
+    snprintf(buf, cap, "%s/%s", arch, file);
+    return buf;
+}
+
 int example_find_so(const char *file, const char *override_path, char *out, size_t cap, char *err,
                     size_t err_cap)
 {
@@ -40,6 +54,8 @@ int example_find_so(const char *file, const char *override_path, char *out, size
             return 0;
         return -1;
     }
+    char device_file[256];
+    file = example_device_file(file, device_file, sizeof device_file);
     char exe_dir[PATH_MAX] = "";
     char installed[PATH_MAX + 256] = "(unknown: /proc/self/exe unreadable)";
     if (example_exe_dir(exe_dir, sizeof exe_dir) == 0) {

@@ -249,7 +249,7 @@ static void vadd_free(vadd_run_t *run)
 static void vadd_print_text(const vadd_options_t *opts, const char *so, const vadd_run_t *run)
 {
     printf("runtime:     %s\n", akl_runtime_name() ? akl_runtime_name() : "(none)");
-    printf("device:      %d\n", opts->device);
+    printf("device:      %d (%s)\n", opts->device, akl_device_arch() ? akl_device_arch() : "?");
     printf("runtime SO:  %s\n", so);
     if (run->loaded) {
         printf("bootstrap:   %s (%zu bytes, %.3f ms)\n",
@@ -285,6 +285,7 @@ static void vadd_print_json(const vadd_options_t *opts, const char *so, const va
     akl_json_bool(&json, "ok", vadd_passed(opts, run));
     akl_json_string(&json, "runtime", akl_runtime_name());
     akl_json_int(&json, "device", opts->device);
+    akl_json_string(&json, "device_arch", akl_device_arch());
     akl_json_string(&json, "so", so);
     akl_json_uint(&json, "n", opts->n);
     akl_json_uint(&json, "blocks", opts->blocks);

@@ -5,12 +5,9 @@
 
 #include <stdint.h>
 
-/* Resolved from the AICPU scheduler that loads this SO: the block this call runs and the count. */
-extern uint32_t AicpuGetBlockIdx(void);
-extern uint32_t AicpuGetBlockNum(void);
-
-__attribute__((visibility("default"))) uint32_t vadd_init(void *args);
-__attribute__((visibility("default"))) uint32_t vadd_exec(void *args);
+/* AKL_KERNEL, and AicpuGetBlockIdx()/AicpuGetBlockNum(), which the AICPU scheduler that loads this
+ * SO provides. */
+#include <akl/akl_kernel.h>
 
 static uint32_t vadd_validate(const vadd_args_t *in)
 {
@@ -30,7 +27,7 @@ static vadd_status_t *vadd_status_of(const vadd_args_t *in)
     return (vadd_status_t *)(uintptr_t)in->status;
 }
 
-uint32_t vadd_init(void *args)
+AKL_KERNEL(vadd_init)
 {
     const vadd_args_t *in = args;
     uint32_t rc = in ? vadd_validate(in) : VADD_E_NULL;
@@ -43,7 +40,7 @@ uint32_t vadd_init(void *args)
     return 0;
 }
 
-uint32_t vadd_exec(void *args)
+AKL_KERNEL(vadd_exec)
 {
     const vadd_args_t *in = args;
     uint32_t rc = in ? vadd_validate(in) : VADD_E_NULL;

@@ -91,6 +91,12 @@ AKL_EXTERN const char *akl_last_error(void);
 AKL_EXTERN int akl_init(void);
 /* Which runtime is in use: "sim:<path>" or "cann:<path>", or NULL before a successful akl_init. */
 AKL_EXTERN const char *akl_runtime_name(void);
+/* The device's architecture as `uname -m` names it: "aarch64" for real CANN (AICPUs are aarch64
+ * cores), the simulated device's for the simulator (AKL_SIM_ARCH, default the host's). Runtime SOs
+ * must be built for it; akl's own device-side files built for an architecture other than the
+ * host's live in an <arch>/ subdirectory of the directory that holds the host's build (e.g.
+ * <libdir>/akl/examples/aarch64/). NULL before a successful akl_init. */
+AKL_EXTERN const char *akl_device_arch(void);
 /* The oldest CANN release whose AICPU launch ABI libakl matches (the 48-byte rtAicpuArgsEx_t with
  * 32-bit name offsets and a timeout, and the KFC kernel type 5): the oldest whose headers were
  * checked. Resolving an older CANN fails with AKL_ERUNTIME naming both releases. */
@@ -308,6 +314,65 @@ AKL_EXTERN int akl_device_route(int32_t device, akl_route_t *route);
  * extend probe does use up a strict one-upload latch of the device's scheduler process. */
 AKL_EXTERN int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *taken);
 
+/* ---- The device directory's collector (akl gc; docs/protocol.md section 16) ---------------- */
+
+/* AKL_DEVICE_CACHE_MAX's default: 256 MiB, the largest SO a load accepts by default (so any one
+ * loadable SO fits) and CUDA_CACHE_MAXSIZE's default on embedded platforms, which an AICPU's Linux
+ * is. After every publish that wrote a file, the device removes unused files of the same prefix,
+ * least recently used first, until they total at most this many bytes; 0 turns the bound off. */
+#define AKL_DEFAULT_DEVICE_CACHE_MAX (256ull << 20)
+#define AKL_GC_NO_BYTE_LIMIT UINT64_MAX
+
+typedef struct akl_gc_options {
+    size_t size;        /* sizeof(akl_gc_options_t) */
+    const char *prefix; /* the prefix to collect; NULL: $AKL_PREFIX or AKL_DEFAULT_PREFIX */
+    uint64_t keep;      /* the keep most recently used files are never removed */
+    uint64_t max_bytes; /* stop once the prefix's files total at most this; AKL_GC_NO_BYTE_LIMIT:
+                         * every file past keep is a candidate */
+    uint64_t min_age_s; /* never remove a file used less than this many seconds ago */
+    int32_t timeout_ms; /* 0: 60000; -1: forever */
+    bool dry_run;       /* decide and report, remove nothing */
+} akl_gc_options_t;
+
+typedef enum akl_gc_state {
+    AKL_GC_KEPT = 1,         /* among the keep newest, or the byte bound was met first */
+    AKL_GC_REMOVED = 2,      /* removed */
+    AKL_GC_WOULD_REMOVE = 3, /* dry run: would have been removed */
+    AKL_GC_IN_USE = 4,       /* a live process on the device holds it: never removed */
+    AKL_GC_TOO_YOUNG = 5,    /* used less than min_age_s ago */
+    AKL_GC_FAILED = 6,       /* could not be removed: err is the errno */
+} akl_gc_state_t;
+
+typedef struct akl_gc_file {
+    char name[104];  /* the device basename */
+    uint64_t size;   /* bytes */
+    int64_t used_ns; /* last use, ns since the epoch (device clock): publish or identical load */
+    akl_gc_state_t state;
+    int err;
+} akl_gc_file_t;
+
+typedef struct akl_gc_result {
+    char directory[256]; /* the device directory collected */
+    uint64_t matched;    /* files of the prefix found */
+    uint64_t removed_files, removed_bytes, kept_files, kept_bytes, in_use_files;
+    size_t count;         /* entries in files (less than matched when the table was full) */
+    akl_gc_file_t *files; /* oldest first; free with akl_gc_result_free */
+} akl_gc_result_t;
+
+/* Removes akl's published files of one prefix from device's preinstall directory (the calling
+ * thread's current device), through the device itself: a bootstrap-style launch whose dispatcher
+ * collects. Only "<prefix><16 hex>_<device>.so" files of exactly that prefix are considered, least
+ * recently used first; a file a live process on the device holds (it published or loaded it) is
+ * never removed, nor are temporaries or other prefixes' files. Errors: AKL_EINVAL (NULL
+ * arguments, bad opts->size), AKL_ENAME (prefix), AKL_EDEVICE, AKL_EVERSION (the device's
+ * dispatcher predates the collector), the bootstrap's errors (AKL_EBOOTFAILED, ...), CANN codes.
+ * The extend route only: the custom route's files are CANN's, per host process. */
+AKL_EXTERN int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t *result);
+AKL_EXTERN void akl_gc_result_free(akl_gc_result_t *result);
+
+/* "kept", "removed", "would_remove", "in_use", "too_young", "failed"; "unknown" otherwise. */
+AKL_EXTERN const char *akl_gc_state_name(akl_gc_state_t state);
+
 /* Counters of the process cache, for tests and tools. */
 typedef struct akl_cache_stats {
     uint64_t loads;      /* akl_module_load_* calls that succeeded */
@@ -336,6 +401,21 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
  * failures (kernel error, crash, timeout) appear at the next synchronize. */
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
+
+/* A kernel of a loaded module, resolved once (as cuModuleGetFunction gives a CUfunction): its name
+ * is checked and looked up in the module's exports here, not on every launch. Owned by the module
+ * and valid until akl_module_unload of it; asking twice for one name gives the same handle. */
+typedef struct akl_kernel akl_kernel_t;
+
+/* Resolves kernel of module into *out. Errors: AKL_EINVAL, AKL_ENAME, AKL_ENOSYM (as akl_launch),
+ * AKL_ENOMEM. Thread-safe. */
+AKL_EXTERN int akl_module_get_kernel(const akl_module_t *module, const char *kernel,
+                                     const akl_kernel_t **out);
+
+/* akl_launch of a resolved kernel: the same launch and errors, without the per-launch name check
+ * and export lookup. */
+AKL_EXTERN int akl_launch_kernel(const akl_kernel_t *kernel, const void *args, size_t size,
+                                 uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 
 #ifdef __cplusplus
 }

@@ -133,8 +133,8 @@ RTS_API rtError_t rtStreamDestroy(rtStream_t stm);
 RTS_API rtError_t rtStreamSynchronize(rtStream_t stm);
 /* 0 when the stream's tasks are done, else ACL_ERROR_RT_STREAM_NOT_COMPLETE. */
 RTS_API rtError_t rtStreamQuery(rtStream_t stm);
-/* type RT_MEMORY_DEFAULT or RT_MEMORY_HBM (others: ACL_ERROR_RT_PARAM_INVALID); moduleId ignored.
- */
+/* type RT_MEMORY_DEFAULT or RT_MEMORY_HBM (others: ACL_ERROR_RT_PARAM_INVALID); moduleId
+ * ignored. */
 RTS_API rtError_t rtMalloc(void **devPtr, uint64_t size, rtMemType_t type, const uint16_t moduleId);
 RTS_API rtError_t rtFree(void *devPtr);
 /* kind RT_MEMCPY_HOST_TO_HOST..DEVICE_TO_DEVICE or RT_MEMCPY_DEFAULT (others: PARAM_INVALID). */

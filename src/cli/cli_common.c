@@ -64,6 +64,7 @@ static int cli_store_option(const char *cmd, const cli_option_t *option, const c
     char flag[64];
     snprintf(flag, sizeof flag, "--%s", option->name);
     int64_t i64;
+    uint64_t u64;
     switch (option->kind) {
     case CLI_OPTION_FLAG:
         *(bool *)option->target = true;
@@ -76,9 +77,19 @@ static int cli_store_option(const char *cmd, const cli_option_t *option, const c
             return -1;
         *(int32_t *)option->target = (int32_t)i64;
         return 0;
+    case CLI_OPTION_U32:
+        if (cli_parse_u64(cmd, flag, value, (uint64_t)option->min, option->max, &u64) != 0)
+            return -1;
+        *(uint32_t *)option->target = (uint32_t)u64;
+        return 0;
+    case CLI_OPTION_U64:
+        return cli_parse_u64(cmd, flag, value, (uint64_t)option->min, option->max,
+                             (uint64_t *)option->target);
     case CLI_OPTION_SIZE:
         return cli_parse_size(cmd, flag, value, (uint64_t)option->min, option->max,
                               (uint64_t *)option->target);
+    case CLI_OPTION_CUSTOM:
+        return option->parse(cmd, value, option->target);
     }
     return -1;
 }

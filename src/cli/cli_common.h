@@ -32,7 +32,10 @@ typedef enum cli_option_kind {
     CLI_OPTION_FLAG,   /* no value: *(bool *)target = true */
     CLI_OPTION_STRING, /* *(const char **)target = the value */
     CLI_OPTION_I32,    /* a decimal in [min, max]: *(int32_t *)target */
+    CLI_OPTION_U32,    /* a decimal in [min, max]: *(uint32_t *)target */
+    CLI_OPTION_U64,    /* a decimal in [min, max]: *(uint64_t *)target */
     CLI_OPTION_SIZE,   /* a size with an optional K/M/G suffix in [min, max]: *(uint64_t *)target */
+    CLI_OPTION_CUSTOM, /* parse(cmd, value, target): 0, or -1 after its own usage error */
 } cli_option_kind_t;
 typedef struct cli_option {
     const char *name; /* NULL ends the table */
@@ -40,6 +43,7 @@ typedef struct cli_option {
     void *target;
     int64_t min;
     uint64_t max;
+    int (*parse)(const char *cmd, const char *value, void *target); /* CLI_OPTION_CUSTOM */
 } cli_option_t;
 
 /* Parses argv's options by the table (plus --help, which prints usage to stdout) with the same
@@ -79,8 +83,8 @@ void cli_progress(const cli_progress_t *progress, const char *fmt, ...)
 void cli_hex(const void *data, size_t size, char *out);
 
 /* The CLI's JSON is written with the writer it shares with the bench and the examples
- * (src/common/json_text.h: one compact object per document, always valid UTF-8, a non-UTF-8 value
- * replaced and its exact bytes in "<key>_hex"). These are its names in the command files. */
+ * (src/common/host/json_text.h: one compact object per document, always valid UTF-8, a non-UTF-8
+ * value replaced and its exact bytes in "<key>_hex"). These are its names in the command files. */
 typedef akl_json_t cli_json_t;
 
 static inline void cli_json_begin(cli_json_t *json, FILE *out)

@@ -18,7 +18,8 @@ void cli_usage_check(FILE *out)
         "\n"
         "Validates SO as a load does, without touching a device: an ELF file, complete,\n"
         "64-bit, built for the target device's machine (the simulator runs the host's\n"
-        "architecture, a real device is aarch64), a shared object, at most --max-size\n"
+        "architecture, or aarch64 with AKL_SIM_ARCH=aarch64; a real device is aarch64), a\n"
+        "shared object, at most --max-size\n"
         "bytes, exporting every KERNEL named. Prints \"ok\" or the error's name and message.\n"
         "Then lists, as a warning on stderr, the SO's undefined symbols that nothing on the\n"
         "device provides (not libc, libm, libdl, libpthread, libstdc++, libgcc_s or the\n"
@@ -46,10 +47,10 @@ static int check_parse(int argc, char **argv, check_options_t *opts)
 {
     memset(opts, 0, sizeof *opts);
     const cli_option_t options[] = {
-        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
-        {"strict", CLI_OPTION_FLAG, &opts->strict, 0, 0},
-        {"max-size", CLI_OPTION_SIZE, &opts->max_size, 1, SIZE_MAX},
-        {NULL, 0, NULL, 0, 0},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0, NULL},
+        {"strict", CLI_OPTION_FLAG, &opts->strict, 0, 0, NULL},
+        {"max-size", CLI_OPTION_SIZE, &opts->max_size, 1, SIZE_MAX, NULL},
+        {NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse_options("check", argc, argv, options, cli_usage_check);
     if (rc != CLI_EXIT_OK)

@@ -723,10 +723,10 @@ static int doctor_parse(int argc, char **argv, doctor_options_t *opts)
 {
     memset(opts, 0, sizeof *opts);
     const cli_option_t options[] = {
-        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX},
-        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
-        {DOCTOR_PROBE_OPTION, CLI_OPTION_STRING, &opts->probe_route, 0, 0},
-        {NULL, 0, NULL, 0, 0},
+        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX, NULL},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0, NULL},
+        {DOCTOR_PROBE_OPTION, CLI_OPTION_STRING, &opts->probe_route, 0, 0, NULL},
+        {NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse_options("doctor", argc, argv, options, cli_usage_doctor);
     if (rc != CLI_EXIT_OK)

@@ -37,10 +37,10 @@ static int fingerprint_parse(int argc, char **argv, fingerprint_options_t *opts,
 {
     memset(opts, 0, sizeof *opts);
     const cli_option_t options[] = {
-        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX},
-        {"prefix", CLI_OPTION_STRING, &opts->prefix, 0, 0},
-        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0},
-        {NULL, 0, NULL, 0, 0},
+        {"device", CLI_OPTION_I32, &opts->device, 0, INT32_MAX, NULL},
+        {"prefix", CLI_OPTION_STRING, &opts->prefix, 0, 0, NULL},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0, NULL},
+        {NULL, 0, NULL, 0, 0, NULL},
     };
     int rc = cli_parse_options("fingerprint", argc, argv, options, cli_usage_fingerprint);
     if (rc != CLI_EXIT_OK)

@@ -23,7 +23,8 @@ void cli_usage_run(FILE *out)
         "\n"
         "Loads the runtime SO on a device (the first load of its bytes in a process\n"
         "bootstraps it: the device publishes it as <prefix><fingerprint>_<device>.so),\n"
-        "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, what\n"
+        "launches `uint32_t KERNEL(void *args)`, synchronizes and prints the runtime, the\n"
+        "device and its architecture (SO must be built for it: aarch64 on CANN), what\n"
         "the bootstrap did (wrote / identical / replaced / uploaded, or cached), the route\n"
         "it took (extend or custom: $AKL_ROUTE, see README), the device file name and path,\n"
         "the fingerprint, the launch result and the buffer's contents.\n"
@@ -92,96 +93,50 @@ typedef struct run_report {
     char message[2048];
 } run_report_t;
 
-static int run_parse_number_option(int c, const char *arg, run_options_t *opts)
+/* --device N, or --device local (resolved by akl_local_device() after parsing). */
+static int run_parse_device(const char *cmd, const char *value, void *target)
 {
+    run_options_t *opts = target;
+    opts->device_local = strcmp(value, "local") == 0;
+    if (opts->device_local)
+        return 0;
     int64_t v;
-    uint64_t u;
-    switch (c) {
-    case 'd':
-        if (strcmp(arg, "local") == 0) {
-            opts->device_local = true;
-            return 0;
-        }
-        opts->device_local = false;
-        if (cli_parse_i64("run", "--device", arg, 0, INT32_MAX, &v) != 0)
-            return -1;
-        opts->device = (int32_t)v;
-        return 0;
-    case 'b':
-        if (cli_parse_u64("run", "--blocks", arg, 1, 65535, &u) != 0)
-            return -1;
-        opts->blocks = (uint32_t)u;
-        return 0;
-    case 't':
-        if (cli_parse_u64("run", "--timeout", arg, 0, UINT32_MAX, &u) != 0)
-            return -1;
-        opts->timeout_s = (uint32_t)u;
-        return 0;
-    case 's':
-        if (cli_parse_i64("run", "--sync-timeout", arg, -1, INT32_MAX, &v) != 0)
-            return -1;
-        opts->sync_timeout_ms = (int32_t)v;
-        return 0;
-    case 'r':
-        return cli_parse_u64("run", "--repeat", arg, 1, UINT32_MAX, &opts->repeat);
-    case 'B':
-        opts->has_buffer = true;
-        return cli_parse_size("run", "--buffer", arg, 1, (uint64_t)1 << 40, &opts->buffer_bytes);
-    default:
+    if (cli_parse_i64(cmd, "--device", value, 0, INT32_MAX, &v) != 0)
         return -1;
-    }
+    opts->device = (int32_t)v;
+    return 0;
+}
+
+static int run_parse_buffer(const char *cmd, const char *value, void *target)
+{
+    run_options_t *opts = target;
+    opts->has_buffer = true;
+    return cli_parse_size(cmd, "--buffer", value, 1, (uint64_t)1 << 40, &opts->buffer_bytes);
 }
 
 static int run_parse(int argc, char **argv, run_options_t *opts)
 {
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, 'd'},
-        {"blocks", required_argument, NULL, 'b'},
-        {"timeout", required_argument, NULL, 't'},
-        {"sync-timeout", required_argument, NULL, 's'},
-        {"repeat", required_argument, NULL, 'r'},
-        {"buffer", required_argument, NULL, 'B'},
-        {"args-hex", required_argument, NULL, 'x'},
-        {"args-file", required_argument, NULL, 'f'},
-        {"prefix", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"progress", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     memset(opts, 0, sizeof *opts);
     opts->blocks = 1;
     opts->sync_timeout_ms = 60000;
     opts->repeat = 1;
-    optind = 0;
-    int c;
-    while ((c = cli_getopt("run", argc, argv, ":h", longopts)) != -1) {
-        switch (c) {
-        case 'x':
-            opts->args_hex = optarg;
-            break;
-        case 'f':
-            opts->args_file = optarg;
-            break;
-        case 'p':
-            opts->prefix = optarg;
-            break;
-        case 'j':
-            opts->json = true;
-            break;
-        case 'P':
-            opts->progress = true;
-            break;
-        case 'h':
-            cli_usage_run(stdout);
-            return -1;
-        case '?':
-            return CLI_EXIT_USAGE;
-        default:
-            if (run_parse_number_option(c, optarg, opts) != 0)
-                return CLI_EXIT_USAGE;
-        }
-    }
+    const cli_option_t options[] = {
+        {"device", CLI_OPTION_CUSTOM, opts, 0, 0, run_parse_device},
+        {"blocks", CLI_OPTION_U32, &opts->blocks, 1, 65535, NULL},
+        {"timeout", CLI_OPTION_U32, &opts->timeout_s, 0, UINT32_MAX, NULL},
+        {"sync-timeout", CLI_OPTION_I32, &opts->sync_timeout_ms, -1, INT32_MAX, NULL},
+        {"repeat", CLI_OPTION_U64, &opts->repeat, 1, UINT32_MAX, NULL},
+        {"buffer", CLI_OPTION_CUSTOM, opts, 0, 0, run_parse_buffer},
+        {"args-hex", CLI_OPTION_STRING, &opts->args_hex, 0, 0, NULL},
+        {"args-file", CLI_OPTION_STRING, &opts->args_file, 0, 0, NULL},
+        {"prefix", CLI_OPTION_STRING, &opts->prefix, 0, 0, NULL},
+        {"json", CLI_OPTION_FLAG, &opts->json, 0, 0, NULL},
+        {"progress", CLI_OPTION_FLAG, &opts->progress, 0, 0, NULL},
+        {NULL, 0, NULL, 0, 0, NULL},
+    };
+    int rc = cli_parse_options("run", argc, argv, options, cli_usage_run);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (opts->args_hex && opts->args_file)
         return cli_usage_error("run", "--args-hex and --args-file exclude each other");
     if (argc - optind != 2)
@@ -405,7 +360,7 @@ static void run_print_hexdump(const unsigned char *data, size_t size)
 static void run_print_text(const run_options_t *opts, const run_report_t *report)
 {
     printf("runtime:      %s\n", report->runtime ? report->runtime : "(none)");
-    printf("device:       %d\n", opts->device);
+    printf("device:       %d (%s)\n", opts->device, akl_device_arch() ? akl_device_arch() : "?");
     printf("so:           %s\n", opts->so);
     if (report->loaded) {
         printf("fingerprint:  %016" PRIx64 "\n", report->info.fingerprint);
@@ -438,6 +393,7 @@ static void run_print_json(const run_options_t *opts, const run_report_t *report
     cli_json_bool(&json, "ok", report->failed_stage == NULL);
     cli_json_string(&json, "runtime", report->runtime);
     cli_json_int(&json, "device", opts->device);
+    cli_json_string(&json, "device_arch", akl_device_arch());
     cli_json_string(&json, "so", opts->so);
     cli_json_string(&json, "kernel", opts->kernel);
     cli_json_uint(&json, "blocks", opts->blocks);

@@ -12,6 +12,7 @@
 
 #include "temps.h"
 #include "fd_io.h"
+#include "sim_arch.h"
 #include "sim_paths.h"
 #include "so_name.h"
 
@@ -43,14 +44,16 @@ void cli_usage_sim(FILE *out)
         "dies (devices 2k and 2k+1 by default), with the preinstall directory\n"
         "chip<k>/" SIM_PREINSTALL_SUBDIR "/.\n"
         "\n"
-        "ls      the root, and for each chip: its dies and the files in its preinstall\n"
-        "        directory, each with its size and kind: published (an akl file name\n"
+        "ls      the root, the devices' architecture (AKL_SIM_ARCH: the host's by default, or\n"
+        "        aarch64, run under qemu-user) and for each chip: its dies and the files in its\n"
+        "        preinstall directory, each with its size and kind: published (an akl file name\n"
         "        <prefix><16 hex>_<device>.so; \"intact\" when its bytes hash to its name),\n"
         "        temporary (.<published name>.tmp.<pid>.<tid>.<nonce>, left by an interrupted\n"
         "        publish), foreign (either form, but of another prefix) or other.\n"
         "  --device N  only the chip of device N\n"
         "  --prefix P  the prefix of akl's names (default $AKL_PREFIX, else akl_inner_)\n"
         "  --json      one JSON object: {\"root\",\"exists\",\"device_count\",\"dies_per_chip\",\n"
+        "              \"device_arch\",\"emulator\",\"emulator_error\",\n"
         "              "
         "\"chips\":[{\"chip\",\"path\",\"dies\",\"preinstall_dir\",\"files\":[{\"name\",\n"
         "              \"size\",\"kind\",\"device\",\"fingerprint\",\"intact\"}]}]}\n"
@@ -113,7 +116,7 @@ static bool sim_parse_published(const char *name, size_t len, sim_published_name
 }
 
 /* Whether name is a temporary the dispatcher writes for a published name, by its own rule
- * (dispatcher_temps.h): anything else under such a name is the user's and is never cleaned. */
+ * (src/common/temps.h): anything else under such a name is the user's and is never cleaned. */
 static bool sim_parse_temporary(const char *name, sim_published_name_t *out)
 {
     if (name[0] != '.')
@@ -448,8 +451,46 @@ static void sim_ls_chip(const sim_options_t *opts, cli_json_t *json, const char 
     }
 }
 
+/* The simulated device's architecture (AKL_SIM_ARCH) and, for a foreign one, how it runs: the
+ * emulator command, or why it cannot run. */
+typedef struct sim_arch_report {
+    sim_arch_t arch;
+    char emulator[2 * SIM_ARCH_PATH_MAX + 8];
+    char problem[512];
+} sim_arch_report_t;
+
+static int sim_arch_report(sim_arch_report_t *r)
+{
+    memset(r, 0, sizeof *r);
+    if (sim_arch_get(&r->arch, r->problem, sizeof r->problem) != 0)
+        return cli_fail("sim ls", "%s", r->problem);
+    sim_emulator_t emu;
+    if (r->arch.foreign && sim_arch_emulator(&r->arch, &emu, r->problem, sizeof r->problem) == 0)
+        snprintf(r->emulator, sizeof r->emulator, "%s%s%s", emu.qemu, emu.sysroot[0] ? " -L " : "",
+                 emu.sysroot);
+    return 0;
+}
+
+static void sim_arch_print(const sim_arch_report_t *r, cli_json_t *json, bool as_json)
+{
+    if (as_json) {
+        cli_json_string(json, "device_arch", r->arch.name);
+        cli_json_string(json, "emulator", r->emulator);
+        cli_json_string(json, "emulator_error", r->problem);
+    } else if (!r->arch.foreign) {
+        printf("device architecture: %s (the host's)\n", r->arch.name);
+    } else {
+        printf("device architecture: %s (AKL_SIM_ARCH), %s%s\n", r->arch.name,
+               r->problem[0] ? "cannot run: " : "runs under ",
+               r->problem[0] ? r->problem : r->emulator);
+    }
+}
+
 static int sim_ls(const sim_options_t *opts, const char *root)
 {
+    sim_arch_report_t arch;
+    if (sim_arch_report(&arch) != 0)
+        return 1;
     int count = sim_device_count(), dies = sim_dies_per_chip();
     if (opts->has_device && opts->device >= count)
         return cli_fail("sim ls",
@@ -465,10 +506,12 @@ static int sim_ls(const sim_options_t *opts, const char *root)
         cli_json_bool(&json, "exists", sim_is_dir(root));
         cli_json_int(&json, "device_count", count);
         cli_json_int(&json, "dies_per_chip", dies);
+        sim_arch_print(&arch, &json, true);
         cli_json_array_begin(&json, "chips");
     } else {
         printf("simulator root: %s%s (%d devices, %d dies per chip)\n", root,
                sim_is_dir(root) ? "" : " (does not exist)", count, dies);
+        sim_arch_print(&arch, NULL, false);
     }
     for (size_t i = 0; i < n; i++)
         if (!opts->has_device || chips[i] == opts->device / dies)

@@ -5,6 +5,7 @@
 #include "cmd_check.h"
 #include "cmd_doctor.h"
 #include "cmd_fingerprint.h"
+#include "cmd_gc.h"
 #include "cmd_run.h"
 #include "cmd_sim.h"
 
@@ -29,6 +30,7 @@ static const cli_command_t cli_commands[] = {
     {"check", "validate an SO before upload, without touching a device", cli_cmd_check,
      cli_usage_check},
     {"sim", "list or clean the files on the simulated devices", cli_cmd_sim, cli_usage_sim},
+    {"gc", "remove unused published files from a device's directory", cli_cmd_gc, cli_usage_gc},
     {"bench", "measure the launch and load paths beside their floors", cli_cmd_bench,
      cli_usage_bench},
     {"doctor", "check this machine: runtime, devices, each route (probed), toolchain",
@@ -54,7 +56,9 @@ static void cli_usage_main(FILE *out)
                  "  AKL_RUNTIME    auto (default), sim, cann, or the path of an ACL/RT library\n"
                  "  AKL_LOG        debug|info|warn|error: the loader's log on stderr\n"
                  "  AKL_PREFIX     default prefix of device file names (akl_inner_)\n"
-                 "  AKL_SIM_ROOT   the simulated devices' root directory\n");
+                 "  AKL_SIM_ROOT   the simulated devices' root directory\n"
+                 "  AKL_DEVICE_CACHE_MAX  bytes of a prefix's files a device keeps (default\n"
+                 "                 256M; 0: no bound): every publish collects down to it\n");
     fprintf(out, "  ASCEND_HOME_PATH  the CANN install (set by CANN's set_env.sh), also searched\n"
                  "                 for its libraries; CANN " AKL_CANN_MIN_VERSION " or later\n");
 }

@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +28,10 @@ int cmn_temp_name(char *out, size_t cap, const char *name, unsigned attempt)
     /* Only needs to differ from a dead writer's leftover with the same pid and tid. */
     uint64_t nonce = cmn_now_ns() ^ ((uint64_t)attempt * 0x9e3779b97f4a7c15ull);
     long tid = syscall(SYS_gettid);
-    int n = snprintf(out, cap, ".%s" CMN_TEMP_TAG "%ld.%ld.%016llx", name, (long)getpid(), tid,
+    /* getpid and kill (below) as raw system calls: the dispatcher imports syscall already, and
+     * each libc function it imports costs its size on every first bootstrap. */
+    long pid = syscall(SYS_getpid);
+    int n = snprintf(out, cap, ".%s" CMN_TEMP_TAG "%ld.%ld.%016llx", name, pid, tid,
                      (unsigned long long)nonce);
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
@@ -111,7 +113,7 @@ static bool cmn_pid_zombie(long long pid)
 /* kill(pid, 0) says ESRCH only when no such process exists; EPERM means it exists. */
 static bool cmn_pid_gone(long long pid)
 {
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    if (syscall(SYS_kill, (pid_t)pid, 0) != 0 && errno == ESRCH)
         return true;
     return cmn_pid_zombie(pid);
 }

@@ -8,6 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A test build of a dispatcher from before the collector (tests/dispatcher.cmake) knows the probe
+ * only, and so refuses a gc request as any such dispatcher does. */
+#ifdef AKL_DISPATCHER_NO_GC
+#define DISPATCHER_KNOWN_FLAGS AKL_BOOT_FLAG_PROBE
+#else
+#define DISPATCHER_KNOWN_FLAGS (AKL_BOOT_FLAG_PROBE | AKL_BOOT_FLAG_GC)
+#endif
+
 /* Another client of the extend-kernels library can reach Init with its own DeviceArgs: a struct
  * that may end at 159, or whose offset 160 is a live pointer of its own. Only magic (136) tells
  * akl's DeviceArgs from such a struct, and it lies in the first 160 bytes that any DeviceArgs has,
@@ -54,15 +62,15 @@ bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *
                             dargs->version, AKL_BOOT_VERSION);
         return false;
     }
-    if ((dargs->flags & ~AKL_BOOT_FLAG_PROBE) != 0) {
+    if ((dargs->flags & ~DISPATCHER_KNOWN_FLAGS) != 0) {
         /* A host asking for behaviour this dispatcher does not know must not get a silent no. */
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "",
                             "DeviceArgs flags at 148 are 0x%x, this dispatcher knows 0x%x only",
-                            dargs->flags, AKL_BOOT_FLAG_PROBE);
+                            dargs->flags, DISPATCHER_KNOWN_FLAGS);
         return false;
     }
-    if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0)
-        return true; /* a probe publishes nothing, so it carries no runtime SO */
+    if ((dargs->flags & (AKL_BOOT_FLAG_PROBE | AKL_BOOT_FLAG_GC)) != 0)
+        return true; /* a probe or a gc publishes nothing, so it carries no runtime SO */
     if (dargs->inner_so_bin == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_bin at 120 is NULL");
         return false;

@@ -11,12 +11,15 @@
 
 bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why, size_t why_cap)
 {
-    const char *end = memchr(field, '\0', field_cap);
-    if (end == NULL) {
+    /* By hand rather than memchr/strcmp: each libc function imported costs the dispatcher's size
+     * on every first bootstrap. */
+    size_t len = 0;
+    while (len < field_cap && field[len] != '\0')
+        len++;
+    if (len == field_cap) {
         snprintf(why, why_cap, "target_name is not NUL-terminated within its %zu bytes", field_cap);
         return false;
     }
-    size_t len = (size_t)(end - field);
     if (len == 0) {
         snprintf(why, why_cap, "target_name is empty");
         return false;
@@ -32,7 +35,7 @@ bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why,
                  (unsigned char)field[bad], bad);
         return false;
     }
-    if (strcmp(field, ".") == 0 || strcmp(field, "..") == 0) {
+    if (len <= 2 && field[0] == '.' && field[len - 1] == '.') { /* "." or ".." */
         snprintf(why, why_cap, "target_name \"%s\" is not a file name", field);
         return false;
     }
@@ -47,7 +50,7 @@ bool dispatcher_name_carries(const char *name, uint64_t fingerprint, uint64_t de
                      (unsigned long long)device_id);
     size_t len = strlen(name);
     size_t suffix_len = (size_t)n;
-    if (len >= suffix_len && strcmp(name + len - suffix_len, suffix) == 0)
+    if (len >= suffix_len && memcmp(name + len - suffix_len, suffix, suffix_len) == 0)
         return true;
     snprintf(why, why_cap, "target_name \"%.40s%s\" does not end with \"%s\"", name,
              len > 40 ? "..." : "", suffix);

@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,7 +51,7 @@ static int dispatcher_join(char *out, size_t cap, const char *dir, const char *f
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len, int *err)
+static bool dispatcher_same_bytes_read(int fd, const unsigned char *bytes, size_t len, int *err)
 {
     unsigned char chunk[DISPATCHER_COMPARE_CHUNK];
     size_t done = 0;
@@ -67,6 +70,22 @@ static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len
         done += (size_t)got;
     }
     return true;
+}
+
+/* The existing file is compared through a read-only mapping: its bytes are read once, by memcmp,
+ * instead of being copied 8 KB at a time into a buffer first (2,048 preads for 16 MB). Published
+ * files are only ever replaced by rename, never truncated in place, so the mapping stays whole;
+ * where mapping fails, the chunked reads do the same job. */
+static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len, int *err)
+{
+    if (len == 0)
+        return true;
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return dispatcher_same_bytes_read(fd, bytes, len, err);
+    bool same = memcmp(map, bytes, len) == 0;
+    munmap(map, len);
+    return same;
 }
 
 /* What the name holds now. Its type is looked at without opening it (a device node can have side
@@ -169,6 +188,55 @@ static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, const voi
         dispatcher_ack_succeed(ack, AKL_ACK_WROTE, len, paths->final, "wrote %zu bytes", len);
 }
 
+/* cmn_temps_clean (temps.h), but at most once per directory (dir: its path) per process (the first
+ * publish into it): a scan costs O(files in the directory), which must not be paid by every load. A
+ * writer killed later leaves its temporary until the next scheduler process publishes there (it is
+ * never served). Returns how many it removed (0 when the directory was swept already). */
+/* Directories swept by this process, as a mix of st_dev and st_ino (0 = free slot). Global state
+ * on purpose: the device's loader dlopens the dispatcher once per scheduler process, so this lives
+ * as long as that process, which is what "once per directory per scheduler process" needs. Lock
+ * free (worker threads run Init at once): two threads that both miss sweep twice, which is
+ * harmless; a mixed-key collision skips one sweep, which only delays removing leftovers. */
+#define DISPATCHER_SWEPT_DIRS 16
+static uint64_t dispatcher_swept[DISPATCHER_SWEPT_DIRS];
+
+static bool dispatcher_dir_swept(uint64_t key)
+{
+    for (int i = 0; i < DISPATCHER_SWEPT_DIRS; i++)
+        if (__atomic_load_n(&dispatcher_swept[i], __ATOMIC_ACQUIRE) == key)
+            return true;
+    return false;
+}
+
+static void dispatcher_dir_mark_swept(uint64_t key)
+{
+    for (int i = 0; i < DISPATCHER_SWEPT_DIRS; i++) {
+        uint64_t expected = 0;
+        if (__atomic_compare_exchange_n(&dispatcher_swept[i], &expected, key, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED) ||
+            expected == key)
+            return;
+    }
+    /* Full: later publishes in further directories sweep every time, as before. */
+}
+
+static uint64_t dispatcher_temps_clean_once(int dirfd, const char *dir, const char *name)
+{
+    struct stat st;
+    if (fstat(dirfd, &st) != 0)
+        return cmn_temps_clean(dirfd, name);
+    /* The path too: a removed directory's inode number can come back for a new one. */
+    uint64_t key = ((uint64_t)st.st_dev * 0x9e3779b97f4a7c15ull) ^ (uint64_t)st.st_ino;
+    for (const char *p = dir; *p; p++)
+        key = (key ^ (unsigned char)*p) * 0x100000001b3ull;
+    key = key ? key : 1;
+    if (dispatcher_dir_swept(key))
+        return 0;
+    uint64_t removed = cmn_temps_clean(dirfd, name);
+    dispatcher_dir_mark_swept(key);
+    return removed;
+}
+
 /* Opens the directory and sweeps stale temporaries of the name. Returns the descriptor, or -1
  * with the failure (DIR) recorded in ack. */
 static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *ack)
@@ -187,7 +255,7 @@ static int dispatcher_open_dir(dispatcher_paths_t *paths, akl_bootstrap_ack_t *a
                             dispatcher_errstr(err, text, sizeof text));
         return -1;
     }
-    ack->temps_removed = cmn_temps_clean(dirfd, paths->name);
+    ack->temps_removed = dispatcher_temps_clean_once(dirfd, paths->dir, paths->name);
     return dirfd;
 }
 
@@ -211,25 +279,57 @@ void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ac
     close(dirfd);
 }
 
+/* One writer per name under a herd: bootstraps of the same new bytes at once (processes of one
+ * die, or of both dies of a chip sharing the directory) must write the file once. A writer holds an
+ * exclusive flock on the directory while it writes; the others wait for it, then compare and find
+ * the file identical. The kernel drops the lock of a writer that dies, so a dead writer never
+ * blocks anyone; a live one that hangs is waited for DISPATCHER_LOCK_WAIT_MS at most, after which
+ * the waiter writes anyway (atomic rename keeps that correct, only not single-writer). Only a
+ * write takes the lock: a device that holds the file answers without it. */
+#define DISPATCHER_LOCK_WAIT_MS 30000
+
+bool dispatcher_flock_retry(int fd, int op, int tries)
+{
+    static const struct timespec pause = {0, 1000000};
+    for (int i = 0; i < tries; i++) {
+        if (flock(fd, op | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
+/* Acts on what the name holds: nothing to do, a failure to read it, or a write. */
+static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, const void *bytes, size_t len,
+                              dispatcher_existing_t existing, int err, akl_bootstrap_ack_t *ack)
+{
+    char text[96];
+    if (existing == DISPATCHER_SAME)
+        dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths->final,
+                               "identical file already present (%zu bytes compared)", len);
+    else if (existing == DISPATCHER_UNREADABLE)
+        dispatcher_ack_fail(ack, AKL_STAGE_COMPARE, err, paths->final,
+                            "cannot read the existing file to compare: %s",
+                            dispatcher_errstr(err, text, sizeof text));
+    else
+        dispatcher_write_new(dirfd, paths, bytes, len, existing == DISPATCHER_DIFFERENT, ack);
+}
+
 void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
                         akl_bootstrap_ack_t *ack)
 {
-    char text[96];
     dispatcher_paths_t paths = {.dir = dir, .name = name};
     int dirfd = dispatcher_open_dir(&paths, ack);
     if (dirfd < 0)
         return;
     int err = 0;
     dispatcher_existing_t existing = dispatcher_existing(dirfd, name, bytes, len, &err);
-    if (existing == DISPATCHER_SAME) {
-        dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths.final,
-                               "identical file already present (%zu bytes compared)", len);
-    } else if (existing == DISPATCHER_UNREADABLE) {
-        dispatcher_ack_fail(ack, AKL_STAGE_COMPARE, err, paths.final,
-                            "cannot read the existing file to compare: %s",
-                            dispatcher_errstr(err, text, sizeof text));
-    } else {
-        dispatcher_write_new(dirfd, &paths, bytes, len, existing == DISPATCHER_DIFFERENT, ack);
-    }
-    close(dirfd);
+    /* Under the lock, look again: the writer we waited for may have published these bytes. */
+    if ((existing == DISPATCHER_ABSENT || existing == DISPATCHER_DIFFERENT) &&
+        dispatcher_flock_retry(dirfd, LOCK_EX, DISPATCHER_LOCK_WAIT_MS))
+        existing = dispatcher_existing(dirfd, name, bytes, len, &err);
+    dispatcher_settle(dirfd, &paths, bytes, len, existing, err, ack);
+    close(dirfd); /* drops the lock */
 }

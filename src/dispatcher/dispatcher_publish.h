@@ -4,6 +4,7 @@
 
 #include "bootstrap_abi.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Makes <dir>/<name> hold exactly bytes[0..len): nothing is written when a byte-identical regular
@@ -17,5 +18,9 @@ void dispatcher_publish(const char *dir, const char *name, const void *bytes, si
 /* AKL_BOOT_FLAG_PROBE: creates a temporary of name in dir, writes one byte, removes it; nothing is
  * published. PROBED with path = dir, or FAILED at DIR, CREATE or WRITE. */
 void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ack);
+
+/* flock(fd, op) (LOCK_SH or LOCK_EX) tried without blocking up to tries times 1 ms apart, so that
+ * a lock held forever cannot hang a bootstrap. Returns whether the lock is held. */
+bool dispatcher_flock_retry(int fd, int op, int tries);
 
 #endif /* AKL_DISPATCHER_PUBLISH_H */

@@ -226,7 +226,7 @@ int ldr_custom_probe(const ldr_runtime_t *rt, int32_t device, akl_stream_t strea
     if (!ldr_custom_available(rt))
         return ldr_custom_unavailable(rt, "the probe", device);
     ldr_dispatcher_bytes_t dispatcher;
-    int rc = ldr_dispatcher_get(&dispatcher);
+    int rc = ldr_dispatcher_get(rt->machine, &dispatcher);
     if (rc != 0)
         return rc;
     rtBinHandle bin = NULL;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ldr_dispatcher_bytes {
     const void *data;
@@ -13,9 +14,11 @@ typedef struct ldr_dispatcher_bytes {
     const char *origin; /* "embedded" or the path, for messages */
 } ldr_dispatcher_bytes_t;
 
-/* Gets the dispatcher: $AKL_DISPATCHER=<path> when set, else the embedded copy. Returns 0, or
- * AKL_EIO/AKL_ETOOBIG/AKL_ENOMEM (unreadable override, or no embedded copy and no override). */
-int ldr_dispatcher_get(ldr_dispatcher_bytes_t *out);
+/* Gets the dispatcher for a device of ELF machine `machine`: $AKL_DISPATCHER=<path> when set
+ * (which must be built for that machine), else the embedded copy built for it. Returns 0, or
+ * AKL_EIO/AKL_ETOOBIG/AKL_ENOMEM (unreadable override, or no embedded copy for that machine and no
+ * override), AKL_ENOTELF/AKL_EMACHINE (an override not ELF, or built for another machine). */
+int ldr_dispatcher_get(uint16_t machine, ldr_dispatcher_bytes_t *out);
 void ldr_dispatcher_release(ldr_dispatcher_bytes_t *bytes);
 
 #endif /* LDR_DISPATCHER_BLOB_H */

@@ -95,18 +95,12 @@ static int ldr_check_ident(const ldr_elf_input_t *in)
 
 static const char *ldr_elf_type_name(uint16_t type)
 {
-    switch (type) {
-    case ET_NONE:
-        return "an ELF file of no type (ET_NONE)";
-    case ET_REL:
-        return "a relocatable object file (ET_REL)";
-    case ET_EXEC:
-        return "an executable (ET_EXEC)";
-    case ET_CORE:
-        return "a core dump (ET_CORE)";
-    default:
-        return "an ELF file of unknown type";
-    }
+    static const char *const names[] = {[ET_NONE] = "an ELF file of no type (ET_NONE)",
+                                        [ET_REL] = "a relocatable object file (ET_REL)",
+                                        [ET_EXEC] = "an executable (ET_EXEC)",
+                                        [ET_CORE] = "a core dump (ET_CORE)"};
+    const char *name = type < sizeof names / sizeof names[0] ? names[type] : NULL;
+    return name ? name : "an ELF file of unknown type";
 }
 
 static int ldr_check_header(const ldr_elf_input_t *in, const ldr_elf_rules_t *rules)

@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "exports.h"
 #include "file_io.h"
+#include "launch.h"
 #include "log.h"
 #include "module_types.h"
 #include "options.h"
@@ -26,13 +27,7 @@
  * a bootstrap: a module is only ever launched from a thread where its device is current. */
 static int ldr_load_check_device(const ldr_runtime_t *rt, int32_t device, const char *what)
 {
-    char why[64];
-    if (ldr_runtime_device_is_current(rt, device, why, sizeof why))
-        return 0;
-    return ldr_fail(AKL_EDEVICE,
-                    "loading %s: device %" PRId32 " is not set in this thread; call "
-                    "akl_device_open(%" PRId32 ") (%s)",
-                    what, device, device, why);
+    return ldr_runtime_require_device(rt, device, "loading %s", what);
 }
 
 /* auto after the extend route failed for a diagnosed cause: the custom route, and if that fails
@@ -204,10 +199,12 @@ int akl_module_load_file(int32_t device, const char *path, const akl_load_option
         return rc;
     void *data = NULL;
     size_t size = 0;
-    rc = ldr_read_file(path, resolved.max_size, &data, &size);
+    bool mapped = false;
+    rc = ldr_map_file(path, resolved.max_size, &data, &size, &mapped);
     if (rc == 0)
         rc = ldr_load_bytes(device, data, size, path, &resolved, rt, out);
-    free(data);
+    if (data)
+        ldr_unmap_file(data, size, mapped);
     return rc;
 }
 
@@ -231,6 +228,7 @@ int akl_module_info(const akl_module_t *module, akl_module_info_t *info)
 static void ldr_module_release(akl_module_t *module)
 {
     ldr_custom_release(module);
+    ldr_module_free_kernels(module);
     ldr_exports_free((ldr_exports_t *)module->exports);
     module->exports = NULL;
     free(module->source);

@@ -5,6 +5,7 @@
 #ifndef LDR_MODULE_TYPES_H
 #define LDR_MODULE_TYPES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,15 @@
 
 /* The custom route's registration (custom.c); NULL for the extend route. */
 struct ldr_custom_binary;
+
+/* A resolved kernel (akl_module_get_kernel): its module and its checked name, followed in name[]
+ * by the module's basename, as a launch blob carries them: "kernel\0basename\0". */
+struct akl_kernel {
+    struct akl_kernel *next; /* the module's list */
+    const akl_module_t *module;
+    size_t name_length;
+    char name[];
+};
 
 struct akl_module {
     int32_t device;
@@ -30,6 +40,7 @@ struct akl_module {
     char device_path[AKL_ACK_PATH_MAX];
     const ldr_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
     char *source;                 /* the first load's path or "<memory>", for messages */
+    struct akl_kernel *_Atomic kernels; /* resolved kernels, freed with the module */
 };
 
 typedef struct ldr_boot_request {
@@ -44,6 +55,9 @@ typedef struct ldr_boot_request {
     int32_t timeout_ms; /* -1: forever */
     bool probe;         /* only check the preinstall directory is writable (data/size unused) */
     akl_route_t route;  /* as asked (module.c decides what auto does) */
+    /* A gc request (gc.c) instead of a publish: basename is the prefix, data/size unused. */
+    const akl_gc_options_t *gc;
+    akl_gc_result_t *gc_result; /* filled from the device's table on success */
 } ldr_boot_request_t;
 
 #endif /* LDR_MODULE_TYPES_H */

@@ -21,15 +21,10 @@ static _Atomic unsigned char ldr_route_memory[LDR_ROUTE_DEVICES];
 
 const char *akl_route_name(akl_route_t route)
 {
-    switch (route) {
-    case AKL_ROUTE_AUTO:
-        return "auto";
-    case AKL_ROUTE_EXTEND:
-        return "extend";
-    case AKL_ROUTE_CUSTOM:
-        return "custom";
-    }
-    return "unknown";
+    return route == AKL_ROUTE_AUTO     ? "auto"
+           : route == AKL_ROUTE_EXTEND ? "extend"
+           : route == AKL_ROUTE_CUSTOM ? "custom"
+                                       : "unknown";
 }
 
 int akl_route_parse(const char *text, akl_route_t *route)

@@ -59,11 +59,6 @@ int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *taken)
                         "akl_route_probe: route %d is not AKL_ROUTE_AUTO, _EXTEND or "
                         "_CUSTOM",
                         (int)route);
-    char why[64];
-    if (!ldr_runtime_device_is_current(rt, device, why, sizeof why))
-        return ldr_fail(AKL_EDEVICE,
-                        "akl_route_probe: device %" PRId32 " is not set in this thread; call "
-                        "akl_device_open(%" PRId32 ") (%s)",
-                        device, device, why);
-    return ldr_probe_route(rt, device, route, taken);
+    rc = ldr_runtime_require_device(rt, device, "akl_route_probe");
+    return rc != 0 ? rc : ldr_probe_route(rt, device, route, taken);
 }

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -335,14 +336,23 @@ static int ldr_try_cann(ldr_runtime_t *table, ldr_tried_t *tried)
     return 1;
 }
 
-/* A simulator (or any single library standing in for one) runs kernels on this host, so its
- * target machine is the one libakl itself was built for: read from libakl's own ELF header. */
+/* The machine libakl itself was built for: read from libakl's own ELF header. */
 static uint16_t ldr_host_machine(void)
 {
     Dl_info info;
     if (dladdr((void *)akl_init, &info) && info.dli_fbase)
         return ((const Elf64_Ehdr *)info.dli_fbase)->e_machine;
     return EM_NONE;
+}
+
+/* The simulator says which machine its device runs (AKL_SIM_ARCH); a stand-in library that does
+ * not runs kernels on this host. */
+static uint16_t ldr_sim_machine(void *handle)
+{
+    uint16_t (*query)(void);
+    void *symbol = dlsym(handle, "aclsimGetDeviceMachine");
+    memcpy(&query, &symbol, sizeof query);
+    return query ? query() : ldr_host_machine();
 }
 
 static bool ldr_try_single_library(ldr_runtime_t *table, const char *path, ldr_tried_t *tried)
@@ -354,7 +364,7 @@ static bool ldr_try_single_library(ldr_runtime_t *table, const char *path, ldr_t
         ldr_close_library(handle);
         return false;
     }
-    table->machine = ldr_host_machine();
+    table->machine = ldr_sim_machine(handle);
     ldr_name_runtime(table, "sim", (void *)table->acl_init);
     return true;
 }
@@ -464,6 +474,21 @@ bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char
     return false;
 }
 
+int ldr_runtime_require_device(const ldr_runtime_t *rt, int32_t device, const char *doing_fmt, ...)
+{
+    char why[64], doing[LDR_ERROR_MESSAGE_MAX / 2];
+    if (ldr_runtime_device_is_current(rt, device, why, sizeof why))
+        return 0;
+    va_list ap;
+    va_start(ap, doing_fmt);
+    vsnprintf(doing, sizeof doing, doing_fmt, ap);
+    va_end(ap);
+    return ldr_fail(AKL_EDEVICE,
+                    "%s: device %" PRId32
+                    " is not set in this thread; call akl_device_open(%" PRId32 ") (%s)",
+                    doing, device, device, why);
+}
+
 const char *ldr_runtime_recent_message(void)
 {
     const ldr_runtime_t *rt = ldr_runtime_published;
@@ -479,6 +504,21 @@ const char *akl_runtime_name(void)
 {
     const ldr_runtime_t *rt = ldr_runtime_published;
     return rt ? rt->name : NULL;
+}
+
+const char *akl_device_arch(void)
+{
+    const ldr_runtime_t *rt = ldr_runtime_published;
+    if (!rt)
+        return NULL;
+    switch (rt->machine) {
+    case EM_AARCH64:
+        return "aarch64";
+    case EM_X86_64:
+        return "x86_64";
+    default:
+        return "unknown";
+    }
 }
 
 const char *akl_runtime_version(void)

@@ -35,7 +35,8 @@ typedef struct ldr_runtime {
     __typeof__(rtsRegisterCpuFunc) *register_cpu_func;
     __typeof__(rtsLaunchCpuKernel) *launch_cpu_kernel;
     __typeof__(rtsBinaryUnload) *binary_unload;
-    /* ELF e_machine the device runs: the host's for the simulator, EM_AARCH64 for CANN. */
+    /* ELF e_machine the device runs: EM_AARCH64 for CANN; for the simulator what its
+     * aclsimGetDeviceMachine answers (AKL_SIM_ARCH, default the host's). */
     uint16_t machine;
     /* The installed CANN release ("8.1.RC1"), or "" for the simulator or when no file records it */
     char version[LDR_CANN_VERSION_MAX];
@@ -54,6 +55,11 @@ const ldr_runtime_t *ldr_runtime_ready(void);
  * Otherwise false, with what is current instead in why, for a message: "the thread's current device
  * is 1", or "aclrtGetDevice returned 107002" when it has none. */
 bool ldr_runtime_device_is_current(const ldr_runtime_t *rt, int32_t device, char *why, size_t cap);
+/* 0 when device is the calling thread's current device; otherwise AKL_EDEVICE with the message
+ * "<doing>: device <d> is not set in this thread; call akl_device_open(<d>) (<why>)", where doing
+ * is formatted from doing_fmt (only on failure). The check every device-bound call makes. */
+int ldr_runtime_require_device(const ldr_runtime_t *rt, int32_t device, const char *doing_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* aclGetRecentErrMsg() of the resolved runtime, or NULL. */
 const char *ldr_runtime_recent_message(void);
 

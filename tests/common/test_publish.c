@@ -40,27 +40,45 @@ static int setup(void **state)
     return f->dirfd < 0 ? -1 : 0;
 }
 
+/* Removes what a test left in the directory, one level of subdirectories included (the rename
+ * test's directory in the way). A fresh open of "." each time: a dup of dirfd would share the
+ * directory offset a previous scan left at the end, and see nothing. */
+static void remove_entries(int dirfd)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            unlinkat(dirfd, e->d_name, 0) == 0)
+            continue;
+        int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+            remove_entries(sub);
+            close(sub);
+        }
+        unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+    }
+    if (d)
+        closedir(d);
+    else if (fd >= 0)
+        close(fd);
+}
+
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    DIR *d = fdopendir(dup(f->dirfd));
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-            unlinkat(f->dirfd, e->d_name, 0) != 0)
-            unlinkat(f->dirfd, e->d_name, AT_REMOVEDIR);
-    if (d)
-        closedir(d);
+    remove_entries(f->dirfd);
     close(f->dirfd);
-    rmdir(f->dir);
+    int rc = rmdir(f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
 /* Entries of the directory whose name starts with a dot (temporaries), "." and ".." aside. */
 static int count_temps(int dirfd)
 {
-    DIR *d = fdopendir(dup(dirfd));
+    DIR *d = fdopendir(openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     assert_non_null(d);
     int n = 0;
     struct dirent *e;

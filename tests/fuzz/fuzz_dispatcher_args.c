@@ -1,7 +1,8 @@
 /* libFuzzer target: the dispatcher's handling of DeviceKernelArgs/DeviceArgs and its
  * acknowledgement. The input supplies the DeviceArgs bytes, the runtime SO bytes and which
  * pointers are valid; the dispatcher must refuse or publish, fill the ack when it has one and the
- * magic and version are akl's, write nothing at all when they are not, and never crash. Publishes
+ * magic is akl's (a FAILED record at the arguments stage for another protocol version), write
+ * nothing at all for another client's magic, and never crash. Publishes
  * go to a private directory that is emptied as it fills and removed at exit. */
 #define _GNU_SOURCE
 #include "bootstrap_abi.h"
@@ -96,6 +97,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dargs.aicpu_so_bin = 0;
     dargs.aicpu_so_len = 0;
     dargs.ack_addr = (mode & 2) ? (uint64_t)(uintptr_t)&ack : 0;
+    /* A gc request's result table (AKL_BOOT_FLAG_GC): real or absent, its capacity clamped. */
+    static union {
+        akl_gc_table_t table;
+        unsigned char bytes[sizeof(akl_gc_table_t) + 8 * sizeof(akl_gc_entry_t)];
+    } gc_table;
+    dargs.gc_table_addr = (mode & 64) ? (uint64_t)(uintptr_t)&gc_table.table : 0;
+    if (dargs.gc_table_cap > 8)
+        dargs.gc_table_cap = 8;
     if (mode & 4)
         dargs.magic = AKL_BOOT_MAGIC;
     if (mode & 8)
@@ -103,12 +112,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     akl_device_kernel_args_t kargs = {{0}, (mode & 16) ? (uint64_t)(uintptr_t)&dargs : 0};
     DynTileFwkBackendKernelServerInit((mode & 32) ? NULL : &kargs);
     static const akl_bootstrap_ack_t untouched;
-    bool foreign = dargs.magic != AKL_BOOT_MAGIC || dargs.version != AKL_BOOT_VERSION;
+    /* Another client's DeviceArgs (not akl's magic) gets nothing written; akl's magic with another
+     * protocol version gets at most a FAILED record at the arguments stage, naming its version. */
+    bool foreign = dargs.magic != AKL_BOOT_MAGIC;
     if (foreign && memcmp(&ack, &untouched, sizeof ack) != 0)
+        abort();
+    if (!foreign && dargs.version != AKL_BOOT_VERSION && memcmp(&ack, &untouched, sizeof ack) != 0 &&
+        (ack.status != AKL_ACK_FAILED || ack.stage != AKL_STAGE_ARGS))
         abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
-    if (ack.magic == AKL_ACK_MAGIC && (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_PROBED))
+    if (ack.magic == AKL_ACK_MAGIC &&
+        (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_COLLECTED))
         abort();
     static unsigned runs;
     if (++runs % 256 == 0)

@@ -9,6 +9,7 @@
  * Input: a 32-byte header (see fuzz_header_t; missing bytes read as zero), the fix-up entries,
  * the registered names, then the argument blob itself (all remaining bytes). */
 #include "aclsim_blob.h"
+#include "aclsim_error.h" /* aclsim_recent_msg: what aclGetRecentErrMsg returns */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,7 +74,7 @@ static void fuzz_expect_code(aclError rc, bool feature_too)
     fuzz_expect(rc == ACL_SUCCESS || rc == ACL_ERROR_RT_PARAM_INVALID ||
                 (feature_too && rc == ACL_ERROR_RT_FEATURE_NOT_SUPPORT));
     /* A refusal always says why. */
-    fuzz_expect(rc == ACL_SUCCESS || aclGetRecentErrMsg()[0] != '\0');
+    fuzz_expect(rc == ACL_SUCCESS || aclsim_recent_msg()[0] != '\0');
 }
 
 /* An exact-size copy of a fix-up list, or NULL. */
@@ -148,10 +149,12 @@ static void fuzz_check_blob(const aclsim_blob_req_t *req, const aclsim_blob_plan
                 (info->kernelNameAddrOffset != 0 && (info->soNameAddrOffset != 0 || !req->reg_so)));
 }
 
-static void fuzz_run_blob(const aclsim_blob_req_t *req, char *src, uint64_t base)
+static void fuzz_run_blob(aclsim_blob_req_t *req, char *src, uint64_t base)
 {
     aclsim_blob_plan_t plan;
-    aclError rc = aclsim_blob_plan(req, src, &plan);
+    aclError rc = aclsim_blob_check(req); /* once, as each entry point does */
+    if (rc == ACL_SUCCESS)
+        rc = aclsim_blob_plan(req, src, &plan);
     fuzz_expect_code(rc, false);
     if (rc != ACL_SUCCESS)
         return;

@@ -112,8 +112,7 @@ static void test_vector_add_errors(void **state)
 
     /* The hello SO has no vadd_* kernels: the load's kernel check or the device must say so. */
     char hello[4096];
-    assert_true(snprintf(hello, sizeof hello, "%s/lib/akl/examples/libakl_hello.so",
-                         AKL_BUILD_DIR) < (int)(sizeof hello));
+    t_device_file("lib/akl/examples", "libakl_hello.so", hello, sizeof hello);
     run_example(&r, "akl-vector-add", "--json", "--n", "16", "--so", hello, NULL);
     assert_int_equal(r.exit_code, 1);
     assert_true(tcli_json_is_object(r.out));
@@ -128,8 +127,7 @@ static void test_vector_add_json_of_a_non_utf8_path(void **state)
 {
     (void)state;
     char so[4096], dir[4096];
-    assert_true(snprintf(so, sizeof so, "%s/lib/akl/examples/libakl_vector_add.so", AKL_BUILD_DIR) <
-                (int)(sizeof so));
+    t_device_file("lib/akl/examples", "libakl_vector_add.so", so, sizeof so);
     size_t size;
     void *data = t_read_file(so, &size);
     assert_non_null(data);

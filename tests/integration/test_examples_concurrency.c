@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#define VADD_SO AKL_BUILD_DIR "/lib/akl/examples/libakl_vector_add.so"
+#define VADD_SO "libakl_vector_add.so"
 #define PREINSTALL_SUBDIR "usr/lib64/aicpu_kernels/0/aicpu_kernels_device"
 #define SEQUENTIAL_RUNS 10
 #define ROUNDS 8
@@ -132,7 +132,9 @@ static void watcher_start(watcher_t *w)
 {
     memset(w, 0, sizeof *w);
     snprintf(w->dir, sizeof w->dir, "%s/chip0/%s", t_sim_root(), PREINSTALL_SUBDIR);
-    w->source = t_read_file(VADD_SO, &w->source_size);
+    char vadd_so[4096];
+    w->source = t_read_file(t_device_file("lib/akl/examples", VADD_SO, vadd_so, sizeof vadd_so),
+                            &w->source_size);
     assert_non_null(w->source);
     assert_int_equal(pthread_create(&w->thread, NULL, watcher_main, w), 0);
 }

@@ -178,5 +178,5 @@ int main(void)
         cmocka_unit_test(test_crash_is_named_on_the_custom_route),
         cmocka_unit_test(test_timeout_is_called_a_timeout),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, t_remove_sim_root);
 }

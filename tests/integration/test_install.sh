@@ -2,7 +2,9 @@
 # The install test: `cmake --install` of the build tree into a temporary prefix, then the consumer
 # project in tests/install/ built against that prefix twice (pkg-config, and CMake
 # find_package(akl) with akl::akl / akl::aclsim) and run against the installed tree on the
-# simulated device; the installed CLI and examples run too. Everything made is removed at exit.
+# simulated device, with a kernel of its own built by the package's akl_add_aicpu_kernel (for the
+# aarch64 device when AKL_TEST_AARCH64=1, else for the host's); the installed CLI and examples run
+# too. Everything made is removed at exit.
 # Usage: test_install.sh BUILD_DIR SOURCE_DIR LIBDIR BINDIR INCLUDEDIR WORK_DIR
 set -euo pipefail
 
@@ -69,6 +71,13 @@ done
 
 step "building the consumer with find_package(akl)"
 cmake_flags=("-DCMAKE_PREFIX_PATH=$prefix" "-DCMAKE_C_COMPILER=$cc")
+# Its kernel (akl_add_aicpu_kernel) is aarch64 when this build has the aarch64 device side and
+# qemu, else the host's.
+kernel_arch=aarch64
+if [[ "${AKL_TEST_AARCH64:-0}" != 1 ]]; then
+  kernel_arch=host
+  cmake_flags+=("-DAKL_KERNEL_HOST=ON")
+fi
 if [[ ${#sanitize_flags[@]} -gt 0 ]]; then
   cmake_flags+=("-DCMAKE_C_FLAGS=${sanitize_flags[*]}" "-DCMAKE_EXE_LINKER_FLAGS=${sanitize_flags[*]}")
 fi
@@ -93,6 +102,28 @@ expect_success aclsim_consumer_cmake "$work/consumer-build/aclsim_install_consum
 # libakl must have picked the simulator installed beside it, not the build tree's.
 "$work/consumer_pkgconfig" "$hello_so" | grep -q "runtime sim:$prefix/" ||
   fail "the consumer did not use $prefix's libaclsim"
+
+step "running the consumer's own kernel, built by akl_add_aicpu_kernel for the $kernel_arch device"
+kernel_so=$work/consumer-build/libconsumer_kernel.so
+[[ -f "$kernel_so" ]] || fail "akl_add_aicpu_kernel did not build $kernel_so"
+if [[ $kernel_arch == aarch64 ]]; then
+  AKL_SIM_ARCH=aarch64 "$prefix/$bindir/akl" check "$kernel_so" >/dev/null ||
+    fail "the aarch64 device refuses $kernel_so"
+  "$prefix/$bindir/akl" check "$kernel_so" >/dev/null 2>&1 &&
+    fail "the native device accepts the aarch64 $kernel_so"
+  AKL_SIM_ARCH=aarch64 expect_success consumer_kernel "$work/consumer-build/akl_install_consumer" \
+    "$kernel_so"
+  step "running the installed aarch64 device side"
+  for f in akl/aarch64/akl_dispatcher.so akl/aarch64/akl-aicpu-scheduler \
+    akl/aarch64/libaicpu_extend_kernels.so akl/examples/aarch64/libakl_vector_add.so; do
+    [[ -e "$prefix/$libdir/$f" ]] || fail "not installed: $prefix/$libdir/$f"
+  done
+  out=$(AKL_SIM_ARCH=aarch64 "$prefix/$bindir/akl-vector-add" --n 4096 2>&1) ||
+    { echo "$out" >&2; fail "installed akl-vector-add on the aarch64 device"; }
+  grep -q "device:      0 (aarch64)" <<<"$out" || { echo "$out" >&2; fail "not an aarch64 device"; }
+else
+  expect_success consumer_kernel "$work/consumer-build/akl_install_consumer" "$kernel_so"
+fi
 
 step "running the installed CLI and examples"
 out=$("$prefix/$bindir/akl-hello" 2>&1) || { echo "$out" >&2; fail "installed akl-hello"; }

@@ -371,6 +371,37 @@ static void test_load_launch_and_results(void **state)
     assert_int_equal(strncmp(akl_runtime_name(), "sim:", 4), 0);
 }
 
+/* A kernel handle (issue 14): resolved once, checked then (an unexported name fails at
+ * akl_module_get_kernel), the same handle for the same name, and launches that run the kernel. */
+static void test_kernel_handle_resolves_once_and_launches(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(0), 0);
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module), 0);
+    const akl_kernel_t *store = NULL, *again = NULL, *missing = NULL;
+    assert_int_equal(akl_module_get_kernel(module, "ldrk_store", &store), 0);
+    assert_int_equal(akl_module_get_kernel(module, "ldrk_store", &again), 0);
+    assert_ptr_equal(store, again);
+    assert_int_equal(akl_module_get_kernel(module, "ldrk_stor", &missing), AKL_ENOSYM);
+    assert_null(missing);
+    assert_int_equal(akl_module_get_kernel(module, "bad name", &missing), AKL_ENAME);
+    assert_int_equal(akl_launch_kernel(NULL, NULL, 0, 1, NULL, 0), AKL_EINVAL);
+    assert_int_equal(akl_module_get_kernel(module, "ldrk_store", NULL), AKL_EINVAL);
+    assert_int_equal(akl_module_get_kernel(NULL, "ldrk_store", &missing), AKL_EINVAL);
+    uint64_t *out = NULL;
+    assert_int_equal(akl_mem_alloc((void **)&out, 4 * sizeof(uint64_t)), 0);
+    uint64_t args[2] = {(uint64_t)(uintptr_t)out, 500};
+    assert_int_equal(akl_launch_kernel(store, args, sizeof args, 4, NULL, 0), 0);
+    assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 0);
+    uint64_t results[4] = {0};
+    assert_int_equal(akl_memcpy_from_device(results, out, sizeof results), 0);
+    for (uint64_t b = 0; b < 4; b++)
+        assert_int_equal(results[b], 500 + b);
+    assert_int_equal(akl_launch_kernel(store, args, sizeof args, 0, NULL, 0), AKL_EINVAL);
+    assert_int_equal(akl_mem_free(out), 0);
+}
+
 static void test_thousand_loads_one_bootstrap_no_memory(void **state)
 {
     (void)state;
@@ -584,6 +615,7 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_launch_and_results),
+        cmocka_unit_test(test_kernel_handle_resolves_once_and_launches),
         cmocka_unit_test(test_thousand_loads_one_bootstrap_no_memory),
         cmocka_unit_test(test_second_process_finds_identical_file),
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),

@@ -215,25 +215,28 @@ static int child_old_host(void)
                          ACL_MEMCPY_HOST_TO_DEVICE) == ACL_SUCCESS);
     CHECK(6, aclrtMemcpy((char *)base + so_at, so_size, so, so_size, ACL_MEMCPY_HOST_TO_DEVICE) ==
                  ACL_SUCCESS);
+    /* Version 1's DeviceArgs were 272 bytes (version 2 added the collector's fields after them). */
     struct {
         akl_device_kernel_args_t kargs;
-        akl_device_args_t dargs;
+        unsigned char dargs[272];
         char kernel[27];
         char so_name[27];
     } blob;
     memset(&blob, 0, sizeof blob);
+    akl_device_args_t v1;
+    memset(&v1, 0, sizeof v1);
     uint64_t dev = (uint64_t)(uintptr_t)base;
-    blob.dargs.aicpu_so_bin = dev + 512;
-    blob.dargs.aicpu_so_len = disp_size;
-    blob.dargs.device_id = 2;
-    blob.dargs.inner_so_bin = dev + so_at;
-    blob.dargs.inner_so_len = so_size;
-    blob.dargs.magic = AKL_BOOT_MAGIC;
-    blob.dargs.version = 1;
-    blob.dargs.expected_fingerprint = akl_fingerprint(so, so_size);
-    blob.dargs.ack_addr = dev;
-    akl_basename(NULL, blob.dargs.expected_fingerprint, 2, blob.dargs.target_name,
-                 sizeof blob.dargs.target_name);
+    v1.aicpu_so_bin = dev + 512;
+    v1.aicpu_so_len = disp_size;
+    v1.device_id = 2;
+    v1.inner_so_bin = dev + so_at;
+    v1.inner_so_len = so_size;
+    v1.magic = AKL_BOOT_MAGIC;
+    v1.version = 1;
+    v1.expected_fingerprint = akl_fingerprint(so, so_size);
+    v1.ack_addr = dev;
+    akl_basename(NULL, v1.expected_fingerprint, 2, v1.target_name, sizeof v1.target_name);
+    memcpy(blob.dargs, &v1, sizeof blob.dargs);
     memcpy(blob.kernel, "DynTileFwkKernelServerInit", 27);
     memcpy(blob.so_name, "libaicpu_extend_kernels.so", 27);
     rtHostInputInfo_t fixup = {.addrOffset = 40, .dataOffset = 48};

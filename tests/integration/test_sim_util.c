@@ -16,7 +16,7 @@
 int simt_install_kernels(int32_t device)
 {
     char extend[4096], dir[SIM_PATH_MAX], err[512], src[4096], dst[SIM_PATH_MAX + 64];
-    snprintf(extend, sizeof extend, "%s/lib/akl/%s", AKL_BUILD_DIR, SIM_EXTEND_KERNELS_NAME);
+    t_device_file("lib/akl", SIM_EXTEND_KERNELS_NAME, extend, sizeof extend);
     if (sim_fs_prepare(device, extend, err, sizeof err) != 0) {
         fprintf(stderr, "sim_fs_prepare(%d): %s\n", (int)device, err);
         return -1;

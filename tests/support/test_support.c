@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,9 +37,25 @@ bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
     }
 }
 
+const char *t_device_subdir(void)
+{
+    const char *arch = getenv("AKL_SIM_ARCH");
+    struct utsname host;
+    if (!arch || !*arch || strcmp(arch, "host") == 0 || uname(&host) != 0 ||
+        strcmp(arch, host.machine) == 0)
+        return "";
+    return strcmp(arch, "aarch64") == 0 ? "aarch64/" : "unknown-arch/";
+}
+
 const char *t_kernel_path(const char *file, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s/%s", AKL_TEST_KERNEL_DIR, file);
+    snprintf(buf, cap, "%s/%s%s", AKL_TEST_KERNEL_DIR, t_device_subdir(), file);
+    return buf;
+}
+
+const char *t_device_file(const char *dir, const char *file, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s/%s%s", AKL_BUILD_DIR, dir, t_device_subdir(), file);
     return buf;
 }
 
@@ -54,6 +71,12 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     (void)flag;
     (void)ftw;
     return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int t_remove_sim_root(void **state)
+{
+    (void)state;
+    return t_rmtree(t_sim_root());
 }
 
 int t_rmtree(const char *path)

@@ -14,14 +14,26 @@ uint64_t t_now_ns(void);
  * This is how tests wait: on a condition, with a deadline, never a bare sleep. */
 bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
-/* "<AKL_TEST_KERNEL_DIR>/<file>" in a static buffer per call site's own copy (caller copies). */
+/* "aarch64/" when $AKL_SIM_ARCH makes the simulated device aarch64 on another host (the ctest label
+ * aarch64), else "": the subdirectory that holds the device-side files built for the device. */
+const char *t_device_subdir(void);
+
+/* "<AKL_TEST_KERNEL_DIR>/<device subdir><file>" into buf: the test kernel built for the simulated
+ * device. Returns buf. */
 const char *t_kernel_path(const char *file, char *buf, size_t cap);
+
+/* "<AKL_BUILD_DIR>/<dir>/<device subdir><file>" into buf, e.g. dir "lib/akl/examples": a file of
+ * the build tree built for the simulated device. Returns buf. */
+const char *t_device_file(const char *dir, const char *file, char *buf, size_t cap);
 
 /* The simulator root this test runs under ($AKL_SIM_ROOT, set by ctest per test). */
 const char *t_sim_root(void);
 
 /* Removes a directory tree; missing is fine. Returns 0 or -1. */
 int t_rmtree(const char *path);
+/* A cmocka group teardown that removes this test's simulator root, so the suite leaves nothing
+ * behind. Returns 0 or -1. */
+int t_remove_sim_root(void **state);
 /* Creates a directory and its missing parents (mkdir -p, mode 0755). Returns 0 or -1. */
 int t_make_dirs(const char *path);
 

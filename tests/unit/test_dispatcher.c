@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -115,9 +120,12 @@ static void test_wrote_then_identical_without_rewrite(void **state)
     disp_assert_success(&req, rc, AKL_ACK_IDENTICAL, final);
     struct stat second;
     assert_int_equal(stat(final, &second), 0);
-    assert_int_equal(second.st_ino, first.st_ino);
-    assert_int_equal(second.st_mtim.tv_sec, first.st_mtim.tv_sec);
-    assert_int_equal(second.st_mtim.tv_nsec, first.st_mtim.tv_nsec);
+    assert_int_equal(second.st_ino, first.st_ino); /* not rewritten (a rewrite renames anew) */
+    assert_true(disp_t_file_equals(final, bytes, len));
+    /* An identical bootstrap refreshes the file's recency for the collector (protocol.md 16). */
+    assert_true(second.st_mtim.tv_sec > first.st_mtim.tv_sec ||
+                (second.st_mtim.tv_sec == first.st_mtim.tv_sec &&
+                 second.st_mtim.tv_nsec >= first.st_mtim.tv_nsec));
     assert_int_equal(disp_t_count_entries(dir), 1);
     free(bytes);
 }
@@ -608,6 +616,103 @@ static void test_stale_temporaries_are_cleaned(void **state)
     free(bytes);
 }
 
+/* The sweep is O(files in the directory), so it runs once per directory per process (issue 14):
+ * a stale temporary that appears after the first publish there is left for the next process. */
+static void test_stale_temporaries_are_swept_once_per_directory(void **state)
+{
+    (void)state;
+    char dir[1024];
+    disp_t_use_dir("swept-once", dir, sizeof dir);
+    unsigned char *first = disp_t_pattern(3000, 21), *second = disp_t_pattern(3000, 22);
+    disp_t_request_t req;
+    disp_t_request(&req, first, 3000, 0);
+    int rc = disp_t_run(&disp_lib, &req);
+    assert_int_equal(rc, 0);
+    assert_int_equal(req.ack.status, AKL_ACK_WROTE);
+    disp_t_request(&req, second, 3000, 0);
+    char entry[256];
+    snprintf(entry, sizeof entry, ".%s.tmp.%d.%d.0123456789abcdef", req.dargs.target_name,
+             (int)disp_dead_pid(), 7);
+    disp_make_temp(dir, entry, 0);
+    rc = disp_t_run(&disp_lib, &req);
+    assert_int_equal(rc, 0);
+    assert_int_equal(req.ack.status, AKL_ACK_WROTE);
+    assert_int_equal(req.ack.temps_removed, 0);
+    assert_true(disp_entry_exists(dir, entry));
+    free(first);
+    free(second);
+}
+
+typedef struct disp_herd_publish {
+    disp_t_request_t req;
+    int rc;
+    _Atomic long tid;
+} disp_herd_publish_t;
+
+static void *disp_herd_run(void *arg)
+{
+    disp_herd_publish_t *p = arg;
+    atomic_store(&p->tid, (long)syscall(SYS_gettid));
+    p->rc = disp_t_run(&disp_lib, &p->req);
+    return NULL;
+}
+
+/* True when thread tid of this process is inside a sleep system call (/proc/.../syscall). */
+static bool disp_thread_sleeping(long tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    long nr = -1;
+    bool read = fscanf(f, "%ld", &nr) == 1;
+    fclose(f);
+    return read && (nr == SYS_nanosleep || nr == SYS_clock_nanosleep);
+}
+
+/* One writer per name under a herd (issue 14): while another writer holds the directory's lock, a
+ * publish of the same bytes waits for it, then finds the file that writer published and answers
+ * IDENTICAL without writing. The test plays the other writer: it holds the lock, and publishes the
+ * file (by rename, as a writer does) only once the dispatcher thread is seen waiting in flock. */
+static void test_a_herd_writes_once(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048], temp[2048];
+    disp_t_use_dir("herd", dir, sizeof dir);
+    unsigned char *bytes = disp_t_pattern(70000, 23);
+    disp_herd_publish_t p;
+    disp_t_request(&p.req, bytes, 70000, 0);
+    disp_t_join(final, sizeof final, dir, p.req.dargs.target_name);
+    disp_t_join(temp, sizeof temp, dir, ".herd-writer");
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dirfd >= 0);
+    assert_int_equal(flock(dirfd, LOCK_EX), 0);
+    atomic_init(&p.tid, 0);
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, disp_herd_run, &p), 0);
+    int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, 70000), 70000);
+    close(fd);
+    /* Wait (deadline 20 s) until the publisher has compared (absent) and sleeps between attempts
+     * at the lock; without the lock it would write at once and never sleep. */
+    uint64_t deadline = t_now_ns() + 20000000000ull;
+    while (!(atomic_load(&p.tid) != 0 && disp_thread_sleeping(atomic_load(&p.tid))) &&
+           t_now_ns() < deadline)
+        sched_yield();
+    assert_true(disp_thread_sleeping(atomic_load(&p.tid)));
+    assert_int_equal(p.req.ack.status, 0);
+    assert_int_equal(rename(temp, final), 0);
+    assert_int_equal(flock(dirfd, LOCK_UN), 0);
+    pthread_join(thread, NULL);
+    close(dirfd);
+    assert_int_equal(p.rc, 0);
+    assert_int_equal(p.req.ack.status, AKL_ACK_IDENTICAL);
+    assert_int_equal(disp_t_count_temps(dir), 0);
+    free(bytes);
+}
+
 /* A child that has exited but is not reaped: kill(pid, 0) still succeeds on it. Returns its pid
  * once it is a zombie (waitid with WNOWAIT waits for that without reaping it). */
 static pid_t disp_zombie_pid(void)
@@ -818,6 +923,8 @@ int main(void)
         cmocka_unit_test(test_target_that_is_a_directory_fails_at_rename),
         cmocka_unit_test(test_failed_write_leaves_no_trace),
         cmocka_unit_test(test_stale_temporaries_are_cleaned),
+        cmocka_unit_test(test_stale_temporaries_are_swept_once_per_directory),
+        cmocka_unit_test(test_a_herd_writes_once),
         cmocka_unit_test(test_stale_temporaries_of_other_names_and_zombies_are_cleaned),
         cmocka_unit_test(test_fingerprint_matches_host_at_every_length),
         cmocka_unit_test(test_directory_derived_as_the_type2_lookup_does),

@@ -1,6 +1,7 @@
-/* Unit tests of the dispatcher bytes a bootstrap uploads: the copy embedded in libakl is
- * byte-identical to the build's akl_dispatcher.so, and $AKL_DISPATCHER overrides it (an unreadable
- * or empty override is an error naming it). */
+/* Unit tests of the dispatcher bytes a bootstrap uploads: the copies embedded in libakl are
+ * byte-identical to the build's akl_dispatcher.so (and its aarch64 build), chosen by the device's
+ * machine, and $AKL_DISPATCHER overrides them (an unreadable or empty override, or one built for
+ * another machine, is an error naming it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/stat.h>
 
 #include "akl/akl.h"
 #include "dispatcher_blob.h"
 #include "test_support.h"
+
+static uint16_t t_host_machine(void)
+{
+#if defined(__aarch64__)
+    return EM_AARCH64;
+#else
+    return EM_X86_64;
+#endif
+}
 
 static void test_embedded_copy_is_the_built_dispatcher(void **state)
 {
@@ -24,7 +35,7 @@ static void test_embedded_copy_is_the_built_dispatcher(void **state)
     void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so", &size);
     assert_non_null(built);
     ldr_dispatcher_bytes_t bytes;
-    assert_int_equal(ldr_dispatcher_get(&bytes), 0);
+    assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), 0);
     assert_false(bytes.owned);
     assert_string_equal(bytes.origin, "embedded");
     assert_int_equal(bytes.size, size);
@@ -32,6 +43,44 @@ static void test_embedded_copy_is_the_built_dispatcher(void **state)
     assert_int_equal((uintptr_t)bytes.data % 64, 0);
     ldr_dispatcher_release(&bytes);
     free(built);
+}
+
+/* The aarch64 build (cmake/aarch64.cmake) is embedded too, and chosen for an aarch64 device. */
+static void test_embedded_aarch64_copy(void **state)
+{
+    (void)state;
+#ifdef AKL_TEST_AARCH64_DISPATCHER
+    unsetenv("AKL_DISPATCHER");
+    size_t size;
+    void *built = t_read_file(AKL_TEST_AARCH64_DISPATCHER, &size);
+    assert_non_null(built);
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(ldr_dispatcher_get(EM_AARCH64, &bytes), 0);
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, built, size);
+    ldr_dispatcher_release(&bytes);
+    free(built);
+#else
+    skip();
+#endif
+}
+
+/* No embedded build for the device's machine, and an override built for another machine. */
+static void test_no_dispatcher_for_the_device_machine(void **state)
+{
+    (void)state;
+    unsetenv("AKL_DISPATCHER");
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(ldr_dispatcher_get(EM_RISCV, &bytes), AKL_EIO);
+    assert_non_null(strstr(akl_last_error(), "without an embedded dispatcher for RISC-V"));
+    char path[4096];
+    setenv("AKL_DISPATCHER", t_kernel_path("libldrk_other.so", path, sizeof path), 1);
+    assert_int_equal(ldr_dispatcher_get(EM_RISCV, &bytes), AKL_EMACHINE);
+    assert_non_null(strstr(akl_last_error(), path));
+    assert_non_null(strstr(akl_last_error(), "but the device runs RISC-V"));
+    setenv("AKL_DISPATCHER", AKL_SOURCE_DIR "/README.md", 1);
+    assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), AKL_ENOTELF);
+    unsetenv("AKL_DISPATCHER");
 }
 
 static void test_override(void **state)
@@ -43,7 +92,7 @@ static void test_override(void **state)
     size_t size;
     void *expected = t_read_file(path, &size);
     ldr_dispatcher_bytes_t bytes;
-    assert_int_equal(ldr_dispatcher_get(&bytes), 0);
+    assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), 0);
     assert_true(bytes.owned);
     assert_string_equal(bytes.origin, path);
     assert_int_equal(bytes.size, size);
@@ -58,7 +107,7 @@ static void test_bad_overrides(void **state)
     (void)state;
     ldr_dispatcher_bytes_t bytes;
     setenv("AKL_DISPATCHER", "/nonexistent/dispatcher.so", 1);
-    assert_int_equal(ldr_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "$AKL_DISPATCHER"));
     assert_non_null(strstr(akl_last_error(), "/nonexistent/dispatcher.so"));
     char dir[4096], empty[4200];
@@ -67,7 +116,7 @@ static void test_bad_overrides(void **state)
     snprintf(empty, sizeof empty, "%s/empty.so", dir);
     assert_int_equal(t_write_file(empty, "", 0), 0);
     setenv("AKL_DISPATCHER", empty, 1);
-    assert_int_equal(ldr_dispatcher_get(&bytes), AKL_EIO);
+    assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "empty"));
     unsetenv("AKL_DISPATCHER");
     t_rmtree(t_sim_root());
@@ -77,6 +126,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_embedded_copy_is_the_built_dispatcher),
+        cmocka_unit_test(test_embedded_aarch64_copy),
+        cmocka_unit_test(test_no_dispatcher_for_the_device_machine),
         cmocka_unit_test(test_override),
         cmocka_unit_test(test_bad_overrides),
     };

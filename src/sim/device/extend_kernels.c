@@ -12,6 +12,7 @@
 
 #include "bootstrap_abi.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "sim_held.h"
 
 #define EXTEND_FAIL 1U
 
@@ -143,6 +145,7 @@ static int extend_write_bytes(int fd, uint64_t addr, uint64_t len)
  * a killed scheduler leaves nothing behind. Caller holds the lock. */
 static int extend_save_so(const extend_upload_t *up)
 {
+    assert(sim_mutex_held(&extend_state.lock));
     if (up->len < 1 || extend_state.first_creat_so)
         return 0;
     if (!up->bin) {
@@ -175,6 +178,7 @@ static int extend_save_so(const extend_upload_t *up)
  * PyPTO's RTLD_DEEPBIND, which AddressSanitizer refuses. Caller holds the lock. */
 static void extend_load_so(void)
 {
+    assert(sim_mutex_held(&extend_state.lock));
     if (extend_state.first_load_so || !extend_state.first_creat_so)
         return;
     extend_state.first_load_so = true;

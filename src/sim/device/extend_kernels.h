@@ -1,6 +1,6 @@
 /* The kernels of the simulator's libaicpu_extend_kernels.so (see extend_kernels.c): the only
  * symbols the library exports. Each takes the KFC launch's args, an akl_device_kernel_args_t whose
- * cfgdata holds the device address of an akl_device_args_t (src/dispatcher/bootstrap_abi.h). */
+ * cfgdata holds the device address of an akl_device_args_t (src/common/bootstrap_abi.h). */
 #ifndef AKL_SIM_EXTEND_KERNELS_H
 #define AKL_SIM_EXTEND_KERNELS_H
 

@@ -4,7 +4,7 @@
 #define _GNU_SOURCE
 #include "kernel_lookup.h"
 
-#include "sim_msg.h"
+#include "msgbuf.h"
 #include "so_name.h"
 #include "sim_paths.h"
 #include "sim_strmap.h"
@@ -160,13 +160,13 @@ static bool lookup_dlerror_is_mapping(const char *dl_text)
 
 /* When the dynamic loader failed to map, says whether the mapping limit is the cause, naming
  * vm.max_map_count and its value; says nothing when it is not and the text is not ENOMEM. */
-static void lookup_add_map_limit_note(const char *dl_text, sim_msg_t *msg)
+static void lookup_add_map_limit_note(const char *dl_text, cmn_msg_t *msg)
 {
     if (!lookup_dlerror_is_mapping(dl_text))
         return;
     long maps = lookup_count_maps(), limit = lookup_max_map_count();
     if (limit > 0 && maps >= 0 && maps + LOOKUP_MAPS_MARGIN >= limit) {
-        sim_msg_add(msg,
+        cmn_msg_add(msg,
                     ": the scheduler process has reached its limit of memory mappings (%ld in use, "
                     "vm.max_map_count = %ld; each SO takes about %d, so about %ld distinct SOs fit "
                     "in one scheduler): reset the device to start a fresh scheduler, or raise the "
@@ -175,7 +175,7 @@ static void lookup_add_map_limit_note(const char *dl_text, sim_msg_t *msg)
         return;
     }
     if (strstr(dl_text, strerror(ENOMEM)))
-        sim_msg_add(msg, ": out of memory (%ld memory mappings in use, vm.max_map_count = %ld)",
+        cmn_msg_add(msg, ": out of memory (%ld memory mappings in use, vm.max_map_count = %ld)",
                     maps, limit);
 }
 
@@ -208,19 +208,19 @@ static void lookup_so_free(void *value)
 /* CANN's CheckSoFile: the file's realpath must start with the directory tried, so a symlink
  * that leads outside it is refused. Unlike CANN we resolve the directory itself too, because a
  * simulator root may sit below a symlink (CANN's /usr/lib64 never does). */
-static bool lookup_so_file_inside(const char *dir, const char *file, char *real, sim_msg_t *msg)
+static bool lookup_so_file_inside(const char *dir, const char *file, char *real, cmn_msg_t *msg)
 {
     if (strlen(file) >= PATH_MAX) {
-        sim_msg_add(msg, "; tried %s: path too long", file);
+        cmn_msg_add(msg, "; tried %s: path too long", file);
         return false;
     }
     if (!realpath(file, real)) {
-        sim_msg_add(msg, "; tried %s: %s", file, strerror(errno));
+        cmn_msg_add(msg, "; tried %s: %s", file, strerror(errno));
         return false;
     }
     char guard[PATH_MAX + 1];
     if (!realpath(dir, guard)) {
-        sim_msg_add(msg, "; tried %s: directory %s: %s", file, dir, strerror(errno));
+        cmn_msg_add(msg, "; tried %s: directory %s: %s", file, dir, strerror(errno));
         return false;
     }
     size_t guard_len = strlen(guard);
@@ -229,18 +229,18 @@ static bool lookup_so_file_inside(const char *dir, const char *file, char *real,
         guard[guard_len] = '\0';
     }
     if (strncmp(real, guard, guard_len) != 0) {
-        sim_msg_add(msg, "; tried %s: resolves to %s, outside %s (refused)", file, real, guard);
+        cmn_msg_add(msg, "; tried %s: resolves to %s, outside %s (refused)", file, real, guard);
         return false;
     }
     return true;
 }
 
 /* CANN's SingleSoManager::Init for one directory: check, then dlopen the realpath. */
-static void *lookup_open_in_dir(const char *dir, const char *name, sim_msg_t *msg)
+static void *lookup_open_in_dir(const char *dir, const char *name, cmn_msg_t *msg)
 {
     char file[PATH_MAX + 1], real[PATH_MAX];
     if ((size_t)snprintf(file, sizeof file, "%s%s", dir, name) >= sizeof file) {
-        sim_msg_add(msg, "; tried %s%s: path too long", dir, name);
+        cmn_msg_add(msg, "; tried %s%s: path too long", dir, name);
         return NULL;
     }
     if (!lookup_so_file_inside(dir, file, real, msg))
@@ -248,7 +248,7 @@ static void *lookup_open_in_dir(const char *dir, const char *name, sim_msg_t *ms
     dlerror();
     void *handle = dlopen(real, RTLD_LAZY | RTLD_GLOBAL);
     if (!handle)
-        sim_msg_add(msg, "; tried %s: %s", file, lookup_dlerror_text());
+        cmn_msg_add(msg, "; tried %s: %s", file, lookup_dlerror_text());
     return handle;
 }
 
@@ -265,7 +265,7 @@ static const char *lookup_inner_so_dir(const sim_lookup_t *lookup, const char *n
 
 /* CANN's CreateSingleSoMgr: the inner directory, then (a) <chip>/usr/lib64/aicpu_kernels/<name>,
  * then (b) <inner dir>/<hostPid>_<deviceId>/<name>. */
-static void *lookup_open_so(const sim_lookup_t *lookup, const char *name, sim_msg_t *msg)
+static void *lookup_open_so(const sim_lookup_t *lookup, const char *name, cmn_msg_t *msg)
 {
     const char *dir = lookup_inner_so_dir(lookup, name);
     void *handle = lookup_open_in_dir(dir, name, msg);
@@ -277,7 +277,7 @@ static void *lookup_open_so(const sim_lookup_t *lookup, const char *name, sim_ms
     char pid_dir[PATH_MAX + 1];
     if ((size_t)snprintf(pid_dir, sizeof pid_dir, "%s%u_%d/", dir, (unsigned)lookup->host_pid,
                          (int)lookup->device_id) >= sizeof pid_dir) {
-        sim_msg_add(msg, "; tried %s%u_%d/%s: path too long", dir, (unsigned)lookup->host_pid,
+        cmn_msg_add(msg, "; tried %s%u_%d/%s: path too long", dir, (unsigned)lookup->host_pid,
                     (int)lookup->device_id, name);
         return NULL;
     }
@@ -288,7 +288,7 @@ static void *lookup_open_so(const sim_lookup_t *lookup, const char *name, sim_ms
  * the same new SO open it once. */
 static uint32_t lookup_so_cache_open(const sim_lookup_t *lookup, lookup_so_cache_t *cache,
                                      const char *only_dir, const char *name, lookup_so_t **out,
-                                     sim_msg_t *msg)
+                                     cmn_msg_t *msg)
 {
     uint32_t rc = LOOKUP_SUCCESS;
     pthread_mutex_lock(&cache->fill_lock);
@@ -300,11 +300,11 @@ static uint32_t lookup_so_cache_open(const sim_lookup_t *lookup, lookup_so_cache
         if (so && sim_strmap_insert(&cache->by_name, name, so) != 0) {
             lookup_so_free(so);
             so = NULL;
-            sim_msg_add(msg, "; out of memory caching it");
+            cmn_msg_add(msg, "; out of memory caching it");
             rc = SIM_AE_INNER_ERROR;
         } else if (!so && handle) {
             dlclose(handle);
-            sim_msg_add(msg, "; out of memory");
+            cmn_msg_add(msg, "; out of memory");
             rc = SIM_AE_INNER_ERROR;
         } else if (!so) {
             rc = SIM_AE_OPEN_SO_FAILED;
@@ -319,17 +319,17 @@ static uint32_t lookup_so_cache_open(const sim_lookup_t *lookup, lookup_so_cache
  * directory) replaces the inner search order when not NULL. */
 static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *cache,
                                const char *only_dir, const char *kind, const char *name,
-                               const char *kernel, lookup_so_t **out, sim_msg_t *msg)
+                               const char *kernel, lookup_so_t **out, cmn_msg_t *msg)
 {
     if (!*name) {
-        sim_msg_add(msg, "%s kernel '%s': the SO name is empty", kind, kernel);
+        cmn_msg_add(msg, "%s kernel '%s': the SO name is empty", kind, kernel);
         return SIM_AE_BAD_PARAM;
     }
     *out = sim_strmap_find(&cache->by_name, name);
     if (*out)
         return LOOKUP_SUCCESS;
     if (cmn_so_name_bad_char(name, strlen(name)) != strlen(name)) {
-        sim_msg_add(msg,
+        cmn_msg_add(msg,
                     "%s kernel '%s': SO name '%s' is not a basename of [A-Za-z0-9._-] characters",
                     kind, kernel, name);
         return SIM_AE_BAD_PARAM;
@@ -338,19 +338,19 @@ static uint32_t lookup_load_so(const sim_lookup_t *lookup, lookup_so_cache_t *ca
      * the host's copy of the message is cut at 512 bytes. Earlier directories may fail before
      * one works; then none of it is said. */
     char tried_text[LOOKUP_TRIED_MAX];
-    sim_msg_t tried = sim_msg_start(tried_text, sizeof tried_text);
+    cmn_msg_t tried = cmn_msg_start(tried_text, sizeof tried_text);
     uint32_t rc = lookup_so_cache_open(lookup, cache, only_dir, name, out, &tried);
     if (rc == LOOKUP_SUCCESS)
         return rc;
-    sim_msg_add(msg, "%s kernel '%s': cannot open SO '%s'", kind, kernel, name);
+    cmn_msg_add(msg, "%s kernel '%s': cannot open SO '%s'", kind, kernel, name);
     lookup_add_map_limit_note(tried_text, msg);
-    sim_msg_add(msg, "%s", tried_text);
+    cmn_msg_add(msg, "%s", tried_text);
     return rc;
 }
 
 /* CANN's SingleSoManager::GetApi: dlsym once per (SO, kernel name), then from the cache. */
 static uint32_t lookup_so_symbol(lookup_so_t *so, const char *kind, const char *so_name,
-                                 const char *kernel, void **addr, sim_msg_t *msg)
+                                 const char *kernel, void **addr, cmn_msg_t *msg)
 {
     *addr = sim_strmap_find(&so->symbols, kernel);
     if (*addr)
@@ -362,11 +362,11 @@ static uint32_t lookup_so_symbol(lookup_so_t *so, const char *kind, const char *
         dlerror();
         *addr = dlsym(so->handle, kernel);
         if (!*addr) {
-            sim_msg_add(msg, "%s kernel '%s' not found in SO '%s': %s", kind, kernel, so_name,
+            cmn_msg_add(msg, "%s kernel '%s' not found in SO '%s': %s", kind, kernel, so_name,
                         lookup_dlerror_text());
             rc = SIM_AE_GET_KERNEL_NAME_FAILED;
         } else if (sim_strmap_insert(&so->symbols, kernel, *addr) != 0) {
-            sim_msg_add(msg, "%s kernel '%s' in SO '%s': out of memory caching it", kind, kernel,
+            cmn_msg_add(msg, "%s kernel '%s' in SO '%s': out of memory caching it", kind, kernel,
                         so_name);
             *addr = NULL;
             rc = SIM_AE_INNER_ERROR;
@@ -466,9 +466,9 @@ void sim_lookup_destroy(sim_lookup_t *lookup)
 uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, char *msg,
                                    size_t msg_cap)
 {
-    sim_msg_t m = sim_msg_start(msg, msg_cap);
+    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
     if (!lookup) {
-        sim_msg_add(&m, "preload of %s: no lookup state", SIM_EXTEND_KERNELS_NAME);
+        cmn_msg_add(&m, "preload of %s: no lookup state", SIM_EXTEND_KERNELS_NAME);
         return SIM_AE_BAD_PARAM;
     }
     char *dir = extend_dir && *extend_dir ? lookup_dir_string(extend_dir, NULL) : NULL;
@@ -483,13 +483,13 @@ uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir,
         lookup_so_t *so = handle ? lookup_so_new(handle) : NULL;
         if (!handle) {
             const char *dl_text = lookup_dlerror_text();
-            sim_msg_add(&m, "cannot preload %s", path);
+            cmn_msg_add(&m, "cannot preload %s", path);
             lookup_add_map_limit_note(dl_text, &m);
-            sim_msg_add(&m, ": %s", dl_text);
+            cmn_msg_add(&m, ": %s", dl_text);
             rc = SIM_AE_OPEN_SO_FAILED;
         } else if (!so || sim_strmap_insert(&lookup->aicpu_sos.by_name, SIM_EXTEND_KERNELS_NAME,
                                             so) != 0) {
-            sim_msg_add(&m, "cannot preload %s: out of memory", path);
+            cmn_msg_add(&m, "cannot preload %s: out of memory", path);
             if (so)
                 lookup_so_free(so);
             else
@@ -508,13 +508,13 @@ static uint32_t lookup_so_kernel(sim_lookup_t *lookup, lookup_so_cache_t *cache,
                                  const char *kernel_name, sim_kernel_fn *fn, char *msg,
                                  size_t msg_cap)
 {
-    sim_msg_t m = sim_msg_start(msg, msg_cap);
+    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
     if (!lookup || !fn) {
-        sim_msg_add(&m, "%s kernel lookup: no lookup state or result pointer", kind);
+        cmn_msg_add(&m, "%s kernel lookup: no lookup state or result pointer", kind);
         return SIM_AE_BAD_PARAM;
     }
     if (!so_name || !kernel_name) {
-        sim_msg_add(&m, "%s kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL", kind,
+        cmn_msg_add(&m, "%s kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL", kind,
                     SIM_KERNEL_NAME_MAX, kernel_name ? kernel_name : "(null)", SIM_SO_NAME_MAX,
                     so_name ? so_name : "(null)", so_name ? "kernel" : "SO");
         return SIM_AE_BAD_PARAM;
@@ -550,11 +550,11 @@ uint32_t sim_lookup_custom(sim_lookup_t *lookup, const char *so_name, const char
 /* AIKernelsLibAiCpuKFC::GetApiBySoname: the named SO through the KFC library's own SO manager
  * (same directory rules), then the global symbols; both failing is 11006. */
 static uint32_t lookup_kfc_resolve(sim_lookup_t *lookup, const char *so_name, const char *kernel,
-                                   void **addr, sim_msg_t *msg)
+                                   void **addr, cmn_msg_t *msg)
 {
     size_t so_len = so_name ? strnlen(so_name, SIM_SO_NAME_MAX + 1) : 0;
     if (so_len > SIM_SO_NAME_MAX) {
-        sim_msg_add(msg, "KFC kernel '%s': SO name '%.*s...' is longer than %d characters", kernel,
+        cmn_msg_add(msg, "KFC kernel '%s': SO name '%.*s...' is longer than %d characters", kernel,
                     SIM_SO_NAME_MAX, so_name, SIM_SO_NAME_MAX);
     } else if (so_len > 0) {
         lookup_so_t *entry = NULL;
@@ -565,33 +565,33 @@ static uint32_t lookup_kfc_resolve(sim_lookup_t *lookup, const char *so_name, co
         if (rc == LOOKUP_SUCCESS)
             return LOOKUP_SUCCESS;
     } else {
-        sim_msg_add(msg, "KFC kernel '%s': no SO name", kernel);
+        cmn_msg_add(msg, "KFC kernel '%s': no SO name", kernel);
     }
     dlerror();
     *addr = dlsym(RTLD_DEFAULT, kernel);
     if (*addr) {
-        *msg = sim_msg_start(msg->buf, msg->cap);
+        *msg = cmn_msg_start(msg->buf, msg->cap);
         return LOOKUP_SUCCESS;
     }
-    sim_msg_add(msg, "; not found among the global symbols either: %s", lookup_dlerror_text());
+    cmn_msg_add(msg, "; not found among the global symbols either: %s", lookup_dlerror_text());
     return SIM_AE_INNER_ERROR;
 }
 
 uint32_t sim_lookup_kfc(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
                         sim_kernel_fn *fn, char *msg, size_t msg_cap)
 {
-    sim_msg_t m = sim_msg_start(msg, msg_cap);
+    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
     if (!lookup || !fn) {
-        sim_msg_add(&m, "KFC kernel lookup: no lookup state or result pointer");
+        cmn_msg_add(&m, "KFC kernel lookup: no lookup state or result pointer");
         return SIM_AE_BAD_PARAM;
     }
     if (!kernel_name) {
-        sim_msg_add(&m, "KFC kernel (SO '%.*s'): the kernel name pointer is NULL", SIM_SO_NAME_MAX,
+        cmn_msg_add(&m, "KFC kernel (SO '%.*s'): the kernel name pointer is NULL", SIM_SO_NAME_MAX,
                     so_name ? so_name : "(null)");
         return SIM_AE_BAD_PARAM;
     }
     if (strnlen(kernel_name, SIM_KERNEL_NAME_MAX + 1) > SIM_KERNEL_NAME_MAX) {
-        sim_msg_add(&m, "KFC kernel '%.*s...' (SO '%.*s'): name longer than %d characters",
+        cmn_msg_add(&m, "KFC kernel '%.*s...' (SO '%.*s'): name longer than %d characters",
                     SIM_KERNEL_NAME_MAX, kernel_name, SIM_SO_NAME_MAX, so_name ? so_name : "(null)",
                     SIM_KERNEL_NAME_MAX);
         return SIM_AE_INNER_ERROR;

@@ -4,7 +4,7 @@
 #define _GNU_SOURCE
 #include "sim_paths.h"
 
-#include "sim_msg.h"
+#include "msgbuf.h"
 #include "so_name.h"
 #include "fd_io.h"
 #include "publish.h"
@@ -134,7 +134,7 @@ int sim_extend_dir(int32_t device, char *out, size_t cap)
 
 /* mkdir that treats "already there" as success, as long as it is a directory: several schedulers
  * (the dies of one chip, or processes starting together) create the same tree at once. */
-static int paths_mkdir_one(const char *path, sim_msg_t *msg)
+static int paths_mkdir_one(const char *path, cmn_msg_t *msg)
 {
     if (mkdir(path, PATHS_DIR_MODE) == 0)
         return 0;
@@ -145,15 +145,15 @@ static int paths_mkdir_one(const char *path, sim_msg_t *msg)
             return 0;
         err = ENOTDIR;
     }
-    sim_msg_add(msg, "cannot create directory %s: %s", path, strerror(err));
+    cmn_msg_add(msg, "cannot create directory %s: %s", path, strerror(err));
     return -1;
 }
 
-static int paths_mkdir_p(const char *path, sim_msg_t *msg)
+static int paths_mkdir_p(const char *path, cmn_msg_t *msg)
 {
     char buf[SIM_PATH_MAX];
     if (paths_format(buf, sizeof buf, "%s", path) != 0) {
-        sim_msg_add(msg, "cannot create directory %s: path too long", path);
+        cmn_msg_add(msg, "cannot create directory %s: path too long", path);
         return -1;
     }
     for (char *p = buf + 1; *p; p++) {
@@ -173,15 +173,15 @@ static int paths_mkdir_p(const char *path, sim_msg_t *msg)
 /* Refuses a directory of the simulator's tree that another user could change: one not owned by the
  * effective user, or writable by group or others. Whoever can write there can swap an SO between
  * its check and its dlopen, i.e. run code in every process that uses the root. */
-static int paths_check_dir(int fd, const char *path, sim_msg_t *msg)
+static int paths_check_dir(int fd, const char *path, cmn_msg_t *msg)
 {
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        sim_msg_add(msg, "cannot inspect simulator directory %s: %s", path, strerror(errno));
+        cmn_msg_add(msg, "cannot inspect simulator directory %s: %s", path, strerror(errno));
         return -1;
     }
     if (st.st_uid != geteuid()) {
-        sim_msg_add(msg,
+        cmn_msg_add(msg,
                     "simulator directory %s is owned by uid %u, not by you (uid %u): whoever can "
                     "write it can run code in your processes; remove it, or set AKL_SIM_ROOT to a "
                     "directory of your own",
@@ -189,7 +189,7 @@ static int paths_check_dir(int fd, const char *path, sim_msg_t *msg)
         return -1;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        sim_msg_add(msg,
+        cmn_msg_add(msg,
                     "simulator directory %s is writable by group or others (mode %04o): whoever "
                     "can write it can run code in your processes; run 'chmod go-w %s'",
                     path, (unsigned)(st.st_mode & 07777), path);
@@ -201,25 +201,25 @@ static int paths_check_dir(int fd, const char *path, sim_msg_t *msg)
 /* Explains why name (in dirfd, shown as path) could not be opened as a directory without
  * following links. */
 static void paths_explain_open(int dirfd, const char *name, const char *path, int err,
-                               sim_msg_t *msg)
+                               cmn_msg_t *msg)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-        sim_msg_add(msg,
+        cmn_msg_add(msg,
                     "simulator directory %s is a symbolic link: the simulator's tree is never "
                     "entered through a link (another user could repoint it); remove the link, or "
                     "set AKL_SIM_ROOT to the real directory",
                     path);
     else
-        sim_msg_add(msg, "cannot open simulator directory %s: %s", path, strerror(err));
+        cmn_msg_add(msg, "cannot open simulator directory %s: %s", path, strerror(err));
 }
 
 /* The root, created (mode 0700, with any missing parent) if missing, opened without following a
  * link and checked. Returns its descriptor, or -1 with a message. */
-static int paths_open_root(char *root, size_t cap, sim_msg_t *msg)
+static int paths_open_root(char *root, size_t cap, cmn_msg_t *msg)
 {
     if (sim_root(root, cap) != 0) {
-        sim_msg_add(msg, "the simulator root path does not fit in %zu bytes", cap);
+        cmn_msg_add(msg, "the simulator root path does not fit in %zu bytes", cap);
         return -1;
     }
     if (paths_mkdir_p(root, msg) != 0)
@@ -240,7 +240,7 @@ static int paths_open_root(char *root, size_t cap, sim_msg_t *msg)
  * and checks every directory on the way (paths_check_dir). The openat walk means nothing can be
  * swapped between a check and the next step. Returns the last directory's descriptor, or -1 with
  * a message. */
-static int paths_open_tree(const char *rel, sim_msg_t *msg)
+static int paths_open_tree(const char *rel, cmn_msg_t *msg)
 {
     char path[SIM_PATH_MAX], part[SIM_PATH_MAX];
     int fd = paths_open_root(path, sizeof path, msg);
@@ -252,7 +252,7 @@ static int paths_open_tree(const char *rel, sim_msg_t *msg)
     for (const char *p = rel; *p && fd >= 0;) {
         size_t n = strcspn(p, "/");
         if (n == 0 || n >= sizeof part || len + 1 + n >= sizeof path) {
-            sim_msg_add(msg, "simulator directory %s/%s: bad or too long path", path, rel);
+            cmn_msg_add(msg, "simulator directory %s/%s: bad or too long path", path, rel);
             close(fd);
             return -1;
         }
@@ -263,7 +263,7 @@ static int paths_open_tree(const char *rel, sim_msg_t *msg)
         memcpy(path + len, part, n + 1);
         len += n;
         if (mkdirat(fd, part, PATHS_DIR_MODE) != 0 && errno != EEXIST) {
-            sim_msg_add(msg, "cannot create directory %s: %s", path, strerror(errno));
+            cmn_msg_add(msg, "cannot create directory %s: %s", path, strerror(errno));
             close(fd);
             return -1;
         }
@@ -281,12 +281,12 @@ static int paths_open_tree(const char *rel, sim_msg_t *msg)
 }
 
 /* paths_open_tree for <chip of device>/subdir, closing the descriptor: 0 or -1. */
-static int paths_ensure_chip_tree(int32_t device, const char *subdir, sim_msg_t *msg)
+static int paths_ensure_chip_tree(int32_t device, const char *subdir, cmn_msg_t *msg)
 {
     char rel[SIM_PATH_MAX];
     if (paths_format(rel, sizeof rel, "chip%d/%s", (int)(device / sim_dies_per_chip()), subdir) !=
         0) {
-        sim_msg_add(msg, "device %d: simulator path too long", (int)device);
+        cmn_msg_add(msg, "device %d: simulator path too long", (int)device);
         return -1;
     }
     int fd = paths_open_tree(rel, msg);
@@ -320,11 +320,11 @@ static bool paths_file_has_bytes(const char *path, const char *data, size_t size
 /* Installs data as dir/name with the one atomic publish (publish.h), which first sweeps the
  * temporaries a killed installer left by the one staleness rule (temps.h). */
 static int paths_publish(const char *dir, const char *name, const void *data, size_t size,
-                         unsigned flags, sim_msg_t *msg)
+                         unsigned flags, cmn_msg_t *msg)
 {
     int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {
-        sim_msg_add(msg, "cannot install %s into %s: %s", name, dir, strerror(errno));
+        cmn_msg_add(msg, "cannot install %s into %s: %s", name, dir, strerror(errno));
         return -1;
     }
     cmn_publish_t pub;
@@ -333,26 +333,26 @@ static int paths_publish(const char *dir, const char *name, const void *data, si
     if (err == 0)
         return 0;
     if (pub.step == CMN_PUBLISH_DIRSYNC)
-        sim_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, name,
+        cmn_msg_add(msg, "cannot fsync directory %s after installing %s: %s", dir, name,
                     strerror(err));
     else
-        sim_msg_add(msg, "cannot install %s/%s (%s of %s failed): %s", dir, name,
+        cmn_msg_add(msg, "cannot install %s/%s (%s of %s failed): %s", dir, name,
                     cmn_publish_step_name(pub.step), pub.temp, strerror(err));
     return -1;
 }
 
-static int paths_install_extend_kernels(const char *dir, const char *src, sim_msg_t *msg)
+static int paths_install_extend_kernels(const char *dir, const char *src, cmn_msg_t *msg)
 {
     char dest[SIM_PATH_MAX];
     if (paths_format(dest, sizeof dest, "%s/%s", dir, SIM_EXTEND_KERNELS_NAME) != 0) {
-        sim_msg_add(msg, "cannot install %s into %s: path too long", SIM_EXTEND_KERNELS_NAME, dir);
+        cmn_msg_add(msg, "cannot install %s into %s: path too long", SIM_EXTEND_KERNELS_NAME, dir);
         return -1;
     }
     size_t size = 0;
     void *data = NULL;
     int err = cmn_read_file(src, SIZE_MAX, &data, &size);
     if (err != 0) {
-        sim_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
+        cmn_msg_add(msg, "cannot read extend kernels library %s: %s", src, strerror(err));
         return -1;
     }
     /* Abandoned temporaries go even when nothing is written (as the dispatcher does). */
@@ -371,16 +371,16 @@ static int paths_install_extend_kernels(const char *dir, const char *src, sim_ms
 
 int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap)
 {
-    sim_msg_t msg = sim_msg_start(err, err_cap);
+    cmn_msg_t msg = cmn_msg_start(err, err_cap);
     char preinstall[SIM_PATH_MAX], extend[SIM_PATH_MAX];
     if (device < 0 || device >= sim_device_count()) {
-        sim_msg_add(&msg, "invalid device id %d: the simulator has devices 0..%d", (int)device,
+        cmn_msg_add(&msg, "invalid device id %d: the simulator has devices 0..%d", (int)device,
                     sim_device_count() - 1);
         return -1;
     }
     if (sim_preinstall_dir(device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(device, extend, sizeof extend) != 0) {
-        sim_msg_add(&msg, "device %d: simulator root path too long", (int)device);
+        cmn_msg_add(&msg, "device %d: simulator root path too long", (int)device);
         return -1;
     }
     if (paths_ensure_chip_tree(device, SIM_PREINSTALL_SUBDIR, &msg) != 0 ||
@@ -405,22 +405,22 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
 int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
                      size_t size, char *err, size_t err_cap)
 {
-    sim_msg_t msg = sim_msg_start(err, err_cap);
+    cmn_msg_t msg = cmn_msg_start(err, err_cap);
     char dir[SIM_PATH_MAX], dest[SIM_PATH_MAX];
     if (!name || !cmn_so_basename_ok(name)) {
-        sim_msg_add(&msg,
+        cmn_msg_add(&msg,
                     "custom kernel SO name '%.100s' is not a basename of at most %d "
                     "[A-Za-z0-9._-] characters",
                     name ? name : "(null)", AKL_SO_NAME_MAX);
         return -1;
     }
     if (!data && size > 0) {
-        sim_msg_add(&msg, "custom kernel SO %s: no data", name);
+        cmn_msg_add(&msg, "custom kernel SO %s: no data", name);
         return -1;
     }
     if (sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
         paths_format(dest, sizeof dest, "%s/%s", dir, name) != 0) {
-        sim_msg_add(&msg, "device %d: custom kernel directory path too long or bad device id",
+        cmn_msg_add(&msg, "device %d: custom kernel directory path too long or bad device id",
                     (int)device);
         return -1;
     }

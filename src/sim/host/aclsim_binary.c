@@ -3,12 +3,13 @@
  * are CANN's rts* Mode B calls under their ACL names (CANN's aclrt*Impl pass the same layouts
  * through: hicann/runtime src/acl/aclrt_impl/kernel.cpp), plus kernel-argument handles
  * (aclrtKernelArgsInit/Append/Finalize) that build the argument blob a CPU kernel receives. */
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "runtime/runtime/rts/rts_kernel.h"
+#include "aclsim_error.h"
 
 /* The ACL structs are the rts ones under other names (CANN casts between them). */
 _Static_assert(sizeof(aclrtBinaryLoadOption) == sizeof(rtLoadBinaryOption_t), "load option");

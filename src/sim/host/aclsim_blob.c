@@ -5,9 +5,11 @@
 #define _GNU_SOURCE
 #include "aclsim_blob.h"
 
+#include <assert.h>
 #include <string.h>
 
-#include "aclsim_internal.h"
+#include "aclsim_error.h"
+#include "sched_shm.h" /* SCHED_NO_NAME */
 
 /* Blobs are addressed with 32-bit offsets on the device. */
 #define ACLSIM_BLOB_MAX UINT32_MAX
@@ -77,7 +79,7 @@ static aclError aclsim_blob_check_offset(const aclsim_blob_req_t *req, uint32_t 
     return ACL_SUCCESS;
 }
 
-aclError aclsim_blob_check(const aclsim_blob_req_t *req)
+static aclError aclsim_blob_check_fields(const aclsim_blob_req_t *req)
 {
     const rtAicpuArgsEx_t *info = req->info;
     if (!info || !info->args || info->argsSize == 0)
@@ -103,6 +105,13 @@ aclError aclsim_blob_check(const aclsim_blob_req_t *req)
     if (rc == ACL_SUCCESS)
         rc = aclsim_blob_check_fixups(req, info->kernelOffsetInfoPtr, info->kernelOffsetInfoNum,
                                       "kernelOffsetInfoPtr");
+    return rc;
+}
+
+aclError aclsim_blob_check(aclsim_blob_req_t *req)
+{
+    aclError rc = aclsim_blob_check_fields(req);
+    req->checked = rc == ACL_SUCCESS;
     return rc;
 }
 
@@ -212,9 +221,7 @@ static aclError aclsim_blob_plan_names(const aclsim_blob_req_t *req, const char 
 
 aclError aclsim_blob_plan(const aclsim_blob_req_t *req, const char *src, aclsim_blob_plan_t *plan)
 {
-    aclError rc = aclsim_blob_check(req);
-    if (rc != ACL_SUCCESS)
-        return rc;
+    assert(req->checked);
     memset(plan, 0, sizeof *plan);
     aclsim_blob_sources(req, plan);
     if (!req->info->isNoNeedH2DCopy)

@@ -27,6 +27,7 @@ typedef struct aclsim_blob_req {
     bool registered;
     const char *reg_kernel;
     const char *reg_so; /* NULL: the function has no SO name */
+    bool checked;       /* set by aclsim_blob_check once the description passed */
 } aclsim_blob_req_t;
 
 typedef enum aclsim_blob_kind {
@@ -57,12 +58,14 @@ aclError aclsim_blob_check_launch(uint32_t type, const char *op_name, uint32_t n
 
 /* Checks that read only the description and the fix-up lists: info, args and argsSize non-zero,
  * param_off inside the args, name offsets that are used inside the args, and (unless
- * isNoNeedH2DCopy) every fix-up's 8 bytes and data offset inside the args. */
-aclError aclsim_blob_check(const aclsim_blob_req_t *req);
+ * isNoNeedH2DCopy) every fix-up's 8 bytes and data offset inside the args. Each entry point calls
+ * it once, before any device work; on success it marks req checked. */
+aclError aclsim_blob_check(aclsim_blob_req_t *req);
 
-/* Plans the blob. src is the args as this process can read them: the caller's buffer, or (with
- * isNoNeedH2DCopy) the host view of the caller's device memory; with isNoNeedH2DCopy the names in
- * it are read and checked here, since no fix-up will change them. Includes aclsim_blob_check. */
+/* Plans the blob of a checked req (aclsim_blob_check passed: asserted). src is the args as this
+ * process can read them: the caller's buffer, or (with isNoNeedH2DCopy) the host view of the
+ * caller's device memory; with isNoNeedH2DCopy the names in it are read and checked here, since no
+ * fix-up will change them. */
 aclError aclsim_blob_plan(const aclsim_blob_req_t *req, const char *src, aclsim_blob_plan_t *plan);
 
 /* Fills the plan->size bytes at dst, the host view of the device blob at dev_base. COPY applies

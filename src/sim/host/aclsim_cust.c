@@ -10,8 +10,9 @@
  * refused rather than silently never run. A file is removed once no loaded binary uses it; the
  * whole directory goes with aclrtResetDevice (and with the scheduler when its host dies). */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_cust.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,10 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "aclsim_error.h"
+#include "aclsim_state.h"
+#include "sim_held.h"
 
 static uint64_t aclsim_cust_handle(const void *bin)
 {
@@ -39,6 +44,7 @@ static bool aclsim_cust_used_by(const aclsim_cust_so_t *so, uint64_t bin)
 /* The entry binary bin already launched from on this device (cust_lock held). */
 static aclsim_cust_so_t *aclsim_cust_find_user(aclsim_device_t *dev, uint64_t bin)
 {
+    assert(sim_mutex_held(&dev->cust_lock));
     for (size_t i = 0; i < dev->ncust; i++) {
         if (aclsim_cust_used_by(&dev->cust[i], bin))
             return &dev->cust[i];
@@ -80,6 +86,7 @@ static bool aclsim_cust_add_user(aclsim_cust_so_t *so, uint64_t bin)
  * held). */
 static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_rts_image_t *image)
 {
+    assert(sim_mutex_held(&dev->cust_lock));
     static const char call[] = "rtsLaunchCpuKernel";
     uint64_t fingerprint = XXH3_64bits(image->data, image->size);
     aclsim_cust_so_t *so = aclsim_cust_find_name(dev, image->so_name);
@@ -108,6 +115,7 @@ static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_r
 
 aclError aclsim_cust_ensure(aclsim_device_t *dev, void *bin)
 {
+    assert(sim_rwlock_held(&dev->rw));
     uint64_t handle = aclsim_cust_handle(bin);
     pthread_mutex_lock(&dev->cust_lock);
     bool known = aclsim_cust_find_user(dev, handle) != NULL;
@@ -132,6 +140,7 @@ aclError aclsim_cust_ensure(aclsim_device_t *dev, void *bin)
 /* Drops bin from the device's SOs; a file nobody uses any more is removed (cust_lock held). */
 static void aclsim_cust_drop_user(aclsim_device_t *dev, uint64_t bin)
 {
+    assert(sim_mutex_held(&dev->cust_lock));
     for (size_t i = 0; i < dev->ncust; i++) {
         aclsim_cust_so_t *so = &dev->cust[i];
         size_t kept = 0;
@@ -167,6 +176,7 @@ void aclsim_cust_forget(void *bin)
 
 void aclsim_cust_reset(aclsim_device_t *dev, bool remove_files)
 {
+    assert(sim_rwlock_write_held(&dev->rw));
     for (size_t i = 0; i < dev->ncust; i++)
         free(dev->cust[i].users);
     free(dev->cust);

@@ -1,31 +1,25 @@
-/* The per-process device table: aclrtSetDevice / aclrtResetDevice (reference counted per process,
- * one aicpu scheduler per device), the calling thread's current device, and the device's health.
- * A device whose scheduler died fails every call with 507899 until aclrtResetDevice tears it down
- * whatever its reference count. */
+/* A device's life in this process: aclrtSetDevice / aclrtResetDevice (reference counted per
+ * process, one aicpu scheduler per device), synchronizing it, and forgetting the parent's devices
+ * in a forked child. The table itself, the current device and the device's health are
+ * aclsim_table.c's. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_paths.h"
-
-aclsim_state_t aclsim_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-/* Per thread, as CANN's current context is. */
-static __thread int32_t aclsim_tls_device = -1;
-
-int32_t aclsim_current_id(void)
-{
-    return aclsim_tls_device;
-}
-
-void aclsim_set_current_id(int32_t id)
-{
-    aclsim_tls_device = id;
-}
+#include "aclsim_cust.h"
+#include "aclsim_error.h"
+#include "aclsim_mem.h"
+#include "aclsim_spawn.h"
+#include "aclsim_stream.h"
+#include "aclsim_table.h"
+#include "aclsim_visible.h"
+#include "sim_held.h"
 
 /* The logical id's physical device (ASCEND_RT_VISIBLE_DEVICES, aclsim_visible.c). */
 static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
@@ -36,6 +30,7 @@ static aclError aclsim_check_id(int32_t id, const char *what, int32_t *physical)
 /* The table entry of device id, created on first use (under the table lock). */
 static aclsim_device_t *aclsim_device_slot_locked(int32_t id, int32_t phys)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
     if (dev) {
         if (!atomic_load(&dev->up))
@@ -58,96 +53,6 @@ static aclsim_device_t *aclsim_device_slot_locked(int32_t id, int32_t phys)
     return dev;
 }
 
-bool aclsim_device_dead(aclsim_device_t *dev)
-{
-    return atomic_load_explicit(&dev->ctl->dead, memory_order_acquire) != 0;
-}
-
-aclError aclsim_device_dead_error(aclsim_device_t *dev)
-{
-    return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR, "%s", dev->ctl->dead_msg);
-}
-
-static const char *aclsim_signal_name(int sig)
-{
-    const char *name = sigabbrev_np(sig);
-    return name ? name : "?";
-}
-
-void aclsim_device_check_alive(aclsim_device_t *dev)
-{
-    siginfo_t info;
-    if (!aclsim_proc_exited(dev, &info))
-        return;
-    char how[96] = "exited";
-    if (info.si_pid) {
-        if (info.si_code == CLD_EXITED)
-            snprintf(how, sizeof how, "exited with status %d", info.si_status);
-        else
-            snprintf(how, sizeof how, "was killed by signal %d (SIG%s)", info.si_status,
-                     aclsim_signal_name(info.si_status));
-    }
-    char text[SCHED_MSG_MAX];
-    snprintf(text, sizeof text,
-             "device %d: the aicpu scheduler (pid %d) %s; call aclrtResetDevice to restart it",
-             (int)dev->id, (int)dev->pid, how);
-    sched_mark_dead(dev->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, text);
-}
-
-static aclError aclsim_acquire(int32_t id, bool allow_dead, aclsim_device_t **out)
-{
-    aclsim_device_t *dev =
-        id >= 0 && id < ACLSIM_MAX_DEVICES ? atomic_load(&aclsim_state.devices[id]) : NULL;
-    if (dev) {
-        pthread_rwlock_rdlock(&dev->rw);
-        if (atomic_load(&dev->up)) {
-            if (!allow_dead && aclsim_device_dead(dev)) {
-                aclError rc = aclsim_device_dead_error(dev);
-                pthread_rwlock_unlock(&dev->rw);
-                return rc;
-            }
-            *out = dev;
-            return ACL_SUCCESS;
-        }
-        pthread_rwlock_unlock(&dev->rw);
-    }
-    return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
-                       "device %d is not set in this process (call aclrtSetDevice)", (int)id);
-}
-
-aclError aclsim_device_acquire(int32_t id, aclsim_device_t **out)
-{
-    return aclsim_acquire(id, false, out);
-}
-
-aclError aclsim_device_acquire_any(int32_t id, aclsim_device_t **out)
-{
-    return aclsim_acquire(id, true, out);
-}
-
-aclError aclsim_device_acquire_current(aclsim_device_t **out)
-{
-    int32_t id = aclsim_tls_device;
-    if (id < 0)
-        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
-                           "no current device in this thread (call aclrtSetDevice)");
-    return aclsim_device_acquire(id, out);
-}
-
-aclError aclsim_device_acquire_current_any(aclsim_device_t **out)
-{
-    int32_t id = aclsim_tls_device;
-    if (id < 0)
-        return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
-                           "no current device in this thread (call aclrtSetDevice)");
-    return aclsim_device_acquire_any(id, out);
-}
-
-void aclsim_device_release(aclsim_device_t *dev)
-{
-    pthread_rwlock_unlock(&dev->rw);
-}
-
 /* In a child forked from a process with devices, the schedulers still belong to the parent: the
  * child forgets them (closing its copies of the control sockets, so that a scheduler sees EOF when
  * its real host dies even while the child lives) and starts afresh if it sets a device. Any lock
@@ -155,7 +60,7 @@ void aclsim_device_release(aclsim_device_t *dev)
 static void aclsim_after_fork_child(void)
 {
     pthread_mutex_init(&aclsim_state.lock, NULL);
-    aclsim_tls_device = -1;
+    aclsim_set_current_id(-1);
     for (int32_t id = 0; id < ACLSIM_MAX_DEVICES; id++) {
         aclsim_device_t *dev = atomic_load(&aclsim_state.devices[id]);
         if (!dev)
@@ -170,10 +75,14 @@ static void aclsim_after_fork_child(void)
         atomic_store(&dev->up, false);
         dev->pid = 0;
         dev->refs = 0;
+        /* The child is single-threaded: the write lock is free, and taking it keeps the
+         * precondition of what follows true. */
+        pthread_rwlock_wrlock(&dev->rw);
         aclsim_cust_reset(dev, false);
         aclsim_stream_free_all(dev);
         aclsim_mem_reset(dev);
         aclsim_spawn_unmap(dev);
+        pthread_rwlock_unlock(&dev->rw);
     }
 }
 
@@ -196,6 +105,7 @@ aclError aclrtGetDeviceCount(uint32_t *count)
 /* Starts device dev's scheduler (table lock held). */
 static aclError aclsim_device_bring_up(aclsim_device_t *dev)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     pthread_rwlock_wrlock(&dev->rw);
     aclError rc = aclsim_spawn_start(dev);
     if (rc == ACL_SUCCESS) {
@@ -232,7 +142,7 @@ aclError aclrtSetDevice(int32_t deviceId)
     }
     if (rc == ACL_SUCCESS) {
         dev->refs++;
-        aclsim_tls_device = deviceId;
+        aclsim_set_current_id(deviceId);
     }
     pthread_mutex_unlock(&aclsim_state.lock);
     return rc;
@@ -242,10 +152,11 @@ aclError aclrtGetDevice(int32_t *deviceId)
 {
     if (!deviceId)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtGetDevice: deviceId is NULL");
-    if (aclsim_tls_device < 0)
+    int32_t current = aclsim_current_id();
+    if (current < 0)
         return aclsim_fail(ACL_ERROR_RT_CONTEXT_NULL,
                            "aclrtGetDevice: no current device in this thread");
-    *deviceId = aclsim_tls_device;
+    *deviceId = current;
     return ACL_SUCCESS;
 }
 
@@ -253,6 +164,7 @@ aclError aclrtGetDevice(int32_t *deviceId)
  * it die and let go of the read lock before the write lock is granted. */
 static void aclsim_device_tear_down(aclsim_device_t *dev)
 {
+    assert(sim_mutex_held(&aclsim_state.lock));
     aclsim_spawn_halt(dev, !aclsim_device_dead(dev));
     pthread_rwlock_wrlock(&dev->rw);
     atomic_store(&dev->up, false);
@@ -278,8 +190,8 @@ static aclError aclsim_reset(int32_t deviceId, bool force, const char *what)
         else
             dev->refs--;
     }
-    if (aclsim_tls_device == deviceId && !(dev && atomic_load(&dev->up)))
-        aclsim_tls_device = -1;
+    if (aclsim_current_id() == deviceId && !(dev && atomic_load(&dev->up)))
+        aclsim_set_current_id(-1);
     pthread_mutex_unlock(&aclsim_state.lock);
     return ACL_SUCCESS;
 }
@@ -317,7 +229,7 @@ static aclError aclsim_sync_device(int32_t timeout_ms)
         aclsim_stream_put(s);
         if (rc != ACL_SUCCESS && first == ACL_SUCCESS) {
             first = rc;
-            sched_copy_text(first_msg, sizeof first_msg, aclGetRecentErrMsg());
+            sched_copy_text(first_msg, sizeof first_msg, aclsim_recent_msg());
         }
     }
     aclsim_device_release(dev);

@@ -1,7 +1,11 @@
 /* libaclsim's error messages: each thread keeps the text of its most recent error, which
- * aclGetRecentErrMsg returns (device error code, SO and kernel names, block, cause). */
+ * aclGetRecentErrMsg returns (device error code, SO and kernel names, block, cause). Part of the
+ * static library akl_sim_launch (with aclsim_blob.c), so aclGetRecentErrMsg itself, which
+ * libaclsim exports, lives in aclsim_init.c. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_error.h"
+
+#include "sched_shm.h" /* sched_copy_text */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +28,7 @@ aclError aclsim_fail(aclError code, const char *fmt, ...)
     return code;
 }
 
-const char *aclGetRecentErrMsg(void)
+const char *aclsim_recent_msg(void)
 {
     return aclsim_tls_msg;
 }

@@ -5,10 +5,14 @@
  * Timestamps are the host's CLOCK_MONOTONIC when the record is made on an idle stream, else when
  * a query or synchronize first finds the event complete (UNCONFIRMED: the device's own clock is not
  * modelled), so elapsed times are upper bounds. */
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "aclsim_error.h"
+#include "aclsim_stream.h"
+#include "aclsim_table.h"
 
 #define ACLSIM_EVENT_MAGIC 0x61636c6576656e74ULL /* "aclevent" */
 

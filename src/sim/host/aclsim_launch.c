@@ -4,12 +4,20 @@
  * aclsim_blob.c's), and publishing the task descriptor on the stream's ring. This is the hot path:
  * while the scheduler keeps up it makes no system call. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_launch.h"
 
-#include "aclsim_blob.h"
-
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "aclsim_blob.h"
+#include "aclsim_cust.h"
+#include "aclsim_error.h"
+#include "aclsim_mem.h"
+#include "aclsim_state.h"
+#include "aclsim_stream.h"
+#include "aclsim_table.h"
+#include "sim_held.h"
 
 /* Where a task's blob lives in device memory. */
 typedef struct aclsim_args_slot {
@@ -176,8 +184,12 @@ static aclError aclsim_launch_place(aclsim_device_t *dev, aclsim_stream_t *s,
     return ACL_SUCCESS;
 }
 
-aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s, const aclsim_launch_t *l)
+/* Places the task's blob in device memory and publishes the task on stream s (device read lock
+ * held). */
+static aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s,
+                                      const aclsim_launch_t *l)
 {
+    assert(sim_rwlock_held(&dev->rw));
     pthread_mutex_lock(&s->lock);
     aclsim_stream_reclaim(dev, s);
     aclError rc = aclsim_launch_wait_room(dev, s, SCHED_RING_TASKS);
@@ -195,8 +207,9 @@ aclError aclsim_launch_enqueue(aclsim_device_t *dev, aclsim_stream_t *s, const a
     return rc;
 }
 
-aclError aclsim_launch_stream(aclsim_device_t *dev, rtStream_t stm, const char *call,
-                              aclsim_stream_t **s)
+/* The stream a launch names (NULL: the default one); 107003 if it belongs to another device. */
+static aclError aclsim_launch_stream(aclsim_device_t *dev, rtStream_t stm, const char *call,
+                                     aclsim_stream_t **s)
 {
     int32_t owner = stm ? aclsim_stream_handle_device(stm) : -1;
     if (owner >= 0 && owner != dev->id)
@@ -204,6 +217,25 @@ aclError aclsim_launch_stream(aclsim_device_t *dev, rtStream_t stm, const char *
                            "%s: stream %p belongs to device %d, not to the current device %d", call,
                            stm, (int)owner, (int)dev->id);
     return aclsim_stream_resolve(dev, stm, s);
+}
+
+aclError aclsim_launch_submit(rtStream_t stm, const aclsim_launch_t *l)
+{
+    assert(l->blob->checked);
+    aclsim_device_t *dev;
+    aclError rc = aclsim_device_acquire_current(&dev);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    aclsim_stream_t *s = NULL;
+    rc = aclsim_launch_stream(dev, stm, l->blob->call, &s);
+    if (rc == ACL_SUCCESS && l->cust_bin)
+        rc = aclsim_cust_ensure(dev, l->cust_bin);
+    if (rc == ACL_SUCCESS)
+        rc = aclsim_launch_enqueue(dev, s, l);
+    if (s)
+        aclsim_stream_put(s);
+    aclsim_device_release(dev);
+    return rc;
 }
 
 rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t *const opName,
@@ -219,20 +251,9 @@ rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t 
         rc = aclsim_blob_check(&req);
     if (rc != ACL_SUCCESS)
         return rc;
-    aclsim_device_t *dev;
-    rc = aclsim_device_acquire_current(&dev);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    aclsim_stream_t *s = NULL;
-    rc = aclsim_launch_stream(dev, stm, call, &s);
-    if (rc == ACL_SUCCESS) {
-        aclsim_launch_t l = {.type = kernelType,
-                             .num_blocks = numBlocks,
-                             .timeout_ms = aclsim_launch_timeout_ms(argsInfo, flags),
-                             .blob = &req};
-        rc = aclsim_launch_enqueue(dev, s, &l);
-        aclsim_stream_put(s);
-    }
-    aclsim_device_release(dev);
-    return rc;
+    aclsim_launch_t l = {.type = kernelType,
+                         .num_blocks = numBlocks,
+                         .timeout_ms = aclsim_launch_timeout_ms(argsInfo, flags),
+                         .blob = &req};
+    return aclsim_launch_submit(stm, &l);
 }

@@ -3,12 +3,17 @@
  * (every kind; ACL_MEMCPY_DEFAULT infers the direction from the addresses), aclrtMemset and
  * aclrtGetMemInfo. Copies are synchronous and do not wait for streams, as on CANN. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_mem.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_paths.h"
+#include "aclsim_error.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
+#include "sim_held.h"
 
 #define ACLSIM_ALIGN 64U
 
@@ -50,6 +55,7 @@ static bool aclsim_alloc_insert(aclsim_device_t *dev, size_t at, size_t offset, 
 
 aclError aclsim_mem_alloc(aclsim_device_t *dev, size_t size, size_t *offset)
 {
+    assert(sim_rwlock_held(&dev->rw));
     if (size > dev->mem_size)
         return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
                            "device %d: out of device memory: %zu bytes requested, %zu in total "
@@ -83,6 +89,7 @@ aclError aclsim_mem_alloc(aclsim_device_t *dev, size_t size, size_t *offset)
 
 aclError aclsim_mem_free(aclsim_device_t *dev, size_t offset)
 {
+    assert(sim_rwlock_held(&dev->rw));
     pthread_mutex_lock(&dev->alloc_lock);
     size_t i = aclsim_alloc_lower_bound(dev, offset);
     bool found = i < dev->nallocs && dev->allocs[i].offset == offset;
@@ -102,6 +109,7 @@ aclError aclsim_mem_free(aclsim_device_t *dev, size_t offset)
 
 bool aclsim_mem_range_ok(aclsim_device_t *dev, uintptr_t ptr, size_t len)
 {
+    assert(sim_rwlock_held(&dev->rw));
     if (!aclsim_is_device_addr(dev, ptr))
         return false;
     size_t offset = ptr - (uintptr_t)dev->dev_base;
@@ -115,6 +123,7 @@ bool aclsim_mem_range_ok(aclsim_device_t *dev, uintptr_t ptr, size_t len)
 
 void aclsim_mem_reset(aclsim_device_t *dev)
 {
+    assert(sim_rwlock_write_held(&dev->rw));
     free(dev->allocs);
     dev->allocs = NULL;
     dev->nallocs = dev->capallocs = 0;

@@ -8,7 +8,7 @@
  * final reap. No SIGCHLD handler is installed, so nothing is taken from the application's own
  * child handling. $AKL_SIM_NO_PIDFD=1 forces the fallback (a test knob). */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_proc.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "aclsim_error.h"
+#include "aclsim_state.h"
 
 /* How often the fallback looks at the process while waiting for it to exit. */
 #define ACLSIM_PROC_POLL_NS 5000000L

@@ -2,12 +2,13 @@
  * pkg_inc/runtime/runtime/{dev,stream,mem,config,kernel}.h and rt_external_mem.h), plus the ACL
  * calls around them that CANN 8 adds. Each one is the ACL call it corresponds to, with CANN's
  * argument conventions mapped; AICore calls say the simulator has no AICore. */
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "device_services.h"
+#include "aclsim_error.h"
 
 rtError_t rtSetDevice(int32_t devId)
 {

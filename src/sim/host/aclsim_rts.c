@@ -5,11 +5,14 @@
  * offsets are non-zero), the kernel's param at the args copy + cpuParamHeadOffset, and the
  * timeout attributes of its launch config (a per-task timeout beats the global one). */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_state.h"
 
 #include <stdio.h>
 
 #include "aclsim_blob.h"
+#include "aclsim_cust.h"
+#include "aclsim_error.h"
+#include "aclsim_launch.h"
 #include "sim_rts.h"
 
 static rtError_t aclsim_rts_result(rtError_t rc, const char *msg)
@@ -113,25 +116,12 @@ static rtError_t aclsim_rts_submit(const sim_rts_launch_t *l, uint32_t type, uin
     aclError rc = aclsim_blob_check(&req);
     if (rc != ACL_SUCCESS)
         return rc;
-    aclsim_device_t *dev;
-    rc = aclsim_device_acquire_current(&dev);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    aclsim_stream_t *s = NULL;
-    rc = aclsim_launch_stream(dev, stm, call, &s);
-    if (rc == ACL_SUCCESS && l->has_image)
-        rc = aclsim_cust_ensure(dev, l->bin);
-    if (rc == ACL_SUCCESS) {
-        aclsim_launch_t task = {.type = type,
-                                .num_blocks = num_blocks,
-                                .timeout_ms = aclsim_rts_timeout_ms(&l->opts),
-                                .blob = &req};
-        rc = aclsim_launch_enqueue(dev, s, &task);
-    }
-    if (s)
-        aclsim_stream_put(s);
-    aclsim_device_release(dev);
-    return rc;
+    aclsim_launch_t task = {.type = type,
+                            .num_blocks = num_blocks,
+                            .timeout_ms = aclsim_rts_timeout_ms(&l->opts),
+                            .blob = &req,
+                            .cust_bin = l->has_image ? l->bin : NULL};
+    return aclsim_launch_submit(stm, &task);
 }
 
 rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, rtStream_t stm,

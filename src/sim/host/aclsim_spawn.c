@@ -6,10 +6,14 @@
  * reach the memory through a second mapping. The scheduler is found beside this library
  * (<dir of libaclsim.so>/akl/akl-aicpu-scheduler, or $AKL_SIM_SCHEDULER) and started with
  * posix_spawn (never a bare fork in a possibly multithreaded host). It watches the control
- * socket: EOF means we are gone, however we died. */
+ * socket: EOF means we are gone, however we died. A device of another architecture
+ * (AKL_SIM_ARCH=aarch64) takes its files from akl/aarch64/ and runs its scheduler under qemu-user,
+ * which runs the guest in its own process: the pid and pidfd we hold are the scheduler's, and its
+ * exit status (a signal's too) is the guest's. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_spawn.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +30,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sim_arch.h"
 #include "sim_paths.h"
+#include "aclsim_error.h"
+#include "aclsim_proc.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
+#include "sim_held.h"
 
 extern char **environ;
 
@@ -60,10 +70,12 @@ static aclError aclsim_mem_mb(aclsim_device_t *dev, size_t *mb)
     return ACL_SUCCESS;
 }
 
-/* $env, else <directory of libaclsim.so>/akl/<file>. */
-static int aclsim_private_path(const char *env, const char *file, char *out, size_t cap)
+/* $env (when env is not NULL), else <directory of libaclsim.so>/akl/<file>, or
+ * akl/<arch>/<file> for a device whose architecture is not the host's. */
+static int aclsim_private_path(const char *env, const sim_arch_t *arch, const char *file, char *out,
+                               size_t cap)
 {
-    const char *override = getenv(env);
+    const char *override = env ? getenv(env) : NULL;
     if (override && *override) {
         int n = snprintf(out, cap, "%s", override);
         return n > 0 && (size_t)n < cap ? 0 : -1;
@@ -73,7 +85,8 @@ static int aclsim_private_path(const char *env, const char *file, char *out, siz
     if (!dladdr((void *)aclsim_private_path, &info) || !info.dli_fname ||
         !realpath(info.dli_fname, self))
         return -1;
-    int n = snprintf(out, cap, "%s/akl/%s", dirname(self), file);
+    int n = snprintf(out, cap, "%s/akl/%s%s%s", dirname(self), arch->foreign ? arch->name : "",
+                     arch->foreign ? "/" : "", file);
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -143,26 +156,74 @@ static void aclsim_spawn_fds(posix_spawn_file_actions_t *fa, const int src[3])
     posix_spawn_file_actions_addclosefrom_np(fa, SCHED_FD_CTL + 1);
 }
 
+/* A device of another architecture runs its scheduler under qemu-user. qemu is multi-threaded from
+ * its start, so it cannot enter the namespace that gives device code the device's paths: the
+ * native scheduler runs first as a stage that does, then execs the emulator (same process):
+ *   <native scheduler> --ns-exec=<device> <qemu> [-L <sysroot>] <scheduler> <args...> */
+typedef struct aclsim_emulated {
+    sim_emulator_t emu;
+    char stage[PATH_MAX];
+    char ns_arg[32];
+} aclsim_emulated_t;
+
+static aclError aclsim_spawn_emulated(aclsim_device_t *dev, const sim_arch_t *arch,
+                                      aclsim_emulated_t *e, char **argv, int *argc)
+{
+    char err[512];
+    if (sim_arch_emulator(arch, &e->emu, err, sizeof err) != 0)
+        return aclsim_spawn_fail(dev, err, "");
+    sim_arch_t host = sim_arch_host();
+    if (aclsim_private_path(NULL, &host, ACLSIM_SCHEDULER_FILE, e->stage, sizeof e->stage) != 0 ||
+        access(e->stage, X_OK) != 0)
+        return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
+                           "aclrtSetDevice(%d): the native aicpu scheduler '%s', which starts the "
+                           "%s one, is not executable: %s",
+                           (int)dev->id, e->stage, arch->name, strerror(errno));
+    snprintf(e->ns_arg, sizeof e->ns_arg, "--ns-exec=%d", (int)dev->phys);
+    argv[(*argc)++] = e->stage;
+    argv[(*argc)++] = e->ns_arg;
+    argv[(*argc)++] = e->emu.qemu;
+    if (e->emu.sysroot[0]) {
+        argv[(*argc)++] = "-L";
+        argv[(*argc)++] = e->emu.sysroot;
+    }
+    return ACL_SUCCESS;
+}
+
 static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int arena_fd, int ctl_fd)
 {
-    char sched_path[PATH_MAX], extend_path[PATH_MAX];
-    if (aclsim_private_path("AKL_SIM_SCHEDULER", ACLSIM_SCHEDULER_FILE, sched_path,
+    char sched_path[PATH_MAX], extend_path[PATH_MAX], why[512];
+    sim_arch_t arch;
+    if (sim_arch_get(&arch, why, sizeof why) != 0)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtSetDevice(%d): %s", (int)dev->id, why);
+    if (aclsim_private_path("AKL_SIM_SCHEDULER", &arch, ACLSIM_SCHEDULER_FILE, sched_path,
                             sizeof sched_path) != 0 ||
-        aclsim_private_path("AKL_SIM_EXTEND_KERNELS", SIM_EXTEND_KERNELS_NAME, extend_path,
+        aclsim_private_path("AKL_SIM_EXTEND_KERNELS", &arch, SIM_EXTEND_KERNELS_NAME, extend_path,
                             sizeof extend_path) != 0)
         return aclsim_spawn_fail(dev, "cannot locate the simulator's private directory", "");
     if (access(sched_path, X_OK) != 0)
         return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
-                           "aclrtSetDevice(%d): aicpu scheduler '%s' is not executable: %s (set "
-                           "AKL_SIM_SCHEDULER)",
-                           (int)dev->id, sched_path, strerror(errno));
+                           "aclrtSetDevice(%d): %s aicpu scheduler '%s' is not executable: %s (set "
+                           "AKL_SIM_SCHEDULER%s)",
+                           (int)dev->id, arch.name, sched_path, strerror(errno),
+                           arch.foreign ? ", or build akl with an aarch64 compiler" : "");
+    aclsim_emulated_t emulated;
+    char *argv[16];
+    int argc = 0;
+    if (arch.foreign) {
+        aclError rc = aclsim_spawn_emulated(dev, &arch, &emulated, argv, &argc);
+        if (rc != ACL_SUCCESS)
+            return rc;
+    }
     char a_dev[32], a_pid[32], a_base[48], a_size[48], a_ext[PATH_MAX + 16];
     snprintf(a_dev, sizeof a_dev, "--device=%d", (int)dev->phys); /* files and chip */
     snprintf(a_pid, sizeof a_pid, "--host-pid=%d", (int)getpid());
     snprintf(a_base, sizeof a_base, "--dev-base=%#lx", (unsigned long)(uintptr_t)dev->dev_base);
     snprintf(a_size, sizeof a_size, "--arena-size=%zu", dev->arena_size);
     snprintf(a_ext, sizeof a_ext, "--extend=%s", extend_path);
-    char *argv[] = {sched_path, a_dev, a_pid, a_base, a_size, a_ext, NULL};
+    char *sched_args[] = {sched_path, a_dev, a_pid, a_base, a_size, a_ext, NULL};
+    for (size_t i = 0; i < sizeof sched_args / sizeof sched_args[0]; i++)
+        argv[argc++] = sched_args[i];
 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -177,12 +238,12 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int err = posix_spawn(&pid, sched_path, &fa, &attr, argv, environ);
+    int err = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (err != 0)
         return aclsim_fail(ACL_ERROR_RT_DRV_INTERNAL_ERROR,
-                           "aclrtSetDevice(%d): cannot start '%s': %s", (int)dev->id, sched_path,
+                           "aclrtSetDevice(%d): cannot start '%s': %s", (int)dev->id, argv[0],
                            strerror(err));
     dev->pid = pid;
     return aclsim_proc_watch(dev);
@@ -319,6 +380,7 @@ void aclsim_spawn_halt(aclsim_device_t *dev, bool graceful)
 
 void aclsim_spawn_unmap(aclsim_device_t *dev)
 {
+    assert(sim_rwlock_write_held(&dev->rw));
     if (dev->sock >= 0)
         close(dev->sock);
     if (dev->pidfd >= 0)

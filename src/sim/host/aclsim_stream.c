@@ -4,12 +4,21 @@
  * waking at least every 50 ms to check that the scheduler process is alive. A synchronize reports
  * the stream's first unreported task error once, then clears it. */
 #define _GNU_SOURCE
-#include "aclsim_internal.h"
+#include "aclsim_stream.h"
 
+#include <assert.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "aclsim_error.h"
+#include "aclsim_mem.h"
+#include "aclsim_proc.h"
+#include "aclsim_spawn.h"
+#include "aclsim_state.h"
+#include "aclsim_table.h"
+#include "sim_held.h"
 
 /* Handles are tagged values, never pointers, so a stale or foreign handle is recognised instead
  * of dereferenced: tag(12) | generation(16) | device(16) | slot(16). */
@@ -181,6 +190,7 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
 
 void aclsim_stream_reclaim(aclsim_device_t *dev, aclsim_stream_t *s)
 {
+    assert(sim_mutex_held(&s->lock));
     uint32_t done = atomic_load_explicit(&s->shm->completed, memory_order_acquire);
     size_t kept = 0;
     for (size_t i = 0; i < s->nbig; i++) {
@@ -298,6 +308,7 @@ aclError aclsim_stream_create_slot(aclsim_device_t *dev, uint32_t slot, aclsim_s
 /* Teardown, under the device's write lock: no thread holds a stream. */
 void aclsim_stream_free_all(aclsim_device_t *dev)
 {
+    assert(sim_rwlock_write_held(&dev->rw));
     for (uint32_t slot = 0; slot < SCHED_MAX_STREAMS; slot++) {
         atomic_store(&dev->streams[slot], NULL);
         aclsim_stream_t *s = dev->stream_mem[slot];

@@ -8,13 +8,15 @@
  * below the one before it, or a repeated one, makes the whole list invalid, as does a list with no
  * id: then every call that needs a device fails with ACL_ERROR_RT_NO_DEVICE (207004). The variable
  * is read at each call, so set it before the first aclrtSetDevice; CANN reads it once. */
-#include "aclsim_internal.h"
+#include "aclsim_visible.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "sim_paths.h"
+#include "aclsim_error.h"
+#include "aclsim_state.h"
 
 typedef struct aclsim_visible {
     int32_t count;                    /* logical devices; 0 with a message when invalid */

@@ -7,7 +7,9 @@
  * refuses the whole descriptor instead, naming the op and the field, so a mistake shows at load
  * time rather than as a failed launch. A key that appears twice in one object keeps its last
  * value, as with CANN's parser (nlohmann::json) and json-c. */
-#include "rts_internal.h"
+#include "rts_descriptor.h"
+#include "rts_limits.h"
+#include "rts_text.h"
 
 #include <errno.h>
 #include <fcntl.h>

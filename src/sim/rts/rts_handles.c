@@ -1,7 +1,7 @@
 /* A small open-addressing map from 64-bit handle values to objects (linear probing, deletion by
  * backward shift), so that any value a caller passes as a handle is checked by lookup and never
  * dereferenced. */
-#include "rts_internal.h"
+#include "rts_handles.h"
 
 #include <stdlib.h>
 

@@ -2,7 +2,8 @@
  * BinaryLoader::ParseLoadOptions and SetCpuBinInfo, hicann/runtime
  * src/runtime/core/src/kernel/binary_loader.cc) and rtKernelLaunchCfg_t for rtsLaunchCpuKernel
  * (the attribute conversion and checks in src/runtime/api/impl/). */
-#include "rts_internal.h"
+#include "rts_options.h"
+#include "rts_text.h"
 
 /* A count beyond this is taken for an uninitialized field rather than read (a simulator check:
  * CANN walks whatever count it is given). */

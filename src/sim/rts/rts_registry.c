@@ -4,8 +4,12 @@
  * in the table of live handles, so a forged, stale or wrong-kind handle gets 107017 and never
  * touches memory. One mutex guards the table and the binaries' function lists; parsing and file
  * reading happen outside it. */
-#include "rts_internal.h"
+#include "sim_rts.h"
+#include "rts_descriptor.h"
+#include "rts_handles.h"
+#include "rts_text.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,6 +19,7 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+#include "sim_held.h"
 
 #define RTS_HANDLE_BASE UINT64_C(0xAC1D000000000000)
 #define RTS_HANDLE_SERIAL_MAX (UINT64_C(1) << 44)
@@ -69,6 +74,7 @@ static void *rts_handle_pointer(uint64_t value)
 
 static int rts_handle_new(unsigned kind, void *object, uint64_t *handle)
 {
+    assert(sim_mutex_held(&reg.lock));
     if (reg.next_serial >= RTS_HANDLE_SERIAL_MAX)
         return -1;
     uint64_t value = RTS_HANDLE_BASE | reg.next_serial << 4 | kind;
@@ -81,6 +87,7 @@ static int rts_handle_new(unsigned kind, void *object, uint64_t *handle)
 
 static void *rts_handle_lookup(const void *handle, unsigned kind)
 {
+    assert(sim_mutex_held(&reg.lock));
     uint64_t value = rts_handle_value(handle);
     if ((value & 0xF) != kind)
         return NULL;
@@ -448,17 +455,26 @@ static rtError_t rts_check_name(const char *call, const char *what, const char *
     return ACL_RT_SUCCESS;
 }
 
-rtError_t sim_rts_func_get_by_name(rtBinHandle handle, const char *op_type, rtFuncHandle *out,
-                                   char *msg, size_t cap)
+/* What rtsFuncGetByName and rtsRegisterCpuFunc check first: an out pointer (cleared) and a
+ * binary handle. */
+static rtError_t rts_func_call_start(const char *call, rtBinHandle handle, rtFuncHandle *out,
+                                     char *msg, size_t cap)
 {
-    static const char call[] = "rtsFuncGetByName";
     rts_msg_clear(msg, cap);
     rtError_t rc = rts_check_out(call, out, msg, cap);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     *out = NULL;
-    if (!handle)
-        return rts_bad_handle(call, "binary", handle, msg, cap);
+    return handle ? ACL_RT_SUCCESS : rts_bad_handle(call, "binary", handle, msg, cap);
+}
+
+rtError_t sim_rts_func_get_by_name(rtBinHandle handle, const char *op_type, rtFuncHandle *out,
+                                   char *msg, size_t cap)
+{
+    static const char call[] = "rtsFuncGetByName";
+    rtError_t rc = rts_func_call_start(call, handle, out, msg, cap);
+    if (rc != ACL_RT_SUCCESS)
+        return rc;
     if (!op_type)
         return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the op type is NULL", call);
     pthread_mutex_lock(&reg.lock);
@@ -503,13 +519,9 @@ rtError_t sim_rts_func_register(rtBinHandle handle, const char *func_name, const
                                 rtFuncHandle *out, char *msg, size_t cap)
 {
     static const char call[] = "rtsRegisterCpuFunc";
-    rts_msg_clear(msg, cap);
-    rtError_t rc = rts_check_out(call, out, msg, cap);
+    rtError_t rc = rts_func_call_start(call, handle, out, msg, cap);
     if (rc != ACL_RT_SUCCESS)
         return rc;
-    *out = NULL;
-    if (!handle)
-        return rts_bad_handle(call, "binary", handle, msg, cap);
     if ((rc = rts_check_name(call, "function name", func_name, SIM_RTS_FUNC_NAME_MAX, msg, cap)) ||
         (rc = rts_check_name(call, "op type", op_type, SIM_RTS_OP_TYPE_MAX, msg, cap)))
         return rc;

@@ -1,28 +1,26 @@
 /* Messages and names for akl_sim_rts: bounded error messages, printable copies of untrusted names,
  * and CANN's same-name-other-extension path convention. */
-#include "rts_internal.h"
+#include "rts_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msgbuf.h"
+
 rtError_t rts_fail(rtError_t rc, char *msg, size_t cap, const char *fmt, ...)
 {
-    if (msg && cap > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(msg, cap, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            msg[0] = '\0';
-    }
+    cmn_msg_t m = cmn_msg_start(msg, cap);
+    va_list ap;
+    va_start(ap, fmt);
+    cmn_msg_vadd(&m, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
 void rts_msg_clear(char *msg, size_t cap)
 {
-    if (msg && cap > 0)
-        msg[0] = '\0';
+    cmn_msg_start(msg, cap);
 }
 
 rts_shown_t rts_show(const char *name)

@@ -21,48 +21,8 @@
 #include <stdint.h>
 
 #include "runtime/runtime/rts/rts_kernel.h"
-
-/* Largest JSON descriptor accepted (CANN has no limit; a real one is a few KiB). */
-#define SIM_RTS_DESCRIPTOR_MAX ((size_t)1 << 20)
-/* Largest CPU kernel SO accepted by cpuKernelMode 1 or 2. */
-#define SIM_RTS_IMAGE_MAX ((size_t)1 << 30)
-/* Longest names, in bytes: the device's buffers (kernel name 200, SO name 100) and a bound on op
- * types so every name fits the fixed fields below. */
-#define SIM_RTS_FUNC_NAME_MAX 200
-#define SIM_RTS_SO_NAME_MAX 100
-#define SIM_RTS_OP_TYPE_MAX 255
-
-/* The cpuKernelMode values, and "the option was not given". */
-#define SIM_RTS_MODE_NONE (-1)
-#define SIM_RTS_MODE_JSON 0
-#define SIM_RTS_MODE_SO_AND_JSON 1
-#define SIM_RTS_MODE_DATA 2
-
-/* ---- options ---- */
-
-typedef struct sim_rts_load_opts {
-    int32_t
-        cpu_kernel_mode; /* SIM_RTS_MODE_NONE when RT_LOAD_BINARY_OPT_CPU_KERNEL_MODE is absent */
-    bool lazy_load;
-} sim_rts_load_opts_t;
-
-/* CANN's ParseLoadOptions: cfg NULL means no options; cfg->options NULL is 107000; an unknown
- * option id, isLazyLoad other than 0/1, MAGIC with from_file, or a cpuKernelMode that the call does
- * not accept (from_file: 0 or 1; from data: 2) is 107000. */
-rtError_t sim_rts_parse_load_options(const rtLoadBinaryConfig_t *cfg, bool from_file,
-                                     sim_rts_load_opts_t *opts, char *msg, size_t cap);
-
-typedef struct sim_rts_launch_opts {
-    bool has_timeout;
-    uint64_t timeout_us; /* 0: never (when has_timeout) */
-    bool data_dump;
-} sim_rts_launch_opts_t;
-
-/* CANN's rtKernelLaunchCfg_t rules: cfg NULL means no attributes; attrs NULL with numAttrs > 0,
- * an id outside 1..8, TIMEOUT together with TIMEOUT_US, or isDataDump / isBlockTaskPrefetch other
- * than 0/1 is 107000. TIMEOUT is seconds, TIMEOUT_US microseconds (high << 32 | low). */
-rtError_t sim_rts_parse_launch_cfg(const rtKernelLaunchCfg_t *cfg, sim_rts_launch_opts_t *opts,
-                                   char *msg, size_t cap);
+#include "rts_limits.h"
+#include "rts_options.h"
 
 /* ---- loading and unloading ---- */
 

@@ -2,17 +2,15 @@
  * for the calling kernel (exported from the scheduler executable, as libaicpu_sharder.so exports
  * them on a device), and CANN's mapping of a kernel's return value to the device errcode. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_block.h"
 
+#include "akl/akl_kernel.h"
 #include "runtime/rt.h"
 
 /* Thread-local because every worker thread runs its own block, as in CANN's aicpu_context. */
 static __thread const sched_task_ctx_t *sched_tls_ctx;
 static __thread uint32_t sched_tls_block_idx;
 static __thread uint32_t sched_tls_block_num;
-
-__attribute__((visibility("default"))) uint32_t AicpuGetBlockIdx(void);
-__attribute__((visibility("default"))) uint32_t AicpuGetBlockNum(void);
 
 uint32_t AicpuGetBlockIdx(void)
 {

@@ -7,7 +7,7 @@
  * backstop: PR_SET_PDEATHSIG delivers SIGHUP when the spawning host *thread* exits, so the handler
  * exits only if the host process itself is gone. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_crash.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -18,12 +18,21 @@
 #include <unistd.h>
 
 #include "acl/error_codes/rt_error_codes.h"
+#include "sched_block.h"
+#include "msgbuf.h"
 
 /* Room for the handler's frames, sanitizer interceptors included. */
 #define SCHED_ALTSTACK_BYTES (128U * 1024U)
 
+/* What a report needs: the device, its host and its control region. */
+typedef struct sched_crash_site {
+    int32_t device;
+    pid_t host_pid;
+    sched_ctl_t *ctl;
+} sched_crash_site_t;
+
 /* The one piece of global state: a signal handler has no other way to find the shared region. */
-static sched_state_t *sched_crash_state;
+static sched_crash_site_t sched_crash_site;
 
 typedef struct sched_text {
     char *buf;
@@ -53,28 +62,21 @@ static void sched_text_u32(sched_text_t *t, uint32_t v)
 
 static const char *sched_signal_name(int sig)
 {
-    switch (sig) {
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGILL:
-        return "SIGILL";
-    case SIGFPE:
-        return "SIGFPE";
-    case SIGABRT:
-        return "SIGABRT";
-    default:
-        return "signal";
-    }
+    static const char *const names[] = {[SIGSEGV] = "SIGSEGV",
+                                        [SIGBUS] = "SIGBUS",
+                                        [SIGILL] = "SIGILL",
+                                        [SIGFPE] = "SIGFPE",
+                                        [SIGABRT] = "SIGABRT"};
+    const char *name = sig > 0 && sig < (int)(sizeof names / sizeof names[0]) ? names[sig] : NULL;
+    return name ? name : "signal";
 }
 
-static void sched_crash_describe(sched_text_t *t, const sched_state_t *st, int sig)
+static void sched_crash_describe(sched_text_t *t, const sched_crash_site_t *site, int sig)
 {
     uint32_t block = 0;
     const sched_task_ctx_t *ctx = sched_block_current(&block);
     sched_text_str(t, "device ", 16);
-    sched_text_u32(t, (uint32_t)st->device);
+    sched_text_u32(t, (uint32_t)site->device);
     if (ctx) {
         sched_text_str(t, " stream ", 16);
         sched_text_u32(t, ctx->stream_slot);
@@ -125,18 +127,18 @@ static void sched_crash_handler(int sig, siginfo_t *info, void *uctx)
         for (;;)
             pause();
     }
-    sched_state_t *st = sched_crash_state;
-    if (st && st->ctl) {
+    const sched_crash_site_t *site = &sched_crash_site;
+    if (site->ctl) {
         char buf[SCHED_MSG_MAX];
         sched_text_t text = {buf, 0, sizeof buf};
         buf[0] = 0;
-        sched_crash_describe(&text, st, sig);
+        sched_crash_describe(&text, site, sig);
         uint32_t block = 0;
         const sched_task_ctx_t *ctx = sched_block_current(&block);
         if (ctx)
-            sched_record_error(&st->ctl->streams[ctx->stream_slot], ACL_ERROR_RT_AICPU_EXCEPTION, 0,
-                               buf);
-        sched_mark_dead(st->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, buf);
+            sched_record_error(&site->ctl->streams[ctx->stream_slot], ACL_ERROR_RT_AICPU_EXCEPTION,
+                               0, buf);
+        sched_mark_dead(site->ctl, ACL_ERROR_RT_DRV_INTERNAL_ERROR, buf);
     }
     sched_die_by(sig);
 }
@@ -144,13 +146,13 @@ static void sched_crash_handler(int sig, siginfo_t *info, void *uctx)
 static void sched_parent_death_handler(int sig)
 {
     (void)sig;
-    if (sched_crash_state && getppid() != sched_crash_state->host_pid)
+    if (sched_crash_site.ctl && getppid() != sched_crash_site.host_pid)
         _exit(0);
 }
 
-int sched_crash_install(sched_state_t *st, char *err, size_t cap)
+int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *err, size_t cap)
 {
-    sched_crash_state = st;
+    sched_crash_site = (sched_crash_site_t){.device = device, .host_pid = host_pid, .ctl = ctl};
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -159,7 +161,7 @@ int sched_crash_install(sched_state_t *st, char *err, size_t cap)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         if (sigaction(fatal[i], &sa, NULL) != 0) {
-            snprintf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
+            cmn_msg_setbuf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
             return -1;
         }
     }
@@ -169,12 +171,12 @@ int sched_crash_install(sched_state_t *st, char *err, size_t cap)
     hup.sa_flags = SA_RESTART;
     sigemptyset(&hup.sa_mask);
     if (sigaction(SIGHUP, &hup, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGHUP) != 0) {
-        snprintf(err, cap, "cannot set the parent-death signal: %m");
+        cmn_msg_setbuf(err, cap, "cannot set the parent-death signal: %m");
         return -1;
     }
     /* The host may have died before prctl took effect. */
-    if (getppid() != st->host_pid) {
-        snprintf(err, cap, "host process %d is gone", (int)st->host_pid);
+    if (getppid() != host_pid) {
+        cmn_msg_setbuf(err, cap, "host process %d is gone", (int)host_pid);
         return -1;
     }
     return 0;

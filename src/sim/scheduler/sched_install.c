@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
+#include "msgbuf.h"
 
 #define INSTALL_NFTW_FDS 16
 
@@ -40,7 +41,7 @@ static int install_pick(const char *var, const char *const *values, int count, i
             return 0;
         }
     }
-    snprintf(err, cap, "%s=\"%.64s\" is not one of", var, text);
+    cmn_msg_setbuf(err, cap, "%s=\"%.64s\" is not one of", var, text);
     for (int i = 0; i < count; i++) {
         size_t used = strlen(err);
         snprintf(err + used, cap - used, "%s %s", i ? "," : "", values[i]);
@@ -74,7 +75,8 @@ static int install_remove_dir(const char *dir, char *err, size_t cap)
     if (nftw(dir, install_remove_entry, INSTALL_NFTW_FDS, FTW_DEPTH | FTW_PHYS) == 0 ||
         errno == ENOENT)
         return 0;
-    snprintf(err, cap, "AKL_SIM_PREINSTALL=absent: cannot remove %s: %s", dir, strerror(errno));
+    cmn_msg_setbuf(err, cap, "AKL_SIM_PREINSTALL=absent: cannot remove %s: %s", dir,
+                   strerror(errno));
     return -1;
 }
 
@@ -111,17 +113,18 @@ static int install_private_mounts(void)
 static int install_read_only(const char *dir, char *err, size_t cap)
 {
     if (install_private_mounts() != 0) {
-        snprintf(err, cap,
-                 "AKL_SIM_PREINSTALL=readonly needs a private mount namespace (or a user namespace "
-                 "owning one), which this machine refuses: %s",
-                 strerror(errno));
+        cmn_msg_setbuf(
+            err, cap,
+            "AKL_SIM_PREINSTALL=readonly needs a private mount namespace (or a user namespace "
+            "owning one), which this machine refuses: %s",
+            strerror(errno));
         return -1;
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
         mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
-        snprintf(err, cap, "AKL_SIM_PREINSTALL=readonly: cannot bind-mount %s read-only: %s", dir,
-                 strerror(errno));
+        cmn_msg_setbuf(err, cap, "AKL_SIM_PREINSTALL=readonly: cannot bind-mount %s read-only: %s",
+                       dir, strerror(errno));
         return -1;
     }
     return 0;

@@ -12,7 +12,10 @@
  *   memfd inherited as descriptors 3, 4 and 5. */
 #define _GNU_SOURCE
 #include "sched_install.h"
-#include "sched_internal.h"
+#include "sched_crash.h"
+#include "sched_ns.h"
+#include "sched_state.h"
+#include "sched_stream.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "device_services.h"
+#include "msgbuf.h"
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
@@ -75,14 +79,14 @@ static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, s
         else
             ok = false;
         if (!ok) {
-            snprintf(err, cap, "bad argument '%s'", arg);
+            cmn_msg_setbuf(err, cap, "bad argument '%s'", arg);
             return -1;
         }
     }
     if (device > INT32_MAX || pid == 0 || pid > INT32_MAX || base == 0 || size == 0 || !a->extend) {
-        snprintf(err, cap,
-                 "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
-                 "--extend");
+        cmn_msg_setbuf(err, cap,
+                       "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
+                       "--extend");
         return -1;
     }
     a->device = (int32_t)device;
@@ -97,8 +101,8 @@ static int sched_aicpu_threads(char *err, size_t cap)
     const char *text = getenv("AKL_SIM_AICPU_THREADS");
     uint64_t n = SCHED_DEFAULT_AICPU_THREADS;
     if (text && *text && (!sched_parse_u64(text, &n) || n < 1 || n > SCHED_MAX_AICPU_THREADS)) {
-        snprintf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
-                 SCHED_MAX_AICPU_THREADS);
+        cmn_msg_setbuf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
+                       SCHED_MAX_AICPU_THREADS);
         return -1;
     }
     return (int)n;
@@ -112,8 +116,8 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
                      MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, SCHED_FD_ARENA, 0);
     if (got == MAP_FAILED || got != want) {
         st->address_taken = got != MAP_FAILED || errno == EEXIST;
-        snprintf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size, want,
-                 got == MAP_FAILED ? strerror(errno) : "address taken");
+        cmn_msg_setbuf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size,
+                       want, got == MAP_FAILED ? strerror(errno) : "address taken");
         if (got != MAP_FAILED)
             munmap(got, a->arena_size);
         return -1;
@@ -123,18 +127,20 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
     st->ctl_size = sched_ctl_size();
     struct stat sb;
     if (fstat(SCHED_FD_CTL, &sb) != 0 || (size_t)sb.st_size != st->ctl_size) {
-        snprintf(err, cap, "control region has the wrong size (host and scheduler builds differ?)");
+        cmn_msg_setbuf(err, cap,
+                       "control region has the wrong size (host and scheduler builds differ?)");
         return -1;
     }
     void *ctl = mmap(NULL, st->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
                      SCHED_FD_CTL, 0);
     if (ctl == MAP_FAILED) {
-        snprintf(err, cap, "cannot map the control region: %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot map the control region: %s", strerror(errno));
         return -1;
     }
     st->ctl = ctl;
     if (st->ctl->magic != SCHED_SHM_MAGIC || st->ctl->version != SCHED_SHM_VERSION) {
-        snprintf(err, cap, "control region has the wrong version (host and scheduler differ)");
+        cmn_msg_setbuf(err, cap,
+                       "control region has the wrong version (host and scheduler differ)");
         return -1;
     }
     close(SCHED_FD_ARENA);
@@ -147,11 +153,11 @@ static int sched_start_services(const sched_state_t *st, int threads, char *err,
 {
     char log_path[SIM_PATH_MAX], why[SCHED_MSG_MAX];
     if (sim_services_log_path(st->device, log_path, sizeof log_path) != 0) {
-        snprintf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_setbuf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
     if (sim_services_start(st->device, log_path, (uint32_t)threads, why, sizeof why) != 0) {
-        sched_format(err, cap, "cannot start the device services: %s", why);
+        cmn_msg_setbuf(err, cap, "cannot start the device services: %s", why);
         return -1;
     }
     return 0;
@@ -184,7 +190,7 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
         sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {
-        snprintf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_setbuf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
     if (sched_install_apply_preinstall(&install, preinstall, err, cap) != 0)
@@ -196,19 +202,19 @@ static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int th
      * paths), while still single-threaded: no worker is started yet. */
     sched_ns_enter(a->device, st->ns_note, sizeof st->ns_note);
     if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
-        snprintf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
         return -1;
     }
     st->lookup = sim_lookup_create(a->device, chip_root, preinstall, (uint32_t)a->host_pid);
     if (!st->lookup) {
-        snprintf(err, cap, "out of memory creating the kernel lookup");
+        cmn_msg_setbuf(err, cap, "out of memory creating the kernel lookup");
         return -1;
     }
     char msg[SCHED_MSG_MAX];
     if (install.extend_package &&
         sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
-        sched_format(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME, extend_dir,
-                     msg);
+        cmn_msg_setbuf(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME,
+                       extend_dir, msg);
         return -1;
     }
     return 0;
@@ -219,13 +225,15 @@ static int sched_start(sched_state_t *st, const sched_args_t *a, char *err, size
     st->device = a->device;
     st->host_pid = a->host_pid;
     st->sock = SCHED_FD_SOCK;
-    if (sched_map_memory(st, a, err, cap) != 0 || sched_crash_install(st, err, cap) != 0)
+    if (sched_map_memory(st, a, err, cap) != 0 ||
+        sched_crash_install(st->device, st->host_pid, st->ctl, err, cap) != 0)
         return -1;
     int threads = sched_aicpu_threads(err, cap);
     if (threads < 0 || sched_prepare_device(st, a, threads, err, cap) != 0 ||
         sched_pool_start(&st->pool, threads, err, cap) != 0)
         return -1;
-    if (sched_watchdog_start(st, err, cap) != 0 || sched_stream_start(st, 0, err, cap) != 0)
+    if (sched_watchdog_start(&st->watchdog, st->device, st->ctl, err, cap) != 0 ||
+        sched_stream_start(st, 0, err, cap) != 0)
         return -1;
     return 0;
 }
@@ -279,7 +287,7 @@ static void sched_serve(sched_state_t *st)
 static void sched_shutdown(sched_state_t *st)
 {
     sched_stream_stop_all(st);
-    sched_watchdog_stop(st);
+    sched_watchdog_stop(&st->watchdog);
     if (st->pool.threads)
         sched_pool_stop(&st->pool);
     if (st->lookup)
@@ -309,8 +317,8 @@ int main(int argc, char **argv)
     if (sched_parse_args(argc, argv, &args, err, sizeof err) != 0 ||
         sched_start(&state, &args, err, sizeof err) != 0) {
         char text[SCHED_MSG_MAX + 64];
-        sched_format(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
-                     args.device, err);
+        cmn_msg_setbuf(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
+                       args.device, err);
         sched_send(SCHED_FD_SOCK, SCHED_OP_FAILED, 0,
                    state.address_taken ? SCHED_FAIL_ADDRESS_TAKEN : -1, text);
         sched_shutdown(&state);

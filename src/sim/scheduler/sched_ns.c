@@ -12,13 +12,14 @@
  * namespaces, a multi-threaded start under an emulator, seccomp), the scheduler says so once and
  * device code finds its tree only through ASCEND_AICPU_KERNEL_PATH, as before. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_ns.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msgbuf.h"
+#include "sched_shm.h" /* SCHED_MSG_MAX */
 #include "sim_paths.h"
 
 /* One device path and the chip subdirectory bound over it. */
@@ -61,27 +64,27 @@ static int sched_ns_unshare(char *err, size_t cap)
     gid_t gid = getegid();
     if (uid == 0) {
         if (unshare(CLONE_NEWNS) != 0) {
-            sched_format(err, cap, "unshare(CLONE_NEWNS): %s", strerror(errno));
+            cmn_msg_setbuf(err, cap, "unshare(CLONE_NEWNS): %s", strerror(errno));
             return -1;
         }
         return 0;
     }
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-        sched_format(err, cap, "unshare(CLONE_NEWUSER | CLONE_NEWNS): %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "unshare(CLONE_NEWUSER | CLONE_NEWNS): %s", strerror(errno));
         return -1;
     }
     char map[64];
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
     if (sched_ns_write_file("/proc/self/setgroups", "deny") != 0 ||
         sched_ns_write_file("/proc/self/uid_map", map) != 0) {
-        sched_format(err, cap, "cannot map uid %u in the new user namespace: %s", (unsigned)uid,
-                     strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot map uid %u in the new user namespace: %s", (unsigned)uid,
+                       strerror(errno));
         return -1;
     }
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
     if (sched_ns_write_file("/proc/self/gid_map", map) != 0) {
-        sched_format(err, cap, "cannot map gid %u in the new user namespace: %s", (unsigned)gid,
-                     strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot map gid %u in the new user namespace: %s", (unsigned)gid,
+                       strerror(errno));
         return -1;
     }
     return 0;
@@ -102,20 +105,20 @@ static int sched_ns_shadow_entry(int dirfd, const char *name, const char *dst, c
             return 0;
         target[n] = '\0';
         if (symlink(target, dst) != 0) {
-            sched_format(err, cap, "cannot recreate link %s: %s", dst, strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot recreate link %s: %s", dst, strerror(errno));
             return -1;
         }
         return 0;
     }
     int made = S_ISDIR(sb.st_mode) ? mkdir(dst, 0700) : mknod(dst, S_IFREG | 0600, 0);
     if (made != 0) {
-        sched_format(err, cap, "cannot make mount point %s: %s", dst, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot make mount point %s: %s", dst, strerror(errno));
         return -1;
     }
     char src[64 + NAME_MAX];
     snprintf(src, sizeof src, "/proc/self/fd/%d/%s", dirfd, name);
     if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0) {
-        sched_format(err, cap, "cannot bind %s over %s: %s", src, dst, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot bind %s over %s: %s", src, dst, strerror(errno));
         return -1;
     }
     return 0;
@@ -127,7 +130,7 @@ static int sched_ns_shadow(const char *dir, char *err, size_t cap)
 {
     int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {
-        sched_format(err, cap, "cannot open %s: %s", dir, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot open %s: %s", dir, strerror(errno));
         return -1;
     }
     struct stat sb;
@@ -135,14 +138,14 @@ static int sched_ns_shadow(const char *dir, char *err, size_t cap)
     fstat(dirfd, &sb);
     snprintf(opts, sizeof opts, "mode=%o", (unsigned)(sb.st_mode & 07777));
     if (mount("akl-sim-shadow", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
-        sched_format(err, cap, "cannot mount a tmpfs over %s: %s", dir, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot mount a tmpfs over %s: %s", dir, strerror(errno));
         close(dirfd);
         return -1;
     }
     int rc = 0;
     DIR *d = fdopendir(dup(dirfd));
     if (!d) {
-        sched_format(err, cap, "cannot list %s: %s", dir, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot list %s: %s", dir, strerror(errno));
         rc = -1;
     }
     for (struct dirent *e; rc == 0 && d && (e = readdir(d)) != NULL;) {
@@ -164,14 +167,15 @@ static int sched_ns_mount_point(const char *target, char *err, size_t cap)
 {
     struct stat sb;
     if (stat(target, &sb) == 0)
-        return S_ISDIR(sb.st_mode) ? 0
-                                   : (sched_format(err, cap, "%s is not a directory", target), -1);
+        return S_ISDIR(sb.st_mode)
+                   ? 0
+                   : (cmn_msg_setbuf(err, cap, "%s is not a directory", target), -1);
     char anc[PATH_MAX];
     snprintf(anc, sizeof anc, "%s", target);
     for (;;) {
         char *slash = strrchr(anc, '/');
         if (!slash || slash == anc) {
-            sched_format(err, cap, "no parent of %s exists below /", target);
+            cmn_msg_setbuf(err, cap, "no parent of %s exists below /", target);
             return -1;
         }
         *slash = '\0';
@@ -187,13 +191,13 @@ static int sched_ns_mount_point(const char *target, char *err, size_t cap)
             continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            sched_format(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
             return -1;
         }
         *p = '/';
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        sched_format(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -221,16 +225,16 @@ static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS],
 {
     char chip[SIM_PATH_MAX], real[PATH_MAX];
     if (sim_chip_root(device, chip, sizeof chip) != 0 || !realpath(chip, real)) {
-        sched_format(err, cap, "cannot resolve the chip root of device %d", (int)device);
+        cmn_msg_setbuf(err, cap, "cannot resolve the chip root of device %d", (int)device);
         return -1;
     }
     for (size_t i = 0; i < SCHED_NS_NBINDS; i++) {
         sched_ns_resolve(sched_ns_binds[i].target, targets[i], PATH_MAX);
         if (sched_ns_below(real, targets[i])) {
-            sched_format(err, cap,
-                         "the simulator's root %s lies below %s, which the device's own "
-                         "directory would hide (set AKL_SIM_ROOT elsewhere)",
-                         real, targets[i]);
+            cmn_msg_setbuf(err, cap,
+                           "the simulator's root %s lies below %s, which the device's own "
+                           "directory would hide (set AKL_SIM_ROOT elsewhere)",
+                           real, targets[i]);
             return -1;
         }
         char src[SIM_PATH_MAX + 64];
@@ -245,7 +249,7 @@ static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS],
         mkdir(src, 0700);
         fds[i] = open(src, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fds[i] < 0) {
-            sched_format(err, cap, "cannot open %s: %s", src, strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot open %s: %s", src, strerror(errno));
             return -1;
         }
     }
@@ -265,7 +269,7 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
         rc = sched_ns_open_sources(device, fds, targets, err, cap);
     /* Nothing mounted here may propagate back to the host's namespace. */
     if (rc == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-        sched_format(err, cap, "cannot make the mounts private: %s", strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot make the mounts private: %s", strerror(errno));
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i < SCHED_NS_NBINDS; i++) {
@@ -273,8 +277,8 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
         snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
         rc = sched_ns_mount_point(targets[i], err, cap);
         if (rc == 0 && mount(src, targets[i], NULL, MS_BIND | MS_REC, NULL) != 0) {
-            sched_format(err, cap, "cannot bind the chip's %s over %s: %s",
-                         sched_ns_binds[i].source, targets[i], strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot bind the chip's %s over %s: %s",
+                           sched_ns_binds[i].source, targets[i], strerror(errno));
             rc = -1;
         }
     }
@@ -294,7 +298,7 @@ int sched_ns_enter(int32_t device, char *note, size_t cap)
         return 0; /* a native stage set it up before it started us (under an emulator) */
     const char *stage_note = getenv(SCHED_NS_NOTE_ENV);
     if (stage_note && *stage_note) {
-        sched_format(note, cap, "%s", stage_note); /* the stage tried and says why it failed */
+        cmn_msg_setbuf(note, cap, "%s", stage_note); /* the stage tried and says why it failed */
         return -1;
     }
     char err[SCHED_MSG_MAX];
@@ -302,10 +306,10 @@ int sched_ns_enter(int32_t device, char *note, size_t cap)
         return 0;
     /* A failure after unshare leaves a half-built private namespace: harmless (it is ours and
      * dies with us), and the device's paths then reach the host's, as in the fallback. */
-    sched_format(note, cap,
-                 "cannot give device code the device's own paths (%s); it finds its chip's tree "
-                 "through ASCEND_AICPU_KERNEL_PATH only",
-                 err);
+    cmn_msg_setbuf(note, cap,
+                   "cannot give device code the device's own paths (%s); it finds its chip's tree "
+                   "through ASCEND_AICPU_KERNEL_PATH only",
+                   err);
     return -1;
 }
 

@@ -4,7 +4,7 @@
  * than cores hangs, as on hardware (cann-abi.md §5.4). Idle workers sleep on a condition variable,
  * so an idle scheduler uses no CPU. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_pool.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "sched_crash.h"
+#include "msgbuf.h"
 
 static void sched_pool_futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
@@ -144,13 +147,13 @@ int sched_pool_start(sched_pool_t *pool, int nthreads, char *err, size_t cap)
     pthread_cond_init(&pool->cond, NULL);
     pool->threads = calloc((size_t)nthreads, sizeof *pool->threads);
     if (!pool->threads) {
-        snprintf(err, cap, "out of memory for %d AICPU worker threads", nthreads);
+        cmn_msg_setbuf(err, cap, "out of memory for %d AICPU worker threads", nthreads);
         return -1;
     }
     for (int i = 0; i < nthreads; i++) {
         int rc = pthread_create(&pool->threads[i], NULL, sched_pool_worker, pool);
         if (rc != 0) {
-            snprintf(err, cap, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
+            cmn_msg_setbuf(err, cap, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
             sched_pool_stop(pool);
             return -1;
         }

@@ -4,13 +4,15 @@
  * is resolved once, its blocks run here (one block) or over the worker pool, and its failure, if
  * any, is recorded as the stream's first error for the host's synchronize. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_stream.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "acl/error_codes/rt_error_codes.h"
 #include "runtime/rt.h"
+#include "sched_crash.h"
+#include "msgbuf.h"
 
 /* Names of a task whose blob is caller-owned device memory are copied first, since a kernel may
  * rewrite that memory; they are cut to this size. */
@@ -21,32 +23,66 @@ typedef struct sched_names {
     char so[SCHED_NAME_COPY_MAX];
 } sched_names_t;
 
+/* Names up to these lengths are remembered by sched_resolve_aicpu (CANN cuts SO names at 100 and
+ * kernel names at 200, so longer ones are rare; they are simply looked up every time). */
+#define SCHED_NAME_SO_MAX 128
+#define SCHED_NAME_KERNEL_MAX 256
+
 static const char *sched_devcode_name(uint32_t devcode)
 {
-    switch (devcode) {
-    case SIM_AE_BAD_PARAM:
-        return " (AE_BAD_PARAM)";
-    case SIM_AE_OPEN_SO_FAILED:
-        return " (AE_OPEN_SO_FAILED)";
-    case SIM_AE_GET_KERNEL_NAME_FAILED:
-        return " (AE_GET_KERNEL_NAME_FAILED)";
-    case SIM_AE_INNER_ERROR:
-        return " (AE_INNER)";
-    default:
-        return "";
-    }
+    return devcode == SIM_AE_BAD_PARAM                ? " (AE_BAD_PARAM)"
+           : devcode == SIM_AE_OPEN_SO_FAILED         ? " (AE_OPEN_SO_FAILED)"
+           : devcode == SIM_AE_GET_KERNEL_NAME_FAILED ? " (AE_GET_KERNEL_NAME_FAILED)"
+           : devcode == SIM_AE_INNER_ERROR            ? " (AE_INNER)"
+                                                      : "";
 }
 
 static const char *sched_type_name(uint32_t type)
 {
-    switch (type) {
-    case KERNEL_TYPE_AICPU_KFC:
-        return "KFC";
-    case KERNEL_TYPE_AICPU_CUSTOM:
-        return "AICPU_CUSTOM";
-    default:
-        return "AICPU";
+    return type == KERNEL_TYPE_AICPU_KFC      ? "KFC"
+           : type == KERNEL_TYPE_AICPU_CUSTOM ? "AICPU_CUSTOM"
+                                              : "AICPU";
+}
+
+/* The AICPU kernel this stream thread resolved last, by its names' bytes (issue 14: hashing the
+ * names byte by byte in the lookup's maps was about half of a task's instructions). The lookup
+ * keeps an SO and its symbols for its whole life once resolved, so the names alone identify the
+ * answer, and only successes are kept. Thread-local: each stream thread keeps its own. */
+typedef struct sched_last_resolved {
+    sim_kernel_fn fn;
+    size_t so_len, kernel_len;
+    char so[SCHED_NAME_SO_MAX];
+    char kernel[SCHED_NAME_KERNEL_MAX];
+} sched_last_resolved_t;
+
+static __thread sched_last_resolved_t sched_last;
+
+static bool sched_last_matches(const sched_task_ctx_t *ctx, size_t so_len, size_t kernel_len)
+{
+    return sched_last.fn && so_len == sched_last.so_len && kernel_len == sched_last.kernel_len &&
+           memcmp(ctx->kernel, sched_last.kernel, kernel_len) == 0 &&
+           memcmp(ctx->so, sched_last.so, so_len) == 0;
+}
+
+static uint32_t sched_resolve_aicpu(sched_state_t *st, const sched_task_ctx_t *ctx,
+                                    sim_kernel_fn *fn, char *detail, size_t cap)
+{
+    size_t so_len = ctx->so ? strnlen(ctx->so, sizeof sched_last.so) : sizeof sched_last.so;
+    size_t kernel_len = strnlen(ctx->kernel, sizeof sched_last.kernel);
+    bool cacheable = so_len < sizeof sched_last.so && kernel_len < sizeof sched_last.kernel;
+    if (cacheable && sched_last_matches(ctx, so_len, kernel_len)) {
+        *fn = sched_last.fn;
+        return 0;
     }
+    uint32_t devcode = sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    if (devcode == 0 && *fn && cacheable) {
+        sched_last.fn = *fn;
+        sched_last.so_len = so_len;
+        sched_last.kernel_len = kernel_len;
+        memcpy(sched_last.so, ctx->so, so_len);
+        memcpy(sched_last.kernel, ctx->kernel, kernel_len);
+    }
+    return devcode;
 }
 
 /* The kernel lookup of the task's type (CANN's ae_kernel_lib_manager: AICPU and AICPU_CUSTOM share
@@ -60,7 +96,7 @@ static uint32_t sched_resolve(sched_state_t *st, const sched_task_ctx_t *ctx, si
     case KERNEL_TYPE_AICPU_CUSTOM:
         return sim_lookup_custom(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
     default:
-        return sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+        return sched_resolve_aicpu(st, ctx, fn, detail, cap);
     }
 }
 
@@ -154,7 +190,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
     bool timed = t->timeout_ms != 0 && t->kernel_type != KERNEL_TYPE_AICPU_KFC;
     sched_publish_running(s, seq, timed ? t->timeout_ms : 0);
     if (timed)
-        sched_watchdog_arm(st, s->slot, &ctx, t->timeout_ms);
+        sched_watchdog_arm(&st->watchdog, s->slot, &ctx, t->timeout_ms);
 
     sim_kernel_fn fn = NULL;
     char detail[SCHED_MSG_MAX];
@@ -168,7 +204,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
         sched_run_blocks(s, fn, (void *)(uintptr_t)t->param_dev, &ctx);
 
     if (timed)
-        sched_watchdog_disarm(st, s->slot);
+        sched_watchdog_disarm(&st->watchdog, s->slot);
 }
 
 /* Waits until the ring holds task number head; false when the stream is being stopped. */
@@ -222,12 +258,12 @@ static void *sched_stream_main(void *arg)
 int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
 {
     if (slot >= SCHED_MAX_STREAMS) {
-        snprintf(err, cap, "stream slot %u out of range", slot);
+        cmn_msg_setbuf(err, cap, "stream slot %u out of range", slot);
         return -1;
     }
     sched_stream_t *s = &st->streams[slot];
     if (s->running) {
-        snprintf(err, cap, "stream slot %u is already running", slot);
+        cmn_msg_setbuf(err, cap, "stream slot %u is already running", slot);
         return -1;
     }
     s->state = st;
@@ -236,7 +272,7 @@ int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
     atomic_store(&s->stop, 0);
     int rc = pthread_create(&s->thread, NULL, sched_stream_main, s);
     if (rc != 0) {
-        snprintf(err, cap, "cannot start the thread of stream %u: %s", slot, strerror(rc));
+        cmn_msg_setbuf(err, cap, "cannot start the thread of stream %u: %s", slot, strerror(rc));
         return -1;
     }
     s->running = true;

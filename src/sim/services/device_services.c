@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "msgbuf.h"
 
 #define SVC_LOG_SUBDIR "debug" /* CANN's debug logs: <root>/debug/device-<id>/ */
 #define SVC_HEADER_MAX 128
@@ -100,7 +101,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
     char dir[PATH_MAX];
     size_t len = strlen(path);
     if (len >= sizeof dir) {
-        snprintf(err, cap, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
+        cmn_msg_setbuf(err, cap, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
         return -1;
     }
     memcpy(dir, path, len + 1);
@@ -109,7 +110,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
+            cmn_msg_setbuf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
             return -1;
         }
         *p = '/';
@@ -120,14 +121,14 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
 static int svc_open_log(const char *path, char *err, size_t cap)
 {
     if (!*path) {
-        snprintf(err, cap, "log path is empty");
+        cmn_msg_setbuf(err, cap, "log path is empty");
         return -1;
     }
     if (svc_make_parents(path, err, cap) != 0)
         return -1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        snprintf(err, cap, "cannot open log file '%s': %s", path, strerror(errno));
+        cmn_msg_setbuf(err, cap, "cannot open log file '%s': %s", path, strerror(errno));
     return fd;
 }
 
@@ -162,6 +163,22 @@ int sim_services_log_path(int32_t device_id, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* Replaces the services' settings at once (readers see the old or the new ones, never a mix) and
+ * closes the log file they replaced. */
+static void svc_replace(int fd, int32_t device_id, int level, bool to_stdout, uint32_t aicpu_cores)
+{
+    pthread_rwlock_wrlock(&svc.lock);
+    int old_fd = svc.log_fd;
+    svc.log_fd = fd;
+    svc.device_id = device_id;
+    svc.stderr_level = level;
+    svc.to_stdout = to_stdout;
+    svc.aicpu_cores = aicpu_cores;
+    pthread_rwlock_unlock(&svc.lock);
+    if (old_fd >= 0)
+        close(old_fd);
+}
+
 int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
                        size_t err_cap)
 {
@@ -172,12 +189,12 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
     }
     err[0] = '\0';
     if (device_id < 0) {
-        snprintf(err, err_cap, "device id %d is negative", device_id);
+        cmn_msg_setbuf(err, err_cap, "device id %d is negative", device_id);
         return -1;
     }
     if (aicpu_cores < 1 || aicpu_cores > SIM_SERVICES_MAX_AICPU_CORES) {
-        snprintf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
-                 SIM_SERVICES_MAX_AICPU_CORES);
+        cmn_msg_setbuf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
+                       SIM_SERVICES_MAX_AICPU_CORES);
         return -1;
     }
     int fd = -1;
@@ -189,16 +206,7 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
     int level = svc_parse_log_level(getenv("ASCEND_GLOBAL_LOG_LEVEL"));
     bool to_stdout = svc_parse_stdout();
 
-    pthread_rwlock_wrlock(&svc.lock);
-    int old_fd = svc.log_fd;
-    svc.log_fd = fd;
-    svc.device_id = device_id;
-    svc.stderr_level = level;
-    svc.to_stdout = to_stdout;
-    svc.aicpu_cores = aicpu_cores;
-    pthread_rwlock_unlock(&svc.lock);
-    if (old_fd >= 0)
-        close(old_fd);
+    svc_replace(fd, device_id, level, to_stdout, aicpu_cores);
     return 0;
 }
 
@@ -210,34 +218,20 @@ int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t
 
 void sim_services_fini(void)
 {
-    pthread_rwlock_wrlock(&svc.lock);
-    int old_fd = svc.log_fd;
-    svc.log_fd = -1;
-    svc.device_id = -1;
-    svc.stderr_level = DLOG_ERROR;
-    svc.to_stdout = false;
-    svc.aicpu_cores = SIM_SERVICES_DEFAULT_AICPU_CORES;
-    pthread_rwlock_unlock(&svc.lock);
-    if (old_fd >= 0)
-        close(old_fd);
+    svc_replace(-1, -1, DLOG_ERROR, false, SIM_SERVICES_DEFAULT_AICPU_CORES);
 }
 
 /* ---- DlogRecord ---- */
 
 static const char *svc_level_name(int level)
 {
-    switch (level) {
-    case DLOG_DEBUG:
-        return "DEBUG";
-    case DLOG_INFO:
-        return "INFO";
-    case DLOG_WARN:
-        return "WARNING";
-    case DLOG_ERROR:
-        return "ERROR";
-    default:
-        return "EVENT";
-    }
+    static const char *const names[] = {[DLOG_DEBUG] = "DEBUG",
+                                        [DLOG_INFO] = "INFO",
+                                        [DLOG_WARN] = "WARNING",
+                                        [DLOG_ERROR] = "ERROR"};
+    const char *name =
+        level >= 0 && level < (int)(sizeof names / sizeof names[0]) ? names[level] : NULL;
+    return name ? name : "EVENT";
 }
 
 /* CANN's slog timestamp form: 2024-01-31-13:05:09.123.456 (local time, ms.us). */

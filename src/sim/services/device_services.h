@@ -10,23 +10,19 @@
  *   - drvError_t: hicann/driver pkg_inc/ascend_hal_error.h;
  *   - DEV_MODULE_TYPE, DEV_INFO_TYPE and halGetDeviceInfo: hicann/driver pkg_inc/ascend_hal_base.h.
  *
- * Kernels written for CANN declare these functions themselves (from slog.h and ascend_hal.h); this
- * header is for the scheduler and this project's tests and test kernels. */
+ * Kernels written for CANN declare these functions themselves (from slog.h and ascend_hal.h), or
+ * include akl/akl_kernel.h; this header adds the scheduler's setup calls. */
 #ifndef AKL_SIM_DEVICE_SERVICES_H
 #define AKL_SIM_DEVICE_SERVICES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_SERVICES_EXPORT __attribute__((visibility("default")))
+/* The exported services (CANN's names, signatures and values): declared once, in the header kernel
+ * authors include. */
+#include "akl/akl_kernel.h"
 
-/* slog levels */
-#define DLOG_DEBUG 0x0
-#define DLOG_INFO 0x1
-#define DLOG_WARN 0x2
-#define DLOG_ERROR 0x3
-#define DLOG_NULL 0x4 /* as a threshold: print nothing */
-#define DLOG_EVENT 0x10
+#define SIM_SERVICES_EXPORT __attribute__((visibility("default")))
 
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
@@ -35,69 +31,25 @@
 #define SIM_SERVICES_DEFAULT_AICPU_CORES 6
 #define SIM_SERVICES_MAX_AICPU_CORES 256
 
-typedef enum tagDrvError {
-    DRV_ERROR_NONE = 0,
-    DRV_ERROR_NO_DEVICE = 1,
-    DRV_ERROR_INVALID_DEVICE = 2,
-    DRV_ERROR_INVALID_VALUE = 3,
-    DRV_ERROR_INVALID_HANDLE = 4,
-    DRV_ERROR_UNINIT = 9,
-    DRV_ERROR_NOT_SUPPORT = 0xfffe,
-} drvError_t;
-
-typedef enum {
-    MODULE_TYPE_SYSTEM = 0,
-    MODULE_TYPE_AICPU = 1,
-    MODULE_TYPE_CCPU = 2,
-    MODULE_TYPE_DCPU = 3,
-    MODULE_TYPE_AICORE = 4,
-    MODULE_TYPE_TSCPU = 5,
-    MODULE_TYPE_PCIE = 6,
-    MODULE_TYPE_VECTOR_CORE = 7,
-} DEV_MODULE_TYPE;
-
-typedef enum {
-    INFO_TYPE_ENV = 0,
-    INFO_TYPE_VERSION = 1,
-    INFO_TYPE_MASTERID = 2,
-    INFO_TYPE_CORE_NUM = 3,
-    INFO_TYPE_FREQUE = 4,
-    INFO_TYPE_OS_SCHED = 5,
-    INFO_TYPE_IN_USED = 6,
-    INFO_TYPE_ERROR_MAP = 7,
-    INFO_TYPE_OCCUPY = 8,
-    INFO_TYPE_ID = 9,
-    INFO_TYPE_PF_CORE_NUM = 20,
-    INFO_TYPE_PF_OCCUPY = 21,
-} DEV_INFO_TYPE;
-
-/* ---- exported to kernels (CANN's names and signatures) ---- */
-
-/* Writes one line "[LEVEL] module(<id>) <pid>:<tid> <timestamp> <message>" to the device log
- * file, whatever the level, and, when ASCEND_GLOBAL_LOG_LEVEL enables the level, to the host's
- * stdout in CANN's console form "[LEVEL] <module>(<pid>,<process>):<timestamp> <message>" if
- * ASCEND_LOG_PRINT_TO_STDOUT (else ASCEND_SLOG_PRINT_TO_STDOUT) is 1, else to stderr. Each
- * line is a single write(), so concurrent writers (threads or scheduler processes sharing the
- * device's file) never interleave. The message is cut at SIM_SERVICES_MSG_MAX bytes and its
- * newlines become spaces. A NULL fmt or a level other than DLOG_DEBUG..DLOG_ERROR or DLOG_EVENT
- * writes nothing. */
-SIM_SERVICES_EXPORT void DlogRecord(int moduleId, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* 1 if the level is enabled by ASCEND_GLOBAL_LOG_LEVEL (DLOG_EVENT: unless the threshold is
- * DLOG_NULL), else 0. Per-module levels are not simulated: moduleId is ignored. */
-SIM_SERVICES_EXPORT int CheckLogLevel(int moduleId, int level);
-
-/* Device facts, answered for devId 0, which inside an AICPU process means "this device":
- *   MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED          -> 0x1 (the AICPU OS owns cpu 0)
- *   MODULE_TYPE_AICPU + INFO_TYPE_CORE_NUM / _PF_CORE_NUM -> the AICPU worker count
- *   MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 2..n+1
- *   (n <= 61; 6 cores: 0xfc)
- * value NULL -> DRV_ERROR_INVALID_VALUE; any devId but 0 -> DRV_ERROR_NO_DEVICE (1); before
- * sim_services_init -> DRV_ERROR_UNINIT; any other query -> DRV_ERROR_NOT_SUPPORT. *value is
- * written only on success. */
-SIM_SERVICES_EXPORT drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType,
-                                                int32_t infoType, int64_t *value);
+/* What the simulator's services do, beyond akl_kernel.h:
+ * - DlogRecord writes one line "[LEVEL] module(<id>) <pid>:<tid> <timestamp> <message>" to the
+ *   device log file, whatever the level, and, when ASCEND_GLOBAL_LOG_LEVEL enables the level, to
+ *   the host's stdout in CANN's console form "[LEVEL] <module>(<pid>,<process>):<timestamp>
+ *   <message>" if ASCEND_LOG_PRINT_TO_STDOUT (else ASCEND_SLOG_PRINT_TO_STDOUT) is 1, else to
+ *   stderr. Each line is a single write(), so concurrent writers (threads or scheduler processes
+ *   sharing the device's file) never interleave. The message is cut at SIM_SERVICES_MSG_MAX bytes
+ *   and its newlines become spaces. A NULL fmt or a level other than DLOG_DEBUG..DLOG_ERROR or
+ *   DLOG_EVENT writes nothing.
+ * - CheckLogLevel: per-module levels are not simulated (moduleId is ignored); DLOG_EVENT is
+ *   enabled unless the threshold is DLOG_NULL.
+ * - halGetDeviceInfo answers for devId 0, which inside an AICPU process means "this device":
+ *     MODULE_TYPE_AICPU + INFO_TYPE_OS_SCHED          -> 0x1 (the AICPU OS owns cpu 0)
+ *     MODULE_TYPE_AICPU + INFO_TYPE_CORE_NUM / _PF_CORE_NUM -> the AICPU worker count
+ *     MODULE_TYPE_AICPU + INFO_TYPE_OCCUPY / _PF_OCCUPY -> the workers' bitmap, cpus 2..n+1
+ *     (n <= 61; 6 cores: 0xfc)
+ *   value NULL -> DRV_ERROR_INVALID_VALUE; any devId but 0 -> DRV_ERROR_NO_DEVICE (1); before
+ *   sim_services_init -> DRV_ERROR_UNINIT; any other query -> DRV_ERROR_NOT_SUPPORT. *value is
+ *   written only on success. */
 
 /* CANN's aicpu::GetAicpuRunMode(uint32_t &) and aicpu::GetUniqueVfId() (declared weak in CANN's
  * pkg_inc/aicpu_sched/aicpu_schedule/aicpu_context.h for code the scheduler loads), by their C++

@@ -4,7 +4,7 @@
  * failure, maps kernel values as CANN does, serves several callers' jobs at once, and can run the
  * same job again. The kernels are plain functions of this program. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_pool.h"
 
 #include <pthread.h>
 #include <sched.h>

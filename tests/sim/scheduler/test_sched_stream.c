@@ -8,7 +8,7 @@
  * that timed tasks are published and watched. Kernels are functions of this program, found by
  * the KFC lookup's global-symbol fallback (no SO name). */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_stream.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -80,7 +80,7 @@ static int ring_setup(void **state)
     assert_non_null(st->lookup);
     char err[256] = "";
     assert_int_equal(sched_pool_start(&st->pool, 2, err, sizeof err), 0);
-    assert_int_equal(sched_watchdog_start(st, err, sizeof err), 0);
+    assert_int_equal(sched_watchdog_start(&st->watchdog, st->device, st->ctl, err, sizeof err), 0);
     for (uint32_t slot = 0; slot < TEST_SLOTS; slot++)
         f->host[slot].shm = &f->ctl->streams[slot];
     ring_fx = f;
@@ -92,7 +92,7 @@ static int ring_teardown(void **state)
 {
     ring_fixture_t *f = *state;
     sched_stream_stop_all(f->st);
-    sched_watchdog_stop(f->st);
+    sched_watchdog_stop(&f->st->watchdog);
     sched_pool_stop(&f->st->pool);
     sim_lookup_destroy(f->st->lookup);
     munmap(f->ctl, sched_ctl_size());
@@ -517,9 +517,9 @@ static void test_running_task_and_deadline_are_published(void **state)
     assert_int_equal(atomic_load(&shm->running_seq), 1);
     assert_true(atomic_load(&shm->running_deadline_ns) >= before + 60000ull * 1000000ull);
     assert_int_equal(atomic_load(&f->st->watchdog.armed), 0); /* disarmed when it ended */
-    assert_string_equal(f->st->watch[1].kernel, "ringk_observe");
-    assert_string_equal(f->st->watch[1].so, "libringk_missing.so");
-    assert_int_equal(f->st->watch[1].timeout_ms, 60000);
+    assert_string_equal(f->st->watchdog.watch[1].kernel, "ringk_observe");
+    assert_string_equal(f->st->watchdog.watch[1].so, "libringk_missing.so");
+    assert_int_equal(f->st->watchdog.watch[1].timeout_ms, 60000);
 }
 
 /* Two streams are independent: each runs its own tasks in its own order at the same time. */

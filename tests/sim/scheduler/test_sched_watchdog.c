@@ -5,7 +5,7 @@
  * watching. The expiring cases run in a child process (the watchdog _exits the process) whose
  * control region is shared with this one, so the test reads what the child recorded. */
 #define _GNU_SOURCE
-#include "sched_internal.h"
+#include "sched_watchdog.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +31,7 @@
 
 typedef struct watchdog_fixture {
     sched_ctl_t *ctl; /* shared with the child */
-    sched_state_t *st;
+    sched_watchdog_t *wd;
 } watchdog_fixture_t;
 
 static int watchdog_setup(void **state)
@@ -41,10 +41,8 @@ static int watchdog_setup(void **state)
     f->ctl =
         mmap(NULL, sched_ctl_size(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(f->ctl != MAP_FAILED);
-    f->st = calloc(1, sizeof *f->st);
-    assert_non_null(f->st);
-    f->st->device = 2;
-    f->st->ctl = f->ctl;
+    f->wd = calloc(1, sizeof *f->wd);
+    assert_non_null(f->wd);
     *state = f;
     return 0;
 }
@@ -53,7 +51,7 @@ static int watchdog_teardown(void **state)
 {
     watchdog_fixture_t *f = *state;
     munmap(f->ctl, sched_ctl_size());
-    free(f->st);
+    free(f->wd);
     free(f);
     return 0;
 }
@@ -71,7 +69,7 @@ static sched_task_ctx_t task_ctx(uint32_t slot, const char *kernel, const char *
 
 /* In the child: arms what the test asks (start_child's callback), then waits for the watchdog
  * to end the process; exits 0 if it never does. */
-typedef void (*child_arm_fn)(sched_state_t *st);
+typedef void (*child_arm_fn)(sched_watchdog_t *wd);
 
 static pid_t start_child(watchdog_fixture_t *f, child_arm_fn arm)
 {
@@ -79,9 +77,9 @@ static pid_t start_child(watchdog_fixture_t *f, child_arm_fn arm)
     assert_true(pid >= 0);
     if (pid == 0) {
         char err[256];
-        if (sched_watchdog_start(f->st, err, sizeof err) != 0)
+        if (sched_watchdog_start(f->wd, 2, f->ctl, err, sizeof err) != 0)
             _exit(3);
-        arm(f->st);
+        arm(f->wd);
         uint64_t deadline = t_now_ns() + (uint64_t)CHILD_WAIT_MS * 1000000ull;
         while (t_now_ns() < deadline) {
             struct timespec ms = {0, 1000000};
@@ -114,10 +112,10 @@ static void expect_timeout_record(const sched_ctl_t *ctl, uint32_t slot, const c
     assert_string_equal(ctl->dead_msg, shm->err_msg);
 }
 
-static void arm_slot3_50ms(sched_state_t *st)
+static void arm_slot3_50ms(sched_watchdog_t *wd)
 {
     sched_task_ctx_t ctx = task_ctx(3, "slow_kernel", "libslow.so");
-    sched_watchdog_arm(st, 3, &ctx, 50);
+    sched_watchdog_arm(wd, 3, &ctx, 50);
 }
 
 static void test_overrun_is_timed_out_and_stops_the_process(void **state)
@@ -131,13 +129,13 @@ static void test_overrun_is_timed_out_and_stops_the_process(void **state)
 
 /* Slot 1's task finishes (disarm) well before its 200 ms; slot 2's, armed next with 1000 ms,
  * overruns. Had the disarm not taken, slot 1 would have expired first. */
-static void arm_then_disarm_slot1(sched_state_t *st)
+static void arm_then_disarm_slot1(sched_watchdog_t *wd)
 {
     sched_task_ctx_t one = task_ctx(1, "quick_kernel", "libquick.so");
     sched_task_ctx_t two = task_ctx(2, "slow_kernel", "libslow.so");
-    sched_watchdog_arm(st, 1, &one, 200);
-    sched_watchdog_disarm(st, 1);
-    sched_watchdog_arm(st, 2, &two, 1000);
+    sched_watchdog_arm(wd, 1, &one, 200);
+    sched_watchdog_disarm(wd, 1);
+    sched_watchdog_arm(wd, 2, &two, 1000);
 }
 
 static void test_disarmed_task_is_not_timed_out(void **state)
@@ -150,12 +148,12 @@ static void test_disarmed_task_is_not_timed_out(void **state)
 
 /* A task of slot 5 may run for a minute; one of slot 6 armed after it for 100 ms (a kernel with
  * no SO name) expires first, within the child's wait. */
-static void arm_late_then_early(sched_state_t *st)
+static void arm_late_then_early(sched_watchdog_t *wd)
 {
     sched_task_ctx_t late = task_ctx(5, "patient_kernel", "libpatient.so");
     sched_task_ctx_t early = task_ctx(6, "kfc_like_kernel", NULL);
-    sched_watchdog_arm(st, 5, &late, 60000);
-    sched_watchdog_arm(st, 6, &early, 100);
+    sched_watchdog_arm(wd, 5, &late, 60000);
+    sched_watchdog_arm(wd, 6, &early, 100);
 }
 
 static void test_earlier_deadline_armed_later_is_noticed(void **state)
@@ -172,37 +170,37 @@ static void test_earlier_deadline_armed_later_is_noticed(void **state)
 static void test_arm_disarm_and_stop(void **state)
 {
     watchdog_fixture_t *f = *state;
-    sched_state_t *st = f->st;
+    sched_watchdog_t *wd = f->wd;
     char err[256] = "";
-    assert_int_equal(sched_watchdog_start(st, err, sizeof err), 0);
-    assert_true(st->watchdog.started);
+    assert_int_equal(sched_watchdog_start(wd, 2, f->ctl, err, sizeof err), 0);
+    assert_true(wd->started);
 
     sched_task_ctx_t ctx = task_ctx(7, "kernel_seven", "libseven.so");
-    sched_watchdog_arm(st, 7, &ctx, 60000);
-    assert_int_equal(atomic_load(&st->watchdog.armed), 1);
-    assert_true(atomic_load(&st->watch[7].deadline_ns) > t_now_ns());
-    assert_string_equal(st->watch[7].kernel, "kernel_seven");
-    assert_string_equal(st->watch[7].so, "libseven.so");
-    assert_int_equal(st->watch[7].timeout_ms, 60000);
-    sched_watchdog_disarm(st, 7);
-    assert_int_equal(atomic_load(&st->watchdog.armed), 0);
-    assert_int_equal(atomic_load(&st->watch[7].deadline_ns), 0);
+    sched_watchdog_arm(wd, 7, &ctx, 60000);
+    assert_int_equal(atomic_load(&wd->armed), 1);
+    assert_true(atomic_load(&wd->watch[7].deadline_ns) > t_now_ns());
+    assert_string_equal(wd->watch[7].kernel, "kernel_seven");
+    assert_string_equal(wd->watch[7].so, "libseven.so");
+    assert_int_equal(wd->watch[7].timeout_ms, 60000);
+    sched_watchdog_disarm(wd, 7);
+    assert_int_equal(atomic_load(&wd->armed), 0);
+    assert_int_equal(atomic_load(&wd->watch[7].deadline_ns), 0);
 
-    sched_watchdog_arm(st, 7, &ctx, 60000); /* stop while watching */
-    sched_watchdog_stop(st);
-    assert_false(st->watchdog.started);
+    sched_watchdog_arm(wd, 7, &ctx, 60000); /* stop while watching */
+    sched_watchdog_stop(wd);
+    assert_false(wd->started);
     assert_int_equal(atomic_load(&f->ctl->dead), 0);
     assert_int_equal(atomic_load(&f->ctl->streams[7].err_state), SCHED_ERR_NONE);
-    sched_watchdog_stop(st); /* a second stop does nothing */
+    sched_watchdog_stop(wd); /* a second stop does nothing */
 }
 
 static void test_idle_watchdog_stops(void **state)
 {
     watchdog_fixture_t *f = *state;
     char err[256] = "";
-    assert_int_equal(sched_watchdog_start(f->st, err, sizeof err), 0);
-    sched_watchdog_stop(f->st);
-    assert_false(f->st->watchdog.started);
+    assert_int_equal(sched_watchdog_start(f->wd, 2, f->ctl, err, sizeof err), 0);
+    sched_watchdog_stop(f->wd);
+    assert_false(f->wd->started);
 }
 
 int main(void)

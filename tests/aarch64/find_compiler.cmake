@@ -1,0 +1,35 @@
+# The AICPU compiler search of cmake/aicpu_compiler.cmake (tests aicpu_compiler_search and
+# aicpu_compiler_missing): CANN's HCC under $ASCEND_HOME_PATH is found, toolkit/toolchain/hcc/bin
+# (before CANN 8.5) first, then tools/hcc/bin (from 8.5); an explicit AKL_AICPU_CC wins over both;
+# an explicit one that does not exist is a configure error. Usage:
+#   cmake -DSOURCE_DIR=<src> -DWORK=<scratch dir> -P find_compiler.cmake   (the search)
+#   cmake -DSOURCE_DIR=<src> -DMISSING=ON -P find_compiler.cmake           (the error)
+include(${SOURCE_DIR}/cmake/aicpu_compiler.cmake)
+if(MISSING)
+  set(ENV{AKL_AICPU_CC} /nonexistent/aarch64-gcc)
+  akl_find_aicpu_compiler(cc) # must stop with a FATAL_ERROR
+  message(FATAL_ERROR "no error for a missing AKL_AICPU_CC (found ${cc})")
+endif()
+
+unset(ENV{AKL_AICPU_CC})
+file(REMOVE_RECURSE ${WORK})
+set(new ${WORK}/tools/hcc/bin/aarch64-target-linux-gnu-gcc)
+set(old ${WORK}/toolkit/toolchain/hcc/bin/aarch64-target-linux-gnu-gcc)
+file(WRITE ${new} "")
+set(ENV{ASCEND_HOME_PATH} ${WORK})
+akl_find_aicpu_compiler(cc)
+if(NOT cc STREQUAL new)
+  message(FATAL_ERROR "CANN 8.5 HCC not found: got '${cc}'")
+endif()
+file(WRITE ${old} "")
+akl_find_aicpu_compiler(cc)
+if(NOT cc STREQUAL old)
+  message(FATAL_ERROR "toolkit/toolchain/hcc/bin is not searched first: got '${cc}'")
+endif()
+set(ENV{AKL_AICPU_CC} ${new})
+akl_find_aicpu_compiler(cc)
+if(NOT cc STREQUAL new)
+  message(FATAL_ERROR "AKL_AICPU_CC does not win: got '${cc}'")
+endif()
+file(REMOVE_RECURSE ${WORK})
+message(STATUS "AICPU compiler search: ok")

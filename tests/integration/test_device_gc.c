@@ -1,0 +1,369 @@
+/* akl gc and AKL_DEVICE_CACHE_MAX on the simulator (issue 15 point 3, docs/protocol.md section
+ * 16). The collector runs on the device, so these tests go through `akl gc` and real loads in
+ * child processes: a child that loads a module keeps its scheduler (and so its hold on the file)
+ * alive until it exits. The test process itself never opens a device, so it may fork freely. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "akl/akl.h"
+#include "faultk_abi.h"
+#include "test_cli_spawn.h"
+#include "test_faults_util.h"
+#include "test_support.h"
+
+#define GC_DEVICE 0
+#define GC_VARIANT_ROOM 512
+#define GC_CHILD_MS 60000
+
+/* A fresh runtime SO: the fault kernel with seeded trailing bytes (loaders ignore them). */
+static unsigned char *gc_variant(uint64_t seed, size_t *size)
+{
+    size_t kernel_size;
+    unsigned char *bytes = faultt_read_kernel(FAULTK_SO, GC_VARIANT_ROOM, &kernel_size);
+    if (!bytes)
+        abort();
+    *size = kernel_size + GC_VARIANT_ROOM;
+    faultt_fill_random(bytes, kernel_size, *size, &seed);
+    return bytes;
+}
+
+static void gc_name_of(uint64_t seed, const char *prefix, char *out, size_t cap)
+{
+    size_t size;
+    unsigned char *bytes = gc_variant(seed, &size);
+    assert_int_equal(akl_basename(prefix, akl_fingerprint(bytes, size), GC_DEVICE, out, cap), 0);
+    free(bytes);
+}
+
+static void gc_path_of(const char *name, char *out, size_t cap)
+{
+    char dir[FAULTT_PATH_MAX];
+    faultt_preinstall_dir(GC_DEVICE, dir, sizeof dir);
+    faultt_join(out, cap, dir, name);
+}
+
+/* In a child: open the device and load the variant under prefix. 0 on success. */
+static int gc_child_load(uint64_t seed, const char *prefix, akl_module_t **module)
+{
+    size_t size;
+    unsigned char *bytes = gc_variant(seed, &size);
+    akl_load_options_t opts = {.size = sizeof opts, .prefix = prefix};
+    int rc = akl_device_open(GC_DEVICE);
+    if (rc == 0)
+        rc = akl_module_load_data(GC_DEVICE, bytes, size, &opts, module);
+    if (rc != 0)
+        fprintf(stderr, "child load of variant %llu: %s\n", (unsigned long long)seed,
+                akl_last_error());
+    free(bytes);
+    return rc;
+}
+
+/* Publishes the variant from a process that then exits: the file is left unused. */
+static void gc_publish_and_exit(uint64_t seed, const char *prefix)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        akl_module_t *module;
+        int rc = gc_child_load(seed, prefix, &module);
+        akl_device_close(GC_DEVICE);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    assert_int_equal(t_wait_child(pid, GC_CHILD_MS), 0);
+}
+
+static bool gc_launch_ok(const akl_module_t *module)
+{
+    faultk_return_args_t args = {0, 0};
+    return akl_launch(module, "faultk_return", &args, sizeof args, 1, NULL, 0) == 0 &&
+           akl_stream_sync(NULL, FAULTT_SYNC_MS) == 0;
+}
+
+/* A process that loads the variant and keeps launching it until told to stop. */
+typedef struct gc_user {
+    pid_t pid;
+    int stop_fd;
+} gc_user_t;
+
+static void gc_user_loop(uint64_t seed, int ready_fd, int stop_fd)
+{
+    akl_module_t *module;
+    int failures = gc_child_load(seed, NULL, &module) != 0;
+    char byte = failures ? 'F' : 'R';
+    if (write(ready_fd, &byte, 1) != 1 || failures)
+        _exit(2);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct pollfd stop = {.fd = stop_fd, .events = POLLIN};
+    unsigned launches = 0;
+    for (;;) {
+        failures += !gc_launch_ok(module);
+        launches++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (poll(&stop, 1, 0) != 0 || now.tv_sec - start.tv_sec > GC_CHILD_MS / 1000)
+            break;
+    }
+    failures += !gc_launch_ok(module); /* one more after the collection */
+    if (failures)
+        fprintf(stderr, "user: %d of %u launches failed: %s\n", failures, launches + 1,
+                akl_last_error());
+    akl_device_close(GC_DEVICE);
+    _exit(failures == 0 ? 0 : 1);
+}
+
+static void gc_user_start(uint64_t seed, gc_user_t *user)
+{
+    int ready[2], stop[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(stop), 0);
+    user->pid = fork();
+    assert_true(user->pid >= 0);
+    if (user->pid == 0) {
+        close(ready[0]);
+        close(stop[1]);
+        gc_user_loop(seed, ready[1], stop[0]);
+    }
+    close(ready[1]);
+    close(stop[0]);
+    char byte = 0;
+    assert_int_equal(read(ready[0], &byte, 1), 1); /* blocks until it loaded (or failed) */
+    close(ready[0]);
+    assert_int_equal(byte, 'R');
+    user->stop_fd = stop[1];
+}
+
+/* Stops the user; its exit status says whether every launch succeeded. */
+static int gc_user_stop(gc_user_t *user)
+{
+    assert_int_equal(write(user->stop_fd, "s", 1), 1);
+    close(user->stop_fd);
+    return t_wait_child(user->pid, GC_CHILD_MS);
+}
+
+/* Sets the file's last use to `age` seconds ago, so the order of recency is the test's choice. */
+static void gc_set_age(const char *name, int age)
+{
+    char path[FAULTT_PATH_MAX];
+    gc_path_of(name, path, sizeof path);
+    struct timespec times[2];
+    clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= age;
+    times[1] = times[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static bool gc_exists(const char *name)
+{
+    char path[FAULTT_PATH_MAX];
+    gc_path_of(name, path, sizeof path);
+    return t_file_exists(path);
+}
+
+/* The JSON array under key. */
+static json_object *gc_json_array(json_object *doc, const char *key)
+{
+    json_object *array = NULL;
+    assert_true(json_object_object_get_ex(doc, key, &array));
+    assert_true(json_object_is_type(array, json_type_array));
+    return array;
+}
+
+static bool gc_json_lists(json_object *array, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(array); i++) {
+        json_object *entry = json_object_array_get_idx(array, i), *n = NULL;
+        if (json_object_object_get_ex(entry, "name", &n) &&
+            strcmp(json_object_get_string(n), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static json_object *gc_run_json(tcli_result_t *result, const char *const *env, const char *a1,
+                                const char *a2)
+{
+    assert_int_equal(tcli_run_program(result, env, "akl", "gc", "--json", a1, a2, NULL), 0);
+    if (result->exit_code != 0)
+        fail_msg("akl gc exited %d: %s%s", result->exit_code, result->out, result->err);
+    assert_true(tcli_json_is_object(result->out));
+    json_object *doc = json_tokener_parse(result->out);
+    assert_non_null(doc);
+    return doc;
+}
+
+/* Five unused files, one in use by a process that keeps launching it, one of another prefix:
+ * --keep 1 removes the four oldest unused ones only, and the user never fails. */
+static void test_keep_one_spares_the_newest_the_used_and_the_foreign(void **state)
+{
+    (void)state;
+    char used[128], foreign[128], unused[5][128];
+    gc_user_t user;
+    gc_user_start(1000, &user);
+    gc_name_of(1000, NULL, used, sizeof used);
+    for (int i = 0; i < 5; i++) {
+        gc_publish_and_exit(1001 + (uint64_t)i, NULL);
+        gc_name_of(1001 + (uint64_t)i, NULL, unused[i], sizeof unused[i]);
+    }
+    gc_publish_and_exit(1010, "other_");
+    gc_name_of(1010, "other_", foreign, sizeof foreign);
+    /* Oldest first: the used file, the foreign one, then unused[0] .. unused[4]. */
+    gc_set_age(used, 1000);
+    gc_set_age(foreign, 900);
+    for (int i = 0; i < 5; i++)
+        gc_set_age(unused[i], 800 - 100 * i);
+
+    tcli_result_t result;
+    json_object *doc = gc_run_json(&result, NULL, "--keep", "1");
+    json_object *removed = gc_json_array(doc, "removed");
+    assert_int_equal(json_object_array_length(removed), 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(gc_json_lists(removed, unused[i]));
+        assert_false(gc_exists(unused[i]));
+    }
+    assert_true(gc_json_lists(gc_json_array(doc, "kept"), used));
+    assert_true(gc_exists(unused[4]));
+    assert_true(gc_exists(used));
+    assert_true(gc_exists(foreign));
+    json_object_put(doc);
+    tcli_result_free(&result);
+    assert_int_equal(gc_user_stop(&user), 0);
+}
+
+/* --dry-run decides as a real run would (it lists the files) and removes nothing. */
+static void test_dry_run_removes_nothing(void **state)
+{
+    (void)state;
+    char names[3][128];
+    for (int i = 0; i < 3; i++) {
+        gc_publish_and_exit(1100 + (uint64_t)i, "dry_");
+        gc_name_of(1100 + (uint64_t)i, "dry_", names[i], sizeof names[i]);
+    }
+    tcli_result_t result;
+    json_object *doc = gc_run_json(&result, NULL, "--dry-run", "--prefix=dry_");
+    json_object *dry = NULL;
+    assert_true(json_object_object_get_ex(doc, "dry_run", &dry));
+    assert_true(json_object_get_boolean(dry));
+    json_object *removed = gc_json_array(doc, "removed");
+    assert_int_equal(json_object_array_length(removed), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_true(gc_json_lists(removed, names[i]));
+        assert_true(gc_exists(names[i]));
+    }
+    json_object_put(doc);
+    tcli_result_free(&result);
+}
+
+/* Bytes of the files of prefix in the device directory, and their number. */
+static uint64_t gc_prefix_bytes(const char *prefix, int *count)
+{
+    char dir_path[FAULTT_PATH_MAX];
+    faultt_preinstall_dir(GC_DEVICE, dir_path, sizeof dir_path);
+    DIR *dir = opendir(dir_path);
+    assert_non_null(dir);
+    uint64_t total = 0;
+    *count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        struct stat st;
+        char path[FAULTT_PATH_MAX];
+        faultt_join(path, sizeof path, dir_path, e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && stat(path, &st) == 0) {
+            total += (uint64_t)st.st_size;
+            (*count)++;
+        }
+    }
+    closedir(dir);
+    return total;
+}
+
+/* AKL_DEVICE_CACHE_MAX: after each of 50 publishes (each from a process that then exits) the
+ * prefix's files total at most the bound, and the file just published is there. */
+static void test_cache_max_bounds_fifty_publishes(void **state)
+{
+    (void)state;
+    size_t size;
+    free(gc_variant(0, &size));
+    uint64_t bound = 3 * (uint64_t)size + size / 2; /* room for three */
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)bound);
+    setenv("AKL_DEVICE_CACHE_MAX", text, 1);
+    for (int i = 0; i < 50; i++) {
+        gc_publish_and_exit(1200 + (uint64_t)i, "bound_");
+        char name[128];
+        gc_name_of(1200 + (uint64_t)i, "bound_", name, sizeof name);
+        assert_true(gc_exists(name));
+        int count;
+        uint64_t total = gc_prefix_bytes("bound_", &count);
+        if (total > bound)
+            fail_msg("after publish %d: %d files, %llu bytes > bound %llu", i + 1, count,
+                     (unsigned long long)total, (unsigned long long)bound);
+        assert_true(count <= 3);
+    }
+    unsetenv("AKL_DEVICE_CACHE_MAX");
+}
+
+/* A dispatcher from before the collector refuses the gc request, and akl gc says why. */
+static void test_old_dispatcher_refuses_gc(void **state)
+{
+    (void)state;
+    const char *env[] = {"AKL_DISPATCHER=" AKL_DISPATCHER_NOGC_PATH, NULL};
+    tcli_result_t result;
+    assert_int_equal(tcli_run_program(&result, env, "akl", "gc", NULL), 0);
+    assert_int_equal(result.exit_code, 1);
+    tcli_assert_contains(result.err, "AKL_EVERSION");
+    tcli_assert_contains(result.err, "predates the collector");
+    tcli_result_free(&result);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    tcli_result_t result;
+    assert_int_equal(tcli_run_program(&result, NULL, "akl", "gc", "--help", NULL), 0);
+    assert_int_equal(result.exit_code, 0);
+    tcli_assert_contains(result.out, "Usage: akl gc");
+    tcli_assert_contains(result.out, "AKL_DEVICE_CACHE_MAX");
+    tcli_result_free(&result);
+    assert_int_equal(tcli_run_program(&result, NULL, "akl", "gc", "--older-than", "5x", NULL), 0);
+    assert_int_equal(result.exit_code, 2);
+    tcli_assert_contains(result.err, "--older-than '5x' is not a duration");
+    tcli_result_free(&result);
+}
+
+static int gc_teardown(void **state)
+{
+    (void)state;
+    bool clean = tcli_no_leftover_processes(30000);
+    t_rmtree(t_sim_root());
+    return clean ? 0 : -1;
+}
+
+int main(void)
+{
+    setenv("AKL_RUNTIME", "sim", 1);
+    tcli_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_keep_one_spares_the_newest_the_used_and_the_foreign),
+        cmocka_unit_test(test_dry_run_removes_nothing),
+        cmocka_unit_test(test_cache_max_bounds_fifty_publishes),
+        cmocka_unit_test(test_old_dispatcher_refuses_gc),
+    };
+    return cmocka_run_group_tests(tests, NULL, gc_teardown);
+}
