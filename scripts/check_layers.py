@@ -12,6 +12,8 @@
    with it must be declared there (the loader's internals use `ldr_`), and no static function
    outside the component that owns a public prefix is named with it.
 5. A comment's closer stands on its last line, not alone (clang-format does not fix that).
+6. Tests mirror the source tree: every component (src/<name>/, src/sim/<part>/, bench/,
+   examples/) has its tests/<same path>/ holding a test program or a registration.
 
 Usage: check_layers.py [root]   (prints each problem, then a summary; exit status 1 if any)."""
 import glob
@@ -146,6 +148,19 @@ def cmake_sources(root, fileset):
     return refs
 
 
+def untested_components(root, files):
+    """Components (as component_of names them) with no tests/<component>/ holding a test."""
+    missing = []
+    for comp in sorted({component_of(f) for f in files}):
+        if not comp.startswith(("src/", "bench", "examples")):
+            continue
+        tests = os.path.join(root, "tests", comp[len("src/"):] if comp.startswith("src/") else comp)
+        names = os.listdir(tests) if os.path.isdir(tests) else []
+        if not any(n.startswith("test_") or n.endswith(".cmake") for n in names):
+            missing.append((comp, os.path.relpath(tests, root)))
+    return missing
+
+
 def main(root):
     root = os.path.abspath(root)
     files = []
@@ -241,6 +256,8 @@ def main(root):
         for number, line in enumerate(texts[f].split("\n"), 1):
             if re.fullmatch(r"\s*\*/\s*", line):
                 problems.append(f"comment closer alone: {f}:{number} (end the comment's last line)")
+    for comp, tests in untested_components(root, files):
+        problems.append(f"untested component: {comp}/ has no {tests}/ (tests mirror the source tree)")
     for p in problems:
         print(p)
     print(f"{len(cycles)} include cycles, {len(problems) - len(cycles)} other problems, "

@@ -28,7 +28,7 @@ add_test(NAME aarch64_dispatcher COMMAND ${CMAKE_COMMAND}
   -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/check_dispatcher.cmake)
 set_tests_properties(aarch64_dispatcher PROPERTIES LABELS "dispatcher;aarch64" TIMEOUT 60)
 
-akl_add_test(device_machine SOURCES integration/test_device_machine.c LIBS akl akl_test_cli_spawn
+akl_add_test(device_machine SOURCES loader/test_device_machine.c LIBS akl akl_test_cli_spawn
   DEPENDS aclsim akl_cli kernel_ldrk_basic hello_kernel LABELS integration TIMEOUT 300)
 
 if(AKL_SANITIZE)

@@ -22,7 +22,7 @@
 
 #define AKL_BOOT_MAGIC 0x31544f4f424c4b41ULL /* "AKLBOOT1" little-endian */
 #define AKL_ACK_MAGIC 0x31304b43414c4b41ULL  /* "AKLACK01" little-endian */
-/* A test build of an older dispatcher overrides it (tests/dispatcher.cmake). */
+/* A test build of an older dispatcher overrides it (tests/loader/routes.cmake). */
 #ifndef AKL_BOOT_VERSION
 #define AKL_BOOT_VERSION 2U
 #endif

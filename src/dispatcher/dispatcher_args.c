@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A test build of a dispatcher from before the collector (tests/dispatcher.cmake) knows the probe
+/* A test build of a dispatcher from before the collector (tests/loader/gc.cmake) knows the probe
  * only, and so refuses a gc request as any such dispatcher does. */
 #ifdef AKL_DISPATCHER_NO_GC
 #define DISPATCHER_KNOWN_FLAGS AKL_BOOT_FLAG_PROBE

@@ -1,5 +1,5 @@
 /* Argument layouts shared by the fault-injection and error-catalogue tests
- * (tests/integration/test_faults_*.c, test_errors_*.c) and their kernels (faultk_basic.c). Device
+ * (tests/loader/test_faults_*.c, test_errors_*.c) and their kernels (faultk_basic.c). Device
  * addresses travel as uint64_t. */
 #ifndef AKL_TESTS_FAULTK_ABI_H
 #define AKL_TESTS_FAULTK_ABI_H

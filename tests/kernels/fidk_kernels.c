@@ -1,4 +1,4 @@
-/* Test kernels for the simulator-fidelity tests (tests/integration/test_sim_fidelity.c): a spin
+/* Test kernels for the simulator-fidelity tests (tests/sim/test_sim_fidelity.c): a spin
  * barrier across every block of a task, which completes only if all blocks run at once, as a
  * kernel written for a die's cores does; and a file writer for the device's own paths. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* Argument and result layouts of the Mode B test kernels (modebk_ops.c), shared with the host
- * program that launches them (tests/integration/test_modeb.c). The args of a launch are a header
+ * program that launches them (tests/sim/rts/test_modeb.c). The args of a launch are a header
  * the kernel is not handed, then the param at cpuParamHeadOffset; the param tells the kernel how
  * far back the header is, so the kernel can check it was given exactly args + offset. */
 #ifndef AKL_TEST_MODEBK_ABI_H

@@ -1,4 +1,4 @@
-/* Argument layouts shared by the simulator-core tests (tests/integration/test_sim_*.c) and their
+/* Argument layouts shared by the simulator-core tests (tests/sim/host/test_sim_*.c) and their
  * kernels (simk_*.c). Device addresses travel as uint64_t. */
 #ifndef AKL_TESTS_SIMK_ABI_H
 #define AKL_TESTS_SIMK_ABI_H

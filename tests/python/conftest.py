@@ -1,5 +1,5 @@
 """Fixtures of the Python package's tests: `cmake --install` of the build tree into a temporary
-prefix (as tests/integration/test_install.sh does), then `import akl` from that prefix's
+prefix (as tests/install/test_install.sh does), then `import akl` from that prefix's
 lib/python3/dist-packages, which is what PYTHONPATH would give; nothing else points at the
 library (no LD_LIBRARY_PATH, no AKL_LIBRARY). ctest passes the build's layout in AKL_TEST_*."""
 

@@ -1,7 +1,7 @@
 /* Tests of src/sim/scheduler/sched_stream.c, in-process: the stream thread, the consumer of a
- * stream's SPSC ring of task descriptors (sched_shm.h). This program plays the host's producer
- * as libaclsim does (descriptor, then tail, then the doorbell if the consumer sleeps) and checks
- * that tasks run once each and in order across ring and counter wrap-around, that a sleeping
+ * stream's SPSC ring of task descriptors (src/sim/shm/sched_shm.h). This program plays the host's
+ * producer as libaclsim does (descriptor, then tail, then the doorbell if the consumer sleeps) and
+ * checks that tasks run once each and in order across ring and counter wrap-around, that a sleeping
  * stream thread is woken by the doorbell and wakes a sleeping host waiter, that failures become
  * the stream's first error (ACL_STOP_ON_FAILURE skipping what follows), that names in caller-owned
  * memory are copied before the kernel runs, that multi-block tasks go over the worker pool and

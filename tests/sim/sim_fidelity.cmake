@@ -3,17 +3,17 @@
 # on stdout. No AKL_SIM_AICPU_THREADS: the default pool is what is tested.
 akl_test_kernel(fidk_kernels SOURCES kernels/fidk_kernels.c)
 akl_add_test(sim_fidelity
-  SOURCES integration/test_sim_fidelity.c integration/test_sim_util.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim_fidelity.c ${CMAKE_CURRENT_LIST_DIR}/test_sim_util.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services kernel_fidk_kernels
     kernel_simk_basic
   LABELS sim TIMEOUT 180)
-target_include_directories(test_sim_fidelity PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration
+target_include_directories(test_sim_fidelity PRIVATE ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_CURRENT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src/sim/services)
 
 # A host program written against CANN's headers only, using the raw rt* calls.
 akl_add_test(sim_rt
-  SOURCES integration/test_sim_rt.c
+  SOURCES sim/host/test_aclsim_rt.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services
   LABELS sim TIMEOUT 120)

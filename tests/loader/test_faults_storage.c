@@ -3,7 +3,7 @@
  * directory that is absent or unwritable) and leaves every earlier file of the preinstall
  * directory intact (compared byte for byte), and the same SO loads once the fault is gone. The
  * extend route is forced (AKL_ROUTE=extend): under auto the ENOPREINSTALL cases would take the
- * custom route instead (tests/integration/test_routes.c).
+ * custom route instead (tests/loader/test_routes.c).
  *
  *  - a file-size limit: RLIMIT_FSIZE of the device's scheduler lowered with prlimit (the
  *    scheduler ignores SIGXFSZ, so write() fails with EFBIG);

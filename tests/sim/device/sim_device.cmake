@@ -21,15 +21,15 @@ endforeach()
 
 set(_sim_extend_lib "$<TARGET_FILE:aicpu_extend_kernels>")
 
-akl_add_test(sim_paths SOURCES unit/test_sim_paths.c LIBS akl_sim_device
+akl_add_test(sim_paths SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim_paths.c LIBS akl_sim_device
   DEPENDS aicpu_extend_kernels LABELS concurrency TIMEOUT 120)
 target_compile_definitions(test_sim_paths PRIVATE SIM_TEST_EXTEND_LIB="${_sim_extend_lib}")
 
-akl_add_test(kernel_lookup SOURCES unit/test_kernel_lookup.c LIBS akl_sim_device
+akl_add_test(kernel_lookup SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_kernel_lookup.c LIBS akl_sim_device
   DEPENDS aicpu_extend_kernels kernel_lookk_v1 kernel_lookk_v2 LABELS concurrency TIMEOUT 120)
 target_compile_definitions(test_kernel_lookup PRIVATE SIM_TEST_EXTEND_LIB="${_sim_extend_lib}")
 
-akl_add_test(extend_kernels SOURCES unit/test_extend_kernels.c LIBS ${CMAKE_DL_LIBS}
+akl_add_test(extend_kernels SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_extend_kernels.c LIBS ${CMAKE_DL_LIBS}
   DEPENDS aicpu_extend_kernels kernel_lookk_disp_a kernel_lookk_disp_b kernel_lookk_disp_noexport
   LABELS concurrency TIMEOUT 120)
 target_include_directories(test_extend_kernels PRIVATE ${PROJECT_SOURCE_DIR}/src/dispatcher ${PROJECT_SOURCE_DIR}/src/common

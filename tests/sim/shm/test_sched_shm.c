@@ -1,4 +1,4 @@
-/* Tests of the helpers in src/sim/scheduler/sched_shm.h that both halves of the simulator use on
+/* Tests of the helpers in src/sim/shm/sched_shm.h that both halves of the simulator use on
  * the shared control region: wrap-safe counter order, the stream's first-error record (first one
  * wins until taken, text cut and terminated), the device's death (first reason wins), the cut
  * copy, and the region's size. */

@@ -5,7 +5,7 @@ akl_test_kernel(svck_services SOURCES kernels/svck_services.c)
 
 # ENABLE_EXPORTS: the test program stands in for the scheduler, exporting the services to the
 # kernel it dlopens.
-akl_add_test(device_services SOURCES unit/test_device_services.c
+akl_add_test(device_services SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_device_services.c
   LIBS akl_sim_services ${CMAKE_DL_LIBS}
   DEPENDS kernel_svck_services LABELS concurrency TIMEOUT 120)
 set_target_properties(test_device_services PROPERTIES ENABLE_EXPORTS ON)
@@ -13,11 +13,11 @@ target_include_directories(test_device_services PRIVATE ${PROJECT_SOURCE_DIR}/te
 
 # The kernel in a real scheduler, whose worker count and log level come from the environment.
 akl_add_test(sim_services
-  SOURCES integration/test_sim_services.c integration/test_sim_util.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim_services.c sim/test_sim_util.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services kernel_simk_basic
   LABELS sim TIMEOUT 120)
-target_include_directories(test_sim_services PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/integration
+target_include_directories(test_sim_services PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/sim
   ${CMAKE_CURRENT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src/sim/services)
 set_property(TEST sim_services APPEND PROPERTY ENVIRONMENT
   "AKL_SIM_AICPU_THREADS=3;ASCEND_GLOBAL_LOG_LEVEL=1")

@@ -24,7 +24,7 @@
 #include "test_support.h"
 
 #define SVCT_SO "libsvck_services.so"
-#define SVCT_THREADS 3 /* AKL_SIM_AICPU_THREADS, set by tests/sim_services.cmake */
+#define SVCT_THREADS 3 /* AKL_SIM_AICPU_THREADS, set by tests/sim/services/sim_services.cmake */
 
 /* Copies the kernel into the chip's preinstall directory once: rewriting a file the scheduler has
  * mapped would change the code under it. */

@@ -5,7 +5,7 @@
 # (cmake --build <dir> --target stress) runs the publish fault injection with 5000 trials instead
 # of CI's 200.
 
-akl_test_kernel(faultk_basic SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels/faultk_basic.c)
+akl_test_kernel(faultk_basic SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/kernels/faultk_basic.c)
 
 if(NOT (TARGET aclsim AND TARGET akl_dispatcher AND TARGET akl_aicpu_scheduler))
   message(WARNING "akl: the simulator or the dispatcher is missing; the fault tests are off")
@@ -14,17 +14,17 @@ endif()
 
 set(FAULTS_DEPS kernel_faultk_basic kernel_ldrk_basic aclsim akl_dispatcher akl_aicpu_scheduler
   aicpu_extend_kernels)
-set(FAULTS_UTIL ${CMAKE_CURRENT_LIST_DIR}/integration/test_faults_util.c)
+set(FAULTS_UTIL ${CMAKE_CURRENT_LIST_DIR}/test_faults_util.c)
 
-# faults_add(<name> <labels>): tests/integration/test_<name>.c as test <name>.
+# faults_add(<name> <labels>): tests/loader/test_<name>.c as test <name>.
 function(faults_add name labels)
   akl_add_test(${name}
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/integration/test_${name}.c ${FAULTS_UTIL}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${name}.c ${FAULTS_UTIL}
     LIBS akl
     LABELS ${labels}
     DEPENDS ${FAULTS_DEPS})
   target_include_directories(test_${name} PRIVATE
-    ${CMAKE_CURRENT_LIST_DIR}/integration ${CMAKE_CURRENT_LIST_DIR}/kernels)
+    ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
 endfunction()
 
 faults_add(errors_catalogue "errors")

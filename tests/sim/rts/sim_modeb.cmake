@@ -1,4 +1,4 @@
-# Mode B end to end (tests/integration/test_modeb.c): a host program in CANN's Mode B pattern,
+# Mode B end to end (tests/${CMAKE_CURRENT_LIST_DIR}/test_modeb.c): a host program in CANN's Mode B pattern,
 # built only against the CANN-compatible headers (with CANN's own include root for
 # runtime/rts/rts_kernel.h) and libaclsim, and its kernels (tests/kernels/modebk_*): one build
 # preinstalled for cpuKernelMode 0, one brought along for modes 1 and 2.
@@ -7,7 +7,7 @@ target_compile_definitions(kernel_modebk_ops PRIVATE MODEBK_VARIANT=1)
 akl_test_kernel(modebk_cust SOURCES kernels/modebk_ops.c)
 target_compile_definitions(kernel_modebk_cust PRIVATE MODEBK_VARIANT=2)
 
-akl_add_test(modeb SOURCES integration/test_modeb.c
+akl_add_test(modeb SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_modeb.c
   LIBS aclsim
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_modebk_ops kernel_modebk_cust
   LABELS sim TIMEOUT 180)
