@@ -62,12 +62,14 @@ static void extend_log(bool is_error, const char *fmt, ...)
     const char *log = getenv("AKL_SIM_LOG");
     if (!is_error && !(log && *log))
         return;
+    /* The whole line in one buffer and one fprintf: lines of concurrent workers stay whole. */
     char line[1024];
+    int at = snprintf(line, sizeof line, "akl-sim libaicpu_extend_kernels.so[%d]: ", (int)getpid());
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(line + at, sizeof line - (size_t)at, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "akl-sim libaicpu_extend_kernels.so[%d]: %s\n", (int)getpid(), line);
+    fprintf(stderr, "%s\n", line);
 }
 
 static bool extend_latch_is_strict(void)

@@ -552,44 +552,51 @@ static void rts_copy_name(char *dst, size_t cap, const char *src)
     dst[len] = '\0';
 }
 
-static void rts_copy_info(const rts_func_t *func, sim_rts_func_info_t *info)
+static void rts_copy_func_info(const void *object, void *out)
 {
+    const rts_func_t *func = object;
+    sim_rts_func_info_t *info = out;
     rts_copy_name(info->op_type, sizeof info->op_type, func->reg.op_type);
     rts_copy_name(info->function_name, sizeof info->function_name, func->reg.function_name);
     rts_copy_name(info->kernel_so, sizeof info->kernel_so, func->reg.kernel_so);
     info->kernel_type = func->reg.kernel_type;
 }
 
-rtError_t sim_rts_func_describe(rtFuncHandle handle, sim_rts_func_info_t *info, char *msg,
-                                size_t cap)
+static void rts_copy_binary_info(const void *object, void *out)
+{
+    const rts_binary_t *bin = object;
+    sim_rts_binary_info_t *info = out;
+    info->mode = bin->mode;
+    memcpy(info->so_name, bin->so_name, sizeof info->so_name);
+    info->function_count = bin->count;
+    info->image_size = bin->image ? bin->image->size : 0;
+}
+
+/* A handle's description (what: "function" or "binary"), copied under the registry's lock. */
+static rtError_t rts_describe(const void *handle, unsigned kind, const char *what,
+                              void (*copy)(const void *, void *), void *info, char *msg, size_t cap)
 {
     rts_msg_clear(msg, cap);
     if (!info)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "function info output is NULL");
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s info output is NULL", what);
     pthread_mutex_lock(&reg.lock);
-    rts_func_t *func = rts_handle_lookup(handle, RTS_KIND_FUNC);
-    if (func)
-        rts_copy_info(func, info);
+    const void *object = rts_handle_lookup(handle, kind);
+    if (object)
+        copy(object, info);
     pthread_mutex_unlock(&reg.lock);
-    return func ? ACL_RT_SUCCESS : rts_bad_handle("function", "function", handle, msg, cap);
+    return object ? ACL_RT_SUCCESS : rts_bad_handle(what, what, handle, msg, cap);
+}
+
+rtError_t sim_rts_func_describe(rtFuncHandle handle, sim_rts_func_info_t *info, char *msg,
+                                size_t cap)
+{
+    return rts_describe(handle, RTS_KIND_FUNC, "function", rts_copy_func_info, info, msg, cap);
 }
 
 rtError_t sim_rts_binary_describe(rtBinHandle handle, sim_rts_binary_info_t *info, char *msg,
                                   size_t cap)
 {
-    rts_msg_clear(msg, cap);
-    if (!info)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "binary info output is NULL");
-    pthread_mutex_lock(&reg.lock);
-    rts_binary_t *bin = rts_handle_lookup(handle, RTS_KIND_BINARY);
-    if (bin) {
-        info->mode = bin->mode;
-        memcpy(info->so_name, bin->so_name, sizeof info->so_name);
-        info->function_count = bin->count;
-        info->image_size = bin->image ? bin->image->size : 0;
-    }
-    pthread_mutex_unlock(&reg.lock);
-    return bin ? ACL_RT_SUCCESS : rts_bad_handle("binary", "binary", handle, msg, cap);
+    return rts_describe(handle, RTS_KIND_BINARY, "binary", rts_copy_binary_info, info, msg, cap);
 }
 
 rtError_t sim_rts_image_acquire(rtBinHandle handle, sim_rts_image_t *image, char *msg, size_t cap)
@@ -661,7 +668,7 @@ rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
     pthread_mutex_lock(&reg.lock);
     rts_func_t *func = rts_handle_lookup(handle, RTS_KIND_FUNC);
     if (func) {
-        rts_copy_info(func, &launch->func);
+        rts_copy_func_info(func, &launch->func);
         launch->bin = rts_handle_pointer(func->bin->handle);
         launch->has_image = func->bin->image != NULL;
     }
