@@ -62,8 +62,9 @@ void cli_usage_doctor(FILE *out)
         "  toolchain        an aarch64 compiler: $AKL_AICPU_CC, CANN's HCC under\n"
         "                   $ASCEND_HOME_PATH (toolkit/toolchain/hcc/bin or tools/hcc/bin),\n"
         "                   or aarch64-linux-gnu-gcc on PATH\n"
-        "  host-kernel      (simulator) memfd_create, pidfd_open, futex, and a private\n"
-        "                   mount namespace when AKL_SIM_PREINSTALL=readonly\n"
+        "  host-kernel      (simulator) memfd_create and futex; pidfd_open and a private\n"
+        "                   mount namespace (warnings without them; the namespace is\n"
+        "                   required for AKL_SIM_PREINSTALL=readonly)\n"
         "  so               (with SO) whether SO fits the device, as `akl check` decides,\n"
         "                   and that it exports functions\n"
         "  so-needs         (with SO) its undefined symbols nothing on the device provides\n"
@@ -551,9 +552,11 @@ static void doctor_add_missing(char *missing, size_t cap, const char *call, int 
     snprintf(missing + used, cap - used, "%s%s: %s", used ? "; " : "", call, strerror(error));
 }
 
-/* What the simulator asks of the host kernel: device memory and its control block are memfds,
- * the host watches each scheduler through a pidfd (no fallback), the handoff sleeps on a futex,
- * and a read-only preinstall directory is modelled in a private mount namespace. */
+/* What the simulator asks of the host kernel: device memory and its control block are memfds and
+ * the handoff sleeps on a futex (both required); the host watches each scheduler through a pidfd
+ * where the kernel has one (else a waitid poll, so its absence is only noted); the scheduler sees
+ * the device's paths through a private mount namespace (else a redirection, noted), which a
+ * read-only preinstall directory requires. */
 static void doctor_check_host_kernel(doctor_report_t *report)
 {
     char missing[512] = "";
@@ -562,30 +565,46 @@ static void doctor_check_host_kernel(doctor_report_t *report)
         doctor_add_missing(missing, sizeof missing, "memfd_create", errno);
     else
         close(fd);
-    fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-    if (fd < 0)
-        doctor_add_missing(missing, sizeof missing, "pidfd_open", errno);
-    else
-        close(fd);
     uint32_t word = 0;
     if (syscall(SYS_futex, &word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0)
         doctor_add_missing(missing, sizeof missing, "futex", errno);
     const char *preinstall = getenv("AKL_SIM_PREINSTALL");
-    bool namespaces = preinstall && strcmp(preinstall, "readonly") == 0;
-    int ns_error = namespaces ? doctor_try_mount_namespace() : 0;
-    if (ns_error)
+    bool ns_required = preinstall && strcmp(preinstall, "readonly") == 0;
+    const char *ns_knob = getenv("AKL_SIM_NAMESPACE");
+    bool ns_wanted = ns_required || !(ns_knob && strcmp(ns_knob, "0") == 0);
+    int ns_error = ns_wanted ? doctor_try_mount_namespace() : 0;
+    if (ns_error && ns_required)
         doctor_add_missing(missing, sizeof missing,
                            "unshare(CLONE_NEWNS) for AKL_SIM_PREINSTALL=readonly", ns_error);
-    if (missing[0])
+    if (missing[0]) {
         doctor_add(report, "host-kernel", DOCTOR_FAILURE,
-                   "run the simulator on Linux 5.3 or later, outside a sandbox that blocks these "
+                   "run the simulator on Linux 3.17 or later, outside a sandbox that blocks these "
                    "calls",
                    "the simulator cannot run here: %s", missing);
+        return;
+    }
+    fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    int pidfd_error = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    char notes[256] = "";
+    if (pidfd_error)
+        snprintf(notes, sizeof notes, "; pidfd_open: %s, so schedulers are watched by polling",
+                 strerror(pidfd_error));
+    if (ns_wanted && ns_error) {
+        size_t used = strlen(notes);
+        snprintf(notes + used, sizeof notes - used,
+                 "; no private mount namespace (%s), so device code sees redirected paths",
+                 strerror(ns_error));
+    }
+    if (notes[0])
+        doctor_add(report, "host-kernel", DOCTOR_WARNING,
+                   "Linux 5.3+ with user namespaces enabled gives the simulator full fidelity",
+                   "memfd_create and futex work%s", notes);
     else
-        doctor_add(
-            report, "host-kernel", DOCTOR_OK, NULL, "memfd_create, pidfd_open and futex work%s",
-            namespaces ? "; a private mount namespace can be made (AKL_SIM_PREINSTALL=readonly)"
-                       : " (namespaces are used only for AKL_SIM_PREINSTALL=readonly)");
+        doctor_add(report, "host-kernel", DOCTOR_OK, NULL,
+                   "memfd_create, futex and pidfd_open work%s",
+                   ns_wanted ? "; a private mount namespace can be made (the device's paths)" : "");
 }
 
 /* " names, ..." of at most cap bytes. */
