@@ -56,7 +56,11 @@ static void cli_usage_main(FILE *out)
                  "  AKL_RUNTIME    auto (default), sim, cann, or the path of an ACL/RT library\n"
                  "  AKL_LOG        debug|info|warn|error: the loader's log on stderr\n"
                  "  AKL_PREFIX     default prefix of device file names (akl_inner_)\n"
+                 "  AKL_ROUTE      auto (default), extend or custom: how a module reaches\n"
+                 "                 the device (README, docs/protocol.md)\n"
                  "  AKL_SIM_ROOT   the simulated devices' root directory\n"
+                 "  AKL_SIM_ARCH   the simulated device's architecture: the host's (default)\n"
+                 "                 or aarch64 (under qemu-user)\n"
                  "  AKL_DEVICE_CACHE_MAX  bytes of a prefix's files a device keeps (default\n"
                  "                 256M; 0: no bound): every publish collects down to it\n");
     fprintf(out, "  ASCEND_HOME_PATH  the CANN install (set by CANN's set_env.sh), also searched\n"
