@@ -1,4 +1,4 @@
-/* akl-bench: every figure of DESIGN.md section 5, each beside its floor measured in the same run.
+/* akl-bench: every figure of docs/performance.md, each beside its floor measured in the same run.
  * Also reached as `akl bench`. */
 #define _GNU_SOURCE
 #include "bench.h"

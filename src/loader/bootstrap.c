@@ -1,4 +1,4 @@
-/* The extend route's bootstrap of one runtime SO on one device (DESIGN.md section 1,
+/* The extend route's bootstrap of one runtime SO on one device (docs/architecture.md, "Data flow of a load";
  * bootstrap_abi.h, docs/protocol.md), protocol version 2.
  *
  * One device allocation holds [ack record (512 bytes) | DeviceArgs (512) | dispatcher |

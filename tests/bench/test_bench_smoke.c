@@ -1,5 +1,5 @@
 /* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
- * and carries every figure DESIGN.md section 5 asks for, and writes the plots, also into a
+ * and carries every figure docs/performance.md lists, and writes the plots, also into a
  * directory whose path is near PATH_MAX; --json prints to stdout and --only refuses an unknown
  * group. No timing is asserted: timing claims live in the benchmark's own output, never in tests.
  */

@@ -1,4 +1,4 @@
-/* The simulated device behaves as hardware was measured to (cann-abi.md §5.4, §5.6): inside the
+/* The simulated device behaves as hardware was measured to (docs/cann-facts.md §5.4, §5.6): inside the
  * scheduler halGetDeviceInfo(0, ...) is this device and a die has six user cores (OCCUPY 0xfc);
  * more blocks than cores are not concurrent (a spin barrier across them hangs until its timeout);
  * ASCEND_RT_VISIBLE_DEVICES renumbers devices and an invalid list fails as CANN's runtime does;

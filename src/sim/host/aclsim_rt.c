@@ -102,7 +102,7 @@ rtError_t rtMemcpy(void *dst, uint64_t destMax, const void *src, uint64_t cnt, r
 }
 
 /* The AICPU user cores of a die: what the scheduler's pool has ($AKL_SIM_AICPU_THREADS, 1..256,
- * default 6, as measured on a2: cann-abi.md §5.4). */
+ * default 6, as measured on a2: docs/cann-facts.md §5.4). */
 rtError_t rtGetAiCpuCount(uint32_t *aiCpuCnt)
 {
     if (!aiCpuCnt)
@@ -167,7 +167,7 @@ aclError aclrtMemcpyAsync(void *dst, size_t destMax, const void *src, size_t cou
     return aclrtMemcpy(dst, destMax, src, count, kind);
 }
 
-/* The SoC the simulated die models (a2, the part whose cores are measured, cann-abi.md §5.4). */
+/* The SoC the simulated die models (a2, the part whose cores are measured, docs/cann-facts.md §5.4). */
 const char *aclrtGetSocName(void)
 {
     return ACLSIM_SOC_NAME;

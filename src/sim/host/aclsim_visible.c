@@ -1,5 +1,5 @@
 /* Device selection: ASCEND_RT_VISIBLE_DEVICES limits a process to some of the node's devices and
- * renumbers them 0..n-1 (cann-abi.md §5.6). The ids an application passes are logical (indices in
+ * renumbers them 0..n-1 (docs/cann-facts.md §5.6). The ids an application passes are logical (indices in
  * that list); the physical id behind one names the scheduler's files and picks its chip.
  *
  * Parsed as CANN's Runtime::GetVisibleDevices does (hicann/runtime

@@ -34,7 +34,7 @@
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
-/* The AICPU user cores of a die (cann-abi.md §5.4): the worker threads that run a task's blocks. */
+/* The AICPU user cores of a die (docs/cann-facts.md §5.4): the worker threads that run a task's blocks. */
 #define SCHED_DEFAULT_AICPU_THREADS SIM_SERVICES_DEFAULT_AICPU_CORES
 #define SCHED_MAX_AICPU_THREADS 256
 

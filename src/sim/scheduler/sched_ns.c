@@ -1,6 +1,6 @@
 /* The device's filesystem at the device's own paths. On an Ascend device the AICPU scheduler finds
  * its kernels under /usr/lib64/aicpu_kernels/<vf>/, custom kernels under /home/CustAiCpuUser/, and
- * may write /var/tmp (cann-abi.md §3.3, §5.1, §5.2). Device code that hard-codes those paths must
+ * may write /var/tmp (docs/cann-facts.md §3.3, §3.8, §5). Device code that hard-codes those paths must
  * reach the simulated chip's tree, never the host's directories of the same name.
  *
  * So the scheduler enters a private mount namespace (inside a user namespace of its own when it is

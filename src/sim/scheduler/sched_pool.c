@@ -1,7 +1,7 @@
 /* The pool of AICPU worker threads that runs the blocks of multi-block tasks: one thread per user
  * core of the die. The stream thread that owns a task queues it here and waits; it runs no block
  * itself, so no more blocks run at once than there are cores and a spin barrier across more blocks
- * than cores hangs, as on hardware (cann-abi.md §5.4). Idle workers sleep on a condition variable,
+ * than cores hangs, as on hardware (docs/cann-facts.md §5.4). Idle workers sleep on a condition variable,
  * so an idle scheduler uses no CPU. */
 #define _GNU_SOURCE
 #include "sched_pool.h"

@@ -22,7 +22,7 @@
 
 #define SVC_LOG_SUBDIR "debug" /* CANN's debug logs: <root>/debug/device-<id>/ */
 #define SVC_HEADER_MAX 128
-/* A die's AICPUs as measured on a2 (cann-abi.md §5.4): cpu 0 runs the AICPU OS scheduler, cpu 1
+/* A die's AICPUs as measured on a2 (docs/cann-facts.md §5.4): cpu 0 runs the AICPU OS scheduler, cpu 1
  * is fused off, the user pool starts at cpu 2 (6 cores: OCCUPY 0xfc). */
 #define SVC_OS_SCHED_MASK 0x1
 #define SVC_FIRST_USER_CPU 2
@@ -132,7 +132,7 @@ static int svc_open_log(const char *path, char *err, size_t cap)
     return fd;
 }
 
-/* CANN's log root: $ASCEND_PROCESS_LOG_PATH, else ~/ascend/log (cann-abi.md §5.4). */
+/* CANN's log root: $ASCEND_PROCESS_LOG_PATH, else ~/ascend/log (docs/cann-facts.md §5.4). */
 static int svc_log_base(char *out, size_t cap)
 {
     const char *base = getenv("ASCEND_PROCESS_LOG_PATH");
@@ -421,7 +421,7 @@ drvError_t halGetDeviceInfo(uint32_t devId, int32_t moduleType, int32_t infoType
     if (device < 0)
         return DRV_ERROR_UNINIT;
     /* Inside an AICPU process devId 0 is "this device", whatever the host calls it; any other id
-     * fails with rc 1 (measured on hardware, cann-abi.md §5.4). */
+     * fails with rc 1 (measured on hardware, docs/cann-facts.md §5.4). */
     if (devId != 0)
         return DRV_ERROR_NO_DEVICE;
     if (moduleType != MODULE_TYPE_AICPU)

@@ -27,7 +27,7 @@
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
 /* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default): a
- * die's six user cores, as measured on a2 and a5 (cann-abi.md §5.4). */
+ * die's six user cores, as measured on a2 and a5 (docs/cann-facts.md §5.4). */
 #define SIM_SERVICES_DEFAULT_AICPU_CORES 6
 #define SIM_SERVICES_MAX_AICPU_CORES 256
 

@@ -457,7 +457,7 @@ static void test_device_info_answers(void **state)
     assert_int_equal(value, SIM_SERVICES_DEFAULT_AICPU_CORES);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value),
                      DRV_ERROR_NONE);
-    assert_int_equal(value, 0xfc); /* a2's user cores 2..7 (cann-abi.md §5.4) */
+    assert_int_equal(value, 0xfc); /* a2's user cores 2..7 (docs/cann-facts.md §5.4) */
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_PF_OCCUPY, &value),
                      DRV_ERROR_NONE);
     assert_int_equal(value, 0xfc);
@@ -498,7 +498,7 @@ static void test_device_info_errors(void **state)
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, NULL),
                      DRV_ERROR_INVALID_VALUE);
     /* Inside the AICPU process 0 is this device; its host id (DS_DEVICE) and any other fail with
-     * rc 1, as measured on hardware (cann-abi.md §5.4). */
+     * rc 1, as measured on hardware (docs/cann-facts.md §5.4). */
     assert_int_equal(halGetDeviceInfo(DS_DEVICE, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value),
                      DRV_ERROR_NO_DEVICE);
     assert_int_equal(halGetDeviceInfo(DS_DEVICE + 1, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value),
