@@ -698,10 +698,13 @@ static void test_a_herd_writes_once(void **state)
     /* Wait (deadline 20 s) until the publisher has compared (absent) and sleeps between attempts
      * at the lock; without the lock it would write at once and never sleep. */
     uint64_t deadline = t_now_ns() + 20000000000ull;
-    while (!(atomic_load(&p.tid) != 0 && disp_thread_sleeping(atomic_load(&p.tid))) &&
-           t_now_ns() < deadline)
-        sched_yield();
-    assert_true(disp_thread_sleeping(atomic_load(&p.tid)));
+    bool seen_waiting = false; /* observed once: the thread wakes every 1 ms to retry */
+    while (!seen_waiting && t_now_ns() < deadline) {
+        seen_waiting = atomic_load(&p.tid) != 0 && disp_thread_sleeping(atomic_load(&p.tid));
+        if (!seen_waiting)
+            sched_yield();
+    }
+    assert_true(seen_waiting);
     assert_int_equal(p.req.ack.status, 0);
     assert_int_equal(rename(temp, final), 0);
     assert_int_equal(flock(dirfd, LOCK_UN), 0);
