@@ -126,7 +126,7 @@ aclError aclsim_cust_ensure(aclsim_device_t *dev, void *bin)
      * is unloaded meanwhile. */
     char msg[ACLSIM_MSG_MAX];
     sim_rts_image_t image;
-    aclError rc = sim_rts_image_acquire(bin, &image, msg, sizeof msg);
+    aclError rc = sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "rtsLaunchCpuKernel: %s", msg);
     pthread_mutex_lock(&dev->cust_lock);
