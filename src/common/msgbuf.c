@@ -46,12 +46,3 @@ void cmn_msg_set(cmn_msg_t *msg, const char *fmt, ...)
     cmn_msg_vadd(msg, fmt, ap);
     va_end(ap);
 }
-
-void cmn_msg_setbuf(char *buf, size_t cap, const char *fmt, ...)
-{
-    cmn_msg_t msg = cmn_msg_start(buf, cap);
-    va_list ap;
-    va_start(ap, fmt);
-    cmn_msg_vadd(&msg, fmt, ap);
-    va_end(ap);
-}

@@ -1,7 +1,7 @@
 /* A bounded message buffer: the one way code below the public APIs hands an error message back to
- * its caller. Every message is cut to the caller's capacity and always NUL-terminated, and a NULL
- * or zero-sized buffer simply receives nothing, so a callee never needs to know whether anyone
- * reads its message. */
+ * its caller (a cmn_msg_t * parameter, never a char pointer with a capacity). Every message is cut
+ * to the caller's capacity and always NUL-terminated, and a NULL or zero-sized buffer simply
+ * receives nothing, so a callee never needs to know whether anyone reads its message. */
 #ifndef AKL_COMMON_MSGBUF_H
 #define AKL_COMMON_MSGBUF_H
 
@@ -33,8 +33,5 @@ void cmn_msg_vadd(cmn_msg_t *msg, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Replaces the whole message. msg may be NULL. */
 void cmn_msg_set(cmn_msg_t *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Replaces the whole message in a plain (buf, cap) pair: for callers handed a char buffer. */
-void cmn_msg_setbuf(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif /* AKL_COMMON_MSGBUF_H */

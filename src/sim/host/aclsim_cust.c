@@ -101,8 +101,8 @@ static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_r
         return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "%s: out of host memory", call);
     if (!so->on_disk) {
         char err[ACLSIM_MSG_MAX];
-        if (sim_cust_publish(dev->phys, (uint32_t)getpid(), so->name, image->data, image->size, err,
-                             sizeof err) != 0)
+        if (sim_cust_publish(dev->phys, (uint32_t)getpid(), so->name, image->data, image->size,
+                             CMN_MSG_ARRAY(err)) != 0)
             return aclsim_fail(ACL_ERROR_RT_FILE_WRITE,
                                "%s: cannot send CPU kernel SO '%s' to device %d: %s", call,
                                so->name, (int)dev->id, err);
