@@ -38,7 +38,7 @@ static void fuzz_op_type(const uint8_t *data, size_t size, char *out, size_t cap
 
 static void fuzz_use_binary(rtBinHandle bin, const char *op)
 {
-    char msg[512], args[64] = {0};
+    char msg[512];
     rtFuncHandle func = NULL, registered = NULL;
     rtError_t rc = sim_rts_func_get_by_name(bin, op, &func, CMN_MSG_ARRAY(msg));
     fuzz_expect(rc, ACL_RT_SUCCESS);
@@ -52,10 +52,8 @@ static void fuzz_use_binary(rtBinHandle bin, const char *op)
         sim_rts_func_info_t info;
         if (sim_rts_func_describe(registered, &info, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             abort();
-        rtCpuKernelArgs_t cpu = {.baseArgs = {.args = args, .argsSize = sizeof args}};
         sim_rts_launch_t launch;
-        if (sim_rts_prepare_launch(registered, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)) !=
-            ACL_RT_SUCCESS)
+        if (sim_rts_prepare_launch(registered, NULL, &launch, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             abort();
     }
     sim_rts_binary_info_t info;

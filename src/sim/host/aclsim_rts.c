@@ -107,25 +107,17 @@ static uint32_t aclsim_rts_timeout_ms(const sim_rts_launch_opts_t *opts)
     return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
-static rtError_t aclsim_rts_submit(const sim_rts_launch_t *l, uint32_t type, uint32_t num_blocks,
-                                   rtStream_t stm, const rtCpuKernelArgs_t *args)
+/* The launch's description for the checks, the plan and the fill that both entry points share. */
+static aclsim_blob_req_t aclsim_rts_blob_req(const sim_rts_launch_t *l, uint32_t num_blocks,
+                                             const rtCpuKernelArgs_t *args)
 {
-    static const char call[] = "rtsLaunchCpuKernel";
-    aclsim_blob_req_t req = {.call = call,
-                             .info = &args->baseArgs,
-                             .param_off = args->cpuParamHeadOffset,
-                             .registered = true,
-                             .reg_kernel = l->func.function_name,
-                             .reg_so = l->func.kernel_so[0] ? l->func.kernel_so : NULL};
-    aclError rc = aclsim_blob_check(&req);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    aclsim_launch_t task = {.type = type,
-                            .num_blocks = num_blocks,
-                            .timeout_ms = aclsim_rts_timeout_ms(&l->opts),
-                            .blob = &req,
-                            .cust_bin = l->has_image ? l->bin : NULL};
-    return aclsim_launch_submit(stm, &task);
+    return (aclsim_blob_req_t){.call = "rtsLaunchCpuKernel",
+                               .num_blocks = num_blocks,
+                               .info = args ? &args->baseArgs : NULL,
+                               .param_off = args ? args->cpuParamHeadOffset : 0,
+                               .registered = true,
+                               .reg_kernel = l->func.function_name,
+                               .reg_so = l->func.kernel_so[0] ? l->func.kernel_so : NULL};
 }
 
 rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, rtStream_t stm,
@@ -134,12 +126,18 @@ rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, 
     char text[ACLSIM_MSG_MAX];
     cmn_msg_t msg = cmn_msg_start(text, sizeof text);
     sim_rts_launch_t l;
-    rtError_t rc = sim_rts_prepare_launch(funcHandle, numBlocks, cfg, argsInfo, &l, &msg);
+    rtError_t rc = sim_rts_prepare_launch(funcHandle, cfg, &l, &msg);
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "%s", text);
+    aclsim_blob_req_t req = aclsim_rts_blob_req(&l, numBlocks, argsInfo);
     uint32_t type;
-    rc = aclsim_rts_kernel_type(&l, &type);
-    if (rc == ACL_SUCCESS)
-        rc = aclsim_rts_submit(&l, type, numBlocks, stm, argsInfo);
-    return rc;
+    if ((rc = aclsim_blob_check(&req)) != ACL_SUCCESS ||
+        (rc = aclsim_rts_kernel_type(&l, &type)) != ACL_SUCCESS)
+        return rc;
+    aclsim_launch_t task = {.type = type,
+                            .num_blocks = numBlocks,
+                            .timeout_ms = aclsim_rts_timeout_ms(&l.opts),
+                            .blob = &req,
+                            .cust_bin = l.has_image ? l.bin : NULL};
+    return aclsim_launch_submit(stm, &task);
 }

@@ -624,26 +624,7 @@ void sim_rts_image_release(sim_rts_image_t *image)
 
 /* ---- launching ---- */
 
-static rtError_t rts_check_cpu_args(const rtCpuKernelArgs_t *args, cmn_msg_t *msg)
-{
-    static const char call[] = "rtsLaunchCpuKernel";
-    if (!args)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: argsInfo is NULL", call);
-    if (!args->baseArgs.args)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: argsInfo->baseArgs.args is NULL",
-                        call);
-    if (args->baseArgs.argsSize == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: argsInfo->baseArgs.argsSize is 0",
-                        call);
-    if (args->cpuParamHeadOffset >= args->baseArgs.argsSize)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
-                        "%s: cpuParamHeadOffset %zu is not inside the %u bytes of args", call,
-                        args->cpuParamHeadOffset, args->baseArgs.argsSize);
-    return ACL_RT_SUCCESS;
-}
-
-rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
-                                 const rtKernelLaunchCfg_t *cfg, const rtCpuKernelArgs_t *args,
+rtError_t sim_rts_prepare_launch(rtFuncHandle handle, const rtKernelLaunchCfg_t *cfg,
                                  sim_rts_launch_t *launch, cmn_msg_t *msg)
 {
     static const char call[] = "rtsLaunchCpuKernel";
@@ -654,7 +635,6 @@ rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
     launch->func.op_type[0] = launch->func.function_name[0] = launch->func.kernel_so[0] = '\0';
     launch->func.kernel_type = 0;
     launch->opts = (sim_rts_launch_opts_t){0};
-    launch->kernel_name_from_args = launch->so_name_from_args = false;
     launch->bin = NULL;
     launch->has_image = false;
     if (!handle)
@@ -669,17 +649,7 @@ rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
     pthread_mutex_unlock(&reg.lock);
     if (!func)
         return rts_bad_handle(call, "function", handle, msg);
-    if (num_blocks == 0 || num_blocks > 0xFFFF)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: numBlocks %u is outside 1..65535",
-                        call, num_blocks);
-    rtError_t rc = rts_check_cpu_args(args, msg);
-    if (rc == ACL_RT_SUCCESS)
-        rc = sim_rts_parse_launch_cfg(cfg, &launch->opts, msg);
-    if (rc != ACL_RT_SUCCESS)
-        return rc;
-    launch->kernel_name_from_args = args->baseArgs.kernelNameAddrOffset != 0;
-    launch->so_name_from_args = args->baseArgs.soNameAddrOffset != 0;
-    return ACL_RT_SUCCESS;
+    return sim_rts_parse_launch_cfg(cfg, &launch->opts, msg);
 }
 
 size_t sim_rts_live_binaries(void)

@@ -103,17 +103,13 @@ typedef struct sim_rts_launch {
      * device then has to receive before the kernel can run. */
     rtBinHandle bin;
     bool has_image;
-    /* The device reads the kernel / SO name at devArgs + offset instead of the registered one. */
-    bool kernel_name_from_args;
-    bool so_name_from_args;
 } sim_rts_launch_t;
 
-/* Everything rtsLaunchCpuKernel checks before device work: func a live function (107017);
- * num_blocks 1..0xFFFF, args, args->baseArgs.args and argsSize non-zero, cpuParamHeadOffset below
- * argsSize (a simulator check: CANN would hand the kernel a pointer past its arguments), the
- * launch cfg (107000). Fills launch with the names and type to send. */
-rtError_t sim_rts_prepare_launch(rtFuncHandle func, uint32_t num_blocks,
-                                 const rtKernelLaunchCfg_t *cfg, const rtCpuKernelArgs_t *args,
+/* What rtsLaunchCpuKernel needs of the registry: func a live function (107017; NULL: 107000) and
+ * the launch cfg's attributes (107000). Fills launch with the names and type to send. The launch's
+ * numBlocks and arguments are not looked at here: libaclsim checks them once, for both of its
+ * launch entry points (aclsim_blob_check). */
+rtError_t sim_rts_prepare_launch(rtFuncHandle func, const rtKernelLaunchCfg_t *cfg,
                                  sim_rts_launch_t *launch, cmn_msg_t *msg);
 
 /* Number of loaded binaries in this process (for leak checks). */

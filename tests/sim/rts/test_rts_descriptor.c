@@ -780,13 +780,12 @@ static void rt_expect_invalid_binary(rtBinHandle bin)
 
 static void rt_expect_invalid_function(rtFuncHandle func)
 {
-    char msg[RT_MSG], args[64] = "args";
+    char msg[RT_MSG];
     sim_rts_func_info_t info;
     sim_rts_launch_t launch;
-    rtCpuKernelArgs_t cpu = {.baseArgs = {.args = args, .argsSize = sizeof args}};
     assert_int_equal(sim_rts_func_describe(func, &info, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
-    assert_int_equal(sim_rts_prepare_launch(func, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
+    assert_int_equal(sim_rts_prepare_launch(func, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
     rt_expect_contains(msg, "rtsLaunchCpuKernel");
     rt_expect_contains(msg, "not a loaded function handle");
@@ -819,7 +818,7 @@ static void test_invalid_handles(void **state)
     rt_expect_contains(msg, "NULL");
     assert_int_equal(sim_rts_binary_unload(NULL, CMN_MSG_ARRAY(msg)), ACL_ERROR_RT_PARAM_INVALID);
     sim_rts_launch_t launch;
-    assert_int_equal(sim_rts_prepare_launch(NULL, 1, NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
+    assert_int_equal(sim_rts_prepare_launch(NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
 
     /* Handles of the wrong kind, and values next to real ones. */
@@ -1002,68 +1001,44 @@ static void test_launch_cfg(void **state)
 
 /* ---- launch checks ---- */
 
+/* The registry's part of a launch: the function's names and type and the cfg's attributes. The
+ * launch's numBlocks and arguments are libaclsim's single check (tests/sim/rts/test_modeb.c
+ * test_bad_launches, tests/sim/host/test_sim_launch.c test_launch_argument_checks). */
 static void test_prepare_launch(void **state)
 {
     (void)state;
-    char msg[RT_MSG], args[256] = {0};
+    char msg[RT_MSG];
     rtBinHandle bin = NULL;
     rtFuncHandle add = NULL;
     sim_rts_func_info_t info;
     assert_int_equal(rt_load_text(rt_valid, strlen(rt_valid), &bin, msg), ACL_RT_SUCCESS);
     rt_func_info(bin, "Add", &info, &add);
-    rtCpuKernelArgs_t cpu;
-    memset(&cpu, 0, sizeof cpu);
-    cpu.baseArgs.args = args;
-    cpu.baseArgs.argsSize = sizeof args;
-    cpu.cpuParamHeadOffset = 64;
     rtLaunchKernelAttr_t attr = {.id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT, .value.timeout = 3};
     rtKernelLaunchCfg_t cfg = {&attr, 1};
     sim_rts_launch_t launch;
-    assert_int_equal(sim_rts_prepare_launch(add, 4, &cfg, &cpu, &launch, CMN_MSG_ARRAY(msg)), 0);
+    assert_int_equal(sim_rts_prepare_launch(add, &cfg, &launch, CMN_MSG_ARRAY(msg)), 0);
+    assert_string_equal(msg, "");
     assert_string_equal(launch.func.function_name, "add_kernel");
     assert_string_equal(launch.func.kernel_so, "libadd.so");
     assert_int_equal(launch.func.kernel_type, KERNEL_TYPE_AICPU);
     assert_true(launch.opts.has_timeout);
     assert_int_equal(launch.opts.timeout_us, 3000000);
-    assert_false(launch.kernel_name_from_args);
-    assert_false(launch.so_name_from_args);
+    assert_false(launch.has_image);
 
-    cpu.baseArgs.kernelNameAddrOffset = 200;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)), 0);
-    assert_true(launch.kernel_name_from_args);
-    assert_false(launch.so_name_from_args);
-    cpu.baseArgs.soNameAddrOffset = 220;
-    assert_int_equal(sim_rts_prepare_launch(add, 0xFFFF, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
-                     0);
-    assert_true(launch.so_name_from_args);
-
-    assert_int_equal(sim_rts_prepare_launch(add, 0, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, &launch, CMN_MSG_ARRAY(msg)), 0);
+    assert_false(launch.opts.has_timeout);
+    assert_int_equal(sim_rts_prepare_launch(NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "numBlocks 0");
-    assert_int_equal(sim_rts_prepare_launch(add, 0x10000, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
+    rt_expect_contains(msg, "function handle is NULL");
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, NULL, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "argsInfo is NULL");
-    cpu.cpuParamHeadOffset = sizeof args;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "cpuParamHeadOffset 256");
-    cpu.cpuParamHeadOffset = 0;
-    cpu.baseArgs.argsSize = 0;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "argsSize is 0");
-    cpu.baseArgs.argsSize = sizeof args;
-    cpu.baseArgs.args = NULL;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, CMN_MSG_ARRAY(msg)),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "args is NULL");
-    cpu.baseArgs.args = args;
+    rt_expect_contains(msg, "launch output is NULL");
     attr.id = (rtLaunchKernelAttrId)0;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, &cfg, &cpu, &launch, CMN_MSG_ARRAY(msg)),
+    assert_int_equal(sim_rts_prepare_launch(add, &cfg, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_unload(bin);
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, &launch, CMN_MSG_ARRAY(msg)),
+                     ACL_ERROR_RT_INVALID_HANDLE);
 }
 
 /* ---- robustness ---- */
