@@ -15,67 +15,63 @@
 #include "aclsim_launch.h"
 #include "sim_rts.h"
 
-static rtError_t aclsim_rts_result(rtError_t rc, const cmn_msg_t *msg)
+static rtError_t aclsim_rts_result(rtError_t rc, const char *msg)
 {
     if (rc != ACL_SUCCESS)
-        return aclsim_fail(rc, "%s", msg->buf);
-    if (msg->len)
-        aclsim_set_msg(msg->buf); /* a warning, e.g. a registration that was already there */
+        return aclsim_fail(rc, "%s", msg);
+    if (msg[0])
+        aclsim_set_msg(msg); /* a warning, e.g. a registration that was already there */
     return rc;
 }
 
 rtError_t rtsBinaryLoadFromFile(const char_t *const binPath,
                                 const rtLoadBinaryConfig_t *const optionalCfg, rtBinHandle *handle)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
+    char msg[ACLSIM_MSG_MAX];
     sim_rts_load_opts_t opts;
-    rtError_t rc = sim_rts_parse_load_options(optionalCfg, true, &opts, &msg);
+    rtError_t rc = sim_rts_parse_load_options(optionalCfg, true, &opts, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
-        return aclsim_fail(rc, "rtsBinaryLoadFromFile(%s): %s", binPath ? binPath : "NULL", text);
-    rc = sim_rts_binary_load_file(binPath, opts.cpu_kernel_mode, handle, &msg);
-    return aclsim_rts_result(rc, &msg);
+        return aclsim_fail(rc, "rtsBinaryLoadFromFile(%s): %s", binPath ? binPath : "NULL", msg);
+    rc = sim_rts_binary_load_file(binPath, opts.cpu_kernel_mode, handle, CMN_MSG_ARRAY(msg));
+    return aclsim_rts_result(rc, msg);
 }
 
 rtError_t rtsBinaryLoadFromData(const void *const data, const uint64_t length,
                                 const rtLoadBinaryConfig_t *const optionalCfg, rtBinHandle *handle)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
+    char msg[ACLSIM_MSG_MAX];
     sim_rts_load_opts_t opts;
-    rtError_t rc = sim_rts_parse_load_options(optionalCfg, false, &opts, &msg);
+    rtError_t rc = sim_rts_parse_load_options(optionalCfg, false, &opts, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
-        return aclsim_fail(rc, "rtsBinaryLoadFromData: %s", text);
-    rc = sim_rts_binary_load_data(data, length, opts.cpu_kernel_mode, handle, &msg);
-    return aclsim_rts_result(rc, &msg);
+        return aclsim_fail(rc, "rtsBinaryLoadFromData: %s", msg);
+    rc = sim_rts_binary_load_data(data, length, opts.cpu_kernel_mode, handle, CMN_MSG_ARRAY(msg));
+    return aclsim_rts_result(rc, msg);
 }
 
 rtError_t rtsBinaryUnload(const rtBinHandle binHandle)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
-    rtError_t rc = sim_rts_binary_unload(binHandle, &msg);
+    char msg[ACLSIM_MSG_MAX];
+    rtError_t rc = sim_rts_binary_unload(binHandle, CMN_MSG_ARRAY(msg));
     if (rc == ACL_SUCCESS)
         aclsim_cust_forget(binHandle);
-    return aclsim_rts_result(rc, &msg);
+    return aclsim_rts_result(rc, msg);
 }
 
 rtError_t rtsFuncGetByName(const rtBinHandle binHandle, const char_t *kernelName,
                            rtFuncHandle *funcHandle)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
-    rtError_t rc = sim_rts_func_get_by_name(binHandle, kernelName, funcHandle, &msg);
-    return aclsim_rts_result(rc, &msg);
+    char msg[ACLSIM_MSG_MAX];
+    rtError_t rc = sim_rts_func_get_by_name(binHandle, kernelName, funcHandle, CMN_MSG_ARRAY(msg));
+    return aclsim_rts_result(rc, msg);
 }
 
 rtError_t rtsRegisterCpuFunc(rtBinHandle binHandle, const char_t *const funcName,
                              const char_t *const kernelName, rtFuncHandle *funcHandle)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
-    rtError_t rc = sim_rts_func_register(binHandle, funcName, kernelName, funcHandle, &msg);
-    return aclsim_rts_result(rc, &msg);
+    char msg[ACLSIM_MSG_MAX];
+    rtError_t rc =
+        sim_rts_func_register(binHandle, funcName, kernelName, funcHandle, CMN_MSG_ARRAY(msg));
+    return aclsim_rts_result(rc, msg);
 }
 
 /* The kernel type the task runs as. A binary that brought its SO has it only in the custom
@@ -123,12 +119,11 @@ static aclsim_blob_req_t aclsim_rts_blob_req(const sim_rts_launch_t *l, uint32_t
 rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, rtStream_t stm,
                              const rtKernelLaunchCfg_t *cfg, rtCpuKernelArgs_t *argsInfo)
 {
-    char text[ACLSIM_MSG_MAX];
-    cmn_msg_t msg = cmn_msg_start(text, sizeof text);
+    char msg[ACLSIM_MSG_MAX];
     sim_rts_launch_t l;
-    rtError_t rc = sim_rts_prepare_launch(funcHandle, cfg, &l, &msg);
+    rtError_t rc = sim_rts_prepare_launch(funcHandle, cfg, &l, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
-        return aclsim_fail(rc, "%s", text);
+        return aclsim_fail(rc, "%s", msg);
     aclsim_blob_req_t req = aclsim_rts_blob_req(&l, numBlocks, argsInfo);
     uint32_t type;
     if ((rc = aclsim_blob_check(&req)) != ACL_SUCCESS ||
