@@ -462,10 +462,10 @@ typedef struct sim_arch_report {
 static int sim_arch_report(sim_arch_report_t *r)
 {
     memset(r, 0, sizeof *r);
-    if (sim_arch_get(&r->arch, r->problem, sizeof r->problem) != 0)
+    if (sim_arch_get(&r->arch, CMN_MSG_ARRAY(r->problem)) != 0)
         return cli_fail("sim ls", "%s", r->problem);
     sim_emulator_t emu;
-    if (r->arch.foreign && sim_arch_emulator(&r->arch, &emu, r->problem, sizeof r->problem) == 0)
+    if (r->arch.foreign && sim_arch_emulator(&r->arch, &emu, CMN_MSG_ARRAY(r->problem)) == 0)
         snprintf(r->emulator, sizeof r->emulator, "%s%s%s", emu.qemu, emu.sysroot[0] ? " -L " : "",
                  emu.sysroot);
     return 0;

@@ -11,6 +11,12 @@ cmn_msg_t cmn_msg_start(char *buf, size_t cap)
     return msg;
 }
 
+void cmn_msg_clear(cmn_msg_t *msg)
+{
+    if (msg)
+        *msg = cmn_msg_start(msg->buf, msg->cap);
+}
+
 void cmn_msg_vadd(cmn_msg_t *msg, const char *fmt, va_list ap)
 {
     if (!msg || msg->cap == 0 || msg->len + 1 >= msg->cap)
@@ -34,20 +40,9 @@ void cmn_msg_add(cmn_msg_t *msg, const char *fmt, ...)
 
 void cmn_msg_set(cmn_msg_t *msg, const char *fmt, ...)
 {
-    if (!msg)
-        return;
-    *msg = cmn_msg_start(msg->buf, msg->cap);
+    cmn_msg_clear(msg);
     va_list ap;
     va_start(ap, fmt);
     cmn_msg_vadd(msg, fmt, ap);
-    va_end(ap);
-}
-
-void cmn_msg_setbuf(char *buf, size_t cap, const char *fmt, ...)
-{
-    cmn_msg_t msg = cmn_msg_start(buf, cap);
-    va_list ap;
-    va_start(ap, fmt);
-    cmn_msg_vadd(&msg, fmt, ap);
     va_end(ap);
 }

@@ -1,5 +1,6 @@
 /* Tests of src/common/msgbuf.c: messages are cut at the capacity, always NUL-terminated, appended
- * in order, replaced by set, and a NULL or zero-sized buffer receives nothing. */
+ * in order, replaced by set, emptied by clear, passed whole with CMN_MSG_ARRAY, and a NULL or
+ * zero-sized buffer receives nothing. */
 #include "msgbuf.h"
 
 #include <setjmp.h>
@@ -43,10 +44,32 @@ static void test_set_replaces(void **state)
     cmn_msg_add(&msg, "first");
     cmn_msg_set(&msg, "second %d", 2);
     assert_string_equal(buf, "second 2");
-    cmn_msg_setbuf(buf, sizeof buf, "third");
+    cmn_msg_clear(&msg);
+    assert_string_equal(buf, "");
+    assert_int_equal(msg.len, 0);
+    cmn_msg_add(&msg, "third");
     assert_string_equal(buf, "third");
-    cmn_msg_setbuf(buf, 3, "fourth");
+    cmn_msg_t small = cmn_msg_start(buf, 3);
+    cmn_msg_set(&small, "fourth");
     assert_string_equal(buf, "fo");
+}
+
+/* CMN_MSG_ARRAY hands a callee the whole array, and a callee's set replaces what was there. */
+static void msgt_callee(cmn_msg_t *msg)
+{
+    cmn_msg_set(msg, "callee %s", "wrote this");
+}
+
+static void test_array_message_for_a_call(void **state)
+{
+    (void)state;
+    char text[12];
+    memset(text, 'x', sizeof text);
+    msgt_callee(CMN_MSG_ARRAY(text));
+    assert_string_equal(text, "callee wrot");
+    char big[64] = "stale";
+    msgt_callee(CMN_MSG_ARRAY(big));
+    assert_string_equal(big, "callee wrote this");
 }
 
 static void test_null_and_empty_buffers_receive_nothing(void **state)
@@ -58,7 +81,7 @@ static void test_null_and_empty_buffers_receive_nothing(void **state)
     cmn_msg_set(&none, "dropped");
     cmn_msg_add(NULL, "dropped");
     cmn_msg_set(NULL, "dropped");
-    cmn_msg_setbuf(NULL, 0, "dropped");
+    cmn_msg_clear(NULL);
     char one = 'x';
     cmn_msg_t zero = cmn_msg_start(&one, 0);
     cmn_msg_add(&zero, "dropped");
@@ -74,6 +97,7 @@ int main(void)
         cmocka_unit_test(test_appends_in_order),
         cmocka_unit_test(test_cuts_at_capacity_and_terminates),
         cmocka_unit_test(test_set_replaces),
+        cmocka_unit_test(test_array_message_for_a_call),
         cmocka_unit_test(test_null_and_empty_buffers_receive_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

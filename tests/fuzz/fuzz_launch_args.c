@@ -1,10 +1,11 @@
 /* libFuzzer target: the simulator's launch-argument handling (src/sim/host/aclsim_blob.c) without a
- * device: rtAicpuKernelLaunchExWithArgs' kernel type / opName / numBlocks checks, and for both it
- * and rtsLaunchCpuKernel the argument description, the fix-up lists, the name offsets (registered
- * names or names in the args, 0xFFFFFFFF for no SO), cpuParamHeadOffset and isNoNeedH2DCopy. Every
- * buffer is allocated at exactly its size, so a read or write outside one is caught by
- * AddressSanitizer; every result must be a defined code, and a successful blob must hold what the
- * device will read: both names NUL-terminated inside it, the args copied after their fix-ups.
+ * device: rtAicpuKernelLaunchExWithArgs' kernel type / opName checks, and for both it and
+ * rtsLaunchCpuKernel the block count, the argument description (argsInfo itself may be NULL), the
+ * fix-up lists, the name offsets (registered names or names in the args, 0xFFFFFFFF for no SO),
+ * cpuParamHeadOffset and isNoNeedH2DCopy. Every buffer is allocated at exactly its size, so a read
+ * or write outside one is caught by AddressSanitizer; every result must be a defined code, and a
+ * successful blob must hold what the device will read: both names NUL-terminated inside it, the
+ * args copied after their fix-ups.
  *
  * Input: a 32-byte header (see fuzz_header_t; missing bytes read as zero), the fix-up entries,
  * the registered names, then the argument blob itself (all remaining bytes). */
@@ -30,6 +31,9 @@ enum {
     FUZZ_NO_SO_NAME = 1 << 6,  /* soNameAddrOffset = 0xFFFFFFFF */
     FUZZ_NULL_ARGS = 1 << 7,   /* args NULL */
 };
+enum {
+    FUZZ2_NULL_INFO = 1 << 0, /* argsInfo NULL */
+};
 
 typedef struct fuzz_header {
     uint8_t flags;
@@ -42,7 +46,8 @@ typedef struct fuzz_header {
     uint32_t num_blocks;
     uint8_t reg_kernel_len; /* registered names in the input (at most 63 bytes each) */
     uint8_t reg_so_len;
-    uint8_t reserved[2];
+    uint8_t flags2; /* FUZZ2_* */
+    uint8_t reserved;
     uint64_t dev_base;
 } fuzz_header_t;
 _Static_assert(sizeof(fuzz_header_t) == 32, "the header is 32 bytes");
@@ -104,6 +109,12 @@ static uint32_t fuzz_offset(uint32_t raw, uint32_t size)
     if ((raw & 1u) || size == 0)
         return raw;
     return (raw >> 1) % size;
+}
+
+/* A block count that is used as given half the time, else folded into 1..0xFFFF. */
+static uint32_t fuzz_block_count(uint32_t raw)
+{
+    return (raw & 1u) ? raw : (raw >> 1) % 0xFFFFu + 1;
 }
 
 /* The name the device will read at off must end inside the len bytes of buf. */
@@ -185,10 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_take(&in, blob, blob_size);
     uint32_t args_size = (uint32_t)blob_size;
 
-    fuzz_expect_code(aclsim_blob_check_launch(h.type & 15,
-                                              (h.flags & FUZZ_NULL_OPNAME) ? NULL : "fuzz_op",
-                                              h.num_blocks),
-                     true);
+    fuzz_expect_code(
+        aclsim_blob_check_launch(h.type & 15, (h.flags & FUZZ_NULL_OPNAME) ? NULL : "fuzz_op"),
+        true);
 
     rtAicpuArgsEx_t info = {
         .args = (h.flags & FUZZ_NULL_ARGS) ? NULL : blob,
@@ -205,7 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool registered = (h.flags & FUZZ_REGISTERED) != 0;
     aclsim_blob_req_t req = {
         .call = registered ? "rtsLaunchCpuKernel" : "rtAicpuKernelLaunchExWithArgs",
-        .info = &info,
+        .num_blocks = fuzz_block_count(h.num_blocks),
+        .info = (h.flags2 & FUZZ2_NULL_INFO) ? NULL : &info,
         .param_off = registered ? fuzz_offset(h.param_off, args_size) : 0,
         .registered = registered,
         .reg_kernel = registered ? reg_kernel : NULL,

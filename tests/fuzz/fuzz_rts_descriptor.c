@@ -38,37 +38,35 @@ static void fuzz_op_type(const uint8_t *data, size_t size, char *out, size_t cap
 
 static void fuzz_use_binary(rtBinHandle bin, const char *op)
 {
-    char msg[512], args[64] = {0};
+    char msg[512];
     rtFuncHandle func = NULL, registered = NULL;
-    rtError_t rc = sim_rts_func_get_by_name(bin, op, &func, msg, sizeof msg);
+    rtError_t rc = sim_rts_func_get_by_name(bin, op, &func, CMN_MSG_ARRAY(msg));
     fuzz_expect(rc, ACL_RT_SUCCESS);
     if (rc != ACL_RT_SUCCESS && msg[0] == '\0')
         abort();
-    fuzz_expect(sim_rts_func_register(bin, "fuzz_func", op, &registered, msg, sizeof msg),
+    fuzz_expect(sim_rts_func_register(bin, "fuzz_func", op, &registered, CMN_MSG_ARRAY(msg)),
                 ACL_RT_SUCCESS);
     if (func && registered && func != registered)
         abort(); /* the first registration wins */
     if (registered) {
         sim_rts_func_info_t info;
-        if (sim_rts_func_describe(registered, &info, msg, sizeof msg) != ACL_RT_SUCCESS)
+        if (sim_rts_func_describe(registered, &info, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             abort();
-        rtCpuKernelArgs_t cpu = {.baseArgs = {.args = args, .argsSize = sizeof args}};
         sim_rts_launch_t launch;
-        if (sim_rts_prepare_launch(registered, 1, NULL, &cpu, &launch, msg, sizeof msg) !=
-            ACL_RT_SUCCESS)
+        if (sim_rts_prepare_launch(registered, NULL, &launch, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             abort();
     }
     sim_rts_binary_info_t info;
-    if (sim_rts_binary_describe(bin, &info, msg, sizeof msg) != ACL_RT_SUCCESS)
+    if (sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
         abort();
-    if (sim_rts_binary_unload(bin, msg, sizeof msg) != ACL_RT_SUCCESS)
+    if (sim_rts_binary_unload(bin, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
         abort();
     /* Everything is gone now. */
-    if (sim_rts_func_get_by_name(bin, op, &func, msg, sizeof msg) != ACL_ERROR_RT_INVALID_HANDLE)
+    if (sim_rts_func_get_by_name(bin, op, &func, CMN_MSG_ARRAY(msg)) != ACL_ERROR_RT_INVALID_HANDLE)
         abort();
     if (registered) {
         sim_rts_func_info_t gone;
-        if (sim_rts_func_describe(registered, &gone, msg, sizeof msg) !=
+        if (sim_rts_func_describe(registered, &gone, CMN_MSG_ARRAY(msg)) !=
             ACL_ERROR_RT_INVALID_HANDLE)
             abort();
     }
@@ -78,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char msg[512], op[64];
     rtBinHandle bin = NULL;
-    rtError_t rc = sim_rts_binary_load_descriptor(data, size, "fuzz.json", &bin, msg, sizeof msg);
+    rtError_t rc =
+        sim_rts_binary_load_descriptor(data, size, "fuzz.json", &bin, CMN_MSG_ARRAY(msg));
     fuzz_expect(rc, ACL_RT_SUCCESS);
     if (rc != ACL_RT_SUCCESS) {
         if (bin || strncmp(msg, "fuzz.json: ", 11) != 0)

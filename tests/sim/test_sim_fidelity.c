@@ -1,5 +1,5 @@
-/* The simulated device behaves as hardware was measured to (docs/cann-facts.md §5.4, §5.6): inside the
- * scheduler halGetDeviceInfo(0, ...) is this device and a die has six user cores (OCCUPY 0xfc);
+/* The simulated device behaves as hardware was measured to (docs/cann-facts.md §5.4, §5.6): inside
+ * the scheduler halGetDeviceInfo(0, ...) is this device and a die has six user cores (OCCUPY 0xfc);
  * more blocks than cores are not concurrent (a spin barrier across them hangs until its timeout);
  * ASCEND_RT_VISIBLE_DEVICES renumbers devices and an invalid list fails as CANN's runtime does;
  * ASCEND_SLOG_PRINT_TO_STDOUT=1 puts a kernel's DlogRecord line on the host's stdout. */
@@ -32,7 +32,7 @@
 static void fidt_install(int32_t phys, const char *so)
 {
     char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
-    if (sim_fs_prepare(phys, NULL, err, sizeof err) != 0)
+    if (sim_fs_prepare(phys, NULL, CMN_MSG_ARRAY(err)) != 0)
         fail_msg("sim_fs_prepare(%d): %s", (int)phys, err);
     assert_int_equal(sim_preinstall_dir(phys, dir, sizeof dir), 0);
     snprintf(dst, sizeof dst, "%s/%s", dir, so);

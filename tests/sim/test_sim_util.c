@@ -17,7 +17,7 @@ int simt_install_kernels(int32_t device)
 {
     char extend[4096], dir[SIM_PATH_MAX], err[512], src[4096], dst[SIM_PATH_MAX + 64];
     t_device_file("lib/akl", SIM_EXTEND_KERNELS_NAME, extend, sizeof extend);
-    if (sim_fs_prepare(device, extend, err, sizeof err) != 0) {
+    if (sim_fs_prepare(device, extend, CMN_MSG_ARRAY(err)) != 0) {
         fprintf(stderr, "sim_fs_prepare(%d): %s\n", (int)device, err);
         return -1;
     }

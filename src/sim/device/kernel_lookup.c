@@ -463,12 +463,11 @@ void sim_lookup_destroy(sim_lookup_t *lookup)
 /* CANN preloads this library as an AICPU-type SO (LoadExtendKernelSo), so it also sits in the
  * AICPU SO cache under its basename, and RTLD_GLOBAL makes its kernels visible to the KFC
  * global-symbol fallback. */
-uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, char *msg,
-                                   size_t msg_cap)
+uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, cmn_msg_t *msg)
 {
-    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
+    cmn_msg_clear(msg);
     if (!lookup) {
-        cmn_msg_add(&m, "preload of %s: no lookup state", SIM_EXTEND_KERNELS_NAME);
+        cmn_msg_add(msg, "preload of %s: no lookup state", SIM_EXTEND_KERNELS_NAME);
         return SIM_AE_BAD_PARAM;
     }
     char *dir = extend_dir && *extend_dir ? lookup_dir_string(extend_dir, NULL) : NULL;
@@ -483,13 +482,13 @@ uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir,
         lookup_so_t *so = handle ? lookup_so_new(handle) : NULL;
         if (!handle) {
             const char *dl_text = lookup_dlerror_text();
-            cmn_msg_add(&m, "cannot preload %s", path);
-            lookup_add_map_limit_note(dl_text, &m);
-            cmn_msg_add(&m, ": %s", dl_text);
+            cmn_msg_add(msg, "cannot preload %s", path);
+            lookup_add_map_limit_note(dl_text, msg);
+            cmn_msg_add(msg, ": %s", dl_text);
             rc = SIM_AE_OPEN_SO_FAILED;
         } else if (!so || sim_strmap_insert(&lookup->aicpu_sos.by_name, SIM_EXTEND_KERNELS_NAME,
                                             so) != 0) {
-            cmn_msg_add(&m, "cannot preload %s: out of memory", path);
+            cmn_msg_add(msg, "cannot preload %s: out of memory", path);
             if (so)
                 lookup_so_free(so);
             else
@@ -505,16 +504,15 @@ uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir,
 /* The AICPU and AICPU_CUSTOM path: name checks, the SO (from cache, else opened), the symbol. */
 static uint32_t lookup_so_kernel(sim_lookup_t *lookup, lookup_so_cache_t *cache,
                                  const char *only_dir, const char *kind, const char *so_name,
-                                 const char *kernel_name, sim_kernel_fn *fn, char *msg,
-                                 size_t msg_cap)
+                                 const char *kernel_name, sim_kernel_fn *fn, cmn_msg_t *msg)
 {
-    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
+    cmn_msg_clear(msg);
     if (!lookup || !fn) {
-        cmn_msg_add(&m, "%s kernel lookup: no lookup state or result pointer", kind);
+        cmn_msg_add(msg, "%s kernel lookup: no lookup state or result pointer", kind);
         return SIM_AE_BAD_PARAM;
     }
     if (!so_name || !kernel_name) {
-        cmn_msg_add(&m, "%s kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL", kind,
+        cmn_msg_add(msg, "%s kernel '%.*s' (SO '%.*s'): the %s name pointer is NULL", kind,
                     SIM_KERNEL_NAME_MAX, kernel_name ? kernel_name : "(null)", SIM_SO_NAME_MAX,
                     so_name ? so_name : "(null)", so_name ? "kernel" : "SO");
         return SIM_AE_BAD_PARAM;
@@ -523,28 +521,28 @@ static uint32_t lookup_so_kernel(sim_lookup_t *lookup, lookup_so_cache_t *cache,
     const char *so = lookup_cut_name(so_name, SIM_SO_NAME_MAX, so_buf);
     const char *kernel = lookup_cut_name(kernel_name, SIM_KERNEL_NAME_MAX, kernel_buf);
     lookup_so_t *entry = NULL;
-    uint32_t rc = lookup_load_so(lookup, cache, only_dir, kind, so, kernel, &entry, &m);
+    uint32_t rc = lookup_load_so(lookup, cache, only_dir, kind, so, kernel, &entry, msg);
     void *addr = NULL;
     if (rc == LOOKUP_SUCCESS)
-        rc = lookup_so_symbol(entry, kind, so, kernel, &addr, &m);
+        rc = lookup_so_symbol(entry, kind, so, kernel, &addr, msg);
     if (rc == LOOKUP_SUCCESS)
         *fn = lookup_as_kernel(addr);
     return rc;
 }
 
 uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                          sim_kernel_fn *fn, char *msg, size_t msg_cap)
+                          sim_kernel_fn *fn, cmn_msg_t *msg)
 {
     return lookup_so_kernel(lookup, lookup ? &lookup->aicpu_sos : NULL, NULL, "AICPU", so_name,
-                            kernel_name, fn, msg, msg_cap);
+                            kernel_name, fn, msg);
 }
 
 uint32_t sim_lookup_custom(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                           sim_kernel_fn *fn, char *msg, size_t msg_cap)
+                           sim_kernel_fn *fn, cmn_msg_t *msg)
 {
     return lookup_so_kernel(lookup, lookup ? &lookup->cust_sos : NULL,
                             lookup ? lookup->cust_dir : NULL, "AICPU_CUSTOM", so_name, kernel_name,
-                            fn, msg, msg_cap);
+                            fn, msg);
 }
 
 /* AIKernelsLibAiCpuKFC::GetApiBySoname: the named SO through the KFC library's own SO manager
@@ -570,7 +568,7 @@ static uint32_t lookup_kfc_resolve(sim_lookup_t *lookup, const char *so_name, co
     dlerror();
     *addr = dlsym(RTLD_DEFAULT, kernel);
     if (*addr) {
-        *msg = cmn_msg_start(msg->buf, msg->cap);
+        cmn_msg_clear(msg);
         return LOOKUP_SUCCESS;
     }
     cmn_msg_add(msg, "; not found among the global symbols either: %s", lookup_dlerror_text());
@@ -578,20 +576,20 @@ static uint32_t lookup_kfc_resolve(sim_lookup_t *lookup, const char *so_name, co
 }
 
 uint32_t sim_lookup_kfc(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                        sim_kernel_fn *fn, char *msg, size_t msg_cap)
+                        sim_kernel_fn *fn, cmn_msg_t *msg)
 {
-    cmn_msg_t m = cmn_msg_start(msg, msg_cap);
+    cmn_msg_clear(msg);
     if (!lookup || !fn) {
-        cmn_msg_add(&m, "KFC kernel lookup: no lookup state or result pointer");
+        cmn_msg_add(msg, "KFC kernel lookup: no lookup state or result pointer");
         return SIM_AE_BAD_PARAM;
     }
     if (!kernel_name) {
-        cmn_msg_add(&m, "KFC kernel (SO '%.*s'): the kernel name pointer is NULL", SIM_SO_NAME_MAX,
+        cmn_msg_add(msg, "KFC kernel (SO '%.*s'): the kernel name pointer is NULL", SIM_SO_NAME_MAX,
                     so_name ? so_name : "(null)");
         return SIM_AE_BAD_PARAM;
     }
     if (strnlen(kernel_name, SIM_KERNEL_NAME_MAX + 1) > SIM_KERNEL_NAME_MAX) {
-        cmn_msg_add(&m, "KFC kernel '%.*s...' (SO '%.*s'): name longer than %d characters",
+        cmn_msg_add(msg, "KFC kernel '%.*s...' (SO '%.*s'): name longer than %d characters",
                     SIM_KERNEL_NAME_MAX, kernel_name, SIM_SO_NAME_MAX, so_name ? so_name : "(null)",
                     SIM_KERNEL_NAME_MAX);
         return SIM_AE_INNER_ERROR;
@@ -602,7 +600,7 @@ uint32_t sim_lookup_kfc(sim_lookup_t *lookup, const char *so_name, const char *k
         pthread_mutex_lock(&lookup->kfc_fill_lock);
         addr = sim_strmap_find(&lookup->kfc_kernels, kernel_name);
         if (!addr) {
-            rc = lookup_kfc_resolve(lookup, so_name, kernel_name, &addr, &m);
+            rc = lookup_kfc_resolve(lookup, so_name, kernel_name, &addr, msg);
             /* Out of memory only leaves it uncached: the next launch resolves it again. */
             if (rc == LOOKUP_SUCCESS)
                 (void)sim_strmap_insert(&lookup->kfc_kernels, kernel_name, addr);

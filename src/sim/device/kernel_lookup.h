@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "so_name.h" /* the device name rules and limits */
+#include "msgbuf.h"
 
 /* Device-side error codes (CANN's AE_STATUS_*), reported to the host as the device errcode. */
 #define SIM_AE_BAD_PARAM 11001U
@@ -40,20 +41,19 @@ void sim_lookup_destroy(sim_lookup_t *lookup);
  * the chip's extend-syskernels directory) and caches it as an AICPU SO under its basename, as
  * CANN does. A second call does nothing. Returns 0, or SIM_AE_OPEN_SO_FAILED with the dlerror()
  * text in msg. */
-uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, char *msg,
-                                   size_t msg_cap);
+uint32_t sim_lookup_preload_extend(sim_lookup_t *lookup, const char *extend_dir, cmn_msg_t *msg);
 
 /* Resolves a KERNEL_TYPE_AICPU kernel. so_name and kernel_name are the strings from the task
  * (either may be NULL). Returns 0 with *fn set, or a SIM_AE_* code with msg naming the SO, the
  * kernel, the path tried and the cause (dlerror text). */
 uint32_t sim_lookup_aicpu(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                          sim_kernel_fn *fn, char *msg, size_t msg_cap);
+                          sim_kernel_fn *fn, cmn_msg_t *msg);
 /* Resolves a KERNEL_TYPE_AICPU_KFC kernel, as above. */
 uint32_t sim_lookup_kfc(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                        sim_kernel_fn *fn, char *msg, size_t msg_cap);
+                        sim_kernel_fn *fn, cmn_msg_t *msg);
 /* Resolves a KERNEL_TYPE_AICPU_CUSTOM kernel, as above, in
  * <chip_root>/home/CustAiCpuUser/cust_aicpu_<device_id>_0_<host_pid>/ only. */
 uint32_t sim_lookup_custom(sim_lookup_t *lookup, const char *so_name, const char *kernel_name,
-                           sim_kernel_fn *fn, char *msg, size_t msg_cap);
+                           sim_kernel_fn *fn, cmn_msg_t *msg);
 
 #endif /* AKL_SIM_KERNEL_LOOKUP_H */

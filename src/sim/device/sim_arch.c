@@ -26,7 +26,7 @@ sim_arch_t sim_arch_host(void)
     return host;
 }
 
-int sim_arch_get(sim_arch_t *out, char *err, size_t err_cap)
+int sim_arch_get(sim_arch_t *out, cmn_msg_t *err)
 {
     const char *text = getenv("AKL_SIM_ARCH");
     *out = sim_arch_host();
@@ -38,8 +38,8 @@ int sim_arch_get(sim_arch_t *out, char *err, size_t err_cap)
         out->foreign = true;
         return 0;
     }
-    cmn_msg_setbuf(
-        err, err_cap,
+    cmn_msg_set(
+        err,
         "AKL_SIM_ARCH='%.64s' is not a device architecture: use aarch64 or " SIM_ARCH_HOST_NAME
         " (the host's, the default)",
         text);
@@ -66,13 +66,13 @@ static bool sim_arch_find_program(const char *name, char *out, size_t cap)
     return false;
 }
 
-static int sim_arch_find_qemu(const sim_arch_t *arch, sim_emulator_t *out, char *err, size_t cap)
+static int sim_arch_find_qemu(const sim_arch_t *arch, sim_emulator_t *out, cmn_msg_t *err)
 {
     const char *env = getenv("AKL_SIM_QEMU");
     if (env && *env) {
         if (sim_arch_find_program(env, out->qemu, sizeof out->qemu))
             return 0;
-        cmn_msg_setbuf(err, cap, "AKL_SIM_QEMU='%s' is not an executable program", env);
+        cmn_msg_set(err, "AKL_SIM_QEMU='%s' is not an executable program", env);
         return -1;
     }
     char name[64];
@@ -82,11 +82,11 @@ static int sim_arch_find_qemu(const sim_arch_t *arch, sim_emulator_t *out, char 
     snprintf(name, sizeof name, "qemu-%s-static", arch->name);
     if (sim_arch_find_program(name, out->qemu, sizeof out->qemu))
         return 0;
-    cmn_msg_setbuf(err, cap,
-                   "the simulated device is %s (AKL_SIM_ARCH), which runs under qemu-user, but "
-                   "neither qemu-%s nor qemu-%s-static is on PATH: install the Debian package "
-                   "qemu-user (or set AKL_SIM_QEMU)",
-                   arch->name, arch->name, arch->name);
+    cmn_msg_set(err,
+                "the simulated device is %s (AKL_SIM_ARCH), which runs under qemu-user, but "
+                "neither qemu-%s nor qemu-%s-static is on PATH: install the Debian package "
+                "qemu-user (or set AKL_SIM_QEMU)",
+                arch->name, arch->name, arch->name);
     return -1;
 }
 
@@ -97,7 +97,7 @@ static bool sim_arch_has_loader(const char *root, const char *arch)
     return n > 0 && (size_t)n < sizeof path && access(path, R_OK) == 0;
 }
 
-static int sim_arch_find_sysroot(const sim_arch_t *arch, sim_emulator_t *out, char *err, size_t cap)
+static int sim_arch_find_sysroot(const sim_arch_t *arch, sim_emulator_t *out, cmn_msg_t *err)
 {
     const char *env = getenv("AKL_SIM_SYSROOT");
     if (env && *env) {
@@ -105,8 +105,7 @@ static int sim_arch_find_sysroot(const sim_arch_t *arch, sim_emulator_t *out, ch
             snprintf(out->sysroot, sizeof out->sysroot, "%s", env);
             return 0;
         }
-        cmn_msg_setbuf(err, cap, "AKL_SIM_SYSROOT='%s' has no lib/ld-linux-%s.so.1", env,
-                       arch->name);
+        cmn_msg_set(err, "AKL_SIM_SYSROOT='%s' has no lib/ld-linux-%s.so.1", env, arch->name);
         return -1;
     }
     char debian[SIM_ARCH_PATH_MAX];
@@ -119,19 +118,18 @@ static int sim_arch_find_sysroot(const sim_arch_t *arch, sim_emulator_t *out, ch
         out->sysroot[0] = 0;
         return 0;
     }
-    cmn_msg_setbuf(
-        err, cap,
-        "the simulated device is %s (AKL_SIM_ARCH), but no %s C library was found at %s: "
-        "install the Debian package libc6-arm64-cross (it comes with gcc-%s-linux-gnu), "
-        "or set AKL_SIM_SYSROOT",
-        arch->name, arch->name, debian, arch->name);
+    cmn_msg_set(err,
+                "the simulated device is %s (AKL_SIM_ARCH), but no %s C library was found at %s: "
+                "install the Debian package libc6-arm64-cross (it comes with gcc-%s-linux-gnu), "
+                "or set AKL_SIM_SYSROOT",
+                arch->name, arch->name, debian, arch->name);
     return -1;
 }
 
-int sim_arch_emulator(const sim_arch_t *arch, sim_emulator_t *out, char *err, size_t err_cap)
+int sim_arch_emulator(const sim_arch_t *arch, sim_emulator_t *out, cmn_msg_t *err)
 {
     memset(out, 0, sizeof *out);
-    if (sim_arch_find_qemu(arch, out, err, err_cap) != 0)
+    if (sim_arch_find_qemu(arch, out, err) != 0)
         return -1;
-    return sim_arch_find_sysroot(arch, out, err, err_cap);
+    return sim_arch_find_sysroot(arch, out, err);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "msgbuf.h"
 
 #define SIM_ARCH_PATH_MAX 4096
 
@@ -25,7 +26,7 @@ sim_arch_t sim_arch_host(void);
 
 /* The device's architecture from $AKL_SIM_ARCH: unset, empty or "host" is the host's; otherwise
  * the host's name or "aarch64". Returns 0, or -1 with a message naming the value in err. */
-int sim_arch_get(sim_arch_t *out, char *err, size_t err_cap);
+int sim_arch_get(sim_arch_t *out, cmn_msg_t *err);
 
 typedef struct sim_emulator {
     char qemu[SIM_ARCH_PATH_MAX];    /* the emulator binary */
@@ -36,6 +37,6 @@ typedef struct sim_emulator {
  * PATH; and its sysroot: $AKL_SIM_SYSROOT, else /usr/<name>-linux-gnu (Debian's cross libc), else
  * none when the host itself has /lib/ld-linux-<name>.so.1. Returns 0, or -1 with a message that
  * names what is missing and the Debian package that provides it. */
-int sim_arch_emulator(const sim_arch_t *arch, sim_emulator_t *out, char *err, size_t err_cap);
+int sim_arch_emulator(const sim_arch_t *arch, sim_emulator_t *out, cmn_msg_t *err);
 
 #endif /* AKL_SIM_ARCH_H */

@@ -369,26 +369,26 @@ static int paths_install_extend_kernels(const char *dir, const char *src, cmn_ms
     return rc == 0 ? 0 : -1;
 }
 
-int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap)
+int sim_fs_prepare(int32_t device, const char *extend_kernels_src, cmn_msg_t *msg)
 {
-    cmn_msg_t msg = cmn_msg_start(err, err_cap);
+    cmn_msg_clear(msg);
     char preinstall[SIM_PATH_MAX], extend[SIM_PATH_MAX];
     if (device < 0 || device >= sim_device_count()) {
-        cmn_msg_add(&msg, "invalid device id %d: the simulator has devices 0..%d", (int)device,
+        cmn_msg_add(msg, "invalid device id %d: the simulator has devices 0..%d", (int)device,
                     sim_device_count() - 1);
         return -1;
     }
     if (sim_preinstall_dir(device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(device, extend, sizeof extend) != 0) {
-        cmn_msg_add(&msg, "device %d: simulator root path too long", (int)device);
+        cmn_msg_add(msg, "device %d: simulator root path too long", (int)device);
         return -1;
     }
-    if (paths_ensure_chip_tree(device, SIM_PREINSTALL_SUBDIR, &msg) != 0 ||
-        paths_ensure_chip_tree(device, SIM_EXTEND_SUBDIR, &msg) != 0)
+    if (paths_ensure_chip_tree(device, SIM_PREINSTALL_SUBDIR, msg) != 0 ||
+        paths_ensure_chip_tree(device, SIM_EXTEND_SUBDIR, msg) != 0)
         return -1;
     if (!extend_kernels_src)
         return 0;
-    return paths_install_extend_kernels(extend, extend_kernels_src, &msg);
+    return paths_install_extend_kernels(extend, extend_kernels_src, msg);
 }
 
 /* ---- custom-kernel directories ------------------------------------------------------------ */
@@ -403,35 +403,35 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap)
 }
 
 int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
-                     size_t size, char *err, size_t err_cap)
+                     size_t size, cmn_msg_t *msg)
 {
-    cmn_msg_t msg = cmn_msg_start(err, err_cap);
+    cmn_msg_clear(msg);
     char dir[SIM_PATH_MAX], dest[SIM_PATH_MAX];
     if (!name || !cmn_so_basename_ok(name)) {
-        cmn_msg_add(&msg,
+        cmn_msg_add(msg,
                     "custom kernel SO name '%.100s' is not a basename of at most %d "
                     "[A-Za-z0-9._-] characters",
                     name ? name : "(null)", AKL_SO_NAME_MAX);
         return -1;
     }
     if (!data && size > 0) {
-        cmn_msg_add(&msg, "custom kernel SO %s: no data", name);
+        cmn_msg_add(msg, "custom kernel SO %s: no data", name);
         return -1;
     }
     if (sim_cust_dir(device, host_pid, dir, sizeof dir) != 0 ||
         paths_format(dest, sizeof dest, "%s/%s", dir, name) != 0) {
-        cmn_msg_add(&msg, "device %d: custom kernel directory path too long or bad device id",
+        cmn_msg_add(msg, "device %d: custom kernel directory path too long or bad device id",
                     (int)device);
         return -1;
     }
     char rel[SIM_PATH_MAX];
     if (paths_format(rel, sizeof rel, SIM_CUST_SUBDIR "/cust_aicpu_%d_0_%u", (int)device,
                      (unsigned)host_pid) != 0 ||
-        paths_ensure_chip_tree(device, rel, &msg) != 0)
+        paths_ensure_chip_tree(device, rel, msg) != 0)
         return -1;
     /* Only this host process writes its custom directory, and the directory lives only as long as
      * the process: atomic is enough, durable would buy nothing. */
-    return paths_publish(dir, name, data, size, CMN_PUBLISH_NO_FSYNC, &msg);
+    return paths_publish(dir, name, data, size, CMN_PUBLISH_NO_FSYNC, msg);
 }
 
 int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name)

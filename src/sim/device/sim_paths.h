@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "msgbuf.h"
 
 #define SIM_PATH_MAX 4096
 #define SIM_DEFAULT_DEVICE_COUNT 8
@@ -42,7 +43,7 @@ int sim_extend_dir(int32_t device, char *out, size_t cap);
  * with a message naming the path and cause in err. extend_kernels_src NULL: directories only.
  * Temporaries abandoned by a killed installer are removed by the one staleness rule of
  * src/common/temps.h (the writer is gone, or the file is over ten minutes old). */
-int sim_fs_prepare(int32_t device, const char *extend_kernels_src, char *err, size_t err_cap);
+int sim_fs_prepare(int32_t device, const char *extend_kernels_src, cmn_msg_t *err);
 
 /* The custom-kernel directory of one host process on one device, where KERNEL_TYPE_AICPU_CUSTOM
  * kernels are looked up: <chip root>/home/CustAiCpuUser/cust_aicpu_<device>_0_<host_pid>, after
@@ -55,7 +56,7 @@ int sim_cust_dir(int32_t device, uint32_t host_pid, char *out, size_t cap);
  * only as long as its host process. Returns 0, or -1 with a message naming the path and cause in
  * err. */
 int sim_cust_publish(int32_t device, uint32_t host_pid, const char *name, const void *data,
-                     size_t size, char *err, size_t err_cap);
+                     size_t size, cmn_msg_t *err);
 /* Removes <custom dir>/<name>; a missing file is fine. Returns 0 or -1. */
 int sim_cust_unpublish(int32_t device, uint32_t host_pid, const char *name);
 /* Removes the custom directory with everything in it; a missing directory is fine. Returns 0 or

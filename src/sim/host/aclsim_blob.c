@@ -13,8 +13,10 @@
 
 /* Blobs are addressed with 32-bit offsets on the device. */
 #define ACLSIM_BLOB_MAX UINT32_MAX
+/* CANN's limit on a launch's numBlocks (both entry points). */
+#define ACLSIM_BLOB_MAX_BLOCKS 0xFFFFU
 
-aclError aclsim_blob_check_launch(uint32_t type, const char *op_name, uint32_t num_blocks)
+aclError aclsim_blob_check_launch(uint32_t type, const char *op_name)
 {
     static const char call[] = "rtAicpuKernelLaunchExWithArgs";
     if (type == KERNEL_TYPE_FWK)
@@ -29,9 +31,6 @@ aclError aclsim_blob_check_launch(uint32_t type, const char *op_name, uint32_t n
                            "%s: invalid kernel type %u (accepted: 1, 2, 4, 5)", call, type);
     if (!op_name)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: opName is NULL", call);
-    if (num_blocks == 0 || num_blocks > 0xFFFFU)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: numBlocks %u is outside 1..65535", call,
-                           num_blocks);
     return ACL_SUCCESS;
 }
 
@@ -79,13 +78,30 @@ static aclError aclsim_blob_check_offset(const aclsim_blob_req_t *req, uint32_t 
     return ACL_SUCCESS;
 }
 
-static aclError aclsim_blob_check_fields(const aclsim_blob_req_t *req)
+/* The block count and the argument description: present, with args and a size. */
+static aclError aclsim_blob_check_args(const aclsim_blob_req_t *req)
 {
     const rtAicpuArgsEx_t *info = req->info;
-    if (!info || !info->args || info->argsSize == 0)
-        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                           "%s: argsInfo, argsInfo->args and argsInfo->argsSize must be non-zero",
-                           req->call);
+    /* rtsLaunchCpuKernel's argsInfo holds the description as its baseArgs. */
+    const char *field = req->registered ? "argsInfo->baseArgs." : "argsInfo->";
+    if (req->num_blocks == 0 || req->num_blocks > ACLSIM_BLOB_MAX_BLOCKS)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: numBlocks %u is outside 1..%u",
+                           req->call, req->num_blocks, ACLSIM_BLOB_MAX_BLOCKS);
+    if (!info)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: argsInfo is NULL", req->call);
+    if (!info->args)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: %sargs is NULL", req->call, field);
+    if (info->argsSize == 0)
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: %sargsSize is 0", req->call, field);
+    return ACL_SUCCESS;
+}
+
+static aclError aclsim_blob_check_fields(const aclsim_blob_req_t *req)
+{
+    aclError rc = aclsim_blob_check_args(req);
+    if (rc != ACL_SUCCESS)
+        return rc;
+    const rtAicpuArgsEx_t *info = req->info;
     if (req->param_off >= info->argsSize)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
                            "%s: cpuParamHeadOffset %zu is not inside the %u bytes of args",
@@ -93,7 +109,6 @@ static aclError aclsim_blob_check_fields(const aclsim_blob_req_t *req)
     if (req->registered && !req->reg_kernel)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "%s: the function has no kernel name",
                            req->call);
-    aclError rc = ACL_SUCCESS;
     if (aclsim_blob_kernel_from_args(req))
         rc = aclsim_blob_check_offset(req, info->kernelNameAddrOffset, "kernelNameAddrOffset");
     if (rc == ACL_SUCCESS && aclsim_blob_so_from_args(req) && !aclsim_blob_no_so(req))

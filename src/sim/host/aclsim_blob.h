@@ -20,8 +20,9 @@
 /* A launch's argument description, from either entry point. */
 typedef struct aclsim_blob_req {
     const char *call; /* the API entry point, for messages */
-    const rtAicpuArgsEx_t *info;
-    size_t param_off; /* rtsLaunchCpuKernel's cpuParamHeadOffset; 0 otherwise */
+    uint32_t num_blocks;
+    const rtAicpuArgsEx_t *info; /* NULL: the call's argsInfo was NULL */
+    size_t param_off;            /* rtsLaunchCpuKernel's cpuParamHeadOffset; 0 otherwise */
     /* rtsLaunchCpuKernel: the registered names below are used unless kernelNameAddrOffset /
      * soNameAddrOffset is non-zero. false: the names are always in the args. */
     bool registered;
@@ -53,13 +54,14 @@ typedef struct aclsim_blob_plan {
 } aclsim_blob_plan_t;
 
 /* rtAicpuKernelLaunchExWithArgs' own checks: kernelType (1, 2, 4, 5 accepted; the simulator runs
- * 2, 4 and 5, and refuses KERNEL_TYPE_FWK with 207000), opName non-NULL, numBlocks 1..0xFFFF. */
-aclError aclsim_blob_check_launch(uint32_t type, const char *op_name, uint32_t num_blocks);
+ * 2, 4 and 5, and refuses KERNEL_TYPE_FWK with 207000), opName non-NULL. */
+aclError aclsim_blob_check_launch(uint32_t type, const char *op_name);
 
-/* Checks that read only the description and the fix-up lists: info, args and argsSize non-zero,
- * param_off inside the args, name offsets that are used inside the args, and (unless
- * isNoNeedH2DCopy) every fix-up's 8 bytes and data offset inside the args. Each entry point calls
- * it once, before any device work; on success it marks req checked. */
+/* The one validation of a launch's numbers and arguments, for both entry points (the messages name
+ * the call and, for rtsLaunchCpuKernel, argsInfo->baseArgs' fields): num_blocks 1..0xFFFF; info,
+ * args and argsSize non-zero; param_off inside the args; name offsets that are used inside the
+ * args; and (unless isNoNeedH2DCopy) every fix-up's 8 bytes and data offset inside the args. Each
+ * entry point calls it once, before any device work; on success it marks req checked. */
 aclError aclsim_blob_check(aclsim_blob_req_t *req);
 
 /* Plans the blob of a checked req (aclsim_blob_check passed: asserted). src is the args as this

@@ -101,8 +101,8 @@ static aclError aclsim_cust_send(aclsim_device_t *dev, uint64_t bin, const sim_r
         return aclsim_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "%s: out of host memory", call);
     if (!so->on_disk) {
         char err[ACLSIM_MSG_MAX];
-        if (sim_cust_publish(dev->phys, (uint32_t)getpid(), so->name, image->data, image->size, err,
-                             sizeof err) != 0)
+        if (sim_cust_publish(dev->phys, (uint32_t)getpid(), so->name, image->data, image->size,
+                             CMN_MSG_ARRAY(err)) != 0)
             return aclsim_fail(ACL_ERROR_RT_FILE_WRITE,
                                "%s: cannot send CPU kernel SO '%s' to device %d: %s", call,
                                so->name, (int)dev->id, err);
@@ -126,7 +126,7 @@ aclError aclsim_cust_ensure(aclsim_device_t *dev, void *bin)
      * is unloaded meanwhile. */
     char msg[ACLSIM_MSG_MAX];
     sim_rts_image_t image;
-    aclError rc = sim_rts_image_acquire(bin, &image, msg, sizeof msg);
+    aclError rc = sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "rtsLaunchCpuKernel: %s", msg);
     pthread_mutex_lock(&dev->cust_lock);

@@ -21,7 +21,7 @@ aclError aclInit(const char *configPath)
                            configPath, strerror(errno));
     sim_arch_t arch;
     char err[256];
-    if (sim_arch_get(&arch, err, sizeof err) != 0)
+    if (sim_arch_get(&arch, CMN_MSG_ARRAY(err)) != 0)
         return aclsim_fail(ACL_ERROR_INVALID_PARAM, "aclInit: %s", err);
     pthread_mutex_lock(&aclsim_state.lock);
     bool again = aclsim_state.initialized;
@@ -66,5 +66,5 @@ const char *aclGetRecentErrMsg(void)
 uint16_t aclsimGetDeviceMachine(void)
 {
     sim_arch_t arch;
-    return sim_arch_get(&arch, NULL, 0) == 0 ? arch.machine : 0;
+    return sim_arch_get(&arch, NULL) == 0 ? arch.machine : 0;
 }

@@ -245,8 +245,8 @@ rtError_t rtAicpuKernelLaunchExWithArgs(const uint32_t kernelType, const char_t 
 {
     (void)smDesc;
     static const char call[] = "rtAicpuKernelLaunchExWithArgs";
-    aclsim_blob_req_t req = {.call = call, .info = argsInfo};
-    aclError rc = aclsim_blob_check_launch(kernelType, opName, numBlocks);
+    aclsim_blob_req_t req = {.call = call, .num_blocks = numBlocks, .info = argsInfo};
+    aclError rc = aclsim_blob_check_launch(kernelType, opName);
     if (rc == ACL_SUCCESS)
         rc = aclsim_blob_check(&req);
     if (rc != ACL_SUCCESS)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "device_services.h"
+#include "services_setup.h"
 #include "aclsim_error.h"
 
 rtError_t rtSetDevice(int32_t devId)
@@ -167,7 +167,8 @@ aclError aclrtMemcpyAsync(void *dst, size_t destMax, const void *src, size_t cou
     return aclrtMemcpy(dst, destMax, src, count, kind);
 }
 
-/* The SoC the simulated die models (a2, the part whose cores are measured, docs/cann-facts.md §5.4). */
+/* The SoC the simulated die models (a2, the part whose cores are measured, docs/cann-facts.md
+ * §5.4). */
 const char *aclrtGetSocName(void)
 {
     return ACLSIM_SOC_NAME;

@@ -29,10 +29,10 @@ rtError_t rtsBinaryLoadFromFile(const char_t *const binPath,
 {
     char msg[ACLSIM_MSG_MAX];
     sim_rts_load_opts_t opts;
-    rtError_t rc = sim_rts_parse_load_options(optionalCfg, true, &opts, msg, sizeof msg);
+    rtError_t rc = sim_rts_parse_load_options(optionalCfg, true, &opts, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "rtsBinaryLoadFromFile(%s): %s", binPath ? binPath : "NULL", msg);
-    rc = sim_rts_binary_load_file(binPath, opts.cpu_kernel_mode, handle, msg, sizeof msg);
+    rc = sim_rts_binary_load_file(binPath, opts.cpu_kernel_mode, handle, CMN_MSG_ARRAY(msg));
     return aclsim_rts_result(rc, msg);
 }
 
@@ -41,17 +41,17 @@ rtError_t rtsBinaryLoadFromData(const void *const data, const uint64_t length,
 {
     char msg[ACLSIM_MSG_MAX];
     sim_rts_load_opts_t opts;
-    rtError_t rc = sim_rts_parse_load_options(optionalCfg, false, &opts, msg, sizeof msg);
+    rtError_t rc = sim_rts_parse_load_options(optionalCfg, false, &opts, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "rtsBinaryLoadFromData: %s", msg);
-    rc = sim_rts_binary_load_data(data, length, opts.cpu_kernel_mode, handle, msg, sizeof msg);
+    rc = sim_rts_binary_load_data(data, length, opts.cpu_kernel_mode, handle, CMN_MSG_ARRAY(msg));
     return aclsim_rts_result(rc, msg);
 }
 
 rtError_t rtsBinaryUnload(const rtBinHandle binHandle)
 {
     char msg[ACLSIM_MSG_MAX];
-    rtError_t rc = sim_rts_binary_unload(binHandle, msg, sizeof msg);
+    rtError_t rc = sim_rts_binary_unload(binHandle, CMN_MSG_ARRAY(msg));
     if (rc == ACL_SUCCESS)
         aclsim_cust_forget(binHandle);
     return aclsim_rts_result(rc, msg);
@@ -61,7 +61,7 @@ rtError_t rtsFuncGetByName(const rtBinHandle binHandle, const char_t *kernelName
                            rtFuncHandle *funcHandle)
 {
     char msg[ACLSIM_MSG_MAX];
-    rtError_t rc = sim_rts_func_get_by_name(binHandle, kernelName, funcHandle, msg, sizeof msg);
+    rtError_t rc = sim_rts_func_get_by_name(binHandle, kernelName, funcHandle, CMN_MSG_ARRAY(msg));
     return aclsim_rts_result(rc, msg);
 }
 
@@ -70,7 +70,7 @@ rtError_t rtsRegisterCpuFunc(rtBinHandle binHandle, const char_t *const funcName
 {
     char msg[ACLSIM_MSG_MAX];
     rtError_t rc =
-        sim_rts_func_register(binHandle, funcName, kernelName, funcHandle, msg, sizeof msg);
+        sim_rts_func_register(binHandle, funcName, kernelName, funcHandle, CMN_MSG_ARRAY(msg));
     return aclsim_rts_result(rc, msg);
 }
 
@@ -103,25 +103,17 @@ static uint32_t aclsim_rts_timeout_ms(const sim_rts_launch_opts_t *opts)
     return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
-static rtError_t aclsim_rts_submit(const sim_rts_launch_t *l, uint32_t type, uint32_t num_blocks,
-                                   rtStream_t stm, const rtCpuKernelArgs_t *args)
+/* The launch's description for the checks, the plan and the fill that both entry points share. */
+static aclsim_blob_req_t aclsim_rts_blob_req(const sim_rts_launch_t *l, uint32_t num_blocks,
+                                             const rtCpuKernelArgs_t *args)
 {
-    static const char call[] = "rtsLaunchCpuKernel";
-    aclsim_blob_req_t req = {.call = call,
-                             .info = &args->baseArgs,
-                             .param_off = args->cpuParamHeadOffset,
-                             .registered = true,
-                             .reg_kernel = l->func.function_name,
-                             .reg_so = l->func.kernel_so[0] ? l->func.kernel_so : NULL};
-    aclError rc = aclsim_blob_check(&req);
-    if (rc != ACL_SUCCESS)
-        return rc;
-    aclsim_launch_t task = {.type = type,
-                            .num_blocks = num_blocks,
-                            .timeout_ms = aclsim_rts_timeout_ms(&l->opts),
-                            .blob = &req,
-                            .cust_bin = l->has_image ? l->bin : NULL};
-    return aclsim_launch_submit(stm, &task);
+    return (aclsim_blob_req_t){.call = "rtsLaunchCpuKernel",
+                               .num_blocks = num_blocks,
+                               .info = args ? &args->baseArgs : NULL,
+                               .param_off = args ? args->cpuParamHeadOffset : 0,
+                               .registered = true,
+                               .reg_kernel = l->func.function_name,
+                               .reg_so = l->func.kernel_so[0] ? l->func.kernel_so : NULL};
 }
 
 rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, rtStream_t stm,
@@ -129,13 +121,18 @@ rtError_t rtsLaunchCpuKernel(const rtFuncHandle funcHandle, uint32_t numBlocks, 
 {
     char msg[ACLSIM_MSG_MAX];
     sim_rts_launch_t l;
-    rtError_t rc =
-        sim_rts_prepare_launch(funcHandle, numBlocks, cfg, argsInfo, &l, msg, sizeof msg);
+    rtError_t rc = sim_rts_prepare_launch(funcHandle, cfg, &l, CMN_MSG_ARRAY(msg));
     if (rc != ACL_SUCCESS)
         return aclsim_fail(rc, "%s", msg);
+    aclsim_blob_req_t req = aclsim_rts_blob_req(&l, numBlocks, argsInfo);
     uint32_t type;
-    rc = aclsim_rts_kernel_type(&l, &type);
-    if (rc == ACL_SUCCESS)
-        rc = aclsim_rts_submit(&l, type, numBlocks, stm, argsInfo);
-    return rc;
+    if ((rc = aclsim_blob_check(&req)) != ACL_SUCCESS ||
+        (rc = aclsim_rts_kernel_type(&l, &type)) != ACL_SUCCESS)
+        return rc;
+    aclsim_launch_t task = {.type = type,
+                            .num_blocks = numBlocks,
+                            .timeout_ms = aclsim_rts_timeout_ms(&l.opts),
+                            .blob = &req,
+                            .cust_bin = l.has_image ? l.bin : NULL};
+    return aclsim_launch_submit(stm, &task);
 }

@@ -170,7 +170,7 @@ static aclError aclsim_spawn_emulated(aclsim_device_t *dev, const sim_arch_t *ar
                                       aclsim_emulated_t *e, char **argv, int *argc)
 {
     char err[512];
-    if (sim_arch_emulator(arch, &e->emu, err, sizeof err) != 0)
+    if (sim_arch_emulator(arch, &e->emu, CMN_MSG_ARRAY(err)) != 0)
         return aclsim_spawn_fail(dev, err, "");
     sim_arch_t host = sim_arch_host();
     if (aclsim_private_path(NULL, &host, ACLSIM_SCHEDULER_FILE, e->stage, sizeof e->stage) != 0 ||
@@ -194,7 +194,7 @@ static aclError aclsim_spawn_process(aclsim_device_t *dev, int child_sock, int a
 {
     char sched_path[PATH_MAX], extend_path[PATH_MAX], why[512];
     sim_arch_t arch;
-    if (sim_arch_get(&arch, why, sizeof why) != 0)
+    if (sim_arch_get(&arch, CMN_MSG_ARRAY(why)) != 0)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "aclrtSetDevice(%d): %s", (int)dev->id, why);
     if (aclsim_private_path("AKL_SIM_SCHEDULER", &arch, ACLSIM_SCHEDULER_FILE, sched_path,
                             sizeof sched_path) != 0 ||

@@ -57,18 +57,17 @@ static const char *rts_json_kind(const json_object *obj)
 
 /* ---- the text ---- */
 
-static rtError_t rts_check_text(const char *data, size_t size, const char *name, char *msg,
-                                size_t cap)
+static rtError_t rts_check_text(const char *data, size_t size, const char *name, cmn_msg_t *msg)
 {
     if (size == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the descriptor is empty", name);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the descriptor is empty", name);
     if (size > SIM_RTS_DESCRIPTOR_MAX)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "%s: the descriptor is %zu bytes, more than the %zu-byte limit", name, size,
                         SIM_RTS_DESCRIPTOR_MAX);
     const char *nul = memchr(data, '\0', size);
     if (nul)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "%s: not JSON text: byte %zu is a NUL character", name,
                         (size_t)(nul - data));
     return ACL_RT_SUCCESS;
@@ -85,8 +84,7 @@ static bool rts_only_space(const char *text, size_t len)
 
 /* json-c's strict mode still takes single-quoted strings and raw control characters inside strings,
  * which JSON (and CANN's parser) refuse; this lexical pass refuses them first. */
-static rtError_t rts_check_lexical(const char *data, size_t size, const char *name, char *msg,
-                                   size_t cap)
+static rtError_t rts_check_lexical(const char *data, size_t size, const char *name, cmn_msg_t *msg)
 {
     bool in_string = false, escaped = false;
     for (size_t i = 0; i < size; i++) {
@@ -94,7 +92,7 @@ static rtError_t rts_check_lexical(const char *data, size_t size, const char *na
         if (!in_string) {
             if (c == '\'')
                 return rts_fail(
-                    ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+                    ACL_ERROR_RT_PARAM_INVALID, msg,
                     "%s: not valid JSON at byte %zu: single-quoted strings are not JSON", name, i);
             in_string = c == '"';
         } else if (escaped) {
@@ -104,7 +102,7 @@ static rtError_t rts_check_lexical(const char *data, size_t size, const char *na
         } else if (c == '"') {
             in_string = false;
         } else if (c < 0x20) {
-            return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+            return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                             "%s: not valid JSON at byte %zu: control character 0x%02x inside a "
                             "string",
                             name, i, c);
@@ -150,11 +148,11 @@ static json_object *rts_finish_value(json_tokener *tok)
 }
 
 static rtError_t rts_parse_json(const char *data, size_t size, const char *name, json_object **root,
-                                char *msg, size_t cap)
+                                cmn_msg_t *msg)
 {
     json_tokener *tok = json_tokener_new_ex(RTS_JSON_DEPTH);
     if (!tok)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", name);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *obj = json_tokener_parse_ex(tok, data, (int)size);
     enum json_tokener_error err = json_tokener_get_error(tok);
@@ -165,24 +163,24 @@ static rtError_t rts_parse_json(const char *data, size_t size, const char *name,
     }
     rtError_t rc = ACL_RT_SUCCESS;
     if (!obj && err == json_tokener_success) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: the top level is null, not an object mapping op types to their opInfo",
                       name);
     } else if (!obj && err == json_tokener_continue) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: truncated: the JSON text ends after %zu bytes inside an unfinished "
                       "value",
                       name, size);
     } else if (!obj) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: not valid JSON at byte %zu: %s",
-                      name, end, json_tokener_error_desc(err));
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: not valid JSON at byte %zu: %s", name,
+                      end, json_tokener_error_desc(err));
     } else if (end < size && !rts_only_space(data + end, size - end)) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: unexpected data after the JSON value at byte %zu", name, end);
         json_object_put(obj);
         obj = NULL;
     } else if (rts_has_non_finite(obj, 0)) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: not valid JSON: NaN and Infinity are not JSON numbers", name);
         json_object_put(obj);
         obj = NULL;
@@ -197,8 +195,7 @@ static rtError_t rts_parse_json(const char *data, size_t size, const char *name,
 typedef struct rts_op_ctx {
     const char *name; /* the descriptor, for messages */
     rts_shown_t op;   /* the op type, printable */
-    char *msg;
-    size_t cap;
+    cmn_msg_t *msg;
 } rts_op_ctx_t;
 
 /* opInfo.<field> as a string of 1..max bytes without NUL characters. */
@@ -207,24 +204,24 @@ static rtError_t rts_string_field(const rts_op_ctx_t *c, json_object *info, cons
 {
     json_object *value = NULL;
     if (!json_object_object_get_ex(info, field, &value))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
-                        "%s: op '%s': opInfo.%s missing", c->name, c->op.text, field);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, "%s: op '%s': opInfo.%s missing",
+                        c->name, c->op.text, field);
     if (!json_object_is_type(value, json_type_string))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': opInfo.%s is %s, not a string", c->name, c->op.text, field,
                         rts_json_kind(value));
     const char *text = json_object_get_string(value);
     size_t len = (size_t)json_object_get_string_len(value);
     if (len == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
-                        "%s: op '%s': opInfo.%s is empty", c->name, c->op.text, field);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, "%s: op '%s': opInfo.%s is empty",
+                        c->name, c->op.text, field);
     if (strlen(text) != len)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': opInfo.%s contains a NUL character", c->name, c->op.text,
                         field);
     if (len > max)
         return rts_fail(
-            ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+            ACL_ERROR_RT_PARAM_INVALID, c->msg,
             "%s: op '%s': opInfo.%s is %zu bytes, longer than the device's limit of %zu", c->name,
             c->op.text, field, len, max);
     *out = text;
@@ -240,7 +237,7 @@ static rtError_t rts_kernel_type(const rts_op_ctx_t *c, const char *lib, const c
     else if (strcmp(user_defined, "False") == 0)
         user = false;
     else
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': opInfo.userDefined is '%s', neither \"True\" nor \"False\"",
                         c->name, c->op.text, rts_show(user_defined).text);
     for (size_t i = 0; i < sizeof rts_kernel_libs / sizeof rts_kernel_libs[0]; i++) {
@@ -249,7 +246,7 @@ static rtError_t rts_kernel_type(const rts_op_ctx_t *c, const char *lib, const c
             return ACL_RT_SUCCESS;
         }
     }
-    return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+    return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                     "%s: op '%s': opInfo.opKernelLib '%s' is unknown (expected AICPUKernel, "
                     "CUSTAICPUKernel, KFCKernel, CUSTKFCKernel or TFKernel)",
                     c->name, c->op.text, rts_show(lib).text);
@@ -259,10 +256,10 @@ static rtError_t rts_check_op_type(const rts_op_ctx_t *c, const char *key)
 {
     size_t len = strlen(key);
     if (len == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: an op type (a top-level key) is empty", c->name);
     if (len > SIM_RTS_OP_TYPE_MAX)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': the op type is %zu bytes, longer than %d", c->name,
                         c->op.text, len, SIM_RTS_OP_TYPE_MAX);
     return ACL_RT_SUCCESS;
@@ -275,15 +272,15 @@ static rtError_t rts_parse_op(const rts_op_ctx_t *c, const char *key, json_objec
     if (rc != ACL_RT_SUCCESS)
         return rc;
     if (!json_object_is_type(value, json_type_object))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': the entry is %s, not an object", c->name, c->op.text,
                         rts_json_kind(value));
     json_object *info = NULL;
     if (!json_object_object_get_ex(value, "opInfo", &info))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap, "%s: op '%s': opInfo missing",
-                        c->name, c->op.text);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, "%s: op '%s': opInfo missing", c->name,
+                        c->op.text);
     if (!json_object_is_type(info, json_type_object))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg, c->cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, c->msg,
                         "%s: op '%s': opInfo is %s, not an object", c->name, c->op.text,
                         rts_json_kind(info));
     const char *func = NULL, *so = NULL, *lib = NULL, *user = NULL;
@@ -297,27 +294,26 @@ static rtError_t rts_parse_op(const rts_op_ctx_t *c, const char *key, json_objec
     entry->function_name = strdup(func);
     entry->kernel_so = strdup(so);
     if (!entry->op_type || !entry->function_name || !entry->kernel_so)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, c->msg, c->cap, "%s: out of memory",
-                        c->name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, c->msg, "%s: out of memory", c->name);
     return ACL_RT_SUCCESS;
 }
 
 /* ---- the whole descriptor ---- */
 
 static rtError_t rts_parse_ops(json_object *root, const char *name, rts_descriptor_t *out,
-                               char *msg, size_t cap)
+                               cmn_msg_t *msg)
 {
     if (!json_object_is_type(root, json_type_object))
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "%s: the top level is %s, not an object mapping op types to their opInfo",
                         name, rts_json_kind(root));
     size_t count = (size_t)json_object_object_length(root);
     out->entries = count ? calloc(count, sizeof *out->entries) : NULL;
     if (count && !out->entries)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", name);
     json_object_object_foreach(root, key, value)
     {
-        rts_op_ctx_t c = {name, rts_show(key), msg, cap};
+        rts_op_ctx_t c = {name, rts_show(key), msg};
         rtError_t rc = rts_parse_op(&c, key, value, &out->entries[out->count++]);
         if (rc != ACL_RT_SUCCESS)
             return rc;
@@ -326,21 +322,21 @@ static rtError_t rts_parse_ops(json_object *root, const char *name, rts_descript
 }
 
 rtError_t rts_descriptor_parse(const void *data, size_t size, const char *name,
-                               rts_descriptor_t *out, char *msg, size_t cap)
+                               rts_descriptor_t *out, cmn_msg_t *msg)
 {
     *out = (rts_descriptor_t){0};
-    rts_msg_clear(msg, cap);
+    cmn_msg_clear(msg);
     if (!data && size > 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: descriptor data is NULL", name);
-    rtError_t rc = rts_check_text(data, size, name, msg, cap);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: descriptor data is NULL", name);
+    rtError_t rc = rts_check_text(data, size, name, msg);
     if (rc == ACL_RT_SUCCESS)
-        rc = rts_check_lexical(data, size, name, msg, cap);
+        rc = rts_check_lexical(data, size, name, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     json_object *root = NULL;
-    rc = rts_parse_json(data, size, name, &root, msg, cap);
+    rc = rts_parse_json(data, size, name, &root, msg);
     if (rc == ACL_RT_SUCCESS)
-        rc = rts_parse_ops(root, name, out, msg, cap);
+        rc = rts_parse_ops(root, name, out, msg);
     json_object_put(root);
     if (rc != ACL_RT_SUCCESS)
         rts_descriptor_free(out);
@@ -361,11 +357,11 @@ void rts_descriptor_free(rts_descriptor_t *desc)
 /* ---- files ---- */
 
 static rtError_t rts_read_fd(int fd, const char *path, const char *what, size_t size, void **data,
-                             char *msg, size_t cap)
+                             cmn_msg_t *msg)
 {
     char *buf = malloc(size ? size : 1);
     if (!buf)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap,
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg,
                         "%s: out of memory reading the %s (%zu bytes)", path, what, size);
     size_t done = 0;
     while (done < size) {
@@ -375,8 +371,8 @@ static rtError_t rts_read_fd(int fd, const char *path, const char *what, size_t 
         if (n <= 0) {
             int e = n < 0 ? errno : 0;
             free(buf);
-            return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: cannot read the %s: %s",
-                            path, what, e ? strerror(e) : "it shrank while being read");
+            return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: cannot read the %s: %s", path,
+                            what, e ? strerror(e) : "it shrank while being read");
         }
         done += (size_t)n;
     }
@@ -385,28 +381,28 @@ static rtError_t rts_read_fd(int fd, const char *path, const char *what, size_t 
 }
 
 rtError_t rts_read_file(const char *path, size_t limit, const char *what, void **data, size_t *size,
-                        char *msg, size_t cap)
+                        cmn_msg_t *msg)
 {
     *data = NULL;
     *size = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: cannot open the %s: %s", path,
-                        what, strerror(errno));
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: cannot open the %s: %s", path, what,
+                        strerror(errno));
     struct stat st;
     rtError_t rc = ACL_RT_SUCCESS;
     if (fstat(fd, &st) != 0)
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: cannot stat the %s: %s", path,
-                      what, strerror(errno));
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: cannot stat the %s: %s", path, what,
+                      strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the %s is not a regular file",
-                      path, what);
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the %s is not a regular file", path,
+                      what);
     else if ((uint64_t)st.st_size > limit)
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: the %s is %lld bytes, more than the %zu-byte limit", path, what,
                       (long long)st.st_size, limit);
     else
-        rc = rts_read_fd(fd, path, what, (size_t)st.st_size, data, msg, cap);
+        rc = rts_read_fd(fd, path, what, (size_t)st.st_size, data, msg);
     if (rc == ACL_RT_SUCCESS)
         *size = (size_t)st.st_size;
     close(fd);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msgbuf.h"
 #include "runtime/runtime/rts/rts_kernel.h"
 #include "rts_limits.h"
 
@@ -20,7 +21,7 @@ typedef struct sim_rts_load_opts {
  * option id, isLazyLoad other than 0/1, MAGIC with from_file, or a cpuKernelMode that the call does
  * not accept (from_file: 0 or 1; from data: 2) is 107000. */
 rtError_t sim_rts_parse_load_options(const rtLoadBinaryConfig_t *cfg, bool from_file,
-                                     sim_rts_load_opts_t *opts, char *msg, size_t cap);
+                                     sim_rts_load_opts_t *opts, cmn_msg_t *msg);
 
 typedef struct sim_rts_launch_opts {
     bool has_timeout;
@@ -32,6 +33,6 @@ typedef struct sim_rts_launch_opts {
  * an id outside 1..8, TIMEOUT together with TIMEOUT_US, or isDataDump / isBlockTaskPrefetch other
  * than 0/1 is 107000. TIMEOUT is seconds, TIMEOUT_US microseconds (high << 32 | low). */
 rtError_t sim_rts_parse_launch_cfg(const rtKernelLaunchCfg_t *cfg, sim_rts_launch_opts_t *opts,
-                                   char *msg, size_t cap);
+                                   cmn_msg_t *msg);
 
 #endif /* AKL_SIM_RTS_OPTIONS_H */

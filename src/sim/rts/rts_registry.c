@@ -94,13 +94,12 @@ static void *rts_handle_lookup(const void *handle, unsigned kind)
     return rts_map_get(&reg.handles, value);
 }
 
-static rtError_t rts_bad_handle(const char *call, const char *what, const void *handle, char *msg,
-                                size_t cap)
+static rtError_t rts_bad_handle(const char *call, const char *what, const void *handle,
+                                cmn_msg_t *msg)
 {
     if (!handle)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the %s handle is NULL", call,
-                        what);
-    return rts_fail(ACL_ERROR_RT_INVALID_HANDLE, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the %s handle is NULL", call, what);
+    return rts_fail(ACL_ERROR_RT_INVALID_HANDLE, msg,
                     "%s: %p is not a loaded %s handle (never returned by the simulator, or its "
                     "binary was unloaded)",
                     call, handle, what);
@@ -140,18 +139,18 @@ static void rts_binary_free(rts_binary_t *bin)
 }
 
 static rtError_t rts_binary_new(const char *name, int32_t mode, const char *so_path,
-                                rts_binary_t **out, char *msg, size_t cap)
+                                rts_binary_t **out, cmn_msg_t *msg)
 {
     const char *so_name = rts_basename(so_path);
     if (strlen(so_name) > SIM_RTS_SO_NAME_MAX)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "%s: the CPU SO name '%s' is %zu bytes, longer than the device's limit of "
                         "%d",
                         name, rts_show(so_name).text, strlen(so_name), SIM_RTS_SO_NAME_MAX);
     rts_binary_t *bin = calloc(1, sizeof *bin);
     if (!bin || !(bin->name = strdup(name))) {
         free(bin);
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", name);
     }
     bin->mode = mode;
     snprintf(bin->so_name, sizeof bin->so_name, "%s", so_name);
@@ -175,16 +174,14 @@ static int rts_binary_reserve(rts_binary_t *bin, size_t more)
 }
 
 /* Moves the descriptor's entries into new functions of bin (no handles yet). */
-static rtError_t rts_binary_take_entries(rts_binary_t *bin, rts_descriptor_t *desc, char *msg,
-                                         size_t cap)
+static rtError_t rts_binary_take_entries(rts_binary_t *bin, rts_descriptor_t *desc, cmn_msg_t *msg)
 {
     if (rts_binary_reserve(bin, desc->count) != 0)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", bin->name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", bin->name);
     for (size_t i = 0; i < desc->count; i++) {
         rts_func_t *func = calloc(1, sizeof *func);
         if (!func)
-            return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory",
-                            bin->name);
+            return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", bin->name);
         func->bin = bin;
         func->reg = desc->entries[i];
         desc->entries[i] = (rts_entry_t){0};
@@ -204,7 +201,7 @@ static void rts_forget_handles(rts_binary_t *bin)
 }
 
 /* Gives bin and its functions handles and makes them visible; on failure frees bin. */
-static rtError_t rts_binary_publish(rts_binary_t *bin, rtBinHandle *out, char *msg, size_t cap)
+static rtError_t rts_binary_publish(rts_binary_t *bin, rtBinHandle *out, cmn_msg_t *msg)
 {
     pthread_mutex_lock(&reg.lock);
     int failed = rts_handle_new(RTS_KIND_BINARY, bin, &bin->handle);
@@ -216,7 +213,7 @@ static rtError_t rts_binary_publish(rts_binary_t *bin, rtBinHandle *out, char *m
         reg.live_binaries++;
     pthread_mutex_unlock(&reg.lock);
     if (failed) {
-        rtError_t rc = rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap,
+        rtError_t rc = rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg,
                                 "%s: out of memory for handles", bin->name);
         rts_binary_free(bin);
         return rc;
@@ -227,27 +224,27 @@ static rtError_t rts_binary_publish(rts_binary_t *bin, rtBinHandle *out, char *m
 
 /* ---- loading ---- */
 
-static rtError_t rts_check_out(const char *call, const void *out, char *msg, size_t cap)
+static rtError_t rts_check_out(const char *call, const void *out, cmn_msg_t *msg)
 {
     if (!out)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
-                        "%s: the output handle pointer is NULL", call);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the output handle pointer is NULL",
+                        call);
     return ACL_RT_SUCCESS;
 }
 
 /* Parses a descriptor and builds an unpublished binary from it. */
 static rtError_t rts_binary_from_descriptor(const void *json, size_t size, const char *name,
                                             int32_t mode, const char *so_path, rts_binary_t **out,
-                                            char *msg, size_t cap)
+                                            cmn_msg_t *msg)
 {
     rts_descriptor_t desc;
-    rtError_t rc = rts_descriptor_parse(json, size, name, &desc, msg, cap);
+    rtError_t rc = rts_descriptor_parse(json, size, name, &desc, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     rts_binary_t *bin = NULL;
-    rc = rts_binary_new(name, mode, so_path, &bin, msg, cap);
+    rc = rts_binary_new(name, mode, so_path, &bin, msg);
     if (rc == ACL_RT_SUCCESS)
-        rc = rts_binary_take_entries(bin, &desc, msg, cap);
+        rc = rts_binary_take_entries(bin, &desc, msg);
     rts_descriptor_free(&desc);
     if (rc != ACL_RT_SUCCESS && bin)
         rts_binary_free(bin);
@@ -255,27 +252,27 @@ static rtError_t rts_binary_from_descriptor(const void *json, size_t size, const
     return rc;
 }
 
-static rtError_t rts_attach_image(rts_binary_t *bin, void *data, size_t size, char *msg, size_t cap)
+static rtError_t rts_attach_image(rts_binary_t *bin, void *data, size_t size, cmn_msg_t *msg)
 {
     rts_image_t *image = calloc(1, sizeof *image);
     if (!image) {
         free(data);
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", bin->name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", bin->name);
     }
     *image = (rts_image_t){data, size, 1};
     bin->image = image;
     return ACL_RT_SUCCESS;
 }
 
-static rtError_t rts_check_file_mode(const char *path, int32_t mode, char *msg, size_t cap)
+static rtError_t rts_check_file_mode(const char *path, int32_t mode, cmn_msg_t *msg)
 {
     if (mode == SIM_RTS_MODE_NONE)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "rtsBinaryLoadFromFile: %s: no RT_LOAD_BINARY_OPT_CPU_KERNEL_MODE option; "
                         "without it CANN loads an AICore binary, which the simulator does not run",
                         path);
     if (mode != SIM_RTS_MODE_JSON && mode != SIM_RTS_MODE_SO_AND_JSON)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "rtsBinaryLoadFromFile: cpuKernelMode %d is invalid (0: load only the JSON "
                         "file, 1: load the CPU SO and its JSON file)",
                         mode);
@@ -284,23 +281,23 @@ static rtError_t rts_check_file_mode(const char *path, int32_t mode, char *msg, 
 
 /* Reads and parses the JSON, and for mode 1 reads the SO; returns an unpublished binary. */
 static rtError_t rts_binary_from_files(const char *json_path, const char *so_path, int32_t mode,
-                                       rts_binary_t **out, char *msg, size_t cap)
+                                       rts_binary_t **out, cmn_msg_t *msg)
 {
     void *json = NULL;
     size_t json_size = 0;
     rtError_t rc = rts_read_file(json_path, SIM_RTS_DESCRIPTOR_MAX, "JSON op descriptor", &json,
-                                 &json_size, msg, cap);
+                                 &json_size, msg);
     rts_binary_t *bin = NULL;
     if (rc == ACL_RT_SUCCESS)
-        rc = rts_binary_from_descriptor(json, json_size, json_path, mode, so_path, &bin, msg, cap);
+        rc = rts_binary_from_descriptor(json, json_size, json_path, mode, so_path, &bin, msg);
     free(json);
     if (rc == ACL_RT_SUCCESS && mode == SIM_RTS_MODE_SO_AND_JSON) {
         void *image = NULL;
         size_t image_size = 0;
         rc = rts_read_file(so_path, SIM_RTS_IMAGE_MAX, "CPU kernel SO (cpuKernelMode 1)", &image,
-                           &image_size, msg, cap);
+                           &image_size, msg);
         if (rc == ACL_RT_SUCCESS)
-            rc = rts_attach_image(bin, image, image_size, msg, cap);
+            rc = rts_attach_image(bin, image, image_size, msg);
     }
     if (rc != ACL_RT_SUCCESS && bin) {
         rts_binary_free(bin);
@@ -310,34 +307,33 @@ static rtError_t rts_binary_from_files(const char *json_path, const char *so_pat
     return rc;
 }
 
-rtError_t sim_rts_binary_load_file(const char *path, int32_t mode, rtBinHandle *out, char *msg,
-                                   size_t cap)
+rtError_t sim_rts_binary_load_file(const char *path, int32_t mode, rtBinHandle *out, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
-    rtError_t rc = rts_check_out("rtsBinaryLoadFromFile", out, msg, cap);
+    cmn_msg_clear(msg);
+    rtError_t rc = rts_check_out("rtsBinaryLoadFromFile", out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     *out = NULL;
     if (!path || !*path)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
-                        "rtsBinaryLoadFromFile: the path is %s", path ? "empty" : "NULL");
-    if ((rc = rts_check_file_mode(path, mode, msg, cap)) != ACL_RT_SUCCESS)
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "rtsBinaryLoadFromFile: the path is %s",
+                        path ? "empty" : "NULL");
+    if ((rc = rts_check_file_mode(path, mode, msg)) != ACL_RT_SUCCESS)
         return rc;
     char json_path[PATH_MAX], so_path[PATH_MAX];
     if (rts_replace_extension(path, ".json", json_path, sizeof json_path) != 0 ||
         rts_replace_extension(path, ".so", so_path, sizeof so_path) != 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "rtsBinaryLoadFromFile: the path is longer than %d bytes", PATH_MAX - 8);
     rts_binary_t *bin = NULL;
-    rc = rts_binary_from_files(json_path, so_path, mode, &bin, msg, cap);
-    return rc == ACL_RT_SUCCESS ? rts_binary_publish(bin, out, msg, cap) : rc;
+    rc = rts_binary_from_files(json_path, so_path, mode, &bin, msg);
+    return rc == ACL_RT_SUCCESS ? rts_binary_publish(bin, out, msg) : rc;
 }
 
 rtError_t sim_rts_binary_load_descriptor(const void *json, size_t size, const char *name,
-                                         rtBinHandle *out, char *msg, size_t cap)
+                                         rtBinHandle *out, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
-    rtError_t rc = rts_check_out("sim_rts_binary_load_descriptor", out, msg, cap);
+    cmn_msg_clear(msg);
+    rtError_t rc = rts_check_out("sim_rts_binary_load_descriptor", out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     *out = NULL;
@@ -345,12 +341,12 @@ rtError_t sim_rts_binary_load_descriptor(const void *json, size_t size, const ch
         name = "(descriptor)";
     char so_path[PATH_MAX];
     if (rts_replace_extension(name, ".so", so_path, sizeof so_path) != 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "descriptor name is too long");
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "descriptor name is too long");
     rts_binary_t *bin = NULL;
-    rc = rts_binary_from_descriptor(json, size, name, SIM_RTS_MODE_JSON, so_path, &bin, msg, cap);
+    rc = rts_binary_from_descriptor(json, size, name, SIM_RTS_MODE_JSON, so_path, &bin, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
-    return rts_binary_publish(bin, out, msg, cap);
+    return rts_binary_publish(bin, out, msg);
 }
 
 /* CANN names a data-loaded SO after a hash of its bytes and its length; the simulator hashes all
@@ -361,23 +357,23 @@ static void rts_data_so_name(const void *data, size_t size, char *out, size_t ca
 }
 
 rtError_t sim_rts_binary_load_data(const void *data, uint64_t length, int32_t mode,
-                                   rtBinHandle *out, char *msg, size_t cap)
+                                   rtBinHandle *out, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
-    rtError_t rc = rts_check_out("rtsBinaryLoadFromData", out, msg, cap);
+    cmn_msg_clear(msg);
+    rtError_t rc = rts_check_out("rtsBinaryLoadFromData", out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     *out = NULL;
     if (!data || length == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "rtsBinaryLoadFromData: %s",
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "rtsBinaryLoadFromData: %s",
                         data ? "length is 0" : "data is NULL");
     if (mode != SIM_RTS_MODE_DATA)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "rtsBinaryLoadFromData: cpuKernelMode %d is invalid (only 2: load from "
                         "data%s)",
                         mode, mode == SIM_RTS_MODE_NONE ? "; the option is missing" : "");
     if (length > SIM_RTS_IMAGE_MAX)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "rtsBinaryLoadFromData: %" PRIu64 " bytes is more than the %zu-byte limit",
                         length, SIM_RTS_IMAGE_MAX);
     size_t size = (size_t)length;
@@ -385,25 +381,25 @@ rtError_t sim_rts_binary_load_data(const void *data, uint64_t length, int32_t mo
     rts_data_so_name(data, size, so_name, sizeof so_name);
     void *copy = malloc(size);
     if (!copy)
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap,
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg,
                         "rtsBinaryLoadFromData: out of memory for %zu bytes", size);
     memcpy(copy, data, size);
     rts_binary_t *bin = NULL;
-    rc = rts_binary_new(so_name, SIM_RTS_MODE_DATA, so_name, &bin, msg, cap);
+    rc = rts_binary_new(so_name, SIM_RTS_MODE_DATA, so_name, &bin, msg);
     if (rc != ACL_RT_SUCCESS) {
         free(copy);
         return rc;
     }
-    if ((rc = rts_attach_image(bin, copy, size, msg, cap)) != ACL_RT_SUCCESS) {
+    if ((rc = rts_attach_image(bin, copy, size, msg)) != ACL_RT_SUCCESS) {
         rts_binary_free(bin);
         return rc;
     }
-    return rts_binary_publish(bin, out, msg, cap);
+    return rts_binary_publish(bin, out, msg);
 }
 
-rtError_t sim_rts_binary_unload(rtBinHandle handle, char *msg, size_t cap)
+rtError_t sim_rts_binary_unload(rtBinHandle handle, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
+    cmn_msg_clear(msg);
     pthread_mutex_lock(&reg.lock);
     rts_binary_t *bin = rts_handle_lookup(handle, RTS_KIND_BINARY);
     if (bin) {
@@ -412,7 +408,7 @@ rtError_t sim_rts_binary_unload(rtBinHandle handle, char *msg, size_t cap)
     }
     pthread_mutex_unlock(&reg.lock);
     if (!bin)
-        return rts_bad_handle("rtsBinaryUnload", "binary", handle, msg, cap);
+        return rts_bad_handle("rtsBinaryUnload", "binary", handle, msg);
     rts_binary_free(bin);
     return ACL_RT_SUCCESS;
 }
@@ -443,13 +439,13 @@ static void rts_list_ops(const rts_binary_t *bin, char *out, size_t cap)
 }
 
 static rtError_t rts_check_name(const char *call, const char *what, const char *name, size_t max,
-                                char *msg, size_t cap)
+                                cmn_msg_t *msg)
 {
     if (!name || !*name)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the %s is %s", call, what,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the %s is %s", call, what,
                         name ? "empty" : "NULL");
     if (strlen(name) > max)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                         "%s: the %s '%s' is %zu bytes, longer than %zu", call, what,
                         rts_show(name).text, strlen(name), max);
     return ACL_RT_SUCCESS;
@@ -458,25 +454,25 @@ static rtError_t rts_check_name(const char *call, const char *what, const char *
 /* What rtsFuncGetByName and rtsRegisterCpuFunc check first: an out pointer (cleared) and a
  * binary handle. */
 static rtError_t rts_func_call_start(const char *call, rtBinHandle handle, rtFuncHandle *out,
-                                     char *msg, size_t cap)
+                                     cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
-    rtError_t rc = rts_check_out(call, out, msg, cap);
+    cmn_msg_clear(msg);
+    rtError_t rc = rts_check_out(call, out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     *out = NULL;
-    return handle ? ACL_RT_SUCCESS : rts_bad_handle(call, "binary", handle, msg, cap);
+    return handle ? ACL_RT_SUCCESS : rts_bad_handle(call, "binary", handle, msg);
 }
 
 rtError_t sim_rts_func_get_by_name(rtBinHandle handle, const char *op_type, rtFuncHandle *out,
-                                   char *msg, size_t cap)
+                                   cmn_msg_t *msg)
 {
     static const char call[] = "rtsFuncGetByName";
-    rtError_t rc = rts_func_call_start(call, handle, out, msg, cap);
+    rtError_t rc = rts_func_call_start(call, handle, out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
     if (!op_type)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: the op type is NULL", call);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: the op type is NULL", call);
     pthread_mutex_lock(&reg.lock);
     rts_binary_t *bin = rts_handle_lookup(handle, RTS_KIND_BINARY);
     rts_func_t *func = bin ? rts_find_op(bin, op_type) : NULL;
@@ -485,18 +481,18 @@ rtError_t sim_rts_func_get_by_name(rtBinHandle handle, const char *op_type, rtFu
     } else if (bin) {
         char ops[512];
         rts_list_ops(bin, ops, sizeof ops);
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: %s registers no op type '%s' (it has %zu: %s)", call, bin->name,
                       rts_show(op_type).text, bin->count, ops);
     }
     pthread_mutex_unlock(&reg.lock);
     if (!bin)
-        return rts_bad_handle(call, "binary", handle, msg, cap);
+        return rts_bad_handle(call, "binary", handle, msg);
     return rc;
 }
 
 static rtError_t rts_add_func(rts_binary_t *bin, const char *func_name, const char *op_type,
-                              rts_func_t **out, char *msg, size_t cap)
+                              rts_func_t **out, cmn_msg_t *msg)
 {
     rts_func_t *func = calloc(1, sizeof *func);
     if (func) {
@@ -508,7 +504,7 @@ static rtError_t rts_add_func(rts_binary_t *bin, const char *func_name, const ch
         rts_binary_reserve(bin, 1) != 0 || rts_handle_new(RTS_KIND_FUNC, func, &func->handle)) {
         if (func)
             rts_func_free(func);
-        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, cap, "%s: out of memory", bin->name);
+        return rts_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, msg, "%s: out of memory", bin->name);
     }
     bin->funcs[bin->count++] = func;
     *out = func;
@@ -516,30 +512,30 @@ static rtError_t rts_add_func(rts_binary_t *bin, const char *func_name, const ch
 }
 
 rtError_t sim_rts_func_register(rtBinHandle handle, const char *func_name, const char *op_type,
-                                rtFuncHandle *out, char *msg, size_t cap)
+                                rtFuncHandle *out, cmn_msg_t *msg)
 {
     static const char call[] = "rtsRegisterCpuFunc";
-    rtError_t rc = rts_func_call_start(call, handle, out, msg, cap);
+    rtError_t rc = rts_func_call_start(call, handle, out, msg);
     if (rc != ACL_RT_SUCCESS)
         return rc;
-    if ((rc = rts_check_name(call, "function name", func_name, SIM_RTS_FUNC_NAME_MAX, msg, cap)) ||
-        (rc = rts_check_name(call, "op type", op_type, SIM_RTS_OP_TYPE_MAX, msg, cap)))
+    if ((rc = rts_check_name(call, "function name", func_name, SIM_RTS_FUNC_NAME_MAX, msg)) ||
+        (rc = rts_check_name(call, "op type", op_type, SIM_RTS_OP_TYPE_MAX, msg)))
         return rc;
     pthread_mutex_lock(&reg.lock);
     rts_binary_t *bin = rts_handle_lookup(handle, RTS_KIND_BINARY);
     rts_func_t *func = bin ? rts_find_op(bin, op_type) : NULL;
     if (func)
-        rts_fail(ACL_RT_SUCCESS, msg, cap,
+        rts_fail(ACL_RT_SUCCESS, msg,
                  "%s: warning: op type '%s' is already registered in %s (function '%s'); the first "
                  "registration wins",
                  call, rts_show(op_type).text, bin->name, rts_show(func->reg.function_name).text);
     else if (bin)
-        rc = rts_add_func(bin, func_name, op_type, &func, msg, cap);
+        rc = rts_add_func(bin, func_name, op_type, &func, msg);
     if (func)
         *out = rts_handle_pointer(func->handle);
     pthread_mutex_unlock(&reg.lock);
     if (!bin)
-        return rts_bad_handle(call, "binary", handle, msg, cap);
+        return rts_bad_handle(call, "binary", handle, msg);
     return rc;
 }
 
@@ -574,36 +570,34 @@ static void rts_copy_binary_info(const void *object, void *out)
 
 /* A handle's description (what: "function" or "binary"), copied under the registry's lock. */
 static rtError_t rts_describe(const void *handle, unsigned kind, const char *what,
-                              void (*copy)(const void *, void *), void *info, char *msg, size_t cap)
+                              void (*copy)(const void *, void *), void *info, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
+    cmn_msg_clear(msg);
     if (!info)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s info output is NULL", what);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s info output is NULL", what);
     pthread_mutex_lock(&reg.lock);
     const void *object = rts_handle_lookup(handle, kind);
     if (object)
         copy(object, info);
     pthread_mutex_unlock(&reg.lock);
-    return object ? ACL_RT_SUCCESS : rts_bad_handle(what, what, handle, msg, cap);
+    return object ? ACL_RT_SUCCESS : rts_bad_handle(what, what, handle, msg);
 }
 
-rtError_t sim_rts_func_describe(rtFuncHandle handle, sim_rts_func_info_t *info, char *msg,
-                                size_t cap)
+rtError_t sim_rts_func_describe(rtFuncHandle handle, sim_rts_func_info_t *info, cmn_msg_t *msg)
 {
-    return rts_describe(handle, RTS_KIND_FUNC, "function", rts_copy_func_info, info, msg, cap);
+    return rts_describe(handle, RTS_KIND_FUNC, "function", rts_copy_func_info, info, msg);
 }
 
-rtError_t sim_rts_binary_describe(rtBinHandle handle, sim_rts_binary_info_t *info, char *msg,
-                                  size_t cap)
+rtError_t sim_rts_binary_describe(rtBinHandle handle, sim_rts_binary_info_t *info, cmn_msg_t *msg)
 {
-    return rts_describe(handle, RTS_KIND_BINARY, "binary", rts_copy_binary_info, info, msg, cap);
+    return rts_describe(handle, RTS_KIND_BINARY, "binary", rts_copy_binary_info, info, msg);
 }
 
-rtError_t sim_rts_image_acquire(rtBinHandle handle, sim_rts_image_t *image, char *msg, size_t cap)
+rtError_t sim_rts_image_acquire(rtBinHandle handle, sim_rts_image_t *image, cmn_msg_t *msg)
 {
-    rts_msg_clear(msg, cap);
+    cmn_msg_clear(msg);
     if (!image)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "image output is NULL");
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "image output is NULL");
     *image = (sim_rts_image_t){0};
     rtError_t rc = ACL_RT_SUCCESS;
     pthread_mutex_lock(&reg.lock);
@@ -613,11 +607,11 @@ rtError_t sim_rts_image_acquire(rtBinHandle handle, sim_rts_image_t *image, char
         *image = (sim_rts_image_t){bin->image->data, bin->image->size, {0}, bin->image};
         memcpy(image->so_name, bin->so_name, sizeof image->so_name);
     } else if (bin) {
-        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
+        rc = rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg,
                       "%s: loaded with cpuKernelMode 0, it has no CPU SO image", bin->name);
     }
     pthread_mutex_unlock(&reg.lock);
-    return bin ? rc : rts_bad_handle("binary", "binary", handle, msg, cap);
+    return bin ? rc : rts_bad_handle("binary", "binary", handle, msg);
 }
 
 void sim_rts_image_release(sim_rts_image_t *image)
@@ -630,41 +624,21 @@ void sim_rts_image_release(sim_rts_image_t *image)
 
 /* ---- launching ---- */
 
-static rtError_t rts_check_cpu_args(const rtCpuKernelArgs_t *args, char *msg, size_t cap)
+rtError_t sim_rts_prepare_launch(rtFuncHandle handle, const rtKernelLaunchCfg_t *cfg,
+                                 sim_rts_launch_t *launch, cmn_msg_t *msg)
 {
     static const char call[] = "rtsLaunchCpuKernel";
-    if (!args)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: argsInfo is NULL", call);
-    if (!args->baseArgs.args)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: argsInfo->baseArgs.args is NULL",
-                        call);
-    if (args->baseArgs.argsSize == 0)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
-                        "%s: argsInfo->baseArgs.argsSize is 0", call);
-    if (args->cpuParamHeadOffset >= args->baseArgs.argsSize)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
-                        "%s: cpuParamHeadOffset %zu is not inside the %u bytes of args", call,
-                        args->cpuParamHeadOffset, args->baseArgs.argsSize);
-    return ACL_RT_SUCCESS;
-}
-
-rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
-                                 const rtKernelLaunchCfg_t *cfg, const rtCpuKernelArgs_t *args,
-                                 sim_rts_launch_t *launch, char *msg, size_t cap)
-{
-    static const char call[] = "rtsLaunchCpuKernel";
-    rts_msg_clear(msg, cap);
+    cmn_msg_clear(msg);
     if (!launch)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "%s: launch output is NULL", call);
+        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "%s: launch output is NULL", call);
     /* Not a whole-struct clear: this runs on every launch and the names are filled below. */
     launch->func.op_type[0] = launch->func.function_name[0] = launch->func.kernel_so[0] = '\0';
     launch->func.kernel_type = 0;
     launch->opts = (sim_rts_launch_opts_t){0};
-    launch->kernel_name_from_args = launch->so_name_from_args = false;
     launch->bin = NULL;
     launch->has_image = false;
     if (!handle)
-        return rts_bad_handle(call, "function", handle, msg, cap);
+        return rts_bad_handle(call, "function", handle, msg);
     pthread_mutex_lock(&reg.lock);
     rts_func_t *func = rts_handle_lookup(handle, RTS_KIND_FUNC);
     if (func) {
@@ -674,18 +648,8 @@ rtError_t sim_rts_prepare_launch(rtFuncHandle handle, uint32_t num_blocks,
     }
     pthread_mutex_unlock(&reg.lock);
     if (!func)
-        return rts_bad_handle(call, "function", handle, msg, cap);
-    if (num_blocks == 0 || num_blocks > 0xFFFF)
-        return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap,
-                        "%s: numBlocks %u is outside 1..65535", call, num_blocks);
-    rtError_t rc = rts_check_cpu_args(args, msg, cap);
-    if (rc == ACL_RT_SUCCESS)
-        rc = sim_rts_parse_launch_cfg(cfg, &launch->opts, msg, cap);
-    if (rc != ACL_RT_SUCCESS)
-        return rc;
-    launch->kernel_name_from_args = args->baseArgs.kernelNameAddrOffset != 0;
-    launch->so_name_from_args = args->baseArgs.soNameAddrOffset != 0;
-    return ACL_RT_SUCCESS;
+        return rts_bad_handle(call, "function", handle, msg);
+    return sim_rts_parse_launch_cfg(cfg, &launch->opts, msg);
 }
 
 size_t sim_rts_live_binaries(void)

@@ -6,21 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgbuf.h"
-
-rtError_t rts_fail(rtError_t rc, char *msg, size_t cap, const char *fmt, ...)
+rtError_t rts_fail(rtError_t rc, cmn_msg_t *msg, const char *fmt, ...)
 {
-    cmn_msg_t m = cmn_msg_start(msg, cap);
+    cmn_msg_clear(msg);
     va_list ap;
     va_start(ap, fmt);
-    cmn_msg_vadd(&m, fmt, ap);
+    cmn_msg_vadd(msg, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-void rts_msg_clear(char *msg, size_t cap)
-{
-    cmn_msg_start(msg, cap);
 }
 
 rts_shown_t rts_show(const char *name)

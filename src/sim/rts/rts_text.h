@@ -6,14 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "msgbuf.h"
 #include "runtime/runtime/rts/rts_kernel.h"
 
-/* Replaces the message (msg may be NULL or cap 0) and returns rc, so a check reads
- * `return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, cap, "...", ...);`. */
-rtError_t rts_fail(rtError_t rc, char *msg, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Empties the message. */
-void rts_msg_clear(char *msg, size_t cap);
+/* Replaces the message (msg may be NULL) and returns rc, so a check reads
+ * `return rts_fail(ACL_ERROR_RT_PARAM_INVALID, msg, "...", ...);`. */
+rtError_t rts_fail(rtError_t rc, cmn_msg_t *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A printable, bounded copy of an untrusted name for messages: control bytes become '?', and a
  * long name is cut with "...". */

@@ -8,7 +8,7 @@
  * value that is not a live handle of the expected kind, including one whose binary was unloaded;
  * a NULL handle is a missing argument, 107000, as CANN's null-pointer checks answer), or
  * ACL_ERROR_RT_MEMORY_ALLOCATION (207001) when memory runs out, and on failure a message for
- * aclGetRecentErrMsg in msg (cut to cap, always terminated; msg may be NULL). On success msg holds
+ * aclGetRecentErrMsg in msg (cut to its capacity; msg may be NULL). On success msg holds
  * a warning, or is empty.
  *
  * Handles are opaque values, never pointers: each is a serial number that is never reused, so a
@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msgbuf.h"
 #include "runtime/runtime/rts/rts_kernel.h"
 #include "rts_limits.h"
 #include "rts_options.h"
@@ -32,34 +33,34 @@
  * replaced by ".so". The binary's SO name is the basename of that .so path. SIM_RTS_MODE_NONE (no
  * CPU kernel mode option: CANN would load an AICore ELF, which is not simulated) and any other
  * mode is 107000, as are a missing file and every descriptor problem. */
-rtError_t sim_rts_binary_load_file(const char *path, int32_t mode, rtBinHandle *bin, char *msg,
-                                   size_t cap);
+rtError_t sim_rts_binary_load_file(const char *path, int32_t mode, rtBinHandle *bin,
+                                   cmn_msg_t *msg);
 
 /* rtsBinaryLoadFromData: data is a CPU kernel SO image (mode SIM_RTS_MODE_DATA only), copied.
  * The binary has no functions until sim_rts_func_register; its SO name is
  * "<decimal XXH3-64 of the bytes>_<length>.so". */
 rtError_t sim_rts_binary_load_data(const void *data, uint64_t length, int32_t mode,
-                                   rtBinHandle *bin, char *msg, size_t cap);
+                                   rtBinHandle *bin, cmn_msg_t *msg);
 
 /* A JSON descriptor from memory, with mode-0 semantics: name is used in messages and gives the
  * SO name (basename with the extension replaced by ".so"). For tests and fuzzing. */
 rtError_t sim_rts_binary_load_descriptor(const void *json, size_t size, const char *name,
-                                         rtBinHandle *bin, char *msg, size_t cap);
+                                         rtBinHandle *bin, cmn_msg_t *msg);
 
 /* rtsBinaryUnload: the binary and all its function handles stop being valid. */
-rtError_t sim_rts_binary_unload(rtBinHandle bin, char *msg, size_t cap);
+rtError_t sim_rts_binary_unload(rtBinHandle bin, cmn_msg_t *msg);
 
 /* ---- functions ---- */
 
 /* rtsFuncGetByName: the function registered under op_type (the descriptor's top-level key). */
 rtError_t sim_rts_func_get_by_name(rtBinHandle bin, const char *op_type, rtFuncHandle *func,
-                                   char *msg, size_t cap);
+                                   cmn_msg_t *msg);
 
 /* rtsRegisterCpuFunc: registers func_name of the binary's SO under op_type, kernel type
  * KERNEL_TYPE_AICPU_CUSTOM (as CANN's RegisterSingleCpuKernel). If op_type is already registered
  * the first registration wins: its handle is returned with a warning in msg. */
 rtError_t sim_rts_func_register(rtBinHandle bin, const char *func_name, const char *op_type,
-                                rtFuncHandle *func, char *msg, size_t cap);
+                                rtFuncHandle *func, cmn_msg_t *msg);
 
 typedef struct sim_rts_func_info {
     char op_type[SIM_RTS_OP_TYPE_MAX + 1];
@@ -69,8 +70,7 @@ typedef struct sim_rts_func_info {
 } sim_rts_func_info_t;
 
 /* A copy of a function's registration. */
-rtError_t sim_rts_func_describe(rtFuncHandle func, sim_rts_func_info_t *info, char *msg,
-                                size_t cap);
+rtError_t sim_rts_func_describe(rtFuncHandle func, sim_rts_func_info_t *info, cmn_msg_t *msg);
 
 typedef struct sim_rts_binary_info {
     int32_t mode; /* SIM_RTS_MODE_* */
@@ -79,8 +79,7 @@ typedef struct sim_rts_binary_info {
     size_t image_size; /* 0 for mode 0 */
 } sim_rts_binary_info_t;
 
-rtError_t sim_rts_binary_describe(rtBinHandle bin, sim_rts_binary_info_t *info, char *msg,
-                                  size_t cap);
+rtError_t sim_rts_binary_describe(rtBinHandle bin, sim_rts_binary_info_t *info, cmn_msg_t *msg);
 
 /* The CPU SO bytes of a mode 1 or 2 binary, kept alive until sim_rts_image_release even if the
  * binary is unloaded meanwhile (so the caller can publish them to the device without holding any
@@ -92,7 +91,7 @@ typedef struct sim_rts_image {
     void *ref; /* private */
 } sim_rts_image_t;
 
-rtError_t sim_rts_image_acquire(rtBinHandle bin, sim_rts_image_t *image, char *msg, size_t cap);
+rtError_t sim_rts_image_acquire(rtBinHandle bin, sim_rts_image_t *image, cmn_msg_t *msg);
 void sim_rts_image_release(sim_rts_image_t *image);
 
 /* ---- launching ---- */
@@ -104,18 +103,14 @@ typedef struct sim_rts_launch {
      * device then has to receive before the kernel can run. */
     rtBinHandle bin;
     bool has_image;
-    /* The device reads the kernel / SO name at devArgs + offset instead of the registered one. */
-    bool kernel_name_from_args;
-    bool so_name_from_args;
 } sim_rts_launch_t;
 
-/* Everything rtsLaunchCpuKernel checks before device work: func a live function (107017);
- * num_blocks 1..0xFFFF, args, args->baseArgs.args and argsSize non-zero, cpuParamHeadOffset below
- * argsSize (a simulator check: CANN would hand the kernel a pointer past its arguments), the
- * launch cfg (107000). Fills launch with the names and type to send. */
-rtError_t sim_rts_prepare_launch(rtFuncHandle func, uint32_t num_blocks,
-                                 const rtKernelLaunchCfg_t *cfg, const rtCpuKernelArgs_t *args,
-                                 sim_rts_launch_t *launch, char *msg, size_t cap);
+/* What rtsLaunchCpuKernel needs of the registry: func a live function (107017; NULL: 107000) and
+ * the launch cfg's attributes (107000). Fills launch with the names and type to send. The launch's
+ * numBlocks and arguments are not looked at here: libaclsim checks them once, for both of its
+ * launch entry points (aclsim_blob_check). */
+rtError_t sim_rts_prepare_launch(rtFuncHandle func, const rtKernelLaunchCfg_t *cfg,
+                                 sim_rts_launch_t *launch, cmn_msg_t *msg);
 
 /* Number of loaded binaries in this process (for leak checks). */
 size_t sim_rts_live_binaries(void);

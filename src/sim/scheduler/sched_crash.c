@@ -150,7 +150,7 @@ static void sched_parent_death_handler(int sig)
         _exit(0);
 }
 
-int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *err, size_t cap)
+int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, cmn_msg_t *err)
 {
     sched_crash_site = (sched_crash_site_t){.device = device, .host_pid = host_pid, .ctl = ctl};
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
@@ -161,7 +161,7 @@ int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
         if (sigaction(fatal[i], &sa, NULL) != 0) {
-            cmn_msg_setbuf(err, cap, "cannot install the handler for signal %d: %m", fatal[i]);
+            cmn_msg_set(err, "cannot install the handler for signal %d: %m", fatal[i]);
             return -1;
         }
     }
@@ -171,12 +171,12 @@ int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *
     hup.sa_flags = SA_RESTART;
     sigemptyset(&hup.sa_mask);
     if (sigaction(SIGHUP, &hup, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGHUP) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot set the parent-death signal: %m");
+        cmn_msg_set(err, "cannot set the parent-death signal: %m");
         return -1;
     }
     /* The host may have died before prctl took effect. */
     if (getppid() != host_pid) {
-        cmn_msg_setbuf(err, cap, "host process %d is gone", (int)host_pid);
+        cmn_msg_set(err, "host process %d is gone", (int)host_pid);
         return -1;
     }
     return 0;

@@ -9,10 +9,11 @@
 #include <sys/types.h>
 
 #include "sched_shm.h"
+#include "msgbuf.h"
 
 /* Installs the handlers that report a crashing kernel (as device's error in its control region
  * ctl) and the check that ends the scheduler once its host process host_pid is gone. */
-int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, char *err, size_t cap);
+int sched_crash_install(int32_t device, pid_t host_pid, sched_ctl_t *ctl, cmn_msg_t *err);
 
 /* A thread's own signal stack, and the one it had before (sanitizers install their own). */
 typedef struct sched_altstack {

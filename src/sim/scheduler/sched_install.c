@@ -28,8 +28,8 @@
 
 #define INSTALL_NFTW_FDS 16
 
-static int install_pick(const char *var, const char *const *values, int count, int *out, char *err,
-                        size_t cap)
+static int install_pick(const char *var, const char *const *values, int count, int *out,
+                        cmn_msg_t *err)
 {
     const char *text = getenv(var);
     *out = 0;
@@ -41,21 +41,19 @@ static int install_pick(const char *var, const char *const *values, int count, i
             return 0;
         }
     }
-    cmn_msg_setbuf(err, cap, "%s=\"%.64s\" is not one of", var, text);
-    for (int i = 0; i < count; i++) {
-        size_t used = strlen(err);
-        snprintf(err + used, cap - used, "%s %s", i ? "," : "", values[i]);
-    }
+    cmn_msg_set(err, "%s=\"%.64s\" is not one of", var, text);
+    for (int i = 0; i < count; i++)
+        cmn_msg_add(err, "%s %s", i ? "," : "", values[i]);
     return -1;
 }
 
-int sched_install_read(sched_install_t *out, char *err, size_t cap)
+int sched_install_read(sched_install_t *out, cmn_msg_t *err)
 {
     static const char *const package[] = {"present", "absent"};
     static const char *const preinstall[] = {"present", "absent", "readonly"};
     int extend = 0, dir = 0;
-    if (install_pick("AKL_SIM_EXTEND_PACKAGE", package, 2, &extend, err, cap) != 0 ||
-        install_pick("AKL_SIM_PREINSTALL", preinstall, 3, &dir, err, cap) != 0)
+    if (install_pick("AKL_SIM_EXTEND_PACKAGE", package, 2, &extend, err) != 0 ||
+        install_pick("AKL_SIM_PREINSTALL", preinstall, 3, &dir, err) != 0)
         return -1;
     out->extend_package = extend == 0;
     out->preinstall = (sched_preinstall_t)dir;
@@ -70,13 +68,12 @@ static int install_remove_entry(const char *path, const struct stat *st, int fla
     return rc == 0 || errno == ENOENT ? 0 : -1;
 }
 
-static int install_remove_dir(const char *dir, char *err, size_t cap)
+static int install_remove_dir(const char *dir, cmn_msg_t *err)
 {
     if (nftw(dir, install_remove_entry, INSTALL_NFTW_FDS, FTW_DEPTH | FTW_PHYS) == 0 ||
         errno == ENOENT)
         return 0;
-    cmn_msg_setbuf(err, cap, "AKL_SIM_PREINSTALL=absent: cannot remove %s: %s", dir,
-                   strerror(errno));
+    cmn_msg_set(err, "AKL_SIM_PREINSTALL=absent: cannot remove %s: %s", dir, strerror(errno));
     return -1;
 }
 
@@ -110,11 +107,11 @@ static int install_private_mounts(void)
     return install_write("/proc/self/gid_map", map);
 }
 
-static int install_read_only(const char *dir, char *err, size_t cap)
+static int install_read_only(const char *dir, cmn_msg_t *err)
 {
     if (install_private_mounts() != 0) {
-        cmn_msg_setbuf(
-            err, cap,
+        cmn_msg_set(
+            err,
             "AKL_SIM_PREINSTALL=readonly needs a private mount namespace (or a user namespace "
             "owning one), which this machine refuses: %s",
             strerror(errno));
@@ -123,21 +120,20 @@ static int install_read_only(const char *dir, char *err, size_t cap)
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
         mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
-        cmn_msg_setbuf(err, cap, "AKL_SIM_PREINSTALL=readonly: cannot bind-mount %s read-only: %s",
-                       dir, strerror(errno));
+        cmn_msg_set(err, "AKL_SIM_PREINSTALL=readonly: cannot bind-mount %s read-only: %s", dir,
+                    strerror(errno));
         return -1;
     }
     return 0;
 }
 
-int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, char *err,
-                                   size_t cap)
+int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, cmn_msg_t *err)
 {
     switch (install->preinstall) {
     case SCHED_PREINSTALL_ABSENT:
-        return install_remove_dir(dir, err, cap);
+        return install_remove_dir(dir, err);
     case SCHED_PREINSTALL_READONLY:
-        return install_read_only(dir, err, cap);
+        return install_read_only(dir, err);
     case SCHED_PREINSTALL_PRESENT:
         break;
     }

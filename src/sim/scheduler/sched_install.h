@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "msgbuf.h"
 
 typedef enum sched_preinstall {
     SCHED_PREINSTALL_PRESENT = 0,
@@ -18,11 +19,10 @@ typedef struct sched_install {
 } sched_install_t;
 
 /* Parses the environment; an unknown value is -1 with a message naming the variable. */
-int sched_install_read(sched_install_t *out, char *err, size_t cap);
+int sched_install_read(sched_install_t *out, cmn_msg_t *err);
 
 /* Makes the preinstall directory dir absent or read-only for this process, as asked. Must run
  * before the scheduler starts threads. Returns 0, or -1 with the cause in err. */
-int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, char *err,
-                                   size_t cap);
+int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, cmn_msg_t *err);
 
 #endif /* AKL_SIM_SCHED_INSTALL_H */

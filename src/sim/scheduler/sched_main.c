@@ -29,12 +29,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "device_services.h"
+#include "services_setup.h"
 #include "msgbuf.h"
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
-/* The AICPU user cores of a die (docs/cann-facts.md §5.4): the worker threads that run a task's blocks. */
+/* The AICPU user cores of a die (docs/cann-facts.md §5.4): the worker threads that run a task's
+ * blocks. */
 #define SCHED_DEFAULT_AICPU_THREADS SIM_SERVICES_DEFAULT_AICPU_CORES
 #define SCHED_MAX_AICPU_THREADS 256
 
@@ -59,7 +60,7 @@ static bool sched_parse_u64(const char *text, uint64_t *out)
     return true;
 }
 
-static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, size_t cap)
+static int sched_parse_args(int argc, char **argv, sched_args_t *a, cmn_msg_t *err)
 {
     uint64_t device = UINT64_MAX, pid = 0, base = 0, size = 0;
     a->extend = NULL;
@@ -79,14 +80,13 @@ static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, s
         else
             ok = false;
         if (!ok) {
-            cmn_msg_setbuf(err, cap, "bad argument '%s'", arg);
+            cmn_msg_set(err, "bad argument '%s'", arg);
             return -1;
         }
     }
     if (device > INT32_MAX || pid == 0 || pid > INT32_MAX || base == 0 || size == 0 || !a->extend) {
-        cmn_msg_setbuf(err, cap,
-                       "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
-                       "--extend");
+        cmn_msg_set(err, "missing or invalid --device, --host-pid, --dev-base, --arena-size or "
+                         "--extend");
         return -1;
     }
     a->device = (int32_t)device;
@@ -96,28 +96,28 @@ static int sched_parse_args(int argc, char **argv, sched_args_t *a, char *err, s
     return 0;
 }
 
-static int sched_aicpu_threads(char *err, size_t cap)
+static int sched_aicpu_threads(cmn_msg_t *err)
 {
     const char *text = getenv("AKL_SIM_AICPU_THREADS");
     uint64_t n = SCHED_DEFAULT_AICPU_THREADS;
     if (text && *text && (!sched_parse_u64(text, &n) || n < 1 || n > SCHED_MAX_AICPU_THREADS)) {
-        cmn_msg_setbuf(err, cap, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
-                       SCHED_MAX_AICPU_THREADS);
+        cmn_msg_set(err, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
+                    SCHED_MAX_AICPU_THREADS);
         return -1;
     }
     return (int)n;
 }
 
 /* Device memory at exactly the host's reserved address, so device pointers are ours. */
-static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+static int sched_map_memory(sched_state_t *st, const sched_args_t *a, cmn_msg_t *err)
 {
     void *want = (void *)a->dev_base;
     void *got = mmap(want, a->arena_size, PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, SCHED_FD_ARENA, 0);
     if (got == MAP_FAILED || got != want) {
         st->address_taken = got != MAP_FAILED || errno == EEXIST;
-        cmn_msg_setbuf(err, cap, "cannot map %zu bytes of device memory at %p: %s", a->arena_size,
-                       want, got == MAP_FAILED ? strerror(errno) : "address taken");
+        cmn_msg_set(err, "cannot map %zu bytes of device memory at %p: %s", a->arena_size, want,
+                    got == MAP_FAILED ? strerror(errno) : "address taken");
         if (got != MAP_FAILED)
             munmap(got, a->arena_size);
         return -1;
@@ -127,20 +127,18 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
     st->ctl_size = sched_ctl_size();
     struct stat sb;
     if (fstat(SCHED_FD_CTL, &sb) != 0 || (size_t)sb.st_size != st->ctl_size) {
-        cmn_msg_setbuf(err, cap,
-                       "control region has the wrong size (host and scheduler builds differ?)");
+        cmn_msg_set(err, "control region has the wrong size (host and scheduler builds differ?)");
         return -1;
     }
     void *ctl = mmap(NULL, st->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
                      SCHED_FD_CTL, 0);
     if (ctl == MAP_FAILED) {
-        cmn_msg_setbuf(err, cap, "cannot map the control region: %s", strerror(errno));
+        cmn_msg_set(err, "cannot map the control region: %s", strerror(errno));
         return -1;
     }
     st->ctl = ctl;
     if (st->ctl->magic != SCHED_SHM_MAGIC || st->ctl->version != SCHED_SHM_VERSION) {
-        cmn_msg_setbuf(err, cap,
-                       "control region has the wrong version (host and scheduler differ)");
+        cmn_msg_set(err, "control region has the wrong version (host and scheduler differ)");
         return -1;
     }
     close(SCHED_FD_ARENA);
@@ -149,15 +147,15 @@ static int sched_map_memory(sched_state_t *st, const sched_args_t *a, char *err,
 }
 
 /* The services every kernel may call from its first line on, so they start before any preload. */
-static int sched_start_services(const sched_state_t *st, int threads, char *err, size_t cap)
+static int sched_start_services(const sched_state_t *st, int threads, cmn_msg_t *err)
 {
     char log_path[SIM_PATH_MAX], why[SCHED_MSG_MAX];
     if (sim_services_log_path(st->device, log_path, sizeof log_path) != 0) {
-        cmn_msg_setbuf(err, cap, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_set(err, "the device log path does not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
-    if (sim_services_start(st->device, log_path, (uint32_t)threads, why, sizeof why) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot start the device services: %s", why);
+    if (sim_services_start(st->device, log_path, (uint32_t)threads, CMN_MSG_ARRAY(why)) != 0) {
+        cmn_msg_set(err, "cannot start the device services: %s", why);
         return -1;
     }
     return 0;
@@ -175,65 +173,64 @@ static void sched_remove_extend_package(const char *extend_dir)
 /* The chip's filesystem, ASCEND_AICPU_KERNEL_PATH and the kernel lookup with its preloads. A
  * custom-kernel directory left by an earlier host process with our host's pid is emptied: its
  * SOs were never published to us. */
-static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int threads, char *err,
-                                size_t cap)
+static int sched_prepare_device(sched_state_t *st, const sched_args_t *a, int threads,
+                                cmn_msg_t *err)
 {
     char preinstall[SIM_PATH_MAX], extend_dir[SIM_PATH_MAX], chip_root[SIM_PATH_MAX];
     sched_install_t install;
-    if (sched_install_read(&install, err, cap) != 0)
+    if (sched_install_read(&install, err) != 0)
         return -1;
-    if (sim_fs_prepare(a->device, install.extend_package ? a->extend : NULL, err, cap) != 0)
+    if (sim_fs_prepare(a->device, install.extend_package ? a->extend : NULL, err) != 0)
         return -1;
     sim_cust_remove(a->device, (uint32_t)a->host_pid);
-    if (sched_start_services(st, threads, err, cap) != 0)
+    if (sched_start_services(st, threads, err) != 0)
         return -1;
     if (sim_preinstall_dir(a->device, preinstall, sizeof preinstall) != 0 ||
         sim_extend_dir(a->device, extend_dir, sizeof extend_dir) != 0 ||
         sim_chip_root(a->device, chip_root, sizeof chip_root) != 0) {
-        cmn_msg_setbuf(err, cap, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
+        cmn_msg_set(err, "the device's directories do not fit in %d bytes", SIM_PATH_MAX);
         return -1;
     }
-    if (sched_install_apply_preinstall(&install, preinstall, err, cap) != 0)
+    if (sched_install_apply_preinstall(&install, preinstall, err) != 0)
         return -1;
     if (!install.extend_package)
         sched_remove_extend_package(extend_dir);
     /* After the log is open (its path may lie below a directory the namespace covers) and the
      * install variant is applied (a read-only preinstall mount is carried into the device's
      * paths), while still single-threaded: no worker is started yet. */
-    sched_ns_enter(a->device, st->ns_note, sizeof st->ns_note);
+    sched_ns_enter(a->device, CMN_MSG_ARRAY(st->ns_note));
     if (setenv("ASCEND_AICPU_KERNEL_PATH", preinstall, 1) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
+        cmn_msg_set(err, "cannot set ASCEND_AICPU_KERNEL_PATH: %s", strerror(errno));
         return -1;
     }
     st->lookup = sim_lookup_create(a->device, chip_root, preinstall, (uint32_t)a->host_pid);
     if (!st->lookup) {
-        cmn_msg_setbuf(err, cap, "out of memory creating the kernel lookup");
+        cmn_msg_set(err, "out of memory creating the kernel lookup");
         return -1;
     }
     char msg[SCHED_MSG_MAX];
     if (install.extend_package &&
-        sim_lookup_preload_extend(st->lookup, extend_dir, msg, sizeof msg) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME,
-                       extend_dir, msg);
+        sim_lookup_preload_extend(st->lookup, extend_dir, CMN_MSG_ARRAY(msg)) != 0) {
+        cmn_msg_set(err, "cannot preload %s from %s: %s", SIM_EXTEND_KERNELS_NAME, extend_dir, msg);
         return -1;
     }
     return 0;
 }
 
-static int sched_start(sched_state_t *st, const sched_args_t *a, char *err, size_t cap)
+static int sched_start(sched_state_t *st, const sched_args_t *a, cmn_msg_t *err)
 {
     st->device = a->device;
     st->host_pid = a->host_pid;
     st->sock = SCHED_FD_SOCK;
-    if (sched_map_memory(st, a, err, cap) != 0 ||
-        sched_crash_install(st->device, st->host_pid, st->ctl, err, cap) != 0)
+    if (sched_map_memory(st, a, err) != 0 ||
+        sched_crash_install(st->device, st->host_pid, st->ctl, err) != 0)
         return -1;
-    int threads = sched_aicpu_threads(err, cap);
-    if (threads < 0 || sched_prepare_device(st, a, threads, err, cap) != 0 ||
-        sched_pool_start(&st->pool, threads, err, cap) != 0)
+    int threads = sched_aicpu_threads(err);
+    if (threads < 0 || sched_prepare_device(st, a, threads, err) != 0 ||
+        sched_pool_start(&st->pool, threads, err) != 0)
         return -1;
-    if (sched_watchdog_start(&st->watchdog, st->device, st->ctl, err, cap) != 0 ||
-        sched_stream_start(st, 0, err, cap) != 0)
+    if (sched_watchdog_start(&st->watchdog, st->device, st->ctl, err) != 0 ||
+        sched_stream_start(st, 0, err) != 0)
         return -1;
     return 0;
 }
@@ -264,11 +261,11 @@ static void sched_serve(sched_state_t *st)
         }
         if ((size_t)n != sizeof msg)
             continue;
-        char err[SCHED_MSG_MAX] = "";
+        char text[SCHED_MSG_MAX] = "";
         switch (msg.op) {
         case SCHED_OP_STREAM_START:
             sched_send(st->sock, SCHED_OP_ACK, msg.slot,
-                       sched_stream_start(st, msg.slot, err, sizeof err) ? -1 : 0, err);
+                       sched_stream_start(st, msg.slot, CMN_MSG_ARRAY(text)) ? -1 : 0, text);
             break;
         case SCHED_OP_STREAM_STOP:
             if (msg.slot < SCHED_MAX_STREAMS && msg.slot != 0)
@@ -313,12 +310,12 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     static sched_state_t state;
     sched_args_t args = {.device = -1};
-    char err[SCHED_MSG_MAX] = "";
-    if (sched_parse_args(argc, argv, &args, err, sizeof err) != 0 ||
-        sched_start(&state, &args, err, sizeof err) != 0) {
+    char why[SCHED_MSG_MAX] = "";
+    cmn_msg_t err = cmn_msg_start(why, sizeof why);
+    if (sched_parse_args(argc, argv, &args, &err) != 0 || sched_start(&state, &args, &err) != 0) {
         char text[SCHED_MSG_MAX + 64];
-        cmn_msg_setbuf(text, sizeof text, "aicpu scheduler of device %d failed to start: %s",
-                       args.device, err);
+        snprintf(text, sizeof text, "aicpu scheduler of device %d failed to start: %s", args.device,
+                 why);
         sched_send(SCHED_FD_SOCK, SCHED_OP_FAILED, 0,
                    state.address_taken ? SCHED_FAIL_ADDRESS_TAKEN : -1, text);
         sched_shutdown(&state);

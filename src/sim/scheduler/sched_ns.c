@@ -1,7 +1,7 @@
 /* The device's filesystem at the device's own paths. On an Ascend device the AICPU scheduler finds
  * its kernels under /usr/lib64/aicpu_kernels/<vf>/, custom kernels under /home/CustAiCpuUser/, and
- * may write /var/tmp (docs/cann-facts.md §3.3, §3.8, §5). Device code that hard-codes those paths must
- * reach the simulated chip's tree, never the host's directories of the same name.
+ * may write /var/tmp (docs/cann-facts.md §3.3, §3.8, §5). Device code that hard-codes those paths
+ * must reach the simulated chip's tree, never the host's directories of the same name.
  *
  * So the scheduler enters a private mount namespace (inside a user namespace of its own when it is
  * not root, so no privilege is needed) and binds its chip's directories over those paths. A path
@@ -58,33 +58,33 @@ static int sched_ns_write_file(const char *path, const char *text)
 
 /* A private mount namespace; a user namespace first unless we are root (our uid and gid map to
  * themselves, so ownership checks of the simulator's tree still see us). */
-static int sched_ns_unshare(char *err, size_t cap)
+static int sched_ns_unshare(cmn_msg_t *err)
 {
     uid_t uid = geteuid();
     gid_t gid = getegid();
     if (uid == 0) {
         if (unshare(CLONE_NEWNS) != 0) {
-            cmn_msg_setbuf(err, cap, "unshare(CLONE_NEWNS): %s", strerror(errno));
+            cmn_msg_set(err, "unshare(CLONE_NEWNS): %s", strerror(errno));
             return -1;
         }
         return 0;
     }
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-        cmn_msg_setbuf(err, cap, "unshare(CLONE_NEWUSER | CLONE_NEWNS): %s", strerror(errno));
+        cmn_msg_set(err, "unshare(CLONE_NEWUSER | CLONE_NEWNS): %s", strerror(errno));
         return -1;
     }
     char map[64];
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
     if (sched_ns_write_file("/proc/self/setgroups", "deny") != 0 ||
         sched_ns_write_file("/proc/self/uid_map", map) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot map uid %u in the new user namespace: %s", (unsigned)uid,
-                       strerror(errno));
+        cmn_msg_set(err, "cannot map uid %u in the new user namespace: %s", (unsigned)uid,
+                    strerror(errno));
         return -1;
     }
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
     if (sched_ns_write_file("/proc/self/gid_map", map) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot map gid %u in the new user namespace: %s", (unsigned)gid,
-                       strerror(errno));
+        cmn_msg_set(err, "cannot map gid %u in the new user namespace: %s", (unsigned)gid,
+                    strerror(errno));
         return -1;
     }
     return 0;
@@ -92,8 +92,7 @@ static int sched_ns_unshare(char *err, size_t cap)
 
 /* Binds the entry name of the original directory dirfd at dst (a fresh mount point made in the
  * shadow tmpfs to match its type). Symbolic links are copied as links. */
-static int sched_ns_shadow_entry(int dirfd, const char *name, const char *dst, char *err,
-                                 size_t cap)
+static int sched_ns_shadow_entry(int dirfd, const char *name, const char *dst, cmn_msg_t *err)
 {
     struct stat sb;
     if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
@@ -105,20 +104,20 @@ static int sched_ns_shadow_entry(int dirfd, const char *name, const char *dst, c
             return 0;
         target[n] = '\0';
         if (symlink(target, dst) != 0) {
-            cmn_msg_setbuf(err, cap, "cannot recreate link %s: %s", dst, strerror(errno));
+            cmn_msg_set(err, "cannot recreate link %s: %s", dst, strerror(errno));
             return -1;
         }
         return 0;
     }
     int made = S_ISDIR(sb.st_mode) ? mkdir(dst, 0700) : mknod(dst, S_IFREG | 0600, 0);
     if (made != 0) {
-        cmn_msg_setbuf(err, cap, "cannot make mount point %s: %s", dst, strerror(errno));
+        cmn_msg_set(err, "cannot make mount point %s: %s", dst, strerror(errno));
         return -1;
     }
     char src[64 + NAME_MAX];
     snprintf(src, sizeof src, "/proc/self/fd/%d/%s", dirfd, name);
     if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot bind %s over %s: %s", src, dst, strerror(errno));
+        cmn_msg_set(err, "cannot bind %s over %s: %s", src, dst, strerror(errno));
         return -1;
     }
     return 0;
@@ -126,11 +125,11 @@ static int sched_ns_shadow_entry(int dirfd, const char *name, const char *dst, c
 
 /* Lays a tmpfs over the existing directory dir that shows every original entry (bound, so reads
  * and writes reach the host's files as before) and lets new mount points be made in it. */
-static int sched_ns_shadow(const char *dir, char *err, size_t cap)
+static int sched_ns_shadow(const char *dir, cmn_msg_t *err)
 {
     int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {
-        cmn_msg_setbuf(err, cap, "cannot open %s: %s", dir, strerror(errno));
+        cmn_msg_set(err, "cannot open %s: %s", dir, strerror(errno));
         return -1;
     }
     struct stat sb;
@@ -138,14 +137,14 @@ static int sched_ns_shadow(const char *dir, char *err, size_t cap)
     fstat(dirfd, &sb);
     snprintf(opts, sizeof opts, "mode=%o", (unsigned)(sb.st_mode & 07777));
     if (mount("akl-sim-shadow", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot mount a tmpfs over %s: %s", dir, strerror(errno));
+        cmn_msg_set(err, "cannot mount a tmpfs over %s: %s", dir, strerror(errno));
         close(dirfd);
         return -1;
     }
     int rc = 0;
     DIR *d = fdopendir(dup(dirfd));
     if (!d) {
-        cmn_msg_setbuf(err, cap, "cannot list %s: %s", dir, strerror(errno));
+        cmn_msg_set(err, "cannot list %s: %s", dir, strerror(errno));
         rc = -1;
     }
     for (struct dirent *e; rc == 0 && d && (e = readdir(d)) != NULL;) {
@@ -153,7 +152,7 @@ static int sched_ns_shadow(const char *dir, char *err, size_t cap)
             continue;
         char dst[PATH_MAX];
         snprintf(dst, sizeof dst, "%s/%s", dir, e->d_name);
-        rc = sched_ns_shadow_entry(dirfd, e->d_name, dst, err, cap);
+        rc = sched_ns_shadow_entry(dirfd, e->d_name, dst, err);
     }
     if (d)
         closedir(d);
@@ -163,26 +162,24 @@ static int sched_ns_shadow(const char *dir, char *err, size_t cap)
 
 /* Makes the mount point target exist: shadows its deepest existing ancestor (never "/") and
  * creates the missing components inside the shadow. */
-static int sched_ns_mount_point(const char *target, char *err, size_t cap)
+static int sched_ns_mount_point(const char *target, cmn_msg_t *err)
 {
     struct stat sb;
     if (stat(target, &sb) == 0)
-        return S_ISDIR(sb.st_mode)
-                   ? 0
-                   : (cmn_msg_setbuf(err, cap, "%s is not a directory", target), -1);
+        return S_ISDIR(sb.st_mode) ? 0 : (cmn_msg_set(err, "%s is not a directory", target), -1);
     char anc[PATH_MAX];
     snprintf(anc, sizeof anc, "%s", target);
     for (;;) {
         char *slash = strrchr(anc, '/');
         if (!slash || slash == anc) {
-            cmn_msg_setbuf(err, cap, "no parent of %s exists below /", target);
+            cmn_msg_set(err, "no parent of %s exists below /", target);
             return -1;
         }
         *slash = '\0';
         if (stat(anc, &sb) == 0)
             break;
     }
-    if (sched_ns_shadow(anc, err, cap) != 0)
+    if (sched_ns_shadow(anc, err) != 0)
         return -1;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s", target);
@@ -191,13 +188,13 @@ static int sched_ns_mount_point(const char *target, char *err, size_t cap)
             continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            cmn_msg_setbuf(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
+            cmn_msg_set(err, "cannot make %s in the shadow: %s", path, strerror(errno));
             return -1;
         }
         *p = '/';
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        cmn_msg_setbuf(err, cap, "cannot make %s in the shadow: %s", path, strerror(errno));
+        cmn_msg_set(err, "cannot make %s in the shadow: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -221,20 +218,20 @@ static bool sched_ns_below(const char *path, const char *target)
 /* Opens each chip directory to bind (creating it, 0700, as the rest of the tree); refuses a
  * simulator root that a bind would hide. */
 static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS],
-                                 char targets[SCHED_NS_NBINDS][PATH_MAX], char *err, size_t cap)
+                                 char targets[SCHED_NS_NBINDS][PATH_MAX], cmn_msg_t *err)
 {
     char chip[SIM_PATH_MAX], real[PATH_MAX];
     if (sim_chip_root(device, chip, sizeof chip) != 0 || !realpath(chip, real)) {
-        cmn_msg_setbuf(err, cap, "cannot resolve the chip root of device %d", (int)device);
+        cmn_msg_set(err, "cannot resolve the chip root of device %d", (int)device);
         return -1;
     }
     for (size_t i = 0; i < SCHED_NS_NBINDS; i++) {
         sched_ns_resolve(sched_ns_binds[i].target, targets[i], PATH_MAX);
         if (sched_ns_below(real, targets[i])) {
-            cmn_msg_setbuf(err, cap,
-                           "the simulator's root %s lies below %s, which the device's own "
-                           "directory would hide (set AKL_SIM_ROOT elsewhere)",
-                           real, targets[i]);
+            cmn_msg_set(err,
+                        "the simulator's root %s lies below %s, which the device's own "
+                        "directory would hide (set AKL_SIM_ROOT elsewhere)",
+                        real, targets[i]);
             return -1;
         }
         char src[SIM_PATH_MAX + 64];
@@ -249,14 +246,14 @@ static int sched_ns_open_sources(int32_t device, int fds[SCHED_NS_NBINDS],
         mkdir(src, 0700);
         fds[i] = open(src, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fds[i] < 0) {
-            cmn_msg_setbuf(err, cap, "cannot open %s: %s", src, strerror(errno));
+            cmn_msg_set(err, "cannot open %s: %s", src, strerror(errno));
             return -1;
         }
     }
     return 0;
 }
 
-static int sched_ns_setup(int32_t device, char *err, size_t cap)
+static int sched_ns_setup(int32_t device, cmn_msg_t *err)
 {
     int fds[SCHED_NS_NBINDS];
     static char targets[SCHED_NS_NBINDS][PATH_MAX]; /* single-threaded start: no sharing */
@@ -264,21 +261,21 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
         fds[i] = -1;
     /* The sources are opened inside the new namespace (a bind's source must be a mount of the
      * caller's namespace) but before anything is mounted, so no mount changes what they name. */
-    int rc = sched_ns_unshare(err, cap);
+    int rc = sched_ns_unshare(err);
     if (rc == 0)
-        rc = sched_ns_open_sources(device, fds, targets, err, cap);
+        rc = sched_ns_open_sources(device, fds, targets, err);
     /* Nothing mounted here may propagate back to the host's namespace. */
     if (rc == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-        cmn_msg_setbuf(err, cap, "cannot make the mounts private: %s", strerror(errno));
+        cmn_msg_set(err, "cannot make the mounts private: %s", strerror(errno));
         rc = -1;
     }
     for (size_t i = 0; rc == 0 && i < SCHED_NS_NBINDS; i++) {
         char src[64];
         snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-        rc = sched_ns_mount_point(targets[i], err, cap);
+        rc = sched_ns_mount_point(targets[i], err);
         if (rc == 0 && mount(src, targets[i], NULL, MS_BIND | MS_REC, NULL) != 0) {
-            cmn_msg_setbuf(err, cap, "cannot bind the chip's %s over %s: %s",
-                           sched_ns_binds[i].source, targets[i], strerror(errno));
+            cmn_msg_set(err, "cannot bind the chip's %s over %s: %s", sched_ns_binds[i].source,
+                        targets[i], strerror(errno));
             rc = -1;
         }
     }
@@ -288,9 +285,9 @@ static int sched_ns_setup(int32_t device, char *err, size_t cap)
     return rc;
 }
 
-int sched_ns_enter(int32_t device, char *note, size_t cap)
+int sched_ns_enter(int32_t device, cmn_msg_t *note)
 {
-    note[0] = '\0';
+    cmn_msg_clear(note);
     const char *off = getenv("AKL_SIM_NAMESPACE");
     if (off && strcmp(off, "0") == 0)
         return -1;
@@ -298,18 +295,18 @@ int sched_ns_enter(int32_t device, char *note, size_t cap)
         return 0; /* a native stage set it up before it started us (under an emulator) */
     const char *stage_note = getenv(SCHED_NS_NOTE_ENV);
     if (stage_note && *stage_note) {
-        cmn_msg_setbuf(note, cap, "%s", stage_note); /* the stage tried and says why it failed */
+        cmn_msg_set(note, "%s", stage_note); /* the stage tried and says why it failed */
         return -1;
     }
     char err[SCHED_MSG_MAX];
-    if (sched_ns_setup(device, err, sizeof err) == 0)
+    if (sched_ns_setup(device, CMN_MSG_ARRAY(err)) == 0)
         return 0;
     /* A failure after unshare leaves a half-built private namespace: harmless (it is ours and
      * dies with us), and the device's paths then reach the host's, as in the fallback. */
-    cmn_msg_setbuf(note, cap,
-                   "cannot give device code the device's own paths (%s); it finds its chip's tree "
-                   "through ASCEND_AICPU_KERNEL_PATH only",
-                   err);
+    cmn_msg_set(note,
+                "cannot give device code the device's own paths (%s); it finds its chip's tree "
+                "through ASCEND_AICPU_KERNEL_PATH only",
+                err);
     return -1;
 }
 
@@ -317,9 +314,9 @@ int sched_ns_exec(int32_t device, char **argv)
 {
     char err[SCHED_MSG_MAX];
     /* The chip's directories must exist to be bound; the scheduler proper installs the rest. */
-    if (sim_fs_prepare(device, NULL, err, sizeof err) != 0)
+    if (sim_fs_prepare(device, NULL, CMN_MSG_ARRAY(err)) != 0)
         fprintf(stderr, "akl-aicpu-sched (device %d): %s\n", (int)device, err);
-    else if (sched_ns_enter(device, err, sizeof err) == 0)
+    else if (sched_ns_enter(device, CMN_MSG_ARRAY(err)) == 0)
         setenv(SCHED_NS_ENTERED_ENV, "1", 1);
     else if (err[0])
         setenv(SCHED_NS_NOTE_ENV, err, 1); /* the scheduler proper reports it to its host */

@@ -4,11 +4,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "msgbuf.h"
 
 /* Binds the chip's directories over the device's own paths in a private mount (and
  * user) namespace; must run while the scheduler is single-threaded. 0, or -1 with why in note
  * (empty for AKL_SIM_NAMESPACE=0), which the scheduler passes to its host with its READY. */
-int sched_ns_enter(int32_t device, char *note, size_t cap);
+int sched_ns_enter(int32_t device, cmn_msg_t *note);
 /* The native first stage of a scheduler that runs under an emulator (qemu-user is multi-threaded
  * from its start, so it cannot enter namespaces itself): `akl-aicpu-scheduler --ns-exec=<device>
  * <program> <args...>` gives this process the device's paths and execs program with

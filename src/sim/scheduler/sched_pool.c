@@ -1,8 +1,8 @@
 /* The pool of AICPU worker threads that runs the blocks of multi-block tasks: one thread per user
  * core of the die. The stream thread that owns a task queues it here and waits; it runs no block
  * itself, so no more blocks run at once than there are cores and a spin barrier across more blocks
- * than cores hangs, as on hardware (docs/cann-facts.md §5.4). Idle workers sleep on a condition variable,
- * so an idle scheduler uses no CPU. */
+ * than cores hangs, as on hardware (docs/cann-facts.md §5.4). Idle workers sleep on a condition
+ * variable, so an idle scheduler uses no CPU. */
 #define _GNU_SOURCE
 #include "sched_pool.h"
 
@@ -140,20 +140,20 @@ void sched_pool_run(sched_pool_t *pool, sched_job_t *job)
     pthread_mutex_unlock(&pool->lock);
 }
 
-int sched_pool_start(sched_pool_t *pool, int nthreads, char *err, size_t cap)
+int sched_pool_start(sched_pool_t *pool, int nthreads, cmn_msg_t *err)
 {
     memset(pool, 0, sizeof *pool);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->cond, NULL);
     pool->threads = calloc((size_t)nthreads, sizeof *pool->threads);
     if (!pool->threads) {
-        cmn_msg_setbuf(err, cap, "out of memory for %d AICPU worker threads", nthreads);
+        cmn_msg_set(err, "out of memory for %d AICPU worker threads", nthreads);
         return -1;
     }
     for (int i = 0; i < nthreads; i++) {
         int rc = pthread_create(&pool->threads[i], NULL, sched_pool_worker, pool);
         if (rc != 0) {
-            cmn_msg_setbuf(err, cap, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
+            cmn_msg_set(err, "cannot start AICPU worker thread %d: %s", i, strerror(rc));
             sched_pool_stop(pool);
             return -1;
         }

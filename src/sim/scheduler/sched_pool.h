@@ -11,6 +11,7 @@
 
 #include "kernel_lookup.h"
 #include "sched_block.h"
+#include "msgbuf.h"
 
 /* One multi-block task handed to the worker pool. Lives on the stream thread's stack until
  * pending drops to zero. */
@@ -37,7 +38,7 @@ typedef struct sched_pool {
     pthread_t *threads;
 } sched_pool_t;
 
-int sched_pool_start(sched_pool_t *pool, int nthreads, char *err, size_t cap);
+int sched_pool_start(sched_pool_t *pool, int nthreads, cmn_msg_t *err);
 void sched_pool_stop(sched_pool_t *pool);
 /* Runs all blocks of job on the pool and the calling thread; returns when all have finished. */
 void sched_pool_run(sched_pool_t *pool, sched_job_t *job);

@@ -65,7 +65,7 @@ static bool sched_last_matches(const sched_task_ctx_t *ctx, size_t so_len, size_
 }
 
 static uint32_t sched_resolve_aicpu(sched_state_t *st, const sched_task_ctx_t *ctx,
-                                    sim_kernel_fn *fn, char *detail, size_t cap)
+                                    sim_kernel_fn *fn, cmn_msg_t *detail)
 {
     size_t so_len = ctx->so ? strnlen(ctx->so, sizeof sched_last.so) : sizeof sched_last.so;
     size_t kernel_len = strnlen(ctx->kernel, sizeof sched_last.kernel);
@@ -74,7 +74,7 @@ static uint32_t sched_resolve_aicpu(sched_state_t *st, const sched_task_ctx_t *c
         *fn = sched_last.fn;
         return 0;
     }
-    uint32_t devcode = sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+    uint32_t devcode = sim_lookup_aicpu(st->lookup, ctx->so, ctx->kernel, fn, detail);
     if (devcode == 0 && *fn && cacheable) {
         sched_last.fn = *fn;
         sched_last.so_len = so_len;
@@ -88,15 +88,15 @@ static uint32_t sched_resolve_aicpu(sched_state_t *st, const sched_task_ctx_t *c
 /* The kernel lookup of the task's type (CANN's ae_kernel_lib_manager: AICPU and AICPU_CUSTOM share
  * one library, which takes the custom directory for the custom type). */
 static uint32_t sched_resolve(sched_state_t *st, const sched_task_ctx_t *ctx, sim_kernel_fn *fn,
-                              char *detail, size_t cap)
+                              cmn_msg_t *detail)
 {
     switch (ctx->kernel_type) {
     case KERNEL_TYPE_AICPU_KFC:
-        return sim_lookup_kfc(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+        return sim_lookup_kfc(st->lookup, ctx->so, ctx->kernel, fn, detail);
     case KERNEL_TYPE_AICPU_CUSTOM:
-        return sim_lookup_custom(st->lookup, ctx->so, ctx->kernel, fn, detail, cap);
+        return sim_lookup_custom(st->lookup, ctx->so, ctx->kernel, fn, detail);
     default:
-        return sched_resolve_aicpu(st, ctx, fn, detail, cap);
+        return sched_resolve_aicpu(st, ctx, fn, detail);
     }
 }
 
@@ -195,7 +195,7 @@ static void sched_run_task(sched_stream_t *s, const sched_task_t *t, uint32_t se
     sim_kernel_fn fn = NULL;
     char detail[SCHED_MSG_MAX];
     detail[0] = 0;
-    uint32_t devcode = sched_resolve(st, &ctx, &fn, detail, sizeof detail);
+    uint32_t devcode = sched_resolve(st, &ctx, &fn, CMN_MSG_ARRAY(detail));
     if (devcode == 0 && fn == NULL)
         devcode = SIM_AE_INNER_ERROR;
     if (devcode)
@@ -255,15 +255,15 @@ static void *sched_stream_main(void *arg)
     return NULL;
 }
 
-int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
+int sched_stream_start(sched_state_t *st, uint32_t slot, cmn_msg_t *err)
 {
     if (slot >= SCHED_MAX_STREAMS) {
-        cmn_msg_setbuf(err, cap, "stream slot %u out of range", slot);
+        cmn_msg_set(err, "stream slot %u out of range", slot);
         return -1;
     }
     sched_stream_t *s = &st->streams[slot];
     if (s->running) {
-        cmn_msg_setbuf(err, cap, "stream slot %u is already running", slot);
+        cmn_msg_set(err, "stream slot %u is already running", slot);
         return -1;
     }
     s->state = st;
@@ -272,7 +272,7 @@ int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap)
     atomic_store(&s->stop, 0);
     int rc = pthread_create(&s->thread, NULL, sched_stream_main, s);
     if (rc != 0) {
-        cmn_msg_setbuf(err, cap, "cannot start the thread of stream %u: %s", slot, strerror(rc));
+        cmn_msg_set(err, "cannot start the thread of stream %u: %s", slot, strerror(rc));
         return -1;
     }
     s->running = true;

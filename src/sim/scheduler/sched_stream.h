@@ -6,8 +6,9 @@
 #include <stdint.h>
 
 #include "sched_state.h"
+#include "msgbuf.h"
 
-int sched_stream_start(sched_state_t *st, uint32_t slot, char *err, size_t cap);
+int sched_stream_start(sched_state_t *st, uint32_t slot, cmn_msg_t *err);
 void sched_stream_stop(sched_state_t *st, uint32_t slot);
 void sched_stream_stop_all(sched_state_t *st);
 

@@ -93,8 +93,7 @@ static void *sched_watchdog_main(void *arg)
     return NULL;
 }
 
-int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl, char *err,
-                         size_t cap)
+int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl, cmn_msg_t *err)
 {
     wd->device = device;
     wd->ctl = ctl;
@@ -106,7 +105,7 @@ int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl,
     pthread_mutex_init(&wd->lock, NULL);
     int rc = pthread_create(&wd->thread, NULL, sched_watchdog_main, wd);
     if (rc != 0) {
-        cmn_msg_setbuf(err, cap, "cannot start the watchdog thread: %s", strerror(rc));
+        cmn_msg_set(err, "cannot start the watchdog thread: %s", strerror(rc));
         return -1;
     }
     wd->started = true;

@@ -11,6 +11,7 @@
 #include "kernel_lookup.h"
 #include "sched_block.h"
 #include "sched_shm.h"
+#include "msgbuf.h"
 
 /* The watchdog's view of one stream's running timed task. deadline_ns 0: nothing timed. */
 typedef struct sched_watch {
@@ -33,8 +34,7 @@ typedef struct sched_watchdog {
 } sched_watchdog_t;
 
 /* Starts the watchdog thread of device's control region ctl. */
-int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl, char *err,
-                         size_t cap);
+int sched_watchdog_start(sched_watchdog_t *wd, int32_t device, sched_ctl_t *ctl, cmn_msg_t *err);
 void sched_watchdog_stop(sched_watchdog_t *wd);
 /* Stream slot runs a task of ctx that must finish within timeout_ms; disarm when it has. */
 void sched_watchdog_arm(sched_watchdog_t *wd, uint32_t slot, const sched_task_ctx_t *ctx,

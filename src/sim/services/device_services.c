@@ -2,6 +2,7 @@
  * CheckLogLevel) into a per-device log file and stderr, and the driver's halGetDeviceInfo. */
 #define _GNU_SOURCE
 #include "device_services.h"
+#include "services_setup.h"
 
 #include "sim_paths.h"
 
@@ -22,8 +23,8 @@
 
 #define SVC_LOG_SUBDIR "debug" /* CANN's debug logs: <root>/debug/device-<id>/ */
 #define SVC_HEADER_MAX 128
-/* A die's AICPUs as measured on a2 (docs/cann-facts.md §5.4): cpu 0 runs the AICPU OS scheduler, cpu 1
- * is fused off, the user pool starts at cpu 2 (6 cores: OCCUPY 0xfc). */
+/* A die's AICPUs as measured on a2 (docs/cann-facts.md §5.4): cpu 0 runs the AICPU OS scheduler,
+ * cpu 1 is fused off, the user pool starts at cpu 2 (6 cores: OCCUPY 0xfc). */
 #define SVC_OS_SCHED_MASK 0x1
 #define SVC_FIRST_USER_CPU 2
 #define SVC_MAX_OCCUPY_CORES 61 /* cpus 2..n+1 must fit in the int64_t bitmap */
@@ -96,12 +97,12 @@ static bool svc_level_enabled(int level, int threshold)
 
 /* mkdir -p of every directory above path (0700, as the whole simulator tree); an existing
  * directory is fine. The scheduler has checked the chip's tree before the log is opened. */
-static int svc_make_parents(const char *path, char *err, size_t cap)
+static int svc_make_parents(const char *path, cmn_msg_t *err)
 {
     char dir[PATH_MAX];
     size_t len = strlen(path);
     if (len >= sizeof dir) {
-        cmn_msg_setbuf(err, cap, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
+        cmn_msg_set(err, "log path '%s' is longer than %d bytes", path, PATH_MAX - 1);
         return -1;
     }
     memcpy(dir, path, len + 1);
@@ -110,7 +111,7 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            cmn_msg_setbuf(err, cap, "cannot create log directory '%s': %s", dir, strerror(errno));
+            cmn_msg_set(err, "cannot create log directory '%s': %s", dir, strerror(errno));
             return -1;
         }
         *p = '/';
@@ -118,17 +119,17 @@ static int svc_make_parents(const char *path, char *err, size_t cap)
     return 0;
 }
 
-static int svc_open_log(const char *path, char *err, size_t cap)
+static int svc_open_log(const char *path, cmn_msg_t *err)
 {
     if (!*path) {
-        cmn_msg_setbuf(err, cap, "log path is empty");
+        cmn_msg_set(err, "log path is empty");
         return -1;
     }
-    if (svc_make_parents(path, err, cap) != 0)
+    if (svc_make_parents(path, err) != 0)
         return -1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        cmn_msg_setbuf(err, cap, "cannot open log file '%s': %s", path, strerror(errno));
+        cmn_msg_set(err, "cannot open log file '%s': %s", path, strerror(errno));
     return fd;
 }
 
@@ -179,27 +180,22 @@ static void svc_replace(int fd, int32_t device_id, int level, bool to_stdout, ui
         close(old_fd);
 }
 
-int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
-                       size_t err_cap)
+int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores,
+                       cmn_msg_t *err)
 {
-    char scratch[1];
-    if (!err || err_cap == 0) {
-        err = scratch;
-        err_cap = sizeof scratch;
-    }
-    err[0] = '\0';
+    cmn_msg_clear(err);
     if (device_id < 0) {
-        cmn_msg_setbuf(err, err_cap, "device id %d is negative", device_id);
+        cmn_msg_set(err, "device id %d is negative", device_id);
         return -1;
     }
     if (aicpu_cores < 1 || aicpu_cores > SIM_SERVICES_MAX_AICPU_CORES) {
-        cmn_msg_setbuf(err, err_cap, "AICPU core count %u is outside 1..%d", aicpu_cores,
-                       SIM_SERVICES_MAX_AICPU_CORES);
+        cmn_msg_set(err, "AICPU core count %u is outside 1..%d", aicpu_cores,
+                    SIM_SERVICES_MAX_AICPU_CORES);
         return -1;
     }
     int fd = -1;
     if (log_path) {
-        fd = svc_open_log(log_path, err, err_cap);
+        fd = svc_open_log(log_path, err);
         if (fd < 0)
             return -1;
     }
@@ -210,10 +206,10 @@ int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_c
     return 0;
 }
 
-int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t err_cap)
+int sim_services_init(int32_t device_id, const char *log_path, cmn_msg_t *err)
 {
     return sim_services_start(device_id, log_path,
-                              svc_parse_aicpu_cores(getenv("AKL_SIM_AICPU_THREADS")), err, err_cap);
+                              svc_parse_aicpu_cores(getenv("AKL_SIM_AICPU_THREADS")), err);
 }
 
 void sim_services_fini(void)

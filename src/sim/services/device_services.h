@@ -1,6 +1,7 @@
 /* The device-side CANN services that the simulated AICPU scheduler provides to every kernel and
  * dispatcher it loads: slog's DlogRecord/CheckLogLevel and the driver's halGetDeviceInfo, with
- * CANN's names, signatures and values, plus the scheduler's internal setup calls.
+ * CANN's names, signatures and values. The scheduler's private setup calls (which device, which
+ * log file, how many cores) are in services_setup.h.
  *
  * Sources of the values:
  *   - DLOG_* levels, DlogRecord, CheckLogLevel: CANN toolchain/slog.h (copy in
@@ -11,11 +12,10 @@
  *   - DEV_MODULE_TYPE, DEV_INFO_TYPE and halGetDeviceInfo: hicann/driver pkg_inc/ascend_hal_base.h.
  *
  * Kernels written for CANN declare these functions themselves (from slog.h and ascend_hal.h), or
- * include akl/akl_kernel.h; this header adds the scheduler's setup calls. */
+ * include akl/akl_kernel.h; this header adds what the simulator's services do beyond it. */
 #ifndef AKL_SIM_DEVICE_SERVICES_H
 #define AKL_SIM_DEVICE_SERVICES_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 /* The exported services (CANN's names, signatures and values): declared once, in the header kernel
@@ -26,10 +26,6 @@
 
 /* A message is cut to this many bytes (CANN's MSG_LENGTH). */
 #define SIM_SERVICES_MSG_MAX 1024
-/* Default AICPU core count when $AKL_SIM_AICPU_THREADS is unset (the scheduler's default): a
- * die's six user cores, as measured on a2 and a5 (docs/cann-facts.md §5.4). */
-#define SIM_SERVICES_DEFAULT_AICPU_CORES 6
-#define SIM_SERVICES_MAX_AICPU_CORES 256
 
 /* What the simulator's services do, beyond akl_kernel.h:
  * - DlogRecord writes one line "[LEVEL] module(<id>) <pid>:<tid> <timestamp> <message>" to the
@@ -60,28 +56,5 @@
 SIM_SERVICES_EXPORT int
 sim_services_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
 SIM_SERVICES_EXPORT uint32_t sim_services_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
-
-/* ---- the scheduler's setup (not exported to kernels) ---- */
-
-/* Sets this process's device and its AICPU core count (1..SIM_SERVICES_MAX_AICPU_CORES: the
- * scheduler passes its worker count), reads ASCEND_GLOBAL_LOG_LEVEL, and opens log_path for
- * appending (O_CLOEXEC, mode 0644, missing parent directories created 0755). log_path NULL: no
- * log file (stderr only). Calling it again replaces the previous setup. Returns 0, or -1 with a
- * message naming the path or value and the cause in err. */
-int sim_services_start(int32_t device_id, const char *log_path, uint32_t aicpu_cores, char *err,
-                       size_t err_cap);
-
-/* sim_services_start with the core count read from $AKL_SIM_AICPU_THREADS (1..256; unset or
- * invalid: 4), for callers that do not know the worker count. */
-int sim_services_init(int32_t device_id, const char *log_path, char *err, size_t err_cap);
-
-/* Closes the log file and forgets the device. Safe while kernels are still logging (they wait for
- * it and then write to stderr only), and safe to call twice. */
-void sim_services_fini(void);
-
-/* The per-device log file, where CANN puts device logs: $ASCEND_PROCESS_LOG_PATH, else
- * ~/ascend/log, then debug/device-<id>/device-<id>.log (never in the chip's tree). Returns 0, or -1
- * if the device id is invalid, no home is known or the path does not fit. */
-int sim_services_log_path(int32_t device_id, char *out, size_t cap);
 
 #endif /* AKL_SIM_DEVICE_SERVICES_H */

@@ -82,7 +82,7 @@ static int lk_group_setup(void **state)
         setenv("AKL_SIM_ROOT", st->base, 1);
     }
     char err[512];
-    if (sim_fs_prepare(LK_DEVICE, SIM_TEST_EXTEND_LIB, err, sizeof err) != 0)
+    if (sim_fs_prepare(LK_DEVICE, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)) != 0)
         fail_msg("sim_fs_prepare: %s", err);
     assert_int_equal(sim_chip_root(LK_DEVICE, st->chip, sizeof st->chip), 0);
     assert_int_equal(sim_preinstall_dir(LK_DEVICE, st->preinstall, sizeof st->preinstall), 0);
@@ -126,7 +126,7 @@ static int lk_teardown(void **state)
 static uint32_t lk_aicpu(lk_state_t *st, const char *so, const char *kernel)
 {
     sim_kernel_fn fn = NULL;
-    uint32_t rc = sim_lookup_aicpu(st->lookup, so, kernel, &fn, st->msg, sizeof st->msg);
+    uint32_t rc = sim_lookup_aicpu(st->lookup, so, kernel, &fn, CMN_MSG_ARRAY(st->msg));
     if (rc != 0)
         fail_msg("AICPU lookup of %s/%s: %u %s", so, kernel, rc, st->msg);
     assert_string_equal(st->msg, "");
@@ -136,7 +136,7 @@ static uint32_t lk_aicpu(lk_state_t *st, const char *so, const char *kernel)
 static uint32_t lk_kfc(lk_state_t *st, const char *so, const char *kernel)
 {
     sim_kernel_fn fn = NULL;
-    uint32_t rc = sim_lookup_kfc(st->lookup, so, kernel, &fn, st->msg, sizeof st->msg);
+    uint32_t rc = sim_lookup_kfc(st->lookup, so, kernel, &fn, CMN_MSG_ARRAY(st->msg));
     if (rc != 0)
         fail_msg("KFC lookup of %s/%s: %u %s", so, kernel, rc, st->msg);
     return fn(NULL);
@@ -145,7 +145,7 @@ static uint32_t lk_kfc(lk_state_t *st, const char *so, const char *kernel)
 static void lk_expect_aicpu_error(lk_state_t *st, const char *so, const char *kernel, uint32_t code)
 {
     sim_kernel_fn fn = NULL;
-    assert_int_equal(sim_lookup_aicpu(st->lookup, so, kernel, &fn, st->msg, sizeof st->msg), code);
+    assert_int_equal(sim_lookup_aicpu(st->lookup, so, kernel, &fn, CMN_MSG_ARRAY(st->msg)), code);
     assert_null(fn);
     assert_true(strlen(st->msg) > 0);
 }
@@ -153,7 +153,7 @@ static void lk_expect_aicpu_error(lk_state_t *st, const char *so, const char *ke
 static void lk_expect_kfc_error(lk_state_t *st, const char *so, const char *kernel, uint32_t code)
 {
     sim_kernel_fn fn = NULL;
-    assert_int_equal(sim_lookup_kfc(st->lookup, so, kernel, &fn, st->msg, sizeof st->msg), code);
+    assert_int_equal(sim_lookup_kfc(st->lookup, so, kernel, &fn, CMN_MSG_ARRAY(st->msg)), code);
     assert_null(fn);
     assert_true(strlen(st->msg) > 0);
 }
@@ -194,9 +194,9 @@ static void test_aicpu_bad_names_are_11001(void **state)
         lk_assert_msg_has(st, "[A-Za-z0-9._-]");
     }
     sim_kernel_fn fn = NULL;
-    assert_int_equal(sim_lookup_aicpu(NULL, "liblookk_v1.so", "lookk_answer", &fn, NULL, 0),
+    assert_int_equal(sim_lookup_aicpu(NULL, "liblookk_v1.so", "lookk_answer", &fn, NULL),
                      SIM_AE_BAD_PARAM);
-    assert_int_equal(sim_lookup_aicpu(st->lookup, "liblookk_v1.so", "lookk_answer", NULL, NULL, 0),
+    assert_int_equal(sim_lookup_aicpu(st->lookup, "liblookk_v1.so", "lookk_answer", NULL, NULL),
                      SIM_AE_BAD_PARAM);
 }
 
@@ -276,8 +276,8 @@ static void test_aicpu_mapping_limit_is_named_in_11002(void **state)
     if (!maps)
         skip();
     sim_kernel_fn fn = NULL;
-    uint32_t rc = sim_lookup_aicpu(st->lookup, "liblookk_maps.so", "lookk_answer", &fn, st->msg,
-                                   sizeof st->msg);
+    uint32_t rc = sim_lookup_aicpu(st->lookup, "liblookk_maps.so", "lookk_answer", &fn,
+                                   CMN_MSG_ARRAY(st->msg));
     assert_int_equal(munmap(maps, len), 0);
     assert_int_equal(rc, SIM_AE_OPEN_SO_FAILED);
     lk_assert_msg_has(st, "limit of memory mappings");
@@ -386,7 +386,7 @@ static int lk_fresh_lookup_child(char **argv)
         return 100;
     sim_kernel_fn fn = NULL;
     char msg[LK_MSG_CAP];
-    uint32_t rc = sim_lookup_aicpu(lookup, argv[4], argv[5], &fn, msg, sizeof msg);
+    uint32_t rc = sim_lookup_aicpu(lookup, argv[4], argv[5], &fn, CMN_MSG_ARRAY(msg));
     int status = rc == 0 ? (int)fn(NULL) : 101;
     if (rc != 0)
         fprintf(stderr, "fresh lookup: %s\n", msg);
@@ -491,15 +491,14 @@ static void test_kfc_finds_preloaded_extend_kernels(void **state)
     lk_state_t *st = *state;
     char extend[SIM_PATH_MAX];
     assert_int_equal(sim_extend_dir(LK_DEVICE, extend, sizeof extend), 0);
-    assert_int_equal(sim_lookup_preload_extend(st->lookup, extend, st->msg, sizeof st->msg), 0);
-    assert_int_equal(sim_lookup_preload_extend(st->lookup, NULL, st->msg, sizeof st->msg), 0);
+    assert_int_equal(sim_lookup_preload_extend(st->lookup, extend, CMN_MSG_ARRAY(st->msg)), 0);
+    assert_int_equal(sim_lookup_preload_extend(st->lookup, NULL, CMN_MSG_ARRAY(st->msg)), 0);
     sim_kernel_fn kfc = NULL, aicpu = NULL;
     assert_int_equal(sim_lookup_kfc(st->lookup, SIM_EXTEND_KERNELS_NAME,
-                                    "DynTileFwkKernelServerInit", &kfc, st->msg, sizeof st->msg),
+                                    "DynTileFwkKernelServerInit", &kfc, CMN_MSG_ARRAY(st->msg)),
                      0);
     assert_int_equal(sim_lookup_aicpu(st->lookup, SIM_EXTEND_KERNELS_NAME,
-                                      "DynTileFwkKernelServerInit", &aicpu, st->msg,
-                                      sizeof st->msg),
+                                      "DynTileFwkKernelServerInit", &aicpu, CMN_MSG_ARRAY(st->msg)),
                      0);
     assert_non_null(kfc);
     assert_ptr_equal(kfc, aicpu);
@@ -512,7 +511,7 @@ static void test_preload_from_missing_dir_is_11002(void **state)
 {
     lk_state_t *st = *state;
     assert_int_equal(
-        sim_lookup_preload_extend(st->lookup, "/nonexistent/dir", st->msg, sizeof st->msg),
+        sim_lookup_preload_extend(st->lookup, "/nonexistent/dir", CMN_MSG_ARRAY(st->msg)),
         SIM_AE_OPEN_SO_FAILED);
     lk_assert_msg_has(st, "/nonexistent/dir/" SIM_EXTEND_KERNELS_NAME);
 }
@@ -531,7 +530,7 @@ static void test_default_preinstall_dir_from_chip_root(void **state)
     sim_lookup_t *lookup = sim_lookup_create(LK_DEVICE, st->chip, NULL, LK_HOST_PID);
     assert_non_null(lookup);
     sim_kernel_fn fn = NULL;
-    assert_int_equal(sim_lookup_aicpu(lookup, "liblookk_v2.so", "lookk_answer", &fn, NULL, 0), 0);
+    assert_int_equal(sim_lookup_aicpu(lookup, "liblookk_v2.so", "lookk_answer", &fn, NULL), 0);
     assert_int_equal(fn(NULL), 2);
     sim_lookup_destroy(lookup);
 }
@@ -544,9 +543,9 @@ static void *lk_hammer(void *arg)
     intptr_t failures = 0;
     for (int i = 0; i < LK_ITERATIONS; i++) {
         sim_kernel_fn a = NULL, b = NULL, k = NULL;
-        failures += sim_lookup_aicpu(lookup, "liblookk_cc1.so", "lookk_answer", &a, NULL, 0) != 0;
-        failures += sim_lookup_aicpu(lookup, "liblookk_cc2.so", "lookk_answer", &b, NULL, 0) != 0;
-        failures += sim_lookup_kfc(lookup, "liblookk_cc1.so", "lookk_global_1", &k, NULL, 0) != 0;
+        failures += sim_lookup_aicpu(lookup, "liblookk_cc1.so", "lookk_answer", &a, NULL) != 0;
+        failures += sim_lookup_aicpu(lookup, "liblookk_cc2.so", "lookk_answer", &b, NULL) != 0;
+        failures += sim_lookup_kfc(lookup, "liblookk_cc1.so", "lookk_global_1", &k, NULL) != 0;
         failures += !a || a(NULL) != 1 || !b || b(NULL) != 2 || !k || k(NULL) != 1;
     }
     return (void *)failures;
@@ -579,7 +578,7 @@ static void *lk_many(void *arg)
             char so[64];
             snprintf(so, sizeof so, "liblookk_many_%d.so", (i * 7 + round) % LK_MANY_SOS);
             sim_kernel_fn fn = NULL;
-            failures += sim_lookup_aicpu(lookup, so, "lookk_answer", &fn, NULL, 0) != 0;
+            failures += sim_lookup_aicpu(lookup, so, "lookk_answer", &fn, NULL) != 0;
             failures += !fn || fn(NULL) != 1;
         }
     }

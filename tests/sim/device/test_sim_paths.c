@@ -266,7 +266,7 @@ static void test_prepare_creates_dirs_and_installs_lib(void **state)
 {
     (void)state;
     char err[512] = "untouched";
-    assert_int_equal(sim_fs_prepare(2, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(2, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     char dir[SIM_PATH_MAX], lib[SIM_PATH_MAX];
     struct stat st;
     assert_int_equal(sim_preinstall_dir(2, dir, sizeof dir), 0);
@@ -288,7 +288,7 @@ static void test_prepare_creates_dirs_and_installs_lib(void **state)
 static void test_prepare_without_lib_only_creates_dirs(void **state)
 {
     (void)state;
-    assert_int_equal(sim_fs_prepare(0, NULL, NULL, 0), 0);
+    assert_int_equal(sim_fs_prepare(0, NULL, NULL), 0);
     char dir[SIM_PATH_MAX], lib[SIM_PATH_MAX];
     assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
     assert_true(t_file_exists(dir));
@@ -300,11 +300,11 @@ static void test_second_prepare_writes_nothing(void **state)
 {
     (void)state;
     char err[512], lib[SIM_PATH_MAX];
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     pt_installed_path(0, lib, sizeof lib);
     struct stat before, after;
     assert_int_equal(stat(lib, &before), 0);
-    assert_int_equal(sim_fs_prepare(1, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(1, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(stat(lib, &after), 0);
     assert_int_equal(before.st_ino, after.st_ino);
     assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
@@ -316,7 +316,7 @@ static void test_changed_source_replaces_lib_atomically(void **state)
 {
     pt_state_t *st = *state;
     char err[512], lib[SIM_PATH_MAX], changed[PATH_MAX + 16];
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     pt_installed_path(0, lib, sizeof lib);
     struct stat before, after;
     assert_int_equal(stat(lib, &before), 0);
@@ -327,7 +327,7 @@ static void test_changed_source_replaces_lib_atomically(void **state)
     pt_path(changed, sizeof changed, st->root, "changed.so");
     assert_int_equal(t_write_file(changed, data, size), 0);
     free(data);
-    assert_int_equal(sim_fs_prepare(0, changed, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, changed, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(stat(lib, &after), 0);
     assert_int_not_equal(before.st_ino, after.st_ino); /* a new file renamed in, not rewritten */
     assert_int_equal(after.st_mode & 0777, 0755);
@@ -349,7 +349,7 @@ static void test_prepare_removes_only_abandoned_temps(void **state)
 {
     (void)state;
     char err[512], dir[SIM_PATH_MAX], stale[SIM_PATH_MAX + 64], busy[SIM_PATH_MAX + 64];
-    assert_int_equal(sim_fs_prepare(0, NULL, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, NULL, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
     pid_t gone = fork();
     assert_true(gone >= 0);
@@ -358,7 +358,7 @@ static void test_prepare_removes_only_abandoned_temps(void **state)
     assert_int_equal(waitpid(gone, NULL, 0), gone);
     pt_make_temp(dir, gone, stale, sizeof stale);
     pt_make_temp(dir, getpid(), busy, sizeof busy);
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     assert_false(t_file_exists(stale));
     assert_true(t_file_exists(busy));
     unlink(busy);
@@ -368,7 +368,7 @@ static void *pt_prepare_thread(void *arg)
 {
     char err[512];
     intptr_t device = (intptr_t)arg;
-    intptr_t rc = sim_fs_prepare((int32_t)device, SIM_TEST_EXTEND_LIB, err, sizeof err);
+    intptr_t rc = sim_fs_prepare((int32_t)device, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err));
     if (rc != 0)
         fprintf(stderr, "sim_fs_prepare: %s\n", err);
     return (void *)rc;
@@ -400,7 +400,7 @@ static void test_concurrent_prepare_processes(void **state)
         assert_true(children[i] >= 0);
         if (children[i] == 0) {
             char err[512];
-            int rc = sim_fs_prepare(i % 2, SIM_TEST_EXTEND_LIB, err, sizeof err);
+            int rc = sim_fs_prepare(i % 2, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err));
             if (rc != 0)
                 fprintf(stderr, "sim_fs_prepare: %s\n", err);
             _exit(rc == 0 ? 0 : 1);
@@ -426,7 +426,7 @@ static void test_unwritable_root_fails_with_message(void **state)
     assert_int_equal(t_write_file(file, "x", 1), 0);
     pt_path(root, sizeof root, file, "sub");
     pt_setenv("AKL_SIM_ROOT", root);
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), -1);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, file));
     assert_non_null(strstr(err, strerror(ENOTDIR)));
     /* Permission bits do not stop root, so this half only runs as an ordinary user. */
@@ -434,7 +434,7 @@ static void test_unwritable_root_fails_with_message(void **state)
         pt_path(root, sizeof root, st->root, "readonly");
         assert_int_equal(mkdir(root, 0555), 0);
         pt_setenv("AKL_SIM_ROOT", root);
-        assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), -1);
+        assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), -1);
         assert_non_null(strstr(err, root));
         assert_non_null(strstr(err, strerror(EACCES)));
         chmod(root, 0755);
@@ -454,7 +454,7 @@ static unsigned pt_mode(const char *path)
 static void pt_expect_refused(const char *what1, const char *what2, const char *what3)
 {
     char err[1024] = "";
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), -1);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), -1);
     const char *whats[] = {what1, what2, what3};
     for (int i = 0; i < 3; i++) {
         if (whats[i] && !strstr(err, whats[i]))
@@ -469,7 +469,7 @@ static void test_fresh_root_dirs_are_0700(void **state)
     char root[PATH_MAX + 64], dir[SIM_PATH_MAX], err[512];
     pt_path(root, sizeof root, st->root, "new/sim");
     pt_setenv("AKL_SIM_ROOT", root);
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(pt_mode(st->root), 0700);
     assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
     for (size_t len = strlen(dir); len > strlen(st->root); len--) {
@@ -515,7 +515,7 @@ static void test_root_writable_by_others_is_refused(void **state)
     /* An old tree (0755) is fine; a group-writable extend-kernel directory is not. */
     assert_int_equal(chmod(st->root, 0755), 0);
     char err[512], dir[SIM_PATH_MAX];
-    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, err, sizeof err), 0);
+    assert_int_equal(sim_fs_prepare(0, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(sim_extend_dir(0, dir, sizeof dir), 0);
     assert_int_equal(chmod(dir, 0770), 0);
     pt_expect_refused(dir, "mode 0770", NULL);
@@ -551,14 +551,14 @@ static void test_prepare_bad_inputs(void **state)
 {
     (void)state;
     char err[512];
-    assert_int_equal(sim_fs_prepare(8, SIM_TEST_EXTEND_LIB, err, sizeof err), -1);
+    assert_int_equal(sim_fs_prepare(8, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "invalid device id 8"));
-    assert_int_equal(sim_fs_prepare(-3, SIM_TEST_EXTEND_LIB, NULL, 0), -1);
-    assert_int_equal(sim_fs_prepare(0, "/nonexistent/libx.so", err, sizeof err), -1);
+    assert_int_equal(sim_fs_prepare(-3, SIM_TEST_EXTEND_LIB, NULL), -1);
+    assert_int_equal(sim_fs_prepare(0, "/nonexistent/libx.so", CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "/nonexistent/libx.so"));
     assert_non_null(strstr(err, strerror(ENOENT)));
     char small[16];
-    assert_int_equal(sim_fs_prepare(0, "/nonexistent/libx.so", small, sizeof small), -1);
+    assert_int_equal(sim_fs_prepare(0, "/nonexistent/libx.so", CMN_MSG_ARRAY(small)), -1);
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 

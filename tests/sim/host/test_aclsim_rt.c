@@ -26,7 +26,7 @@
 static void rtt_install(void)
 {
     char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
-    if (sim_fs_prepare(0, NULL, err, sizeof err) != 0)
+    if (sim_fs_prepare(0, NULL, CMN_MSG_ARRAY(err)) != 0)
         fail_msg("sim_fs_prepare: %s", err);
     assert_int_equal(sim_preinstall_dir(0, dir, sizeof dir), 0);
     snprintf(dst, sizeof dst, "%s/%s", dir, RTT_SO);

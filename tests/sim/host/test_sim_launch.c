@@ -403,8 +403,8 @@ static void test_custom_kernel_type(void **state)
     size_t size;
     void *bytes = t_read_file(t_kernel_path(SIMK_SO, src, sizeof src), &size);
     assert_non_null(bytes);
-    assert_int_equal(sim_cust_publish(0, (uint32_t)getpid(), cust_so, bytes, size, err, sizeof err),
-                     0);
+    assert_int_equal(
+        sim_cust_publish(0, (uint32_t)getpid(), cust_so, bytes, size, CMN_MSG_ARRAY(err)), 0);
     free(bytes);
     assert_int_equal(sim_cust_dir(0, (uint32_t)getpid(), dir, sizeof dir), 0);
 

@@ -680,8 +680,18 @@ static void test_bad_launches(void **state)
     mbt_expect(rtsLaunchCpuKernel(add, 1, NULL, NULL, NULL), ACL_ERROR_RT_PARAM_INVALID,
                "rtsLaunchCpuKernel", "argsInfo is NULL");
     l.args.cpuParamHeadOffset = l.args.baseArgs.argsSize;
+    char want[64];
+    snprintf(want, sizeof want, "cpuParamHeadOffset %u is not inside", l.args.baseArgs.argsSize);
     mbt_expect(rtsLaunchCpuKernel(add, 1, NULL, NULL, &l.args), ACL_ERROR_RT_PARAM_INVALID,
-               "rtsLaunchCpuKernel", "cpuParamHeadOffset");
+               "rtsLaunchCpuKernel", want);
+    mbt_args(&l, NULL, 1, 1);
+    l.args.baseArgs.argsSize = 0;
+    mbt_expect(rtsLaunchCpuKernel(add, 1, NULL, NULL, &l.args), ACL_ERROR_RT_PARAM_INVALID,
+               "rtsLaunchCpuKernel", "argsInfo->baseArgs.argsSize is 0");
+    mbt_args(&l, NULL, 1, 1);
+    l.args.baseArgs.args = NULL;
+    mbt_expect(rtsLaunchCpuKernel(add, 1, NULL, NULL, &l.args), ACL_ERROR_RT_PARAM_INVALID,
+               "rtsLaunchCpuKernel", "argsInfo->baseArgs.args is NULL");
     mbt_args(&l, NULL, 1, 1);
     l.args.baseArgs.kernelNameAddrOffset = l.args.baseArgs.argsSize + 4;
     mbt_expect(rtsLaunchCpuKernel(add, 1, NULL, NULL, &l.args), ACL_ERROR_RT_PARAM_INVALID,

@@ -96,13 +96,14 @@ static void rt_write(const rt_state_t *st, const char *leaf, const void *data, s
 
 static rtError_t rt_load_text(const char *json, size_t size, rtBinHandle *bin, char *msg)
 {
-    return sim_rts_binary_load_descriptor(json, size, RT_NAME, bin, msg, RT_MSG);
+    cmn_msg_t m = cmn_msg_start(msg, RT_MSG);
+    return sim_rts_binary_load_descriptor(json, size, RT_NAME, bin, &m);
 }
 
 static void rt_unload(rtBinHandle bin)
 {
     char msg[RT_MSG];
-    assert_int_equal(sim_rts_binary_unload(bin, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_unload(bin, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
 }
 
 static void rt_expect_contains(const char *msg, const char *part)
@@ -138,9 +139,9 @@ static void rt_func_info(rtBinHandle bin, const char *op, sim_rts_func_info_t *i
 {
     char msg[RT_MSG];
     rtFuncHandle func = NULL;
-    assert_int_equal(sim_rts_func_get_by_name(bin, op, &func, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_func_get_by_name(bin, op, &func, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_non_null(func);
-    assert_int_equal(sim_rts_func_describe(func, info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_func_describe(func, info, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     if (out)
         *out = func;
 }
@@ -169,7 +170,7 @@ static void test_valid_descriptor_with_two_ops(void **state)
     assert_ptr_equal(add_h, add_again); /* one handle per function */
 
     sim_rts_binary_info_t info;
-    assert_int_equal(sim_rts_binary_describe(bin, &info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(info.mode, SIM_RTS_MODE_JSON);
     assert_int_equal(info.function_count, 2);
     assert_int_equal(info.image_size, 0);
@@ -184,17 +185,17 @@ static void test_unknown_op_type_is_param_invalid(void **state)
     rtBinHandle bin = NULL;
     assert_int_equal(rt_load_text(rt_valid, strlen(rt_valid), &bin, msg), ACL_RT_SUCCESS);
     rtFuncHandle func = (rtFuncHandle)(uintptr_t)0x1;
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Sub", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Sub", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     assert_null(func);
     rt_expect_contains(msg, "'Sub'");
     rt_expect_contains(msg, RT_NAME);
     rt_expect_contains(msg, "'Add'");
-    assert_int_equal(sim_rts_func_get_by_name(bin, "", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_func_get_by_name(bin, NULL, &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, NULL, &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", NULL, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", NULL, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_unload(bin);
 }
@@ -242,7 +243,7 @@ static void test_empty_object_registers_nothing(void **state)
     rtBinHandle bin = NULL;
     assert_int_equal(rt_load_text(" {} \n", 5, &bin, msg), ACL_RT_SUCCESS);
     rtFuncHandle func;
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_unload(bin);
 }
@@ -476,25 +477,25 @@ static void test_load_file_json_mode(void **state)
     rt_write(st, "ops.json", rt_valid, strlen(rt_valid));
     rt_path(st, "ops.json", path, sizeof path);
     rtBinHandle bin = NULL;
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_RT_SUCCESS);
     sim_rts_binary_info_t info;
-    assert_int_equal(sim_rts_binary_describe(bin, &info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_string_equal(info.so_name, "ops.so");
     assert_int_equal(info.function_count, 2);
     sim_rts_image_t image;
-    assert_int_equal(sim_rts_image_acquire(bin, &image, msg, sizeof msg),
+    assert_int_equal(sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "no CPU SO image");
     rt_unload(bin);
 
     /* The same JSON named through the SO's name, or without an extension. */
     rt_path(st, "ops.so", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_RT_SUCCESS);
     rt_unload(bin);
     rt_path(st, "ops", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_RT_SUCCESS);
     rt_unload(bin);
 }
@@ -510,7 +511,7 @@ static void test_load_file_so_and_json_mode(void **state)
     rtBinHandle bin = (rtBinHandle)(uintptr_t)0x1;
     /* The SO is missing: the message names it. */
     assert_int_equal(
-        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, msg, sizeof msg),
+        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, CMN_MSG_ARRAY(msg)),
         ACL_ERROR_RT_PARAM_INVALID);
     assert_null(bin);
     rt_expect_contains(msg, path);
@@ -518,15 +519,15 @@ static void test_load_file_so_and_json_mode(void **state)
 
     rt_write(st, "libcust.so", so_bytes, sizeof so_bytes);
     assert_int_equal(
-        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, msg, sizeof msg),
+        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, CMN_MSG_ARRAY(msg)),
         ACL_RT_SUCCESS);
     sim_rts_binary_info_t info;
-    assert_int_equal(sim_rts_binary_describe(bin, &info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(info.mode, SIM_RTS_MODE_SO_AND_JSON);
     assert_string_equal(info.so_name, "libcust.so");
     assert_int_equal(info.image_size, sizeof so_bytes);
     sim_rts_image_t image;
-    assert_int_equal(sim_rts_image_acquire(bin, &image, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(image.size, sizeof so_bytes);
     assert_memory_equal(image.data, so_bytes, sizeof so_bytes);
     assert_string_equal(image.so_name, "libcust.so");
@@ -539,7 +540,7 @@ static void test_load_file_so_and_json_mode(void **state)
 
     /* Functions from the JSON keep the SO the JSON names. */
     assert_int_equal(
-        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, msg, sizeof msg),
+        sim_rts_binary_load_file(path, SIM_RTS_MODE_SO_AND_JSON, &bin, CMN_MSG_ARRAY(msg)),
         ACL_RT_SUCCESS);
     sim_rts_func_info_t add;
     rt_func_info(bin, "Add", &add, NULL);
@@ -556,28 +557,28 @@ static void test_load_file_errors(void **state)
     rt_path(st, "good.json", path, sizeof path);
     static const int32_t bad_modes[] = {SIM_RTS_MODE_DATA, 3, -7, SIM_RTS_MODE_NONE};
     for (size_t i = 0; i < sizeof bad_modes / sizeof bad_modes[0]; i++) {
-        assert_int_equal(sim_rts_binary_load_file(path, bad_modes[i], &bin, msg, sizeof msg),
+        assert_int_equal(sim_rts_binary_load_file(path, bad_modes[i], &bin, CMN_MSG_ARRAY(msg)),
                          ACL_ERROR_RT_PARAM_INVALID);
         rt_expect_contains(msg, "rtsBinaryLoadFromFile");
     }
     rt_expect_contains(msg, "AICore");
 
     rt_path(st, "missing.json", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, path);
     rt_expect_contains(msg, "No such file");
 
     rt_write(st, "empty.json", "", 0);
     rt_path(st, "empty.json", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, path);
     rt_expect_contains(msg, "empty");
 
     rt_write(st, "bad.json", "{\"Add\": {}}", 11);
     rt_path(st, "bad.json", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "bad.json: op 'Add': opInfo missing");
 
@@ -585,25 +586,25 @@ static void test_load_file_errors(void **state)
     rt_write(st, "big.json", big, SIM_RTS_DESCRIPTOR_MAX + 10);
     free(big);
     rt_path(st, "big.json", path, sizeof path);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "big.json");
     rt_expect_contains(msg, "limit");
 
     rt_path(st, "adir.json", path, sizeof path);
     assert_int_equal(mkdir(path, 0755), 0);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "not a regular file");
 
-    assert_int_equal(sim_rts_binary_load_file(NULL, SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(NULL, SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_binary_load_file("", SIM_RTS_MODE_JSON, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file("", SIM_RTS_MODE_JSON, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, NULL, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, NULL, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     /* No message buffer is fine. */
-    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, NULL, 0),
+    assert_int_equal(sim_rts_binary_load_file(path, SIM_RTS_MODE_JSON, &bin, NULL),
                      ACL_ERROR_RT_PARAM_INVALID);
 }
 
@@ -616,11 +617,11 @@ static void test_load_data(void **state)
         so[i] = (unsigned char)(i * 7);
     rtBinHandle bin = NULL;
     assert_int_equal(
-        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, &bin, msg, sizeof msg),
+        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, &bin, CMN_MSG_ARRAY(msg)),
         ACL_RT_SUCCESS);
     so[0] ^= 0xff; /* the binary holds its own copy */
     sim_rts_binary_info_t info;
-    assert_int_equal(sim_rts_binary_describe(bin, &info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(info.mode, SIM_RTS_MODE_DATA);
     assert_int_equal(info.function_count, 0);
     assert_int_equal(info.image_size, sizeof so);
@@ -631,33 +632,35 @@ static void test_load_data(void **state)
     assert_int_equal(length, sizeof so);
     assert_string_equal(tail, ".so");
     sim_rts_image_t image;
-    assert_int_equal(sim_rts_image_acquire(bin, &image, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(((const unsigned char *)image.data)[0], 0);
     sim_rts_image_release(&image);
 
     /* No functions until registered; registration uses the binary's SO, custom type. */
     rtFuncHandle func = NULL, again = NULL;
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Op", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Op", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_func_register(bin, "op_kernel", "Op", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, "op_kernel", "Op", &func, CMN_MSG_ARRAY(msg)),
                      ACL_RT_SUCCESS);
     assert_string_equal(msg, "");
     sim_rts_func_info_t fi;
-    assert_int_equal(sim_rts_func_describe(func, &fi, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_func_describe(func, &fi, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_string_equal(fi.op_type, "Op");
     assert_string_equal(fi.function_name, "op_kernel");
     assert_string_equal(fi.kernel_so, info.so_name);
     assert_int_equal(fi.kernel_type, KERNEL_TYPE_AICPU_CUSTOM);
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Op", &again, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Op", &again, CMN_MSG_ARRAY(msg)),
+                     ACL_RT_SUCCESS);
     assert_ptr_equal(func, again);
 
     /* Different bytes, different name. */
     rtBinHandle other = NULL;
     assert_int_equal(
-        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, &other, msg, sizeof msg),
+        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, &other, CMN_MSG_ARRAY(msg)),
         ACL_RT_SUCCESS);
     sim_rts_binary_info_t other_info;
-    assert_int_equal(sim_rts_binary_describe(other, &other_info, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(other, &other_info, CMN_MSG_ARRAY(msg)),
+                     ACL_RT_SUCCESS);
     assert_string_not_equal(other_info.so_name, info.so_name);
     rt_unload(other);
     rt_unload(bin);
@@ -672,22 +675,22 @@ static void test_load_data_errors(void **state)
                                         SIM_RTS_MODE_NONE};
     for (size_t i = 0; i < sizeof bad_modes / sizeof bad_modes[0]; i++) {
         assert_int_equal(
-            sim_rts_binary_load_data(so, sizeof so, bad_modes[i], &bin, msg, sizeof msg),
+            sim_rts_binary_load_data(so, sizeof so, bad_modes[i], &bin, CMN_MSG_ARRAY(msg)),
             ACL_ERROR_RT_PARAM_INVALID);
         rt_expect_contains(msg, "rtsBinaryLoadFromData: cpuKernelMode");
     }
-    assert_int_equal(sim_rts_binary_load_data(NULL, 5, SIM_RTS_MODE_DATA, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_data(NULL, 5, SIM_RTS_MODE_DATA, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "NULL");
-    assert_int_equal(sim_rts_binary_load_data(so, 0, SIM_RTS_MODE_DATA, &bin, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_load_data(so, 0, SIM_RTS_MODE_DATA, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "length is 0");
     assert_int_equal(sim_rts_binary_load_data(so, (uint64_t)SIM_RTS_IMAGE_MAX + 1,
-                                              SIM_RTS_MODE_DATA, &bin, msg, sizeof msg),
+                                              SIM_RTS_MODE_DATA, &bin, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "limit");
     assert_int_equal(
-        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, NULL, msg, sizeof msg),
+        sim_rts_binary_load_data(so, sizeof so, SIM_RTS_MODE_DATA, NULL, CMN_MSG_ARRAY(msg)),
         ACL_ERROR_RT_PARAM_INVALID);
 }
 
@@ -703,7 +706,7 @@ static void test_first_registration_wins(void **state)
     sim_rts_func_info_t info;
     rt_func_info(bin, "Add", &info, &from_json);
     assert_int_equal(
-        sim_rts_func_register(bin, "other_kernel", "Add", &registered, msg, sizeof msg),
+        sim_rts_func_register(bin, "other_kernel", "Add", &registered, CMN_MSG_ARRAY(msg)),
         ACL_RT_SUCCESS);
     assert_ptr_equal(registered, from_json);
     rt_expect_contains(msg, "warning");
@@ -715,16 +718,17 @@ static void test_first_registration_wins(void **state)
 
     /* A new op type joins the binary; registering it again keeps the first. */
     rtFuncHandle sub = NULL, sub_again = NULL;
-    assert_int_equal(sim_rts_func_register(bin, "sub_kernel", "Sub", &sub, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, "sub_kernel", "Sub", &sub, CMN_MSG_ARRAY(msg)),
                      ACL_RT_SUCCESS);
-    assert_int_equal(sim_rts_func_register(bin, "sub_kernel_2", "Sub", &sub_again, msg, sizeof msg),
-                     ACL_RT_SUCCESS);
+    assert_int_equal(
+        sim_rts_func_register(bin, "sub_kernel_2", "Sub", &sub_again, CMN_MSG_ARRAY(msg)),
+        ACL_RT_SUCCESS);
     assert_ptr_equal(sub, sub_again);
     rt_func_info(bin, "Sub", &info, NULL);
     assert_string_equal(info.function_name, "sub_kernel");
     assert_string_equal(info.kernel_so, "ops.so");
     sim_rts_binary_info_t bi;
-    assert_int_equal(sim_rts_binary_describe(bin, &bi, msg, sizeof msg), ACL_RT_SUCCESS);
+    assert_int_equal(sim_rts_binary_describe(bin, &bi, CMN_MSG_ARRAY(msg)), ACL_RT_SUCCESS);
     assert_int_equal(bi.function_count, 3);
     rt_unload(bin);
 }
@@ -736,18 +740,18 @@ static void test_register_errors(void **state)
     rtBinHandle bin = NULL;
     rtFuncHandle func = NULL;
     assert_int_equal(rt_load_text(rt_valid, strlen(rt_valid), &bin, msg), ACL_RT_SUCCESS);
-    assert_int_equal(sim_rts_func_register(bin, NULL, "Op", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, NULL, "Op", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "function name is NULL");
-    assert_int_equal(sim_rts_func_register(bin, "f", "", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, "f", "", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "op type is empty");
     memset(big, 'x', 201);
     big[201] = '\0';
-    assert_int_equal(sim_rts_func_register(bin, big, "Op", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, big, "Op", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "201 bytes");
-    assert_int_equal(sim_rts_func_register(bin, "f", "Op", NULL, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, "f", "Op", NULL, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_unload(bin);
 }
@@ -760,29 +764,28 @@ static void rt_expect_invalid_binary(rtBinHandle bin)
     rtFuncHandle func = (rtFuncHandle)(uintptr_t)0x1;
     sim_rts_binary_info_t info;
     sim_rts_image_t image;
-    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(bin, "Add", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
     assert_null(func);
     rt_expect_contains(msg, "rtsFuncGetByName");
     rt_expect_contains(msg, "not a loaded binary handle");
-    assert_int_equal(sim_rts_func_register(bin, "f", "Op", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_register(bin, "f", "Op", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
-    assert_int_equal(sim_rts_binary_unload(bin, msg, sizeof msg), ACL_ERROR_RT_INVALID_HANDLE);
-    assert_int_equal(sim_rts_binary_describe(bin, &info, msg, sizeof msg),
+    assert_int_equal(sim_rts_binary_unload(bin, CMN_MSG_ARRAY(msg)), ACL_ERROR_RT_INVALID_HANDLE);
+    assert_int_equal(sim_rts_binary_describe(bin, &info, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
-    assert_int_equal(sim_rts_image_acquire(bin, &image, msg, sizeof msg),
+    assert_int_equal(sim_rts_image_acquire(bin, &image, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
 }
 
 static void rt_expect_invalid_function(rtFuncHandle func)
 {
-    char msg[RT_MSG], args[64] = "args";
+    char msg[RT_MSG];
     sim_rts_func_info_t info;
     sim_rts_launch_t launch;
-    rtCpuKernelArgs_t cpu = {.baseArgs = {.args = args, .argsSize = sizeof args}};
-    assert_int_equal(sim_rts_func_describe(func, &info, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_describe(func, &info, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
-    assert_int_equal(sim_rts_prepare_launch(func, 1, NULL, &cpu, &launch, msg, sizeof msg),
+    assert_int_equal(sim_rts_prepare_launch(func, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_INVALID_HANDLE);
     rt_expect_contains(msg, "rtsLaunchCpuKernel");
     rt_expect_contains(msg, "not a loaded function handle");
@@ -810,12 +813,12 @@ static void test_invalid_handles(void **state)
 
     /* NULL is a missing argument, not a handle. */
     rtFuncHandle func = NULL;
-    assert_int_equal(sim_rts_func_get_by_name(NULL, "Add", &func, msg, sizeof msg),
+    assert_int_equal(sim_rts_func_get_by_name(NULL, "Add", &func, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "NULL");
-    assert_int_equal(sim_rts_binary_unload(NULL, msg, sizeof msg), ACL_ERROR_RT_PARAM_INVALID);
+    assert_int_equal(sim_rts_binary_unload(NULL, CMN_MSG_ARRAY(msg)), ACL_ERROR_RT_PARAM_INVALID);
     sim_rts_launch_t launch;
-    assert_int_equal(sim_rts_prepare_launch(NULL, 1, NULL, NULL, &launch, msg, sizeof msg),
+    assert_int_equal(sim_rts_prepare_launch(NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
 
     /* Handles of the wrong kind, and values next to real ones. */
@@ -861,14 +864,14 @@ static void test_load_options(void **state)
     (void)state;
     char msg[RT_MSG];
     sim_rts_load_opts_t opts;
-    assert_int_equal(sim_rts_parse_load_options(NULL, true, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_load_options(NULL, true, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_int_equal(opts.cpu_kernel_mode, SIM_RTS_MODE_NONE);
     assert_false(opts.lazy_load);
 
     rtLoadBinaryOption_t o[3];
     memset(o, 0, sizeof o);
     rtLoadBinaryConfig_t cfg = {o, 0};
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_int_equal(opts.cpu_kernel_mode, SIM_RTS_MODE_NONE);
 
     o[0].optionId = RT_LOAD_BINARY_OPT_CPU_KERNEL_MODE;
@@ -876,54 +879,54 @@ static void test_load_options(void **state)
     o[1].optionId = RT_LOAD_BINARY_OPT_LAZY_LOAD;
     o[1].value.isLazyLoad = 1;
     cfg.numOpt = 2;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_int_equal(opts.cpu_kernel_mode, 1);
     assert_true(opts.lazy_load);
     /* Mode 1 is for files only. */
-    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "cpuKernelMode 1");
     o[0].value.cpuKernelMode = 2;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_int_equal(opts.cpu_kernel_mode, 2);
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "cpuKernelMode 2");
     o[0].value.cpuKernelMode = -1;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
 
     o[0].value.cpuKernelMode = 0;
     o[1].value.isLazyLoad = 2;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "isLazyLoad 2");
 
     o[1].optionId = RT_LOAD_BINARY_OPT_MAGIC;
     o[1].value.magic = 0x43554245U;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "MAGIC");
     o[0].value.cpuKernelMode = 2;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, CMN_MSG_ARRAY(msg)), 0);
     o[1].value.magic = 0x12345678U;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
 
     static const int ids[] = {0, RT_LOAD_BINARY_OPT_MAX, 99, -1};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         o[1].optionId = (rtLoadBinaryOption)ids[i];
-        assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, msg, sizeof msg),
+        assert_int_equal(sim_rts_parse_load_options(&cfg, false, &opts, CMN_MSG_ARRAY(msg)),
                          ACL_ERROR_RT_PARAM_INVALID);
         rt_expect_contains(msg, "optionId");
     }
 
     cfg.options = NULL;
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "NULL");
     cfg = (rtLoadBinaryConfig_t){o, 1000000};
-    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_load_options(&cfg, true, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "numOpt");
 }
@@ -933,7 +936,7 @@ static void test_launch_cfg(void **state)
     (void)state;
     char msg[RT_MSG];
     sim_rts_launch_opts_t opts;
-    assert_int_equal(sim_rts_parse_launch_cfg(NULL, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(NULL, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_false(opts.has_timeout);
 
     rtLaunchKernelAttr_t a[3];
@@ -941,124 +944,101 @@ static void test_launch_cfg(void **state)
     rtKernelLaunchCfg_t cfg = {a, 1};
     a[0].id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT;
     a[0].value.timeout = 5;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_true(opts.has_timeout);
     assert_int_equal(opts.timeout_us, 5000000);
 
     a[0].id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT_US;
     a[0].value.timeoutUs.timeoutLow = 7;
     a[0].value.timeoutUs.timeoutHigh = 1;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_int_equal(opts.timeout_us, (UINT64_C(1) << 32) + 7);
 
     a[0].value.timeoutUs.timeoutHigh = 0;
     a[0].value.timeoutUs.timeoutLow = 0;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_true(opts.has_timeout);
     assert_int_equal(opts.timeout_us, 0); /* never */
 
     a[1].id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT;
     cfg.numAttrs = 2;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "TIMEOUT_US");
 
     a[1].id = RT_LAUNCH_KERNEL_ATTR_DATA_DUMP;
     a[1].value.isDataDump = 1;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
     assert_true(opts.data_dump);
     a[1].value.isDataDump = 2;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_expect_contains(msg, "isDataDump 2");
     a[1].id = RT_LAUNCH_KERNEL_ATTR_BLOCK_TASK_PREFETCH;
     a[1].value.isBlockTaskPrefetch = 3;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     a[1].id = RT_LAUNCH_KERNEL_ATTR_SCHEM_MODE;
     a[1].value.schemMode = 1;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
 
     static const int ids[] = {0, RT_LAUNCH_KERNEL_ATTR_MAX, 1000, -3};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         a[1].id = (rtLaunchKernelAttrId)ids[i];
-        assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+        assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                          ACL_ERROR_RT_PARAM_INVALID);
         rt_expect_contains(msg, "attribute id");
     }
     cfg.attrs = NULL;
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     cfg = (rtKernelLaunchCfg_t){a, 100000};
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg),
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     cfg = (rtKernelLaunchCfg_t){NULL, 0};
-    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_parse_launch_cfg(&cfg, &opts, CMN_MSG_ARRAY(msg)), 0);
 }
 
 /* ---- launch checks ---- */
 
+/* The registry's part of a launch: the function's names and type and the cfg's attributes. The
+ * launch's numBlocks and arguments are libaclsim's single check (tests/sim/rts/test_modeb.c
+ * test_bad_launches, tests/sim/host/test_sim_launch.c test_launch_argument_checks). */
 static void test_prepare_launch(void **state)
 {
     (void)state;
-    char msg[RT_MSG], args[256] = {0};
+    char msg[RT_MSG];
     rtBinHandle bin = NULL;
     rtFuncHandle add = NULL;
     sim_rts_func_info_t info;
     assert_int_equal(rt_load_text(rt_valid, strlen(rt_valid), &bin, msg), ACL_RT_SUCCESS);
     rt_func_info(bin, "Add", &info, &add);
-    rtCpuKernelArgs_t cpu;
-    memset(&cpu, 0, sizeof cpu);
-    cpu.baseArgs.args = args;
-    cpu.baseArgs.argsSize = sizeof args;
-    cpu.cpuParamHeadOffset = 64;
     rtLaunchKernelAttr_t attr = {.id = RT_LAUNCH_KERNEL_ATTR_TIMEOUT, .value.timeout = 3};
     rtKernelLaunchCfg_t cfg = {&attr, 1};
     sim_rts_launch_t launch;
-    assert_int_equal(sim_rts_prepare_launch(add, 4, &cfg, &cpu, &launch, msg, sizeof msg), 0);
+    assert_int_equal(sim_rts_prepare_launch(add, &cfg, &launch, CMN_MSG_ARRAY(msg)), 0);
+    assert_string_equal(msg, "");
     assert_string_equal(launch.func.function_name, "add_kernel");
     assert_string_equal(launch.func.kernel_so, "libadd.so");
     assert_int_equal(launch.func.kernel_type, KERNEL_TYPE_AICPU);
     assert_true(launch.opts.has_timeout);
     assert_int_equal(launch.opts.timeout_us, 3000000);
-    assert_false(launch.kernel_name_from_args);
-    assert_false(launch.so_name_from_args);
+    assert_false(launch.has_image);
 
-    cpu.baseArgs.kernelNameAddrOffset = 200;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, msg, sizeof msg), 0);
-    assert_true(launch.kernel_name_from_args);
-    assert_false(launch.so_name_from_args);
-    cpu.baseArgs.soNameAddrOffset = 220;
-    assert_int_equal(sim_rts_prepare_launch(add, 0xFFFF, NULL, &cpu, &launch, msg, sizeof msg), 0);
-    assert_true(launch.so_name_from_args);
-
-    assert_int_equal(sim_rts_prepare_launch(add, 0, NULL, &cpu, &launch, msg, sizeof msg),
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, &launch, CMN_MSG_ARRAY(msg)), 0);
+    assert_false(launch.opts.has_timeout);
+    assert_int_equal(sim_rts_prepare_launch(NULL, NULL, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "numBlocks 0");
-    assert_int_equal(sim_rts_prepare_launch(add, 0x10000, NULL, &cpu, &launch, msg, sizeof msg),
+    rt_expect_contains(msg, "function handle is NULL");
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, NULL, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, NULL, &launch, msg, sizeof msg),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "argsInfo is NULL");
-    cpu.cpuParamHeadOffset = sizeof args;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, msg, sizeof msg),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "cpuParamHeadOffset 256");
-    cpu.cpuParamHeadOffset = 0;
-    cpu.baseArgs.argsSize = 0;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, msg, sizeof msg),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "argsSize is 0");
-    cpu.baseArgs.argsSize = sizeof args;
-    cpu.baseArgs.args = NULL;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, NULL, &cpu, &launch, msg, sizeof msg),
-                     ACL_ERROR_RT_PARAM_INVALID);
-    rt_expect_contains(msg, "args is NULL");
-    cpu.baseArgs.args = args;
+    rt_expect_contains(msg, "launch output is NULL");
     attr.id = (rtLaunchKernelAttrId)0;
-    assert_int_equal(sim_rts_prepare_launch(add, 1, &cfg, &cpu, &launch, msg, sizeof msg),
+    assert_int_equal(sim_rts_prepare_launch(add, &cfg, &launch, CMN_MSG_ARRAY(msg)),
                      ACL_ERROR_RT_PARAM_INVALID);
     rt_unload(bin);
+    assert_int_equal(sim_rts_prepare_launch(add, NULL, &launch, CMN_MSG_ARRAY(msg)),
+                     ACL_ERROR_RT_INVALID_HANDLE);
 }
 
 /* ---- robustness ---- */
@@ -1139,24 +1119,24 @@ static void *rt_worker_main(void *arg)
             continue;
         }
         rtFuncHandle func = NULL;
-        if (sim_rts_func_get_by_name(bin, "Mul", &func, msg, sizeof msg) != ACL_RT_SUCCESS)
+        if (sim_rts_func_get_by_name(bin, "Mul", &func, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             w->failures++;
         /* Poke at another thread's binary: valid or already unloaded, never anything else. */
         rtBinHandle other = __atomic_load_n(&w->shared[(w->id + 1) % RT_THREADS], __ATOMIC_ACQUIRE);
         rtFuncHandle of = NULL;
-        rtError_t rc = sim_rts_func_get_by_name(other, "Add", &of, msg, sizeof msg);
+        rtError_t rc = sim_rts_func_get_by_name(other, "Add", &of, CMN_MSG_ARRAY(msg));
         if (other && rc != ACL_RT_SUCCESS && rc != ACL_ERROR_RT_INVALID_HANDLE)
             w->failures++;
         sim_rts_func_info_t info;
-        rc = of ? sim_rts_func_describe(of, &info, msg, sizeof msg) : ACL_RT_SUCCESS;
+        rc = of ? sim_rts_func_describe(of, &info, CMN_MSG_ARRAY(msg)) : ACL_RT_SUCCESS;
         if (rc != ACL_RT_SUCCESS && rc != ACL_ERROR_RT_INVALID_HANDLE)
             w->failures++;
         rtBinHandle old = __atomic_exchange_n(&w->shared[w->id], bin, __ATOMIC_ACQ_REL);
-        if (old && sim_rts_binary_unload(old, msg, sizeof msg) != ACL_RT_SUCCESS)
+        if (old && sim_rts_binary_unload(old, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
             w->failures++;
     }
     rtBinHandle last = __atomic_exchange_n(&w->shared[w->id], NULL, __ATOMIC_ACQ_REL);
-    if (last && sim_rts_binary_unload(last, msg, sizeof msg) != ACL_RT_SUCCESS)
+    if (last && sim_rts_binary_unload(last, CMN_MSG_ARRAY(msg)) != ACL_RT_SUCCESS)
         w->failures++;
     return NULL;
 }

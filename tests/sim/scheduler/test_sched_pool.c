@@ -49,7 +49,7 @@ static int pool_setup(void **state)
     pool_fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     char err[256] = "";
-    assert_int_equal(sched_pool_start(&f->pool, POOL_THREADS, err, sizeof err), 0);
+    assert_int_equal(sched_pool_start(&f->pool, POOL_THREADS, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(f->pool.nthreads, POOL_THREADS);
     *state = f;
     return 0;
@@ -300,7 +300,7 @@ static void test_idle_pool_stops(void **state)
     (void)state;
     sched_pool_t pool;
     char err[256] = "";
-    assert_int_equal(sched_pool_start(&pool, 2, err, sizeof err), 0);
+    assert_int_equal(sched_pool_start(&pool, 2, CMN_MSG_ARRAY(err)), 0);
     assert_string_equal(err, "");
     sched_pool_stop(&pool);
     assert_int_equal(pool.nthreads, 0);

@@ -79,8 +79,9 @@ static int ring_setup(void **state)
     st->lookup = sim_lookup_create(0, t_sim_root(), NULL, (uint32_t)getpid());
     assert_non_null(st->lookup);
     char err[256] = "";
-    assert_int_equal(sched_pool_start(&st->pool, 2, err, sizeof err), 0);
-    assert_int_equal(sched_watchdog_start(&st->watchdog, st->device, st->ctl, err, sizeof err), 0);
+    assert_int_equal(sched_pool_start(&st->pool, 2, CMN_MSG_ARRAY(err)), 0);
+    assert_int_equal(sched_watchdog_start(&st->watchdog, st->device, st->ctl, CMN_MSG_ARRAY(err)),
+                     0);
     for (uint32_t slot = 0; slot < TEST_SLOTS; slot++)
         f->host[slot].shm = &f->ctl->streams[slot];
     ring_fx = f;
@@ -105,7 +106,7 @@ static int ring_teardown(void **state)
 static void start_stream(ring_fixture_t *f, uint32_t slot)
 {
     char err[256] = "";
-    assert_int_equal(sched_stream_start(f->st, slot, err, sizeof err), 0);
+    assert_int_equal(sched_stream_start(f->st, slot, CMN_MSG_ARRAY(err)), 0);
 }
 
 /* ---- The kernels (exported: the KFC lookup finds them by name). ---- */
@@ -570,10 +571,10 @@ static void test_start_refuses_bad_slots(void **state)
 {
     ring_fixture_t *f = *state;
     char err[256] = "";
-    assert_int_equal(sched_stream_start(f->st, SCHED_MAX_STREAMS, err, sizeof err), -1);
+    assert_int_equal(sched_stream_start(f->st, SCHED_MAX_STREAMS, CMN_MSG_ARRAY(err)), -1);
     assert_string_equal(err, "stream slot 256 out of range");
     start_stream(f, 1);
-    assert_int_equal(sched_stream_start(f->st, 1, err, sizeof err), -1);
+    assert_int_equal(sched_stream_start(f->st, 1, CMN_MSG_ARRAY(err)), -1);
     assert_string_equal(err, "stream slot 1 is already running");
     sched_stream_stop(f->st, 1);
     assert_false(f->st->streams[1].running);

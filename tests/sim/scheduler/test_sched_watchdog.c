@@ -77,7 +77,7 @@ static pid_t start_child(watchdog_fixture_t *f, child_arm_fn arm)
     assert_true(pid >= 0);
     if (pid == 0) {
         char err[256];
-        if (sched_watchdog_start(f->wd, 2, f->ctl, err, sizeof err) != 0)
+        if (sched_watchdog_start(f->wd, 2, f->ctl, CMN_MSG_ARRAY(err)) != 0)
             _exit(3);
         arm(f->wd);
         uint64_t deadline = t_now_ns() + (uint64_t)CHILD_WAIT_MS * 1000000ull;
@@ -172,7 +172,7 @@ static void test_arm_disarm_and_stop(void **state)
     watchdog_fixture_t *f = *state;
     sched_watchdog_t *wd = f->wd;
     char err[256] = "";
-    assert_int_equal(sched_watchdog_start(wd, 2, f->ctl, err, sizeof err), 0);
+    assert_int_equal(sched_watchdog_start(wd, 2, f->ctl, CMN_MSG_ARRAY(err)), 0);
     assert_true(wd->started);
 
     sched_task_ctx_t ctx = task_ctx(7, "kernel_seven", "libseven.so");
@@ -198,7 +198,7 @@ static void test_idle_watchdog_stops(void **state)
 {
     watchdog_fixture_t *f = *state;
     char err[256] = "";
-    assert_int_equal(sched_watchdog_start(f->wd, 2, f->ctl, err, sizeof err), 0);
+    assert_int_equal(sched_watchdog_start(f->wd, 2, f->ctl, CMN_MSG_ARRAY(err)), 0);
     sched_watchdog_stop(f->wd);
     assert_false(f->wd->started);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "device_services.h"
+#include "services_setup.h"
 #include "sim_paths.h"
 #include "svck_abi.h"
 #include "test_support.h"
@@ -80,7 +81,7 @@ static int ds_setup(void **state)
     snprintf(st->log_path, sizeof st->log_path, "%s/t%d/var/log/npu/slog/device-%d/device-%d.log",
              st->base, ++serial, DS_DEVICE, DS_DEVICE);
     char err[256];
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     return 0;
 }
 
@@ -227,7 +228,7 @@ static void test_log_appends_across_init(void **state)
     ds_state_t *st = *state;
     DlogRecord(DS_MODULE_AICPU, DLOG_ERROR, "one");
     char err[256];
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     DlogRecord(DS_MODULE_AICPU, DLOG_ERROR, "two");
     sim_services_fini();
     sim_services_fini(); /* twice is fine */
@@ -336,7 +337,7 @@ static void ds_check_threshold(ds_state_t *st, const char *value, const int expe
         unsetenv("ASCEND_GLOBAL_LOG_LEVEL");
     char err[256];
     assert_int_equal(truncate(st->log_path, 0), 0);
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     ds_capture_t cap = ds_capture_stderr();
     ds_log_every_level();
     char *seen = ds_end_capture(cap);
@@ -470,14 +471,14 @@ static void test_device_info_core_count_from_environment(void **state)
     char err[256];
     int64_t value = 0;
     setenv("AKL_SIM_AICPU_THREADS", "4", 1);
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
     assert_int_equal(value, 4);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OCCUPY, &value), 0);
     assert_int_equal(value, 0x3c);
 
     setenv("AKL_SIM_AICPU_THREADS", "100", 1);
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
     assert_int_equal(value, 100);
     value = 77;
@@ -486,7 +487,7 @@ static void test_device_info_core_count_from_environment(void **state)
     assert_int_equal(value, 77);
 
     setenv("AKL_SIM_AICPU_THREADS", "zero", 1);
-    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE, st->log_path, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_CORE_NUM, &value), 0);
     assert_int_equal(value, SIM_SERVICES_DEFAULT_AICPU_CORES);
 }
@@ -536,33 +537,33 @@ static void test_init_errors(void **state)
 {
     ds_state_t *st = *state;
     char err[512], path[PATH_MAX + 64];
-    assert_int_equal(sim_services_init(-1, st->log_path, err, sizeof err), -1);
+    assert_int_equal(sim_services_init(-1, st->log_path, CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "-1"));
 
-    assert_int_equal(sim_services_init(DS_DEVICE, "", err, sizeof err), -1);
+    assert_int_equal(sim_services_init(DS_DEVICE, "", CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "empty"));
 
     /* A parent that is a regular file. */
     snprintf(path, sizeof path, "%s/plainfile", st->base);
     assert_int_equal(t_write_file(path, "x", 1), 0);
     snprintf(path, sizeof path, "%s/plainfile/sub/device.log", st->base);
-    assert_int_equal(sim_services_init(DS_DEVICE, path, err, sizeof err), -1);
+    assert_int_equal(sim_services_init(DS_DEVICE, path, CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "plainfile"));
     assert_non_null(strstr(err, "Not a directory"));
 
     /* The log file is a directory. */
     snprintf(path, sizeof path, "%s/adir", st->base);
     assert_int_equal(mkdir(path, 0755), 0);
-    assert_int_equal(sim_services_init(DS_DEVICE, path, err, sizeof err), -1);
+    assert_int_equal(sim_services_init(DS_DEVICE, path, CMN_MSG_ARRAY(err)), -1);
     assert_non_null(strstr(err, "adir"));
 
     /* No error buffer is fine; a failed init keeps the previous setup. */
-    assert_int_equal(sim_services_init(-5, NULL, NULL, 0), -1);
+    assert_int_equal(sim_services_init(-5, NULL, NULL), -1);
     int64_t value = 0;
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
 
     /* No log file: stderr only, and the device answers. */
-    assert_int_equal(sim_services_init(DS_DEVICE + 1, NULL, err, sizeof err), 0);
+    assert_int_equal(sim_services_init(DS_DEVICE + 1, NULL, CMN_MSG_ARRAY(err)), 0);
     assert_int_equal(halGetDeviceInfo(0, MODULE_TYPE_AICPU, INFO_TYPE_OS_SCHED, &value), 0);
     DlogRecord(DS_MODULE_AICPU, DLOG_DEBUG, "nowhere to go");
 }
