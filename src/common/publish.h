@@ -28,7 +28,7 @@ typedef enum cmn_publish_step {
  * after the last one, before the fsync. A non-zero result (an errno) stops the publish at
  * CMN_PUBLISH_VERIFY, and the temporary is removed: nothing appears under the name. */
 typedef int (*cmn_publish_inspect_fn)(void *ctx, const void *chunk, size_t len);
-#define CMN_PUBLISH_INSPECT_CHUNK (256u << 10)
+#define CMN_PUBLISH_INSPECT_CHUNK (1u << 20)
 
 /* Where a publish got to. */
 typedef struct cmn_publish {

@@ -251,7 +251,7 @@ static void test_fingerprint_mismatch_is_refused(void **state)
     free(bytes);
 }
 
-/* A payload of many compare/write chunks (DISPATCHER_CHUNK, 256 KB) with one byte changed after
+/* A payload of several compare/write chunks (DISPATCHER_CHUNK, 1 MB) with one byte changed after
  * the host computed its fingerprint, in the last chunk: the dispatcher hashes the bytes in the pass
  * that writes or compares them, so it finds the mismatch only at the end of that pass, and must
  * still publish nothing: no file and no temporary under an absent name, a different file left as
@@ -305,7 +305,7 @@ static void test_identical_needs_every_byte_equal(void **state)
     (void)state;
     char dir[1024], final[2048];
     disp_t_use_dir("everybyte", dir, sizeof dir);
-    const size_t len = (1u << 20) + 77;
+    const size_t len = (3u << 20) + 77;
     unsigned char *bytes = disp_t_pattern(len, 23);
     disp_t_request_t req;
     disp_t_request(&req, bytes, len, 0);
@@ -868,11 +868,11 @@ static void test_fingerprint_matches_host_at_every_length(void **state)
     char dir[1024], final[2048];
     disp_t_use_dir("lengths", dir, sizeof dir);
     /* Around each of XXH3's internal size classes and stripe/block (1 KB) boundaries, and around
-     * the dispatcher's compare/write chunks (256 KB), across which its hash is resumed. */
-    static const size_t lengths[] = {1,      3,      4,      8,       9,      16,     17,
-                                     128,    129,    240,    241,     256,    1024,   1025,
-                                     1088,   2048,   2049,   4096,    65536,  262143, 262144,
-                                     262145, 263169, 524289, 1000003, 1 << 21};
+     * the dispatcher's compare/write chunks (1 MB), across which its hash is resumed. */
+    static const size_t lengths[] = {1,       3,       4,       8,       9,      16,      17,
+                                     128,     129,     240,     241,     256,    1024,    1025,
+                                     1088,    2048,    2049,    4096,    65536,  1000003, 1048575,
+                                     1048576, 1048577, 1049601, 2097153, 1 << 21};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         unsigned char *bytes = disp_t_pattern(lengths[i], (uint32_t)i + 100);
         disp_t_request_t req;
