@@ -16,8 +16,8 @@
 
 const char *cmn_publish_step_name(cmn_publish_step_t step)
 {
-    static const char *const names[] = {"create", "chmod",  "write",          "fsync",
-                                        "close",  "rename", "directory fsync"};
+    static const char *const names[] = {"create", "chmod",  "write",           "fsync",
+                                        "close",  "rename", "directory fsync", "verify"};
     return (unsigned)step < sizeof names / sizeof *names ? names[step] : "publish";
 }
 
@@ -37,8 +37,31 @@ int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub)
     return -1;
 }
 
+/* Writes the bytes in chunks, each shown to inspect (when not NULL) just before its write, so that
+ * it is still in the cache when written; then asks inspect about the whole. */
+static int cmn_publish_write(int fd, const unsigned char *bytes, size_t len,
+                             cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub)
+{
+    int err = 0;
+    pub->written = 0;
+    for (size_t done = 0; done < len && err == 0; done += CMN_PUBLISH_INSPECT_CHUNK) {
+        size_t want =
+            len - done < CMN_PUBLISH_INSPECT_CHUNK ? len - done : CMN_PUBLISH_INSPECT_CHUNK;
+        if (inspect && (err = inspect(ctx, bytes + done, want)) != 0) {
+            pub->step = CMN_PUBLISH_VERIFY;
+            return err;
+        }
+        size_t wrote = 0;
+        err = cmn_write_all(fd, bytes + done, want, &wrote);
+        pub->written += wrote;
+    }
+    if (err == 0 && inspect && (err = inspect(ctx, NULL, 0)) != 0)
+        pub->step = CMN_PUBLISH_VERIFY;
+    return err;
+}
+
 int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, size_t len,
-                     cmn_publish_t *pub)
+                     cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub)
 {
     int err = 0;
     pub->step = CMN_PUBLISH_CHMOD;
@@ -46,7 +69,7 @@ int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, s
         err = errno;
     } else {
         pub->step = CMN_PUBLISH_WRITE;
-        err = cmn_write_all(fd, bytes, len, &pub->written);
+        err = cmn_publish_write(fd, bytes, len, inspect, ctx, pub);
         if (err == 0 && !(flags & CMN_PUBLISH_NO_FSYNC)) {
             pub->step = CMN_PUBLISH_FSYNC;
             err = cmn_fsync(fd);
@@ -61,12 +84,12 @@ int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, s
 }
 
 int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
-                     unsigned flags, cmn_publish_t *pub)
+                     unsigned flags, cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub)
 {
     int fd = cmn_publish_create_temp(dirfd, name, pub);
     if (fd < 0)
         return errno;
-    int err = cmn_publish_fill(fd, mode, flags, bytes, len, pub);
+    int err = cmn_publish_fill(fd, mode, flags, bytes, len, inspect, ctx, pub);
     if (err == 0 && renameat(dirfd, pub->temp, dirfd, name) != 0) {
         err = errno;
         pub->step = CMN_PUBLISH_RENAME;
@@ -85,7 +108,7 @@ int cmn_publish(int dirfd, const char *name, const void *bytes, size_t len, unsi
     pub->temps_removed = cmn_temps_clean(dirfd, name);
     int err = 0;
     for (int attempt = 0; attempt < CMN_PUBLISH_ATTEMPTS; attempt++) {
-        err = cmn_publish_once(dirfd, name, bytes, len, mode, flags, pub);
+        err = cmn_publish_once(dirfd, name, bytes, len, mode, flags, NULL, NULL, pub);
         if (err != ENOENT || pub->step != CMN_PUBLISH_RENAME)
             break;
     }

@@ -19,7 +19,16 @@ typedef enum cmn_publish_step {
     CMN_PUBLISH_CLOSE,   /* closing it */
     CMN_PUBLISH_RENAME,  /* renaming it onto the name */
     CMN_PUBLISH_DIRSYNC, /* fsync of the directory (the file is in place) */
+    CMN_PUBLISH_VERIFY,  /* the caller's inspection refused the bytes (cmn_publish_inspect_fn) */
 } cmn_publish_step_t;
+
+/* Optional: a look at the bytes in the pass that writes them (the dispatcher hashes them there,
+ * instead of reading them once more beforehand). Called with each chunk of at most
+ * CMN_PUBLISH_INSPECT_CHUNK bytes just before it is written, in order, then once with chunk NULL
+ * after the last one, before the fsync. A non-zero result (an errno) stops the publish at
+ * CMN_PUBLISH_VERIFY, and the temporary is removed: nothing appears under the name. */
+typedef int (*cmn_publish_inspect_fn)(void *ctx, const void *chunk, size_t len);
+#define CMN_PUBLISH_INSPECT_CHUNK (1u << 20)
 
 /* Where a publish got to. */
 typedef struct cmn_publish {
@@ -40,16 +49,17 @@ int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub);
  * across a crash would buy nothing; atomicity stays). */
 #define CMN_PUBLISH_NO_FSYNC 1u
 
-/* Gives the temporary open at fd the mode, writes len bytes, fsyncs (unless CMN_PUBLISH_NO_FSYNC)
- * and closes it (fd is closed in every case). Returns 0, or the errno with pub->step saying which
- * step failed. */
+/* Gives the temporary open at fd the mode, writes len bytes (shown to inspect first, when not
+ * NULL), fsyncs (unless CMN_PUBLISH_NO_FSYNC) and closes it (fd is closed in every case). Returns
+ * 0, or the errno with pub->step saying which step failed. */
 int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, size_t len,
-                     cmn_publish_t *pub);
-/* One attempt: create, fill, rename onto name, fsync the directory. The temporary never outlives a
- * failure. Returns 0, or the errno with pub->step. ENOENT at CMN_PUBLISH_RENAME means a cleaner
- * took the temporary for stale (a writer in another pid namespace): the caller may try again. */
+                     cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub);
+/* One attempt: create, fill (with inspect, may be NULL), rename onto name, fsync the directory.
+ * The temporary never outlives a failure. Returns 0, or the errno with pub->step. ENOENT at
+ * CMN_PUBLISH_RENAME means a cleaner took the temporary for stale (a writer in another pid
+ * namespace): the caller may try again. */
 int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
-                     unsigned flags, cmn_publish_t *pub);
+                     unsigned flags, cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub);
 /* Sweeps the stale temporaries of name's prefix, then publishes, trying again (up to
  * CMN_PUBLISH_ATTEMPTS in all) when the temporary was taken away before the rename. Returns 0 or
  * the errno of the failed step as cmn_publish_once. */

@@ -22,6 +22,18 @@
 #define DISPATCHER_RC_BASE 1000
 #define DISPATCHER_PUBLISH_HOLD_ATTEMPTS 3
 
+/* After a publish: answers as if the bytes had been hashed before anything else, as they were until
+ * the hash moved into the publish's pass. A publish never reports bytes that do not hash to what
+ * the host expected identical, nor renames them into place; but it may have failed at another step
+ * first, and those bytes fail at FINGERPRINT whatever else failed. */
+static void dispatcher_answer_as_hashed_first(dispatcher_source_t *src, akl_bootstrap_ack_t *ack)
+{
+    if (ack->status == AKL_ACK_FAILED && ack->stage != AKL_STAGE_FINGERPRINT &&
+        !dispatcher_source_verified(src))
+        dispatcher_source_refuse(src, ack);
+    ack->fingerprint = dispatcher_source_fingerprint(src);
+}
+
 static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_ack_t *ack)
 {
     if (!dispatcher_args_valid(dargs, ack))
@@ -48,19 +60,20 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
         dispatcher_probe(dir, dargs->target_name, ack);
         return;
     }
-    const void *bytes = (const void *)(uintptr_t)dargs->inner_so_bin;
-    size_t len = (size_t)dargs->inner_so_len;
-    ack->fingerprint = dispatcher_fingerprint(bytes, len);
-    if (ack->fingerprint != dargs->expected_fingerprint) {
-        dispatcher_ack_fail(ack, AKL_STAGE_FINGERPRINT, 0, "",
-                            "the %zu bytes hash to %016llx, the host expected %016llx", len,
-                            (unsigned long long)ack->fingerprint,
-                            (unsigned long long)dargs->expected_fingerprint);
-        return;
-    }
-    if (!dispatcher_name_carries(dargs->target_name, ack->fingerprint, dargs->device_id, why,
-                                 sizeof why)) {
-        dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
+    /* The bytes are hashed in the pass that compares or writes them (dispatcher_hash.h), so the
+     * name is checked against the fingerprint the host expected; the checks still answer in the
+     * order they always did: bytes that do not hash to it fail at FINGERPRINT, whatever else
+     * failed after (dispatcher_answer_as_hashed_first). */
+    dispatcher_source_t src;
+    dispatcher_source_init(&src, (const void *)(uintptr_t)dargs->inner_so_bin,
+                           (size_t)dargs->inner_so_len, dargs->expected_fingerprint);
+    if (!dispatcher_name_carries(dargs->target_name, dargs->expected_fingerprint, dargs->device_id,
+                                 why, sizeof why)) {
+        ack->fingerprint = dispatcher_source_fingerprint(&src);
+        if (!dispatcher_source_verified(&src))
+            dispatcher_source_refuse(&src, ack);
+        else
+            dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
         return;
     }
     /* Held (gc's "in use") once published; a collector that removed it first makes us publish
@@ -68,16 +81,17 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
 #ifdef AKL_DISPATCHER_NO_GC
     /* Built without the collector (a test's "older dispatcher", or a size-bound build): no hold,
      * no bound, and a gc request is refused by the flags rule (dispatcher_args.c). */
-    dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
+    dispatcher_publish(dir, dargs->target_name, &src, ack);
 #else
     for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++) {
-        dispatcher_publish(dir, dargs->target_name, bytes, len, ack);
+        dispatcher_publish(dir, dargs->target_name, &src, ack);
         if (ack->status == AKL_ACK_FAILED || dispatcher_gc_hold(dir, dargs->target_name))
             break;
     }
     if (ack->status == AKL_ACK_WROTE || ack->status == AKL_ACK_REPLACED)
         dispatcher_gc_bound(dir, dargs->target_name, dargs, ack);
 #endif
+    dispatcher_answer_as_hashed_first(&src, ack);
 }
 
 static const char *dispatcher_status_word(int32_t status)

@@ -3,11 +3,14 @@
  * a temporary file in the same directory, which is fsynced, renamed onto the name, and the
  * directory fsynced. An existing file is compared first, so a device that already holds the bytes
  * costs no write and no fsync. All file operations are relative to one directory descriptor, so the
- * directory cannot change under us between steps. */
+ * directory cannot change under us between steps. The bytes' fingerprint is computed in the same
+ * pass as the compare or the write (dispatcher_hash.h): a mismatch found there leaves the name
+ * untouched (an identical file is not reported, a temporary is never renamed). */
 #define _GNU_SOURCE
 #include "dispatcher_publish.h"
 
 #include "dispatcher_ack.h"
+#include "dispatcher_hash.h"
 #include "temps.h"
 #include "fd_io.h"
 #include "publish.h"
@@ -26,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DISPATCHER_COMPARE_CHUNK 8192
 /* Paths of one publish, for the record and the log. */
 typedef struct dispatcher_paths {
     const char *dir;
@@ -51,40 +53,28 @@ static int dispatcher_join(char *out, size_t cap, const char *dir, const char *f
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static bool dispatcher_same_bytes_read(int fd, const unsigned char *bytes, size_t len, int *err)
-{
-    unsigned char chunk[DISPATCHER_COMPARE_CHUNK];
-    size_t done = 0;
-    while (done < len) {
-        size_t want = len - done < sizeof chunk ? len - done : sizeof chunk;
-        ssize_t got = pread(fd, chunk, want, (off_t)done);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            *err = errno;
-            return false;
-        }
-        /* The file shrank under us: not the same bytes. */
-        if (got == 0 || memcmp(chunk, bytes + done, (size_t)got) != 0)
-            return false;
-        done += (size_t)got;
-    }
-    return true;
-}
-
 /* The existing file is compared through a read-only mapping: its bytes are read once, by memcmp,
- * instead of being copied 8 KB at a time into a buffer first (2,048 preads for 16 MB). Published
- * files are only ever replaced by rename, never truncated in place, so the mapping stays whole;
- * where mapping fails, the chunked reads do the same job. */
-static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len, int *err)
+ * instead of being copied into a buffer first. Each chunk of the source is hashed just before it is
+ * compared (dispatcher_hash.h), so device memory is read once too; the compare always runs to the
+ * end, because equality is never decided by the 64-bit hash. Published files are only ever
+ * replaced by rename, never truncated in place, so the mapping stays whole. A file that cannot be
+ * mapped could not be loaded either (the loader maps it): that is a failure to read it. */
+static bool dispatcher_same_bytes(int fd, dispatcher_source_t *src, int *err)
 {
-    if (len == 0)
+    if (src->len == 0)
         return true;
-    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED)
-        return dispatcher_same_bytes_read(fd, bytes, len, err);
-    bool same = memcmp(map, bytes, len) == 0;
-    munmap(map, len);
+    const unsigned char *map = mmap(NULL, src->len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        *err = errno;
+        return false;
+    }
+    bool same = true;
+    for (size_t done = 0; same && done < src->len; done += DISPATCHER_CHUNK) {
+        size_t want = src->len - done < DISPATCHER_CHUNK ? src->len - done : DISPATCHER_CHUNK;
+        dispatcher_source_hash_to(src, done + want);
+        same = memcmp(map + done, src->bytes + done, want) == 0;
+    }
+    munmap((void *)map, src->len);
     return same;
 }
 
@@ -93,9 +83,10 @@ static bool dispatcher_same_bytes(int fd, const unsigned char *bytes, size_t len
  * counts as different and is replaced by a regular file (the loader's realpath check would refuse
  * a link out of the dir). Only a regular file is opened, O_NOFOLLOW | O_NONBLOCK in case the name
  * was swapped between the look and the open, and the type is checked again on what was opened. */
-static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, const void *bytes,
-                                                 size_t len, int *err)
+static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name,
+                                                 dispatcher_source_t *src, int *err)
 {
+    size_t len = src->len;
     struct stat st;
     *err = 0;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -118,7 +109,7 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name, co
         *err = errno;
         result = DISPATCHER_UNREADABLE;
     } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == (uint64_t)len) {
-        bool same = dispatcher_same_bytes(fd, bytes, len, err);
+        bool same = dispatcher_same_bytes(fd, src, err);
         result = same ? DISPATCHER_SAME : *err != 0 ? DISPATCHER_UNREADABLE : DISPATCHER_DIFFERENT;
     }
     close(fd);
@@ -132,7 +123,7 @@ static akl_ack_stage_t dispatcher_step_stage(cmn_publish_step_t step, const char
         [CMN_PUBLISH_CREATE] = AKL_STAGE_CREATE,   [CMN_PUBLISH_CHMOD] = AKL_STAGE_CREATE,
         [CMN_PUBLISH_WRITE] = AKL_STAGE_WRITE,     [CMN_PUBLISH_FSYNC] = AKL_STAGE_FSYNC,
         [CMN_PUBLISH_CLOSE] = AKL_STAGE_WRITE,     [CMN_PUBLISH_RENAME] = AKL_STAGE_RENAME,
-        [CMN_PUBLISH_DIRSYNC] = AKL_STAGE_DIRSYNC,
+        [CMN_PUBLISH_DIRSYNC] = AKL_STAGE_DIRSYNC, [CMN_PUBLISH_VERIFY] = AKL_STAGE_FINGERPRINT,
     };
     *what = step == CMN_PUBLISH_CREATE  ? "cannot create temporary file"
             : step == CMN_PUBLISH_CHMOD ? "chmod of temporary file failed"
@@ -167,19 +158,35 @@ static void dispatcher_ack_step(akl_bootstrap_ack_t *ack, dispatcher_paths_t *pa
         dispatcher_ack_fail(ack, stage, err, path, "%s: %s", what, why);
 }
 
+/* The publish's look at each chunk before it is written: hashes it (dispatcher_hash.h); after the
+ * last one, refuses bytes that do not hash to what the host expected, before the fsync and the
+ * rename. */
+static int dispatcher_hash_chunk(void *ctx, const void *chunk, size_t len)
+{
+    dispatcher_source_t *src = ctx;
+    if (chunk == NULL)
+        return dispatcher_source_verified(src) ? 0 : EBADMSG;
+    dispatcher_source_hash_to(src, (size_t)((const unsigned char *)chunk - src->bytes) + len);
+    return 0;
+}
+
 /* Publishes with the one atomic publish (publish.h), mode 0755 whatever the umask (the loader
- * must read it). A temporary a cleaner took for stale before the rename (a writer in another pid
- * namespace) starts it over. */
-static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, const void *bytes,
-                                 size_t len, bool replacing, akl_bootstrap_ack_t *ack)
+ * must read it), hashing the bytes as they are written. A temporary a cleaner took for stale
+ * before the rename (a writer in another pid namespace) starts it over. */
+static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, dispatcher_source_t *src,
+                                 bool replacing, akl_bootstrap_ack_t *ack)
 {
     int err = 0;
+    size_t len = src->len;
     for (int attempt = 1; attempt <= CMN_PUBLISH_ATTEMPTS; attempt++) {
-        err = cmn_publish_once(dirfd, paths->name, bytes, len, 0755, 0, &paths->pub);
+        err = cmn_publish_once(dirfd, paths->name, src->bytes, len, 0755, 0, dispatcher_hash_chunk,
+                               src, &paths->pub);
         if (err != ENOENT || paths->pub.step != CMN_PUBLISH_RENAME)
             break;
     }
-    if (err != 0)
+    if (err != 0 && paths->pub.step == CMN_PUBLISH_VERIFY)
+        dispatcher_source_refuse(src, ack);
+    else if (err != 0)
         dispatcher_ack_step(ack, paths, len, err);
     else if (replacing)
         dispatcher_ack_succeed(ack, AKL_ACK_REPLACED, len, paths->final,
@@ -268,8 +275,9 @@ void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ac
     /* One byte, written and fsynced as a publish would: a full filesystem shows here too. */
     static const unsigned char probe_byte[1] = {0};
     int fd = cmn_publish_create_temp(dirfd, name, &paths.pub);
-    int err =
-        fd < 0 ? errno : cmn_publish_fill(fd, 0755, 0, probe_byte, sizeof probe_byte, &paths.pub);
+    int err = fd < 0 ? errno
+                     : cmn_publish_fill(fd, 0755, 0, probe_byte, sizeof probe_byte, NULL, NULL,
+                                        &paths.pub);
     if (fd >= 0)
         unlinkat(dirfd, paths.pub.temp, 0);
     if (err != 0)
@@ -301,12 +309,16 @@ bool dispatcher_flock_retry(int fd, int op, int tries)
     return false;
 }
 
-/* Acts on what the name holds: nothing to do, a failure to read it, or a write. */
-static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, const void *bytes, size_t len,
+/* Acts on what the name holds: nothing to do, a failure to read it, or a write. A file equal to
+ * bytes that do not hash to what the host expected is not "identical": those bytes are refused. */
+static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, dispatcher_source_t *src,
                               dispatcher_existing_t existing, int err, akl_bootstrap_ack_t *ack)
 {
     char text[96];
-    if (existing == DISPATCHER_SAME)
+    size_t len = src->len;
+    if (existing == DISPATCHER_SAME && !dispatcher_source_verified(src))
+        dispatcher_source_refuse(src, ack);
+    else if (existing == DISPATCHER_SAME)
         dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths->final,
                                "identical file already present (%zu bytes compared)", len);
     else if (existing == DISPATCHER_UNREADABLE)
@@ -314,10 +326,10 @@ static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, const void *
                             "cannot read the existing file to compare: %s",
                             dispatcher_errstr(err, text, sizeof text));
     else
-        dispatcher_write_new(dirfd, paths, bytes, len, existing == DISPATCHER_DIFFERENT, ack);
+        dispatcher_write_new(dirfd, paths, src, existing == DISPATCHER_DIFFERENT, ack);
 }
 
-void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
+void dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
                         akl_bootstrap_ack_t *ack)
 {
     dispatcher_paths_t paths = {.dir = dir, .name = name};
@@ -325,11 +337,11 @@ void dispatcher_publish(const char *dir, const char *name, const void *bytes, si
     if (dirfd < 0)
         return;
     int err = 0;
-    dispatcher_existing_t existing = dispatcher_existing(dirfd, name, bytes, len, &err);
+    dispatcher_existing_t existing = dispatcher_existing(dirfd, name, src, &err);
     /* Under the lock, look again: the writer we waited for may have published these bytes. */
     if ((existing == DISPATCHER_ABSENT || existing == DISPATCHER_DIFFERENT) &&
         dispatcher_flock_retry(dirfd, LOCK_EX, DISPATCHER_LOCK_WAIT_MS))
-        existing = dispatcher_existing(dirfd, name, bytes, len, &err);
-    dispatcher_settle(dirfd, &paths, bytes, len, existing, err, ack);
+        existing = dispatcher_existing(dirfd, name, src, &err);
+    dispatcher_settle(dirfd, &paths, src, existing, err, ack);
     close(dirfd); /* drops the lock */
 }

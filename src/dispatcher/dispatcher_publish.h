@@ -3,16 +3,21 @@
 #define AKL_DISPATCHER_PUBLISH_H
 
 #include "bootstrap_abi.h"
+#include "dispatcher_hash.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Makes <dir>/<name> hold exactly bytes[0..len): nothing is written when a byte-identical regular
- * file is there (IDENTICAL); otherwise a temporary file in dir is written, fsynced and renamed onto
- * the name, then dir is fsynced (WROTE when the name was absent, REPLACED when it held something
- * else). Stale temporaries of name are removed first. Fills status, err, stage, bytes, path,
- * detail and temps_removed of ack; on failure no temporary is left and the name is untouched. */
-void dispatcher_publish(const char *dir, const char *name, const void *bytes, size_t len,
+/* Makes <dir>/<name> hold exactly the source's bytes: nothing is written when a byte-identical
+ * regular file is there (IDENTICAL); otherwise a temporary file in dir is written, fsynced and
+ * renamed onto the name, then dir is fsynced (WROTE when the name was absent, REPLACED when it held
+ * something else). The source is hashed in the compare's and the write's pass; bytes that do not
+ * hash to what the host expected are refused (FAILED at FINGERPRINT) before anything is reported
+ * identical or renamed. A failure at another step may leave the source not wholly hashed (the
+ * caller finishes it). Stale temporaries of name are removed first. Fills status, err, stage,
+ * bytes, path, detail and temps_removed of ack; on failure no temporary is left and the name is
+ * untouched. */
+void dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
                         akl_bootstrap_ack_t *ack);
 
 /* AKL_BOOT_FLAG_PROBE: creates a temporary of name in dir, writes one byte, removes it; nothing is

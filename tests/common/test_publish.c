@@ -150,7 +150,8 @@ static void test_name_too_long_for_a_temporary(void **state)
     memset(name, 'n', 250);
     name[250] = '\0';
     cmn_publish_t pub;
-    assert_int_equal(cmn_publish_once(f->dirfd, name, "x", 1, 0644, 0, &pub), ENAMETOOLONG);
+    assert_int_equal(cmn_publish_once(f->dirfd, name, "x", 1, 0644, 0, NULL, NULL, &pub),
+                     ENAMETOOLONG);
     assert_int_equal(pub.step, CMN_PUBLISH_CREATE);
 }
 

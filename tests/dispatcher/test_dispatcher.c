@@ -251,6 +251,82 @@ static void test_fingerprint_mismatch_is_refused(void **state)
     free(bytes);
 }
 
+/* A payload of several compare/write chunks (DISPATCHER_CHUNK, 1 MB) with one byte changed after
+ * the host computed its fingerprint, in the last chunk: the dispatcher hashes the bytes in the pass
+ * that writes or compares them, so it finds the mismatch only at the end of that pass, and must
+ * still publish nothing: no file and no temporary under an absent name, a different file left as
+ * it was, and a file equal to the changed bytes not reported identical. */
+static void test_corruption_found_mid_stream_publishes_nothing(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("midstream", dir, sizeof dir);
+    const size_t len = (4u << 20) + 4093;
+    unsigned char *bytes = disp_t_pattern(len, 21);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    bytes[len - 1000] ^= 0x01;
+    uint64_t changed = disp_t_fingerprint(bytes, len);
+    assert_true(changed != req.dargs.expected_fingerprint);
+
+    /* Absent: written to a temporary while hashed, refused before the rename. */
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_FINGERPRINT, 0);
+    assert_int_equal(req.ack.fingerprint, changed);
+    assert_int_equal(req.ack.bytes, 0);
+    assert_int_equal(disp_t_count_entries(dir), 0);
+
+    /* Other bytes of the same size under the name: compared, then written and refused. */
+    unsigned char *old = disp_t_pattern(len, 22);
+    assert_int_equal(t_write_file(final, old, len), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_FINGERPRINT, 0);
+    assert_int_equal(req.ack.fingerprint, changed);
+    assert_true(disp_t_file_equals(final, old, len));
+    assert_int_equal(disp_t_count_entries(dir), 1);
+
+    /* The changed bytes themselves under the name: equal to what arrived, not to what was sent. */
+    assert_int_equal(t_write_file(final, bytes, len), 0);
+    rc = disp_t_run(&disp_lib, &req);
+    disp_assert_failure(&req, rc, AKL_STAGE_FINGERPRINT, 0);
+    assert_int_equal(req.ack.fingerprint, changed);
+    assert_true(disp_t_file_equals(final, bytes, len));
+    assert_int_equal(disp_t_count_entries(dir), 1);
+    free(old);
+    free(bytes);
+}
+
+/* "Identical" is decided by comparing every byte, never by the hash that the same pass computes: a
+ * file of the right size differing only in its last byte (in the compare's last chunk), or in a
+ * middle chunk, is replaced; the hash the compare advanced is finished by the write. */
+static void test_identical_needs_every_byte_equal(void **state)
+{
+    (void)state;
+    char dir[1024], final[2048];
+    disp_t_use_dir("everybyte", dir, sizeof dir);
+    const size_t len = (3u << 20) + 77;
+    unsigned char *bytes = disp_t_pattern(len, 23);
+    disp_t_request_t req;
+    disp_t_request(&req, bytes, len, 0);
+    disp_final_path(final, sizeof final, dir, &req);
+    unsigned char *wrong = malloc(len);
+    assert_non_null(wrong);
+    const size_t at[] = {len - 1, len / 2, 0};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        memcpy(wrong, bytes, len);
+        wrong[at[i]] ^= 0x80;
+        assert_int_equal(t_write_file(final, wrong, len), 0);
+        int rc = disp_t_run(&disp_lib, &req);
+        disp_assert_success(&req, rc, AKL_ACK_REPLACED, final);
+        assert_true(disp_t_file_equals(final, bytes, len));
+    }
+    int rc = disp_t_run(&disp_lib, &req);
+    disp_assert_success(&req, rc, AKL_ACK_IDENTICAL, final);
+    free(wrong);
+    free(bytes);
+}
+
 /* Runs req with target_name set to name (or the raw field when raw is non-NULL) and expects a
  * NAME failure that touched nothing. */
 static void disp_expect_bad_name(disp_t_request_t *req, const char *dir, const char *name,
@@ -791,9 +867,12 @@ static void test_fingerprint_matches_host_at_every_length(void **state)
     (void)state;
     char dir[1024], final[2048];
     disp_t_use_dir("lengths", dir, sizeof dir);
-    /* Around each of XXH3's internal size classes and stripe/block boundaries. */
-    static const size_t lengths[] = {1,   3,   4,   8,    9,    16,   17,    128,     129,
-                                     240, 241, 256, 1024, 1025, 4096, 65536, 1000003, 1 << 21};
+    /* Around each of XXH3's internal size classes and stripe/block (1 KB) boundaries, and around
+     * the dispatcher's compare/write chunks (1 MB), across which its hash is resumed. */
+    static const size_t lengths[] = {1,       3,       4,       8,       9,      16,      17,
+                                     128,     129,     240,     241,     256,    1024,    1025,
+                                     1088,    2048,    2049,    4096,    65536,  1000003, 1048575,
+                                     1048576, 1048577, 1049601, 2097153, 1 << 21};
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         unsigned char *bytes = disp_t_pattern(lengths[i], (uint32_t)i + 100);
         disp_t_request_t req;
@@ -919,6 +998,8 @@ int main(void)
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),
         cmocka_unit_test(test_special_files_under_the_name_are_replaced),
         cmocka_unit_test(test_fingerprint_mismatch_is_refused),
+        cmocka_unit_test(test_corruption_found_mid_stream_publishes_nothing),
+        cmocka_unit_test(test_identical_needs_every_byte_equal),
         cmocka_unit_test(test_name_rules),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_foreign_device_args_write_nothing),
