@@ -44,14 +44,13 @@ endif()
 # aarch64_<test> runs the program of each test below on the aarch64 device, with the test's
 # environment, its own simulator root and log root, and three times its timeout.
 # <test>[=<program>]: the program is test_<test> unless named. Not here yet: routes, whose
-# protocol-version cases upload dispatchers the tests build for the host only; sim_fidelity, whose
-# read-only preinstall case fails on the aarch64 device (the read-only bind of
-# AKL_SIM_PREINSTALL=readonly is made by the scheduler itself, which under qemu-user cannot enter a
-# namespace, so writes at the device path succeed; its other seven cases pass there).
+# protocol-version cases upload dispatchers the tests build for the host only. sim_fidelity runs
+# here too: its read-only preinstall case holds because the native --ns-exec stage makes every
+# mount the scheduler would make itself (qemu-user cannot enter a namespace).
 set(AKL_AARCH64_TESTS device_machine loader_sim loader_sim_threads sim_api sim_launch sim_failures
   sim_failures_no_pidfd=sim_failures sim_procs sim_threads sim_services modeb examples
   examples_concurrency faults_publish faults_storage faults_streams errors_regressions
-  routes_concurrency module_lifecycle first_failure sim_rt)
+  routes_concurrency module_lifecycle first_failure sim_rt sim_fidelity)
 function(akl_add_aarch64_tests)
   foreach(entry ${AKL_AARCH64_TESTS})
     string(REPLACE "=" ";" parts "${entry}")

@@ -38,6 +38,13 @@ add_test(NAME sim_ns_exec COMMAND sh -c
   "r=$(mktemp -d /tmp/akl-nsx-XXXXXX) || exit 1; n=$(basename \"$r\"); AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$0\" --ns-exec=0 /bin/sh -c \"test -d /usr/lib64/aicpu_kernels/0/aicpu_kernels_device && test \\\"\\$AKL_SIM_NS_ENTERED\\\" = 1 && echo x > /var/tmp/$n\"; rc=$?; test $rc = 0 && test -f \"$r/root/chip0/var/tmp/$n\" && ! test -e \"/var/tmp/$n\" && ! test -e /usr/lib64/aicpu_kernels; ok=$?; rm -rf \"$r\" \"/var/tmp/$n\"; echo \"stage rc=$rc check=$ok\"; exit $ok"
   $<TARGET_FILE:akl_aicpu_scheduler>)
 set_tests_properties(sim_ns_exec PROPERTIES LABELS sim TIMEOUT 60)
+# AKL_SIM_PREINSTALL=readonly: the stage makes the preinstall directory read-only before it binds
+# the device's paths (an emulated scheduler cannot), so a write at the device's path fails with
+# EROFS, /var/tmp stays writable, and the host's view of the chip's directory stays writable.
+add_test(NAME sim_ns_exec_readonly COMMAND sh -c
+  "r=$(mktemp -d /tmp/akl-nsx-XXXXXX) || exit 1; n=$(basename \"$r\"); p=usr/lib64/aicpu_kernels/0/aicpu_kernels_device; AKL_SIM_PREINSTALL=readonly AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$0\" --ns-exec=0 /bin/sh -c \"test -z \\\"\\$AKL_SIM_NS_READONLY_ERROR\\\" && test -d /$p && (echo x > /$p/ro) 2>&1 | grep 'Read-only file system' && echo x > /var/tmp/$n\"; rc=$?; test $rc = 0 && test -f \"$r/root/chip0/var/tmp/$n\" && ! test -e \"$r/root/chip0/$p/ro\" && touch \"$r/root/chip0/$p/host-view\"; ok=$?; rm -rf \"$r\" \"/var/tmp/$n\"; echo \"stage rc=$rc check=$ok\"; exit $ok"
+  $<TARGET_FILE:akl_aicpu_scheduler>)
+set_tests_properties(sim_ns_exec_readonly PROPERTIES LABELS sim TIMEOUT 60)
 # A stage that cannot (here: a root below /var/tmp, which a bind would hide) passes why in
 # AKL_SIM_NS_NOTE, for the scheduler to report, and does not claim the namespace.
 add_test(NAME sim_ns_exec_note COMMAND sh -c
