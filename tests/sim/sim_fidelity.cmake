@@ -20,13 +20,15 @@ akl_add_test(sim_rt
 target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
 
 # The same tests as an unprivileged user (uid 65534), where the scheduler needs a user namespace
-# for its mount namespace. Needs root to switch users (skipped otherwise) and a build tree that
-# user can read.
+# for its mount namespace. Needs root to switch users (skipped otherwise). The user runs copies of
+# the program, libaclsim, the scheduler and the kernels in a world-readable fixture of the test's
+# own (run_unprivileged.sh), as the build tree may be 0700 (a checkout into a mktemp -d directory,
+# or umask 077).
 find_program(AKL_SETPRIV setpriv)
 if(AKL_SETPRIV)
-  add_test(NAME sim_fidelity_unprivileged COMMAND sh -c
-    "[ \"$(id -u)\" = 0 ] || { echo 'not root: cannot switch to uid 65534'; exit 77; }; \"$0\" --reuid 65534 --regid 65534 --clear-groups test -x \"$1\" || { echo 'uid 65534 cannot run the build tree'; exit 77; }; r=$(mktemp -d /tmp/akl-fidt-XXXXXX) && chown 65534:65534 \"$r\" && \"$0\" --reuid 65534 --regid 65534 --clear-groups env HOME=\"$r\" AKL_SIM_ROOT=\"$r/root\" ASCEND_PROCESS_LOG_PATH=\"$r/log\" \"$1\"; rc=$?; rm -rf \"$r\"; exit $rc"
-    ${AKL_SETPRIV} $<TARGET_FILE:test_sim_fidelity>)
+  add_test(NAME sim_fidelity_unprivileged COMMAND bash
+    ${CMAKE_CURRENT_LIST_DIR}/run_unprivileged.sh ${AKL_SETPRIV} $<TARGET_FILE:test_sim_fidelity>
+    $<TARGET_FILE:aclsim> $<TARGET_FILE_DIR:akl_aicpu_scheduler> ${AKL_TEST_KERNEL_DIR})
   set_tests_properties(sim_fidelity_unprivileged PROPERTIES LABELS sim TIMEOUT 180
     SKIP_RETURN_CODE 77)
 endif()
