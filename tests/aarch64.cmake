@@ -3,6 +3,9 @@
 # - aarch64_dispatcher: the aarch64 dispatcher is fit for a device (checked on the file);
 # - device_machine and aarch64_device_machine: a runtime SO built for another machine than the
 #   device's is refused before any device work, on the native and on the aarch64 device;
+# - aarch64_sim_preinstall_readonly_refused: AKL_SIM_PREINSTALL=readonly where no namespace can be
+#   made fails the aarch64 device's start as it fails the native one's (the --ns-exec stage's
+#   refusal, passed to the scheduler);
 # - the label aarch64: the loader, simulator, examples and concurrency integration tests again,
 #   on an aarch64 simulated device (AKL_SIM_ARCH=aarch64: the scheduler and every device-side object
 #   aarch64, under qemu-user). Plain builds only: under a sanitizer only the host side would be
@@ -40,6 +43,11 @@ if(NOT AKL_QEMU_AARCH64)
                  "tests are skipped")
   return()
 endif()
+
+add_test(NAME aarch64_sim_preinstall_readonly_refused COMMAND bash
+  ${CMAKE_CURRENT_LIST_DIR}/sim/run_without_namespaces.sh $<TARGET_FILE:akl_hello_example>)
+set_tests_properties(aarch64_sim_preinstall_readonly_refused PROPERTIES LABELS "sim;aarch64"
+  TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT AKL_SIM_ARCH=aarch64)
 
 # aarch64_<test> runs the program of each test below on the aarch64 device, with the test's
 # environment, its own simulator root and log root, and three times its timeout.
