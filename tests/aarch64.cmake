@@ -3,6 +3,9 @@
 # - aarch64_dispatcher: the aarch64 dispatcher is fit for a device (checked on the file);
 # - device_machine and aarch64_device_machine: a runtime SO built for another machine than the
 #   device's is refused before any device work, on the native and on the aarch64 device;
+# - aarch64_sim_preinstall_readonly_refused: AKL_SIM_PREINSTALL=readonly where no namespace can be
+#   made fails the aarch64 device's start as it fails the native one's (the --ns-exec stage's
+#   refusal, passed to the scheduler);
 # - the label aarch64: the loader, simulator, examples and concurrency integration tests again,
 #   on an aarch64 simulated device (AKL_SIM_ARCH=aarch64: the scheduler and every device-side object
 #   aarch64, under qemu-user). Plain builds only: under a sanitizer only the host side would be
@@ -41,17 +44,21 @@ if(NOT AKL_QEMU_AARCH64)
   return()
 endif()
 
+add_test(NAME aarch64_sim_preinstall_readonly_refused COMMAND bash
+  ${CMAKE_CURRENT_LIST_DIR}/sim/run_without_namespaces.sh $<TARGET_FILE:akl_hello_example>)
+set_tests_properties(aarch64_sim_preinstall_readonly_refused PROPERTIES LABELS "sim;aarch64"
+  TIMEOUT 60 SKIP_RETURN_CODE 77 ENVIRONMENT AKL_SIM_ARCH=aarch64)
+
 # aarch64_<test> runs the program of each test below on the aarch64 device, with the test's
 # environment, its own simulator root and log root, and three times its timeout.
 # <test>[=<program>]: the program is test_<test> unless named. Not here yet: routes, whose
-# protocol-version cases upload dispatchers the tests build for the host only; sim_fidelity, whose
-# read-only preinstall case fails on the aarch64 device (the read-only bind of
-# AKL_SIM_PREINSTALL=readonly is made by the scheduler itself, which under qemu-user cannot enter a
-# namespace, so writes at the device path succeed; its other seven cases pass there).
+# protocol-version cases upload dispatchers the tests build for the host only. sim_fidelity runs
+# here too: its read-only preinstall case holds because the native --ns-exec stage makes every
+# mount the scheduler would make itself (qemu-user cannot enter a namespace).
 set(AKL_AARCH64_TESTS device_machine loader_sim loader_sim_threads sim_api sim_launch sim_failures
   sim_failures_no_pidfd=sim_failures sim_procs sim_threads sim_services modeb examples
   examples_concurrency faults_publish faults_storage faults_streams errors_regressions
-  routes_concurrency module_lifecycle first_failure sim_rt)
+  routes_concurrency module_lifecycle first_failure sim_rt sim_fidelity)
 function(akl_add_aarch64_tests)
   foreach(entry ${AKL_AARCH64_TESTS})
     string(REPLACE "=" ";" parts "${entry}")

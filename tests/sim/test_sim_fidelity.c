@@ -28,6 +28,17 @@
 #define FIDT_FIDK_SO "libfidk_kernels.so"
 #define FIDT_CORES 6
 
+/* Where the test kernel so is: AKL_TEST_KERNEL_DIR when the program runs from a copy of the build
+ * tree's files (ctest sim_fidelity_unprivileged, run_unprivileged.sh), else the build tree's. */
+static const char *fidt_kernel_path(const char *so, char *buf, size_t cap)
+{
+    const char *dir = getenv("AKL_TEST_KERNEL_DIR");
+    if (!dir || !*dir)
+        return t_kernel_path(so, buf, cap);
+    snprintf(buf, cap, "%s/%s%s", dir, t_device_subdir(), so);
+    return buf;
+}
+
 /* Copies so into the preinstall directory of physical device phys (once). */
 static void fidt_install(int32_t phys, const char *so)
 {
@@ -39,7 +50,7 @@ static void fidt_install(int32_t phys, const char *so)
     if (t_file_exists(dst))
         return;
     size_t size;
-    void *bytes = t_read_file(t_kernel_path(so, src, sizeof src), &size);
+    void *bytes = t_read_file(fidt_kernel_path(so, src, sizeof src), &size);
     assert_non_null(bytes);
     assert_int_equal(t_write_file(dst, bytes, size), 0);
     free(bytes);
@@ -239,7 +250,7 @@ static void test_device_paths_reach_the_chip(void **state)
     assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
     char src[4096];
     size_t size;
-    void *so = t_read_file(t_kernel_path(FIDT_FIDK_SO, src, sizeof src), &size);
+    void *so = t_read_file(fidt_kernel_path(FIDT_FIDK_SO, src, sizeof src), &size);
     assert_non_null(so);
     assert_int_equal(fidt_device_write("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
                                        "libfidk_copy.so",

@@ -11,7 +11,8 @@
  *       owning one) it bind-mounts the directory onto itself read-only, and every write by the
  *       scheduler, the dispatcher and kernels fails with EROFS. The host and other processes still
  *       see it writable. A machine that allows neither namespace cannot model it: the scheduler
- *       then fails to start, saying so. */
+ *       then fails to start, saying so. A scheduler run under an emulator gets the mount from its
+ *       native stage (sched_install_stage), as it gets the device's paths (sched_ns.c). */
 #define _GNU_SOURCE
 #include "sched_install.h"
 
@@ -23,8 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "msgbuf.h"
+#include "sched_shm.h" /* SCHED_MSG_MAX */
+#include "sim_paths.h"
 
 #define INSTALL_NFTW_FDS 16
 
@@ -127,13 +131,44 @@ static int install_read_only(const char *dir, cmn_msg_t *err)
     return 0;
 }
 
+/* The read-only variant as the scheduler proper applies it. A scheduler run under an emulator
+ * cannot make the mount itself (qemu-user is multi-threaded from its start): its native stage made
+ * it (sched_install_stage), so the directory is already read-only here, or the stage said why not.
+ * The mount is checked, not a flag, so no environment can claim a mount that is not there. */
+static int install_read_only_here(const char *dir, cmn_msg_t *err)
+{
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+        return 0;
+    const char *stage_err = getenv(SCHED_INSTALL_STAGE_ENV);
+    if (stage_err && *stage_err) {
+        cmn_msg_set(err, "%s", stage_err);
+        return -1;
+    }
+    return install_read_only(dir, err);
+}
+
+void sched_install_stage(int32_t device)
+{
+    unsetenv(SCHED_INSTALL_STAGE_ENV);
+    sched_install_t install;
+    char err[SCHED_MSG_MAX], dir[SIM_PATH_MAX];
+    /* A bad value or path is the scheduler proper's to report, as it reports them natively. */
+    if (sched_install_read(&install, CMN_MSG_ARRAY(err)) != 0 ||
+        install.preinstall != SCHED_PREINSTALL_READONLY ||
+        sim_preinstall_dir(device, dir, sizeof dir) != 0)
+        return;
+    if (install_read_only(dir, CMN_MSG_ARRAY(err)) != 0)
+        setenv(SCHED_INSTALL_STAGE_ENV, err, 1);
+}
+
 int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, cmn_msg_t *err)
 {
     switch (install->preinstall) {
     case SCHED_PREINSTALL_ABSENT:
         return install_remove_dir(dir, err);
     case SCHED_PREINSTALL_READONLY:
-        return install_read_only(dir, err);
+        return install_read_only_here(dir, err);
     case SCHED_PREINSTALL_PRESENT:
         break;
     }

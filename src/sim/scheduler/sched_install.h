@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
 #include "msgbuf.h"
 
 typedef enum sched_preinstall {
@@ -24,5 +26,12 @@ int sched_install_read(sched_install_t *out, cmn_msg_t *err);
 /* Makes the preinstall directory dir absent or read-only for this process, as asked. Must run
  * before the scheduler starts threads. Returns 0, or -1 with the cause in err. */
 int sched_install_apply_preinstall(const sched_install_t *install, const char *dir, cmn_msg_t *err);
+
+/* The native stage of a scheduler run under an emulator (sched_ns_exec), before it enters the
+ * device's paths: makes the preinstall directory of device read-only if AKL_SIM_PREINSTALL asks,
+ * as the emulated scheduler cannot. Where it cannot, it leaves why in SCHED_INSTALL_STAGE_ENV, and
+ * the scheduler proper fails to start with that message as a native one would. */
+#define SCHED_INSTALL_STAGE_ENV "AKL_SIM_NS_READONLY_ERROR"
+void sched_install_stage(int32_t device);
 
 #endif /* AKL_SIM_SCHED_INSTALL_H */

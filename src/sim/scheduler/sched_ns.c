@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "msgbuf.h"
+#include "sched_install.h"
 #include "sched_shm.h" /* SCHED_MSG_MAX */
 #include "sim_paths.h"
 
@@ -314,12 +315,17 @@ int sched_ns_exec(int32_t device, char **argv)
 {
     char err[SCHED_MSG_MAX];
     /* The chip's directories must exist to be bound; the scheduler proper installs the rest. */
-    if (sim_fs_prepare(device, NULL, CMN_MSG_ARRAY(err)) != 0)
+    if (sim_fs_prepare(device, NULL, CMN_MSG_ARRAY(err)) != 0) {
         fprintf(stderr, "akl-aicpu-sched (device %d): %s\n", (int)device, err);
-    else if (sched_ns_enter(device, CMN_MSG_ARRAY(err)) == 0)
-        setenv(SCHED_NS_ENTERED_ENV, "1", 1);
-    else if (err[0])
-        setenv(SCHED_NS_NOTE_ENV, err, 1); /* the scheduler proper reports it to its host */
+    } else {
+        /* Every mount the scheduler would make itself, in its order: the read-only preinstall
+         * directory first, so the device's paths carry it. */
+        sched_install_stage(device);
+        if (sched_ns_enter(device, CMN_MSG_ARRAY(err)) == 0)
+            setenv(SCHED_NS_ENTERED_ENV, "1", 1);
+        else if (err[0])
+            setenv(SCHED_NS_NOTE_ENV, err, 1); /* the scheduler proper reports it to its host */
+    }
     execv(argv[0], argv);
     fprintf(stderr, "akl-aicpu-sched (device %d): cannot run %s: %s\n", (int)device, argv[0],
             strerror(errno));

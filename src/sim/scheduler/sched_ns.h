@@ -12,8 +12,9 @@
 int sched_ns_enter(int32_t device, cmn_msg_t *note);
 /* The native first stage of a scheduler that runs under an emulator (qemu-user is multi-threaded
  * from its start, so it cannot enter namespaces itself): `akl-aicpu-scheduler --ns-exec=<device>
- * <program> <args...>` gives this process the device's paths and execs program with
- * SCHED_NS_ENTERED_ENV set, which tells the scheduler it runs there. Returns only on failure. */
+ * <program> <args...>` makes the mounts the scheduler would make (AKL_SIM_PREINSTALL=readonly's,
+ * sched_install_stage, then the device's paths) and execs program with SCHED_NS_ENTERED_ENV set,
+ * which tells the scheduler it runs there. Returns only on failure. */
 #define SCHED_NS_ENTERED_ENV "AKL_SIM_NS_ENTERED"
 /* Why the stage could not, for the scheduler to report to its host. */
 #define SCHED_NS_NOTE_ENV "AKL_SIM_NS_NOTE"
