@@ -22,7 +22,7 @@ target_compile_definitions(test_routes PRIVATE
 
 akl_add_test(routes_concurrency
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_routes_concurrency.c
-  LIBS akl_test_cli_spawn
+  LIBS akl_test_vector_add
   DEPENDS akl_vector_add_example aclsim
   LABELS integration routes concurrency
   TIMEOUT 900)
