@@ -1,5 +1,5 @@
-/* The simulated device behaves as hardware was measured to (docs/cann-facts.md §5.4, §5.6): inside the
- * scheduler halGetDeviceInfo(0, ...) is this device and a die has six user cores (OCCUPY 0xfc);
+/* The simulated device behaves as hardware was measured to (docs/cann-facts.md §5.4, §5.6): inside
+ * the scheduler halGetDeviceInfo(0, ...) is this device and a die has six user cores (OCCUPY 0xfc);
  * more blocks than cores are not concurrent (a spin barrier across them hangs until its timeout);
  * ASCEND_RT_VISIBLE_DEVICES renumbers devices and an invalid list fails as CANN's runtime does;
  * ASCEND_SLOG_PRINT_TO_STDOUT=1 puts a kernel's DlogRecord line on the host's stdout. */
@@ -23,48 +23,27 @@
 #include "svck_abi.h"
 #include "test_sim_util.h"
 #include "test_support.h"
+#include "test_svck_util.h"
 
-#define FIDT_SVCK_SO "libsvck_services.so"
 #define FIDT_FIDK_SO "libfidk_kernels.so"
 #define FIDT_CORES 6
 
 /* Copies so into the preinstall directory of physical device phys (once). */
 static void fidt_install(int32_t phys, const char *so)
 {
-    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
+    char err[512];
     if (sim_fs_prepare(phys, NULL, err, sizeof err) != 0)
         fail_msg("sim_fs_prepare(%d): %s", (int)phys, err);
-    assert_int_equal(sim_preinstall_dir(phys, dir, sizeof dir), 0);
-    snprintf(dst, sizeof dst, "%s/%s", dir, so);
-    if (t_file_exists(dst))
-        return;
-    size_t size;
-    void *bytes = t_read_file(t_kernel_path(so, src, sizeof src), &size);
-    assert_non_null(bytes);
-    assert_int_equal(t_write_file(dst, bytes, size), 0);
-    free(bytes);
-}
-
-/* Runs svck_services on the current device (whose host id is logical) and returns its answers. */
-static void fidt_services(int32_t logical, uint32_t tag, svck_result_t *result)
-{
-    svck_result_t *out = simt_dev_zalloc(sizeof *out);
-    svck_args_t a = {simt_addr(out), (uint32_t)logical, tag};
-    simt_blob_t b;
-    simt_blob_init(&b, &a, sizeof a, "svck_services", FIDT_SVCK_SO);
-    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0), ACL_SUCCESS);
-    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 60000), ACL_SUCCESS);
-    simt_read(result, out, sizeof *result);
-    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(svckt_install_once(phys, so), 0);
 }
 
 static void test_device3_is_device_0_inside_with_six_cores(void **state)
 {
     (void)state;
-    fidt_install(3, FIDT_SVCK_SO);
+    fidt_install(3, SVCKT_SO);
     assert_int_equal(aclrtSetDevice(3), ACL_SUCCESS);
     svck_result_t r;
-    fidt_services(3, 31, &r);
+    svckt_run(3, 31, &r);
     assert_int_equal(r.done, 1);
     assert_int_equal(r.rc_os_sched, 0);
     assert_int_equal(r.os_sched, 0x1);
@@ -121,10 +100,10 @@ static void test_visible_devices_renumber(void **state)
     assert_true(simt_msg_has(aclGetRecentErrMsg(), "ASCEND_RT_VISIBLE_DEVICES='2,3'", NULL));
 
     /* Logical 0 is physical 2: its preinstall directory, its log, its chip (1). */
-    fidt_install(2, FIDT_SVCK_SO);
+    fidt_install(2, SVCKT_SO);
     assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
     svck_result_t r;
-    fidt_services(0, 2002, &r);
+    svckt_run(0, 2002, &r);
     assert_int_equal(r.done, 1);
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
     char chip1[SIM_PATH_MAX], log[SIM_PATH_MAX + 64];
@@ -175,11 +154,11 @@ static void test_device_log_on_host_stdout(void **state)
     assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
     setenv("ASCEND_SLOG_PRINT_TO_STDOUT", "1", 1);
     setenv("ASCEND_GLOBAL_LOG_LEVEL", "1", 1);
-    fidt_install(1, FIDT_SVCK_SO);
+    fidt_install(1, SVCKT_SO);
     aclError set = aclrtSetDevice(1);
     svck_result_t r = {0};
     if (set == ACL_SUCCESS) {
-        fidt_services(1, 7777, &r);
+        svckt_run(1, 7777, &r);
         aclrtResetDevice(1); /* the scheduler is gone: everything it wrote is in the file */
     }
     unsetenv("ASCEND_SLOG_PRINT_TO_STDOUT");
