@@ -330,19 +330,10 @@ static void test_fallback_is_said_once(void **state)
 
 static int fidt_setup(void **state)
 {
-    (void)state;
     unsetenv("AKL_SIM_AICPU_THREADS");
     unsetenv("ASCEND_RT_VISIBLE_DEVICES");
     unsetenv("AKL_SIM_DEVICE_COUNT");
-    return aclInit(NULL) == ACL_SUCCESS ? 0 : -1;
-}
-
-static int fidt_teardown(void **state)
-{
-    (void)state;
-    aclFinalize();
-    simt_remove_root();
-    return 0;
+    return simt_acl_group_setup(state);
 }
 
 int main(void)
@@ -357,5 +348,5 @@ int main(void)
         cmocka_unit_test(test_fallback_is_said_once),
         cmocka_unit_test(test_read_only_preinstall_at_the_device_path),
     };
-    return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
+    return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, simt_acl_group_teardown);
 }

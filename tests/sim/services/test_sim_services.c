@@ -119,20 +119,6 @@ static void test_each_device_has_its_own_log(void **state)
     assert_int_equal(aclrtResetDevice(1), ACL_SUCCESS);
 }
 
-static int svct_setup(void **state)
-{
-    (void)state;
-    return aclInit(NULL) == ACL_SUCCESS ? 0 : -1;
-}
-
-static int svct_teardown(void **state)
-{
-    (void)state;
-    aclFinalize();
-    simt_remove_root();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,5 +126,6 @@ int main(void)
         cmocka_unit_test(test_log_line_lands_in_the_device_log),
         cmocka_unit_test(test_each_device_has_its_own_log),
     };
-    return cmocka_run_group_tests_name("sim_services", tests, svct_setup, svct_teardown);
+    return cmocka_run_group_tests_name("sim_services", tests, simt_acl_group_setup,
+                                       simt_acl_group_teardown);
 }
