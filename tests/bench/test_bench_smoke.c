@@ -224,7 +224,9 @@ static void cpu_model(char *buf, size_t cap)
 
 static void assert_contains(const char *text, const char *needle)
 {
-    if (!strstr(text, needle))
+    if (!text)
+        fail_msg("no plot script to look for '%s' in", needle);
+    else if (!strstr(text, needle))
         fail_msg("the plot script lacks '%s':\n%s", needle, text);
 }
 
