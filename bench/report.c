@@ -118,33 +118,52 @@ int bench_print_misses(void)
     return missed;
 }
 
-void bench_print_machine(FILE *out)
+/* What the figures were measured on: absolute times hold only for it. */
+typedef struct bench_machine {
+    char model[128];  /* the CPU's model name */
+    long cpus;        /* online */
+    double mem_gib;   /* physical memory */
+    char kernel[200]; /* sysname release machine */
+    double load;      /* 1-minute load average when read */
+    char date[32];    /* when read, UTC */
+} bench_machine_t;
+
+static void read_machine(bench_machine_t *m)
 {
-    struct utsname u;
-    uname(&u);
-    char model[128] = "unknown CPU";
+    snprintf(m->model, sizeof m->model, "unknown CPU");
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[256];
     while (f && fgets(line, sizeof line, f)) {
         char *colon = strchr(line, ':');
         if (strncmp(line, "model name", 10) == 0 && colon) {
-            snprintf(model, sizeof model, "%s", colon + 2);
-            model[strcspn(model, "\n")] = 0;
+            snprintf(m->model, sizeof m->model, "%s", colon + 2);
+            m->model[strcspn(m->model, "\n")] = 0;
             break;
         }
     }
     if (f)
         fclose(f);
+    m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    m->mem_gib = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / (1u << 30);
+    struct utsname u;
+    uname(&u);
+    snprintf(m->kernel, sizeof m->kernel, "%s %s %s", u.sysname, u.release, u.machine);
     double load[3] = {0};
     getloadavg(load, 3);
+    m->load = load[0];
     time_t now = time(NULL);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    strftime(m->date, sizeof m->date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+}
+
+void bench_print_machine(FILE *out)
+{
+    bench_machine_t m;
+    read_machine(&m);
     fprintf(out,
-            "machine: %s, %ld CPUs, %s %s %s; load average %.2f at the end; %s\n"
+            "machine: %s, %ld CPUs, %.1f GiB, %s; load average %.2f at the end; %s\n"
             "absolute times hold only for this machine; the ratios are to floors measured "
             "interleaved with them in this run\n",
-            model, sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine, load[0], date);
+            m.model, m.cpus, m.mem_gib, m.kernel, m.load, m.date);
 }
 
 const bench_row_t *bench_rows(size_t *count)
@@ -261,14 +280,17 @@ static void json_machine(akl_json_t *json)
 {
     struct utsname u;
     uname(&u);
+    bench_machine_t m;
+    read_machine(&m);
     akl_json_object_begin(json, "machine");
     akl_json_string(json, "sysname", u.sysname);
     akl_json_string(json, "release", u.release);
     akl_json_string(json, "arch", u.machine);
-    akl_json_int(json, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
-    double load[3] = {0};
-    getloadavg(load, 3);
-    akl_json_double(json, "load_average", load[0]);
+    akl_json_int(json, "cpus", m.cpus);
+    akl_json_string(json, "cpu_model", m.model);
+    akl_json_double(json, "memory_gib", m.mem_gib);
+    akl_json_double(json, "load_average", m.load);
+    akl_json_string(json, "date", m.date);
     akl_json_string(json, "note", "absolute times hold only for this machine");
     akl_json_object_end(json);
 }
@@ -314,6 +336,20 @@ int bench_write_json(const bench_config_t *cfg, const char *path)
     return rc;
 }
 
+/* value in unit as microseconds, or NAN when unit is not a time. */
+static double to_us(double value, const char *unit)
+{
+    if (strcmp(unit, "ns") == 0)
+        return value / 1000;
+    if (strcmp(unit, "us") == 0)
+        return value;
+    if (strcmp(unit, "ms") == 0)
+        return value * 1000;
+    if (strcmp(unit, "s") == 0)
+        return value * 1e6;
+    return NAN;
+}
+
 static int write_dist_dat(const char *path, const bench_dist_t *d)
 {
     FILE *f = fopen(path, "w");
@@ -336,7 +372,7 @@ static int write_scaling_dat(const char *path)
     for (size_t i = 0; i < row_count; i++) {
         int procs;
         if (sscanf(rows[i].name, "bootstrap, %d processes at once (wall)", &procs) == 1) {
-            fprintf(f, "%d %.6f\n", procs, rows[i].value);
+            fprintf(f, "%d %.3f\n", procs, to_us(rows[i].value, rows[i].unit)); /* µs */
             lines++;
         }
     }
@@ -359,15 +395,190 @@ static int run_gnuplot(const char *script)
     return status == 0 ? 0 : -1;
 }
 
+/* s as a gnuplot single-quoted string (a quote inside is doubled): paths and names are the user's
+ * and the machine's, and must not end the string early. */
+static void gp_string(FILE *out, const char *s)
+{
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', out);
+        fputc(*s, out);
+    }
+    fputc('\'', out);
+}
+
+/* Every plot's frame: the legend outside the plotting area (below it) so it never covers a
+ * curve, and a title carrying the machine and the date of the run, since absolute times hold only
+ * for them. */
+static void gp_frame(FILE *out, const char *png, const char *title, const bench_machine_t *m)
+{
+    fputs("set output ", out);
+    gp_string(out, png);
+    char machine[512];
+    snprintf(machine, sizeof machine, "%s, %ld CPUs, %.1f GiB, %s; load average %.2f; %s", m->model,
+             m->cpus, m->mem_gib, m->kernel, m->load, m->date);
+    fputs("\nset title ", out);
+    gp_string(out, title);
+    fputs(".\"\\n\".", out);
+    gp_string(out, machine);
+    fputs(" font ',10'\nset key outside below left Left reverse vertical font ',10'\n", out);
+}
+
+/* The percentile a row named "... pNN" stands for, or -1. */
+static int row_percentile(const bench_row_t *r)
+{
+    const char *p = strrchr(r->name, ' ');
+    int pct;
+    return p && sscanf(p, " p%d", &pct) == 1 && pct > 0 && pct < 100 ? pct : -1;
+}
+
+/* The bounds a row's target sets on it, in µs: "<= X us" and "<= Fx floor" (times its floor).
+ * Returns how many were found (at most two); factor[i] is F for the second kind, else 0. */
+static int target_bounds_us(const bench_row_t *r, double bound[2], double factor[2])
+{
+    int n = 0;
+    double x;
+    char unit[16];
+    for (const char *p = r->target; (p = strstr(p, "<= ")) != NULL && n < 2; p += 3) {
+        if (sscanf(p, "<= %lf%15s", &x, unit) != 2)
+            continue;
+        if (strcmp(unit, "x") == 0 && strncmp(p + strcspn(p, "x"), "x floor", 7) == 0 &&
+            r->floor_value > 0) {
+            bound[n] = x * to_us(r->floor_value, r->unit);
+            factor[n++] = x;
+        } else if (!isnan(to_us(x, unit))) {
+            bound[n] = to_us(x, unit);
+            factor[n++] = 0;
+        }
+    }
+    return n;
+}
+
+/* For one latency row with a target: its target bounds as vertical lines and its interleaved floor
+ * as a point at its percentile. The data go into datablocks (data, defined before the plot
+ * command) so that gnuplot labels each marker in the legend; the curves into plot. */
+static void gp_row_markers(FILE *data, FILE *plot, const bench_row_t *r, int pct, int n)
+{
+    char label[256];
+    double bound[2], factor[2];
+    int bounds = target_bounds_us(r, bound, factor);
+    for (int b = 0; b < bounds; b++) {
+        fprintf(data, "$target_%d_%d << EOD\n%.4f 0\n%.4f 1\nEOD\n", n, b, bound[b], bound[b]);
+        if (factor[b] == 0)
+            snprintf(label, sizeof label, "target p%d ≤ %g µs (%.47s)", pct, bound[b], r->id);
+        else
+            snprintf(label, sizeof label, "target p%d ≤ %g× floor = %.3g µs (%.47s)", pct,
+                     factor[b], bound[b], r->id);
+        fprintf(plot, ", $target_%d_%d with lines dt %d lw 2 lc rgb '%s' title ", n, b,
+                factor[b] == 0 ? 2 : 3, pct >= 90 ? "#b00000" : "#e06000");
+        gp_string(plot, label);
+    }
+    if (r->floor_value > 0) {
+        double floor_us = to_us(r->floor_value, r->unit);
+        fprintf(data, "$floor_%d << EOD\n%.4f %.4f\nEOD\n", n, floor_us, pct / 100.0);
+        snprintf(label, sizeof label, "floor p%d %.3f µs: %.95s", pct, floor_us, r->floor);
+        fprintf(plot, ", $floor_%d with points pt 7 ps 1.5 lc rgb 'black' title ", n);
+        gp_string(plot, label);
+    }
+}
+
+/* The latency plot: the kept distributions as CDFs, then the markers of every latency row with a
+ * target. Returns how many data files could not be written. */
+static int gp_latency(FILE *out, const bench_config_t *cfg, const bench_machine_t *m)
+{
+    char dat[4096], png[4096], label[256];
+    char *markers = NULL;
+    size_t markers_size = 0;
+    FILE *plot = open_memstream(&markers, &markers_size);
+    if (!plot)
+        return 1;
+    int failures = 0;
+    fprintf(out, "set xlabel 'latency (µs)'\nset ylabel 'fraction of samples'\n"
+                 "set logscale x\nset yrange [0:1.02]\n");
+    for (size_t i = 0; i < row_count; i++) {
+        int pct = row_percentile(&rows[i]);
+        if (rows[i].target_met >= 0 && pct > 0 && !isnan(to_us(rows[i].value, rows[i].unit)))
+            gp_row_markers(out, plot, &rows[i], pct, (int)i);
+    }
+    if (fclose(plot) != 0 || !markers) {
+        free(markers);
+        return 1;
+    }
+    snprintf(png, sizeof png, "%s/latency.png", cfg->plot_dir);
+    gp_frame(out, png, "akl launch latency (CDF)", m);
+    fputs("plot ", out);
+    for (size_t i = 0; i < dist_count; i++) {
+        snprintf(dat, sizeof dat, "%s/latency_%zu.dat", cfg->plot_dir, i);
+        if (write_dist_dat(dat, &dists[i]) != 0)
+            failures++;
+        fputs(i ? ", " : "", out);
+        gp_string(out, dat);
+        /* every distribution but akl's own is a floor */
+        bool floor = strncmp(dists[i].name, "akl", 3) != 0;
+        snprintf(label, sizeof label, "%s%.63s", floor ? "floor: " : "", dists[i].name);
+        fputs(" using 1:2 with lines lw 2 title ", out);
+        gp_string(out, label);
+    }
+    fprintf(out, "%s\n", markers);
+    free(markers);
+    return failures;
+}
+
+/* The scaling plot: wall time of N processes bootstrapping one SO at once. Its rows have no target
+ * and no floor of their own; the floor drawn is the one durable publish of the same 16 KB
+ * (write+fsync+rename+dirsync, measured in this run), which the herd can at best approach.
+ * Returns 1 when it plotted, 0 when there were no scaling rows, -1 when the data could not be
+ * written. */
+static int gp_scaling(FILE *out, const bench_config_t *cfg, const bench_machine_t *m)
+{
+    char dat[4096], png[4096], label[256];
+    snprintf(dat, sizeof dat, "%s/scaling.dat", cfg->plot_dir);
+    int lines = write_scaling_dat(dat);
+    if (lines <= 0)
+        return lines;
+    const bench_row_t *floor = find_row("publish 16 KB: write+fsync+rename+dirsync");
+    snprintf(png, sizeof png, "%s/scaling.png", cfg->plot_dir);
+    fprintf(out, "unset logscale\nset autoscale\nset logscale x 2\nset yrange [0:*]\n"
+                 "set xlabel 'processes bootstrapping one 16 KB SO at once'\n"
+                 "set ylabel 'wall time (µs)'\n");
+    gp_frame(out, png, "akl bootstrap scaling", m);
+    fputs("plot ", out);
+    gp_string(out, dat);
+    fputs(" using 1:2 with linespoints lw 2 pt 7 title 'same SO, same device (no target set)'",
+          out);
+    if (floor) {
+        snprintf(label, sizeof label, "floor %.0f µs: one %.95s", to_us(floor->value, floor->unit),
+                 floor->name);
+        fprintf(out, ", %.3f with lines dt 2 lw 2 lc rgb 'black' title ",
+                to_us(floor->value, floor->unit));
+        gp_string(out, label);
+    }
+    fputs("\n", out);
+    return 1;
+}
+
+/* Also keeps the script as DIR/plots.gp, to redraw or restyle the plots without running again. */
+static int write_script(const bench_config_t *cfg, const char *script)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plots.gp", cfg->plot_dir);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(script, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "akl bench: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* The gnuplot script is built in a memory stream: its size follows from the paths in it, which are
  * the user's and may be long. */
 int bench_write_plots(const bench_config_t *cfg)
 {
-    char dat[4096], png[4096];
     int failures = 0;
     /* Room for the longest file name written below (fewer than ten distributions), so no path is
      * ever cut short. */
-    if (strlen(cfg->plot_dir) + sizeof "/latency_0.dat" > sizeof dat) {
+    if (strlen(cfg->plot_dir) + sizeof "/latency_0.dat" > 4096) {
         fprintf(stderr, "akl bench: --plots %s: the path is too long\n", cfg->plot_dir);
         return -1;
     }
@@ -382,34 +593,21 @@ int bench_write_plots(const bench_config_t *cfg)
         fprintf(stderr, "akl bench: cannot build the plot script: %s\n", strerror(errno));
         return -1;
     }
-    fprintf(out, "set terminal pngcairo size 900,560\nset grid\nset logscale x\n"
-                 "set xlabel 'latency (us)'\nset ylabel 'fraction of samples'\n");
-    snprintf(png, sizeof png, "%s/latency.png", cfg->plot_dir);
-    fprintf(out, "set output '%s'\nset title 'akl launch latency (CDF)'\nplot ", png);
-    for (size_t i = 0; i < dist_count; i++) {
-        snprintf(dat, sizeof dat, "%s/latency_%zu.dat", cfg->plot_dir, i);
-        if (write_dist_dat(dat, &dists[i]) != 0)
-            failures++;
-        fprintf(out, "%s'%s' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", dat,
-                dists[i].name);
-    }
-    fprintf(out, "\n");
-    snprintf(dat, sizeof dat, "%s/scaling.dat", cfg->plot_dir);
-    if (write_scaling_dat(dat) > 0) {
-        snprintf(png, sizeof png, "%s/scaling.png", cfg->plot_dir);
-        fprintf(out,
-                "unset logscale x\nset logscale x 2\nset xlabel 'processes bootstrapping at once'\n"
-                "set ylabel 'wall time (ms)'\nset output '%s'\n"
-                "set title 'akl bootstrap scaling'\nplot '%s' using 1:2 with linespoints lw 2 "
-                "title 'same SO, same device'\n",
-                png, dat);
-    }
+    bench_machine_t m;
+    read_machine(&m);
+    fprintf(out, "set encoding utf8\nset terminal pngcairo noenhanced size 1000,800\nset grid\n");
+    if (dist_count > 0)
+        failures += gp_latency(out, cfg, &m);
+    int scaling = gp_scaling(out, cfg, &m);
+    failures += scaling < 0;
     if (fclose(out) != 0 || !script) {
         fprintf(stderr, "akl bench: cannot build the plot script: out of memory\n");
         free(script);
         return -1;
     }
-    if (dist_count > 0 && run_gnuplot(script) != 0) {
+    if (write_script(cfg, script) != 0)
+        failures++;
+    if ((dist_count > 0 || scaling > 0) && run_gnuplot(script) != 0) {
         fprintf(stderr, "akl bench: gnuplot failed or is not installed; .dat files are in %s\n",
                 cfg->plot_dir);
         failures++;

@@ -1,7 +1,8 @@
 /* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
  * and carries every figure docs/performance.md lists, and writes the plots, also into a
- * directory whose path is near PATH_MAX; --json prints to stdout and --only refuses an unknown
- * group. No timing is asserted: timing claims live in the benchmark's own output, never in tests.
+ * directory whose path is near PATH_MAX, with their targets, floors, machine and date; --json
+ * prints to stdout and --only refuses an unknown group. No timing is asserted: timing claims live
+ * in the benchmark's own output, never in tests.
  */
 #define _GNU_SOURCE
 #include "test_support.h"
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -194,6 +197,84 @@ static void test_plots_into_a_very_long_path(void **state)
     assert_true(t_file_exists(png));
 }
 
+/* The UTC date as the plots print it. */
+static void utc_date(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    strftime(buf, cap, "%Y-%m-%d", gmtime(&now));
+}
+
+/* The CPU's model name as /proc/cpuinfo gives it, or "" when it gives none. */
+static void cpu_model(char *buf, size_t cap)
+{
+    buf[0] = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            snprintf(buf, cap, "%s", colon + 2);
+            buf[strcspn(buf, "\n")] = 0;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+    if (!text)
+        fail_msg("no plot script to look for '%s' in", needle);
+    else if (!strstr(text, needle))
+        fail_msg("the plot script lacks '%s':\n%s", needle, text);
+}
+
+/* The plots (issue 15): the script kept beside them draws the launch round trip's targets and its
+ * interleaved floors, labels its time axes in µs, keeps the legend outside the plotting area, and
+ * titles each plot with the machine (CPU, cores, memory, kernel) and the run's date. */
+static void test_plots_draw_targets_floors_machine_and_date(void **state)
+{
+    const char *dir = *state;
+    char plots[4200], script_path[4300], before[16], after[16], model[128];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    utc_date(before, sizeof before);
+    int status = run_bench("--only", "floors,launch,load", "--plots", plots, NULL);
+    utc_date(after, sizeof after);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    snprintf(script_path, sizeof script_path, "%s/plots.gp", plots);
+    size_t size;
+    char *script = t_read_file(script_path, &size);
+    assert_non_null(script);
+    assert_contains(script, "title 'target p50 ≤ 2 µs (launch_rtt_p50)'");
+    assert_contains(script, "title 'target p50 ≤ 3× floor");
+    assert_contains(script, "title 'target p99 ≤ 20 µs (launch_rtt_p99)'");
+    assert_contains(script, "title 'floor p50 ");
+    assert_contains(script, "title 'floor p99 ");
+    assert_contains(script, "title 'floor "); /* the scaling plot's publish floor */
+    assert_contains(script, "set xlabel 'latency (µs)'");
+    assert_contains(script, "set ylabel 'wall time (µs)'");
+    assert_null(strstr(script, "(us)"));
+    assert_null(strstr(script, "(ms)"));
+    assert_contains(script, "set key outside");
+    assert_null(strstr(script, "set key inside"));
+    cpu_model(model, sizeof model);
+    if (model[0])
+        assert_contains(script, model);
+    struct utsname u;
+    assert_int_equal(uname(&u), 0);
+    assert_contains(script, u.release);
+    assert_contains(script, " CPUs, ");
+    assert_contains(script, " GiB, ");
+    if (!strstr(script, before))
+        assert_contains(script, after); /* the run may cross midnight */
+    free(script);
+    snprintf(script_path, sizeof script_path, "%s/scaling.png", plots);
+    assert_true(t_file_exists(script_path));
+}
+
 /* --check with only rows that have no target (the floors) says every target was met and exits 0;
  * the machine line is printed above the table. Which targets a timed run meets is not asserted. */
 static void test_check_without_targets_passes(void **state)
@@ -282,6 +363,8 @@ int main(void)
                                         make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_plots_into_a_very_long_path, make_scratch,
                                         remove_scratch),
+        cmocka_unit_test_setup_teardown(test_plots_draw_targets_floors_machine_and_date,
+                                        make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_json_goes_to_stdout, make_scratch, remove_scratch),
         cmocka_unit_test_setup_teardown(test_check_without_targets_passes, make_scratch,
                                         remove_scratch),

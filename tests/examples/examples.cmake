@@ -9,7 +9,7 @@ akl_add_test(examples
 
 akl_add_test(examples_concurrency
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_examples_concurrency.c
-  LIBS akl_test_cli_spawn
+  LIBS akl_test_vector_add
   DEPENDS akl_vector_add_example aclsim
   LABELS examples integration concurrency
   TIMEOUT 900)

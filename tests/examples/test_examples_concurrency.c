@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "test_cli_spawn.h"
 #include "test_support.h"
+#include "test_vector_add.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +31,6 @@
 #define SEQUENTIAL_RUNS 10
 #define ROUNDS 8
 #define PROCS_PER_ROUND 4
-#define PROC_TIMEOUT_MS 180000
 
 typedef struct watcher {
     char dir[4096];
@@ -165,58 +165,21 @@ static void clear_published(const char *dir_path)
     closedir(dir);
 }
 
-static int spawn_vector_add(int device, tcli_proc_t *proc)
+/* The first publishes; every later process finds the same bytes already there. */
+static void expect_first_writes(int run, const char *outcome)
 {
-    char bin[4096], dev[16];
-    snprintf(dev, sizeof dev, "%d", device);
-    const char *argv[] = {tcli_bin("akl-vector-add", bin, sizeof bin),
-                          "--json",
-                          "--device",
-                          dev,
-                          "--n",
-                          "65536",
-                          "--blocks",
-                          "4",
-                          NULL};
-    return tcli_spawn(argv, NULL, proc);
-}
-
-/* True if the process exited 0 and reported ok; copies its bootstrap outcome. */
-static bool vector_add_passed(tcli_proc_t *proc, char *outcome, size_t cap)
-{
-    tcli_result_t r;
-    tcli_finish(proc, PROC_TIMEOUT_MS, &r);
-    char ok[16] = "";
-    bool passed = r.exit_code == 0 && tcli_json_is_object(r.out) &&
-                  tcli_json_get(r.out, "ok", ok, sizeof ok) && strcmp(ok, "true") == 0;
-    if (!tcli_json_get(r.out, "bootstrap", outcome, cap))
-        snprintf(outcome, cap, "?");
-    if (!passed)
-        print_message("vector_add failed: exit %d\nstdout: %s\nstderr: %s\n", r.exit_code, r.out,
-                      r.err);
-    tcli_result_free(&r);
-    return passed;
+    assert_string_equal(outcome, run == 0 ? "wrote" : "identical");
 }
 
 static void test_ten_fresh_processes_in_sequence(void **state)
 {
     (void)state;
-    int passed = 0;
-    for (int i = 0; i < SEQUENTIAL_RUNS; i++) {
-        tcli_proc_t proc;
-        assert_int_equal(spawn_vector_add(0, &proc), 0);
-        char outcome[32];
-        if (vector_add_passed(&proc, outcome, sizeof outcome)) {
-            passed++;
-            /* The first publishes; every later process finds the same bytes already there. */
-            assert_string_equal(outcome, i == 0 ? "wrote" : "identical");
-        }
-    }
+    int passed = tvadd_run_in_sequence(SEQUENTIAL_RUNS, NULL, NULL, expect_first_writes);
     print_message("sequential: %d of %d passed\n", passed, SEQUENTIAL_RUNS);
     assert_int_equal(passed, SEQUENTIAL_RUNS);
 }
 
-/* 8 rounds of 4 processes at once; device_of(i) picks process i's device. */
+/* 8 rounds of 4 processes at once, process i on device i % dies. */
 static void run_rounds(int dies)
 {
     watcher_t *w = calloc(1, sizeof *w);
@@ -225,15 +188,7 @@ static void run_rounds(int dies)
     int rounds_passed = 0;
     for (int round = 0; round < ROUNDS; round++) {
         clear_published(w->dir);
-        tcli_proc_t procs[PROCS_PER_ROUND];
-        for (int i = 0; i < PROCS_PER_ROUND; i++)
-            assert_int_equal(spawn_vector_add(i % dies, &procs[i]), 0);
-        int ok = 0;
-        for (int i = 0; i < PROCS_PER_ROUND; i++) {
-            char outcome[32];
-            ok += vector_add_passed(&procs[i], outcome, sizeof outcome);
-        }
-        rounds_passed += ok == PROCS_PER_ROUND;
+        rounds_passed += tvadd_run_at_once(PROCS_PER_ROUND, dies, NULL, NULL) == PROCS_PER_ROUND;
     }
     watcher_stop(w);
     print_message("%d die(s): %d of %d rounds passed; watcher: %lu scans, %lu final-name files "

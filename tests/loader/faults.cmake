@@ -20,7 +20,7 @@ set(FAULTS_UTIL ${CMAKE_CURRENT_LIST_DIR}/test_faults_util.c)
 function(faults_add name labels)
   akl_add_test(${name}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${name}.c ${FAULTS_UTIL}
-    LIBS akl
+    LIBS akl akl_test_expect_error
     LABELS ${labels}
     DEPENDS ${FAULTS_DEPS})
   target_include_directories(test_${name} PRIVATE

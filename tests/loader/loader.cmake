@@ -57,6 +57,7 @@ akl_add_test(loader_fake_device SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_loader_fa
 # Integration tests on the simulator.
 if(TARGET aclsim AND TARGET akl_dispatcher)
   akl_add_test(loader_sim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_loader_sim.c
+    ${CMAKE_CURRENT_LIST_DIR}/test_latch_util.c
     LIBS akl DEPENDS ${LDR_KERNELS} aclsim akl_dispatcher kernel_lookk_disp_a kernel_lookk_disp_b
     TIMEOUT 600)
   akl_add_test(loader_sim_threads SOURCES

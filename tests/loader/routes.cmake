@@ -8,7 +8,7 @@ set_target_properties(akl_dispatcher_v1 PROPERTIES OUTPUT_NAME akl_dispatcher_v1
   LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 
 akl_add_test(routes
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_routes.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_routes.c ${CMAKE_CURRENT_LIST_DIR}/test_latch_util.c
   LIBS akl akl_test_cli_spawn aclsim
   DEPENDS akl_vector_add_example akl_hello_example aclsim akl_dispatcher akl_dispatcher_v1
     kernel_ldrk_basic
@@ -22,7 +22,7 @@ target_compile_definitions(test_routes PRIVATE
 
 akl_add_test(routes_concurrency
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_routes_concurrency.c
-  LIBS akl_test_cli_spawn
+  LIBS akl_test_vector_add
   DEPENDS akl_vector_add_example aclsim
   LABELS integration routes concurrency
   TIMEOUT 900)

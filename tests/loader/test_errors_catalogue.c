@@ -22,6 +22,7 @@
 
 #include "akl/akl.h"
 #include "faultk_abi.h"
+#include "test_expect_error.h"
 #include "test_faults_util.h"
 #include "test_support.h"
 
@@ -41,24 +42,6 @@ static const int32_t cat_device_launch = 6;
 
 /* ---- Helpers ----------------------------------------------------------------------------------
  */
-
-/* Fails unless rc is code and the message holds every NULL-terminated needle. */
-static void cat_expect(int rc, int code, ...)
-{
-    const char *msg = akl_last_error();
-    if (rc != code)
-        fail_msg("expected %s (%d), got %s (%d): %s", akl_errname(code), code, akl_errname(rc), rc,
-                 msg);
-    va_list ap;
-    va_start(ap, code);
-    for (const char *needle = va_arg(ap, const char *); needle; needle = va_arg(ap, const char *)) {
-        if (!strstr(msg, needle)) {
-            va_end(ap);
-            fail_msg("\"%s\" is not in the message of %s: %s", needle, akl_errname(code), msg);
-        }
-    }
-    va_end(ap);
-}
 
 static const char *cat_kernel(const char *file, char *buf, size_t cap)
 {
@@ -173,23 +156,25 @@ static void test_null_and_empty_load_arguments(void **state)
     cat_device_work_t before = cat_device_work(dev);
     /* Not NULL, never dereferenced: a failed load must clear it. */
     akl_module_t *module = (akl_module_t *)(uintptr_t)1;
-    cat_expect(akl_module_load_file(dev, so, NULL, NULL), AKL_EINVAL, "out is NULL", NULL);
-    cat_expect(akl_module_load_file(dev, NULL, NULL, &module), AKL_EINVAL, "SO path is NULL", NULL);
+    t_expect_error(akl_module_load_file(dev, so, NULL, NULL), AKL_EINVAL, "out is NULL", NULL);
+    t_expect_error(akl_module_load_file(dev, NULL, NULL, &module), AKL_EINVAL, "SO path is NULL",
+                   NULL);
     assert_null(module);
-    cat_expect(akl_module_load_file(dev, "", NULL, &module), AKL_EINVAL, "SO path is empty", NULL);
-    cat_expect(akl_module_load_data(dev, NULL, 10, NULL, &module), AKL_EINVAL,
-               "akl_module_load_data: data is NULL (size 10)", NULL);
-    cat_expect(akl_check_data(NULL, 10, NULL), AKL_EINVAL, "<memory>: data is NULL but size is 10",
-               NULL);
-    cat_expect(akl_module_load_data(dev, "", 0, NULL, &module), AKL_ENOTELF,
-               "<memory>: not an ELF file (0 bytes", NULL);
+    t_expect_error(akl_module_load_file(dev, "", NULL, &module), AKL_EINVAL, "SO path is empty",
+                   NULL);
+    t_expect_error(akl_module_load_data(dev, NULL, 10, NULL, &module), AKL_EINVAL,
+                   "akl_module_load_data: data is NULL (size 10)", NULL);
+    t_expect_error(akl_check_data(NULL, 10, NULL), AKL_EINVAL,
+                   "<memory>: data is NULL but size is 10", NULL);
+    t_expect_error(akl_module_load_data(dev, "", 0, NULL, &module), AKL_ENOTELF,
+                   "<memory>: not an ELF file (0 bytes", NULL);
     akl_load_options_t opts = {.size = 0};
-    cat_expect(akl_module_load_file(dev, so, &opts, &module), AKL_EINVAL, "opts->size is 0",
-               "sizeof(akl_load_options_t)", NULL);
+    t_expect_error(akl_module_load_file(dev, so, &opts, &module), AKL_EINVAL, "opts->size is 0",
+                   "sizeof(akl_load_options_t)", NULL);
     setenv("AKL_MAX_SO_SIZE", "lots", 1);
     int rc = akl_module_load_file(dev, so, NULL, &module);
     unsetenv("AKL_MAX_SO_SIZE");
-    cat_expect(rc, AKL_EINVAL, "$AKL_MAX_SO_SIZE=\"lots\" is not a positive byte count", NULL);
+    t_expect_error(rc, AKL_EINVAL, "$AKL_MAX_SO_SIZE=\"lots\" is not a positive byte count", NULL);
     assert_null(module);
     cat_expect_no_device_work(dev, &before);
 }
@@ -197,17 +182,19 @@ static void test_null_and_empty_load_arguments(void **state)
 static void test_null_outputs(void **state)
 {
     (void)state;
-    cat_expect(akl_device_count(NULL), AKL_EINVAL, "akl_device_count: count is NULL", NULL);
-    cat_expect(akl_mem_alloc(NULL, 8), AKL_EINVAL, "akl_mem_alloc: dev_ptr is NULL", NULL);
+    t_expect_error(akl_device_count(NULL), AKL_EINVAL, "akl_device_count: count is NULL", NULL);
+    t_expect_error(akl_mem_alloc(NULL, 8), AKL_EINVAL, "akl_mem_alloc: dev_ptr is NULL", NULL);
     size_t total;
-    cat_expect(akl_mem_info(NULL, &total), AKL_EINVAL, "akl_mem_info: free_bytes is NULL", NULL);
-    cat_expect(akl_stream_create(NULL), AKL_EINVAL, "akl_stream_create: stream is NULL", NULL);
-    cat_expect(akl_module_info(NULL, NULL), AKL_EINVAL, "akl_module_info: module is NULL", NULL);
+    t_expect_error(akl_mem_info(NULL, &total), AKL_EINVAL, "akl_mem_info: free_bytes is NULL",
+                   NULL);
+    t_expect_error(akl_stream_create(NULL), AKL_EINVAL, "akl_stream_create: stream is NULL", NULL);
+    t_expect_error(akl_module_info(NULL, NULL), AKL_EINVAL, "akl_module_info: module is NULL",
+                   NULL);
     char name[8];
-    cat_expect(akl_basename(NULL, 1, 0, NULL, 64), AKL_EINVAL, "buf is NULL or buf_size is 0",
-               NULL);
-    cat_expect(akl_basename(NULL, 1, 0, name, sizeof name), AKL_EINVAL, "buf_size 8 is too small",
-               "akl_inner_0000000000000001_0.so", NULL);
+    t_expect_error(akl_basename(NULL, 1, 0, NULL, 64), AKL_EINVAL, "buf is NULL or buf_size is 0",
+                   NULL);
+    t_expect_error(akl_basename(NULL, 1, 0, name, sizeof name), AKL_EINVAL,
+                   "buf_size 8 is too small", "akl_inner_0000000000000001_0.so", NULL);
     assert_string_equal(name, "");
 }
 
@@ -215,43 +202,44 @@ static void test_bad_device_memory_arguments(void **state)
 {
     (void)state;
     int on_host = 0;
-    cat_expect(akl_mem_free(NULL), CAT_E_PARAM, "ACL_ERROR_RT_PARAM_INVALID",
-               "aclrtFree: devPtr is NULL", NULL);
-    cat_expect(akl_mem_free(&on_host), CAT_E_PARAM, "is not a device address of any set device",
-               NULL);
+    t_expect_error(akl_mem_free(NULL), CAT_E_PARAM, "ACL_ERROR_RT_PARAM_INVALID",
+                   "aclrtFree: devPtr is NULL", NULL);
+    t_expect_error(akl_mem_free(&on_host), CAT_E_PARAM, "is not a device address of any set device",
+                   NULL);
     void *dev = NULL;
-    cat_expect(akl_mem_alloc(&dev, 0), CAT_E_PARAM, "allocating 0 bytes", "size 0", NULL);
+    t_expect_error(akl_mem_alloc(&dev, 0), CAT_E_PARAM, "allocating 0 bytes", "size 0", NULL);
     size_t free_bytes, total;
     assert_int_equal(akl_mem_info(&free_bytes, &total), 0);
-    cat_expect(akl_mem_alloc(&dev, total + 1), CAT_E_MEMORY, "ACL_ERROR_RT_MEMORY_ALLOCATION",
-               "out of device memory", NULL);
+    t_expect_error(akl_mem_alloc(&dev, total + 1), CAT_E_MEMORY, "ACL_ERROR_RT_MEMORY_ALLOCATION",
+                   "out of device memory", NULL);
     assert_int_equal(akl_mem_alloc(&dev, 64), 0);
     char host[128] = {0};
-    cat_expect(akl_memcpy_to_device(host, host, 16), CAT_E_PARAM,
-               "kind HOST_TO_DEVICE does not match the addresses", NULL);
-    cat_expect(akl_memcpy_to_device(dev, host, sizeof host), CAT_E_PARAM,
-               "is not inside one allocation", NULL);
-    cat_expect(akl_memcpy_from_device(NULL, dev, 16), CAT_E_PARAM, "invalid argument", NULL);
+    t_expect_error(akl_memcpy_to_device(host, host, 16), CAT_E_PARAM,
+                   "kind HOST_TO_DEVICE does not match the addresses", NULL);
+    t_expect_error(akl_memcpy_to_device(dev, host, sizeof host), CAT_E_PARAM,
+                   "is not inside one allocation", NULL);
+    t_expect_error(akl_memcpy_from_device(NULL, dev, 16), CAT_E_PARAM, "invalid argument", NULL);
     assert_int_equal(akl_mem_free(dev), 0);
-    cat_expect(akl_mem_free(dev), CAT_E_PARAM, NULL);
+    t_expect_error(akl_mem_free(dev), CAT_E_PARAM, NULL);
 }
 
 static void test_bad_stream_handles(void **state)
 {
     int32_t dev = *(const int32_t *)*state;
-    cat_expect(akl_stream_destroy(NULL), CAT_E_PARAM,
-               "the default stream (NULL) cannot be destroyed", NULL);
+    t_expect_error(akl_stream_destroy(NULL), CAT_E_PARAM,
+                   "the default stream (NULL) cannot be destroyed", NULL);
     akl_stream_t stream = NULL;
     assert_int_equal(akl_stream_create(&stream), 0);
     assert_int_equal(akl_stream_destroy(stream), 0);
-    cat_expect(akl_stream_destroy(stream), CAT_E_PARAM, "is not a live stream of device 0", NULL);
-    cat_expect(akl_stream_sync(stream, 100), CAT_E_PARAM, "is not a live stream", NULL);
-    cat_expect(akl_stream_sync((akl_stream_t)(uintptr_t)0x1234, 100), CAT_E_PARAM,
-               "is not a stream handle", NULL);
+    t_expect_error(akl_stream_destroy(stream), CAT_E_PARAM, "is not a live stream of device 0",
+                   NULL);
+    t_expect_error(akl_stream_sync(stream, 100), CAT_E_PARAM, "is not a live stream", NULL);
+    t_expect_error(akl_stream_sync((akl_stream_t)(uintptr_t)0x1234, 100), CAT_E_PARAM,
+                   "is not a stream handle", NULL);
     akl_module_t *module = cat_load_faultk(dev);
     faultk_return_args_t args = {0, 0};
-    cat_expect(akl_launch(module, "faultk_return", &args, sizeof args, 1, stream, 0), CAT_E_PARAM,
-               "launching faultk_return", "is not a live stream", NULL);
+    t_expect_error(akl_launch(module, "faultk_return", &args, sizeof args, 1, stream, 0),
+                   CAT_E_PARAM, "launching faultk_return", "is not a live stream", NULL);
 }
 
 /* ---- SO contents: validated before any device work ---------------------------------------------
@@ -327,11 +315,11 @@ static void test_bad_so_contents_do_no_device_work(void **state)
                                    .kernels = rows[i].code == AKL_ENOSYM ? absent : NULL,
                                    .max_size = rows[i].code == AKL_ETOOBIG ? 1000 : 0};
         akl_module_t *module = NULL;
-        cat_expect(akl_module_load_file(dev, rows[i].file, &opts, &module), rows[i].code,
-                   rows[i].file, rows[i].cause, NULL);
+        t_expect_error(akl_module_load_file(dev, rows[i].file, &opts, &module), rows[i].code,
+                       rows[i].file, rows[i].cause, NULL);
         assert_null(module);
         /* akl_check_file (and `akl check`) say the same without a device. */
-        cat_expect(akl_check_file(rows[i].file, &opts), rows[i].code, rows[i].cause, NULL);
+        t_expect_error(akl_check_file(rows[i].file, &opts), rows[i].code, rows[i].cause, NULL);
     }
     cat_expect_no_device_work(dev, &before);
     free(so);
@@ -343,7 +331,7 @@ static void test_executable_is_not_a_shared_object(void **state)
     int32_t dev = *(const int32_t *)*state;
     akl_module_t *module = NULL;
     int rc = akl_module_load_file(dev, "/proc/self/exe", NULL, &module);
-    cat_expect(rc, AKL_ENOTSO, "/proc/self/exe", "not a shared object", "-shared", NULL);
+    t_expect_error(rc, AKL_ENOTSO, "/proc/self/exe", "not a shared object", "-shared", NULL);
 }
 
 /* ---- Names ------------------------------------------------------------------------------------
@@ -356,37 +344,37 @@ static void test_bad_names(void **state)
     cat_kernel(FAULTK_SO, so, sizeof so);
     akl_module_t *module = NULL;
     akl_load_options_t opts = {.size = sizeof opts, .prefix = "bad/prefix"};
-    cat_expect(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
-               "prefix \"bad/prefix\" has character 0x2f at 3",
-               "a device file name may use only [A-Za-z0-9._-]", NULL);
+    t_expect_error(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
+                   "prefix \"bad/prefix\" has character 0x2f at 3",
+                   "a device file name may use only [A-Za-z0-9._-]", NULL);
     char long_prefix[82];
     memset(long_prefix, 'p', sizeof long_prefix - 1);
     long_prefix[sizeof long_prefix - 1] = 0;
     opts.prefix = long_prefix;
-    cat_expect(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
-               "would be 102 characters; the device allows at most 100", NULL);
+    t_expect_error(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
+                   "would be 102 characters; the device allows at most 100", NULL);
     setenv("AKL_PREFIX", "sp ace_", 1);
     int rc = akl_module_load_file(dev, so, NULL, &module);
     unsetenv("AKL_PREFIX");
-    cat_expect(rc, AKL_ENAME, "prefix \"sp ace_\" has character 0x20 at 2", NULL);
+    t_expect_error(rc, AKL_ENAME, "prefix \"sp ace_\" has character 0x20 at 2", NULL);
 
     module = cat_load_faultk(dev);
     faultk_return_args_t args = {0, 0};
     char long_kernel[AKL_KERNEL_NAME_MAX + 2];
     memset(long_kernel, 'k', sizeof long_kernel - 1);
     long_kernel[sizeof long_kernel - 1] = 0;
-    cat_expect(akl_launch(module, long_kernel, &args, sizeof args, 1, NULL, 0), AKL_ENAME,
-               "is longer than 200 characters", NULL);
-    cat_expect(akl_launch(module, "faultk-return", &args, sizeof args, 1, NULL, 0), AKL_ENAME,
-               "kernel name \"faultk-return\" is not a C identifier", NULL);
-    cat_expect(akl_launch(module, "", &args, sizeof args, 1, NULL, 0), AKL_ENAME,
-               "kernel name is empty", NULL);
-    cat_expect(akl_launch(module, NULL, &args, sizeof args, 1, NULL, 0), AKL_EINVAL,
-               "kernel name is NULL", NULL);
+    t_expect_error(akl_launch(module, long_kernel, &args, sizeof args, 1, NULL, 0), AKL_ENAME,
+                   "is longer than 200 characters", NULL);
+    t_expect_error(akl_launch(module, "faultk-return", &args, sizeof args, 1, NULL, 0), AKL_ENAME,
+                   "kernel name \"faultk-return\" is not a C identifier", NULL);
+    t_expect_error(akl_launch(module, "", &args, sizeof args, 1, NULL, 0), AKL_ENAME,
+                   "kernel name is empty", NULL);
+    t_expect_error(akl_launch(module, NULL, &args, sizeof args, 1, NULL, 0), AKL_EINVAL,
+                   "kernel name is NULL", NULL);
     const char *kernels[] = {"faultk.hold", NULL};
     opts = (akl_load_options_t){.size = sizeof opts, .kernels = kernels};
-    cat_expect(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
-               "kernel name \"faultk.hold\" is not a C identifier", NULL);
+    t_expect_error(akl_module_load_file(dev, so, &opts, &module), AKL_ENAME,
+                   "kernel name \"faultk.hold\" is not a C identifier", NULL);
 }
 
 /* ---- Device ids -------------------------------------------------------------------------------
@@ -398,29 +386,30 @@ static void test_bad_device_ids(void **state)
     char so[FAULTT_PATH_MAX];
     cat_kernel(FAULTK_SO, so, sizeof so);
     akl_module_t *module = NULL;
-    cat_expect(akl_device_open(-1), AKL_EDEVICE, "akl_device_open: device -1 is negative", NULL);
-    cat_expect(akl_device_close(-1), AKL_EDEVICE, "device -1 is negative", NULL);
-    cat_expect(akl_module_load_file(-1, so, NULL, &module), AKL_EDEVICE,
-               "akl_module_load: device -1 is negative", NULL);
+    t_expect_error(akl_device_open(-1), AKL_EDEVICE, "akl_device_open: device -1 is negative",
+                   NULL);
+    t_expect_error(akl_device_close(-1), AKL_EDEVICE, "device -1 is negative", NULL);
+    t_expect_error(akl_module_load_file(-1, so, NULL, &module), AKL_EDEVICE,
+                   "akl_module_load: device -1 is negative", NULL);
     uint32_t count = 0;
     assert_int_equal(akl_device_count(&count), 0);
     char invalid[96], not_set[96];
     snprintf(invalid, sizeof invalid, "invalid device id %u (the simulator has %u devices", count,
              count);
-    cat_expect(akl_device_open((int32_t)count), CAT_E_DEVICEID, "ACL_ERROR_RT_INVALID_DEVICEID",
-               invalid, NULL);
-    cat_expect(akl_device_close((int32_t)count), CAT_E_DEVICEID, invalid, NULL);
+    t_expect_error(akl_device_open((int32_t)count), CAT_E_DEVICEID, "ACL_ERROR_RT_INVALID_DEVICEID",
+                   invalid, NULL);
+    t_expect_error(akl_device_close((int32_t)count), CAT_E_DEVICEID, invalid, NULL);
     /* Loading (bytes no test loaded, so that it bootstraps) needs the device to be the calling
      * thread's current one. */
     size_t size;
     char name[128], final[FAULTT_PATH_MAX];
     unsigned char *bytes = cat_variant(dev, 41, 64, &size, name, sizeof name, final, sizeof final);
-    cat_expect(akl_module_load_data(dev + 1, bytes, size, NULL, &module), AKL_EDEVICE,
-               "device 1 is not set in this thread; call akl_device_open(1)",
-               "the thread's current device is 0", NULL);
+    t_expect_error(akl_module_load_data(dev + 1, bytes, size, NULL, &module), AKL_EDEVICE,
+                   "device 1 is not set in this thread; call akl_device_open(1)",
+                   "the thread's current device is 0", NULL);
     snprintf(not_set, sizeof not_set, "device %u is not set in this thread", count + 5);
-    cat_expect(akl_module_load_data((int32_t)count + 5, bytes, size, NULL, &module), AKL_EDEVICE,
-               not_set, NULL);
+    t_expect_error(akl_module_load_data((int32_t)count + 5, bytes, size, NULL, &module),
+                   AKL_EDEVICE, not_set, NULL);
     assert_null(module);
     free(bytes);
 }
@@ -489,9 +478,9 @@ static void test_launch_on_another_device_than_the_module_s(void **state)
     int rc = akl_launch(module, "faultk_return", &args, sizeof args, 1, NULL, 0);
     assert_int_equal(akl_device_close(dev), 0);
     assert_int_equal(akl_device_close(cat_device_faults), 0);
-    cat_expect(rc, AKL_EDEVICE, "launching faultk_return of akl_inner_",
-               "device 2 is not set in this thread; call akl_device_open(2)",
-               "the thread's current device is 0", NULL);
+    t_expect_error(rc, AKL_EDEVICE, "launching faultk_return of akl_inner_",
+                   "device 2 is not set in this thread; call akl_device_open(2)",
+                   "the thread's current device is 0", NULL);
 }
 
 /* ---- Argument sizes, block counts, timeout arguments -----------------------------------------
@@ -502,18 +491,18 @@ static void test_launch_limits(void **state)
     int32_t dev = *(const int32_t *)*state;
     akl_module_t *module = cat_load_faultk(dev);
     faultk_return_args_t args = {0, 0};
-    cat_expect(akl_launch(module, "faultk_return", &args, sizeof args, 0, NULL, 0), AKL_EINVAL,
-               "launching faultk_return of akl_inner_", "on device 0: 0 blocks; use 1..65535",
-               NULL);
-    cat_expect(akl_launch(module, "faultk_return", &args, sizeof args, 65536, NULL, 0), AKL_EINVAL,
-               "65536 blocks; use 1..65535", NULL);
-    cat_expect(akl_launch(module, "faultk_return", &args, (64u << 20) + 1, 1, NULL, 0), AKL_E2BIG,
-               "67108865 argument bytes exceed the limit of 67108864",
-               "pass large data in device memory", NULL);
-    cat_expect(akl_launch(module, "faultk_return", NULL, 8, 1, NULL, 0), AKL_EINVAL,
-               "args is NULL but size is 8", NULL);
-    cat_expect(akl_launch(NULL, "faultk_return", &args, sizeof args, 1, NULL, 0), AKL_EINVAL,
-               "akl_launch: module is NULL", NULL);
+    t_expect_error(akl_launch(module, "faultk_return", &args, sizeof args, 0, NULL, 0), AKL_EINVAL,
+                   "launching faultk_return of akl_inner_", "on device 0: 0 blocks; use 1..65535",
+                   NULL);
+    t_expect_error(akl_launch(module, "faultk_return", &args, sizeof args, 65536, NULL, 0),
+                   AKL_EINVAL, "65536 blocks; use 1..65535", NULL);
+    t_expect_error(akl_launch(module, "faultk_return", &args, (64u << 20) + 1, 1, NULL, 0),
+                   AKL_E2BIG, "67108865 argument bytes exceed the limit of 67108864",
+                   "pass large data in device memory", NULL);
+    t_expect_error(akl_launch(module, "faultk_return", NULL, 8, 1, NULL, 0), AKL_EINVAL,
+                   "args is NULL but size is 8", NULL);
+    t_expect_error(akl_launch(NULL, "faultk_return", &args, sizeof args, 1, NULL, 0), AKL_EINVAL,
+                   "akl_launch: module is NULL", NULL);
     /* No payload at all is fine: the kernel gets 8 zero bytes (faultk_return then returns 0). */
     assert_int_equal(akl_launch(module, "faultk_return", NULL, 0, 1, NULL, 0), 0);
     assert_int_equal(akl_stream_sync(NULL, FAULTT_SYNC_MS), 0);
@@ -523,14 +512,14 @@ static void test_launch_limits(void **state)
 static void test_timeout_arguments(void **state)
 {
     int32_t dev = *(const int32_t *)*state;
-    cat_expect(akl_stream_sync(NULL, -2), AKL_EINVAL,
-               "akl_stream_sync: timeout_ms -2 is invalid (-1 waits forever)", NULL);
+    t_expect_error(akl_stream_sync(NULL, -2), AKL_EINVAL,
+                   "akl_stream_sync: timeout_ms -2 is invalid (-1 waits forever)", NULL);
     char so[FAULTT_PATH_MAX];
     cat_kernel(FAULTK_SO, so, sizeof so);
     akl_module_t *module = NULL;
     akl_load_options_t opts = {.size = sizeof opts, .timeout_ms = -5};
-    cat_expect(akl_module_load_file(dev, so, &opts, &module), AKL_EINVAL,
-               "load options: timeout_ms -5 is invalid", NULL);
+    t_expect_error(akl_module_load_file(dev, so, &opts, &module), AKL_EINVAL,
+                   "load options: timeout_ms -5 is invalid", NULL);
 }
 
 /* ---- Timeouts and hung kernels (device 2: these stop or reset the scheduler) ------------------
@@ -561,12 +550,12 @@ static void test_per_task_timeout_stops_the_scheduler(void **state)
     akl_module_t *module = cat_load_faultk(dev);
     uint32_t *release;
     cat_hold(module, &release, 1);
-    cat_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_TIMEOUT,
-               "ACL_ERROR_RT_AICPU_TIMEOUT", "AICPU task timeout: kernel 'faultk_hold'",
-               "did not finish within 1000 ms", "device errcode 21007",
-               "the aicpu scheduler was stopped", NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_TIMEOUT,
+                   "ACL_ERROR_RT_AICPU_TIMEOUT", "AICPU task timeout: kernel 'faultk_hold'",
+                   "did not finish within 1000 ms", "device errcode 21007",
+                   "the aicpu scheduler was stopped", NULL);
     void *p = NULL;
-    cat_expect(akl_mem_alloc(&p, 64), CAT_E_DEAD, "call aclrtResetDevice", NULL);
+    t_expect_error(akl_mem_alloc(&p, 64), CAT_E_DEAD, "call aclrtResetDevice", NULL);
     cat_reopen(dev);
     cat_expect_store_works(module, NULL);
 }
@@ -584,10 +573,11 @@ static void test_sync_timeout_cancels_nothing(void **state)
     uint32_t *release;
     uint32_t *started = cat_hold(module, &release, 0);
     assert_true(t_wait_until(cat_started, started, 30000));
-    cat_expect(akl_stream_sync(NULL, 50), CAT_E_SYNC_TIMEOUT, "ACL_ERROR_RT_STREAM_SYNC_TIMEOUT",
-               "synchronize timed out after 50 ms with 1 task(s) not finished",
-               "nothing was cancelled", NULL);
-    cat_expect(akl_stream_sync(NULL, 0), CAT_E_SYNC_TIMEOUT, NULL);
+    t_expect_error(akl_stream_sync(NULL, 50), CAT_E_SYNC_TIMEOUT,
+                   "ACL_ERROR_RT_STREAM_SYNC_TIMEOUT",
+                   "synchronize timed out after 50 ms with 1 task(s) not finished",
+                   "nothing was cancelled", NULL);
+    t_expect_error(akl_stream_sync(NULL, 0), CAT_E_SYNC_TIMEOUT, NULL);
     /* The kernel still runs: released, it completes and the stream is clean. */
     uint32_t one = 1;
     assert_int_equal(akl_memcpy_to_device(release, &one, sizeof one), 0);
@@ -604,7 +594,7 @@ static void test_hung_kernel_is_ended_by_a_reset(void **state)
     uint32_t *release;
     uint32_t *started = cat_hold(module, &release, 0);
     assert_true(t_wait_until(cat_started, started, 30000));
-    cat_expect(akl_stream_sync(NULL, 100), CAT_E_SYNC_TIMEOUT, NULL);
+    t_expect_error(akl_stream_sync(NULL, 100), CAT_E_SYNC_TIMEOUT, NULL);
     cat_reopen(dev);
     cat_expect_store_works(module, NULL);
 }
@@ -649,8 +639,9 @@ static void test_directory_under_the_final_name_fails_at_rename(void **state)
     assert_int_equal(faultt_snapshot_take(dir, &snap), 0);
     assert_int_equal(mkdir(final, 0755), 0);
     akl_module_t *module = NULL;
-    cat_expect(akl_module_load_data(dev, bytes, size, NULL, &module), AKL_EBOOTFAILED,
-               "the dispatcher failed at stage rename", "Is a directory (errno 21)", final, NULL);
+    t_expect_error(akl_module_load_data(dev, bytes, size, NULL, &module), AKL_EBOOTFAILED,
+                   "the dispatcher failed at stage rename", "Is a directory (errno 21)", final,
+                   NULL);
     struct stat st;
     assert_int_equal(lstat(final, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
@@ -684,8 +675,8 @@ static void test_published_file_removed_gives_11002(void **state)
     assert_int_equal(unlink(info.device_path), 0);
     faultk_return_args_t args = {0, 0};
     assert_int_equal(akl_launch(module, "faultk_return", &args, sizeof args, 1, NULL, 0), 0);
-    cat_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_EXCEPTION,
-               "ACL_ERROR_RT_AICPU_EXCEPTION", "device errcode 11002", info.basename, NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_EXCEPTION,
+                   "ACL_ERROR_RT_AICPU_EXCEPTION", "device errcode 11002", info.basename, NULL);
     akl_module_t *again = NULL;
     assert_int_equal(akl_module_load_data(dev, bytes, size, NULL, &again), 0);
     assert_ptr_not_equal(again, module);
@@ -706,14 +697,14 @@ static void test_kernel_failures_are_reported_at_the_synchronize(void **state)
     assert_int_equal(akl_module_info(module, &info), 0);
     faultk_return_args_t args = {7, 0};
     assert_int_equal(akl_launch(module, "faultk_return", &args, sizeof args, 2, NULL, 0), 0);
-    cat_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_EXCEPTION,
-               "kernel 'faultk_return'", info.basename, "returned 7", "device errcode 7", NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), CAT_E_AICPU_EXCEPTION,
+                   "kernel 'faultk_return'", info.basename, "returned 7", "device errcode 7", NULL);
     /* Reported once; later tasks run. */
     assert_int_equal(akl_stream_sync(NULL, FAULTT_SYNC_MS), 0);
     /* A kernel the SO does not export: refused by the launch, nothing reaches the device. */
-    cat_expect(akl_launch(module, "faultk_absent", &args, sizeof args, 1, NULL, 0), AKL_ENOSYM,
-               "the SO does not export \"faultk_absent\"", info.basename,
-               "nearest exported names: ", NULL);
+    t_expect_error(akl_launch(module, "faultk_absent", &args, sizeof args, 1, NULL, 0), AKL_ENOSYM,
+                   "the SO does not export \"faultk_absent\"", info.basename,
+                   "nearest exported names: ", NULL);
     assert_int_equal(akl_stream_sync(NULL, FAULTT_SYNC_MS), 0);
     cat_expect_store_works(module, NULL);
 }

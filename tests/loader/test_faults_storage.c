@@ -37,6 +37,7 @@
 #include "akl/akl.h"
 #include "faultk_abi.h"
 #include "test_faults_util.h"
+#include "test_child_check.h"
 #include "test_support.h"
 
 #define STO_FSIZE_DEVICE 2
@@ -83,15 +84,6 @@ static int sto_load_kernel_file(int32_t device, const char *file, akl_module_t *
 
 /* ---- Children (exit code: 0, or the number of the check that failed) ------------------------- */
 
-#define CHECK(n, cond)                                                                             \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "child check %d failed: %s; last error: %s\n", n, #cond,               \
-                    akl_last_error());                                                             \
-            return n;                                                                              \
-        }                                                                                          \
-    } while (0)
-
 static bool sto_has(const char *text, const char *needle)
 {
     if (strstr(text, needle))
@@ -135,22 +127,22 @@ static int sto_child_read_only(void)
     if (sto_make_read_only(dir) != 0)
         return STO_NO_READONLY_MOUNT;
     faultt_join(probe, sizeof probe, dir, "probe");
-    CHECK(1, open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) < 0 && errno == EROFS);
-    CHECK(2, akl_device_open(STO_RO_DEVICE) == 0);
+    T_CHECK(1, open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) < 0 && errno == EROFS);
+    T_CHECK(2, akl_device_open(STO_RO_DEVICE) == 0);
     akl_module_t *module = NULL;
-    CHECK(3, sto_load_kernel_file(STO_RO_DEVICE, "libldrk_basic.so", &module) == 0);
+    T_CHECK(3, sto_load_kernel_file(STO_RO_DEVICE, "libldrk_basic.so", &module) == 0);
     akl_module_info_t info;
-    CHECK(4, akl_module_info(module, &info) == 0 && info.outcome == AKL_BOOT_IDENTICAL);
+    T_CHECK(4, akl_module_info(module, &info) == 0 && info.outcome == AKL_BOOT_IDENTICAL);
     sto_so_t big;
-    CHECK(5, sto_big_so(STO_RO_DEVICE, STO_SEED_READONLY, &big) == 0);
+    T_CHECK(5, sto_big_so(STO_RO_DEVICE, STO_SEED_READONLY, &big) == 0);
     module = NULL;
     int rc = akl_module_load_data(STO_RO_DEVICE, big.bytes, big.size, NULL, &module);
-    CHECK(6, rc == AKL_ENOPREINSTALL && module == NULL);
+    T_CHECK(6, rc == AKL_ENOPREINSTALL && module == NULL);
     const char *msg = akl_last_error();
-    CHECK(7, sto_has(msg, "stage create") && sto_has(msg, "Read-only file system") &&
-                 sto_has(msg, dir) && sto_has(msg, big.name));
+    T_CHECK(7, sto_has(msg, "stage create") && sto_has(msg, "Read-only file system") &&
+                   sto_has(msg, dir) && sto_has(msg, big.name));
     free(big.bytes);
-    CHECK(8, akl_device_close(STO_RO_DEVICE) == 0);
+    T_CHECK(8, akl_device_close(STO_RO_DEVICE) == 0);
     return 0;
 }
 

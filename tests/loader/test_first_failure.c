@@ -17,6 +17,7 @@
 
 #include "akl/akl.h"
 #include "faultk_abi.h"
+#include "test_expect_error.h"
 #include "test_faults_util.h"
 #include "test_support.h"
 
@@ -24,24 +25,6 @@
 #define FF_E_AICPU_EXCEPTION 507018
 #define FF_E_SYNC_TIMEOUT 507046
 #define FF_E_DEAD 507899
-
-/* Fails unless rc is code and the message holds every NULL-terminated needle. */
-static void ff_expect(int rc, int code, ...)
-{
-    const char *msg = akl_last_error();
-    if (rc != code)
-        fail_msg("expected %s (%d), got %s (%d): %s", akl_errname(code), code, akl_errname(rc), rc,
-                 msg);
-    va_list ap;
-    va_start(ap, code);
-    for (const char *needle = va_arg(ap, const char *); needle; needle = va_arg(ap, const char *)) {
-        if (!strstr(msg, needle)) {
-            va_end(ap);
-            fail_msg("\"%s\" is not in the message of %s: %s", needle, akl_errname(code), msg);
-        }
-    }
-    va_end(ap);
-}
 
 static akl_module_t *ff_load_by(int32_t device, akl_route_t route, char *basename, size_t cap)
 {
@@ -84,7 +67,7 @@ static void test_crash_is_named_by_later_calls(void **state)
     assert_int_equal(ff_return(module, 0), 0);
 
     assert_int_equal(akl_launch(module, "faultk_segv", NULL, 0, 1, NULL, 0), 0);
-    ff_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_EXCEPTION, "crashed", NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_EXCEPTION, "crashed", NULL);
     /* The first failure's own message does not claim an earlier one. */
     assert_null(strstr(akl_last_error(), "had already failed"));
 
@@ -95,17 +78,17 @@ static void test_crash_is_named_by_later_calls(void **state)
     /* libakl's own words (the simulator's message names the kernel too, but quoted). */
     char named[300];
     snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
-    ff_expect(rc, FF_E_DEAD, "device 0 had already failed",
-              "the first failure was ACL_ERROR_RT_AICPU_EXCEPTION (507018)", named, "must be reset",
-              "or the process restarted", NULL);
+    t_expect_error(rc, FF_E_DEAD, "device 0 had already failed",
+                   "the first failure was ACL_ERROR_RT_AICPU_EXCEPTION (507018)", named,
+                   "must be reset", "or the process restarted", NULL);
     void *memory = NULL;
-    ff_expect(akl_mem_alloc(&memory, 64), FF_E_DEAD, named, "must be reset", NULL);
+    t_expect_error(akl_mem_alloc(&memory, 64), FF_E_DEAD, named, "must be reset", NULL);
 
     assert_int_equal(akl_device_close(device), 0);
     assert_int_equal(akl_device_open(device), 0);
     module = ff_load(device, basename, sizeof basename);
     assert_int_equal(ff_return(module, 0), 0);
-    ff_expect(ff_return(module, 7), FF_E_AICPU_EXCEPTION, NULL);
+    t_expect_error(ff_return(module, 7), FF_E_AICPU_EXCEPTION, NULL);
     assert_null(strstr(akl_last_error(), "faultk_segv"));
     assert_null(strstr(akl_last_error(), "had already failed"));
     assert_int_equal(akl_device_close(device), 0);
@@ -131,7 +114,7 @@ static void test_crash_is_named_on_the_custom_route(void **state)
         rc = akl_stream_sync(NULL, FAULTT_SYNC_MS);
     char named[300];
     snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
-    ff_expect(rc, FF_E_DEAD, "device 4 had already failed", named, "must be reset", NULL);
+    t_expect_error(rc, FF_E_DEAD, "device 4 had already failed", named, "must be reset", NULL);
     assert_int_equal(akl_device_close(device), 0);
 }
 
@@ -150,8 +133,8 @@ static void test_timeout_is_called_a_timeout(void **state)
                                .max_ms = 60000};
     /* A synchronize deadline first: a timeout, and not a failure of the device. */
     assert_int_equal(akl_launch(module, "faultk_hold", &hold, sizeof hold, 1, NULL, 0), 0);
-    ff_expect(akl_stream_sync(NULL, 1), FF_E_SYNC_TIMEOUT,
-              "a timeout: the synchronize deadline passed", NULL);
+    t_expect_error(akl_stream_sync(NULL, 1), FF_E_SYNC_TIMEOUT,
+                   "a timeout: the synchronize deadline passed", NULL);
     uint32_t release = 1;
     assert_int_equal(akl_memcpy_to_device((char *)flags + 4, &release, sizeof release), 0);
     assert_int_equal(akl_stream_sync(NULL, FAULTT_SYNC_MS), 0);
@@ -161,13 +144,13 @@ static void test_timeout_is_called_a_timeout(void **state)
     release = 0;
     assert_int_equal(akl_memcpy_to_device((char *)flags + 4, &release, sizeof release), 0);
     assert_int_equal(akl_launch(module, "faultk_hold", &hold, sizeof hold, 1, NULL, 1), 0);
-    ff_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_TIMEOUT,
-              "a timeout: the AICPU task ran past its limit", NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_TIMEOUT,
+                   "a timeout: the AICPU task ran past its limit", NULL);
     char named[300];
     snprintf(named, sizeof named, "in kernel faultk_hold of SO %s", basename);
-    ff_expect(ff_return(module, 0), FF_E_DEAD,
-              "the first failure was ACL_ERROR_RT_AICPU_TIMEOUT (507017)", named, "must be reset",
-              NULL);
+    t_expect_error(ff_return(module, 0), FF_E_DEAD,
+                   "the first failure was ACL_ERROR_RT_AICPU_TIMEOUT (507017)", named,
+                   "must be reset", NULL);
     assert_int_equal(akl_device_close(device), 0);
 }
 

@@ -27,6 +27,8 @@
 #include "acl/acl.h"
 #include "akl/akl.h"
 #include "runtime/rt.h"
+#include "test_child_check.h"
+#include "test_latch_util.h"
 #include "test_support.h"
 
 #define CHILD_DEADLINE_MS 120000
@@ -131,24 +133,15 @@ static bool file_equals(const char *path, const char *source)
 /* ---- Child scenarios ---------------------------------------------------------------------------
  */
 
-#define CHECK(n, cond)                                                                             \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "child check %d failed: %s; last error: %s\n", n, #cond,               \
-                    akl_last_error());                                                             \
-            return n;                                                                              \
-        }                                                                                          \
-    } while (0)
-
 /* Device 0 already holds libldrk_basic.so (the parent loaded it): nothing is written. */
 static int child_identical(void)
 {
     akl_module_t *module;
-    CHECK(1, akl_device_open(0) == 0);
-    CHECK(2, akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
-    CHECK(3, outcome_of(module) == AKL_BOOT_IDENTICAL);
-    CHECK(4, store_and_check(module, 2, 500) == 0);
-    CHECK(5, akl_device_close(0) == 0);
+    T_CHECK(1, akl_device_open(0) == 0);
+    T_CHECK(2, akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
+    T_CHECK(3, outcome_of(module) == AKL_BOOT_IDENTICAL);
+    T_CHECK(4, store_and_check(module, 2, 500) == 0);
+    T_CHECK(5, akl_device_close(0) == 0);
     return 0;
 }
 
@@ -156,11 +149,11 @@ static int child_identical(void)
 static int child_load_v2(void)
 {
     akl_module_t *module;
-    CHECK(1, akl_device_open(1) == 0);
-    CHECK(2, akl_module_load_file(1, kernel_file("libldrk_basic_v2.so"), NULL, &module) == 0);
-    CHECK(3, outcome_of(module) == AKL_BOOT_WROTE);
-    CHECK(4, run_marker(module, "ldrk_version") == 2);
-    CHECK(5, akl_device_close(1) == 0);
+    T_CHECK(1, akl_device_open(1) == 0);
+    T_CHECK(2, akl_module_load_file(1, kernel_file("libldrk_basic_v2.so"), NULL, &module) == 0);
+    T_CHECK(3, outcome_of(module) == AKL_BOOT_WROTE);
+    T_CHECK(4, run_marker(module, "ldrk_version") == 2);
+    T_CHECK(5, akl_device_close(1) == 0);
     return 0;
 }
 
@@ -168,32 +161,24 @@ static int child_load_v2(void)
  * the extend route forced that is the error; auto then takes the custom route, which runs it. */
 static int child_strict_latch(void)
 {
-    setenv("AKL_SIM_EXTEND_LATCH", "strict", 1);
+    const char *first_so = kernel_file("libldrk_basic.so");
+    const char *second_so = kernel_file("libldrk_other.so");
     akl_module_t *first, *second = NULL;
-    akl_load_options_t extend = {.size = sizeof extend, .route = AKL_ROUTE_EXTEND};
-    CHECK(1, akl_device_open(4) == 0);
-    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &first) == 0);
-    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_other.so"), &extend, &second) ==
-                 AKL_EBOOTSKIPPED);
-    CHECK(4, second == NULL);
-    CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
-    CHECK(6, strstr(akl_last_error(), "latch") != NULL);
-    CHECK(7, strstr(akl_last_error(), "libldrk_other.so") != NULL);
-    CHECK(17, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
+    T_CHECK(1, latcht_strict_setup(4, first_so, second_so, &first) == 0);
+    T_CHECK(5, strstr(akl_last_error(), "libaicpu_extend_kernels.so") != NULL);
+    T_CHECK(17, strstr(akl_last_error(), "akl's dispatcher answered an earlier bootstrap") != NULL);
     akl_cache_stats_t stats;
     akl_cache_stats(&stats);
-    CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
-    CHECK(9, store_and_check(first, 3, 40) == 0);
+    T_CHECK(8, stats.failures == 1 && stats.bootstraps == 2);
+    T_CHECK(9, store_and_check(first, 3, 40) == 0);
     akl_route_t route = AKL_ROUTE_AUTO;
-    CHECK(10, akl_device_route(4, &route) == 0 && route == AKL_ROUTE_EXTEND);
-    CHECK(11, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &second) == 0);
+    T_CHECK(10, akl_device_route(4, &route) == 0 && route == AKL_ROUTE_EXTEND);
+    T_CHECK(11, latcht_second_takes_custom(4, second_so, &second) == 0);
     akl_module_info_t info;
-    CHECK(12, akl_module_info(second, &info) == 0 && info.route == AKL_ROUTE_CUSTOM &&
-                  info.outcome == AKL_BOOT_UPLOADED);
-    CHECK(13, run_marker(second, "ldrk_other_mark") == 0x07e4);
-    CHECK(14, akl_device_route(4, &route) == 0 && route == AKL_ROUTE_CUSTOM);
-    CHECK(15, store_and_check(first, 3, 50) == 0);
-    CHECK(16, akl_device_close(4) == 0);
+    T_CHECK(12, akl_module_info(second, &info) == 0 && info.outcome == AKL_BOOT_UPLOADED);
+    T_CHECK(13, run_marker(second, "ldrk_other_mark") == 0x07e4);
+    T_CHECK(15, store_and_check(first, 3, 50) == 0);
+    T_CHECK(16, akl_device_close(4) == 0);
     return 0;
 }
 
@@ -208,19 +193,19 @@ static int child_foreign_dispatcher(void)
     snprintf(fake_dispatcher, sizeof fake_dispatcher, "%s", kernel_file("liblookk_disp_a.so"));
     setenv("AKL_DISPATCHER", fake_dispatcher, 1);
     akl_module_t *module = NULL;
-    CHECK(1, akl_device_open(4) == 0);
-    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
-                 AKL_EBOOTSKIPPED);
-    CHECK(3, strstr(akl_last_error(), "$AKL_DISPATCHER=") != NULL);
-    CHECK(4, strstr(akl_last_error(), fake_dispatcher) != NULL);
-    CHECK(5, strstr(akl_last_error(), "akl's dispatcher answered") == NULL);
+    T_CHECK(1, akl_device_open(4) == 0);
+    T_CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
+                   AKL_EBOOTSKIPPED);
+    T_CHECK(3, strstr(akl_last_error(), "$AKL_DISPATCHER=") != NULL);
+    T_CHECK(4, strstr(akl_last_error(), fake_dispatcher) != NULL);
+    T_CHECK(5, strstr(akl_last_error(), "akl's dispatcher answered") == NULL);
     unsetenv("AKL_DISPATCHER");
-    CHECK(6, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &module) ==
-                 AKL_EBOOTSKIPPED);
-    CHECK(7, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
-    CHECK(8, strstr(akl_last_error(), "Resetting the device does not help") != NULL);
-    CHECK(9, module == NULL);
-    CHECK(10, akl_device_close(4) == 0);
+    T_CHECK(6, akl_module_load_file(4, kernel_file("libldrk_other.so"), NULL, &module) ==
+                   AKL_EBOOTSKIPPED);
+    T_CHECK(7, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
+    T_CHECK(8, strstr(akl_last_error(), "Resetting the device does not help") != NULL);
+    T_CHECK(9, module == NULL);
+    T_CHECK(10, akl_device_close(4) == 0);
     return 0;
 }
 
@@ -296,21 +281,21 @@ static int child_foreign_client(void)
 {
     setenv("AKL_ROUTE", "extend", 1);
     akl_module_t *module = NULL;
-    CHECK(1, akl_device_open(4) == 0);
-    CHECK(2, foreign_bootstrap(4, kernel_file("liblookk_disp_b.so")) == 0);
-    CHECK(3, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
-                 AKL_EBOOTSKIPPED);
-    CHECK(4, strstr(akl_last_error(), "libakl's first on this device in this process") != NULL);
-    CHECK(5, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
-    CHECK(6, strstr(akl_last_error(), "another user of DynTileFwkKernelServerInit") != NULL);
-    CHECK(7, strstr(akl_last_error(), "AKL_DISPATCHER=") == NULL);
-    CHECK(8, module == NULL);
+    T_CHECK(1, akl_device_open(4) == 0);
+    T_CHECK(2, foreign_bootstrap(4, kernel_file("liblookk_disp_b.so")) == 0);
+    T_CHECK(3, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) ==
+                   AKL_EBOOTSKIPPED);
+    T_CHECK(4, strstr(akl_last_error(), "libakl's first on this device in this process") != NULL);
+    T_CHECK(5, strstr(akl_last_error(), "already holds a dispatcher that is not akl's") != NULL);
+    T_CHECK(6, strstr(akl_last_error(), "another user of DynTileFwkKernelServerInit") != NULL);
+    T_CHECK(7, strstr(akl_last_error(), "AKL_DISPATCHER=") == NULL);
+    T_CHECK(8, module == NULL);
     unsetenv("AKL_ROUTE");
-    CHECK(10, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
+    T_CHECK(10, akl_module_load_file(4, kernel_file("libldrk_basic.so"), NULL, &module) == 0);
     akl_module_info_t info;
-    CHECK(11, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
-    CHECK(12, store_and_check(module, 2, 70) == 0);
-    CHECK(9, akl_device_close(4) == 0);
+    T_CHECK(11, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
+    T_CHECK(12, store_and_check(module, 2, 70) == 0);
+    T_CHECK(9, akl_device_close(4) == 0);
     return 0;
 }
 

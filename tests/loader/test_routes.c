@@ -15,6 +15,8 @@
  * each with its own route memory and latch. */
 #define _GNU_SOURCE
 #include "test_cli_spawn.h"
+#include "test_child_check.h"
+#include "test_latch_util.h"
 #include "test_support.h"
 
 #include <inttypes.h>
@@ -96,15 +98,6 @@ static void expect_vadd_extend_fails(const char *install, const char *code, cons
 
 /* ---- children ------------------------------------------------------------------------------ */
 
-#define CHECK(n, cond)                                                                             \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "child check %d failed: %s; last error: %s\n", n, #cond,               \
-                    akl_last_error());                                                             \
-            return n;                                                                              \
-        }                                                                                          \
-    } while (0)
-
 /* vadd_init + vadd_exec of module over n elements on blocks blocks; 0 when every c[i] is right. */
 static int child_vadd(const akl_module_t *module, uint64_t n, uint32_t blocks)
 {
@@ -159,27 +152,18 @@ static akl_route_t route_of(const akl_module_t *module)
  * custom route. */
 static int child_strict_latch(void)
 {
-    setenv("AKL_SIM_EXTEND_LATCH", "strict", 1);
     akl_module_t *hello = NULL, *vadd = NULL;
-    akl_load_options_t extend = {.size = sizeof extend, .route = AKL_ROUTE_EXTEND};
-    CHECK(1, akl_device_open(0) == 0);
-    CHECK(2, akl_module_load_file(0, HELLO_SO, NULL, &hello) == 0);
-    CHECK(3, route_of(hello) == AKL_ROUTE_EXTEND);
-    CHECK(4, akl_module_load_file(0, VADD_SO, &extend, &vadd) == AKL_EBOOTSKIPPED);
-    CHECK(5, strstr(akl_last_error(), "latch") && strstr(akl_last_error(), VADD_SO));
-    CHECK(6, akl_module_load_file(0, VADD_SO, NULL, &vadd) == 0);
-    CHECK(7, route_of(vadd) == AKL_ROUTE_CUSTOM);
-    CHECK(8, child_vadd(vadd, 10000, 4) == 0);
-    akl_route_t remembered = AKL_ROUTE_AUTO;
-    CHECK(9, akl_device_route(0, &remembered) == 0 && remembered == AKL_ROUTE_CUSTOM);
-    CHECK(10, akl_device_close(0) == 0);
+    T_CHECK(1, latcht_strict_setup(0, HELLO_SO, VADD_SO, &hello) == 0);
+    T_CHECK(6, latcht_second_takes_custom(0, VADD_SO, &vadd) == 0);
+    T_CHECK(8, child_vadd(vadd, 10000, 4) == 0);
+    T_CHECK(10, akl_device_close(0) == 0);
     return 0;
 }
 
 /* akl_route_probe on device 0 under the install the parent set: prints "<rc> <taken>". */
 static int child_probe(void)
 {
-    CHECK(1, akl_device_open(0) == 0);
+    T_CHECK(1, akl_device_open(0) == 0);
     akl_route_t taken = AKL_ROUTE_AUTO;
     int rc = akl_route_probe(0, AKL_ROUTE_AUTO, &taken);
     printf("auto %s %s\n", akl_errname(rc), akl_route_name(taken));
@@ -189,9 +173,9 @@ static int child_probe(void)
     printf("extend %s %s\n", akl_errname(rc), akl_route_name(taken));
     printf("message %s\n", akl_last_error());
     akl_route_t remembered = AKL_ROUTE_EXTEND;
-    CHECK(2, akl_device_route(0, &remembered) == 0 && remembered == AKL_ROUTE_AUTO);
+    T_CHECK(2, akl_device_route(0, &remembered) == 0 && remembered == AKL_ROUTE_AUTO);
     fflush(stdout);
-    CHECK(3, akl_device_close(0) == 0);
+    T_CHECK(3, akl_device_close(0) == 0);
     return 0;
 }
 
@@ -204,17 +188,17 @@ static int child_old_host(void)
     size_t disp_size = 0, so_size = 0;
     void *disp = t_read_file(AKL_DISPATCHER_PATH, &disp_size);
     void *so = t_read_file(HELLO_SO, &so_size);
-    CHECK(1, disp && so);
-    CHECK(2, aclrtSetDevice(2) == ACL_SUCCESS);
+    T_CHECK(1, disp && so);
+    T_CHECK(2, aclrtSetDevice(2) == ACL_SUCCESS);
     size_t so_at = (512 + disp_size + 63) & ~(size_t)63;
     void *base = NULL;
-    CHECK(3, aclrtMalloc(&base, so_at + so_size, ACL_MEM_MALLOC_HUGE_FIRST) == ACL_SUCCESS);
+    T_CHECK(3, aclrtMalloc(&base, so_at + so_size, ACL_MEM_MALLOC_HUGE_FIRST) == ACL_SUCCESS);
     static const unsigned char zero[512];
-    CHECK(4, aclrtMemcpy(base, 512, zero, 512, ACL_MEMCPY_HOST_TO_DEVICE) == ACL_SUCCESS);
-    CHECK(5, aclrtMemcpy((char *)base + 512, disp_size, disp, disp_size,
-                         ACL_MEMCPY_HOST_TO_DEVICE) == ACL_SUCCESS);
-    CHECK(6, aclrtMemcpy((char *)base + so_at, so_size, so, so_size, ACL_MEMCPY_HOST_TO_DEVICE) ==
-                 ACL_SUCCESS);
+    T_CHECK(4, aclrtMemcpy(base, 512, zero, 512, ACL_MEMCPY_HOST_TO_DEVICE) == ACL_SUCCESS);
+    T_CHECK(5, aclrtMemcpy((char *)base + 512, disp_size, disp, disp_size,
+                           ACL_MEMCPY_HOST_TO_DEVICE) == ACL_SUCCESS);
+    T_CHECK(6, aclrtMemcpy((char *)base + so_at, so_size, so, so_size, ACL_MEMCPY_HOST_TO_DEVICE) ==
+                   ACL_SUCCESS);
     /* Version 1's DeviceArgs were 272 bytes (version 2 added the collector's fields after them). */
     struct {
         akl_device_kernel_args_t kargs;
@@ -246,19 +230,19 @@ static int child_old_host(void)
                             .hostInputInfoNum = 1,
                             .soNameAddrOffset = 347,
                             .kernelNameAddrOffset = 320};
-    CHECK(7, offsetof(__typeof__(blob), so_name) == 347);
-    CHECK(8, rtAicpuKernelLaunchExWithArgs(KERNEL_TYPE_AICPU_KFC, "DynTileFwkKernelServerInit", 1,
-                                           &info, NULL, NULL, 0) == ACL_SUCCESS);
-    CHECK(9, aclrtSynchronizeStreamWithTimeout(NULL, SYNC_MS) == ACL_ERROR_RT_AICPU_EXCEPTION);
+    T_CHECK(7, offsetof(__typeof__(blob), so_name) == 347);
+    T_CHECK(8, rtAicpuKernelLaunchExWithArgs(KERNEL_TYPE_AICPU_KFC, "DynTileFwkKernelServerInit", 1,
+                                             &info, NULL, NULL, 0) == ACL_SUCCESS);
+    T_CHECK(9, aclrtSynchronizeStreamWithTimeout(NULL, SYNC_MS) == ACL_ERROR_RT_AICPU_EXCEPTION);
     akl_bootstrap_ack_t ack;
-    CHECK(10, aclrtMemcpy(&ack, sizeof ack, base, sizeof ack, ACL_MEMCPY_DEVICE_TO_HOST) ==
-                  ACL_SUCCESS);
-    CHECK(11, ack.magic == AKL_ACK_MAGIC && ack.version == 2);
-    CHECK(12, ack.status == AKL_ACK_FAILED && ack.stage == AKL_STAGE_ARGS);
-    CHECK(13, strstr(ack.detail, "version") && strstr(ack.detail, "1"));
+    T_CHECK(10, aclrtMemcpy(&ack, sizeof ack, base, sizeof ack, ACL_MEMCPY_DEVICE_TO_HOST) ==
+                    ACL_SUCCESS);
+    T_CHECK(11, ack.magic == AKL_ACK_MAGIC && ack.version == 2);
+    T_CHECK(12, ack.status == AKL_ACK_FAILED && ack.stage == AKL_STAGE_ARGS);
+    T_CHECK(13, strstr(ack.detail, "version") && strstr(ack.detail, "1"));
     printf("detail: %s\n", ack.detail);
     aclrtFree(base);
-    CHECK(14, aclrtResetDevice(2) == ACL_SUCCESS);
+    T_CHECK(14, aclrtResetDevice(2) == ACL_SUCCESS);
     free(disp);
     free(so);
     return 0;
@@ -273,26 +257,26 @@ static int child_custom_timeout(void)
     t_kernel_path("libldrk_basic.so", so, sizeof so);
     akl_load_options_t custom = {.size = sizeof custom, .route = AKL_ROUTE_CUSTOM};
     akl_module_t *module = NULL;
-    CHECK(1, akl_device_open(4) == 0);
-    CHECK(2, akl_module_load_file(4, so, &custom, &module) == 0);
-    CHECK(3, route_of(module) == AKL_ROUTE_CUSTOM);
+    T_CHECK(1, akl_device_open(4) == 0);
+    T_CHECK(2, akl_module_load_file(4, so, &custom, &module) == 0);
+    T_CHECK(3, route_of(module) == AKL_ROUTE_CUSTOM);
     uint64_t args[1] = {0};
-    CHECK(4, akl_launch(module, "ldrk_spin", args, sizeof args, 1, NULL, 1) == 0);
+    T_CHECK(4, akl_launch(module, "ldrk_spin", args, sizeof args, 1, NULL, 1) == 0);
     int rc = akl_stream_sync(NULL, SYNC_MS);
-    CHECK(5, rc == 507017);
-    CHECK(6, akl_device_close(4) == 0 && akl_device_open(4) == 0);
-    CHECK(7, akl_launch(module, "ldrk_empty", args, sizeof args, 2, NULL, 0) == 0);
-    CHECK(8, akl_stream_sync(NULL, SYNC_MS) == 0);
+    T_CHECK(5, rc == 507017);
+    T_CHECK(6, akl_device_close(4) == 0 && akl_device_open(4) == 0);
+    T_CHECK(7, akl_launch(module, "ldrk_empty", args, sizeof args, 2, NULL, 0) == 0);
+    T_CHECK(8, akl_stream_sync(NULL, SYNC_MS) == 0);
     /* Unloaded, the binary goes from the runtime; loaded again, it is registered afresh. */
     akl_cache_stats_t before, after;
     akl_cache_stats(&before);
-    CHECK(9, akl_module_unload(module) == 0);
-    CHECK(10, akl_module_load_file(4, so, &custom, &module) == 0);
+    T_CHECK(9, akl_module_unload(module) == 0);
+    T_CHECK(10, akl_module_load_file(4, so, &custom, &module) == 0);
     akl_cache_stats(&after);
-    CHECK(11, after.bootstraps == before.bootstraps + 1 && route_of(module) == AKL_ROUTE_CUSTOM);
-    CHECK(12, akl_launch(module, "ldrk_empty", args, sizeof args, 1, NULL, 0) == 0);
-    CHECK(13, akl_stream_sync(NULL, SYNC_MS) == 0);
-    CHECK(14, akl_device_close(4) == 0);
+    T_CHECK(11, after.bootstraps == before.bootstraps + 1 && route_of(module) == AKL_ROUTE_CUSTOM);
+    T_CHECK(12, akl_launch(module, "ldrk_empty", args, sizeof args, 1, NULL, 0) == 0);
+    T_CHECK(13, akl_stream_sync(NULL, SYNC_MS) == 0);
+    T_CHECK(14, akl_device_close(4) == 0);
     return 0;
 }
 

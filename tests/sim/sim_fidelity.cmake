@@ -4,6 +4,7 @@
 akl_test_kernel(fidk_kernels SOURCES kernels/fidk_kernels.c)
 akl_add_test(sim_fidelity
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim_fidelity.c ${CMAKE_CURRENT_LIST_DIR}/test_sim_util.c
+    ${CMAKE_CURRENT_LIST_DIR}/test_svck_util.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services kernel_fidk_kernels
     kernel_simk_basic

@@ -23,59 +23,27 @@
 #include "svck_abi.h"
 #include "test_sim_util.h"
 #include "test_support.h"
+#include "test_svck_util.h"
 
-#define FIDT_SVCK_SO "libsvck_services.so"
 #define FIDT_FIDK_SO "libfidk_kernels.so"
 #define FIDT_CORES 6
-
-/* Where the test kernel so is: AKL_TEST_KERNEL_DIR when the program runs from a copy of the build
- * tree's files (ctest sim_fidelity_unprivileged, run_unprivileged.sh), else the build tree's. */
-static const char *fidt_kernel_path(const char *so, char *buf, size_t cap)
-{
-    const char *dir = getenv("AKL_TEST_KERNEL_DIR");
-    if (!dir || !*dir)
-        return t_kernel_path(so, buf, cap);
-    snprintf(buf, cap, "%s/%s%s", dir, t_device_subdir(), so);
-    return buf;
-}
 
 /* Copies so into the preinstall directory of physical device phys (once). */
 static void fidt_install(int32_t phys, const char *so)
 {
-    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
+    char err[512];
     if (sim_fs_prepare(phys, NULL, CMN_MSG_ARRAY(err)) != 0)
         fail_msg("sim_fs_prepare(%d): %s", (int)phys, err);
-    assert_int_equal(sim_preinstall_dir(phys, dir, sizeof dir), 0);
-    snprintf(dst, sizeof dst, "%s/%s", dir, so);
-    if (t_file_exists(dst))
-        return;
-    size_t size;
-    void *bytes = t_read_file(fidt_kernel_path(so, src, sizeof src), &size);
-    assert_non_null(bytes);
-    assert_int_equal(t_write_file(dst, bytes, size), 0);
-    free(bytes);
-}
-
-/* Runs svck_services on the current device (whose host id is logical) and returns its answers. */
-static void fidt_services(int32_t logical, uint32_t tag, svck_result_t *result)
-{
-    svck_result_t *out = simt_dev_zalloc(sizeof *out);
-    svck_args_t a = {simt_addr(out), (uint32_t)logical, tag};
-    simt_blob_t b;
-    simt_blob_init(&b, &a, sizeof a, "svck_services", FIDT_SVCK_SO);
-    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0), ACL_SUCCESS);
-    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 60000), ACL_SUCCESS);
-    simt_read(result, out, sizeof *result);
-    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(svckt_install_once(phys, so), 0);
 }
 
 static void test_device3_is_device_0_inside_with_six_cores(void **state)
 {
     (void)state;
-    fidt_install(3, FIDT_SVCK_SO);
+    fidt_install(3, SVCKT_SO);
     assert_int_equal(aclrtSetDevice(3), ACL_SUCCESS);
     svck_result_t r;
-    fidt_services(3, 31, &r);
+    svckt_run(3, 31, &r);
     assert_int_equal(r.done, 1);
     assert_int_equal(r.rc_os_sched, 0);
     assert_int_equal(r.os_sched, 0x1);
@@ -132,10 +100,10 @@ static void test_visible_devices_renumber(void **state)
     assert_true(simt_msg_has(aclGetRecentErrMsg(), "ASCEND_RT_VISIBLE_DEVICES='2,3'", NULL));
 
     /* Logical 0 is physical 2: its preinstall directory, its log, its chip (1). */
-    fidt_install(2, FIDT_SVCK_SO);
+    fidt_install(2, SVCKT_SO);
     assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
     svck_result_t r;
-    fidt_services(0, 2002, &r);
+    svckt_run(0, 2002, &r);
     assert_int_equal(r.done, 1);
     assert_int_equal(aclrtResetDevice(0), ACL_SUCCESS);
     char chip1[SIM_PATH_MAX], log[SIM_PATH_MAX + 64];
@@ -186,11 +154,11 @@ static void test_device_log_on_host_stdout(void **state)
     assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
     setenv("ASCEND_SLOG_PRINT_TO_STDOUT", "1", 1);
     setenv("ASCEND_GLOBAL_LOG_LEVEL", "1", 1);
-    fidt_install(1, FIDT_SVCK_SO);
+    fidt_install(1, SVCKT_SO);
     aclError set = aclrtSetDevice(1);
     svck_result_t r = {0};
     if (set == ACL_SUCCESS) {
-        fidt_services(1, 7777, &r);
+        svckt_run(1, 7777, &r);
         aclrtResetDevice(1); /* the scheduler is gone: everything it wrote is in the file */
     }
     unsetenv("ASCEND_SLOG_PRINT_TO_STDOUT");
@@ -250,7 +218,7 @@ static void test_device_paths_reach_the_chip(void **state)
     assert_int_equal(aclrtSetDevice(0), ACL_SUCCESS);
     char src[4096];
     size_t size;
-    void *so = t_read_file(fidt_kernel_path(FIDT_FIDK_SO, src, sizeof src), &size);
+    void *so = t_read_file(t_kernel_path(FIDT_FIDK_SO, src, sizeof src), &size);
     assert_non_null(so);
     assert_int_equal(fidt_device_write("/usr/lib64/aicpu_kernels/0/aicpu_kernels_device/"
                                        "libfidk_copy.so",
@@ -362,19 +330,10 @@ static void test_fallback_is_said_once(void **state)
 
 static int fidt_setup(void **state)
 {
-    (void)state;
     unsetenv("AKL_SIM_AICPU_THREADS");
     unsetenv("ASCEND_RT_VISIBLE_DEVICES");
     unsetenv("AKL_SIM_DEVICE_COUNT");
-    return aclInit(NULL) == ACL_SUCCESS ? 0 : -1;
-}
-
-static int fidt_teardown(void **state)
-{
-    (void)state;
-    aclFinalize();
-    simt_remove_root();
-    return 0;
+    return simt_acl_group_setup(state);
 }
 
 int main(void)
@@ -389,5 +348,5 @@ int main(void)
         cmocka_unit_test(test_fallback_is_said_once),
         cmocka_unit_test(test_read_only_preinstall_at_the_device_path),
     };
-    return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, fidt_teardown);
+    return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, simt_acl_group_teardown);
 }

@@ -40,6 +40,20 @@ void simt_remove_root(void)
         t_rmtree(root);
 }
 
+int simt_acl_group_setup(void **state)
+{
+    (void)state;
+    return aclInit(NULL) == ACL_SUCCESS ? 0 : -1;
+}
+
+int simt_acl_group_teardown(void **state)
+{
+    (void)state;
+    aclFinalize();
+    simt_remove_root();
+    return 0;
+}
+
 void simt_blob_init(simt_blob_t *b, const void *payload, size_t size, const char *kernel,
                     const char *so)
 {

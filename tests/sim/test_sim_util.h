@@ -44,6 +44,10 @@ uint32_t simt_read_u32(const void *dev);
 int simt_scheduler_pids(pid_t parent, pid_t *pids, int max);
 /* True if pid is gone or a zombie. */
 bool simt_process_gone(pid_t pid);
+/* cmocka group fixtures of the tests that run the real scheduler: aclInit(NULL); and
+ * aclFinalize, then remove this test's AKL_SIM_ROOT. */
+int simt_acl_group_setup(void **state);
+int simt_acl_group_teardown(void **state);
 /* cmocka setup: makes device 0 the thread's current device. */
 int simt_setup_device0(void **state);
 /* True if msg contains every one of the NULL-terminated needles; prints msg otherwise. */

@@ -49,7 +49,12 @@ const char *t_device_subdir(void)
 
 const char *t_kernel_path(const char *file, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s/%s%s", AKL_TEST_KERNEL_DIR, t_device_subdir(), file);
+    /* A program run from a copy of the build tree's files (ctest sim_fidelity_unprivileged,
+     * tests/sim/run_unprivileged.sh) is pointed at the copied kernels. */
+    const char *dir = getenv("AKL_TEST_KERNEL_DIR");
+    if (!dir || !*dir)
+        dir = AKL_TEST_KERNEL_DIR;
+    snprintf(buf, cap, "%s/%s%s", dir, t_device_subdir(), file);
     return buf;
 }
 

@@ -19,7 +19,7 @@ bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms);
 const char *t_device_subdir(void);
 
 /* "<AKL_TEST_KERNEL_DIR>/<device subdir><file>" into buf: the test kernel built for the simulated
- * device. Returns buf. */
+ * device ($AKL_TEST_KERNEL_DIR, when set, replaces the build tree's directory). Returns buf. */
 const char *t_kernel_path(const char *file, char *buf, size_t cap);
 
 /* "<AKL_BUILD_DIR>/<dir>/<device subdir><file>" into buf, e.g. dir "lib/akl/examples": a file of

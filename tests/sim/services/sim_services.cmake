@@ -14,6 +14,7 @@ target_include_directories(test_device_services PRIVATE ${PROJECT_SOURCE_DIR}/te
 # The kernel in a real scheduler, whose worker count and log level come from the environment.
 akl_add_test(sim_services
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim_services.c sim/test_sim_util.c
+    sim/test_svck_util.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services kernel_simk_basic
   LABELS sim TIMEOUT 120)

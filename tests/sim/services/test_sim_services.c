@@ -22,42 +22,16 @@
 #include "svck_abi.h"
 #include "test_sim_util.h"
 #include "test_support.h"
+#include "test_svck_util.h"
 
-#define SVCT_SO "libsvck_services.so"
 #define SVCT_THREADS 3 /* AKL_SIM_AICPU_THREADS, set by tests/sim/services/sim_services.cmake */
-
-/* Copies the kernel into the chip's preinstall directory once: rewriting a file the scheduler has
- * mapped would change the code under it. */
-static int svct_install(int32_t device)
-{
-    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64];
-    if (sim_preinstall_dir(device, dir, sizeof dir) != 0)
-        return -1;
-    snprintf(dst, sizeof dst, "%s/%s", dir, SVCT_SO);
-    if (t_file_exists(dst))
-        return 0;
-    size_t size;
-    void *bytes = t_read_file(t_kernel_path(SVCT_SO, src, sizeof src), &size);
-    if (!bytes)
-        return -1;
-    int rc = t_write_file(dst, bytes, size);
-    free(bytes);
-    return rc;
-}
 
 /* Runs svck_services on device with tag; returns its answers. */
 static void svct_run(int32_t device, uint32_t tag, svck_result_t *result)
 {
     assert_int_equal(aclrtSetDevice(device), ACL_SUCCESS);
-    assert_int_equal(svct_install(device), 0);
-    svck_result_t *out = simt_dev_zalloc(sizeof *out);
-    svck_args_t a = {simt_addr(out), (uint32_t)device, tag};
-    simt_blob_t b;
-    simt_blob_init(&b, &a, sizeof a, "svck_services", SVCT_SO);
-    assert_int_equal(simt_launch(KERNEL_TYPE_AICPU, &b, 1, NULL, 0), ACL_SUCCESS);
-    assert_int_equal(aclrtSynchronizeStreamWithTimeout(NULL, 60000), ACL_SUCCESS);
-    simt_read(result, out, sizeof *result);
-    assert_int_equal(aclrtFree(out), ACL_SUCCESS);
+    assert_int_equal(svckt_install_once(device, SVCKT_SO), 0);
+    svckt_run(device, tag, result);
 }
 
 /* The documented place: $ASCEND_PROCESS_LOG_PATH/debug/device-<id>/device-<id>.log (ctest sets
@@ -145,20 +119,6 @@ static void test_each_device_has_its_own_log(void **state)
     assert_int_equal(aclrtResetDevice(1), ACL_SUCCESS);
 }
 
-static int svct_setup(void **state)
-{
-    (void)state;
-    return aclInit(NULL) == ACL_SUCCESS ? 0 : -1;
-}
-
-static int svct_teardown(void **state)
-{
-    (void)state;
-    aclFinalize();
-    simt_remove_root();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,5 +126,6 @@ int main(void)
         cmocka_unit_test(test_log_line_lands_in_the_device_log),
         cmocka_unit_test(test_each_device_has_its_own_log),
     };
-    return cmocka_run_group_tests_name("sim_services", tests, svct_setup, svct_teardown);
+    return cmocka_run_group_tests_name("sim_services", tests, simt_acl_group_setup,
+                                       simt_acl_group_teardown);
 }
