@@ -55,7 +55,8 @@ static int ldr_gc_load_collector(ldr_gc_run_t *run, akl_module_t **module)
                           .timeout_ms = run->timeout_ms,
                           .max_size = bytes.size,
                           .kernels = kernels,
-                          .route = AKL_ROUTE_EXTEND};
+                          .route = AKL_ROUTE_EXTEND,
+                          .own = true};
     bool bootstrapped = false;
     rc = ldr_load_bytes(run->device, bytes.data, bytes.size, run->origin, &opts, run->rt, module,
                         &bootstrapped);
