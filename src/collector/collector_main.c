@@ -54,8 +54,9 @@ static bool collector_args_ok(const akl_collect_args_t *args, akl_gc_table_t *ta
     if (len == 0 || len > AKL_SO_NAME_MAX || cmn_so_name_bad_char(args->prefix, len) != len) {
         collector_fail(table, AKL_GC_STAGE_NAME, 0,
                        "prefix at 56 is %s: 1..%d characters of [A-Za-z0-9._-] expected",
-                       len == 0 ? "empty" : len > AKL_SO_NAME_MAX ? "unterminated or too long"
-                                                                  : "ill-formed",
+                       len == 0                ? "empty"
+                       : len > AKL_SO_NAME_MAX ? "unterminated or too long"
+                                               : "ill-formed",
                        AKL_SO_NAME_MAX);
         return false;
     }

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The published files of the prefix found in one directory (malloc'd, oldest first once decided). */
+/* The published files of the prefix found in one directory (malloc'd; oldest first once
+ * decided). */
 typedef struct collector_list {
     akl_gc_entry_t *v;
     size_t n, cap;

@@ -29,8 +29,8 @@
 
 /* DeviceArgs flags. */
 #define AKL_BOOT_FLAG_PROBE 1U /* check the directory is writable; publish nothing */
-/* 2U was AKL_BOOT_FLAG_GC, the collector inside the dispatcher: the collector is now its own device
- * object (collector_abi.h), so no host sends it and the dispatcher refuses it as any unknown flag. */
+/* 2U was AKL_BOOT_FLAG_GC, the collector inside the dispatcher: the collector is its own device
+ * object now (collector_abi.h), so no host sends it; the dispatcher refuses it as any other. */
 
 /* A device basename: at most 100 characters of [A-Za-z0-9._-] (CANN's AE_MAX_SO_NAME). */
 #define AKL_SO_NAME_MAX 100

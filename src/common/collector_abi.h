@@ -21,7 +21,7 @@
 
 #include "bootstrap_abi.h" /* AKL_SO_NAME_MAX, AKL_ACK_PATH_MAX, AKL_ACK_DETAIL_MAX */
 
-#define AKL_COLLECT_MAGIC 0x314c4c4f434c4b41ULL /* "AKLCOLL1" little-endian */
+#define AKL_COLLECT_MAGIC 0x314c4c4f434c4b41ULL  /* "AKLCOLL1" little-endian */
 #define AKL_GC_TABLE_MAGIC 0x3142415443474b41ULL /* "AKGCTAB1" little-endian */
 #define AKL_COLLECT_VERSION 1U
 /* The kernel's name and the prefix libakl loads the collector under: not the default prefix, so a
@@ -39,23 +39,23 @@
 #define AKL_COLLECT_RC_NO_TABLE 2u /* table_addr 0 */
 
 typedef struct akl_collect_args {
-    uint64_t magic;                  /* 0: AKL_COLLECT_MAGIC */
-    uint32_t version;                /* 8: AKL_COLLECT_VERSION */
-    uint32_t flags;                  /* 12: AKL_GC_FLAG_* */
-    uint64_t keep;                   /* 16: the keep most recently used files are never removed */
-    uint64_t max_bytes;              /* 24: with AKL_GC_FLAG_BOUND: stop once <= this */
-    uint64_t min_age_s;              /* 32: never remove a file used less than this ago */
-    uint64_t table_addr;             /* 40: device address of an akl_gc_table */
-    uint32_t table_cap;              /* 48: entries the table holds after its header */
-    uint32_t reserved;               /* 52: zero */
-    char prefix[AKL_SO_NAME_MAX + 4]; /* 56: NUL-terminated prefix to collect (1..100 chars) */
-} akl_collect_args_t;                /* 160 bytes */
+    uint64_t magic;                   /* 0: AKL_COLLECT_MAGIC */
+    uint32_t version;                 /* 8: AKL_COLLECT_VERSION */
+    uint32_t flags;                   /* 12: AKL_GC_FLAG_* */
+    uint64_t keep;                    /* 16: the keep most recently used files are never removed */
+    uint64_t max_bytes;               /* 24: with AKL_GC_FLAG_BOUND: stop once <= this */
+    uint64_t min_age_s;               /* 32: never remove a file used less than this ago */
+    uint64_t table_addr;              /* 40: device address of an akl_gc_table */
+    uint32_t table_cap;               /* 48: entries the table holds after its header */
+    uint32_t reserved;                /* 52: zero */
+    char prefix[AKL_SO_NAME_MAX + 4]; /* 56: NUL-terminated prefix to collect (0..100 chars) */
+} akl_collect_args_t;                 /* 160 bytes */
 
 /* Where a collection failed (akl_gc_table.stage). */
 typedef enum akl_gc_stage {
     AKL_GC_STAGE_NONE = 0,    /* it did not: the counts and entries are valid */
-    AKL_GC_STAGE_ARGS = 1,    /* another version (the table's says which), bad flags or cap */
-    AKL_GC_STAGE_NAME = 2,    /* the prefix is empty, over-long or has characters outside the set */
+    AKL_GC_STAGE_ARGS = 1,    /* another version (the table's says which), unknown flags */
+    AKL_GC_STAGE_NAME = 2,    /* prefix unterminated, over-long or outside [A-Za-z0-9._-] */
     AKL_GC_STAGE_DIR = 3,     /* the preinstall directory cannot be derived or opened */
     AKL_GC_STAGE_COLLECT = 4, /* listing the directory failed (readdir error, no memory) */
 } akl_gc_stage_t;
@@ -82,21 +82,21 @@ typedef struct akl_gc_entry {
 /* The result table at table_addr: this header, then table_cap entries. The host zeroes the header
  * before the launch, so a magic still 0 afterwards means the kernel wrote nothing. */
 typedef struct akl_gc_table {
-    uint64_t magic;                  /* 0: AKL_GC_TABLE_MAGIC once the collector wrote it */
-    uint32_t version;                /* 8: the collector's AKL_COLLECT_VERSION */
-    uint32_t stage;                  /* 12: akl_gc_stage_t */
-    int32_t err;                     /* 16: errno of the failed step, else 0 */
-    uint32_t entries;                /* 20: entries written (at most table_cap) */
-    uint32_t matched;                /* 24: published files of the prefix found */
-    uint32_t reserved;               /* 28: zero */
-    uint64_t removed_files;          /* 32: removed (or, dry run, would be) */
-    uint64_t removed_bytes;          /* 40 */
-    uint64_t kept_files;             /* 48: every other file of the prefix */
-    uint64_t kept_bytes;             /* 56 */
-    uint64_t in_use_files;           /* 64: of the kept, held by a live scheduler */
+    uint64_t magic;                   /* 0: AKL_GC_TABLE_MAGIC once the collector wrote it */
+    uint32_t version;                 /* 8: the collector's AKL_COLLECT_VERSION */
+    uint32_t stage;                   /* 12: akl_gc_stage_t */
+    int32_t err;                      /* 16: errno of the failed step, else 0 */
+    uint32_t entries;                 /* 20: entries written (at most table_cap) */
+    uint32_t matched;                 /* 24: published files of the prefix found */
+    uint32_t reserved;                /* 28: zero */
+    uint64_t removed_files;           /* 32: removed (or, dry run, would be) */
+    uint64_t removed_bytes;           /* 40 */
+    uint64_t kept_files;              /* 48: every other file of the prefix */
+    uint64_t kept_bytes;              /* 56 */
+    uint64_t in_use_files;            /* 64: of the kept, held by a live scheduler */
     char directory[AKL_ACK_PATH_MAX]; /* 72: the directory collected (or that failed) */
-    char detail[AKL_ACK_DETAIL_MAX]; /* 328: the failure's cause, else "" */
-    akl_gc_entry_t entry[];          /* 456 */
+    char detail[AKL_ACK_DETAIL_MAX];  /* 328: the failure's cause, else "" */
+    akl_gc_entry_t entry[];           /* 456 */
 } akl_gc_table_t;
 
 #define AKL_COLLECT_ASSERT_(c, m) _Static_assert(c, m)

@@ -3,9 +3,9 @@
  * fstatat are GLIBC_2.33 since glibc 2.33, while the aarch64 baseline (and the most a device object
  * may need) is GLIBC_2.17. The link routes every fstat/fstatat of a device object here (-Wl,--wrap
  * in akl_device_object, cmake/device_object.cmake), so the rest stays ordinary libc code. Linked
- * into device objects only (the akl_device_libc object library), never into host code. On x86-64 and aarch64 the kernel's struct stat is
- * glibc's, so the result is the same. With headers older than 2.33 (fstat an inline over __fxstat),
- * nothing references fstat and these go unused. */
+ * into device objects only (the akl_device_libc object library), never into host code. On x86-64
+ * and aarch64 the kernel's struct stat is glibc's, so the result is the same. With headers older
+ * than 2.33 (fstat an inline over __fxstat), nothing references fstat and these go unused. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/stat.h>

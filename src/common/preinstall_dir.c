@@ -29,8 +29,7 @@
  * reference parameter is a pointer in the ABI, the status_t enum an int. */
 extern int cmn_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj")
     __attribute__((weak));
-extern uint32_t cmn_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv")
-    __attribute__((weak));
+extern uint32_t cmn_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv") __attribute__((weak));
 
 static uint32_t cmn_run_mode(void)
 {
@@ -47,7 +46,7 @@ static uint32_t cmn_vf_id(void)
 
 /* base + (a '/' unless base ends in one) + rest. */
 static int cmn_dir_join(char *out, size_t cap, const char *base, const char *rest, char *why,
-                               size_t why_cap)
+                        size_t why_cap)
 {
     size_t len = strlen(base);
     const char *sep = len > 0 && base[len - 1] == '/' ? "" : "/";
@@ -78,8 +77,7 @@ static int cmn_thread_mode_dir(char *out, size_t cap, uint32_t vf, char *why, si
     if (home == NULL || home[0] == '\0' || strlen(home) >= PATH_MAX)
         return -1; /* CANN warns and falls back to the default directory */
     char rest[64];
-    snprintf(rest, sizeof rest, CMN_THREAD_MODE_SUBDIR "%u/" CMN_DEVICE_SUBDIR,
-             (unsigned)vf);
+    snprintf(rest, sizeof rest, CMN_THREAD_MODE_SUBDIR "%u/" CMN_DEVICE_SUBDIR, (unsigned)vf);
     return cmn_dir_join(out, cap, home, rest, why, why_cap);
 }
 

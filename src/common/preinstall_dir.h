@@ -1,7 +1,8 @@
-/* Which directory the dispatcher publishes into (and the collector collects in): the one the device's type-2 (KERNEL_TYPE_AICPU)
- * lookup searches first for akl's names, derived as CANN's MultiSoManager::GetInnerSoPath derives
- * it (hicann/runtime src/aicpu_sched/aicpu_processer/ae_so_manager.cc; docs/protocol.md section 8
- * records the evidence). */
+/* Which directory the dispatcher publishes into (and the collector collects in): the one the
+ * device's type-2 (KERNEL_TYPE_AICPU) lookup searches first for akl's names, derived as CANN's
+ * MultiSoManager::GetInnerSoPath derives it (hicann/runtime
+ * src/aicpu_sched/aicpu_processer/ae_so_manager.cc; docs/protocol.md section 8 records the
+ * evidence). */
 #ifndef AKL_COMMON_PREINSTALL_DIR_H
 #define AKL_COMMON_PREINSTALL_DIR_H
 

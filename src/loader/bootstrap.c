@@ -1,5 +1,5 @@
-/* The extend route's bootstrap of one runtime SO on one device (docs/architecture.md, "Data flow of a load";
- * bootstrap_abi.h, docs/protocol.md), protocol version 2.
+/* The extend route's bootstrap of one runtime SO on one device (docs/architecture.md, "Data flow of
+ * a load"; bootstrap_abi.h, docs/protocol.md), protocol version 2.
  *
  * One device allocation holds [ack record (512 bytes) | DeviceArgs (512) | dispatcher |
  * runtime SO (64-aligned)]. The launch blob [akl_device_kernel_args | kernel name | SO name] goes
@@ -325,9 +325,8 @@ static int ldr_boot_interpret_ack(const ldr_boot_t *b, akl_module_t *module)
         return ldr_boot_version_mismatch(b);
     if (ack->status == AKL_ACK_FAILED)
         return ldr_boot_failed_on_device(b);
-    bool expected = b->req->probe
-                        ? ack->status == AKL_ACK_PROBED
-                        : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
+    bool expected = b->req->probe ? ack->status == AKL_ACK_PROBED
+                                  : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
         return ldr_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
                              ": the dispatcher answered with unknown status %" PRId32, ack->status);

@@ -75,8 +75,8 @@ static int ldr_gc_alloc_table(ldr_gc_run_t *run)
                              run->what, bytes);
     }
     memset(&run->head, 0, sizeof run->head);
-    rc = run->rt->memcpy(run->table, bytes, &run->head, sizeof run->head,
-                         ACL_MEMCPY_HOST_TO_DEVICE);
+    rc =
+        run->rt->memcpy(run->table, bytes, &run->head, sizeof run->head, ACL_MEMCPY_HOST_TO_DEVICE);
     if (rc != ACL_SUCCESS)
         return ldr_fail_cann(rc, "%s: clearing the result table failed", run->what);
     return 0;
@@ -95,8 +95,7 @@ static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
     snprintf(cause, sizeof cause, "%s", akl_last_error());
     if (rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
         run->table = NULL; /* the task may still write it: deliberately not freed */
-    return ldr_fail(rc, "%s: running the collector (%s) failed: %s", run->what, run->origin,
-                    cause);
+    return ldr_fail(rc, "%s: running the collector (%s) failed: %s", run->what, run->origin, cause);
 }
 
 static int ldr_gc_read_head(ldr_gc_run_t *run)

@@ -149,10 +149,10 @@ int ldr_load_bytes(int32_t device, const void *data, size_t size, const char *wh
                               .timeout_ms = opts->timeout_ms,
                               .route = opts->route};
     bool hit = false;
-    rc = opts->own ? ldr_cache_load_uncounted(fingerprint, device, size, ldr_cache_boot_callback,
-                                              &req, out, &hit)
-                   : ldr_cache_load(fingerprint, device, size, ldr_cache_boot_callback, &req, out,
-                                    &hit);
+    rc = opts->own
+             ? ldr_cache_load_uncounted(fingerprint, device, size, ldr_cache_boot_callback, &req,
+                                        out, &hit)
+             : ldr_cache_load(fingerprint, device, size, ldr_cache_boot_callback, &req, out, &hit);
     *bootstrapped = rc == 0 && !hit;
     if (opts->cache_hit)
         *opts->cache_hit = rc == 0 && hit;
@@ -161,4 +161,3 @@ int ldr_load_bytes(int32_t device, const void *data, size_t size, const char *wh
                 device, (*out)->basename);
     return rc;
 }
-

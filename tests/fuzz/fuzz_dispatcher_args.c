@@ -109,13 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool foreign = dargs.magic != AKL_BOOT_MAGIC;
     if (foreign && memcmp(&ack, &untouched, sizeof ack) != 0)
         abort();
-    if (!foreign && dargs.version != AKL_BOOT_VERSION && memcmp(&ack, &untouched, sizeof ack) != 0 &&
+    if (!foreign && dargs.version != AKL_BOOT_VERSION &&
+        memcmp(&ack, &untouched, sizeof ack) != 0 &&
         (ack.status != AKL_ACK_FAILED || ack.stage != AKL_STAGE_ARGS))
         abort();
     if (ack.magic != 0 && ack.magic != AKL_ACK_MAGIC)
         abort();
-    if (ack.magic == AKL_ACK_MAGIC &&
-        (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_PROBED))
+    if (ack.magic == AKL_ACK_MAGIC && (ack.status < AKL_ACK_WROTE || ack.status > AKL_ACK_PROBED))
         abort();
     static unsigned runs;
     if (++runs % 256 == 0)

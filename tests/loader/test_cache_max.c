@@ -52,8 +52,11 @@ static void test_collect_args(void **state)
     assert_int_equal(args.table_addr, 0x1000);
     assert_int_equal(args.table_cap, 7);
     assert_string_equal(args.prefix, "p_");
-    rule = (akl_gc_options_t){.size = sizeof rule, .keep = 2, .max_bytes = AKL_GC_NO_BYTE_LIMIT,
-                              .min_age_s = 9, .dry_run = true};
+    rule = (akl_gc_options_t){.size = sizeof rule,
+                              .keep = 2,
+                              .max_bytes = AKL_GC_NO_BYTE_LIMIT,
+                              .min_age_s = 9,
+                              .dry_run = true};
     ldr_gc_fill_args("p_", &rule, 0x1000, 7, &args);
     assert_int_equal(args.flags, AKL_GC_FLAG_DRY_RUN); /* no byte rule */
     assert_int_equal(args.max_bytes, 0);

@@ -359,6 +359,40 @@ static void test_collector_missing_or_for_another_machine(void **state)
     tcli_result_free(&result);
 }
 
+/* Under a strict one-upload latch the collector's bootstrap, the second in the process, is skipped:
+ * the load that published still succeeds, and one warning says the bound cannot be applied in this
+ * process and that akl gc still works. */
+static void test_strict_latch_bound_warns_and_the_load_succeeds(void **state)
+{
+    (void)state;
+    size_t size;
+    unsigned char *bytes = gc_variant(1300, &size);
+    char path[FAULTT_PATH_MAX + 32];
+    mkdir(t_sim_root(), 0755); /* may exist already */
+    snprintf(path, sizeof path, "%s/latch_variant.so", t_sim_root());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+    char hex[2 * sizeof(faultk_return_args_t) + 1];
+    memset(hex, '0', sizeof hex - 1);
+    hex[sizeof hex - 1] = '\0';
+    const char *env[] = {"AKL_SIM_EXTEND_LATCH=strict", "AKL_LOG=warn", "AKL_ROUTE=extend", NULL};
+    tcli_result_t result;
+    assert_int_equal(tcli_run_program(&result, env, "akl", "run", "--args-hex", hex, path,
+                                      "faultk_return", NULL),
+                     0);
+    if (result.exit_code != 0)
+        fail_msg("akl run exited %d: %s%s", result.exit_code, result.out, result.err);
+    tcli_assert_contains(result.out, "wrote");
+    tcli_assert_contains(result.err, "AKL_DEVICE_CACHE_MAX");
+    tcli_assert_contains(result.err, "AKL_EBOOTSKIPPED");
+    tcli_assert_contains(result.err, "the bound cannot be applied in this process");
+    tcli_assert_contains(result.err, "`akl gc` still collects");
+    tcli_result_free(&result);
+}
+
 static void test_help(void **state)
 {
     (void)state;
@@ -392,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_dry_run_removes_nothing),
         cmocka_unit_test(test_cache_max_bounds_fifty_publishes),
         cmocka_unit_test(test_collector_missing_or_for_another_machine),
+        cmocka_unit_test(test_strict_latch_bound_warns_and_the_load_succeeds),
     };
     return cmocka_run_group_tests(tests, NULL, gc_teardown);
 }
