@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,7 +76,20 @@ static int gc_child_load(uint64_t seed, const char *prefix, akl_module_t **modul
     return rc;
 }
 
-/* Publishes the variant from a process that then exits: the file is left unused. */
+/* Whether no process holds the file at path (a collector could take its exclusive lock now). */
+static bool gc_unheld(void *arg)
+{
+    int fd = open(arg, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    bool free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free_now;
+}
+
+/* Publishes the variant from a process that then exits: the file is left unused once that
+ * process's scheduler, which holds it, has gone too (it exits after its host process, so the test
+ * waits for the lock to be released rather than assume it is). */
 static void gc_publish_and_exit(uint64_t seed, const char *prefix)
 {
     pid_t pid = fork();
@@ -87,6 +101,10 @@ static void gc_publish_and_exit(uint64_t seed, const char *prefix)
         _exit(rc == 0 ? 0 : 1);
     }
     assert_int_equal(t_wait_child(pid, GC_CHILD_MS), 0);
+    char name[128], path[FAULTT_PATH_MAX];
+    gc_name_of(seed, prefix, name, sizeof name);
+    gc_path_of(name, path, sizeof path);
+    assert_true(t_wait_until(gc_unheld, path, GC_CHILD_MS));
 }
 
 static bool gc_launch_ok(const akl_module_t *module)
