@@ -93,9 +93,14 @@ static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
         return 0;
     char cause[LDR_ERROR_MESSAGE_MAX];
     snprintf(cause, sizeof cause, "%s", akl_last_error());
-    if (rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+    bool timed_out = rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT;
+    if (timed_out)
         run->table = NULL; /* the task may still write it: deliberately not freed */
-    return ldr_fail(rc, "%s: running the collector (%s) failed: %s", run->what, run->origin, cause);
+    return ldr_fail(rc, "%s: running the collector (%s) failed: %s%s", run->what, run->origin,
+                    cause,
+                    timed_out ? "; its result table in device memory is deliberately not freed "
+                                "(the task may still write it; reset the device to reclaim it)"
+                              : "");
 }
 
 static int ldr_gc_read_head(ldr_gc_run_t *run)
