@@ -1,10 +1,10 @@
-# The aarch64 (AICPU) copy of everything that runs on the device: the dispatcher, the simulator's
+# The aarch64 (AICPU) copy of everything that runs on the device: the dispatcher, the collector, the simulator's
 # scheduler with its device services, libaicpu_extend_kernels.so, the example runtime SOs and the
 # test kernels. It is a second configure of this same source tree (AKL_DEVICE_ONLY=ON, with
 # cmake/aarch64-toolchain.cmake), run as an ExternalProject in <build>/aarch64. The aarch64 copy of
 # a device file goes to an aarch64/ subdirectory of the native one's directory, in the build tree
 # and the install tree alike:
-#   lib/akl/aarch64/            dispatcher, scheduler, extend kernels
+#   lib/akl/aarch64/            dispatcher, collector, scheduler, extend kernels
 #   lib/akl/examples/aarch64/   example runtime SOs (lib/akl/bench/aarch64/: the bench kernels)
 #   tests/kernels/aarch64/      test kernels (build tree only)
 # Kernels join the device build by calling akl_device_kernel_register(<target>);
@@ -93,10 +93,14 @@ ExternalProject_Add(akl_aarch64
   LOG_CONFIGURE ON
   LOG_BUILD ON
   LOG_OUTPUT_ON_FAILURE ON
-  BUILD_BYPRODUCTS ${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so)
+  BUILD_BYPRODUCTS ${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so
+    ${AKL_AARCH64_OUTPUT_DIR}/akl_collector.so)
 ExternalProject_Add_Step(akl_aarch64 print_size
   COMMAND ${CMAKE_COMMAND} -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so -DLABEL=aarch64/
           -DSTAMP=${PROJECT_BINARY_DIR}/aarch64/dispatcher-size.stamp
+          -P ${PROJECT_SOURCE_DIR}/src/dispatcher/print_size.cmake
+  COMMAND ${CMAKE_COMMAND} -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_collector.so -DLABEL=aarch64/
+          -DSTAMP=${PROJECT_BINARY_DIR}/aarch64/collector-size.stamp
           -P ${PROJECT_SOURCE_DIR}/src/dispatcher/print_size.cmake
   DEPENDEES build ALWAYS ON)
 

@@ -19,6 +19,7 @@ endif()
 
 add_subdirectory(src/common)
 add_subdirectory(src/dispatcher)
+add_subdirectory(src/collector)
 add_subdirectory(src/sim/shm)
 add_subdirectory(src/sim/device)
 add_subdirectory(src/sim/services)

@@ -24,7 +24,7 @@ import sys
 LAYERS = [  # (path prefix, layer); the longest matching prefix wins
     ("include/", 0),
     ("src/common/", 1),
-    ("src/dispatcher/", 2), ("src/loader/", 2), ("src/sim/", 2),
+    ("src/dispatcher/", 2), ("src/collector/", 2), ("src/loader/", 2), ("src/sim/", 2),
     ("src/cli/", 3), ("bench/", 3), ("examples/", 3),
 ]
 # Public prefixes and the directory that owns each (statics elsewhere must not borrow them).

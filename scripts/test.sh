@@ -62,7 +62,7 @@ run_mode() {
     echo "== akl tests: $mode ($dir)"
     cmake -S . -B "$dir" -DAKL_WERROR=ON -DAKL_SANITIZE="$sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         "${extra_cmake[@]}" >/dev/null
-    cmake --build "$dir" -j"$jobs" "${build_targets[@]}" 2>&1 | grep -E "error|warning|akl_dispatcher.so:" || true
+    cmake --build "$dir" -j"$jobs" "${build_targets[@]}" 2>&1 | grep -E "error|warning|akl_dispatcher.so:|akl_collector.so:" || true
     cmake --build "$dir" -j"$jobs" "${build_targets[@]}" >/dev/null
     local args=(--test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600)
     [[ -n "$label" ]] && args+=(-L "$label")

@@ -1,6 +1,7 @@
 # Tests of the aarch64 (AICPU) device side. The AICPU compiler search (always), then, when the
 # aarch64 side is built (cmake/aarch64.cmake):
-# - aarch64_dispatcher: the aarch64 dispatcher is fit for a device (checked on the file);
+# - aarch64_dispatcher, aarch64_collector: the aarch64 dispatcher and collector are fit for a
+#   device (checked on the files);
 # - device_machine and aarch64_device_machine: a runtime SO built for another machine than the
 #   device's is refused before any device work, on the native and on the aarch64 device;
 # - aarch64_sim_preinstall_readonly_refused: AKL_SIM_PREINSTALL=readonly where no namespace can be
@@ -29,7 +30,12 @@ add_test(NAME aarch64_dispatcher COMMAND ${CMAKE_COMMAND}
   -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so
   -DREADELF=${AKL_AARCH64_READELF} -DOBJDUMP=${AKL_AARCH64_OBJDUMP}
   -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/check_dispatcher.cmake)
-set_tests_properties(aarch64_dispatcher PROPERTIES LABELS "dispatcher;aarch64" TIMEOUT 60)
+add_test(NAME aarch64_collector COMMAND ${CMAKE_COMMAND}
+  -DFILE=${AKL_AARCH64_OUTPUT_DIR}/akl_collector.so -DEXPORTS=akl_collect
+  -DREADELF=${AKL_AARCH64_READELF} -DOBJDUMP=${AKL_AARCH64_OBJDUMP}
+  -P ${CMAKE_CURRENT_LIST_DIR}/aarch64/check_dispatcher.cmake)
+set_tests_properties(aarch64_dispatcher aarch64_collector PROPERTIES LABELS "dispatcher;aarch64"
+  TIMEOUT 60)
 
 akl_add_test(device_machine SOURCES loader/test_device_machine.c LIBS akl akl_test_cli_spawn
   DEPENDS aclsim akl_cli kernel_ldrk_basic hello_kernel LABELS integration TIMEOUT 300)
@@ -58,7 +64,7 @@ set_tests_properties(aarch64_sim_preinstall_readonly_refused PROPERTIES LABELS "
 set(AKL_AARCH64_TESTS device_machine loader_sim loader_sim_threads sim_api sim_launch sim_failures
   sim_failures_no_pidfd=sim_failures sim_procs sim_threads sim_services modeb examples
   examples_concurrency faults_publish faults_storage faults_streams errors_regressions
-  routes_concurrency module_lifecycle first_failure sim_rt sim_fidelity)
+  routes_concurrency module_lifecycle first_failure sim_rt sim_fidelity device_gc)
 function(akl_add_aarch64_tests)
   foreach(entry ${AKL_AARCH64_TESTS})
     string(REPLACE "=" ";" parts "${entry}")

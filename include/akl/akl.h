@@ -318,8 +318,11 @@ AKL_EXTERN int akl_route_probe(int32_t device, akl_route_t route, akl_route_t *t
 
 /* AKL_DEVICE_CACHE_MAX's default: 256 MiB, the largest SO a load accepts by default (so any one
  * loadable SO fits) and CUDA_CACHE_MAXSIZE's default on embedded platforms, which an AICPU's Linux
- * is. After every publish that wrote a file, the device removes unused files of the same prefix,
- * least recently used first, until they total at most this many bytes; 0 turns the bound off. */
+ * is. After every load whose bootstrap wrote a file, libakl runs the collector (as akl_device_gc
+ * does), which removes unused files of the same prefix, least recently used first, until they
+ * total at most this many bytes; 0 turns the bound off. It never fails the load: a failure is one
+ * warning per device (AKL_LOG=warn). Under a strict one-upload latch the collector cannot be loaded
+ * in a process that already bootstrapped on the device, so the bound is not applied there. */
 #define AKL_DEFAULT_DEVICE_CACHE_MAX (256ull << 20)
 #define AKL_GC_NO_BYTE_LIMIT UINT64_MAX
 
@@ -360,20 +363,26 @@ typedef struct akl_gc_result {
 } akl_gc_result_t;
 
 /* Removes akl's published files of one prefix from device's preinstall directory (the calling
- * thread's current device), through the device itself: a bootstrap-style launch whose dispatcher
- * collects. Only "<prefix><16 hex>_<device>.so" files of exactly that prefix are considered, least
- * recently used first; a file a live process on the device holds (it published or loaded it) is
- * never removed, nor are temporaries or other prefixes' files. Errors: AKL_EINVAL (NULL
- * arguments, bad opts->size), AKL_ENAME (prefix), AKL_EDEVICE, AKL_EVERSION (the device's
- * dispatcher predates the collector), the bootstrap's errors (AKL_EBOOTFAILED, ...), CANN codes.
- * The extend route only: the custom route's files are CANN's, per host process. */
+ * thread's current device), through the device itself: libakl loads its collector
+ * (akl_collector.so, embedded; $AKL_COLLECTOR overrides it) on the device like a runtime SO, under
+ * the prefix "aklgc_", and launches its kernel. Only "<prefix><16 hex>_<device>.so" files of
+ * exactly that prefix are considered, least recently used first; a file a live process on the
+ * device holds (it published or loaded it) is never removed, nor are temporaries or other
+ * prefixes' files. Errors: AKL_EINVAL (NULL arguments, bad opts->size), AKL_ENAME (prefix),
+ * AKL_EDEVICE, AKL_EIO / AKL_ENOTELF / AKL_EMACHINE (the collector's file cannot be read or is not
+ * for the device's machine: the message names it), AKL_EVERSION (a $AKL_COLLECTOR of another
+ * collector protocol version), AKL_ENOPREINSTALL (no preinstall directory), the load's errors
+ * (AKL_EBOOTSKIPPED under a strict one-upload latch in a process that already bootstrapped on the
+ * device, ...), AKL_EBOOTFAILED, CANN codes. The extend route only: the custom route's files are
+ * CANN's, per host process. */
 AKL_EXTERN int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t *result);
 AKL_EXTERN void akl_gc_result_free(akl_gc_result_t *result);
 
 /* "kept", "removed", "would_remove", "in_use", "too_young", "failed"; "unknown" otherwise. */
 AKL_EXTERN const char *akl_gc_state_name(akl_gc_state_t state);
 
-/* Counters of the process cache, for tests and tools. */
+/* Counters of the process cache, for tests and tools. The user's loads only: libakl's own load of
+ * its collector (akl_device_gc, AKL_DEVICE_CACHE_MAX) is not counted. */
 typedef struct akl_cache_stats {
     uint64_t loads;      /* akl_module_load_* calls that succeeded */
     uint64_t hits;       /* of which answered from the cache without device work */

@@ -1,6 +1,6 @@
 /* `akl gc`: removes akl's own published files of one prefix from a device's preinstall directory,
- * least recently used first, through the device itself (akl_device_gc: the device's dispatcher
- * collects), so it works on a real device as on the simulator. Files a live process on the device
+ * least recently used first, through the device itself (akl_device_gc: akl's collector runs on the
+ * device), so it works on a real device as on the simulator. Files a live process on the device
  * holds, temporaries and other prefixes' files are never removed. */
 #include "cmd_gc.h"
 
@@ -28,7 +28,8 @@ void cli_usage_gc(FILE *out)
         "\n"
         "Removes akl's published files (<prefix><16 hex>_<device>.so) from the device's\n"
         "preinstall directory, least recently used first. The device does it (akl's\n"
-        "dispatcher, reached as a load reaches it), so this works on a real device too.\n"
+        "collector, akl_collector.so, loaded and launched as a runtime SO; $AKL_COLLECTOR\n"
+        "overrides it), so this works on a real device too.\n"
         "Never removed: a file a live process on the device published or loaded (it holds\n"
         "a lock on it), temporaries of a publish in flight, files of another prefix.\n"
         "Recently used = published, or found identical by a load (which refreshes it).\n"

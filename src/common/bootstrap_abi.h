@@ -29,13 +29,8 @@
 
 /* DeviceArgs flags. */
 #define AKL_BOOT_FLAG_PROBE 1U /* check the directory is writable; publish nothing */
-#define AKL_BOOT_FLAG_GC 2U    /* collect: remove unused published files of a prefix (akl gc) */
-
-/* akl_gc_args_t.gc_flags. */
-#define AKL_GC_FLAG_DRY_RUN 1U /* decide and report, remove nothing */
-#define AKL_GC_FLAG_BOUND                                                                          \
-    2U /* max_bytes applies; without it there is no byte rule (on a                                \
-        * publish: no collection at all) */
+/* 2U was AKL_BOOT_FLAG_GC, the collector inside the dispatcher: the collector is its own device
+ * object now (collector_abi.h), so no host sends it; the dispatcher refuses it as any other. */
 
 /* A device basename: at most 100 characters of [A-Za-z0-9._-] (CANN's AE_MAX_SO_NAME). */
 #define AKL_SO_NAME_MAX 100
@@ -61,17 +56,9 @@ typedef struct akl_device_args {
     uint32_t flags;                        /* 148: AKL_BOOT_FLAG_*, else zero */
     uint64_t expected_fingerprint;         /* 152: XXH3-64 (seed 0) of the runtime SO bytes */
     uint64_t ack_addr;                     /* 160: device address of an akl_bootstrap_ack */
-    char target_name[AKL_SO_NAME_MAX + 4]; /* 168: NUL-terminated basename to publish; for
-                                            * AKL_BOOT_FLAG_GC the prefix to collect */
-    /* 272: the collector's rule (docs/protocol.md section 16), read by a gc request and, when
-     * AKL_GC_FLAG_BOUND is set, after a publish that wrote (AKL_DEVICE_CACHE_MAX). A dispatcher
-     * without the collector never reads past 272, and refuses AKL_BOOT_FLAG_GC. */
-    uint64_t gc_keep;       /* 272: the gc_keep most recently used files are never removed */
-    uint64_t gc_max_bytes;  /* 280: with AKL_GC_FLAG_BOUND: stop once the prefix totals <= this */
-    uint64_t gc_min_age_s;  /* 288: never remove a file used less than this many seconds ago */
-    uint32_t gc_flags;      /* 296: AKL_GC_FLAG_* */
-    uint32_t gc_table_cap;  /* 300: entries the table at gc_table_addr holds (gc requests) */
-    uint64_t gc_table_addr; /* 304: device address of an akl_gc_table_t (gc requests; else 0) */
+    char target_name[AKL_SO_NAME_MAX + 4]; /* 168: NUL-terminated basename to publish */
+    /* 272..511: zero (the host zeroes the whole region; 272..311 held the in-dispatcher
+     * collector's rule, which a dispatcher of that time reads as "no bound" when zero). */
 } akl_device_args_t;
 
 /* What the dispatcher did, written into the acknowledgement record. */
@@ -82,7 +69,7 @@ typedef enum akl_ack_status {
     AKL_ACK_REPLACED = 3,  /* a file of that name held other bytes: atomically replaced */
     AKL_ACK_FAILED = 4,    /* see stage and err */
     AKL_ACK_PROBED = 5,    /* AKL_BOOT_FLAG_PROBE: a file could be created (and was removed) */
-    AKL_ACK_COLLECTED = 6, /* AKL_BOOT_FLAG_GC: the table at gc_table_addr says what was done */
+    /* 6 was COLLECTED (the in-dispatcher collector's answer): not reused. */
 } akl_ack_status_t;
 
 /* Where a failure happened. */
@@ -98,7 +85,7 @@ typedef enum akl_ack_stage {
     AKL_STAGE_FSYNC = 8,
     AKL_STAGE_RENAME = 9,
     AKL_STAGE_DIRSYNC = 10,
-    AKL_STAGE_COLLECT = 11, /* gc: listing the directory failed (readdir error, no memory) */
+    /* 11 was COLLECT (the in-dispatcher collector's): not reused. */
 } akl_ack_stage_t;
 
 typedef struct akl_bootstrap_ack {
@@ -113,38 +100,6 @@ typedef struct akl_bootstrap_ack {
     char path[AKL_ACK_PATH_MAX];     /* 48: final path, or the path that failed */
     char detail[AKL_ACK_DETAIL_MAX]; /* 304: short human-readable cause */
 } akl_bootstrap_ack_t;               /* 432 bytes */
-
-/* What the collector did with one published file (akl_gc_entry_t.state). */
-typedef enum akl_gc_entry_state {
-    AKL_GC_STATE_KEPT = 1,         /* among the gc_keep newest, or the rule was met before it */
-    AKL_GC_STATE_REMOVED = 2,      /* unlinked */
-    AKL_GC_STATE_WOULD_REMOVE = 3, /* AKL_GC_FLAG_DRY_RUN: would have been unlinked */
-    AKL_GC_STATE_IN_USE = 4,       /* a live scheduler holds its shared lock: never removed */
-    AKL_GC_STATE_TOO_YOUNG = 5,    /* used less than gc_min_age_s ago */
-    AKL_GC_STATE_FAILED = 6,       /* open, lock or unlink failed: err says why */
-} akl_gc_entry_state_t;
-
-/* One published file of the prefix, oldest first in the table. */
-typedef struct akl_gc_entry {
-    char name[AKL_SO_NAME_MAX + 4]; /* 0: NUL-terminated basename, NUL-padded */
-    uint64_t size;                  /* 104: bytes */
-    int64_t used_ns;                /* 112: last use (mtime: publish, or identical bootstrap) */
-    uint32_t state;                 /* 120: akl_gc_entry_state_t */
-    int32_t err;                    /* 124: errno for FAILED, else 0 */
-} akl_gc_entry_t;                   /* 128 bytes */
-
-/* The gc request's result table at gc_table_addr: this header, then gc_table_cap entries. */
-typedef struct akl_gc_table {
-    uint32_t entries;       /* 0: entries written (at most gc_table_cap) */
-    uint32_t matched;       /* 4: published files of the prefix found (may exceed entries) */
-    uint64_t removed_files; /* 8: removed (or, dry run, would be) */
-    uint64_t removed_bytes; /* 16 */
-    uint64_t kept_files;    /* 24: every other file of the prefix */
-    uint64_t kept_bytes;    /* 32 */
-    uint64_t in_use_files;  /* 40: of the kept, held by a live scheduler */
-    uint64_t reserved[2];   /* 48: zero */
-    akl_gc_entry_t entry[]; /* 64 */
-} akl_gc_table_t;
 
 /* The bootstrap's one device allocation: [ack | DeviceArgs | dispatcher | runtime SO]. */
 #define AKL_BOOT_ACK_OFFSET 0u
@@ -166,20 +121,7 @@ AKL_ABI_ASSERT_(offsetof(akl_device_args_t, flags) == 148, "flags at 148");
 AKL_ABI_ASSERT_(offsetof(akl_device_args_t, expected_fingerprint) == 152, "fingerprint at 152");
 AKL_ABI_ASSERT_(offsetof(akl_device_args_t, ack_addr) == 160, "ack_addr at 160");
 AKL_ABI_ASSERT_(offsetof(akl_device_args_t, target_name) == 168, "target_name at 168");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_keep) == 272, "gc_keep at 272");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_max_bytes) == 280, "gc_max_bytes at 280");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_min_age_s) == 288, "gc_min_age_s at 288");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_flags) == 296, "gc_flags at 296");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_table_cap) == 300, "gc_table_cap at 300");
-AKL_ABI_ASSERT_(offsetof(akl_device_args_t, gc_table_addr) == 304, "gc_table_addr at 304");
-AKL_ABI_ASSERT_(sizeof(akl_device_args_t) == 312, "device args 312 bytes");
-AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, size) == 104, "gc entry size at 104");
-AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, used_ns) == 112, "gc entry used_ns at 112");
-AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, state) == 120, "gc entry state at 120");
-AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, err) == 124, "gc entry err at 124");
-AKL_ABI_ASSERT_(sizeof(akl_gc_entry_t) == 128, "gc entry 128 bytes");
-AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, in_use_files) == 40, "gc in_use_files at 40");
-AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, entry) == 64, "gc entries at 64");
+AKL_ABI_ASSERT_(sizeof(akl_device_args_t) == 272, "device args 272 bytes");
 AKL_ABI_ASSERT_(offsetof(akl_bootstrap_ack_t, path) == 48, "ack path at 48");
 AKL_ABI_ASSERT_(offsetof(akl_bootstrap_ack_t, detail) == 304, "ack detail at 304");
 AKL_ABI_ASSERT_(sizeof(akl_bootstrap_ack_t) == 432, "ack 432 bytes");

@@ -109,3 +109,13 @@ int cmn_fsync_dir_path(const char *path)
     close(fd);
     return err;
 }
+
+int cmn_fd_is_name(int dirfd, const char *name, int fd)
+{
+    struct stat by_fd, by_name;
+    if (fstatat(dirfd, name, &by_name, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno;
+    if (fstat(fd, &by_fd) != 0)
+        return errno;
+    return by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev ? 0 : ESTALE;
+}

@@ -27,5 +27,10 @@ int cmn_fsync(int fd);
 int cmn_fsync_dir(int dirfd);
 /* cmn_fsync_dir of the directory at path. Returns 0 or the errno of the open or the fsync. */
 int cmn_fsync_dir_path(const char *path);
+/* Whether fd is still the file that name (in dirfd, not followed if a link) refers to: the check a
+ * holder of a lock on fd makes before trusting the name (the dispatcher's hold, the collector's
+ * unlink). Returns 0 when it is, else the errno of the
+ * lookup (ENOENT: gone) or ESTALE when the name now refers to another file. */
+int cmn_fd_is_name(int dirfd, const char *name, int fd);
 
 #endif /* AKL_COMMON_FD_IO_H */

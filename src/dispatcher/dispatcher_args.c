@@ -8,13 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A test build of a dispatcher from before the collector (tests/loader/gc.cmake) knows the probe
- * only, and so refuses a gc request as any such dispatcher does. */
-#ifdef AKL_DISPATCHER_NO_GC
 #define DISPATCHER_KNOWN_FLAGS AKL_BOOT_FLAG_PROBE
-#else
-#define DISPATCHER_KNOWN_FLAGS (AKL_BOOT_FLAG_PROBE | AKL_BOOT_FLAG_GC)
-#endif
 
 /* Another client of the extend-kernels library can reach Init with its own DeviceArgs: a struct
  * that may end at 159, or whose offset 160 is a live pointer of its own. Only magic (136) tells
@@ -69,8 +63,8 @@ bool dispatcher_args_valid(const akl_device_args_t *dargs, akl_bootstrap_ack_t *
                             dargs->flags, DISPATCHER_KNOWN_FLAGS);
         return false;
     }
-    if ((dargs->flags & (AKL_BOOT_FLAG_PROBE | AKL_BOOT_FLAG_GC)) != 0)
-        return true; /* a probe or a gc publishes nothing, so it carries no runtime SO */
+    if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0)
+        return true; /* a probe publishes nothing, so it carries no runtime SO */
     if (dargs->inner_so_bin == 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_ARGS, 0, "", "inner_so_bin at 120 is NULL");
         return false;

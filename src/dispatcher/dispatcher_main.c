@@ -7,12 +7,12 @@
 #include "bootstrap_abi.h"
 #include "dispatcher_ack.h"
 #include "dispatcher_args.h"
-#include "dispatcher_dir.h"
-#include "dispatcher_gc.h"
+#include "dispatcher_hold.h"
 #include "dispatcher_hash.h"
 #include "dispatcher_log.h"
 #include "dispatcher_name.h"
 #include "dispatcher_publish.h"
+#include "preinstall_dir.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -45,17 +45,11 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
         return;
     }
     char dir[PATH_MAX];
-    int err = dispatcher_preinstall_dir(dir, sizeof dir, why, sizeof why);
+    int err = cmn_preinstall_dir(dir, sizeof dir, why, sizeof why);
     if (err != 0) {
         dispatcher_ack_fail(ack, AKL_STAGE_DIR, err, "", "%s", why);
         return;
     }
-#ifndef AKL_DISPATCHER_NO_GC
-    if ((dargs->flags & AKL_BOOT_FLAG_GC) != 0) {
-        dispatcher_gc_request(dir, dargs, ack);
-        return;
-    }
-#endif
     if ((dargs->flags & AKL_BOOT_FLAG_PROBE) != 0) {
         dispatcher_probe(dir, dargs->target_name, ack);
         return;
@@ -76,21 +70,13 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
             dispatcher_ack_fail(ack, AKL_STAGE_NAME, 0, "", "%s", why);
         return;
     }
-    /* Held (gc's "in use") once published; a collector that removed it first makes us publish
-     * again. */
-#ifdef AKL_DISPATCHER_NO_GC
-    /* Built without the collector (a test's "older dispatcher", or a size-bound build): no hold,
-     * no bound, and a gc request is refused by the flags rule (dispatcher_args.c). */
-    dispatcher_publish(dir, dargs->target_name, &src, ack);
-#else
+    /* Held (the collector's "in use") once published; a collector that removed it first makes us
+     * publish again. */
     for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++) {
         dispatcher_publish(dir, dargs->target_name, &src, ack);
-        if (ack->status == AKL_ACK_FAILED || dispatcher_gc_hold(dir, dargs->target_name))
+        if (ack->status == AKL_ACK_FAILED || dispatcher_hold(dir, dargs->target_name))
             break;
     }
-    if (ack->status == AKL_ACK_WROTE || ack->status == AKL_ACK_REPLACED)
-        dispatcher_gc_bound(dir, dargs->target_name, dargs, ack);
-#endif
     dispatcher_answer_as_hashed_first(&src, ack);
 }
 
@@ -100,7 +86,6 @@ static const char *dispatcher_status_word(int32_t status)
            : status == AKL_ACK_IDENTICAL ? "identical"
            : status == AKL_ACK_REPLACED  ? "replaced"
            : status == AKL_ACK_PROBED    ? "probed"
-           : status == AKL_ACK_COLLECTED ? "collected"
                                          : "failed";
 }
 

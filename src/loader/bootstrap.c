@@ -1,5 +1,5 @@
-/* The extend route's bootstrap of one runtime SO on one device (docs/architecture.md, "Data flow of a load";
- * bootstrap_abi.h, docs/protocol.md), protocol version 2.
+/* The extend route's bootstrap of one runtime SO on one device (docs/architecture.md, "Data flow of
+ * a load"; bootstrap_abi.h, docs/protocol.md), protocol version 2.
  *
  * One device allocation holds [ack record (512 bytes) | DeviceArgs (512) | dispatcher |
  * runtime SO (64-aligned)]. The launch blob [akl_device_kernel_args | kernel name | SO name] goes
@@ -33,7 +33,6 @@
 #include "device_failure.h"
 #include "cann_fail.h"
 #include "errors.h"
-#include "gc_table.h"
 #include "log.h"
 #include "runtime.h"
 
@@ -86,9 +85,8 @@ static int ldr_boot_plan(ldr_boot_t *b)
     size_t dispatcher_end = AKL_BOOT_DISPATCHER_OFFSET + b->dispatcher.size;
     b->layout.dispatcher_offset = AKL_BOOT_DISPATCHER_OFFSET;
     b->layout.runtime_offset = ldr_align_up(dispatcher_end, AKL_BOOT_ALIGN);
-    size_t payload = b->req->gc ? ldr_gc_table_bytes() : b->req->size;
     if (b->layout.runtime_offset < dispatcher_end ||
-        __builtin_add_overflow(b->layout.runtime_offset, payload, &b->layout.total))
+        __builtin_add_overflow(b->layout.runtime_offset, b->req->size, &b->layout.total))
         return ldr_fail(AKL_E2BIG, "loading %s: %zu bytes do not fit one device allocation",
                         b->req->what, b->req->size);
     return 0;
@@ -123,10 +121,6 @@ static void ldr_boot_fill_args(const ldr_boot_t *b, akl_device_args_t *args)
     args->ack_addr = base + AKL_BOOT_ACK_OFFSET;
     snprintf(args->target_name, sizeof args->target_name, "%s",
              b->req->probe ? LDR_BOOT_PROBE_NAME : b->req->basename);
-    if (b->req->gc)
-        ldr_gc_fill_args(b->req->gc, base + b->layout.runtime_offset, args);
-    else if (!b->req->probe)
-        ldr_gc_fill_publish_bound(args);
 }
 
 static int ldr_boot_upload(ldr_boot_t *b)
@@ -279,7 +273,6 @@ static const char *ldr_stage_name(uint32_t stage)
         [AKL_STAGE_FSYNC] = "fsync",
         [AKL_STAGE_RENAME] = "rename",
         [AKL_STAGE_DIRSYNC] = "directory fsync",
-        [AKL_STAGE_COLLECT] = "collect",
     };
     return stage < sizeof names / sizeof names[0] ? names[stage] : "unknown";
 }
@@ -299,18 +292,6 @@ static bool ldr_boot_preinstall_unusable(const akl_bootstrap_ack_t *ack)
 static int ldr_boot_failed_on_device(const ldr_boot_t *b)
 {
     const akl_bootstrap_ack_t *ack = &b->ack;
-    if (b->req->gc && ack->stage == AKL_STAGE_ARGS && strstr(ack->detail, "flags at 148"))
-        return ldr_fail(
-            AKL_EVERSION,
-            "collecting on device %" PRId32 ": the device's dispatcher predates the "
-            "collector: it refused DeviceArgs flag 0x%x (AKL_BOOT_FLAG_GC): %.*s. The "
-            "dispatcher latched in the device's extend-kernel process comes from an "
-            "older libakl (or $AKL_DISPATCHER=%s), or it was built without the collector "
-            "(this libakl's aarch64 dispatcher, for now: docs/protocol.md section 16): "
-            "run akl gc from a process with this libakl only, reset the device or "
-            "restart the process",
-            b->req->device, AKL_BOOT_FLAG_GC, (int)sizeof ack->detail, ack->detail,
-            b->dispatcher.origin);
     int code = ack->stage == AKL_STAGE_FINGERPRINT ? AKL_EFINGERPRINT
                : ldr_boot_preinstall_unusable(ack) ? AKL_ENOPREINSTALL
                                                    : AKL_EBOOTFAILED;
@@ -344,10 +325,8 @@ static int ldr_boot_interpret_ack(const ldr_boot_t *b, akl_module_t *module)
         return ldr_boot_version_mismatch(b);
     if (ack->status == AKL_ACK_FAILED)
         return ldr_boot_failed_on_device(b);
-    bool expected = b->req->gc ? ack->status == AKL_ACK_COLLECTED
-                    : b->req->probe
-                        ? ack->status == AKL_ACK_PROBED
-                        : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
+    bool expected = b->req->probe ? ack->status == AKL_ACK_PROBED
+                                  : ack->status >= AKL_ACK_WROTE && ack->status <= AKL_ACK_REPLACED;
     if (!expected)
         return ldr_fail_load(AKL_EBOOTFAILED, b->req->what, b->req->device,
                              ": the dispatcher answered with unknown status %" PRId32, ack->status);
@@ -356,9 +335,6 @@ static int ldr_boot_interpret_ack(const ldr_boot_t *b, akl_module_t *module)
             b->sync_rc, b->req->what, b->req->device,
             ": the dispatcher published %s, but the bootstrap's synchronize failed",
             b->req->basename);
-    if (b->req->gc)
-        return ldr_gc_read_table(b->rt, (const char *)b->base + b->layout.runtime_offset, ack,
-                                 b->req->gc_result);
     if (!b->req->probe && ack->fingerprint != b->req->fingerprint)
         return ldr_fail_load(AKL_EFINGERPRINT, b->req->what, b->req->device,
                              ": the device computed fingerprint %016" PRIx64
@@ -432,7 +408,7 @@ int ldr_bootstrap(const ldr_boot_request_t *req, akl_module_t *module)
     int rc = ldr_boot_run(&b, module);
     ldr_boot_free(&b);
     ldr_dispatcher_release(&b.dispatcher);
-    if (rc != 0 || req->probe || req->gc)
+    if (rc != 0 || req->probe)
         return rc;
     module->bootstrap_seconds = cmn_now_seconds() - start;
     module->route = AKL_ROUTE_EXTEND;

@@ -39,6 +39,7 @@ typedef struct ldr_cache_entry {
     int error;     /* FAILED: the bootstrap's code */
     char *message; /* FAILED: the bootstrap's message, for the waiters */
     pthread_cond_t done;
+    bool uncounted; /* libakl's own module (the collector): not in akl_cache_stats */
     akl_module_t module;
 } ldr_cache_entry_t;
 
@@ -101,8 +102,10 @@ static int ldr_cache_collision(const ldr_cache_entry_t *entry, size_t size)
 static int ldr_cache_hit(ldr_cache_entry_t *entry, akl_module_t **module, bool *hit)
 {
     LDR_CACHE_ASSERT_LOCKED();
-    ldr_cache_counters.loads++;
-    ldr_cache_counters.hits++;
+    if (!entry->uncounted) {
+        ldr_cache_counters.loads++;
+        ldr_cache_counters.hits++;
+    }
     pthread_mutex_unlock(&ldr_cache_lock);
     *module = &entry->module;
     *hit = true;
@@ -135,7 +138,7 @@ static int ldr_cache_wait(ldr_cache_entry_t *entry, akl_module_t **module, bool 
 static void ldr_cache_publish_failure(ldr_cache_entry_t *entry, int code)
 {
     LDR_CACHE_ASSERT_LOCKED();
-    ldr_cache_counters.failures++;
+    ldr_cache_counters.failures += !entry->uncounted;
     entry->state = LDR_CACHE_FAILED;
     entry->error = code;
     entry->message = strdup(akl_last_error());
@@ -157,15 +160,16 @@ static int ldr_cache_bootstrap(ldr_cache_entry_t *entry, ldr_cache_boot_fn boot,
         return rc;
     }
     entry->state = LDR_CACHE_READY;
-    ldr_cache_counters.loads++;
+    ldr_cache_counters.loads += !entry->uncounted;
     pthread_cond_broadcast(&entry->done);
     pthread_mutex_unlock(&ldr_cache_lock);
     *module = &entry->module;
     return 0;
 }
 
-int ldr_cache_load(uint64_t fingerprint, int32_t device, size_t size, ldr_cache_boot_fn boot,
-                   void *ctx, akl_module_t **module, bool *hit)
+static int ldr_cache_load_counted(uint64_t fingerprint, int32_t device, size_t size,
+                                  ldr_cache_boot_fn boot, void *ctx, akl_module_t **module,
+                                  bool *hit, bool counted)
 {
     *hit = false;
     pthread_mutex_lock(&ldr_cache_lock);
@@ -188,12 +192,25 @@ int ldr_cache_load(uint64_t fingerprint, int32_t device, size_t size, ldr_cache_
     entry->module.fingerprint = fingerprint;
     entry->module.device = device;
     entry->module.size = size;
+    entry->uncounted = !counted;
     ldr_cache_entry_t **bucket = ldr_cache_bucket(fingerprint, device);
     entry->next = *bucket;
     *bucket = entry;
-    ldr_cache_counters.bootstraps++;
+    ldr_cache_counters.bootstraps += counted;
     pthread_mutex_unlock(&ldr_cache_lock);
     return ldr_cache_bootstrap(entry, boot, ctx, module);
+}
+
+int ldr_cache_load(uint64_t fingerprint, int32_t device, size_t size, ldr_cache_boot_fn boot,
+                   void *ctx, akl_module_t **module, bool *hit)
+{
+    return ldr_cache_load_counted(fingerprint, device, size, boot, ctx, module, hit, true);
+}
+
+int ldr_cache_load_uncounted(uint64_t fingerprint, int32_t device, size_t size,
+                             ldr_cache_boot_fn boot, void *ctx, akl_module_t **module, bool *hit)
+{
+    return ldr_cache_load_counted(fingerprint, device, size, boot, ctx, module, hit, false);
 }
 
 void akl_cache_stats(akl_cache_stats_t *stats)

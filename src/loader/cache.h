@@ -19,6 +19,11 @@ typedef int (*ldr_cache_boot_fn)(void *ctx, akl_module_t *module);
  * fingerprint collision: AKL_EFINGERPRINT. *hit tells whether no bootstrap ran in this call. */
 int ldr_cache_load(uint64_t fingerprint, int32_t device, size_t size, ldr_cache_boot_fn boot,
                    void *ctx, akl_module_t **module, bool *hit);
+/* ldr_cache_load for libakl's own modules (the collector, gc.c): the same cache, but left out of
+ * akl_cache_stats, whose counts are the user's loads. (fingerprint, device) decides which entry, so
+ * the first load of a key decides whether it is counted. */
+int ldr_cache_load_uncounted(uint64_t fingerprint, int32_t device, size_t size,
+                             ldr_cache_boot_fn boot, void *ctx, akl_module_t **module, bool *hit);
 
 /* How many threads wait for the bootstrap of (fingerprint, device); 0 when none or absent. For
  * tests that need to know the waiters are there before letting a bootstrap finish. */

@@ -1,8 +1,10 @@
-/* The dispatcher SOs embedded in libakl at build time with .incbin (the build passes their paths as
+/* akl's device objects embedded in libakl at build time with .incbin, so that nothing needs to be
+ * installed beside the library: the dispatcher (the build passes its paths as
  * AKL_DISPATCHER_EMBED_PATH for the host's architecture and AKL_DISPATCHER_AARCH64_EMBED_PATH for
- * the AICPU's), so that a bootstrap needs no file installed beside the library; a bootstrap
- * uploads the one built for the device's machine. $AKL_DISPATCHER=<path> overrides it, e.g. to try
- * a dispatcher under development, and must be built for the device's machine. */
+ * the AICPU's), which a bootstrap uploads, and the collector (AKL_COLLECTOR_EMBED_PATH,
+ * AKL_COLLECTOR_AARCH64_EMBED_PATH), which akl gc loads as a runtime SO. The one built for the
+ * device's machine is used. $AKL_DISPATCHER=<path> and $AKL_COLLECTOR=<path> override them, e.g. to
+ * try one under development, and must be built for the device's machine. */
 #include "dispatcher_blob.h"
 
 #include <elf.h>
@@ -47,74 +49,114 @@ LDR_DISPATCHER_INCBIN(ldr_dispatcher_blob, AKL_DISPATCHER_EMBED_PATH);
 #ifdef AKL_DISPATCHER_AARCH64_EMBED_PATH
 LDR_DISPATCHER_INCBIN(ldr_dispatcher_aarch64_blob, AKL_DISPATCHER_AARCH64_EMBED_PATH);
 #endif
+#ifdef AKL_COLLECTOR_EMBED_PATH
+LDR_DISPATCHER_INCBIN(ldr_collector_blob, AKL_COLLECTOR_EMBED_PATH);
+#endif
+#ifdef AKL_COLLECTOR_AARCH64_EMBED_PATH
+LDR_DISPATCHER_INCBIN(ldr_collector_aarch64_blob, AKL_COLLECTOR_AARCH64_EMBED_PATH);
+#endif
+
+/* One kind of embedded device object: its override variable, its file name and its copies. */
+typedef struct ldr_device_object {
+    const char *env;  /* "AKL_DISPATCHER" */
+    const char *what; /* "dispatcher", for messages */
+    const char *file; /* "akl_dispatcher.so" */
+    const unsigned char *host_begin, *host_end, *aarch64_begin, *aarch64_end;
+} ldr_device_object_t;
+
+static const ldr_device_object_t ldr_dispatcher_object = {
+    .env = "AKL_DISPATCHER",
+    .what = "dispatcher",
+    .file = "akl_dispatcher.so",
+#ifdef AKL_DISPATCHER_EMBED_PATH
+    .host_begin = ldr_dispatcher_blob_begin,
+    .host_end = ldr_dispatcher_blob_end,
+#endif
+#ifdef AKL_DISPATCHER_AARCH64_EMBED_PATH
+    .aarch64_begin = ldr_dispatcher_aarch64_blob_begin,
+    .aarch64_end = ldr_dispatcher_aarch64_blob_end,
+#endif
+};
+
+static const ldr_device_object_t ldr_collector_object = {
+    .env = "AKL_COLLECTOR",
+    .what = "collector",
+    .file = "akl_collector.so",
+#ifdef AKL_COLLECTOR_EMBED_PATH
+    .host_begin = ldr_collector_blob_begin,
+    .host_end = ldr_collector_blob_end,
+#endif
+#ifdef AKL_COLLECTOR_AARCH64_EMBED_PATH
+    .aarch64_begin = ldr_collector_aarch64_blob_begin,
+    .aarch64_end = ldr_collector_aarch64_blob_end,
+#endif
+};
 
 static const char *ldr_dispatcher_machine_name(uint16_t machine, char *buf, size_t cap)
 {
     return ldr_elf_machine_name(machine, buf, cap);
 }
 
-static int ldr_dispatcher_embedded(uint16_t machine, ldr_dispatcher_bytes_t *out)
+static int ldr_object_embedded(const ldr_device_object_t *obj, uint16_t machine,
+                               ldr_dispatcher_bytes_t *out)
 {
     out->owned = false;
     out->origin = "embedded";
     out->data = NULL;
     out->size = 0;
-#ifdef AKL_DISPATCHER_EMBED_PATH
-    if (machine == LDR_HOST_MACHINE) {
-        out->data = ldr_dispatcher_blob_begin;
-        out->size = (size_t)(ldr_dispatcher_blob_end - ldr_dispatcher_blob_begin);
+    if (machine == LDR_HOST_MACHINE && obj->host_begin) {
+        out->data = obj->host_begin;
+        out->size = (size_t)(obj->host_end - obj->host_begin);
+    } else if (machine == EM_AARCH64 && obj->aarch64_begin) {
+        out->data = obj->aarch64_begin;
+        out->size = (size_t)(obj->aarch64_end - obj->aarch64_begin);
     }
-#endif
-#ifdef AKL_DISPATCHER_AARCH64_EMBED_PATH
-    if (machine == EM_AARCH64) {
-        out->data = ldr_dispatcher_aarch64_blob_begin;
-        out->size = (size_t)(ldr_dispatcher_aarch64_blob_end - ldr_dispatcher_aarch64_blob_begin);
-    }
-#endif
     if (out->size > 0)
         return 0;
     char name[32];
     return ldr_fail(AKL_EIO,
-                    "libakl was built without an embedded dispatcher for %s devices (an aarch64 "
-                    "one needs an aarch64 compiler at build time) and $AKL_DISPATCHER is not set; "
-                    "point it at an akl_dispatcher.so built for the device",
-                    ldr_dispatcher_machine_name(machine, name, sizeof name));
+                    "libakl was built without an embedded %s for %s devices (an aarch64 one needs "
+                    "an aarch64 compiler at build time) and $%s is not set; point it at an %s "
+                    "built for the device",
+                    obj->what, ldr_dispatcher_machine_name(machine, name, sizeof name), obj->env,
+                    obj->file);
 }
 
 /* An override built for another machine than the device's would only fail on the device. */
-static int ldr_dispatcher_check_machine(const char *path, const unsigned char *data, size_t size,
-                                        uint16_t machine)
+static int ldr_object_check_machine(const ldr_device_object_t *obj, const char *path,
+                                    const unsigned char *data, size_t size, uint16_t machine)
 {
     uint16_t have;
     if (size < sizeof(Elf64_Ehdr) || memcmp(data, ELFMAG, SELFMAG) != 0)
-        return ldr_fail(AKL_ENOTELF, "$AKL_DISPATCHER=%s is not an ELF file", path);
+        return ldr_fail(AKL_ENOTELF, "$%s=%s is not an ELF file", obj->env, path);
     memcpy(&have, data + offsetof(Elf64_Ehdr, e_machine), sizeof have);
     if (have == machine)
         return 0;
     char want_name[32], have_name[32];
-    return ldr_fail(AKL_EMACHINE, "$AKL_DISPATCHER=%s is built for %s, but the device runs %s",
-                    path, ldr_dispatcher_machine_name(have, have_name, sizeof have_name),
+    return ldr_fail(AKL_EMACHINE, "$%s=%s is built for %s, but the device runs %s", obj->env, path,
+                    ldr_dispatcher_machine_name(have, have_name, sizeof have_name),
                     ldr_dispatcher_machine_name(machine, want_name, sizeof want_name));
 }
 
-int ldr_dispatcher_get(uint16_t machine, ldr_dispatcher_bytes_t *out)
+static int ldr_object_get(const ldr_device_object_t *obj, uint16_t machine,
+                          ldr_dispatcher_bytes_t *out)
 {
-    const char *path = getenv("AKL_DISPATCHER");
+    const char *path = getenv(obj->env);
     if (!path || !path[0])
-        return ldr_dispatcher_embedded(machine, out);
+        return ldr_object_embedded(obj, machine, out);
     void *data = NULL;
     size_t size = 0;
     int rc = ldr_read_file(path, LDR_DISPATCHER_MAX_SIZE, &data, &size);
     if (rc != 0) {
         char cause[LDR_ERROR_MESSAGE_MAX];
-        snprintf(cause, sizeof cause, "dispatcher from $AKL_DISPATCHER: %s", akl_last_error());
+        snprintf(cause, sizeof cause, "%s from $%s: %s", obj->what, obj->env, akl_last_error());
         return ldr_fail_copy(rc, cause);
     }
     if (size == 0) {
         free(data);
-        return ldr_fail(AKL_EIO, "$AKL_DISPATCHER=%s is an empty file", path);
+        return ldr_fail(AKL_EIO, "$%s=%s is an empty file", obj->env, path);
     }
-    rc = ldr_dispatcher_check_machine(path, data, size, machine);
+    rc = ldr_object_check_machine(obj, path, data, size, machine);
     if (rc != 0) {
         free(data);
         return rc;
@@ -124,6 +166,16 @@ int ldr_dispatcher_get(uint16_t machine, ldr_dispatcher_bytes_t *out)
     out->owned = true;
     out->origin = path;
     return 0;
+}
+
+int ldr_dispatcher_get(uint16_t machine, ldr_dispatcher_bytes_t *out)
+{
+    return ldr_object_get(&ldr_dispatcher_object, machine, out);
+}
+
+int ldr_collector_get(uint16_t machine, ldr_dispatcher_bytes_t *out)
+{
+    return ldr_object_get(&ldr_collector_object, machine, out);
 }
 
 void ldr_dispatcher_release(ldr_dispatcher_bytes_t *bytes)

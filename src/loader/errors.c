@@ -137,6 +137,12 @@ int ldr_fail_copy(int code, const char *text)
     return ldr_fail_finish(code);
 }
 
+void ldr_error_restore(const char *text)
+{
+    if (text != ldr_error_message)
+        snprintf(ldr_error_message, sizeof ldr_error_message, "%s", text ? text : "");
+}
+
 int ldr_fail(int code, const char *fmt, ...)
 {
     char text[LDR_ERROR_MESSAGE_MAX];

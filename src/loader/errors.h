@@ -19,5 +19,8 @@ int ldr_fail_load(int code, const char *what, int32_t device, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 /* Sets the thread's message to a copy of text (which may be the thread's own buffer). */
 int ldr_fail_copy(int code, const char *text);
+/* Puts text back as the calling thread's message without logging it: after an internal step whose
+ * failure is not the caller's (the bound after a load, gc.c). */
+void ldr_error_restore(const char *text);
 
 #endif /* LDR_ERRORS_H */

@@ -1,20 +1,141 @@
-/* akl_device_gc: the collector runs on the device, inside akl's dispatcher, reached by the same
- * KFC launch a load bootstraps with (bootstrap.c) but with AKL_BOOT_FLAG_GC, the prefix in
- * target_name and the rule in DeviceArgs 272..311. The dispatcher writes what it did into a table
- * placed where a load's runtime SO would be, which the bootstrap reads back (gc_table.c). */
+/* akl_device_gc and the AKL_DEVICE_CACHE_MAX bound: the collector runs on the device as an ordinary
+ * akl runtime SO, akl_collector.so (src/collector), which libakl loads through its one load path
+ * (module_load.c: checks, process cache, routes, and the dispatcher's hold on the published file)
+ * under its own prefix, and whose kernel akl_collect it launches on one block with the rule and a
+ * device buffer for the result table (collector_abi.h, gc_table.c). */
+#include "gc.h"
+
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "akl/akl.h"
-#include "bootstrap.h"
+#include "cann_fail.h"
+#include "collector_abi.h"
+#include "dispatcher_blob.h"
 #include "errors.h"
+#include "gc_table.h"
+#include "log.h"
+#include "module_load.h"
+#include "module_types.h"
 #include "names.h"
-#include "runtime.h"
 
 #define LDR_GC_DEFAULT_TIMEOUT_MS 60000
+
+/* One collection: where, by which rule, and what the device answered. */
+typedef struct ldr_gc_run {
+    const ldr_runtime_t *rt;
+    int32_t device;
+    const char *prefix;
+    const akl_gc_options_t *rule;
+    akl_stream_t stream;
+    int32_t timeout_ms; /* -1: forever, else > 0 */
+    uint32_t cap;       /* table entries to reserve (0: the counts only) */
+    char what[160];     /* "collecting prefix "p" on device d" */
+    char origin[160];   /* the collector's file, for messages */
+    void *table;        /* the device buffer */
+    akl_gc_table_t head;
+} ldr_gc_run_t;
+
+/* Loads the collector on the device (a cache hit after the first time in the process). */
+static int ldr_gc_load_collector(ldr_gc_run_t *run, akl_module_t **module)
+{
+    ldr_dispatcher_bytes_t bytes;
+    int rc = ldr_collector_get(run->rt->machine, &bytes);
+    if (rc != 0)
+        return rc;
+    snprintf(run->origin, sizeof run->origin, "%s",
+             bytes.owned ? bytes.origin : "akl_collector.so embedded in libakl");
+    static const char *const kernels[] = {AKL_COLLECT_KERNEL, NULL};
+    ldr_options_t opts = {.prefix = AKL_COLLECTOR_PREFIX,
+                          .stream = run->stream,
+                          .timeout_ms = run->timeout_ms,
+                          .max_size = bytes.size,
+                          .kernels = kernels,
+                          .route = AKL_ROUTE_EXTEND,
+                          .own = true};
+    bool bootstrapped = false;
+    rc = ldr_load_bytes(run->device, bytes.data, bytes.size, run->origin, &opts, run->rt, module,
+                        &bootstrapped);
+    ldr_dispatcher_release(&bytes);
+    return rc;
+}
+
+/* Reserves the table and zeroes its header (a magic still 0 afterwards: nothing was written). */
+static int ldr_gc_alloc_table(ldr_gc_run_t *run)
+{
+    size_t bytes = ldr_gc_table_bytes(run->cap);
+    aclError rc = run->rt->malloc(&run->table, bytes, ACL_MEM_MALLOC_HUGE_FIRST);
+    if (rc != ACL_SUCCESS) {
+        run->table = NULL;
+        return ldr_fail_cann(rc, "%s: allocating %zu bytes of device memory for the result failed",
+                             run->what, bytes);
+    }
+    memset(&run->head, 0, sizeof run->head);
+    rc =
+        run->rt->memcpy(run->table, bytes, &run->head, sizeof run->head, ACL_MEMCPY_HOST_TO_DEVICE);
+    if (rc != ACL_SUCCESS)
+        return ldr_fail_cann(rc, "%s: clearing the result table failed", run->what);
+    return 0;
+}
+
+static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
+{
+    akl_collect_args_t args;
+    ldr_gc_fill_args(run->prefix, run->rule, (uint64_t)(uintptr_t)run->table, run->cap, &args);
+    int rc = akl_launch(module, AKL_COLLECT_KERNEL, &args, sizeof args, 1, run->stream, 0);
+    if (rc == 0)
+        rc = akl_stream_sync(run->stream, run->timeout_ms);
+    if (rc == 0)
+        return 0;
+    char cause[LDR_ERROR_MESSAGE_MAX];
+    snprintf(cause, sizeof cause, "%s", akl_last_error());
+    bool timed_out = rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT;
+    if (timed_out)
+        run->table = NULL; /* the task may still write it: deliberately not freed */
+    return ldr_fail(rc, "%s: running the collector (%s) failed: %s%s", run->what, run->origin,
+                    cause,
+                    timed_out ? "; its result table in device memory is deliberately not freed "
+                                "(the task may still write it; reset the device to reclaim it)"
+                              : "");
+}
+
+static int ldr_gc_read_head(ldr_gc_run_t *run)
+{
+    aclError rc = run->rt->memcpy(&run->head, sizeof run->head, run->table, sizeof run->head,
+                                  ACL_MEMCPY_DEVICE_TO_HOST);
+    if (rc != ACL_SUCCESS)
+        return ldr_fail_cann(rc, "%s: reading the device's result table back failed", run->what);
+    return ldr_gc_check_head(&run->head, run->what, run->origin);
+}
+
+/* Loads the collector, runs it and reads the result; result may be NULL (the counts stay in
+ * run->head). */
+static int ldr_gc_run(ldr_gc_run_t *run, akl_gc_result_t *result)
+{
+    snprintf(run->what, sizeof run->what, "collecting prefix \"%s\" on device %" PRId32,
+             run->prefix, run->device);
+    akl_module_t *module = NULL;
+    int rc = ldr_gc_load_collector(run, &module);
+    if (rc == 0)
+        rc = ldr_gc_alloc_table(run);
+    if (rc == 0)
+        rc = ldr_gc_launch_and_wait(run, module);
+    if (rc == 0)
+        rc = ldr_gc_read_head(run);
+    if (rc == 0 && result)
+        rc = ldr_gc_read_entries(run->rt, &run->head, (const char *)run->table + sizeof run->head,
+                                 result);
+    if (run->table) {
+        aclError free_rc = run->rt->free(run->table);
+        if (free_rc != ACL_SUCCESS)
+            ldr_log(LDR_LOG_WARN, "%s: aclrtFree(%p) returned %d", run->what, run->table, free_rc);
+    }
+    return rc;
+}
 
 static int ldr_gc_check_args(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t *result)
 {
@@ -47,19 +168,85 @@ int akl_device_gc(int32_t device, const akl_gc_options_t *opts, akl_gc_result_t 
     rc = ldr_runtime_require_device(rt, device, "collecting prefix \"%s\"", prefix);
     if (rc != 0)
         return rc;
-    char what[160];
-    snprintf(what, sizeof what, "the collector of prefix \"%s\"", prefix);
-    ldr_boot_request_t req = {.rt = rt,
-                              .device = device,
-                              .basename = prefix,
-                              .what = what,
-                              .timeout_ms = opts->timeout_ms == 0 ? LDR_GC_DEFAULT_TIMEOUT_MS
-                                                                  : opts->timeout_ms,
-                              .route = AKL_ROUTE_EXTEND,
-                              .gc = opts,
-                              .gc_result = result};
-    akl_module_t scratch = {0}; /* a gc fills no module */
-    return ldr_bootstrap(&req, &scratch);
+    ldr_gc_run_t run = {
+        .rt = rt,
+        .device = device,
+        .prefix = prefix,
+        .rule = opts,
+        .timeout_ms = opts->timeout_ms == 0 ? LDR_GC_DEFAULT_TIMEOUT_MS : opts->timeout_ms,
+        .cap = LDR_GC_TABLE_CAP,
+    };
+    return ldr_gc_run(&run, result);
+}
+
+/* Per device, whether the bound was warned about, and whether it cannot work in this process (the
+ * collector's bootstrap was skipped by the one-upload latch, which lasts as long as the device's
+ * scheduler process): global state, because both are facts about the process and the device, not
+ * about one load. Devices beyond the map are tried every time and warned about every time. */
+#define LDR_GC_DEVICES_TRACKED 1024
+static _Atomic uint64_t ldr_gc_warned[LDR_GC_DEVICES_TRACKED / 64];
+static _Atomic uint64_t ldr_gc_latched[LDR_GC_DEVICES_TRACKED / 64];
+
+/* Sets device's bit in map; true when it was already set. */
+static bool ldr_gc_mark(_Atomic uint64_t *map, int32_t device)
+{
+    if (device < 0 || device >= LDR_GC_DEVICES_TRACKED)
+        return false;
+    uint64_t bit = UINT64_C(1) << (device % 64);
+    return (atomic_fetch_or(&map[device / 64], bit) & bit) != 0;
+}
+
+static bool ldr_gc_marked(_Atomic uint64_t *map, int32_t device)
+{
+    return device >= 0 && device < LDR_GC_DEVICES_TRACKED &&
+           (atomic_load(&map[device / 64]) & (UINT64_C(1) << (device % 64))) != 0;
+}
+
+static void ldr_gc_warn_bound(const akl_module_t *module, uint64_t bound, int rc)
+{
+    if (ldr_gc_mark(ldr_gc_warned, module->device))
+        return;
+    bool latched = rc == AKL_EBOOTSKIPPED;
+    ldr_log(LDR_LOG_WARN,
+            "AKL_DEVICE_CACHE_MAX (%" PRIu64 " bytes) not applied on device %" PRId32
+            " after publishing %s: %s (%s)%s",
+            bound, module->device, module->basename, akl_last_error(), akl_errname(rc),
+            latched ? ". The collector's bootstrap was skipped by the device's one-upload latch "
+                      "(this process already bootstrapped on that device), so the bound cannot be "
+                      "applied in this process; `akl gc` still collects (it runs in its own "
+                      "process)"
+                    : "; the load itself succeeded");
+}
+
+void ldr_gc_bound_after_publish(const ldr_runtime_t *rt, const akl_module_t *module,
+                                const ldr_options_t *opts)
+{
+    if (module->route != AKL_ROUTE_EXTEND ||
+        (module->outcome != AKL_BOOT_WROTE && module->outcome != AKL_BOOT_REPLACED))
+        return;
+    uint64_t bound = ldr_device_cache_max();
+    if (bound == 0 || ldr_gc_marked(ldr_gc_latched, module->device))
+        return;
+    akl_gc_options_t rule = {.size = sizeof rule, .max_bytes = bound};
+    ldr_gc_run_t run = {.rt = rt,
+                        .device = module->device,
+                        .prefix = opts->prefix,
+                        .rule = &rule,
+                        .stream = opts->stream,
+                        .timeout_ms = opts->timeout_ms};
+    char kept[LDR_ERROR_MESSAGE_MAX]; /* a successful load leaves the thread's message alone */
+    snprintf(kept, sizeof kept, "%s", akl_last_error());
+    int rc = ldr_gc_run(&run, NULL);
+    if (rc == AKL_EBOOTSKIPPED)
+        ldr_gc_mark(ldr_gc_latched, module->device);
+    if (rc != 0)
+        ldr_gc_warn_bound(module, bound, rc);
+    else if (run.head.removed_files > 0)
+        ldr_log(LDR_LOG_INFO,
+                "AKL_DEVICE_CACHE_MAX on device %" PRId32 ": removed %" PRIu64
+                " unused files of prefix \"%s\" (%" PRIu64 " bytes)",
+                module->device, run.head.removed_files, opts->prefix, run.head.removed_bytes);
+    ldr_error_restore(kept);
 }
 
 void akl_gc_result_free(akl_gc_result_t *result)

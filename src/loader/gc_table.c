@@ -1,12 +1,11 @@
-/* The host side of the collector's wire format (docs/protocol.md section 16): the size of the
- * table a gc request reserves on the device, a request's DeviceArgs fields, the
- * AKL_DEVICE_CACHE_MAX bound every publish carries, and the table read back. Used by the bootstrap
- * (bootstrap.c), which akl_device_gc (gc.c) drives; kept apart from gc.c so that the two do not
- * include each other. */
+/* The host side of the collector's wire format (collector_abi.h, docs/protocol.md section 16): the
+ * kernel's arguments, the table's size, its header checked and its entries read back, and the
+ * AKL_DEVICE_CACHE_MAX bound. gc.c loads and launches the collector with these. */
 #include "gc_table.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,25 @@
 #include "errors.h"
 #include "log.h"
 
-size_t ldr_gc_table_bytes(void)
+size_t ldr_gc_table_bytes(uint32_t cap)
 {
-    return sizeof(akl_gc_table_t) + (size_t)LDR_GC_TABLE_CAP * sizeof(akl_gc_entry_t);
+    return sizeof(akl_gc_table_t) + (size_t)cap * sizeof(akl_gc_entry_t);
 }
 
-void ldr_gc_fill_args(const akl_gc_options_t *opts, uint64_t table_addr, akl_device_args_t *args)
+void ldr_gc_fill_args(const char *prefix, const akl_gc_options_t *opts, uint64_t table_addr,
+                      uint32_t cap, akl_collect_args_t *args)
 {
-    args->flags = AKL_BOOT_FLAG_GC;
-    args->gc_keep = opts->keep;
-    args->gc_max_bytes = opts->max_bytes == AKL_GC_NO_BYTE_LIMIT ? 0 : opts->max_bytes;
-    args->gc_min_age_s = opts->min_age_s;
-    args->gc_flags = (opts->dry_run ? AKL_GC_FLAG_DRY_RUN : 0) |
-                     (opts->max_bytes == AKL_GC_NO_BYTE_LIMIT ? 0 : AKL_GC_FLAG_BOUND);
-    args->gc_table_cap = LDR_GC_TABLE_CAP;
-    args->gc_table_addr = table_addr;
+    memset(args, 0, sizeof *args);
+    args->magic = AKL_COLLECT_MAGIC;
+    args->version = AKL_COLLECT_VERSION;
+    args->flags = (opts->dry_run ? AKL_GC_FLAG_DRY_RUN : 0) |
+                  (opts->max_bytes == AKL_GC_NO_BYTE_LIMIT ? 0 : AKL_GC_FLAG_BOUND);
+    args->keep = opts->keep;
+    args->max_bytes = opts->max_bytes == AKL_GC_NO_BYTE_LIMIT ? 0 : opts->max_bytes;
+    args->min_age_s = opts->min_age_s;
+    args->table_addr = table_addr;
+    args->table_cap = cap;
+    snprintf(args->prefix, sizeof args->prefix, "%s", prefix);
 }
 
 /* Decimal bytes with an optional K, M or G suffix (powers of 1024). */
@@ -70,54 +73,85 @@ uint64_t ldr_device_cache_max(void)
     return AKL_DEFAULT_DEVICE_CACHE_MAX;
 }
 
-void ldr_gc_fill_publish_bound(akl_device_args_t *args)
+/* An unusable directory (absent, not a directory, not ours to open) is the cause a load would
+ * report as AKL_ENOPREINSTALL. */
+static bool ldr_gc_dir_unusable(const akl_gc_table_t *head)
 {
-    uint64_t bound = ldr_device_cache_max();
-    args->gc_max_bytes = bound;
-    args->gc_flags = bound != 0 ? AKL_GC_FLAG_BOUND : 0;
+    int err = head->err;
+    return head->stage == AKL_GC_STAGE_DIR &&
+           (err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM);
 }
 
-int ldr_gc_read_table(const ldr_runtime_t *rt, const void *table, const akl_bootstrap_ack_t *ack,
-                      akl_gc_result_t *result)
+static const char *ldr_gc_stage_name(uint32_t stage)
 {
-    akl_gc_table_t head;
-    aclError rc = rt->memcpy(&head, sizeof head, table, sizeof head, ACL_MEMCPY_DEVICE_TO_HOST);
-    if (rc != ACL_SUCCESS)
-        return ldr_fail_cann(rc, "collecting: reading the device's result table back failed");
-    size_t count = head.entries <= LDR_GC_TABLE_CAP ? head.entries : LDR_GC_TABLE_CAP;
-    akl_gc_entry_t *entries = count ? malloc(count * sizeof *entries) : NULL;
+    return stage == AKL_GC_STAGE_ARGS      ? "arguments"
+           : stage == AKL_GC_STAGE_NAME    ? "prefix"
+           : stage == AKL_GC_STAGE_DIR     ? "directory"
+           : stage == AKL_GC_STAGE_COLLECT ? "collect"
+                                           : "unknown";
+}
+
+int ldr_gc_check_head(const akl_gc_table_t *head, const char *what, const char *origin)
+{
+    if (head->magic != AKL_GC_TABLE_MAGIC)
+        return ldr_fail(AKL_EBOOTFAILED,
+                        "%s: the collector (%s) finished without writing its result table", what,
+                        origin);
+    if (head->version != AKL_COLLECT_VERSION)
+        return ldr_fail(AKL_EVERSION,
+                        "%s: the collector (%s) speaks collector protocol version %" PRIu32
+                        ", this libakl speaks %u (%.*s); unset AKL_COLLECTOR or point it at the "
+                        "akl_collector.so built with this libakl",
+                        what, origin, head->version, AKL_COLLECT_VERSION, (int)sizeof head->detail,
+                        head->detail);
+    if (head->stage == AKL_GC_STAGE_NONE)
+        return 0;
+    int code = ldr_gc_dir_unusable(head) ? AKL_ENOPREINSTALL : AKL_EBOOTFAILED;
+    return ldr_fail(code, "%s: the collector failed at stage %s: %s (errno %d) at \"%.*s\": %.*s",
+                    what, ldr_gc_stage_name(head->stage),
+                    head->err ? strerror(head->err) : "no errno", (int)head->err,
+                    (int)sizeof head->directory, head->directory, (int)sizeof head->detail,
+                    head->detail);
+}
+
+int ldr_gc_read_entries(const ldr_runtime_t *rt, const akl_gc_table_t *head, const void *entries,
+                        akl_gc_result_t *result)
+{
+    size_t count = head->entries <= LDR_GC_TABLE_CAP ? head->entries : LDR_GC_TABLE_CAP;
+    akl_gc_entry_t *copy = count ? malloc(count * sizeof *copy) : NULL;
     result->files = count ? calloc(count, sizeof *result->files) : NULL;
-    if (count && (!entries || !result->files)) {
-        free(entries);
+    if (count && (!copy || !result->files)) {
+        free(copy);
         free(result->files);
         result->files = NULL;
         return ldr_fail(AKL_ENOMEM, "collecting: no memory for %zu result entries", count);
     }
-    rc = count ? rt->memcpy(entries, count * sizeof *entries, (const char *)table + sizeof head,
-                            count * sizeof *entries, ACL_MEMCPY_DEVICE_TO_HOST)
-               : ACL_SUCCESS;
+    aclError rc = count ? rt->memcpy(copy, count * sizeof *copy, entries, count * sizeof *copy,
+                                     ACL_MEMCPY_DEVICE_TO_HOST)
+                        : ACL_SUCCESS;
     for (size_t i = 0; rc == ACL_SUCCESS && i < count; i++) {
         akl_gc_file_t *f = &result->files[i];
-        memcpy(f->name, entries[i].name, sizeof f->name);
+        memcpy(f->name, copy[i].name, sizeof f->name);
         f->name[sizeof f->name - 1] = '\0';
-        f->size = entries[i].size;
-        f->used_ns = entries[i].used_ns;
-        f->state = (akl_gc_state_t)entries[i].state;
-        f->err = entries[i].err;
+        f->size = copy[i].size;
+        f->used_ns = copy[i].used_ns;
+        f->state = (akl_gc_state_t)copy[i].state;
+        f->err = copy[i].err;
     }
-    free(entries);
+    free(copy);
     if (rc != ACL_SUCCESS) {
         free(result->files);
         result->files = NULL;
         return ldr_fail_cann(rc, "collecting: reading the device's result entries back failed");
     }
     result->count = count;
-    result->matched = head.matched;
-    result->removed_files = head.removed_files;
-    result->removed_bytes = head.removed_bytes;
-    result->kept_files = head.kept_files;
-    result->kept_bytes = head.kept_bytes;
-    result->in_use_files = head.in_use_files;
-    snprintf(result->directory, sizeof result->directory, "%.*s", (int)sizeof ack->path, ack->path);
+    result->matched = head->matched;
+    result->removed_files = head->removed_files;
+    result->removed_bytes = head->removed_bytes;
+    result->kept_files = head->kept_files;
+    result->kept_bytes = head->kept_bytes;
+    result->in_use_files = head->in_use_files;
+    snprintf(result->directory, sizeof result->directory, "%.*s", (int)sizeof head->directory,
+             head->directory);
     return 0;
 }

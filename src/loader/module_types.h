@@ -54,10 +54,7 @@ typedef struct ldr_boot_request {
     akl_stream_t stream;
     int32_t timeout_ms; /* -1: forever */
     bool probe;         /* only check the preinstall directory is writable (data/size unused) */
-    akl_route_t route;  /* as asked (module.c decides what auto does) */
-    /* A gc request (gc.c) instead of a publish: basename is the prefix, data/size unused. */
-    const akl_gc_options_t *gc;
-    akl_gc_result_t *gc_result; /* filled from the device's table on success */
+    akl_route_t route;  /* as asked (module_load.c decides what auto does) */
 } ldr_boot_request_t;
 
 #endif /* LDR_MODULE_TYPES_H */

@@ -60,6 +60,7 @@ int ldr_options_resolve(const akl_load_options_t *opts, ldr_options_t *out)
     }
     out->kernels = LDR_OPTS_HAS(opts, kernels) ? opts->kernels : NULL;
     out->cache_hit = LDR_OPTS_HAS(opts, cache_hit) ? opts->cache_hit : NULL;
+    out->own = false;
     out->route = LDR_OPTS_HAS(opts, route) ? opts->route : AKL_ROUTE_AUTO;
     if (out->route != AKL_ROUTE_AUTO && out->route != AKL_ROUTE_EXTEND &&
         out->route != AKL_ROUTE_CUSTOM)

@@ -18,6 +18,7 @@ typedef struct ldr_options {
     const char *const *kernels; /* NULL or a NULL-terminated list */
     akl_route_t route;          /* as asked: opts->route, else $AKL_ROUTE, else auto */
     bool *cache_hit;            /* NULL, or where a load says whether it hit the cache */
+    bool own;                   /* libakl's own load (the collector): not in akl_cache_stats */
 } ldr_options_t;
 
 /* Applies defaults (opts may be NULL). opts->size below AKL_LOAD_OPTIONS_SIZE_V1 is AKL_EINVAL;

@@ -31,4 +31,4 @@ akl_dispatcher_test(dispatcher SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher
 akl_dispatcher_test(dispatcher_elf SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher_elf.c)
 akl_dispatcher_test(dispatcher_concurrency
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher_concurrency.c LABELS concurrency)
-akl_dispatcher_test(dispatcher_gc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher_gc.c)
+akl_dispatcher_test(dispatcher_hold SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher_hold.c)

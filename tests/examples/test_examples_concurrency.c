@@ -73,9 +73,13 @@ static void watcher_violation(watcher_t *w, const char *name, const char *what)
         snprintf(w->first_violation, sizeof w->first_violation, "%s: %s", name, what);
 }
 
-/* Reads the file under a final name and compares it with the source SO. */
+/* Reads the file under a final name and compares it with the source SO. libakl's own collector
+ * (prefix aklgc_, loaded after each load that wrote: AKL_DEVICE_CACHE_MAX) is published beside it
+ * and is not the source SO. */
 static void watcher_check_file(watcher_t *w, const char *name)
 {
+    if (strncmp(name, "aklgc_", 6) == 0)
+        return;
     char path[8192];
     if (snprintf(path, sizeof path, "%s/%s", w->dir, name) >= (int)sizeof path)
         return; /* cannot happen for a name of at most 100 characters; no assert off the main thread

@@ -37,7 +37,7 @@ for f in \
   "$includedir/aclsim/acl/acl_base.h" "$includedir/aclsim/acl/error_codes/rt_error_codes.h" \
   "$includedir/aclsim/runtime/rt.h" \
   "$bindir/akl" "$bindir/akl-hello" "$bindir/akl-vector-add" \
-  "$libdir/akl/akl_dispatcher.so" "$libdir/akl/akl-aicpu-scheduler" \
+  "$libdir/akl/akl_dispatcher.so" "$libdir/akl/akl_collector.so" "$libdir/akl/akl-aicpu-scheduler" \
   "$libdir/akl/libaicpu_extend_kernels.so" \
   "$libdir/akl/examples/libakl_hello.so" "$libdir/akl/examples/libakl_vector_add.so" \
   "$libdir/pkgconfig/akl.pc" "$libdir/pkgconfig/aclsim.pc" \
@@ -114,7 +114,7 @@ if [[ $kernel_arch == aarch64 ]]; then
   AKL_SIM_ARCH=aarch64 expect_success consumer_kernel "$work/consumer-build/akl_install_consumer" \
     "$kernel_so"
   step "running the installed aarch64 device side"
-  for f in akl/aarch64/akl_dispatcher.so akl/aarch64/akl-aicpu-scheduler \
+  for f in akl/aarch64/akl_dispatcher.so akl/aarch64/akl_collector.so akl/aarch64/akl-aicpu-scheduler \
     akl/aarch64/libaicpu_extend_kernels.so akl/examples/aarch64/libakl_vector_add.so; do
     [[ -e "$prefix/$libdir/$f" ]] || fail "not installed: $prefix/$libdir/$f"
   done

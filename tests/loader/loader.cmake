@@ -41,10 +41,11 @@ akl_add_test(loader_cache_threads SOURCES
 
 if(TARGET akl_dispatcher)
   akl_add_test(loader_dispatcher SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dispatcher_blob.c
-    LIBS akl_internal DEPENDS ${LDR_KERNELS} akl_dispatcher)
+    LIBS akl_internal DEPENDS ${LDR_KERNELS} akl_dispatcher akl_collector)
   if(AKL_AARCH64_DEVICE)
     target_compile_definitions(test_loader_dispatcher PRIVATE
-      AKL_TEST_AARCH64_DISPATCHER="${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so")
+      AKL_TEST_AARCH64_DISPATCHER="${AKL_AARCH64_OUTPUT_DIR}/akl_dispatcher.so"
+      AKL_TEST_AARCH64_COLLECTOR="${AKL_AARCH64_OUTPUT_DIR}/akl_collector.so")
   endif()
 endif()
 

@@ -1,5 +1,6 @@
 /* akl gc and AKL_DEVICE_CACHE_MAX on the simulator (issue 15 point 3, docs/protocol.md section
- * 16). The collector runs on the device, so these tests go through `akl gc` and real loads in
+ * 16), and on the aarch64 device (aarch64_device_gc). The collector runs on the device
+ * (akl_collector.so, which libakl loads), so these tests go through `akl gc` and real loads in
  * child processes: a child that loads a module keeps its scheduler (and so its hold on the file)
  * alive until it exits. The test process itself never opens a device, so it may fork freely. */
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,7 +76,20 @@ static int gc_child_load(uint64_t seed, const char *prefix, akl_module_t **modul
     return rc;
 }
 
-/* Publishes the variant from a process that then exits: the file is left unused. */
+/* Whether no process holds the file at path (a collector could take its exclusive lock now). */
+static bool gc_unheld(void *arg)
+{
+    int fd = open(arg, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT;
+    bool free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free_now;
+}
+
+/* Publishes the variant from a process that then exits: the file is left unused once that
+ * process's scheduler, which holds it, has gone too (it exits after its host process, so the test
+ * waits for the lock to be released rather than assume it is). */
 static void gc_publish_and_exit(uint64_t seed, const char *prefix)
 {
     pid_t pid = fork();
@@ -86,6 +101,10 @@ static void gc_publish_and_exit(uint64_t seed, const char *prefix)
         _exit(rc == 0 ? 0 : 1);
     }
     assert_int_equal(t_wait_child(pid, GC_CHILD_MS), 0);
+    char name[128], path[FAULTT_PATH_MAX];
+    gc_name_of(seed, prefix, name, sizeof name);
+    gc_path_of(name, path, sizeof path);
+    assert_true(t_wait_until(gc_unheld, path, GC_CHILD_MS));
 }
 
 static bool gc_launch_ok(const akl_module_t *module)
@@ -318,16 +337,77 @@ static void test_cache_max_bounds_fifty_publishes(void **state)
     unsetenv("AKL_DEVICE_CACHE_MAX");
 }
 
-/* A dispatcher from before the collector refuses the gc request, and akl gc says why. */
-static void test_old_dispatcher_refuses_gc(void **state)
+/* The collector akl gc loads is libakl's own; $AKL_COLLECTOR overrides it, and one that is missing
+ * or built for another machine than the device's is refused before any device work, naming the
+ * file. */
+static void test_collector_missing_or_for_another_machine(void **state)
 {
     (void)state;
-    const char *env[] = {"AKL_DISPATCHER=" AKL_DISPATCHER_NOGC_PATH, NULL};
+    char missing[FAULTT_PATH_MAX + 32], wrong[FAULTT_PATH_MAX + 32], env[2][FAULTT_PATH_MAX + 64];
+    mkdir(t_sim_root(), 0755); /* may exist already */
+    snprintf(missing, sizeof missing, "%s/no_such_collector.so", t_sim_root());
+    snprintf(env[0], sizeof env[0], "AKL_COLLECTOR=%s", missing);
+    const char *env_missing[] = {env[0], NULL};
     tcli_result_t result;
-    assert_int_equal(tcli_run_program(&result, env, "akl", "gc", NULL), 0);
+    assert_int_equal(tcli_run_program(&result, env_missing, "akl", "gc", NULL), 0);
     assert_int_equal(result.exit_code, 1);
-    tcli_assert_contains(result.err, "AKL_EVERSION");
-    tcli_assert_contains(result.err, "predates the collector");
+    tcli_assert_contains(result.err, "AKL_EIO");
+    tcli_assert_contains(result.err, missing);
+    tcli_result_free(&result);
+
+    /* An ELF shared object like any other, but for RISC-V (e_machine 243). */
+    size_t size;
+    unsigned char *bytes = faultt_read_kernel(FAULTK_SO, 0, &size);
+    assert_non_null(bytes);
+    bytes[18] = 243;
+    bytes[19] = 0;
+    snprintf(wrong, sizeof wrong, "%s/riscv_collector.so", t_sim_root());
+    FILE *f = fopen(wrong, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+    snprintf(env[1], sizeof env[1], "AKL_COLLECTOR=%s", wrong);
+    const char *env_wrong[] = {env[1], NULL};
+    assert_int_equal(tcli_run_program(&result, env_wrong, "akl", "gc", NULL), 0);
+    assert_int_equal(result.exit_code, 1);
+    tcli_assert_contains(result.err, "AKL_EMACHINE");
+    tcli_assert_contains(result.err, wrong);
+    tcli_assert_contains(result.err, "RISC-V");
+    tcli_result_free(&result);
+}
+
+/* Under a strict one-upload latch the collector's bootstrap, the second in the process, is skipped:
+ * the load that published still succeeds, and one warning says the bound cannot be applied in this
+ * process and that akl gc still works. */
+static void test_strict_latch_bound_warns_and_the_load_succeeds(void **state)
+{
+    (void)state;
+    size_t size;
+    unsigned char *bytes = gc_variant(1300, &size);
+    char path[FAULTT_PATH_MAX + 32];
+    mkdir(t_sim_root(), 0755); /* may exist already */
+    snprintf(path, sizeof path, "%s/latch_variant.so", t_sim_root());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+    char hex[2 * sizeof(faultk_return_args_t) + 1];
+    memset(hex, '0', sizeof hex - 1);
+    hex[sizeof hex - 1] = '\0';
+    const char *env[] = {"AKL_SIM_EXTEND_LATCH=strict", "AKL_LOG=warn", "AKL_ROUTE=extend", NULL};
+    tcli_result_t result;
+    assert_int_equal(tcli_run_program(&result, env, "akl", "run", "--args-hex", hex, path,
+                                      "faultk_return", NULL),
+                     0);
+    if (result.exit_code != 0)
+        fail_msg("akl run exited %d: %s%s", result.exit_code, result.out, result.err);
+    tcli_assert_contains(result.out, "wrote");
+    tcli_assert_contains(result.err, "AKL_DEVICE_CACHE_MAX");
+    tcli_assert_contains(result.err, "AKL_EBOOTSKIPPED");
+    tcli_assert_contains(result.err, "the bound cannot be applied in this process");
+    tcli_assert_contains(result.err, "`akl gc` still collects");
     tcli_result_free(&result);
 }
 
@@ -363,7 +443,8 @@ int main(void)
         cmocka_unit_test(test_keep_one_spares_the_newest_the_used_and_the_foreign),
         cmocka_unit_test(test_dry_run_removes_nothing),
         cmocka_unit_test(test_cache_max_bounds_fifty_publishes),
-        cmocka_unit_test(test_old_dispatcher_refuses_gc),
+        cmocka_unit_test(test_collector_missing_or_for_another_machine),
+        cmocka_unit_test(test_strict_latch_bound_warns_and_the_load_succeeds),
     };
     return cmocka_run_group_tests(tests, NULL, gc_teardown);
 }

@@ -83,6 +83,46 @@ static void test_no_dispatcher_for_the_device_machine(void **state)
     unsetenv("AKL_DISPATCHER");
 }
 
+/* The collector (akl gc) is embedded and chosen the same way, for the host's machine and for
+ * aarch64, and $AKL_COLLECTOR overrides it with the same checks, naming the collector. */
+static void test_collector_embedded_and_overridden(void **state)
+{
+    (void)state;
+    unsetenv("AKL_COLLECTOR");
+    size_t size;
+    void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_collector.so", &size);
+    assert_non_null(built);
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(ldr_collector_get(t_host_machine(), &bytes), 0);
+    assert_false(bytes.owned);
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, built, size);
+    ldr_dispatcher_release(&bytes);
+    free(built);
+#ifdef AKL_TEST_AARCH64_COLLECTOR
+    built = t_read_file(AKL_TEST_AARCH64_COLLECTOR, &size);
+    assert_non_null(built);
+    assert_int_equal(ldr_collector_get(EM_AARCH64, &bytes), 0);
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, built, size);
+    ldr_dispatcher_release(&bytes);
+    free(built);
+#endif
+    assert_int_equal(ldr_collector_get(EM_RISCV, &bytes), AKL_EIO);
+    assert_non_null(strstr(akl_last_error(), "without an embedded collector for RISC-V"));
+    assert_non_null(strstr(akl_last_error(), "$AKL_COLLECTOR"));
+    char path[4096];
+    setenv("AKL_COLLECTOR", t_kernel_path("libldrk_other.so", path, sizeof path), 1);
+    assert_int_equal(ldr_collector_get(EM_RISCV, &bytes), AKL_EMACHINE);
+    assert_non_null(strstr(akl_last_error(), "$AKL_COLLECTOR="));
+    assert_non_null(strstr(akl_last_error(), path));
+    assert_int_equal(ldr_collector_get(t_host_machine(), &bytes), 0);
+    assert_true(bytes.owned);
+    assert_string_equal(bytes.origin, path);
+    ldr_dispatcher_release(&bytes);
+    unsetenv("AKL_COLLECTOR");
+}
+
 static void test_override(void **state)
 {
     (void)state;
@@ -129,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_embedded_aarch64_copy),
         cmocka_unit_test(test_no_dispatcher_for_the_device_machine),
         cmocka_unit_test(test_override),
+        cmocka_unit_test(test_collector_embedded_and_overridden),
         cmocka_unit_test(test_bad_overrides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,7 +112,9 @@ static int count_files(int32_t device, const char *needle)
     int count = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
-        if (strstr(e->d_name, needle))
+        /* Not libakl's own collector, published beside the first file a process writes (the
+         * AKL_DEVICE_CACHE_MAX bound after a load that wrote). */
+        if (strstr(e->d_name, needle) && strncmp(e->d_name, "aklgc_", 6) != 0)
             count++;
     }
     closedir(dir);

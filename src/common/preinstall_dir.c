@@ -8,10 +8,11 @@
  *
  * The run mode and the unique vf id are the scheduler's own answers, from aicpu::GetAicpuRunMode
  * and aicpu::GetUniqueVfId, which CANN declares weak in its public aicpu_context.h for code loaded
- * into the scheduler. They are weak references here too, so the dispatcher needs no library; where
- * the scheduler does not provide them the dispatcher assumes what a device's aicpu_scheduler is:
- * process mode, vf 0. */
-#include "dispatcher_dir.h"
+ * into the scheduler. They are weak references here too, so the device objects that use this (the
+ * dispatcher, which publishes here, and the collector, which collects here) need no library; where
+ * the scheduler does not provide them this assumes what a device's aicpu_scheduler is: process
+ * mode, vf 0. One copy, so that the collector always looks where the dispatcher published. */
+#include "preinstall_dir.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -20,33 +21,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DISPATCHER_KERNELS_ROOT "/usr/lib64/aicpu_kernels/"
-#define DISPATCHER_DEVICE_SUBDIR "aicpu_kernels_device/"
-#define DISPATCHER_THREAD_MODE_SUBDIR "aicpu_kernels/"
+#define CMN_KERNELS_ROOT "/usr/lib64/aicpu_kernels/"
+#define CMN_DEVICE_SUBDIR "aicpu_kernels_device/"
+#define CMN_THREAD_MODE_SUBDIR "aicpu_kernels/"
 
 /* aicpu::GetAicpuRunMode(uint32_t &) and aicpu::GetUniqueVfId(), by their C++ symbol names; the
  * reference parameter is a pointer in the ABI, the status_t enum an int. */
-extern int dispatcher_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj")
+extern int cmn_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj")
     __attribute__((weak));
-extern uint32_t dispatcher_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv")
-    __attribute__((weak));
+extern uint32_t cmn_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv") __attribute__((weak));
 
-static uint32_t dispatcher_run_mode(void)
+static uint32_t cmn_run_mode(void)
 {
-    uint32_t mode = DISPATCHER_RUN_MODE_PROCESS_PCIE;
-    if (dispatcher_sched_run_mode == NULL || dispatcher_sched_run_mode(&mode) != 0)
-        return DISPATCHER_RUN_MODE_PROCESS_PCIE;
+    uint32_t mode = CMN_RUN_MODE_PROCESS_PCIE;
+    if (cmn_sched_run_mode == NULL || cmn_sched_run_mode(&mode) != 0)
+        return CMN_RUN_MODE_PROCESS_PCIE;
     return mode;
 }
 
-static uint32_t dispatcher_vf_id(void)
+static uint32_t cmn_vf_id(void)
 {
-    return dispatcher_sched_vf_id != NULL ? dispatcher_sched_vf_id() : 0;
+    return cmn_sched_vf_id != NULL ? cmn_sched_vf_id() : 0;
 }
 
 /* base + (a '/' unless base ends in one) + rest. */
-static int dispatcher_dir_join(char *out, size_t cap, const char *base, const char *rest, char *why,
-                               size_t why_cap)
+static int cmn_dir_join(char *out, size_t cap, const char *base, const char *rest, char *why,
+                        size_t why_cap)
 {
     size_t len = strlen(base);
     const char *sep = len > 0 && base[len - 1] == '/' ? "" : "/";
@@ -57,7 +57,7 @@ static int dispatcher_dir_join(char *out, size_t cap, const char *base, const ch
     return ENAMETOOLONG;
 }
 
-static int dispatcher_thread_mode_dir(char *out, size_t cap, uint32_t vf, char *why, size_t why_cap)
+static int cmn_thread_mode_dir(char *out, size_t cap, uint32_t vf, char *why, size_t why_cap)
 {
     const char *env = getenv("ASCEND_AICPU_KERNEL_PATH");
     if (env != NULL) {
@@ -69,7 +69,7 @@ static int dispatcher_thread_mode_dir(char *out, size_t cap, uint32_t vf, char *
             return EINVAL;
         }
         if (len >= cap)
-            return dispatcher_dir_join(out, cap, env, "", why, why_cap);
+            return cmn_dir_join(out, cap, env, "", why, why_cap);
         memcpy(out, env, len + 1); /* as given: CANN only appends the '/' it joins names with */
         return 0;
     }
@@ -77,20 +77,19 @@ static int dispatcher_thread_mode_dir(char *out, size_t cap, uint32_t vf, char *
     if (home == NULL || home[0] == '\0' || strlen(home) >= PATH_MAX)
         return -1; /* CANN warns and falls back to the default directory */
     char rest[64];
-    snprintf(rest, sizeof rest, DISPATCHER_THREAD_MODE_SUBDIR "%u/" DISPATCHER_DEVICE_SUBDIR,
-             (unsigned)vf);
-    return dispatcher_dir_join(out, cap, home, rest, why, why_cap);
+    snprintf(rest, sizeof rest, CMN_THREAD_MODE_SUBDIR "%u/" CMN_DEVICE_SUBDIR, (unsigned)vf);
+    return cmn_dir_join(out, cap, home, rest, why, why_cap);
 }
 
-int dispatcher_preinstall_dir(char *out, size_t cap, char *why, size_t why_cap)
+int cmn_preinstall_dir(char *out, size_t cap, char *why, size_t why_cap)
 {
-    uint32_t vf = dispatcher_vf_id();
-    if (dispatcher_run_mode() == DISPATCHER_RUN_MODE_THREAD) {
-        int rc = dispatcher_thread_mode_dir(out, cap, vf, why, why_cap);
+    uint32_t vf = cmn_vf_id();
+    if (cmn_run_mode() == CMN_RUN_MODE_THREAD) {
+        int rc = cmn_thread_mode_dir(out, cap, vf, why, why_cap);
         if (rc >= 0)
             return rc;
     }
     char rest[64];
-    snprintf(rest, sizeof rest, "%u/" DISPATCHER_DEVICE_SUBDIR, (unsigned)vf);
-    return dispatcher_dir_join(out, cap, DISPATCHER_KERNELS_ROOT, rest, why, why_cap);
+    snprintf(rest, sizeof rest, "%u/" CMN_DEVICE_SUBDIR, (unsigned)vf);
+    return cmn_dir_join(out, cap, CMN_KERNELS_ROOT, rest, why, why_cap);
 }
