@@ -5,7 +5,8 @@
 set -euo pipefail
 
 AKL_DEPS=(build-essential cmake pkg-config libcmocka-dev libxxhash-dev libelf-dev libjson-c-dev
-          clang gnuplot-nox valgrind openmpi-bin python3 python3-pytest)
+          clang gnuplot-nox valgrind openmpi-bin python3 python3-pytest
+          python3-numpy)
 # The aarch64 (AICPU) device side: the cross compiler and its C library, and qemu-user to run the
 # simulated aarch64 device (AKL_SIM_ARCH=aarch64). An arm64 host builds it natively.
 if [[ "$(dpkg --print-architecture 2>/dev/null)" != arm64 ]]; then
