@@ -32,9 +32,11 @@
 /* Blobs up to this size are built on the stack of the hot path; larger ones (up to the old 4 KB
  * stack buffer, then the heap) in a separate function, so the hot path's frame stays small. */
 #define LDR_LAUNCH_FAST_BLOB 512u
-/* A handle's names are copied in chunks of this many bytes (its allocation is padded to them, and
- * the fast blob keeps room for the last chunk's overrun). */
+/* A handle's names are copied in chunks of this many bytes, and at least LDR_LAUNCH_NAMES_FIXED
+ * bytes in one fixed-size copy (a kernel name of up to 31 bytes with akl's usual basename): its
+ * allocation is padded to that, and the blob keeps room for the overrun. */
 #define LDR_LAUNCH_CHUNK 16u
+#define LDR_LAUNCH_NAMES_FIXED 64u
 #define LDR_LAUNCH_STACK_BLOB 4096u
 /* 0xFFFF means "never" to CANN, so a finite request is capped just below it. */
 #define LDR_LAUNCH_MAX_TIMEOUT_S 0xFFFEu
@@ -103,9 +105,23 @@ static inline __attribute__((always_inline)) void ldr_copy_payload(char *dst, co
     }
 }
 
-/* Copies a handle's names, rounded up to whole chunks: the handle and the blob have room. */
+/* The bytes a handle keeps after its names (zero), which ldr_copy_names reads: up to
+ * LDR_LAUNCH_NAMES_FIXED, else up to a whole chunk. */
+static inline size_t ldr_kernel_padding(size_t names_size)
+{
+    if (names_size <= LDR_LAUNCH_NAMES_FIXED)
+        return LDR_LAUNCH_NAMES_FIXED - names_size;
+    return (LDR_LAUNCH_CHUNK - names_size % LDR_LAUNCH_CHUNK) % LDR_LAUNCH_CHUNK;
+}
+
+/* Copies a handle's names and its padding (ldr_kernel_padding): the handle and the blob have room.
+ */
 static inline __attribute__((always_inline)) void ldr_copy_names(char *dst, const akl_kernel_t *k)
 {
+    if (LDR_LIKELY(k->names_size <= LDR_LAUNCH_NAMES_FIXED)) {
+        __builtin_memcpy(dst, k->name, LDR_LAUNCH_NAMES_FIXED);
+        return;
+    }
     for (size_t at = 0; at < k->names_size; at += LDR_LAUNCH_CHUNK)
         __builtin_memcpy(dst + at, k->name + at, LDR_LAUNCH_CHUNK);
 }
@@ -140,7 +156,8 @@ static __attribute__((noinline)) int ldr_launch_extend_big(const akl_kernel_t *k
                                                            size_t size, uint32_t blocks,
                                                            akl_stream_t stream, uint32_t timeout_s)
 {
-    size_t total = (size > 0 ? size : LDR_LAUNCH_EMPTY_PAYLOAD) + k->names_size + LDR_LAUNCH_CHUNK;
+    size_t total = (size > 0 ? size : LDR_LAUNCH_EMPTY_PAYLOAD) + k->names_size +
+                   ldr_kernel_padding(k->names_size);
     char stack_blob[LDR_LAUNCH_STACK_BLOB];
     char *blob = total <= sizeof stack_blob ? stack_blob : malloc(total);
     if (!blob)
@@ -157,7 +174,7 @@ ldr_launch_extend(const akl_kernel_t *k, const void *args, size_t size, uint32_t
                   akl_stream_t stream, uint32_t timeout_s)
 {
     if (LDR_UNLIKELY(size + k->names_size >
-                     LDR_LAUNCH_FAST_BLOB - LDR_LAUNCH_EMPTY_PAYLOAD - LDR_LAUNCH_CHUNK))
+                     LDR_LAUNCH_FAST_BLOB - LDR_LAUNCH_EMPTY_PAYLOAD - LDR_LAUNCH_NAMES_FIXED))
         return ldr_launch_extend_big(k, args, size, blocks, stream, timeout_s);
     char blob[LDR_LAUNCH_FAST_BLOB];
     return ldr_launch_extend_in(blob, k, args, size, blocks, stream, timeout_s);
@@ -209,12 +226,6 @@ static int ldr_launch_check_export(const akl_module_t *module, const char *kerne
     if (module->exports && !ldr_exports_has(module->exports, kernel, length))
         return ldr_launch_no_kernel(module, kernel);
     return 0;
-}
-
-/* The bytes after a handle's names up to a whole chunk (ldr_copy_names reads them). */
-static size_t ldr_kernel_padding(size_t names_size)
-{
-    return (LDR_LAUNCH_CHUNK - names_size % LDR_LAUNCH_CHUNK) % LDR_LAUNCH_CHUNK;
 }
 
 /* Fills a handle for the checked kernel of module (k has room for the names). */
@@ -286,7 +297,7 @@ static int ldr_kernel_resolve(const akl_module_t *module, const char *kernel, si
 typedef union ldr_kernel_scratch {
     akl_kernel_t kernel;
     char bytes[sizeof(akl_kernel_t) + AKL_KERNEL_NAME_MAX + 1 + AKL_SO_NAME_MAX + 1 +
-               LDR_LAUNCH_CHUNK];
+               LDR_LAUNCH_NAMES_FIXED];
 } ldr_kernel_scratch_t;
 
 /* akl_launch when the module's last resolved kernel is not this name: the full checks, then the
