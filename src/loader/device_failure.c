@@ -37,9 +37,8 @@ static ldr_device_failure_t *ldr_failures[LDR_FAILURE_DEVICES];
 /* Launch identities (device, kernel, SO), interned: a kernel handle points at one, and a launch
  * records that pointer as its thread's last launch. They are never freed, so the pointer stays
  * valid after the module is unloaded (a failure reported later still names the kernel). Global
- * state, because the identities outlive modules; one record per distinct (device, kernel, SO) the
- * process resolves, found again when the same SO is loaded anew. Taken only when a handle is made.
- */
+ * state, because the identities outlive modules: one record per distinct (device, kernel, SO) the
+ * process resolves, found again when the same SO is loaded anew. Locked only to make a handle. */
 static pthread_mutex_t ldr_identity_lock = PTHREAD_MUTEX_INITIALIZER;
 static ldr_launch_identity_t *ldr_identities;
 
@@ -47,7 +46,7 @@ static ldr_launch_identity_t *ldr_identities;
  * pointer points after ldr_device_note_launch or ldr_device_note_bootstrap. */
 static __thread ldr_launch_identity_t ldr_copied_launch = {.device = -1};
 
-__thread const ldr_launch_identity_t *ldr_last_launch_identity LDR_TLS_FAST;
+__thread const ldr_launch_identity_t *ldr_last_launch_identity;
 
 const ldr_launch_identity_t *ldr_launch_identity_intern(int32_t device, const char *kernel,
                                                         size_t kernel_length, const char *so)

@@ -11,11 +11,6 @@
 #include "akl/akl.h"
 #include "bootstrap_abi.h"
 
-/* The initial-exec TLS model for the per-launch note: one store at a fixed offset from the thread
- * pointer instead of a __tls_get_addr call. It takes static TLS space, which glibc keeps a
- * surplus of for libraries that are dlopen'ed (as libakl is from Python): one pointer. */
-#define LDR_TLS_FAST __attribute__((tls_model("initial-exec")))
-
 /* What a launch was: its device, and the kernel and SO (or, for bootstrap, the SO a load was
  * publishing). */
 typedef struct ldr_launch_identity {
@@ -27,8 +22,12 @@ typedef struct ldr_launch_identity {
 } ldr_launch_identity_t;
 
 /* The calling thread's last launch on any device, so that a failure at the next synchronize can
- * name it: set by every launch (one store), read only when a failure is reported. NULL: none. */
-extern __thread const ldr_launch_identity_t *ldr_last_launch_identity LDR_TLS_FAST;
+ * name it: set by every launch (one store), read only when a failure is reported. NULL: none.
+ * The files that touch it are built with TLS descriptors on x86-64 (src/loader/CMakeLists.txt),
+ * which make the store a few instructions where the default dialect calls __tls_get_addr. Not
+ * the initial-exec model: that would put all of libakl's thread-locals (2.3 KB) in the static TLS
+ * block, which a dlopen of libakl (from Python) cannot grow. */
+extern __thread const ldr_launch_identity_t *ldr_last_launch_identity;
 
 /* The identity of kernel (kernel_length bytes) of SO so on device, interned: the same pointer for
  * the same names, valid for the life of the process. NULL when out of memory. Takes a lock. */

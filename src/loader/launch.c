@@ -114,8 +114,7 @@ static inline size_t ldr_kernel_padding(size_t names_size)
     return (LDR_LAUNCH_CHUNK - names_size % LDR_LAUNCH_CHUNK) % LDR_LAUNCH_CHUNK;
 }
 
-/* Copies a handle's names and its padding (ldr_kernel_padding): the handle and the blob have room.
- */
+/* Copies a handle's names and their padding (ldr_kernel_padding): handle and blob have room. */
 static inline __attribute__((always_inline)) void ldr_copy_names(char *dst, const akl_kernel_t *k)
 {
     if (LDR_LIKELY(k->names_size <= LDR_LAUNCH_NAMES_FIXED)) {

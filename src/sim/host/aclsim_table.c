@@ -14,10 +14,8 @@
 
 aclsim_state_t aclsim_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Per thread, as CANN's current context is. Initial-exec: every launch reads it, and akl checks it
- * (aclrtGetDevice) before each launch too; a fixed offset from the thread pointer instead of a
- * __tls_get_addr call (4 bytes of the static TLS surplus glibc keeps for dlopen'ed libraries). */
-static __thread int32_t aclsim_tls_device __attribute__((tls_model("initial-exec"))) = -1;
+/* Per thread, as CANN's current context is. */
+static __thread int32_t aclsim_tls_device = -1;
 
 int32_t aclsim_current_id(void)
 {
