@@ -331,7 +331,7 @@ static __attribute__((noinline)) int ldr_launch_by_name(const akl_module_t *modu
  * stopping at the first difference, so a shorter string is never read past its end. */
 static inline bool ldr_kernel_is(const akl_kernel_t *k, const char *kernel)
 {
-    return kernel == k->name || strncmp(kernel, k->name, k->name_length + 1) == 0;
+    return strncmp(kernel, k->name, k->name_length + 1) == 0;
 }
 
 int akl_launch(const akl_module_t *module, const char *kernel, const void *args, size_t size,
