@@ -406,8 +406,10 @@ AKL_EXTERN void akl_cache_stats(akl_cache_stats_t *stats);
  * device not current in this thread), AKL_ENOSYM (the SO does not export kernel as a function:
  * the message names the SO, up to three nearest exported names, and a C++-mangled export of that
  * name, to be declared extern "C"; the exports are read once, when the module is first loaded,
- * and not checked for an SO whose .dynsym cannot be read), or the runtime's code. Device-side
- * failures (kernel error, crash, timeout) appear at the next synchronize. */
+ * and not checked for an SO whose .dynsym cannot be read), AKL_ENOMEM, or the runtime's code.
+ * Device-side failures (kernel error, crash, timeout) appear at the next synchronize. The module
+ * remembers the kernel it resolved last (as akl_module_get_kernel would): launching the same name
+ * again compares its bytes instead of checking and looking it up again. */
 AKL_EXTERN int akl_launch(const akl_module_t *module, const char *kernel, const void *args,
                           size_t size, uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 

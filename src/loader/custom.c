@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,14 +178,18 @@ static rtError_t ldr_custom_submit(const ldr_runtime_t *rt, rtFuncHandle func, c
 }
 
 int ldr_custom_launch(const ldr_runtime_t *rt, const akl_module_t *module, const char *kernel,
-                      size_t kernel_length, const void *payload, size_t payload_size,
+                      _Atomic(rtFuncHandle) *cached, const void *payload, size_t payload_size,
                       uint32_t blocks, akl_stream_t stream, uint32_t timeout_s)
 {
-    (void)kernel_length;
-    rtFuncHandle func;
-    int rc = ldr_custom_func(rt, module, kernel, &func);
-    if (rc != 0)
-        return rc;
+    /* The module's table gives every thread the same function for a name, valid for the module's
+     * life: threads that race to fill the slot store the same value. */
+    rtFuncHandle func = atomic_load_explicit(cached, memory_order_acquire);
+    if (!func) {
+        int rc = ldr_custom_func(rt, module, kernel, &func);
+        if (rc != 0)
+            return rc;
+        atomic_store_explicit(cached, func, memory_order_release);
+    }
     rtError_t launched =
         ldr_custom_submit(rt, func, payload, payload_size, blocks, stream, timeout_s);
     if (launched != RT_ERROR_NONE)

@@ -5,6 +5,7 @@
 #ifndef LDR_CUSTOM_H
 #define LDR_CUSTOM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +19,12 @@
  * CANN code of rtsBinaryLoadFromData, with the thread's message set. */
 int ldr_custom_load(const ldr_boot_request_t *req, akl_module_t *module);
 
-/* Launches kernel (kernel_length bytes) of a custom-route module: the function is registered with
- * rtsRegisterCpuFunc on its first launch and remembered; the payload goes as the kernel's param. */
+/* Launches kernel of a custom-route module: the function is registered with rtsRegisterCpuFunc on
+ * its first launch and remembered by the module; the payload goes as the kernel's param. func is
+ * the caller's slot for the function handle (a kernel handle's): when it holds one, the module's
+ * table (and its lock) is not consulted; when it is empty it is filled. */
 int ldr_custom_launch(const ldr_runtime_t *rt, const akl_module_t *module, const char *kernel,
-                      size_t kernel_length, const void *payload, size_t payload_size,
+                      _Atomic(rtFuncHandle) *func, const void *payload, size_t payload_size,
                       uint32_t blocks, akl_stream_t stream, uint32_t timeout_s);
 
 /* For akl_module_unload: unloads the module's binary from the runtime (its functions with it) and

@@ -34,41 +34,66 @@ typedef struct ldr_device_failure {
 static pthread_mutex_t ldr_failure_lock = PTHREAD_MUTEX_INITIALIZER;
 static ldr_device_failure_t *ldr_failures[LDR_FAILURE_DEVICES];
 
-/* What this thread last launched, so that a failure at the next synchronize can name it. */
-typedef struct ldr_last_launch {
-    int32_t device;
-    bool bootstrap;
-    char kernel[AKL_KERNEL_NAME_MAX + 1];
-    char so[AKL_SO_NAME_MAX + 1];
-} ldr_last_launch_t;
+/* Launch identities (device, kernel, SO), interned: a kernel handle points at one, and a launch
+ * records that pointer as its thread's last launch. They are never freed, so the pointer stays
+ * valid after the module is unloaded (a failure reported later still names the kernel). Global
+ * state, because the identities outlive modules: one record per distinct (device, kernel, SO) the
+ * process resolves, found again when the same SO is loaded anew. Locked only to make a handle. */
+static pthread_mutex_t ldr_identity_lock = PTHREAD_MUTEX_INITIALIZER;
+static ldr_launch_identity_t *ldr_identities;
 
-static __thread ldr_last_launch_t ldr_last_launch = {.device = -1};
+/* This thread's launch or bootstrap whose names were copied (no handle): where the last-launch
+ * pointer points after ldr_device_note_launch or ldr_device_note_bootstrap. */
+static __thread ldr_launch_identity_t ldr_copied_launch = {.device = -1};
+
+__thread const ldr_launch_identity_t *ldr_last_launch_identity;
+
+const ldr_launch_identity_t *ldr_launch_identity_intern(int32_t device, const char *kernel,
+                                                        size_t kernel_length, const char *so)
+{
+    if (kernel_length > AKL_KERNEL_NAME_MAX)
+        kernel_length = AKL_KERNEL_NAME_MAX;
+    pthread_mutex_lock(&ldr_identity_lock);
+    ldr_launch_identity_t *id = ldr_identities;
+    while (id && (id->device != device || strncmp(id->kernel, kernel, kernel_length) != 0 ||
+                  id->kernel[kernel_length] != 0 || strcmp(id->so, so) != 0))
+        id = id->next;
+    if (!id) {
+        id = calloc(1, sizeof *id);
+        if (id) {
+            id->device = device;
+            memcpy(id->kernel, kernel, kernel_length);
+            snprintf(id->so, sizeof id->so, "%s", so);
+            id->next = ldr_identities;
+            ldr_identities = id;
+        }
+    }
+    pthread_mutex_unlock(&ldr_identity_lock);
+    return id;
+}
 
 void ldr_device_note_launch(int32_t device, const char *kernel, size_t kernel_length,
                             const char *so)
 {
-    /* Per launch (issue 14 counts its nanoseconds): one TLS lookup, and names copied only when
-     * they changed, which in a launch loop they do not. */
-    ldr_last_launch_t *last = &ldr_last_launch;
+    ldr_launch_identity_t *last = &ldr_copied_launch;
     if (kernel_length > AKL_KERNEL_NAME_MAX)
         kernel_length = AKL_KERNEL_NAME_MAX;
     last->device = device;
     last->bootstrap = false;
-    if (memcmp(last->kernel, kernel, kernel_length) != 0 || last->kernel[kernel_length] != 0) {
-        memcpy(last->kernel, kernel, kernel_length);
-        last->kernel[kernel_length] = 0;
-    }
-    /* The SO is the module's basename: only copied when it changes. */
-    if (strncmp(last->so, so, sizeof last->so) != 0)
-        snprintf(last->so, sizeof last->so, "%s", so);
+    memcpy(last->kernel, kernel, kernel_length);
+    last->kernel[kernel_length] = 0;
+    snprintf(last->so, sizeof last->so, "%s", so);
+    ldr_last_launch_identity = last;
 }
 
 void ldr_device_note_bootstrap(int32_t device, const char *so)
 {
-    ldr_last_launch.device = device;
-    ldr_last_launch.bootstrap = true;
-    ldr_last_launch.kernel[0] = 0;
-    snprintf(ldr_last_launch.so, sizeof ldr_last_launch.so, "%s", so);
+    ldr_launch_identity_t *last = &ldr_copied_launch;
+    last->device = device;
+    last->bootstrap = true;
+    last->kernel[0] = 0;
+    snprintf(last->so, sizeof last->so, "%s", so);
+    ldr_last_launch_identity = last;
 }
 
 /* Codes after which a device is broken on hardware: the AICPU exception and timeout (also as
@@ -133,10 +158,11 @@ static ldr_device_failure_t *ldr_failure_record(int code, int32_t device, const 
     if (!record)
         return NULL;
     record->code = code;
-    if (ldr_last_launch.device == device) {
-        record->bootstrap = ldr_last_launch.bootstrap;
-        snprintf(record->kernel, sizeof record->kernel, "%s", ldr_last_launch.kernel);
-        snprintf(record->so, sizeof record->so, "%s", ldr_last_launch.so);
+    const ldr_launch_identity_t *last = ldr_last_launch_identity;
+    if (last && last->device == device) {
+        record->bootstrap = last->bootstrap;
+        snprintf(record->kernel, sizeof record->kernel, "%s", last->kernel);
+        snprintf(record->so, sizeof record->so, "%s", last->so);
     }
     snprintf(record->cause, sizeof record->cause, "%s", cause ? cause : "");
     return record;

@@ -18,12 +18,20 @@
 /* The custom route's registration (custom.c); NULL for the extend route. */
 struct ldr_custom_binary;
 
-/* A resolved kernel (akl_module_get_kernel): its module and its checked name, followed in name[]
- * by the module's basename, as a launch blob carries them: "kernel\0basename\0". */
+/* A resolved kernel (akl_module_get_kernel, and akl_launch's cache): everything a launch needs
+ * that does not change from one launch to the next, so that a launch is the argument checks, the
+ * device check, a copy of the payload and names and one runtime call. name[] holds the checked
+ * name followed by the module's basename, as a launch blob carries them: "kernel\0basename\0". */
 struct akl_kernel {
     struct akl_kernel *next; /* the module's list */
     const akl_module_t *module;
+    const ldr_runtime_t *rt; /* the resolved runtime (a static table: lives as long as libakl) */
+    const struct ldr_launch_identity *identity; /* for the first-failure note; NULL: copy names */
+    int32_t device;
+    bool custom;                       /* the module's route is AKL_ROUTE_CUSTOM */
+    _Atomic(rtFuncHandle) custom_func; /* custom route: the registered function, once known */
     size_t name_length;
+    size_t names_size; /* name_length + 1 + the basename's length + 1 */
     char name[];
 };
 
@@ -41,6 +49,9 @@ struct akl_module {
     const ldr_exports_t *exports; /* NULL: unknown (no readable .dynsym), launches unchecked */
     char *source;                 /* the first load's path or "<memory>", for messages */
     struct akl_kernel *_Atomic kernels; /* resolved kernels, freed with the module */
+    /* The kernel akl_launch resolved last, so that launching one name again and again checks it
+     * with one compare of its bytes instead of validating it and probing the exports. */
+    const struct akl_kernel *_Atomic last_kernel;
 };
 
 typedef struct ldr_boot_request {

@@ -118,6 +118,30 @@ static void test_crash_is_named_on_the_custom_route(void **state)
     assert_int_equal(akl_device_close(device), 0);
 }
 
+/* A crash launched through a kernel handle, its module unloaded before the synchronize that reports
+ * the crash: the record still names the kernel and SO (a launch notes an identity that outlives
+ * the module and its handles, issue 14), and so do the calls after it. */
+static void test_crash_by_handle_is_named_after_an_unload(void **state)
+{
+    (void)state;
+    const int32_t device = 6;
+    assert_int_equal(akl_device_open(device), 0);
+    char basename[256];
+    akl_module_t *module = ff_load(device, basename, sizeof basename);
+    const akl_kernel_t *segv = NULL;
+    assert_int_equal(akl_module_get_kernel(module, "faultk_segv", &segv), 0);
+    assert_int_equal(ff_return(module, 0), 0);
+    assert_int_equal(akl_launch_kernel(segv, NULL, 0, 1, NULL, 0), 0);
+    assert_int_equal(akl_module_unload(module), 0);
+    ff_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_EXCEPTION, "crashed", NULL);
+    char named[300];
+    snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
+    void *memory = NULL;
+    ff_expect(akl_mem_alloc(&memory, 64), FF_E_DEAD, "device 6 had already failed", named,
+              "must be reset", NULL);
+    assert_int_equal(akl_device_close(device), 0);
+}
+
 /* An AICPU timeout is called one, and what follows names the kernel that timed out. */
 static void test_timeout_is_called_a_timeout(void **state)
 {
@@ -160,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_crash_is_named_by_later_calls),
         cmocka_unit_test(test_crash_is_named_on_the_custom_route),
         cmocka_unit_test(test_timeout_is_called_a_timeout),
+        cmocka_unit_test(test_crash_by_handle_is_named_after_an_unload),
     };
     return cmocka_run_group_tests(tests, NULL, t_remove_sim_root);
 }

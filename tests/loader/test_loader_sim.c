@@ -53,16 +53,19 @@ static void preinstall_dir(int32_t device, char *out, size_t cap)
 
 /* ---- Helpers usable in the parent (cmocka) and in children (return a check number) ----------- */
 
-/* Launches ldrk_store on `blocks` blocks and checks out[b] == value + b. Returns 0 or the akl/CANN
- * code, or -1 for a wrong result. */
-static int store_and_check(const akl_module_t *module, uint32_t blocks, uint64_t value)
+/* Launches ldrk_store on `blocks` blocks, through kernel (a handle) when it is not NULL, else by
+ * name through module, and checks out[b] == value + b. Returns 0 or the akl/CANN code, or -1 for a
+ * wrong result. */
+static int store_and_check_with(const akl_module_t *module, const akl_kernel_t *kernel,
+                                uint32_t blocks, uint64_t value)
 {
     void *out = NULL;
     int rc = akl_mem_alloc(&out, blocks * sizeof(uint64_t));
     if (rc != 0)
         return rc;
     uint64_t args[2] = {(uint64_t)(uintptr_t)out, value};
-    rc = akl_launch(module, "ldrk_store", args, sizeof args, blocks, NULL, 0);
+    rc = kernel ? akl_launch_kernel(kernel, args, sizeof args, blocks, NULL, 0)
+                : akl_launch(module, "ldrk_store", args, sizeof args, blocks, NULL, 0);
     if (rc == 0)
         rc = akl_stream_sync(NULL, SYNC_MS);
     uint64_t results[64] = {0};
@@ -77,6 +80,11 @@ static int store_and_check(const akl_module_t *module, uint32_t blocks, uint64_t
     }
     akl_mem_free(out);
     return rc;
+}
+
+static int store_and_check(const akl_module_t *module, uint32_t blocks, uint64_t value)
+{
+    return store_and_check_with(module, NULL, blocks, value);
 }
 
 /* Launches a kernel that writes one uint64_t through args[0]; returns the value or UINT64_MAX. */
@@ -301,6 +309,28 @@ static int child_foreign_client(void)
     return 0;
 }
 
+/* Kernel handles on the custom route (issue 14): the handle remembers the function registered on
+ * its first launch; launches by handle and by name, alternating with another kernel, run the
+ * right kernel each time. */
+static int child_custom_handle(void)
+{
+    akl_load_options_t custom = {.size = sizeof custom, .route = AKL_ROUTE_CUSTOM};
+    akl_module_t *module;
+    const akl_kernel_t *store = NULL;
+    akl_module_info_t info;
+    CHECK(1, akl_device_open(4) == 0);
+    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), &custom, &module) == 0);
+    CHECK(3, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
+    CHECK(4, akl_module_get_kernel(module, "ldrk_store", &store) == 0);
+    for (uint64_t i = 0; i < 3; i++) {
+        CHECK(5, store_and_check_with(module, store, 4, 100 * i) == 0);
+        CHECK(6, run_marker(module, "ldrk_version") == 1);
+        CHECK(7, store_and_check(module, 3, 1000 + i) == 0);
+    }
+    CHECK(8, akl_device_close(4) == 0);
+    return 0;
+}
+
 static int run_child_scenario(const char *name)
 {
     setenv("AKL_RUNTIME", "sim", 1);
@@ -314,6 +344,8 @@ static int run_child_scenario(const char *name)
         return child_foreign_dispatcher();
     if (strcmp(name, "foreign-client") == 0)
         return child_foreign_client();
+    if (strcmp(name, "custom-handle") == 0)
+        return child_custom_handle();
     fprintf(stderr, "unknown child scenario %s\n", name);
     return 99;
 }
@@ -387,6 +419,51 @@ static void test_kernel_handle_resolves_once_and_launches(void **state)
         assert_int_equal(results[b], 500 + b);
     assert_int_equal(akl_launch_kernel(store, args, sizeof args, 0, NULL, 0), AKL_EINVAL);
     assert_int_equal(akl_mem_free(out), 0);
+}
+
+/* akl_launch remembers the kernel it resolved last per module, and reuses it only for the same
+ * bytes: a name rewritten in place in the caller's buffer (the same pointer) launches the new
+ * kernel, and a prefix or an extension of the remembered name is looked up (and refused) as
+ * itself. */
+static void test_launch_by_name_reuses_only_the_same_bytes(void **state)
+{
+    (void)state;
+    assert_int_equal(akl_device_open(0), 0);
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, kernel_file("libldrk_basic.so"), NULL, &module), 0);
+    uint64_t *out = NULL;
+    assert_int_equal(akl_mem_alloc((void **)&out, 4 * sizeof(uint64_t)), 0);
+    char name[64];
+    for (int round = 0; round < 2; round++) {
+        snprintf(name, sizeof name, "ldrk_store");
+        uint64_t store[2] = {(uint64_t)(uintptr_t)out, 300 + (uint64_t)round};
+        assert_int_equal(akl_launch(module, name, store, sizeof store, 1, NULL, 0), 0);
+        assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 0);
+        uint64_t value = 0;
+        assert_int_equal(akl_memcpy_from_device(&value, out, sizeof value), 0);
+        assert_int_equal(value, 300 + (uint64_t)round);
+        /* Same pointer, other bytes: ldrk_version writes 1 where ldrk_store would write 301+. */
+        snprintf(name, sizeof name, "ldrk_version");
+        uint64_t marker[1] = {(uint64_t)(uintptr_t)out};
+        assert_int_equal(akl_launch(module, name, marker, sizeof marker, 1, NULL, 0), 0);
+        assert_int_equal(akl_stream_sync(NULL, SYNC_MS), 0);
+        assert_int_equal(akl_memcpy_from_device(&value, out, sizeof value), 0);
+        assert_int_equal(value, 1);
+        snprintf(name, sizeof name, "ldrk_versio");
+        assert_int_equal(akl_launch(module, name, marker, sizeof marker, 1, NULL, 0), AKL_ENOSYM);
+        snprintf(name, sizeof name, "ldrk_versionx");
+        assert_int_equal(akl_launch(module, name, marker, sizeof marker, 1, NULL, 0), AKL_ENOSYM);
+        snprintf(name, sizeof name, "ldrk version");
+        assert_int_equal(akl_launch(module, name, marker, sizeof marker, 1, NULL, 0), AKL_ENAME);
+    }
+    assert_int_equal(akl_mem_free(out), 0);
+    assert_int_equal(akl_device_close(0), 0);
+}
+
+static void test_kernel_handle_on_the_custom_route(void **state)
+{
+    (void)state;
+    assert_int_equal(spawn_child("custom-handle"), 0);
 }
 
 static void test_thousand_loads_one_bootstrap_no_memory(void **state)
@@ -603,6 +680,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_launch_and_results),
         cmocka_unit_test(test_kernel_handle_resolves_once_and_launches),
+        cmocka_unit_test(test_launch_by_name_reuses_only_the_same_bytes),
+        cmocka_unit_test(test_kernel_handle_on_the_custom_route),
         cmocka_unit_test(test_thousand_loads_one_bootstrap_no_memory),
         cmocka_unit_test(test_second_process_finds_identical_file),
         cmocka_unit_test(test_wrong_bytes_under_the_name_are_replaced),

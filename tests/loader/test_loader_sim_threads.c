@@ -1,6 +1,8 @@
 /* Concurrency test of libakl on the simulated device: 8 threads, each with device 0 open, load the
  * same runtime SO at once; the process makes exactly one bootstrap, every thread gets the same
- * module, and every thread can launch with it. */
+ * module, and every thread can launch with it. Then threads launching different kernels of one
+ * module by name at once (akl_launch's per-module cache of the last kernel changes under them)
+ * while others resolve handles. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +105,100 @@ static void test_eight_threads_one_bootstrap(void **state)
     assert_int_equal(akl_device_close(0), 0);
 }
 
+#define MIXERS 4
+#define MIX_ROUNDS 50
+
+typedef struct mixer {
+    pthread_t thread;
+    int index;
+    const akl_module_t *module;
+    pthread_barrier_t *start;
+    int rc;
+    char message[512];
+} mixer_t;
+
+static int mix_expect(mixer_t *m, const uint64_t *out, uint64_t store, int round)
+{
+    uint64_t values[2] = {0, 0};
+    int rc = akl_memcpy_from_device(values, out, sizeof values);
+    if (rc == 0 && (values[0] != store || values[1] != 1)) {
+        snprintf(m->message, sizeof m->message,
+                 "thread %d round %d: %llu and %llu, expected %llu, 1", m->index, round,
+                 (unsigned long long)values[0], (unsigned long long)values[1],
+                 (unsigned long long)store);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* One round: ldrk_store by name, ldrk_version by name, ldrk_empty by a handle resolved now. */
+static int mix_round(mixer_t *m, akl_stream_t stream, uint64_t *out, int round)
+{
+    uint64_t store = 10000u * (unsigned)m->index + (unsigned)round;
+    uint64_t store_args[2] = {(uint64_t)(uintptr_t)out, store};
+    uint64_t marker_args[1] = {(uint64_t)(uintptr_t)(out + 1)};
+    const akl_kernel_t *empty = NULL;
+    int rc = akl_launch(m->module, "ldrk_store", store_args, sizeof store_args, 1, stream, 0);
+    if (rc == 0)
+        rc = akl_launch(m->module, "ldrk_version", marker_args, sizeof marker_args, 1, stream, 0);
+    if (rc == 0)
+        rc = akl_module_get_kernel(m->module, "ldrk_empty", &empty);
+    if (rc == 0)
+        rc = akl_launch_kernel(empty, NULL, 0, 1, stream, 0);
+    if (rc == 0)
+        rc = akl_stream_sync(stream, SYNC_MS);
+    return rc == 0 ? mix_expect(m, out, store, round) : rc;
+}
+
+static void *mix_kernels(void *arg)
+{
+    mixer_t *m = arg;
+    akl_stream_t stream = NULL;
+    uint64_t *out = NULL;
+    m->rc = akl_device_open(0);
+    if (m->rc == 0)
+        m->rc = akl_stream_create(&stream);
+    if (m->rc == 0)
+        m->rc = akl_mem_alloc((void **)&out, 2 * sizeof(uint64_t));
+    pthread_barrier_wait(m->start);
+    for (int round = 0; round < MIX_ROUNDS && m->rc == 0; round++)
+        m->rc = mix_round(m, stream, out, round);
+    if (m->rc != 0 && !m->message[0])
+        snprintf(m->message, sizeof m->message, "%s", akl_last_error());
+    if (out)
+        akl_mem_free(out);
+    if (stream)
+        akl_stream_destroy(stream);
+    akl_device_close(0);
+    return NULL;
+}
+
+/* Each thread launches three kernels of one module in turn, so the module's last-resolved kernel
+ * changes under every launch by name; each launch must still run the kernel it names. */
+static void test_threads_launch_different_kernels_of_one_module(void **state)
+{
+    (void)state;
+    char path[4096];
+    t_kernel_path("libldrk_basic.so", path, sizeof path);
+    assert_int_equal(akl_device_open(0), 0);
+    akl_module_t *module = NULL;
+    assert_int_equal(akl_module_load_file(0, path, NULL, &module), 0);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, MIXERS);
+    mixer_t mixers[MIXERS];
+    for (int i = 0; i < MIXERS; i++) {
+        mixers[i] = (mixer_t){.index = i, .module = module, .start = &start};
+        assert_int_equal(pthread_create(&mixers[i].thread, NULL, mix_kernels, &mixers[i]), 0);
+    }
+    for (int i = 0; i < MIXERS; i++)
+        pthread_join(mixers[i].thread, NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < MIXERS; i++)
+        if (mixers[i].rc != 0)
+            fail_msg("thread %d: %d %s", i, mixers[i].rc, mixers[i].message);
+    assert_int_equal(akl_device_close(0), 0);
+}
+
 static bool no_scheduler_left(void *arg)
 {
     (void)arg;
@@ -128,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eight_threads_one_bootstrap),
+        cmocka_unit_test(test_threads_launch_different_kernels_of_one_module),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
