@@ -483,9 +483,9 @@ static void test_launch_on_another_device_than_the_module_s(void **state)
     assert_int_equal(akl_stream_sync(NULL, FAULTT_SYNC_MS), 0);
     assert_int_equal(akl_device_open(dev), 0); /* the thread's current device again */
     int rc = akl_launch(module, "faultk_return", &args, sizeof args, 1, NULL, 0);
-    cat_expect(rc, AKL_EDEVICE, "launching faultk_return of akl_inner_",
-               "device 2 is not set in this thread; call akl_device_open(2)",
-               "the thread's current device is 0", NULL);
+    t_expect_error(rc, AKL_EDEVICE, "launching faultk_return of akl_inner_",
+                   "device 2 is not set in this thread; call akl_device_open(2)",
+                   "the thread's current device is 0", NULL);
     rc = akl_launch_kernel(kernel, &args, sizeof args, 1, NULL, 0);
     assert_int_equal(akl_device_close(dev), 0);
     assert_int_equal(akl_device_close(cat_device_faults), 0);

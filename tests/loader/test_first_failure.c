@@ -133,11 +133,11 @@ static void test_crash_by_handle_is_named_after_an_unload(void **state)
     assert_int_equal(ff_return(module, 0), 0);
     assert_int_equal(akl_launch_kernel(segv, NULL, 0, 1, NULL, 0), 0);
     assert_int_equal(akl_module_unload(module), 0);
-    ff_expect(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_EXCEPTION, "crashed", NULL);
+    t_expect_error(akl_stream_sync(NULL, FAULTT_SYNC_MS), FF_E_AICPU_EXCEPTION, "crashed", NULL);
     char named[300];
     snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
     void *memory = NULL;
-    ff_expect(akl_mem_alloc(&memory, 64), FF_E_DEAD, "device 6 had already failed", named,
+    t_expect_error(akl_mem_alloc(&memory, 64), FF_E_DEAD, "device 6 had already failed", named,
               "must be reset", NULL);
     assert_int_equal(akl_device_close(device), 0);
 }

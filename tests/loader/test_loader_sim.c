@@ -318,16 +318,16 @@ static int child_custom_handle(void)
     akl_module_t *module;
     const akl_kernel_t *store = NULL;
     akl_module_info_t info;
-    CHECK(1, akl_device_open(4) == 0);
-    CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), &custom, &module) == 0);
-    CHECK(3, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
-    CHECK(4, akl_module_get_kernel(module, "ldrk_store", &store) == 0);
+    T_CHECK(1, akl_device_open(4) == 0);
+    T_CHECK(2, akl_module_load_file(4, kernel_file("libldrk_basic.so"), &custom, &module) == 0);
+    T_CHECK(3, akl_module_info(module, &info) == 0 && info.route == AKL_ROUTE_CUSTOM);
+    T_CHECK(4, akl_module_get_kernel(module, "ldrk_store", &store) == 0);
     for (uint64_t i = 0; i < 3; i++) {
-        CHECK(5, store_and_check_with(module, store, 4, 100 * i) == 0);
-        CHECK(6, run_marker(module, "ldrk_version") == 1);
-        CHECK(7, store_and_check(module, 3, 1000 + i) == 0);
+        T_CHECK(5, store_and_check_with(module, store, 4, 100 * i) == 0);
+        T_CHECK(6, run_marker(module, "ldrk_version") == 1);
+        T_CHECK(7, store_and_check(module, 3, 1000 + i) == 0);
     }
-    CHECK(8, akl_device_close(4) == 0);
+    T_CHECK(8, akl_device_close(4) == 0);
     return 0;
 }
 
