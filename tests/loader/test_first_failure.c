@@ -138,7 +138,7 @@ static void test_crash_by_handle_is_named_after_an_unload(void **state)
     snprintf(named, sizeof named, "in kernel faultk_segv of SO %s", basename);
     void *memory = NULL;
     t_expect_error(akl_mem_alloc(&memory, 64), FF_E_DEAD, "device 6 had already failed", named,
-              "must be reset", NULL);
+                   "must be reset", NULL);
     assert_int_equal(akl_device_close(device), 0);
 }
 
