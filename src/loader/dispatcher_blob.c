@@ -42,18 +42,32 @@
     extern const unsigned char name##_begin[] __attribute__((visibility("hidden")));               \
     extern const unsigned char name##_end[] __attribute__((visibility("hidden")))
 
-/* The host's build, and the aarch64 (AICPU) build when the host is not aarch64 itself. */
+/* The host's build, and the aarch64 (AICPU) build when the host is not aarch64 itself; each
+ * LDR_EMBED_* is the begin and end of its copy, or two NULLs where the build embeds none. */
 #ifdef AKL_DISPATCHER_EMBED_PATH
 LDR_DISPATCHER_INCBIN(ldr_dispatcher_blob, AKL_DISPATCHER_EMBED_PATH);
+#define LDR_EMBED_DISPATCHER ldr_dispatcher_blob_begin, ldr_dispatcher_blob_end
+#else
+#define LDR_EMBED_DISPATCHER NULL, NULL
 #endif
 #ifdef AKL_DISPATCHER_AARCH64_EMBED_PATH
 LDR_DISPATCHER_INCBIN(ldr_dispatcher_aarch64_blob, AKL_DISPATCHER_AARCH64_EMBED_PATH);
+#define LDR_EMBED_DISPATCHER_AARCH64                                                               \
+    ldr_dispatcher_aarch64_blob_begin, ldr_dispatcher_aarch64_blob_end
+#else
+#define LDR_EMBED_DISPATCHER_AARCH64 NULL, NULL
 #endif
 #ifdef AKL_COLLECTOR_EMBED_PATH
 LDR_DISPATCHER_INCBIN(ldr_collector_blob, AKL_COLLECTOR_EMBED_PATH);
+#define LDR_EMBED_COLLECTOR ldr_collector_blob_begin, ldr_collector_blob_end
+#else
+#define LDR_EMBED_COLLECTOR NULL, NULL
 #endif
 #ifdef AKL_COLLECTOR_AARCH64_EMBED_PATH
 LDR_DISPATCHER_INCBIN(ldr_collector_aarch64_blob, AKL_COLLECTOR_AARCH64_EMBED_PATH);
+#define LDR_EMBED_COLLECTOR_AARCH64 ldr_collector_aarch64_blob_begin, ldr_collector_aarch64_blob_end
+#else
+#define LDR_EMBED_COLLECTOR_AARCH64 NULL, NULL
 #endif
 
 /* One kind of embedded device object: its override variable, its file name and its copies. */
@@ -64,33 +78,13 @@ typedef struct ldr_device_object {
     const unsigned char *host_begin, *host_end, *aarch64_begin, *aarch64_end;
 } ldr_device_object_t;
 
-static const ldr_device_object_t ldr_dispatcher_object = {
-    .env = "AKL_DISPATCHER",
-    .what = "dispatcher",
-    .file = "akl_dispatcher.so",
-#ifdef AKL_DISPATCHER_EMBED_PATH
-    .host_begin = ldr_dispatcher_blob_begin,
-    .host_end = ldr_dispatcher_blob_end,
-#endif
-#ifdef AKL_DISPATCHER_AARCH64_EMBED_PATH
-    .aarch64_begin = ldr_dispatcher_aarch64_blob_begin,
-    .aarch64_end = ldr_dispatcher_aarch64_blob_end,
-#endif
-};
+static const ldr_device_object_t ldr_dispatcher_object = {"AKL_DISPATCHER", "dispatcher",
+                                                          "akl_dispatcher.so", LDR_EMBED_DISPATCHER,
+                                                          LDR_EMBED_DISPATCHER_AARCH64};
 
-static const ldr_device_object_t ldr_collector_object = {
-    .env = "AKL_COLLECTOR",
-    .what = "collector",
-    .file = "akl_collector.so",
-#ifdef AKL_COLLECTOR_EMBED_PATH
-    .host_begin = ldr_collector_blob_begin,
-    .host_end = ldr_collector_blob_end,
-#endif
-#ifdef AKL_COLLECTOR_AARCH64_EMBED_PATH
-    .aarch64_begin = ldr_collector_aarch64_blob_begin,
-    .aarch64_end = ldr_collector_aarch64_blob_end,
-#endif
-};
+static const ldr_device_object_t ldr_collector_object = {"AKL_COLLECTOR", "collector",
+                                                         "akl_collector.so", LDR_EMBED_COLLECTOR,
+                                                         LDR_EMBED_COLLECTOR_AARCH64};
 
 static const char *ldr_dispatcher_machine_name(uint16_t machine, char *buf, size_t cap)
 {

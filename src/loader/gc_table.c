@@ -84,11 +84,12 @@ static bool ldr_gc_dir_unusable(const akl_gc_table_t *head)
 
 static const char *ldr_gc_stage_name(uint32_t stage)
 {
-    return stage == AKL_GC_STAGE_ARGS      ? "arguments"
-           : stage == AKL_GC_STAGE_NAME    ? "prefix"
-           : stage == AKL_GC_STAGE_DIR     ? "directory"
-           : stage == AKL_GC_STAGE_COLLECT ? "collect"
-                                           : "unknown";
+    static const char *const names[] = {[AKL_GC_STAGE_ARGS] = "arguments",
+                                        [AKL_GC_STAGE_NAME] = "prefix",
+                                        [AKL_GC_STAGE_DIR] = "directory",
+                                        [AKL_GC_STAGE_COLLECT] = "collect"};
+    const char *name = stage < sizeof names / sizeof names[0] ? names[stage] : NULL;
+    return name ? name : "unknown";
 }
 
 int ldr_gc_check_head(const akl_gc_table_t *head, const char *what, const char *origin)
@@ -144,13 +145,15 @@ int ldr_gc_read_entries(const ldr_runtime_t *rt, const akl_gc_table_t *head, con
         result->files = NULL;
         return ldr_fail_cann(rc, "collecting: reading the device's result entries back failed");
     }
-    result->count = count;
-    result->matched = head->matched;
-    result->removed_files = head->removed_files;
-    result->removed_bytes = head->removed_bytes;
-    result->kept_files = head->kept_files;
-    result->kept_bytes = head->kept_bytes;
-    result->in_use_files = head->in_use_files;
+    /* Every field from the table (the entries just read), nothing left from before. */
+    *result = (akl_gc_result_t){.matched = head->matched,
+                                .removed_files = head->removed_files,
+                                .removed_bytes = head->removed_bytes,
+                                .kept_files = head->kept_files,
+                                .kept_bytes = head->kept_bytes,
+                                .in_use_files = head->in_use_files,
+                                .count = count,
+                                .files = result->files};
     snprintf(result->directory, sizeof result->directory, "%.*s", (int)sizeof head->directory,
              head->directory);
     return 0;

@@ -30,11 +30,18 @@ typedef struct sched_names {
 
 static const char *sched_devcode_name(uint32_t devcode)
 {
-    return devcode == SIM_AE_BAD_PARAM                ? " (AE_BAD_PARAM)"
-           : devcode == SIM_AE_OPEN_SO_FAILED         ? " (AE_OPEN_SO_FAILED)"
-           : devcode == SIM_AE_GET_KERNEL_NAME_FAILED ? " (AE_GET_KERNEL_NAME_FAILED)"
-           : devcode == SIM_AE_INNER_ERROR            ? " (AE_INNER)"
-                                                      : "";
+    switch (devcode) {
+    case SIM_AE_BAD_PARAM:
+        return " (AE_BAD_PARAM)";
+    case SIM_AE_OPEN_SO_FAILED:
+        return " (AE_OPEN_SO_FAILED)";
+    case SIM_AE_GET_KERNEL_NAME_FAILED:
+        return " (AE_GET_KERNEL_NAME_FAILED)";
+    case SIM_AE_INNER_ERROR:
+        return " (AE_INNER)";
+    default:
+        return "";
+    }
 }
 
 static const char *sched_type_name(uint32_t type)
