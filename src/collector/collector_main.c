@@ -6,9 +6,11 @@
  * Apart from the dispatcher so that the dispatcher, which travels with every first bootstrap, stays
  * small; libc only, as every device object. */
 #include "collector_abi.h"
+#include "collector_ledger.h"
 #include "collector_rule.h"
 #include "preinstall_dir.h"
 #include "so_name.h"
+#include "temps.h"
 
 #include "akl/akl_kernel.h"
 
@@ -94,13 +96,21 @@ static void collector_report(akl_gc_table_t *table, uint32_t cap, const collecto
     table->in_use_files = sum->in_use_files;
 }
 
-static void collector_run(const akl_collect_args_t *args, akl_gc_table_t *table)
+/* A bound request names a published file of exactly the prefix (else: a full scan). */
+static bool collector_bound_request(const akl_collect_args_t *args)
 {
-    if (!collector_args_ok(args, table))
-        return;
-    int dirfd = collector_open_dir(table);
-    if (dirfd < 0)
-        return;
+    size_t len = strnlen(args->published, sizeof args->published);
+    size_t prefix_len = strlen(args->prefix);
+    return (args->flags & (AKL_GC_FLAG_BOUND | AKL_GC_FLAG_DRY_RUN)) == AKL_GC_FLAG_BOUND &&
+           len > 0 && len <= AKL_SO_NAME_MAX &&
+           cmn_published_prefix_len(args->published) == prefix_len &&
+           strncmp(args->published, args->prefix, prefix_len) == 0;
+}
+
+/* The full scan and collection; the ledger (if usable) rewritten with the true totals. */
+static void collector_scan_and_decide(int dirfd, const akl_collect_args_t *args,
+                                      collector_ledger_t *ledger, akl_gc_table_t *table)
+{
     collector_list_t list = {0};
     int err = collector_scan(dirfd, args->prefix, &list);
     if (err == 0) {
@@ -111,10 +121,34 @@ static void collector_run(const akl_collect_args_t *args, akl_gc_table_t *table)
         collector_sum_t sum = {0};
         collector_decide(dirfd, &list, &rule, &sum);
         collector_report(table, args->table_cap, &list, &sum);
+        bool dry = (args->flags & AKL_GC_FLAG_DRY_RUN) != 0;
+        collector_ledger_record(ledger, sum.kept_bytes + (dry ? sum.removed_bytes : 0),
+                                sum.kept_files + (dry ? sum.removed_files : 0));
     } else {
         collector_fail(table, AKL_GC_STAGE_COLLECT, err, "cannot list the preinstall directory");
     }
     collector_list_free(&list);
+}
+
+static void collector_run(const akl_collect_args_t *args, akl_gc_table_t *table)
+{
+    if (!collector_args_ok(args, table))
+        return;
+    int dirfd = collector_open_dir(table);
+    if (dirfd < 0)
+        return;
+    bool bound_request = collector_bound_request(args);
+    collector_ledger_t ledger;
+    collector_ledger_open(dirfd, args->prefix, bound_request, &ledger);
+    table->ledger = ledger.refused ? AKL_GC_LEDGER_REFUSED : 0;
+    if (bound_request && collector_ledger_add(&ledger, args->published_size, args->max_bytes)) {
+        table->ledger |= AKL_GC_LEDGER_ANSWERED;
+        table->kept_files = ledger.rec.files;
+        table->kept_bytes = ledger.rec.bytes;
+    } else {
+        collector_scan_and_decide(dirfd, args, &ledger, table);
+    }
+    collector_ledger_close(&ledger);
     close(dirfd);
 }
 

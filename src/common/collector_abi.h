@@ -23,7 +23,9 @@
 
 #define AKL_COLLECT_MAGIC 0x314c4c4f434c4b41ULL  /* "AKLCOLL1" little-endian */
 #define AKL_GC_TABLE_MAGIC 0x3142415443474b41ULL /* "AKGCTAB1" little-endian */
-#define AKL_COLLECT_VERSION 1U
+/* 2: the args grew published_size and published (a bound request, answered from the prefix's
+ * ledger without a scan while under the bound) and the table's word at 28 became ledger. */
+#define AKL_COLLECT_VERSION 2U
 /* The kernel's name and the prefix libakl loads the collector under: not the default prefix, so a
  * gc of the default prefix never matches the collector's own file (a gc of exactly this prefix
  * would, and finds it held by every process that loaded it). */
@@ -33,6 +35,33 @@
 /* akl_collect_args.flags */
 #define AKL_GC_FLAG_DRY_RUN 1U /* decide and report, remove nothing */
 #define AKL_GC_FLAG_BOUND 2U   /* max_bytes applies; without it there is no byte rule */
+
+/* akl_gc_table.ledger: how the prefix's ledger served this collection. */
+#define AKL_GC_LEDGER_ANSWERED 1U /* a bound request answered from it: no scan, no entries */
+#define AKL_GC_LEDGER_REFUSED 2U  /* not a regular file of ours (or unlockable): not used */
+
+/* The ledger: one per prefix in the preinstall directory, named "." prefix AKL_GC_LEDGER_SUFFIX
+ * (never a published name, which ends in ".so", nor a temporary, which ends in 16 hex digits).
+ * Exactly this record; anything else is rewritten after a full scan. */
+#define AKL_GC_LEDGER_SUFFIX ".akl-ledger"
+#define AKL_GC_LEDGER_MAGIC 0x314745444c4c4b41ULL /* "AKLLEDG1" little-endian */
+typedef struct akl_gc_ledger {
+    uint64_t magic;    /* 0: AKL_GC_LEDGER_MAGIC */
+    uint64_t bytes;    /* 8: the prefix's bytes at the last full scan plus those added since */
+    uint64_t files;    /* 16: likewise, files */
+    uint64_t answered; /* 24: bound requests answered without a scan since the last full scan */
+    int64_t scanned_s; /* 32: CLOCK_REALTIME seconds of the last full scan */
+    uint64_t check;    /* 40: akl_gc_ledger_check of the fields above */
+} akl_gc_ledger_t;     /* 48 bytes */
+
+static inline uint64_t akl_gc_ledger_check(const akl_gc_ledger_t *l)
+{
+    uint64_t h = l->magic;
+    h = (h ^ l->bytes) * 0x100000001b3ULL;
+    h = (h ^ l->files) * 0x100000001b3ULL;
+    h = (h ^ l->answered) * 0x100000001b3ULL;
+    return (h ^ (uint64_t)l->scanned_s) * 0x100000001b3ULL;
+}
 
 /* The kernel's non-zero returns: nothing could be reported in a table. */
 #define AKL_COLLECT_RC_NO_ARGS 1u  /* args NULL, or their magic is not AKL_COLLECT_MAGIC */
@@ -49,7 +78,11 @@ typedef struct akl_collect_args {
     uint32_t table_cap;               /* 48: entries the table holds after its header */
     uint32_t reserved;                /* 52: zero */
     char prefix[AKL_SO_NAME_MAX + 4]; /* 56: NUL-terminated prefix to collect (0..100 chars) */
-} akl_collect_args_t;                 /* 160 bytes */
+    /* A bound request (AKL_GC_FLAG_BOUND after a publish): the file just published and its size;
+     * published "" for any other collection. */
+    uint64_t published_size;             /* 160 */
+    char published[AKL_SO_NAME_MAX + 4]; /* 168: NUL-terminated basename, or "" */
+} akl_collect_args_t;                    /* 272 bytes */
 
 /* Where a collection failed (akl_gc_table.stage). */
 typedef enum akl_gc_stage {
@@ -88,7 +121,7 @@ typedef struct akl_gc_table {
     int32_t err;                      /* 16: errno of the failed step, else 0 */
     uint32_t entries;                 /* 20: entries written (at most table_cap) */
     uint32_t matched;                 /* 24: published files of the prefix found */
-    uint32_t reserved;                /* 28: zero */
+    uint32_t ledger;                  /* 28: AKL_GC_LEDGER_* */
     uint64_t removed_files;           /* 32: removed (or, dry run, would be) */
     uint64_t removed_bytes;           /* 40 */
     uint64_t kept_files;              /* 48: every other file of the prefix */
@@ -104,7 +137,10 @@ AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, flags) == 12, "flags at 12");
 AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, table_addr) == 40, "table_addr at 40");
 AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, table_cap) == 48, "table_cap at 48");
 AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, prefix) == 56, "prefix at 56");
-AKL_COLLECT_ASSERT_(sizeof(akl_collect_args_t) == 160, "collect args 160 bytes");
+AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, published_size) == 160, "published_size at 160");
+AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, published) == 168, "published at 168");
+AKL_COLLECT_ASSERT_(sizeof(akl_collect_args_t) == 272, "collect args 272 bytes");
+AKL_COLLECT_ASSERT_(sizeof(akl_gc_ledger_t) == 48, "ledger 48 bytes");
 AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, size) == 104, "gc entry size at 104");
 AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, used_ns) == 112, "gc entry used_ns at 112");
 AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, state) == 120, "gc entry state at 120");

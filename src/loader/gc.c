@@ -32,11 +32,12 @@ typedef struct ldr_gc_run {
     const char *prefix;
     const akl_gc_options_t *rule;
     akl_stream_t stream;
-    int32_t timeout_ms; /* -1: forever, else > 0 */
-    uint32_t cap;       /* table entries to reserve (0: the counts only) */
-    char what[160];     /* "collecting prefix "p" on device d" */
-    char origin[160];   /* the collector's file, for messages */
-    void *table;        /* the device buffer */
+    int32_t timeout_ms;            /* -1: forever, else > 0 */
+    uint32_t cap;                  /* table entries to reserve (0: the counts only) */
+    char what[160];                /* "collecting prefix "p" on device d" */
+    char origin[160];              /* the collector's file, for messages */
+    void *table;                   /* the device buffer */
+    const akl_module_t *published; /* a bound request: the module whose publish asked for it */
     akl_gc_table_t head;
 } ldr_gc_run_t;
 
@@ -86,6 +87,10 @@ static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
 {
     akl_collect_args_t args;
     ldr_gc_fill_args(run->prefix, run->rule, (uint64_t)(uintptr_t)run->table, run->cap, &args);
+    if (run->published) { /* the collector answers from its ledger while under the bound */
+        args.published_size = run->published->size;
+        snprintf(args.published, sizeof args.published, "%s", run->published->basename);
+    }
     int rc = akl_launch(module, AKL_COLLECT_KERNEL, &args, sizeof args, 1, run->stream, 0);
     if (rc == 0)
         rc = akl_stream_sync(run->stream, run->timeout_ms);
@@ -233,7 +238,8 @@ void ldr_gc_bound_after_publish(const ldr_runtime_t *rt, const akl_module_t *mod
                         .prefix = opts->prefix,
                         .rule = &rule,
                         .stream = opts->stream,
-                        .timeout_ms = opts->timeout_ms};
+                        .timeout_ms = opts->timeout_ms,
+                        .published = module};
     char kept[LDR_ERROR_MESSAGE_MAX]; /* a successful load leaves the thread's message alone */
     snprintf(kept, sizeof kept, "%s", akl_last_error());
     int rc = ldr_gc_run(&run, NULL);

@@ -4,7 +4,8 @@
 # tests/loader/gc.cmake (device_gc).
 akl_add_test(collector SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_collector.c
   LIBS akl_test_support DEPENDS akl_collector)
-target_include_directories(test_collector PRIVATE ${PROJECT_SOURCE_DIR}/src/common)
+target_include_directories(test_collector PRIVATE ${PROJECT_SOURCE_DIR}/src/common
+  ${PROJECT_SOURCE_DIR}/src/collector)
 target_compile_definitions(test_collector PRIVATE
   AKL_COLLECTOR_PATH="$<TARGET_FILE:akl_collector>")
 target_link_libraries(test_collector PRIVATE ${CMAKE_DL_LIBS})

@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "collector_abi.h"
+#include "collector_ledger.h"
 #include "test_support.h"
 
 #define CT_CAP 16
@@ -313,6 +315,278 @@ static void test_bad_arguments(void **state)
     assert_int_equal(ct_count(dir), 3);
 }
 
+/* ---- the ledger: a bound request below the bound does not scan ------------------------------ */
+
+#define CT_LEDGER ".akl_inner_" AKL_GC_LEDGER_SUFFIX
+
+/* A bound request for published (a file of size bytes just "published") with bound max_bytes. */
+static void ct_bound_request(ct_request_t *r, const char *published, uint64_t size,
+                             uint64_t max_bytes)
+{
+    ct_request(r, "akl_inner_", 0);
+    r->args.flags = AKL_GC_FLAG_BOUND;
+    r->args.max_bytes = max_bytes;
+    r->args.table_cap = 0;
+    r->args.published_size = size;
+    snprintf(r->args.published, sizeof r->args.published, "%s", published);
+}
+
+static void ct_ledger_put(const char *dir, uint64_t bytes, uint64_t files, uint64_t answered,
+                          int64_t scanned_s)
+{
+    akl_gc_ledger_t l = {.magic = AKL_GC_LEDGER_MAGIC,
+                         .bytes = bytes,
+                         .files = files,
+                         .answered = answered,
+                         .scanned_s = scanned_s};
+    l.check = akl_gc_ledger_check(&l);
+    char path[2048];
+    ct_join(path, sizeof path, dir, CT_LEDGER);
+    assert_int_equal(t_write_file(path, &l, sizeof l), 0);
+}
+
+/* The ledger's record; false when it is not one (missing, torn, garbage). */
+static bool ct_ledger_get(const char *dir, akl_gc_ledger_t *out)
+{
+    char path[2048];
+    ct_join(path, sizeof path, dir, CT_LEDGER);
+    size_t size = 0;
+    void *data = t_read_file(path, &size);
+    bool ok = data != NULL && size == sizeof *out;
+    if (ok)
+        memcpy(out, data, sizeof *out);
+    free(data);
+    return ok && out->magic == AKL_GC_LEDGER_MAGIC && out->check == akl_gc_ledger_check(out);
+}
+
+static int64_t ct_now_s(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec;
+}
+
+/* No ledger: the first bound request scans and records the true totals. A ledger under the bound
+ * answers without a scan: files a scan would remove stay. One over the bound, one answered too
+ * often or one too old makes it scan, remove and record the truth again. */
+static void test_ledger_under_the_bound_does_not_scan(void **state)
+{
+    (void)state;
+    char dir[1024];
+    ct_use_dir("ledger", dir, sizeof dir);
+    ct_three_files(dir); /* 100 + 200 + 300 bytes */
+    ct_request_t r;
+    ct_bound_request(&r, ct_names[2], 300, 1000);
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, 0); /* created, then scanned */
+    assert_int_equal(r.out.table.matched, 3);
+    akl_gc_ledger_t l;
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 600);
+    assert_int_equal(l.files, 3);
+    assert_int_equal(l.answered, 0);
+
+    /* The ledger says 0 bytes: 0 + 300 <= 400, answered, although the files total 600. */
+    ct_ledger_put(dir, 0, 0, 0, ct_now_s());
+    ct_bound_request(&r, ct_names[2], 300, 400);
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, AKL_GC_LEDGER_ANSWERED);
+    assert_int_equal(r.out.table.matched, 0);
+    assert_int_equal(r.out.table.removed_files, 0);
+    assert_int_equal(r.out.table.kept_bytes, 300);
+    assert_int_equal(ct_count(dir), 4); /* the three and the ledger */
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 300);
+    assert_int_equal(l.files, 1);
+    assert_int_equal(l.answered, 1);
+
+    /* Answered COLLECTOR_LEDGER_EVERY times since the last scan, or scanned too long ago: scan
+     * (under the bound, so nothing goes) and record the truth. */
+    const int64_t stale[][2] = {{COLLECTOR_LEDGER_EVERY, ct_now_s()},
+                                {0, ct_now_s() - COLLECTOR_LEDGER_MAX_AGE_S - 5},
+                                {0, ct_now_s() + 3600}};
+    for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+        ct_ledger_put(dir, 0, 0, (uint64_t)stale[i][0], stale[i][1]);
+        ct_bound_request(&r, ct_names[2], 300, 1000);
+        ct_run(&r);
+        assert_int_equal(r.out.table.ledger, 0);
+        assert_int_equal(r.out.table.matched, 3);
+        assert_true(ct_ledger_get(dir, &l));
+        assert_int_equal(l.bytes, 600);
+        assert_int_equal(l.answered, 0);
+    }
+
+    /* Over the bound by the ledger's count: scan, remove the oldest down to it, record the rest. */
+    ct_ledger_put(dir, 200, 1, 0, ct_now_s());
+    ct_bound_request(&r, ct_names[2], 300, 400);
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, 0);
+    assert_int_equal(r.out.table.removed_files, 2);
+    assert_false(ct_exists(dir, ct_names[0]));
+    assert_false(ct_exists(dir, ct_names[1]));
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 300);
+    assert_int_equal(l.files, 1);
+
+    /* An explicit collection (no published name) always scans and rewrites an existing ledger. */
+    ct_ledger_put(dir, 5, 5, 5, ct_now_s());
+    ct_request(&r, "akl_inner_", 5);
+    ct_run(&r);
+    assert_int_equal(r.out.table.matched, 1);
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 300);
+    assert_int_equal(l.files, 1);
+    assert_int_equal(l.answered, 0);
+}
+
+/* What stands at the ledger's name and is not this user's own regular file (a link, a hard link,
+ * a directory, a FIFO, another user's file) is refused: never followed, opened for writing or
+ * changed; the request scans and collects correctly. Garbage there is rewritten after a scan. */
+static void test_ledger_refused_or_garbage_means_a_scan(void **state)
+{
+    (void)state;
+    char dir[1024], path[2048], target[2048];
+    ct_use_dir("ledger_bad", dir, sizeof dir);
+    ct_join(path, sizeof path, dir, CT_LEDGER);
+    ct_join(target, sizeof target, dir, "target");
+    akl_gc_ledger_t lie = {.magic = AKL_GC_LEDGER_MAGIC, .scanned_s = ct_now_s()};
+    lie.check = akl_gc_ledger_check(&lie); /* 0 bytes: would answer if it were followed */
+    enum { SYMLINK, HARDLINK, DIRECTORY, FIFO, FOREIGN, KINDS };
+    for (int kind = 0; kind < KINDS; kind++) {
+        if (kind == FOREIGN && geteuid() != 0)
+            continue; /* only root can make another user's file */
+        ct_three_files(dir);
+        unlink(target);
+        assert_int_equal(t_write_file(target, &lie, sizeof lie), 0);
+        int made = kind == SYMLINK     ? symlink(target, path)
+                   : kind == HARDLINK  ? link(target, path)
+                   : kind == DIRECTORY ? mkdir(path, 0700)
+                   : kind == FIFO      ? mkfifo(path, 0600)
+                                       : t_write_file(path, &lie, sizeof lie);
+        assert_int_equal(made, 0);
+        if (kind == FOREIGN)
+            assert_int_equal(chown(path, 65534, 65534), 0);
+        ct_request_t r;
+        ct_bound_request(&r, ct_names[2], 300, 400);
+        ct_run(&r);
+        assert_int_equal(r.out.table.ledger, AKL_GC_LEDGER_REFUSED);
+        assert_int_equal(r.out.table.removed_files, 2);
+        assert_int_equal(r.out.table.kept_bytes, 300);
+        size_t size = 0;
+        void *data = t_read_file(target, &size);
+        assert_non_null(data);
+        assert_int_equal(size, sizeof lie);
+        assert_memory_equal(data, &lie, sizeof lie);
+        free(data);
+        if (kind == FOREIGN) {
+            data = t_read_file(path, &size);
+            assert_non_null(data);
+            assert_memory_equal(data, &lie, sizeof lie);
+            free(data);
+        }
+        assert_int_equal(kind == DIRECTORY ? rmdir(path) : unlink(path), 0);
+        assert_int_equal(unlink(target), 0);
+        t_rmtree(dir);
+        assert_int_equal(mkdir(dir, 0755), 0);
+    }
+
+    ct_three_files(dir);
+    assert_int_equal(t_write_file(path, "garbage, not a ledger record at all.....!!!!!!!", 48), 0);
+    ct_request_t r;
+    ct_bound_request(&r, ct_names[2], 300, 400);
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, 0);
+    assert_int_equal(r.out.table.removed_files, 2);
+    akl_gc_ledger_t l;
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 300);
+    assert_int_equal(l.files, 1);
+}
+
+/* Several processes publishing and asking at once: every answer is counted exactly once (the
+ * ledger's lock makes each add a whole read-modify-write). */
+#define CT_WRITERS 8
+#define CT_ROUNDS 7
+
+static void ct_writer_name(char *out, size_t cap, int w, int i)
+{
+    snprintf(out, cap, "akl_inner_%016x_0.so", (unsigned)(0x1000 + w * 64 + i));
+}
+
+/* Publishes its files, waits for the start (the parent closes go's write end), then asks for each
+ * back to back so that the writers' requests overlap. */
+static int ct_writer(const char *dir, int w, int go)
+{
+    for (int i = 0; i < CT_ROUNDS; i++) {
+        char name[64];
+        ct_writer_name(name, sizeof name, w, i);
+        ct_file(dir, name, (size_t)(w * CT_ROUNDS + i + 1), 0);
+    }
+    char byte;
+    if (read(go, &byte, 1) != 0)
+        return 2;
+    for (int i = 0; i < CT_ROUNDS; i++) {
+        char name[64];
+        ct_writer_name(name, sizeof name, w, i);
+        ct_request_t r;
+        ct_bound_request(&r, name, (uint64_t)(w * CT_ROUNDS + i + 1), 1u << 30);
+        if (ct_collect(&r.args) != 0 || r.out.table.stage != AKL_GC_STAGE_NONE ||
+            r.out.table.ledger != AKL_GC_LEDGER_ANSWERED)
+            return 1;
+    }
+    return 0;
+}
+
+/* One round of CT_WRITERS writers in a fresh directory. */
+static void ct_concurrent_round(void)
+{
+    char dir[1024];
+    ct_use_dir("ledger_many", dir, sizeof dir);
+    ct_file(dir, ct_names[0], 100, 10);
+    ct_request_t r;
+    ct_bound_request(&r, ct_names[0], 100, 1u << 30);
+    ct_run(&r); /* creates the ledger: 100 bytes, 1 file */
+    _Static_assert(CT_WRITERS * CT_ROUNDS < COLLECTOR_LEDGER_EVERY, "no periodic scan mid-test");
+    pid_t pids[CT_WRITERS];
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    for (int w = 0; w < CT_WRITERS; w++) {
+        pids[w] = fork();
+        assert_true(pids[w] >= 0);
+        if (pids[w] == 0) {
+            close(go[1]);
+            _exit(ct_writer(dir, w, go[0]));
+        }
+    }
+    close(go[0]);
+    close(go[1]); /* go: every writer's read returns 0 at once */
+    for (int w = 0; w < CT_WRITERS; w++) {
+        int status = t_wait_child(pids[w], 60000);
+        assert_true(status != -1 && WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    uint64_t n = CT_WRITERS * CT_ROUNDS;
+    akl_gc_ledger_t l;
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.files, 1 + n);
+    assert_int_equal(l.bytes, 100 + n * (n + 1) / 2);
+    assert_int_equal(l.answered, n);
+    /* And a scan agrees. */
+    ct_request(&r, "akl_inner_", 0);
+    r.args.flags = AKL_GC_FLAG_DRY_RUN;
+    ct_run(&r);
+    assert_int_equal(r.out.table.matched, 1 + n);
+    assert_int_equal(r.out.table.removed_bytes + r.out.table.kept_bytes, 100 + n * (n + 1) / 2);
+}
+
+/* The rounds repeat: a lost update needs two writers' read-modify-writes to overlap. */
+static void test_ledger_concurrent_requests_add_up(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 10; round++)
+        ct_concurrent_round();
+}
+
 static int ct_setup(void **state)
 {
     (void)state;
@@ -340,6 +614,9 @@ int main(void)
         cmocka_unit_test(test_lock_dry_run_age_and_bound),
         cmocka_unit_test(test_directory_as_the_dispatcher_derives_it),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_ledger_under_the_bound_does_not_scan),
+        cmocka_unit_test(test_ledger_refused_or_garbage_means_a_scan),
+        cmocka_unit_test(test_ledger_concurrent_requests_add_up),
     };
     return cmocka_run_group_tests(tests, ct_setup, ct_teardown);
 }

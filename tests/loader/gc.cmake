@@ -12,7 +12,7 @@ if(TARGET aclsim AND TARGET akl_dispatcher AND TARGET akl_collector AND TARGET a
     DEPENDS kernel_faultk_basic aclsim akl_dispatcher akl_collector akl_aicpu_scheduler
       aicpu_extend_kernels akl_cli)
   target_include_directories(test_device_gc PRIVATE
-    ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
+    ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/kernels ${PROJECT_SOURCE_DIR}/src/common)
 endif()
 
 akl_add_test(loader_cache_max SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cache_max.c

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "akl/akl.h"
+#include "collector_abi.h"
 #include "faultk_abi.h"
 #include "test_cli_spawn.h"
 #include "test_faults_util.h"
@@ -337,6 +338,33 @@ static void test_cache_max_bounds_fifty_publishes(void **state)
     unsetenv("AKL_DEVICE_CACHE_MAX");
 }
 
+/* The bound after a publish is a bound request: it names the published file and its size, so the
+ * collector answers from the prefix's ledger without listing the directory. The first publish
+ * finds no ledger and scans (recording the truth); the next ones are answered and counted. */
+static void test_bound_is_answered_from_the_ledger(void **state)
+{
+    (void)state;
+    setenv("AKL_DEVICE_CACHE_MAX", "1G", 1);
+    for (int i = 0; i < 3; i++)
+        gc_publish_and_exit(1300 + (uint64_t)i, "ledger_");
+    unsetenv("AKL_DEVICE_CACHE_MAX");
+    char path[FAULTT_PATH_MAX];
+    gc_path_of(".ledger_" AKL_GC_LEDGER_SUFFIX, path, sizeof path);
+    size_t size = 0;
+    akl_gc_ledger_t *l = t_read_file(path, &size);
+    assert_non_null(l);
+    assert_int_equal(size, sizeof *l);
+    assert_int_equal(l->magic, AKL_GC_LEDGER_MAGIC);
+    assert_int_equal(l->check, akl_gc_ledger_check(l));
+    int count;
+    uint64_t total = gc_prefix_bytes("ledger_", &count);
+    assert_int_equal(count, 3);
+    assert_int_equal(l->files, 3);
+    assert_int_equal(l->bytes, total);
+    assert_int_equal(l->answered, 2);
+    free(l);
+}
+
 /* The collector akl gc loads is libakl's own; $AKL_COLLECTOR overrides it, and one that is missing
  * or built for another machine than the device's is refused before any device work, naming the
  * file. */
@@ -443,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_keep_one_spares_the_newest_the_used_and_the_foreign),
         cmocka_unit_test(test_dry_run_removes_nothing),
         cmocka_unit_test(test_cache_max_bounds_fifty_publishes),
+        cmocka_unit_test(test_bound_is_answered_from_the_ledger),
         cmocka_unit_test(test_collector_missing_or_for_another_machine),
         cmocka_unit_test(test_strict_latch_bound_warns_and_the_load_succeeds),
     };
