@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bootstrap_abi.h" /* AKL_SO_NAME_MAX, AKL_ACK_PATH_MAX, AKL_ACK_DETAIL_MAX */
+#include "bootstrap_abi.h" /* AKL_SO_NAME_MAX, AKL_ACK_PATH_MAX, AKL_ACK_DETAIL_MAX, AKL_ABI_ASSERT_ */
 
 #define AKL_COLLECT_MAGIC 0x314c4c4f434c4b41ULL  /* "AKLCOLL1" little-endian */
 #define AKL_GC_TABLE_MAGIC 0x3142415443474b41ULL /* "AKGCTAB1" little-endian */
@@ -132,24 +132,23 @@ typedef struct akl_gc_table {
     akl_gc_entry_t entry[];           /* 456 */
 } akl_gc_table_t;
 
-#define AKL_COLLECT_ASSERT_(c, m) _Static_assert(c, m)
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, flags) == 12, "flags at 12");
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, table_addr) == 40, "table_addr at 40");
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, table_cap) == 48, "table_cap at 48");
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, prefix) == 56, "prefix at 56");
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, published_size) == 160, "published_size at 160");
-AKL_COLLECT_ASSERT_(offsetof(akl_collect_args_t, published) == 168, "published at 168");
-AKL_COLLECT_ASSERT_(sizeof(akl_collect_args_t) == 272, "collect args 272 bytes");
-AKL_COLLECT_ASSERT_(sizeof(akl_gc_ledger_t) == 48, "ledger 48 bytes");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, size) == 104, "gc entry size at 104");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, used_ns) == 112, "gc entry used_ns at 112");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, state) == 120, "gc entry state at 120");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_entry_t, err) == 124, "gc entry err at 124");
-AKL_COLLECT_ASSERT_(sizeof(akl_gc_entry_t) == 128, "gc entry 128 bytes");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_table_t, entries) == 20, "gc entries count at 20");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_table_t, in_use_files) == 64, "gc in_use_files at 64");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_table_t, directory) == 72, "gc directory at 72");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_table_t, detail) == 328, "gc detail at 328");
-AKL_COLLECT_ASSERT_(offsetof(akl_gc_table_t, entry) == 456, "gc entries at 456");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, flags) == 12, "flags at 12");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, table_addr) == 40, "table_addr at 40");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, table_cap) == 48, "table_cap at 48");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, prefix) == 56, "prefix at 56");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, published_size) == 160, "published_size at 160");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, published) == 168, "published at 168");
+AKL_ABI_ASSERT_(sizeof(akl_collect_args_t) == 272, "collect args 272 bytes");
+AKL_ABI_ASSERT_(sizeof(akl_gc_ledger_t) == 48, "ledger 48 bytes");
+AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, size) == 104, "gc entry size at 104");
+AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, used_ns) == 112, "gc entry used_ns at 112");
+AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, state) == 120, "gc entry state at 120");
+AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, err) == 124, "gc entry err at 124");
+AKL_ABI_ASSERT_(sizeof(akl_gc_entry_t) == 128, "gc entry 128 bytes");
+AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, entries) == 20, "gc entries count at 20");
+AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, in_use_files) == 64, "gc in_use_files at 64");
+AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, directory) == 72, "gc directory at 72");
+AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, detail) == 328, "gc detail at 328");
+AKL_ABI_ASSERT_(offsetof(akl_gc_table_t, entry) == 456, "gc entries at 456");
 
 #endif /* AKL_COLLECTOR_ABI_H */
