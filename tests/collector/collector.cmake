@@ -8,8 +8,8 @@ target_include_directories(test_collector PRIVATE ${PROJECT_SOURCE_DIR}/src/comm
   ${PROJECT_SOURCE_DIR}/src/collector)
 target_compile_definitions(test_collector PRIVATE
   AKL_COLLECTOR_PATH="$<TARGET_FILE:akl_collector>")
-target_link_libraries(test_collector PRIVATE ${CMAKE_DL_LIBS})
-# The collector asks the scheduler for its run mode and vf id (defined by the test): the program
+target_link_libraries(test_collector PRIVATE ${CMAKE_DL_LIBS} akl_test_sched_answers)
+# The collector asks the scheduler for its run mode and vf id (akl_test_sched_answers): the program
 # must export them for the dlopened collector to bind to.
 set_target_properties(test_collector PROPERTIES ENABLE_EXPORTS ON)
 

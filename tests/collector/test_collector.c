@@ -23,24 +23,10 @@
 
 #include "collector_abi.h"
 #include "collector_ledger.h"
+#include "test_sched_answers.h"
 #include "test_support.h"
 
 #define CT_CAP 16
-
-/* What aicpu::GetAicpuRunMode and aicpu::GetUniqueVfId answer the collector in this program:
- * THREAD mode (2: $ASCEND_AICPU_KERNEL_PATH names the directory), vf 0. */
-static uint32_t ct_run_mode = 2;
-int ct_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
-uint32_t ct_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
-int ct_sched_run_mode(uint32_t *mode)
-{
-    *mode = ct_run_mode;
-    return 0;
-}
-uint32_t ct_sched_vf_id(void)
-{
-    return 0;
-}
 
 typedef uint32_t (*ct_kernel_fn)(void *args);
 static void *ct_handle;
@@ -101,11 +87,7 @@ static void ct_file(const char *dir, const char *name, size_t size, int age)
     for (size_t i = 0; i < size; i++)
         fputc((int)(i * 7u + (unsigned)age), f);
     assert_int_equal(fclose(f), 0);
-    struct timespec t[2];
-    clock_gettime(CLOCK_REALTIME, &t[0]);
-    t[0].tv_sec -= age;
-    t[1] = t[0];
-    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+    assert_int_equal(t_set_age(path, age), 0);
 }
 
 static bool ct_exists(const char *dir, const char *name)
@@ -249,11 +231,11 @@ static void test_directory_as_the_dispatcher_derives_it(void **state)
     char dir[1024];
     ct_use_dir("mode", dir, sizeof dir);
     ct_file(dir, ct_names[0], 10, 1000);
-    ct_run_mode = 0;
+    t_sched_run_mode = T_SCHED_PROCESS_MODE;
     ct_request_t r;
     ct_request(&r, "akl_collector_test_nothing_", 0); /* a real device directory: match nothing */
     assert_int_equal(ct_collect(&r.args), 0);
-    ct_run_mode = 2;
+    t_sched_run_mode = T_SCHED_THREAD_MODE;
     assert_int_equal(r.out.table.magic, AKL_GC_TABLE_MAGIC);
     if (r.out.table.stage == AKL_GC_STAGE_NONE)
         assert_string_equal(r.out.table.directory,

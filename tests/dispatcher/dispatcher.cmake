@@ -14,8 +14,8 @@ function(akl_dispatcher_test name)
   target_compile_definitions(test_${name} PRIVATE
     AKL_DISPATCHER_PATH="$<TARGET_FILE:akl_dispatcher>"
     AKL_DISPATCHER_PROBE_KERNEL="$<TARGET_FILE:kernel_dispk_probe>")
-  target_link_libraries(test_${name} PRIVATE ${CMAKE_DL_LIBS})
-  # The dispatcher asks the scheduler for its run mode and vf id (test_dispatcher_common.c defines
+  target_link_libraries(test_${name} PRIVATE ${CMAKE_DL_LIBS} akl_test_sched_answers)
+  # The dispatcher asks the scheduler for its run mode and vf id (akl_test_sched_answers defines
   # them): the program must export them for the dlopened dispatcher to bind to.
   set_target_properties(test_${name} PROPERTIES ENABLE_EXPORTS ON)
   # The reference fingerprint comes from Debian's separately built libxxhash where available, so

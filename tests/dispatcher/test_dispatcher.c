@@ -627,13 +627,8 @@ static void disp_make_temp(const char *dir, const char *entry, time_t age_s)
     char path[2048];
     disp_t_join(path, sizeof path, dir, entry);
     assert_int_equal(t_write_file(path, "partial", 7), 0);
-    if (age_s > 0) {
-        struct timespec times[2];
-        clock_gettime(CLOCK_REALTIME, &times[0]);
-        times[0].tv_sec -= age_s;
-        times[1] = times[0];
-        assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
-    }
+    if (age_s > 0)
+        assert_int_equal(t_set_age(path, age_s), 0);
 }
 
 static bool disp_entry_exists(const char *dir, const char *entry)
@@ -909,7 +904,7 @@ static void test_directory_derived_as_the_type2_lookup_does(void **state)
     assert_int_equal(unsetenv("ASCEND_AICPU_KERNEL_PATH"), 0);
     disp_t_join(home, sizeof home, t_sim_root(), "derive-home");
     assert_int_equal(setenv("HOME", home, 1), 0);
-    disp_t_vf_id = 3;
+    t_sched_vf_id = 3;
     snprintf(expected, sizeof expected, "%s/aicpu_kernels/3/aicpu_kernels_device/", home);
     assert_int_equal(t_make_dirs(expected), 0);
     char final[4096];
@@ -917,8 +912,8 @@ static void test_directory_derived_as_the_type2_lookup_does(void **state)
     rc = disp_t_run(&disp_lib, &req);
     disp_assert_success(&req, rc, AKL_ACK_WROTE, final);
 
-    disp_t_run_mode = DISP_T_PROCESS_MODE;
-    disp_t_vf_id = 7;
+    t_sched_run_mode = T_SCHED_PROCESS_MODE;
+    t_sched_vf_id = 7;
     assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", dir, 1), 0);
     rc = disp_t_run(&disp_lib, &req);
     if (req.ack.status == AKL_ACK_FAILED)
@@ -926,8 +921,8 @@ static void test_directory_derived_as_the_type2_lookup_does(void **state)
     assert_string_equal(req.ack.path, "/usr/lib64/aicpu_kernels/7/aicpu_kernels_device/");
     assert_int_equal(disp_t_count_entries(dir), 0);
 
-    disp_t_run_mode = DISP_T_THREAD_MODE;
-    disp_t_vf_id = 0;
+    t_sched_run_mode = T_SCHED_THREAD_MODE;
+    t_sched_vf_id = 0;
     assert_int_equal(setenv("ASCEND_AICPU_KERNEL_PATH", dir, 1), 0);
     free(bytes);
 }

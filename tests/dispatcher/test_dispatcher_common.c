@@ -22,27 +22,6 @@
 #endif
 #include <xxhash.h>
 
-/* The scheduler's answers, under CANN's C++ names: exported by the test program (ENABLE_EXPORTS),
- * so the dlopened dispatcher's weak references bind to them as they bind to a scheduler's. */
-uint32_t disp_t_run_mode = DISP_T_THREAD_MODE;
-uint32_t disp_t_vf_id = 0;
-
-__attribute__((visibility("default"))) int
-disp_t_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
-__attribute__((visibility("default"))) uint32_t
-disp_t_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
-
-int disp_t_sched_run_mode(uint32_t *mode)
-{
-    *mode = disp_t_run_mode;
-    return 0;
-}
-
-uint32_t disp_t_sched_vf_id(void)
-{
-    return disp_t_vf_id;
-}
-
 void disp_t_open(disp_t_lib_t *lib)
 {
     lib->handle = dlopen(AKL_DISPATCHER_PATH, RTLD_NOW | RTLD_LOCAL);

@@ -4,6 +4,7 @@
 #define AKL_TEST_DISPATCHER_COMMON_H
 
 #include "bootstrap_abi.h"
+#include "test_sched_answers.h" /* what the dispatcher asks the scheduler in this program */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,14 +25,6 @@ typedef struct disp_t_request {
     akl_device_args_t dargs;
     akl_bootstrap_ack_t ack;
 } disp_t_request_t;
-
-/* What aicpu::GetAicpuRunMode and aicpu::GetUniqueVfId answer the dispatcher in this program:
- * THREAD_MODE (2, where $ASCEND_AICPU_KERNEL_PATH names the directory) and vf 0 unless a test
- * changes them; PROCESS_PCIE_MODE is 0. */
-#define DISP_T_THREAD_MODE 2u
-#define DISP_T_PROCESS_MODE 0u
-extern uint32_t disp_t_run_mode;
-extern uint32_t disp_t_vf_id;
 
 /* dlopens AKL_DISPATCHER_PATH and looks up the three exports (cmocka-asserts they exist). */
 void disp_t_open(disp_t_lib_t *lib);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "test_dispatcher_common.h"
+#include "test_support.h"
 
 /* Whether a collector could take the file's exclusive lock now. */
 static bool hold_lockable(const char *path)
@@ -34,11 +35,7 @@ static bool hold_lockable(const char *path)
 
 static void hold_age(const char *path, int age)
 {
-    struct timespec t[2];
-    clock_gettime(CLOCK_REALTIME, &t[0]);
-    t[0].tv_sec -= age;
-    t[1] = t[0];
-    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+    assert_int_equal(t_set_age(path, age), 0);
 }
 
 static void test_published_and_identical_files_are_held(void **state)

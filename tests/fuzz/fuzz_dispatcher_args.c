@@ -33,21 +33,8 @@ static void remove_publish_dir(void)
     rmdir(publish_dir);
 }
 
-/* The scheduler's answers the dispatcher asks for (aicpu::GetAicpuRunMode, aicpu::GetUniqueVfId):
- * thread mode, so it publishes where ASCEND_AICPU_KERNEL_PATH says, never into /usr/lib64. */
-int fuzz_sched_run_mode(uint32_t *mode) __asm__("_ZN5aicpu15GetAicpuRunModeERj");
-uint32_t fuzz_sched_vf_id(void) __asm__("_ZN5aicpu13GetUniqueVfIdEv");
-
-int fuzz_sched_run_mode(uint32_t *mode)
-{
-    *mode = 2; /* THREAD_MODE */
-    return 0;
-}
-
-uint32_t fuzz_sched_vf_id(void)
-{
-    return 0;
-}
+/* The scheduler's answers the dispatcher asks for come from akl_test_sched_answers: thread mode,
+ * so it publishes where ASCEND_AICPU_KERNEL_PATH says, never into /usr/lib64. */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

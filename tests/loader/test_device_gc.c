@@ -181,11 +181,7 @@ static void gc_set_age(const char *name, int age)
 {
     char path[FAULTT_PATH_MAX];
     gc_path_of(name, path, sizeof path);
-    struct timespec times[2];
-    clock_gettime(CLOCK_REALTIME, &times[0]);
-    times[0].tv_sec -= age;
-    times[1] = times[0];
-    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+    assert_int_equal(t_set_age(path, age), 0);
 }
 
 static bool gc_exists(const char *name)

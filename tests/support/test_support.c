@@ -145,6 +145,15 @@ void *t_read_file(const char *path, size_t *size)
     return buf;
 }
 
+int t_set_age(const char *path, long age_s)
+{
+    struct timespec times[2];
+    clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= age_s;
+    times[1] = times[0];
+    return utimensat(AT_FDCWD, path, times, 0);
+}
+
 int t_write_file(const char *path, const void *data, size_t size)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -42,6 +42,9 @@ void *t_read_file(const char *path, size_t *size);
 /* Writes a whole file (create or truncate). Returns 0 or -1. */
 int t_write_file(const char *path, const void *data, size_t size);
 bool t_file_exists(const char *path);
+/* Sets path's access and modification times to age_s seconds ago (a file's "last use" for the
+ * collector's and the sweep's rules). Returns 0 or -1. */
+int t_set_age(const char *path, long age_s);
 
 /* "/proc/self/exe" resolved into buf, so a test can re-run itself as a child. NULL if it cannot. */
 const char *t_self_exe(char *buf, size_t cap);
