@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 
+#include "collector_abi.h"
 #include "temps.h"
 #include "fd_io.h"
 #include "sim_arch.h"
@@ -49,7 +50,8 @@ void cli_usage_sim(FILE *out)
         "        preinstall directory, each with its size and kind: published (an akl file name\n"
         "        <prefix><16 hex>_<device>.so; \"intact\" when its bytes hash to its name),\n"
         "        temporary (.<published name>.tmp.<pid>.<tid>.<nonce>, left by an interrupted\n"
-        "        publish), foreign (either form, but of another prefix) or other.\n"
+        "        publish), foreign (either form, but of another prefix), ledger (the\n"
+        "        collector's byte count of a prefix: .<prefix>" AKL_GC_LEDGER_SUFFIX ") or other.\n"
         "  --device N  only the chip of device N\n"
         "  --prefix P  the prefix of akl's names (default $AKL_PREFIX, else akl_inner_)\n"
         "  --json      one JSON object: {\"root\",\"exists\",\"device_count\",\"dies_per_chip\",\n"
@@ -60,7 +62,7 @@ void cli_usage_sim(FILE *out)
         "\n"
         "clean   removes published files and stale temporaries (their writer's process is\n"
         "        gone or a zombie, or older than %d s) of the prefix from every chip's\n"
-        "        preinstall directory; other files, foreign ones, symbolic links and\n"
+        "        preinstall directory; other files, foreign ones, ledgers, symbolic links and\n"
         "        temporaries of a publish in progress are never touched. No symbolic link\n"
         "        below the root is followed, so nothing outside the root is removed.\n"
         "  --prefix P  the prefix of the names to remove (default $AKL_PREFIX, else akl_inner_)\n"
@@ -83,6 +85,7 @@ typedef enum sim_file_kind {
     SIM_FILE_PUBLISHED,
     SIM_FILE_TEMPORARY,
     SIM_FILE_FOREIGN, /* published or temporary form, of another prefix */
+    SIM_FILE_LEDGER,  /* the collector's byte count of a prefix (docs/protocol.md section 16) */
 } sim_file_kind_t;
 
 typedef struct sim_published_name {
@@ -146,15 +149,23 @@ static bool sim_has_prefix(const char *published, const sim_published_name_t *pa
            strncmp(published, prefix, parsed->prefix_len) == 0;
 }
 
-/* What a directory entry is, for akl's prefix; for every kind but OTHER, out describes the
- * published name. */
+/* ".<prefix>" AKL_GC_LEDGER_SUFFIX, of any prefix. */
+static bool sim_is_ledger(const char *name)
+{
+    size_t len = strlen(name), suffix = strlen(AKL_GC_LEDGER_SUFFIX);
+    return name[0] == '.' && len > suffix + 1 &&
+           strcmp(name + len - suffix, AKL_GC_LEDGER_SUFFIX) == 0;
+}
+
+/* What a directory entry is, for akl's prefix; for a published, temporary or foreign one, out
+ * describes the published name. */
 static sim_file_kind_t sim_classify(const char *name, const char *prefix, sim_published_name_t *out)
 {
     if (sim_parse_published(name, strlen(name), out))
         return sim_has_prefix(name, out, prefix) ? SIM_FILE_PUBLISHED : SIM_FILE_FOREIGN;
     if (sim_parse_temporary(name, out))
         return sim_has_prefix(name + 1, out, prefix) ? SIM_FILE_TEMPORARY : SIM_FILE_FOREIGN;
-    return SIM_FILE_OTHER;
+    return sim_is_ledger(name) ? SIM_FILE_LEDGER : SIM_FILE_OTHER;
 }
 
 static const char *sim_kind_name(sim_file_kind_t kind)
@@ -162,6 +173,7 @@ static const char *sim_kind_name(sim_file_kind_t kind)
     return kind == SIM_FILE_PUBLISHED   ? "published"
            : kind == SIM_FILE_TEMPORARY ? "temporary"
            : kind == SIM_FILE_FOREIGN   ? "foreign"
+           : kind == SIM_FILE_LEDGER    ? "ledger"
                                         : "other";
 }
 
@@ -385,7 +397,8 @@ static void sim_ls_entry_json(cli_json_t *json, const sim_entry_t *entry)
     cli_json_string(json, "name", entry->name);
     cli_json_int(json, "size", entry->size);
     cli_json_string(json, "kind", sim_kind_name(entry->kind));
-    if (entry->kind != SIM_FILE_OTHER) {
+    if (entry->kind == SIM_FILE_PUBLISHED || entry->kind == SIM_FILE_TEMPORARY ||
+        entry->kind == SIM_FILE_FOREIGN) {
         char hex[17];
         snprintf(hex, sizeof hex, "%016" PRIx64, entry->published.fingerprint);
         cli_json_int(json, "device", entry->published.device);

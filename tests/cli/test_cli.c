@@ -690,10 +690,16 @@ static void test_sim_clean_stays_inside_the_root_and_the_prefix(void **state)
     write_in(preinstall, stale, "partial");
     write_in(preinstall, zombie_temp, "partial");
     write_in(preinstall, foreign_temp, "partial");
+    write_in(preinstall, ".akl_inner_.akl-ledger", "48 bytes of count");
 
     tcli_result_t r;
     akl_cli(&r, "sim", "ls", NULL);
     assert_int_equal(r.exit_code, 0);
+    const char *ledger = strstr(r.out, "    .akl_inner_.akl-ledger ");
+    assert_non_null(ledger);
+    char ledger_line[512];
+    snprintf(ledger_line, sizeof ledger_line, "%.*s", (int)strcspn(ledger, "\n"), ledger);
+    tcli_assert_contains(ledger_line, "  ledger");
     /* The published-form file's own line (the foreign temporary's name contains it too). */
     snprintf(name, sizeof name, "    %s ", FOREIGN);
     char *line = strstr(r.out, name);
@@ -712,6 +718,7 @@ static void test_sim_clean_stays_inside_the_root_and_the_prefix(void **state)
     assert_true(exists_in(preinstall, MINE));
     assert_true(exists_in(preinstall, FOREIGN));
     assert_true(exists_in(preinstall, foreign_temp));
+    assert_true(exists_in(preinstall, ".akl_inner_.akl-ledger"));
     assert_true(lexists_in(preinstall, "akl_inner_aaaaaaaaaaaaaaaa_0.so"));
     assert_nothing_outside_removed(outside);
 
