@@ -170,10 +170,11 @@ static sim_file_kind_t sim_classify(const char *name, const char *prefix, sim_pu
 
 static const char *sim_kind_name(sim_file_kind_t kind)
 {
+    if (kind == SIM_FILE_LEDGER)
+        return "ledger";
     return kind == SIM_FILE_PUBLISHED   ? "published"
            : kind == SIM_FILE_TEMPORARY ? "temporary"
            : kind == SIM_FILE_FOREIGN   ? "foreign"
-           : kind == SIM_FILE_LEDGER    ? "ledger"
                                         : "other";
 }
 
