@@ -14,11 +14,13 @@ target_include_directories(test_sim_fidelity PRIVATE ${CMAKE_CURRENT_LIST_DIR}
 
 # A host program written against CANN's headers only, using the raw rt* calls.
 akl_add_test(sim_rt
-  SOURCES sim/host/test_aclsim_rt.c
+  SOURCES sim/host/test_aclsim_rt.c ${CMAKE_CURRENT_LIST_DIR}/test_sim_util.c
+    ${CMAKE_CURRENT_LIST_DIR}/test_svck_util.c
   LIBS aclsim akl_sim_device
   DEPENDS akl_aicpu_scheduler aicpu_extend_kernels kernel_svck_services
   LABELS sim TIMEOUT 120)
-target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
+target_include_directories(test_sim_rt PRIVATE ${CMAKE_CURRENT_LIST_DIR}
+  ${CMAKE_CURRENT_SOURCE_DIR}/kernels)
 
 # The same tests as an unprivileged user (uid 65534), where the scheduler needs a user namespace
 # for its mount namespace. Needs root to switch users (skipped otherwise). The user runs copies of

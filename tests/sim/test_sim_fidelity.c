@@ -31,9 +31,6 @@
 /* Copies so into the preinstall directory of physical device phys (once). */
 static void fidt_install(int32_t phys, const char *so)
 {
-    char err[512];
-    if (sim_fs_prepare(phys, NULL, CMN_MSG_ARRAY(err)) != 0)
-        fail_msg("sim_fs_prepare(%d): %s", (int)phys, err);
     assert_int_equal(svckt_install_once(phys, so), 0);
 }
 

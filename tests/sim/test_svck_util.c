@@ -16,7 +16,11 @@
 
 int svckt_install_once(int32_t device, const char *so)
 {
-    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64];
+    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
+    if (sim_fs_prepare(device, NULL, CMN_MSG_ARRAY(err)) != 0) {
+        print_error("sim_fs_prepare(%d): %s\n", (int)device, err);
+        return -1;
+    }
     if (sim_preinstall_dir(device, dir, sizeof dir) != 0)
         return -1;
     snprintf(dst, sizeof dst, "%s/%s", dir, so);

@@ -11,7 +11,8 @@
 #define SVCKT_SO "libsvck_services.so"
 
 /* Copies the test kernel so into the preinstall directory of (physical) device, once: rewriting a
- * file the scheduler has mapped would change the code under it. Returns 0 or -1. */
+ * file the scheduler has mapped would change the code under it. Creates the chip's directories
+ * first (sim_fs_prepare), so it may run before the device is set. Returns 0 or -1. */
 int svckt_install_once(int32_t device, const char *so);
 
 /* Runs svck_services on the current device, whose host id is logical, with tag; its answers into

@@ -16,25 +16,16 @@
 
 #include "acl/acl.h"
 #include "runtime/rt.h"
-#include "sim_paths.h"
 #include "svck_abi.h"
 #include "test_support.h"
+#include "test_svck_util.h"
 
-#define RTT_SO "libsvck_services.so"
+#define RTT_SO SVCKT_SO
 
 /* Test plumbing only: the kernel SO in device 0's preinstall directory. */
 static void rtt_install(void)
 {
-    char dir[SIM_PATH_MAX], src[4096], dst[SIM_PATH_MAX + 64], err[512];
-    if (sim_fs_prepare(0, NULL, CMN_MSG_ARRAY(err)) != 0)
-        fail_msg("sim_fs_prepare: %s", err);
-    assert_int_equal(sim_preinstall_dir(0, dir, sizeof dir), 0);
-    snprintf(dst, sizeof dst, "%s/%s", dir, RTT_SO);
-    size_t size;
-    void *bytes = t_read_file(t_kernel_path(RTT_SO, src, sizeof src), &size);
-    assert_non_null(bytes);
-    assert_int_equal(t_write_file(dst, bytes, size), 0);
-    free(bytes);
+    assert_int_equal(svckt_install_once(0, RTT_SO), 0);
 }
 
 static void test_raw_rt_host_program(void **state)
