@@ -70,6 +70,16 @@ const char *t_sim_root(void)
     return root ? root : "";
 }
 
+const char *t_sim_root_or_temp(const char *name, char *out, size_t cap)
+{
+    if (*t_sim_root()) {
+        snprintf(out, cap, "%s", t_sim_root());
+        return out;
+    }
+    snprintf(out, cap, "/tmp/akl-test-%s-XXXXXX", name);
+    return mkdtemp(out);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;

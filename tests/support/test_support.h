@@ -28,6 +28,10 @@ const char *t_device_file(const char *dir, const char *file, char *buf, size_t c
 
 /* The simulator root this test runs under ($AKL_SIM_ROOT, set by ctest per test). */
 const char *t_sim_root(void);
+/* A base directory for a test group into out: this test's simulator root when one is set (not
+ * created here), else a new directory /tmp/akl-test-<name>-XXXXXX (mkdtemp, 0700) for a program
+ * run by hand. Returns out, or NULL when mkdtemp fails. */
+const char *t_sim_root_or_temp(const char *name, char *out, size_t cap);
 
 /* Removes a directory tree; missing is fine. Returns 0 or -1. */
 int t_rmtree(const char *path);

@@ -103,14 +103,8 @@ static int ek_group_setup(void **state)
 {
     ek_state_t *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    const char *root = t_sim_root();
-    if (*root) {
-        snprintf(st->base, sizeof st->base, "%s", root);
-        mkdir(st->base, 0755);
-    } else {
-        snprintf(st->base, sizeof st->base, "/tmp/akl-test-extend-XXXXXX");
-        assert_non_null(mkdtemp(st->base));
-    }
+    assert_non_null(t_sim_root_or_temp("extend", st->base, sizeof st->base));
+    mkdir(st->base, 0755);
     *state = st;
     return 0;
 }

@@ -73,14 +73,8 @@ static int lk_group_setup(void **state)
 {
     lk_state_t *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    const char *root = t_sim_root();
-    if (*root) {
-        snprintf(st->base, sizeof st->base, "%s", root);
-    } else {
-        snprintf(st->base, sizeof st->base, "/tmp/akl-test-kernel-lookup-XXXXXX");
-        assert_non_null(mkdtemp(st->base));
-        setenv("AKL_SIM_ROOT", st->base, 1);
-    }
+    assert_non_null(t_sim_root_or_temp("kernel-lookup", st->base, sizeof st->base));
+    setenv("AKL_SIM_ROOT", st->base, 1); /* the temporary one, when the program runs by hand */
     char err[512];
     if (sim_fs_prepare(LK_DEVICE, SIM_TEST_EXTEND_LIB, CMN_MSG_ARRAY(err)) != 0)
         fail_msg("sim_fs_prepare: %s", err);

@@ -57,13 +57,7 @@ static int pt_group_setup(void **state)
 {
     pt_state_t *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    const char *root = t_sim_root();
-    if (*root) {
-        snprintf(st->base, sizeof st->base, "%s", root);
-    } else {
-        snprintf(st->base, sizeof st->base, "/tmp/akl-test-sim-paths-XXXXXX");
-        assert_non_null(mkdtemp(st->base));
-    }
+    assert_non_null(t_sim_root_or_temp("sim-paths", st->base, sizeof st->base));
     *state = st;
     return 0;
 }

@@ -44,15 +44,11 @@ static int rt_group_setup(void **state)
 {
     rt_state_t *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    const char *root = t_sim_root();
-    if (*root) {
-        /* This test's own root (ctest gives each test one): made here, removed at the end. */
-        snprintf(st->dir, sizeof st->dir, "%s", root);
+    assert_non_null(t_sim_root_or_temp("rts", st->dir, sizeof st->dir));
+    if (*t_sim_root()) {
+        /* This test's own root (ctest gives each test one): emptied here, removed at the end. */
         t_rmtree(st->dir);
         assert_int_equal(t_make_dirs(st->dir), 0);
-    } else {
-        snprintf(st->dir, sizeof st->dir, "/tmp/akl-test-rts-XXXXXX");
-        assert_non_null(mkdtemp(st->dir));
     }
     *state = st;
     return 0;

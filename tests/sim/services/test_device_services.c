@@ -48,14 +48,8 @@ static int ds_group_setup(void **state)
 {
     ds_state_t *st = calloc(1, sizeof *st);
     assert_non_null(st);
-    const char *root = t_sim_root();
-    if (*root) {
-        snprintf(st->base, sizeof st->base, "%s", root);
-        mkdir(st->base, 0755);
-    } else {
-        snprintf(st->base, sizeof st->base, "/tmp/akl-test-services-XXXXXX");
-        assert_non_null(mkdtemp(st->base));
-    }
+    assert_non_null(t_sim_root_or_temp("services", st->base, sizeof st->base));
+    mkdir(st->base, 0755);
     assert_int_equal(regcomp(&st->line_re, DS_LINE_PATTERN, REG_EXTENDED), 0);
     *state = st;
     return 0;
