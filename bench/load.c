@@ -201,21 +201,33 @@ static uint64_t read_file_ns(const char *path, void *buf, size_t cap)
     return cmn_now_ns() - t0;
 }
 
+/* One sample of the first publish's floor: the copy of the bytes into device memory, then their
+ * write + fsync + rename + directory fsync. */
+static void publish_floor(const void *so, size_t size, const char *dir, uint64_t *copy_ns,
+                          double *publish_ms)
+{
+    *copy_ns = device_copy_ns(so, size);
+    *publish_ms = bench_publish_floor_ms(dir, so, size);
+}
+
 /* A first publish as an application sees it: akl_module_load_file of a fresh SO (read, validate,
  * hash, bootstrap: copy into device memory, dispatcher's write + fsync + rename + directory fsync),
- * each sample right after a sample of its floor: the copy of the same bytes into device memory plus
- * write + fsync + rename + directory fsync of them. */
+ * each sample beside a sample of its floor (before it, then after it, in turn): the copy of the
+ * same bytes into device memory plus write + fsync + rename + directory fsync of them. */
 static int first_publish(const bench_config_t *cfg)
 {
+    /* Samples per size: a small publish is over in a millisecond, and its ratio moves with every
+     * hiccup of the filesystem, so it takes more samples, spread over more time. */
     static const struct {
         size_t size;
         const char *label, *id;
-    } sizes[] = {{16u << 10, "16 KB", "first_publish_16kb"},
-                 {1u << 20, "1 MB", "first_publish_1mb"},
-                 {16u << 20, "16 MB", "first_publish_16mb"}};
+        int reps;
+    } sizes[] = {{16u << 10, "16 KB", "first_publish_16kb", 41},
+                 {1u << 20, "1 MB", "first_publish_1mb", 21},
+                 {16u << 20, "16 MB", "first_publish_16mb", 7}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        int reps = cfg->quick ? 1 : s == 2 ? 7 : 11;
-        uint64_t akl[16], floor[16];
+        int reps = cfg->quick ? 1 : sizes[s].reps;
+        uint64_t akl[41], floor[41];
         for (int r = 0; r < reps; r++) {
             bench_progress(cfg, "load: first publish %s (%d/%d)", sizes[s].label, r + 1, reps);
             size_t size;
@@ -226,13 +238,19 @@ static int first_publish(const bench_config_t *cfg)
                 free(so);
                 return -1;
             }
-            uint64_t copy = device_copy_ns(so, size);
-            double publish = bench_publish_floor_ms(cfg->work_dir, so, size);
-            free(so);
+            /* Every other sample measures akl first: whichever goes second finds the filesystem
+             * right after the other's fsyncs, and neither may always be the one that does. */
+            uint64_t copy = 0;
+            double publish = -1;
+            if (r % 2 == 0)
+                publish_floor(so, size, cfg->work_dir, &copy, &publish);
             akl_module_t *m;
             uint64_t t0 = cmn_now_ns();
             int rc = akl_module_load_file(cfg->device, path, NULL, &m);
             akl[r] = cmn_now_ns() - t0;
+            if (r % 2 == 1)
+                publish_floor(so, size, cfg->work_dir, &copy, &publish);
+            free(so);
             unlink(path);
             if (rc != 0)
                 return bench_fail("first publish", rc);
@@ -257,9 +275,9 @@ static int first_publish(const bench_config_t *cfg)
 }
 
 /* A new process loads a 16 MB SO its device already holds: akl_module_load_file in a fresh process
- * (read, validate, hash, bootstrap that compares), each sample right after its floor, also taken in
- * a fresh process (child_floor): one hash of the bytes, their copy into device memory and one read
- * of the device's existing file. */
+ * (read, validate, hash, bootstrap that compares), each sample beside its floor (before it, then
+ * after it, in turn), also taken in a fresh process (child_floor): one hash of the bytes, their
+ * copy into device memory and one read of the device's existing file. */
 static int identical_new_process(const bench_config_t *cfg)
 {
     size_t want = cfg->quick ? (16u << 20) / 64 : 16u << 20, size;
@@ -276,8 +294,12 @@ static int identical_new_process(const bench_config_t *cfg)
     int rc = child_load_full(cfg, path, &r); /* publishes it */
     for (int i = 0; i < reps && rc == 0; i++) {
         bench_progress(cfg, "load: new process, device holds the 16 MB file (%d/%d)", i + 1, reps);
-        floor[i] = child_floor_ns(cfg, path, r.device_path);
+        /* In turn floor first and akl first, as in first_publish. */
+        if (i % 2 == 0)
+            floor[i] = child_floor_ns(cfg, path, r.device_path);
         rc = child_load_full(cfg, path, &r);
+        if (i % 2 == 1 && rc == 0)
+            floor[i] = child_floor_ns(cfg, path, r.device_path);
         if (rc == 0 && (floor[i] == 0 || r.outcome != AKL_BOOT_IDENTICAL)) {
             fprintf(stderr, "akl bench: identical new-process load: floor failed or outcome %d\n",
                     r.outcome);

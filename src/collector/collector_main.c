@@ -130,10 +130,29 @@ static void collector_scan_and_decide(int dirfd, const akl_collect_args_t *args,
     collector_list_free(&list);
 }
 
+/* A request queued behind a bootstrap (ack_addr) applies only if that bootstrap published the file
+ * it names: the record is complete (the stream ran the dispatcher first), of this protocol, says
+ * WROTE or REPLACED, and its path ends in "/" published. */
+static bool collector_bootstrap_published(const akl_collect_args_t *args)
+{
+    const akl_bootstrap_ack_t *ack = (const akl_bootstrap_ack_t *)(uintptr_t)args->ack_addr;
+    if (ack->magic != AKL_ACK_MAGIC || ack->version != AKL_BOOT_VERSION ||
+        (ack->status != AKL_ACK_WROTE && ack->status != AKL_ACK_REPLACED))
+        return false;
+    size_t path_len = strnlen(ack->path, sizeof ack->path);
+    size_t name_len = strnlen(args->published, sizeof args->published);
+    return name_len > 0 && path_len > name_len && ack->path[path_len - name_len - 1] == '/' &&
+           memcmp(ack->path + path_len - name_len, args->published, name_len) == 0;
+}
+
 static void collector_run(const akl_collect_args_t *args, akl_gc_table_t *table)
 {
     if (!collector_args_ok(args, table))
         return;
+    if (args->ack_addr != 0 && !collector_bootstrap_published(args)) {
+        table->ledger = AKL_GC_LEDGER_NOT_PUBLISHED;
+        return;
+    }
     int dirfd = collector_open_dir(table);
     if (dirfd < 0)
         return;

@@ -19,13 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bootstrap_abi.h" /* AKL_SO_NAME_MAX, AKL_ACK_PATH_MAX, AKL_ACK_DETAIL_MAX, AKL_ABI_ASSERT_ */
+#include "bootstrap_abi.h" /* the bootstrap's ack (ack_addr), AKL_SO_NAME_MAX, AKL_ABI_ASSERT_ */
 
 #define AKL_COLLECT_MAGIC 0x314c4c4f434c4b41ULL  /* "AKLCOLL1" little-endian */
 #define AKL_GC_TABLE_MAGIC 0x3142415443474b41ULL /* "AKGCTAB1" little-endian */
 /* 2: the args grew published_size and published (a bound request, answered from the prefix's
- * ledger without a scan while under the bound) and the table's word at 28 became ledger. */
-#define AKL_COLLECT_VERSION 2U
+ * ledger without a scan while under the bound) and the table's word at 28 became ledger.
+ * 3: the args grew ack_addr (a bound request queued behind its bootstrap on one stream). */
+#define AKL_COLLECT_VERSION 3U
 /* The kernel's name and the prefix libakl loads the collector under: not the default prefix, so a
  * gc of the default prefix never matches the collector's own file (a gc of exactly this prefix
  * would, and finds it held by every process that loaded it). */
@@ -37,8 +38,9 @@
 #define AKL_GC_FLAG_BOUND 2U   /* max_bytes applies; without it there is no byte rule */
 
 /* akl_gc_table.ledger: how the prefix's ledger served this collection. */
-#define AKL_GC_LEDGER_ANSWERED 1U /* a bound request answered from it: no scan, no entries */
-#define AKL_GC_LEDGER_REFUSED 2U  /* not a regular file of ours (or unlockable): not used */
+#define AKL_GC_LEDGER_ANSWERED 1U      /* a bound request answered from it: no scan, no entries */
+#define AKL_GC_LEDGER_REFUSED 2U       /* not a regular file of ours (or unlockable): not used */
+#define AKL_GC_LEDGER_NOT_PUBLISHED 4U /* ack_addr: the bootstrap did not publish: nothing done */
 
 /* The ledger: one per prefix in the preinstall directory, named "." prefix AKL_GC_LEDGER_SUFFIX
  * (never a published name, which ends in ".so", nor a temporary, which ends in 16 hex digits).
@@ -82,7 +84,11 @@ typedef struct akl_collect_args {
      * published "" for any other collection. */
     uint64_t published_size;             /* 160 */
     char published[AKL_SO_NAME_MAX + 4]; /* 168: NUL-terminated basename, or "" */
-} akl_collect_args_t;                    /* 272 bytes */
+    /* 0, or the device address of the akl_bootstrap_ack of the bootstrap this request was queued
+     * behind on one stream (the host cannot know yet whether it published): the request then
+     * applies only if that record says the dispatcher wrote or replaced exactly published. */
+    uint64_t ack_addr; /* 272 */
+} akl_collect_args_t;  /* 280 bytes */
 
 /* Where a collection failed (akl_gc_table.stage). */
 typedef enum akl_gc_stage {
@@ -138,7 +144,8 @@ AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, table_cap) == 48, "table_cap at 48"
 AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, prefix) == 56, "prefix at 56");
 AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, published_size) == 160, "published_size at 160");
 AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, published) == 168, "published at 168");
-AKL_ABI_ASSERT_(sizeof(akl_collect_args_t) == 272, "collect args 272 bytes");
+AKL_ABI_ASSERT_(offsetof(akl_collect_args_t, ack_addr) == 272, "ack_addr at 272");
+AKL_ABI_ASSERT_(sizeof(akl_collect_args_t) == 280, "collect args 280 bytes");
 AKL_ABI_ASSERT_(sizeof(akl_gc_ledger_t) == 48, "ledger 48 bytes");
 AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, size) == 104, "gc entry size at 104");
 AKL_ABI_ASSERT_(offsetof(akl_gc_entry_t, used_ns) == 112, "gc entry used_ns at 112");

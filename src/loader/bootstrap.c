@@ -395,7 +395,12 @@ static int ldr_boot_run(ldr_boot_t *b, akl_module_t *module)
         rc = ldr_boot_launch(b);
     if (rc != 0)
         return rc;
+    ldr_boot_follow_t *follow = b->req->probe ? NULL : b->req->follow;
+    if (follow)
+        follow->queue(follow, b->req, (uint64_t)(uintptr_t)b->base + AKL_BOOT_ACK_OFFSET);
     ldr_boot_wait_and_read(b);
+    if (follow && follow->queued)
+        follow->sync_rc = b->sync_rc;
     return ldr_boot_interpret(b, module);
 }
 

@@ -213,6 +213,15 @@ int ldr_cache_load_uncounted(uint64_t fingerprint, int32_t device, size_t size,
     return ldr_cache_load_counted(fingerprint, device, size, boot, ctx, module, hit, false);
 }
 
+akl_module_t *ldr_cache_ready(uint64_t fingerprint, int32_t device)
+{
+    pthread_mutex_lock(&ldr_cache_lock);
+    ldr_cache_entry_t *entry = ldr_cache_find(fingerprint, device);
+    akl_module_t *module = entry && entry->state == LDR_CACHE_READY ? &entry->module : NULL;
+    pthread_mutex_unlock(&ldr_cache_lock);
+    return module;
+}
+
 void akl_cache_stats(akl_cache_stats_t *stats)
 {
     if (!stats)

@@ -25,6 +25,10 @@ int ldr_cache_load(uint64_t fingerprint, int32_t device, size_t size, ldr_cache_
 int ldr_cache_load_uncounted(uint64_t fingerprint, int32_t device, size_t size,
                              ldr_cache_boot_fn boot, void *ctx, akl_module_t **module, bool *hit);
 
+/* The module loaded for (fingerprint, device), or NULL when it is absent or still loading: a look
+ * that never bootstraps and counts nothing. */
+akl_module_t *ldr_cache_ready(uint64_t fingerprint, int32_t device);
+
 /* How many threads wait for the bootstrap of (fingerprint, device); 0 when none or absent. For
  * tests that need to know the waiters are there before letting a bootstrap finish. */
 unsigned ldr_cache_waiting(uint64_t fingerprint, int32_t device);

@@ -5,6 +5,8 @@
  * device buffer for the result table (collector_abi.h, gc_table.c). */
 #include "gc.h"
 
+#include <stddef.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -13,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "cann_fail.h"
+#include "device_failure.h"
 #include "collector_abi.h"
 #include "dispatcher_blob.h"
 #include "errors.h"
@@ -24,22 +28,6 @@
 #include "names.h"
 
 #define LDR_GC_DEFAULT_TIMEOUT_MS 60000
-
-/* One collection: where, by which rule, and what the device answered. */
-typedef struct ldr_gc_run {
-    const ldr_runtime_t *rt;
-    int32_t device;
-    const char *prefix;
-    const akl_gc_options_t *rule;
-    akl_stream_t stream;
-    int32_t timeout_ms;            /* -1: forever, else > 0 */
-    uint32_t cap;                  /* table entries to reserve (0: the counts only) */
-    char what[160];                /* "collecting prefix "p" on device d" */
-    char origin[160];              /* the collector's file, for messages */
-    void *table;                   /* the device buffer */
-    const akl_module_t *published; /* a bound request: the module whose publish asked for it */
-    akl_gc_table_t head;
-} ldr_gc_run_t;
 
 /* Loads the collector on the device (a cache hit after the first time in the process). */
 static int ldr_gc_load_collector(ldr_gc_run_t *run, akl_module_t **module)
@@ -83,15 +71,22 @@ static int ldr_gc_alloc_table(ldr_gc_run_t *run)
     return 0;
 }
 
-static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
+/* Launches akl_collect with the run's rule; ack_addr as in akl_collect_args. */
+static int ldr_gc_launch(const ldr_gc_run_t *run, const akl_module_t *module, uint64_t ack_addr)
 {
     akl_collect_args_t args;
     ldr_gc_fill_args(run->prefix, run->rule, (uint64_t)(uintptr_t)run->table, run->cap, &args);
     if (run->published) { /* the collector answers from its ledger while under the bound */
-        args.published_size = run->published->size;
-        snprintf(args.published, sizeof args.published, "%s", run->published->basename);
+        args.published_size = run->published_size;
+        snprintf(args.published, sizeof args.published, "%s", run->published);
     }
-    int rc = akl_launch(module, AKL_COLLECT_KERNEL, &args, sizeof args, 1, run->stream, 0);
+    args.ack_addr = ack_addr;
+    return akl_launch(module, AKL_COLLECT_KERNEL, &args, sizeof args, 1, run->stream, 0);
+}
+
+static int ldr_gc_launch_and_wait(ldr_gc_run_t *run, const akl_module_t *module)
+{
+    int rc = ldr_gc_launch(run, module, 0);
     if (rc == 0)
         rc = akl_stream_sync(run->stream, run->timeout_ms);
     if (rc == 0)
@@ -117,12 +112,27 @@ static int ldr_gc_read_head(ldr_gc_run_t *run)
     return ldr_gc_check_head(&run->head, run->what, run->origin);
 }
 
+static void ldr_gc_free_table(ldr_gc_run_t *run)
+{
+    if (!run->table)
+        return;
+    aclError rc = run->rt->free(run->table);
+    if (rc != ACL_SUCCESS)
+        ldr_log(LDR_LOG_WARN, "%s: aclrtFree(%p) returned %d", run->what, run->table, rc);
+    run->table = NULL;
+}
+
+static void ldr_gc_name_run(ldr_gc_run_t *run)
+{
+    snprintf(run->what, sizeof run->what, "collecting prefix \"%s\" on device %" PRId32,
+             run->prefix, run->device);
+}
+
 /* Loads the collector, runs it and reads the result; result may be NULL (the counts stay in
  * run->head). */
 static int ldr_gc_run(ldr_gc_run_t *run, akl_gc_result_t *result)
 {
-    snprintf(run->what, sizeof run->what, "collecting prefix \"%s\" on device %" PRId32,
-             run->prefix, run->device);
+    ldr_gc_name_run(run);
     akl_module_t *module = NULL;
     int rc = ldr_gc_load_collector(run, &module);
     if (rc == 0)
@@ -134,11 +144,7 @@ static int ldr_gc_run(ldr_gc_run_t *run, akl_gc_result_t *result)
     if (rc == 0 && result)
         rc = ldr_gc_read_entries(run->rt, &run->head, (const char *)run->table + sizeof run->head,
                                  result);
-    if (run->table) {
-        aclError free_rc = run->rt->free(run->table);
-        if (free_rc != ACL_SUCCESS)
-            ldr_log(LDR_LOG_WARN, "%s: aclrtFree(%p) returned %d", run->what, run->table, free_rc);
-    }
+    ldr_gc_free_table(run);
     return rc;
 }
 
@@ -223,35 +229,110 @@ static void ldr_gc_warn_bound(const akl_module_t *module, uint64_t bound, int rc
                     : "; the load itself succeeded");
 }
 
-void ldr_gc_bound_after_publish(const ldr_runtime_t *rt, const akl_module_t *module,
-                                const ldr_options_t *opts)
+static bool ldr_gc_published(const akl_module_t *module)
 {
-    if (module->route != AKL_ROUTE_EXTEND ||
-        (module->outcome != AKL_BOOT_WROTE && module->outcome != AKL_BOOT_REPLACED))
-        return;
-    uint64_t bound = ldr_device_cache_max();
-    if (bound == 0 || ldr_gc_marked(ldr_gc_latched, module->device))
-        return;
-    akl_gc_options_t rule = {.size = sizeof rule, .max_bytes = bound};
-    ldr_gc_run_t run = {.rt = rt,
-                        .device = module->device,
-                        .prefix = opts->prefix,
-                        .rule = &rule,
-                        .stream = opts->stream,
-                        .timeout_ms = opts->timeout_ms,
-                        .published = module};
-    char kept[LDR_ERROR_MESSAGE_MAX]; /* a successful load leaves the thread's message alone */
-    snprintf(kept, sizeof kept, "%s", akl_last_error());
-    int rc = ldr_gc_run(&run, NULL);
+    return module->route == AKL_ROUTE_EXTEND &&
+           (module->outcome == AKL_BOOT_WROTE || module->outcome == AKL_BOOT_REPLACED);
+}
+
+/* The bound's answer (rc, and the run's head when rc is 0): a warning, or what it removed. */
+static void ldr_gc_bound_report(const ldr_gc_bound_t *b, const akl_module_t *module, int rc)
+{
     if (rc == AKL_EBOOTSKIPPED)
         ldr_gc_mark(ldr_gc_latched, module->device);
     if (rc != 0)
-        ldr_gc_warn_bound(module, bound, rc);
-    else if (run.head.removed_files > 0)
+        ldr_gc_warn_bound(module, b->rule.max_bytes, rc);
+    else if (b->run.head.removed_files > 0)
         ldr_log(LDR_LOG_INFO,
                 "AKL_DEVICE_CACHE_MAX on device %" PRId32 ": removed %" PRIu64
                 " unused files of prefix \"%s\" (%" PRIu64 " bytes)",
-                module->device, run.head.removed_files, opts->prefix, run.head.removed_bytes);
+                module->device, b->run.head.removed_files, b->run.prefix,
+                b->run.head.removed_bytes);
+}
+
+/* The collector's module when this process already loaded it on the device, else NULL: the
+ * queued request never bootstraps (that needs a synchronize of its own). */
+static const akl_module_t *ldr_gc_collector_loaded(const ldr_runtime_t *rt, int32_t device)
+{
+    ldr_dispatcher_bytes_t bytes;
+    if (ldr_collector_get(rt->machine, &bytes) != 0)
+        return NULL;
+    uint64_t fingerprint = akl_fingerprint(bytes.data, bytes.size);
+    ldr_dispatcher_release(&bytes);
+    return ldr_cache_ready(fingerprint, device);
+}
+
+/* ldr_boot_follow_t.queue: the bound request behind the bootstrap, on its stream, answered by the
+ * same synchronize. Nothing is queued (the request then runs after the load, as its own
+ * collection) when the collector is not loaded yet or anything fails here. */
+static void ldr_gc_bound_queue(ldr_boot_follow_t *follow, const ldr_boot_request_t *req,
+                               uint64_t ack_addr)
+{
+    ldr_gc_bound_t *b = (ldr_gc_bound_t *)((char *)follow - offsetof(ldr_gc_bound_t, follow));
+    const akl_module_t *collector = ldr_gc_collector_loaded(b->run.rt, req->device);
+    if (!collector || ldr_gc_marked(ldr_gc_latched, req->device))
+        return;
+    b->run.device = req->device;
+    b->run.published = req->basename;
+    b->run.published_size = req->size;
+    ldr_gc_name_run(&b->run);
+    char kept[LDR_ERROR_MESSAGE_MAX];
+    snprintf(kept, sizeof kept, "%s", akl_last_error());
+    int rc = ldr_gc_alloc_table(&b->run);
+    if (rc == 0)
+        rc = ldr_gc_launch(&b->run, collector, ack_addr);
+    if (rc != 0)
+        ldr_gc_free_table(&b->run);
+    else
+        follow->queued = true;
+    /* A failure of the stream from here is the bootstrap's (the device work of this load). */
+    ldr_device_note_bootstrap(req->device, req->basename);
+    ldr_error_restore(kept);
+}
+
+void ldr_gc_bound_init(ldr_gc_bound_t *b, const ldr_runtime_t *rt, const ldr_options_t *opts)
+{
+    memset(b, 0, sizeof *b);
+    b->rule = (akl_gc_options_t){.size = sizeof b->rule, .max_bytes = ldr_device_cache_max()};
+    b->run = (ldr_gc_run_t){.rt = rt,
+                            .prefix = opts->prefix,
+                            .rule = &b->rule,
+                            .stream = opts->stream,
+                            .timeout_ms = opts->timeout_ms};
+    if (b->rule.max_bytes > 0)
+        b->follow.queue = ldr_gc_bound_queue;
+}
+
+/* The request did not go behind the bootstrap: the collector loaded (the first time on this device
+ * in this process) and run on its own, after the load. */
+static void ldr_gc_bound_run_after(ldr_gc_bound_t *b, const akl_module_t *module)
+{
+    if (ldr_gc_marked(ldr_gc_latched, module->device))
+        return;
+    b->run.device = module->device;
+    b->run.published = module->basename;
+    b->run.published_size = module->size;
+    ldr_gc_bound_report(b, module, ldr_gc_run(&b->run, NULL));
+}
+
+void ldr_gc_bound_finish(ldr_gc_bound_t *b, const akl_module_t *module)
+{
+    if (!b->follow.queue)
+        return;
+    if (b->follow.queued && b->follow.sync_rc == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT)
+        return; /* the task may still write the table: deliberately not freed, as the bootstrap's */
+    if (!module || !ldr_gc_published(module)) {
+        ldr_gc_free_table(&b->run); /* a failed load keeps its own message */
+        return;
+    }
+    char kept[LDR_ERROR_MESSAGE_MAX]; /* a successful load leaves the thread's message alone */
+    snprintf(kept, sizeof kept, "%s", akl_last_error());
+    if (b->follow.queued) {
+        ldr_gc_bound_report(b, module, ldr_gc_read_head(&b->run));
+        ldr_gc_free_table(&b->run);
+    } else {
+        ldr_gc_bound_run_after(b, module);
+    }
     ldr_error_restore(kept);
 }
 

@@ -37,16 +37,19 @@ static int ldr_load_prepare(int32_t device, const akl_load_options_t *opts, akl_
     return rc;
 }
 
-/* A user's load; when it published a file, the device's directory is bounded again (gc.c: never
- * fails the load). */
+/* A user's load; when it published a file, the device's directory is bounded again (gc.c: behind
+ * the bootstrap on its stream when it can be, and never failing the load). */
 static int ldr_load_and_bound(int32_t device, const void *data, size_t size, const char *what,
                               const ldr_options_t *opts, const ldr_runtime_t *rt,
                               akl_module_t **out)
 {
+    ldr_gc_bound_t bound;
+    ldr_gc_bound_init(&bound, rt, opts);
+    ldr_options_t with_bound = *opts;
+    with_bound.follow = bound.follow.queue ? &bound.follow : NULL;
     bool bootstrapped = false;
-    int rc = ldr_load_bytes(device, data, size, what, opts, rt, out, &bootstrapped);
-    if (rc == 0 && bootstrapped)
-        ldr_gc_bound_after_publish(rt, *out, opts);
+    int rc = ldr_load_bytes(device, data, size, what, &with_bound, rt, out, &bootstrapped);
+    ldr_gc_bound_finish(&bound, rc == 0 && bootstrapped ? *out : NULL);
     return rc;
 }
 

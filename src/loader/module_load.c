@@ -147,7 +147,8 @@ int ldr_load_bytes(int32_t device, const void *data, size_t size, const char *wh
                               .what = what,
                               .stream = opts->stream,
                               .timeout_ms = opts->timeout_ms,
-                              .route = opts->route};
+                              .route = opts->route,
+                              .follow = opts->follow};
     bool hit = false;
     rc = opts->own
              ? ldr_cache_load_uncounted(fingerprint, device, size, ldr_cache_boot_callback, &req,

@@ -54,6 +54,19 @@ struct akl_module {
     const struct akl_kernel *_Atomic last_kernel;
 };
 
+/* Device work a load queues on the bootstrap's stream right behind the bootstrap's launch, so that
+ * the bootstrap's one synchronize answers both: the AKL_DEVICE_CACHE_MAX bound request (gc.c).
+ * The bootstrap calls queue after its launch succeeded (the record at ack_addr is the dispatcher's
+ * acknowledgement, complete before anything queued behind it runs) and, when queue set queued,
+ * stores its synchronize's result in sync_rc. */
+typedef struct ldr_boot_follow ldr_boot_follow_t;
+struct ldr_boot_request;
+struct ldr_boot_follow {
+    void (*queue)(ldr_boot_follow_t *self, const struct ldr_boot_request *req, uint64_t ack_addr);
+    bool queued;
+    aclError sync_rc;
+};
+
 typedef struct ldr_boot_request {
     const ldr_runtime_t *rt; /* the resolved runtime the load already holds */
     const void *data;        /* the runtime SO's bytes */
@@ -66,6 +79,7 @@ typedef struct ldr_boot_request {
     int32_t timeout_ms; /* -1: forever */
     bool probe;         /* only check the preinstall directory is writable (data/size unused) */
     akl_route_t route;  /* as asked (module_load.c decides what auto does) */
+    ldr_boot_follow_t *follow; /* NULL, or work to queue behind the bootstrap (not for a probe) */
 } ldr_boot_request_t;
 
 #endif /* LDR_MODULE_TYPES_H */

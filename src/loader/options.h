@@ -19,6 +19,8 @@ typedef struct ldr_options {
     akl_route_t route;          /* as asked: opts->route, else $AKL_ROUTE, else auto */
     bool *cache_hit;            /* NULL, or where a load says whether it hit the cache */
     bool own;                   /* libakl's own load (the collector): not in akl_cache_stats */
+    struct ldr_boot_follow
+        *follow; /* NULL, or work a bootstrap queues behind it (module_types.h) */
 } ldr_options_t;
 
 /* Applies defaults (opts may be NULL). opts->size below AKL_LOAD_OPTIONS_SIZE_V1 is AKL_EINVAL;

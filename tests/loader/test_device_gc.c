@@ -361,6 +361,74 @@ static void test_bound_is_answered_from_the_ledger(void **state)
     free(l);
 }
 
+/* The ledger of prefix (cmocka fails when it is not a valid record). */
+static akl_gc_ledger_t gc_ledger(const char *prefix)
+{
+    char name[128], path[FAULTT_PATH_MAX];
+    snprintf(name, sizeof name, ".%s" AKL_GC_LEDGER_SUFFIX, prefix);
+    gc_path_of(name, path, sizeof path);
+    size_t size = 0;
+    akl_gc_ledger_t *l = t_read_file(path, &size);
+    assert_non_null(l);
+    assert_int_equal(size, sizeof *l);
+    assert_int_equal(l->check, akl_gc_ledger_check(l));
+    akl_gc_ledger_t copy = *l;
+    free(l);
+    return copy;
+}
+
+/* Loads variant seed under prefix in this process; returns the bootstrap's outcome. */
+static akl_boot_outcome_t gc_load_here(uint64_t seed, const char *prefix)
+{
+    size_t size;
+    unsigned char *bytes = gc_variant(seed, &size);
+    akl_load_options_t opts = {.size = sizeof opts, .prefix = prefix};
+    akl_module_t *module = NULL;
+    int rc = akl_module_load_data(GC_DEVICE, bytes, size, &opts, &module);
+    free(bytes);
+    if (rc != 0)
+        fail_msg("loading variant %llu: %s", (unsigned long long)seed, akl_last_error());
+    akl_module_info_t info;
+    assert_int_equal(akl_module_info(module, &info), 0);
+    return info.outcome;
+}
+
+/* In a process that has loaded the collector (its first publish), each later load queues its bound
+ * request behind its bootstrap on the stream, and the collector applies it only when that
+ * bootstrap published: each load that writes is counted in the ledger once (answered without a
+ * scan, under the bound), and a load that finds the file already there (identical) changes
+ * nothing. (This process holds every file it loaded, so none could be removed here: removal under
+ * the bound is test_cache_max_bounds_fifty_publishes.) */
+static void test_bound_behind_the_bootstrap_counts_only_what_it_published(void **state)
+{
+    (void)state;
+    const char *prefix = "queued_";
+    setenv("AKL_DEVICE_CACHE_MAX", "1G", 1);
+    gc_publish_and_exit(1400, prefix); /* another process's file */
+    assert_int_equal(akl_device_open(GC_DEVICE), 0);
+    assert_int_equal(gc_load_here(1401, prefix), AKL_BOOT_WROTE); /* loads the collector */
+    akl_gc_ledger_t before = gc_ledger(prefix);
+    assert_int_equal(before.files, 2);
+
+    assert_int_equal(gc_load_here(1400, prefix), AKL_BOOT_IDENTICAL);
+    akl_gc_ledger_t after = gc_ledger(prefix);
+    assert_int_equal(after.files, before.files);
+    assert_int_equal(after.bytes, before.bytes);
+    assert_int_equal(after.answered, before.answered);
+
+    for (uint64_t seed = 1402; seed < 1410; seed++) {
+        assert_int_equal(gc_load_here(seed, prefix), AKL_BOOT_WROTE);
+        int count;
+        uint64_t total = gc_prefix_bytes(prefix, &count);
+        akl_gc_ledger_t now = gc_ledger(prefix);
+        assert_int_equal(now.files, (uint64_t)count);
+        assert_int_equal(now.bytes, total);
+        assert_int_equal(now.answered, before.answered + (seed - 1401));
+    }
+    assert_int_equal(akl_device_close(GC_DEVICE), 0);
+    unsetenv("AKL_DEVICE_CACHE_MAX");
+}
+
 /* The collector akl gc loads is libakl's own; $AKL_COLLECTOR overrides it, and one that is missing
  * or built for another machine than the device's is refused before any device work, naming the
  * file. */
@@ -468,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_dry_run_removes_nothing),
         cmocka_unit_test(test_cache_max_bounds_fifty_publishes),
         cmocka_unit_test(test_bound_is_answered_from_the_ledger),
+        cmocka_unit_test(test_bound_behind_the_bootstrap_counts_only_what_it_published),
         cmocka_unit_test(test_collector_missing_or_for_another_machine),
         cmocka_unit_test(test_strict_latch_bound_warns_and_the_load_succeeds),
     };
