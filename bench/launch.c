@@ -181,7 +181,7 @@ static int overhead_vs_direct(const bench_config_t *cfg, const akl_module_t *m)
                                .argsSize = (uint32_t)(so_at + strlen(info.basename) + 1),
                                .soNameAddrOffset = (uint32_t)so_at,
                                .kernelNameAddrOffset = (uint32_t)kernel_at};
-    size_t rounds = cfg->quick ? 20 : 4000;
+    size_t rounds = cfg->quick ? 20 : 12000;
     uint64_t *ns[3];
     for (int k = 0; k < 3; k++)
         ns[k] = calloc(rounds, sizeof *ns[k]);
