@@ -5,11 +5,10 @@
  * device buffer for the result table (collector_abi.h, gc_table.c). */
 #include "gc.h"
 
-#include <stddef.h>
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,8 @@
 
 #include "cache.h"
 #include "cann_fail.h"
-#include "device_failure.h"
 #include "collector_abi.h"
+#include "device_failure.h"
 #include "dispatcher_blob.h"
 #include "errors.h"
 #include "gc_table.h"
