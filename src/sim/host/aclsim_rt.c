@@ -108,17 +108,10 @@ rtError_t rtGetAiCpuCount(uint32_t *aiCpuCnt)
     if (!aiCpuCnt)
         return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID, "rtGetAiCpuCount: aiCpuCnt is NULL");
     const char *text = getenv("AKL_SIM_AICPU_THREADS");
-    unsigned long n = SIM_SERVICES_DEFAULT_AICPU_CORES;
-    if (text && *text) {
-        char *end;
-        n = strtoul(text, &end, 10);
-        if (*end || text[0] == '-' || n < 1 || n > SIM_SERVICES_MAX_AICPU_CORES)
-            return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
-                               "rtGetAiCpuCount: AKL_SIM_AICPU_THREADS='%s' is not a number in "
-                               "1..%d",
-                               text, SIM_SERVICES_MAX_AICPU_CORES);
-    }
-    *aiCpuCnt = (uint32_t)n;
+    if (!sim_aicpu_cores_parse(text, aiCpuCnt))
+        return aclsim_fail(ACL_ERROR_RT_PARAM_INVALID,
+                           "rtGetAiCpuCount: AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d",
+                           text, SIM_SERVICES_MAX_AICPU_CORES);
     return ACL_SUCCESS;
 }
 

@@ -34,10 +34,6 @@
 #include "sim_paths.h"
 
 #define SCHED_COMM "akl-aicpu-sched"
-/* The AICPU user cores of a die (docs/cann-facts.md §5.4): the worker threads that run a task's
- * blocks. */
-#define SCHED_DEFAULT_AICPU_THREADS SIM_SERVICES_DEFAULT_AICPU_CORES
-#define SCHED_MAX_AICPU_THREADS 256
 
 typedef struct sched_args {
     int32_t device;
@@ -96,13 +92,15 @@ static int sched_parse_args(int argc, char **argv, sched_args_t *a, cmn_msg_t *e
     return 0;
 }
 
+/* The AICPU user cores of a die (docs/cann-facts.md §5.4): the worker threads that run a task's
+ * blocks. */
 static int sched_aicpu_threads(cmn_msg_t *err)
 {
     const char *text = getenv("AKL_SIM_AICPU_THREADS");
-    uint64_t n = SCHED_DEFAULT_AICPU_THREADS;
-    if (text && *text && (!sched_parse_u64(text, &n) || n < 1 || n > SCHED_MAX_AICPU_THREADS)) {
+    uint32_t n;
+    if (!sim_aicpu_cores_parse(text, &n)) {
         cmn_msg_set(err, "AKL_SIM_AICPU_THREADS='%s' is not a number in 1..%d", text,
-                    SCHED_MAX_AICPU_THREADS);
+                    SIM_SERVICES_MAX_AICPU_CORES);
         return -1;
     }
     return (int)n;

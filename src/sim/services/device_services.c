@@ -58,16 +58,12 @@ static int svc_parse_log_level(const char *text)
     return text[0] - '0';
 }
 
+/* An invalid $AKL_SIM_AICPU_THREADS is the default here: the scheduler, which sets up the services
+ * with its own count, refuses one before it gets this far. */
 static uint32_t svc_parse_aicpu_cores(const char *text)
 {
-    if (!text || !*text)
-        return SIM_SERVICES_DEFAULT_AICPU_CORES;
-    char *end = NULL;
-    errno = 0;
-    unsigned long n = strtoul(text, &end, 10);
-    if (errno != 0 || *end != '\0' || text[0] == '-' || n < 1 || n > SIM_SERVICES_MAX_AICPU_CORES)
-        return SIM_SERVICES_DEFAULT_AICPU_CORES;
-    return (uint32_t)n;
+    uint32_t cores;
+    return sim_aicpu_cores_parse(text, &cores) ? cores : SIM_SERVICES_DEFAULT_AICPU_CORES;
 }
 
 /* CANN's DlogCheckEnvStdout (hicann/runtime src/dfx/log/liblog/slog/dlog_console.c): the newer

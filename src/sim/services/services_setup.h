@@ -5,6 +5,7 @@
 #ifndef AKL_SIM_SERVICES_SETUP_H
 #define AKL_SIM_SERVICES_SETUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,26 @@
  * die's six user cores, as measured on a2 and a5 (docs/cann-facts.md §5.4). */
 #define SIM_SERVICES_DEFAULT_AICPU_CORES 6
 #define SIM_SERVICES_MAX_AICPU_CORES 256
+
+/* $AKL_SIM_AICPU_THREADS as a core count, the one parse of it (the scheduler's pool, the device
+ * services, the host's rtGetAiCpuCount): NULL or "" is the default; otherwise a decimal number in
+ * 1..SIM_SERVICES_MAX_AICPU_CORES, and false for anything else. */
+static inline bool sim_aicpu_cores_parse(const char *text, uint32_t *cores)
+{
+    *cores = SIM_SERVICES_DEFAULT_AICPU_CORES;
+    if (!text || !*text)
+        return true;
+    uint32_t n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || n > SIM_SERVICES_MAX_AICPU_CORES)
+            return false;
+        n = n * 10 + (uint32_t)(*p - '0');
+    }
+    if (n < 1 || n > SIM_SERVICES_MAX_AICPU_CORES)
+        return false;
+    *cores = n;
+    return true;
+}
 
 /* Sets this process's device and its AICPU core count (1..SIM_SERVICES_MAX_AICPU_CORES: the
  * scheduler passes its worker count), reads ASCEND_GLOBAL_LOG_LEVEL, and opens log_path for

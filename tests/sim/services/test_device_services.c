@@ -217,6 +217,29 @@ static void test_log_keeps_errno(void **state)
     assert_int_equal(errno, ENOSPC);
 }
 
+/* The one parse of $AKL_SIM_AICPU_THREADS: unset or empty is the default; a decimal 1..256 is
+ * taken; anything else (zero, too many, a sign, a suffix, text, an overflow) is refused. */
+static void test_aicpu_cores_parse(void **state)
+{
+    (void)state;
+    uint32_t n = 0;
+    assert_true(sim_aicpu_cores_parse(NULL, &n));
+    assert_int_equal(n, SIM_SERVICES_DEFAULT_AICPU_CORES);
+    assert_true(sim_aicpu_cores_parse("", &n));
+    assert_int_equal(n, SIM_SERVICES_DEFAULT_AICPU_CORES);
+    assert_true(sim_aicpu_cores_parse("1", &n));
+    assert_int_equal(n, 1);
+    assert_true(sim_aicpu_cores_parse("0256", &n));
+    assert_int_equal(n, 256);
+    static const char *const bad[] = {"0", "257", "-1", "+4", "4x", " 4", "zero",
+                                      "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        n = 7;
+        if (sim_aicpu_cores_parse(bad[i], &n))
+            fail_msg("\"%s\" was taken as %u", bad[i], n);
+    }
+}
+
 static void test_log_appends_across_init(void **state)
 {
     ds_state_t *st = *state;
@@ -610,6 +633,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_log_one_line_per_record, ds_setup, ds_teardown),
         cmocka_unit_test_setup_teardown(test_log_long_message_is_cut, ds_setup, ds_teardown),
         cmocka_unit_test_setup_teardown(test_log_keeps_errno, ds_setup, ds_teardown),
+        cmocka_unit_test(test_aicpu_cores_parse),
         cmocka_unit_test_setup_teardown(test_log_appends_across_init, ds_setup, ds_teardown),
         cmocka_unit_test_setup_teardown(test_log_path_of_device, ds_setup, ds_teardown),
         cmocka_unit_test_setup_teardown(test_stderr_follows_global_log_level, ds_setup,
