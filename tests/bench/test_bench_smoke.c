@@ -371,7 +371,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_group_is_a_usage_error, make_scratch,
                                         remove_scratch),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = t_run_group_tests(tests, NULL, NULL);
     t_rmtree(t_sim_root());
     return rc;
 }

@@ -268,5 +268,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_doctor_no_route_exits_1, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_doctor_checks_an_so, setup_root, teardown_root),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

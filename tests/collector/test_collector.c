@@ -600,5 +600,5 @@ int main(void)
         cmocka_unit_test(test_ledger_refused_or_garbage_means_a_scan),
         cmocka_unit_test(test_ledger_concurrent_requests_add_up),
     };
-    return cmocka_run_group_tests(tests, ct_setup, ct_teardown);
+    return t_run_group_tests(tests, ct_setup, ct_teardown);
 }

@@ -93,5 +93,5 @@ int main(void)
         cmocka_unit_test(test_published_and_identical_files_are_held),
         cmocka_unit_test(test_old_gc_flag_is_refused),
     };
-    return cmocka_run_group_tests(tests, disp_t_group_setup, disp_t_group_teardown);
+    return t_run_group_tests(tests, disp_t_group_setup, disp_t_group_teardown);
 }

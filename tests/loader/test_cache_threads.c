@@ -217,5 +217,5 @@ int main(void)
         cmocka_unit_test(test_waiters_share_the_failure),
         cmocka_unit_test(test_slow_bootstrap_does_not_block_other_keys),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

@@ -164,5 +164,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_find_in_order, make_tree, remove_tree),
         cmocka_unit_test_setup_teardown(test_find_skips_bad_and_untrusted, make_tree, remove_tree),
     };
-    return cmocka_run_group_tests(tests, NULL, t_remove_sim_root);
+    return t_run_group_tests(tests, NULL, t_remove_sim_root);
 }

@@ -540,5 +540,5 @@ int main(void)
         cmocka_unit_test(test_collector_missing_or_for_another_machine),
         cmocka_unit_test(test_strict_latch_bound_warns_and_the_load_succeeds),
     };
-    return cmocka_run_group_tests(tests, NULL, gc_teardown);
+    return t_run_group_tests(tests, NULL, gc_teardown);
 }

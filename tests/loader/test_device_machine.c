@@ -174,7 +174,7 @@ int main(void)
         cmocka_unit_test(test_load_refuses_the_other_machine_before_device_work),
         cmocka_unit_test(test_cli_names_what_an_aarch64_device_lacks),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = t_run_group_tests(tests, NULL, NULL);
     t_rmtree(t_sim_root());
     return failed;
 }

@@ -172,5 +172,5 @@ int main(void)
         cmocka_unit_test(test_collector_embedded_and_overridden),
         cmocka_unit_test(test_bad_overrides),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

@@ -406,5 +406,5 @@ int main(void)
         cmocka_unit_test(test_unreadable_files),
         cmocka_unit_test(test_random_corruption_never_crashes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return t_run_group_tests(tests, setup, teardown);
 }

@@ -186,5 +186,5 @@ int main(void)
         cmocka_unit_test(test_timeout_is_called_a_timeout),
         cmocka_unit_test(test_crash_by_handle_is_named_after_an_unload),
     };
-    return cmocka_run_group_tests(tests, NULL, t_remove_sim_root);
+    return t_run_group_tests(tests, NULL, t_remove_sim_root);
 }

@@ -790,5 +790,5 @@ int main(void)
         cmocka_unit_test_setup(test_pass_throughs, reset_fake),
         cmocka_unit_test_setup(test_missing_file_retires_the_devices_modules, reset_fake),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return t_run_group_tests(tests, setup, teardown);
 }

@@ -419,6 +419,7 @@ static void test_kernel_handle_resolves_once_and_launches(void **state)
         assert_int_equal(results[b], 500 + b);
     assert_int_equal(akl_launch_kernel(store, args, sizeof args, 0, NULL, 0), AKL_EINVAL);
     assert_int_equal(akl_mem_free(out), 0);
+    assert_int_equal(akl_device_close(0), 0);
 }
 
 /* akl_launch remembers the kernel it resolved last per module, and reuses it only for the same
@@ -693,5 +694,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_kernel_that_never_returns),
         cmocka_unit_test(test_load_says_whether_it_hit_the_cache),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return t_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -226,5 +226,5 @@ int main(void)
         cmocka_unit_test(test_eight_threads_one_bootstrap),
         cmocka_unit_test(test_threads_launch_different_kernels_of_one_module),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return t_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -140,5 +140,5 @@ int main(void)
         cmocka_unit_test(test_unload_rejects_what_is_not_loaded),
         cmocka_unit_test(test_deleted_device_file_is_republished),
     };
-    return cmocka_run_group_tests(tests, lc_setup, lc_teardown);
+    return t_run_group_tests(tests, lc_setup, lc_teardown);
 }

@@ -453,5 +453,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cann_not_found_says_set_env),
         cmocka_unit_test(test_cann_untrusted_library_not_loaded),
     };
-    return cmocka_run_group_tests(tests, NULL, t_remove_sim_root);
+    return t_run_group_tests(tests, NULL, t_remove_sim_root);
 }

@@ -17,6 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <setjmp.h> /* cmocka.h needs these first */
+#include <stdarg.h>
+#include <cmocka.h>
+
 uint64_t t_now_ns(void)
 {
     struct timespec ts;
@@ -285,4 +289,29 @@ int t_wait_child(pid_t pid, int timeout_ms)
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }
+}
+
+/* The group's real teardown, and whether it failed: one group runs per program at a time. */
+static int (*t_group_teardown)(void **);
+static bool t_group_teardown_failed;
+
+static int t_group_teardown_checked(void **state)
+{
+    int rc = t_group_teardown(state);
+    t_group_teardown_failed = rc != 0;
+    return rc;
+}
+
+int t_run_group_tests_(const char *name, const struct CMUnitTest *tests, size_t count,
+                       int (*setup)(void **), int (*teardown)(void **))
+{
+    t_group_teardown = teardown;
+    t_group_teardown_failed = false;
+    int failed = _cmocka_run_group_tests(name, tests, count, setup,
+                                         teardown ? t_group_teardown_checked : NULL);
+    if (t_group_teardown_failed) {
+        fprintf(stderr, "%s: the group teardown failed\n", name);
+        return failed + 1;
+    }
+    return failed;
 }

@@ -73,4 +73,13 @@ int t_count_processes(const char *comm, pid_t parent);
  * (the child is then killed). */
 int t_wait_child(pid_t pid, int timeout_ms);
 
+/* cmocka_run_group_tests, except that a failed group teardown fails the program. cmocka
+ * prints "FAILED GROUP TEARDOWN" but leaves it out of its return value, so a teardown's own check
+ * (every scheduler gone, nothing left behind) could never fail a test. */
+struct CMUnitTest;
+#define t_run_group_tests(group, setup, teardown)                                                  \
+    t_run_group_tests_(#group, group, sizeof(group) / sizeof((group)[0]), setup, teardown)
+int t_run_group_tests_(const char *name, const struct CMUnitTest *tests, size_t count,
+                       int (*setup)(void **), int (*teardown)(void **));
+
 #endif /* AKL_TEST_SUPPORT_H */

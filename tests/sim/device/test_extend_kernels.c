@@ -315,5 +315,5 @@ int main(void)
         EK_TEST(test_concurrent_inits_save_once_and_all_call_init),
     };
 #undef EK_TEST
-    return cmocka_run_group_tests(tests, ek_group_setup, ek_group_teardown);
+    return t_run_group_tests(tests, ek_group_setup, ek_group_teardown);
 }

@@ -629,5 +629,5 @@ int main(int argc, char **argv)
         LK_TEST(test_concurrent_lookups_while_caches_grow),
     };
 #undef LK_TEST
-    return cmocka_run_group_tests(tests, lk_group_setup, lk_group_teardown);
+    return t_run_group_tests(tests, lk_group_setup, lk_group_teardown);
 }

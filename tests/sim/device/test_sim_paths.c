@@ -589,5 +589,5 @@ int main(void)
                                         pt_teardown),
         cmocka_unit_test_setup_teardown(test_symlinked_chip_tree_is_refused, pt_setup, pt_teardown),
     };
-    return cmocka_run_group_tests(tests, pt_group_setup, pt_group_teardown);
+    return t_run_group_tests(tests, pt_group_setup, pt_group_teardown);
 }

@@ -1187,5 +1187,5 @@ int main(void)
         RT_TEST(test_mutations_never_crash),
         RT_TEST(test_concurrent_use),
     };
-    return cmocka_run_group_tests(tests, rt_group_setup, rt_group_teardown);
+    return t_run_group_tests(tests, rt_group_setup, rt_group_teardown);
 }

@@ -327,5 +327,5 @@ int main(void)
                                         pool_teardown),
         cmocka_unit_test(test_idle_pool_stops),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

@@ -605,5 +605,5 @@ int main(void)
         RING_TEST(test_streams_run_independently),
         RING_TEST(test_start_refuses_bad_slots),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

@@ -217,5 +217,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_watchdog_stops, watchdog_setup,
                                         watchdog_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return t_run_group_tests(tests, NULL, NULL);
 }

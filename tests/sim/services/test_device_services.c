@@ -648,5 +648,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_init_errors, ds_setup, ds_teardown),
         cmocka_unit_test_setup_teardown(test_kernel_uses_the_services, ds_setup, ds_teardown),
     };
-    return cmocka_run_group_tests(tests, ds_group_setup, ds_group_teardown);
+    return t_run_group_tests(tests, ds_group_setup, ds_group_teardown);
 }
