@@ -561,6 +561,54 @@ static void ct_concurrent_round(void)
     assert_int_equal(r.out.table.removed_bytes + r.out.table.kept_bytes, 100 + n * (n + 1) / 2);
 }
 
+/* A request queued behind a bootstrap (ack_addr) applies only if that bootstrap's record says it
+ * wrote or replaced exactly the named file: any other record (identical, failed, not written yet,
+ * another protocol, another file, a name that only ends like it) leaves the ledger as it was. */
+static void test_queued_request_applies_only_to_its_publish(void **state)
+{
+    (void)state;
+    char dir[1024];
+    ct_use_dir("queued", dir, sizeof dir);
+    ct_three_files(dir);
+    ct_ledger_put(dir, 600, 3, 0, ct_now_s());
+    akl_bootstrap_ack_t good = {
+        .magic = AKL_ACK_MAGIC, .version = AKL_BOOT_VERSION, .status = AKL_ACK_WROTE};
+    snprintf(good.path, sizeof good.path, "/preinstall/%s", ct_names[2]); /* only the name counts */
+    akl_bootstrap_ack_t bad[6];
+    for (int i = 0; i < 6; i++)
+        bad[i] = good;
+    bad[0].status = AKL_ACK_IDENTICAL;
+    bad[1].status = AKL_ACK_FAILED;
+    bad[2].magic = 0;
+    bad[3].version = AKL_BOOT_VERSION + 1;
+    snprintf(bad[4].path, sizeof bad[4].path, "/preinstall/%s", ct_names[1]);
+    snprintf(bad[5].path, sizeof bad[5].path, "/preinstall/x%s", ct_names[2]);
+    for (int i = 0; i < 6; i++) {
+        ct_request_t r;
+        ct_bound_request(&r, ct_names[2], 300, 1000);
+        r.args.ack_addr = (uint64_t)(uintptr_t)&bad[i];
+        ct_run(&r);
+        if (r.out.table.ledger != AKL_GC_LEDGER_NOT_PUBLISHED)
+            fail_msg("record %d: ledger word %u", i, r.out.table.ledger);
+        akl_gc_ledger_t l;
+        assert_true(ct_ledger_get(dir, &l));
+        assert_int_equal(l.bytes, 600);
+        assert_int_equal(l.answered, 0);
+    }
+    ct_request_t r;
+    ct_bound_request(&r, ct_names[2], 300, 10000);
+    r.args.ack_addr = (uint64_t)(uintptr_t)&good;
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, AKL_GC_LEDGER_ANSWERED);
+    akl_gc_ledger_t l;
+    assert_true(ct_ledger_get(dir, &l));
+    assert_int_equal(l.bytes, 900);
+    assert_int_equal(l.answered, 1);
+    good.status = AKL_ACK_REPLACED;
+    ct_run(&r);
+    assert_int_equal(r.out.table.ledger, AKL_GC_LEDGER_ANSWERED);
+}
+
 /* The rounds repeat: a lost update needs two writers' read-modify-writes to overlap. */
 static void test_ledger_concurrent_requests_add_up(void **state)
 {
@@ -599,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_ledger_under_the_bound_does_not_scan),
         cmocka_unit_test(test_ledger_refused_or_garbage_means_a_scan),
         cmocka_unit_test(test_ledger_concurrent_requests_add_up),
+        cmocka_unit_test(test_queued_request_applies_only_to_its_publish),
     };
     return t_run_group_tests(tests, ct_setup, ct_teardown);
 }
