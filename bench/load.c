@@ -218,16 +218,17 @@ static int first_publish(const bench_config_t *cfg)
 {
     /* Samples per size: a small publish is over in a millisecond, and its ratio moves with every
      * hiccup of the filesystem, so it takes more samples, spread over more time. */
+    enum { MAX_REPS = 41 };
     static const struct {
         size_t size;
         const char *label, *id;
-        int reps;
-    } sizes[] = {{16u << 10, "16 KB", "first_publish_16kb", 41},
+        int reps; /* at most MAX_REPS */
+    } sizes[] = {{16u << 10, "16 KB", "first_publish_16kb", MAX_REPS},
                  {1u << 20, "1 MB", "first_publish_1mb", 21},
                  {16u << 20, "16 MB", "first_publish_16mb", 7}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         int reps = cfg->quick ? 1 : sizes[s].reps;
-        uint64_t akl[41], floor[41];
+        uint64_t akl[MAX_REPS], floor[MAX_REPS];
         for (int r = 0; r < reps; r++) {
             bench_progress(cfg, "load: first publish %s (%d/%d)", sizes[s].label, r + 1, reps);
             size_t size;
