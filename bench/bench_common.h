@@ -16,4 +16,12 @@ void *bench_read_file(const char *path, size_t *size);
 /* A loadable SO of about size bytes with content unique to salt and this moment. */
 void *bench_make_so(const bench_config_t *cfg, size_t size, uint64_t salt, size_t *out_size);
 
+/* Runs `self --child <kind> <so> <device> [<extra>]` with its stdout into out (NUL-terminated).
+ * 0 when the child ran, wrote something and exited 0. */
+int bench_child_run(const bench_config_t *cfg, const char *kind, const char *so, const char *extra,
+                    char *out, size_t cap);
+/* The child that measures the launch overhead (`--child overhead <so> <device> <quick>`, launch.c):
+ * prints the direct call's ns and the two overheads' ns per launch. */
+int bench_child_overhead(char **argv);
+
 #endif /* AKL_BENCH_COMMON_H */

@@ -7,11 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 int bench_fail(const char *what, int rc)
 {
@@ -108,4 +112,31 @@ void *bench_make_so(const bench_config_t *cfg, size_t size, uint64_t salt, size_
     }
     free(base);
     return so;
+}
+
+int bench_child_run(const bench_config_t *cfg, const char *kind, const char *so, const char *extra,
+                    char *out, size_t cap)
+{
+    char device[16];
+    snprintf(device, sizeof device, "%d", cfg->device);
+    int fds[2];
+    /* Close-on-exec: the child gets only the write end, as its stdout (dup2 clears the flag). */
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    char *argv[] = {(char *)cfg->self_path, "--child", (char *)kind, (char *)so, device,
+                    (char *)extra,          NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    memset(out, 0, cap);
+    ssize_t got = rc == 0 ? read(fds[0], out, cap - 1) : -1;
+    close(fds[0]);
+    int status = 0;
+    if (rc == 0)
+        waitpid(pid, &status, 0);
+    return got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }

@@ -73,40 +73,11 @@ static int parse_child(const char *text, child_result_t *r)
                : -1;
 }
 
-/* Runs `self --child <kind> <so> <device> [<extra>]` with its stdout into out (NUL-terminated).
- * 0 when the child ran, wrote something and exited 0. */
-static int child_run(const bench_config_t *cfg, const char *kind, const char *so, const char *extra,
-                     char *out, size_t cap)
-{
-    char device[16];
-    snprintf(device, sizeof device, "%d", cfg->device);
-    int fds[2];
-    /* Close-on-exec: the child gets only the write end, as its stdout (dup2 clears the flag). */
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    char *argv[] = {(char *)cfg->self_path, "--child", (char *)kind, (char *)so, device,
-                    (char *)extra,          NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, cfg->self_path, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    memset(out, 0, cap);
-    ssize_t got = rc == 0 ? read(fds[0], out, cap - 1) : -1;
-    close(fds[0]);
-    int status = 0;
-    if (rc == 0)
-        waitpid(pid, &status, 0);
-    return got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 /* Runs `self --child load <so> <device>` and reads back its result. */
 static int child_load_full(const bench_config_t *cfg, const char *so, child_result_t *r)
 {
     char buf[1200];
-    if (child_run(cfg, "load", so, NULL, buf, sizeof buf) != 0 || parse_child(buf, r) != 0) {
+    if (bench_child_run(cfg, "load", so, NULL, buf, sizeof buf) != 0 || parse_child(buf, r) != 0) {
         fprintf(stderr, "akl bench: child load of %s failed\n", so);
         return -1;
     }
@@ -118,7 +89,7 @@ static uint64_t child_floor_ns(const bench_config_t *cfg, const char *so, const 
 {
     char buf[64];
     unsigned long long ns = 0;
-    if (child_run(cfg, "floor", so, device_file, buf, sizeof buf) != 0 ||
+    if (bench_child_run(cfg, "floor", so, device_file, buf, sizeof buf) != 0 ||
         sscanf(buf, "%llu", &ns) != 1)
         return 0;
     return ns;
@@ -629,6 +600,8 @@ int bench_child_main(int argc, char **argv)
 {
     if (argc >= 6 && strcmp(argv[2], "floor") == 0)
         return child_floor(argv);
+    if (argc >= 6 && strcmp(argv[2], "overhead") == 0)
+        return bench_child_overhead(argv);
     if (argc < 5 || strcmp(argv[2], "load") != 0) {
         fprintf(stderr, "akl-bench: unknown child mode\n");
         return 2;
