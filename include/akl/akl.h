@@ -127,6 +127,10 @@ AKL_EXTERN int akl_mem_free(void *dev_ptr);
 AKL_EXTERN int akl_mem_info(size_t *free_bytes, size_t *total_bytes);
 AKL_EXTERN int akl_memcpy_to_device(void *dev_dst, const void *host_src, size_t size);
 AKL_EXTERN int akl_memcpy_from_device(void *host_dst, const void *dev_src, size_t size);
+/* A stream of the calling thread's current device. libakl remembers which device each stream it
+ * made belongs to, so that launches on it need not ask the runtime for the thread's current device:
+ * destroy it with akl_stream_destroy (or close its device with akl_device_close), not with the
+ * runtime's own call, which libakl would not see. */
 AKL_EXTERN int akl_stream_create(akl_stream_t *stream);
 AKL_EXTERN int akl_stream_destroy(akl_stream_t stream);
 /* timeout_ms: -1 waits forever. */

@@ -8,9 +8,11 @@
  * (akl_kernel_t): the checked name, the names as the blob carries them, the runtime, the device and
  * the interned identity the first-failure note records. akl_launch keeps the handle it resolved
  * last per module, so launching one name again costs one compare of its bytes. A launch is then the
- * argument checks, the current-device check (one runtime query: the thread's current device can
- * change behind libakl's back, by aclrtSetDevice), the copy of payload and names, the runtime call
- * and one thread-local store. No locks, and no allocation for blobs that fit the stack buffer. */
+ * argument checks, the device check (on a stream libakl made and this thread already launched on
+ * for that device, a few loads: streams.h; otherwise one runtime query, since the thread's current
+ * device can change behind libakl's back, by aclrtSetDevice), the copy of payload and names, the
+ * runtime call and one thread-local store. No locks, and no allocation for blobs that fit the stack
+ * buffer. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "module_types.h"
 #include "names.h"
 #include "runtime.h"
+#include "streams.h"
 
 #define LDR_LAUNCH_MAX_ARGS AKL_LAUNCH_ARGS_MAX
 #define LDR_LAUNCH_MAX_BLOCKS 0xFFFFu
@@ -82,9 +85,36 @@ ldr_launch_check_device(const ldr_runtime_t *rt, const akl_module_t *module, con
                                       module->basename);
 }
 
+/* A launch on a stream this thread has not proven for the module's device (streams.h). A stream
+ * libakl made is proven by the device it was made on: the runtime runs a launch on it there or
+ * refuses it (107003), so no query is needed. Any other stream, and the default one, is checked
+ * by asking the runtime for the thread's current device. */
+static __attribute__((noinline)) int ldr_launch_prove_device(const akl_kernel_t *k,
+                                                             akl_stream_t stream)
+{
+    int32_t device = -1;
+    if (ldr_stream_prove(stream, &device)) {
+        if (LDR_LIKELY(device == k->device))
+            return 0;
+        return ldr_fail(AKL_EDEVICE,
+                        "launching %s of %s: stream %p belongs to device %d, the module to device "
+                        "%d; launch it on a stream of device %d",
+                        k->name, k->module->basename, stream, (int)device, (int)k->device,
+                        (int)k->device);
+    }
+    if (LDR_LIKELY(k->rt->get_device(&device) == ACL_SUCCESS && device == k->device))
+        return 0;
+    return ldr_launch_check_device(k->rt, k->module, k->name);
+}
+
 static __attribute__((noinline, cold)) int
 ldr_launch_failed(rtError_t launched, const akl_kernel_t *k, uint32_t blocks, size_t size)
 {
+    /* A proven stream of the module's device, refused because the thread's current device is
+     * another one: that is what to say. */
+    if (launched == ACL_ERROR_RT_STREAM_CONTEXT &&
+        ldr_launch_check_device(k->rt, k->module, k->name) != 0)
+        return AKL_EDEVICE;
     return ldr_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                          k->name, k->module->basename, (int)k->device, blocks, size);
 }
@@ -188,9 +218,8 @@ ldr_launch_handle(const akl_kernel_t *k, const void *args, size_t size, uint32_t
     if (LDR_UNLIKELY(blocks - 1u >= LDR_LAUNCH_MAX_BLOCKS || size > LDR_LAUNCH_MAX_ARGS ||
                      (!args && size > 0)))
         return ldr_launch_check(k->module, k->name, args, size, blocks);
-    int32_t current = -1;
-    if (LDR_UNLIKELY(k->rt->get_device(&current) != ACL_SUCCESS || current != k->device)) {
-        int rc = ldr_launch_check_device(k->rt, k->module, k->name);
+    if (!ldr_stream_proven(stream, k->device)) {
+        int rc = ldr_launch_prove_device(k, stream);
         if (rc != 0)
             return rc;
     }

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "sync_failure.h"
 #include "runtime.h"
+#include "streams.h"
 
 /* The runtime table, or an early return of the resolution error. */
 #define LDR_RUNTIME_OR_RETURN(rt)                                                                  \
@@ -42,6 +43,7 @@ int akl_device_close(int32_t device)
     LDR_RUNTIME_OR_RETURN(rt);
     if (device < 0)
         return ldr_fail(AKL_EDEVICE, "akl_device_close: device %" PRId32 " is negative", device);
+    ldr_streams_device_closed(device); /* a reset may destroy the device's streams */
     aclError rc = rt->reset_device(device);
     if (rc != 0)
         return ldr_fail_cann(rc, "closing device %" PRId32 " (aclrtResetDevice) failed", device);
@@ -103,12 +105,18 @@ int akl_stream_create(akl_stream_t *stream)
     if (!stream)
         return ldr_fail(AKL_EINVAL, "akl_stream_create: stream is NULL");
     aclError rc = rt->create_stream(stream);
-    return rc ? ldr_fail_cann(rc, "creating a stream (aclrtCreateStream) failed") : 0;
+    if (rc != 0)
+        return ldr_fail_cann(rc, "creating a stream (aclrtCreateStream) failed");
+    int32_t device; /* a stream belongs to the device current when it is made */
+    if (rt->get_device(&device) == ACL_SUCCESS)
+        ldr_stream_made(*stream, device);
+    return 0;
 }
 
 int akl_stream_destroy(akl_stream_t stream)
 {
     LDR_RUNTIME_OR_RETURN(rt);
+    ldr_stream_gone(stream);
     aclError rc = rt->destroy_stream(stream);
     return rc ? ldr_fail_cann(rc, "destroying stream %p (aclrtDestroyStream) failed", stream) : 0;
 }

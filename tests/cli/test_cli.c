@@ -892,5 +892,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sim_clean_stays_inside_the_root_and_the_prefix,
                                         setup_root, teardown_root),
     };
-    return cmocka_run_group_tests_name("cli", tests, setup_root, teardown_root);
+    return t_run_group_tests_name("cli", tests, setup_root, teardown_root);
 }

@@ -1011,6 +1011,5 @@ int main(void)
         cmocka_unit_test(test_other_protocol_version_is_answered_with_ours),
         cmocka_unit_test(test_other_entry_points_return_zero),
     };
-    return cmocka_run_group_tests_name("dispatcher", tests, disp_t_group_setup,
-                                       disp_t_group_teardown);
+    return t_run_group_tests_name("dispatcher", tests, disp_t_group_setup, disp_t_group_teardown);
 }

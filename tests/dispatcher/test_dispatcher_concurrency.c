@@ -192,6 +192,6 @@ int main(void)
         cmocka_unit_test(test_processes_publish_one_name_at_once),
         cmocka_unit_test(test_threads_publish_one_name_at_once),
     };
-    return cmocka_run_group_tests_name("dispatcher_concurrency", tests, disp_t_group_setup,
-                                       disp_t_group_teardown);
+    return t_run_group_tests_name("dispatcher_concurrency", tests, disp_t_group_setup,
+                                  disp_t_group_teardown);
 }

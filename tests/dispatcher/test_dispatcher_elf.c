@@ -172,5 +172,5 @@ int main(void)
         cmocka_unit_test(test_exports_exactly_the_entry_points),
         cmocka_unit_test(test_entry_points_resolve_at_run_time),
     };
-    return cmocka_run_group_tests_name("dispatcher_elf", tests, NULL, NULL);
+    return t_run_group_tests_name("dispatcher_elf", tests, NULL, NULL);
 }

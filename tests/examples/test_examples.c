@@ -162,5 +162,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vector_add_json_of_a_non_utf8_path, tcli_reset_root,
                                         tcli_check_and_reset_root),
     };
-    return cmocka_run_group_tests_name("examples", tests, tcli_reset_root, tcli_reset_root);
+    return t_run_group_tests_name("examples", tests, tcli_reset_root, tcli_reset_root);
 }

@@ -230,6 +230,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_four_at_once_across_two_dies, tcli_reset_root,
                                         tcli_check_and_reset_root),
     };
-    return cmocka_run_group_tests_name("examples_concurrency", tests, tcli_reset_root,
-                                       tcli_reset_root);
+    return t_run_group_tests_name("examples_concurrency", tests, tcli_reset_root, tcli_reset_root);
 }

@@ -494,6 +494,52 @@ static void test_launch_on_another_device_than_the_module_s(void **state)
                    "the thread's current device is 0", NULL);
 }
 
+/* The same on streams libakl made (streams.h), where a launch asks the runtime nothing once the
+ * thread proved the stream: a proven stream of the module's device launched on from a thread whose
+ * current device changed is still refused with row 36's message (the runtime refuses the stream,
+ * 107003, and libakl says why); a stream of another device is refused before any launch (row 36a);
+ * and a stream destroyed and made again, perhaps at the same address, on another device is not
+ * trusted for the old one. */
+static void test_launch_on_a_stream_of_another_device(void **state)
+{
+    int32_t dev = *(const int32_t *)*state;
+    assert_int_equal(akl_device_open(cat_device_faults), 0);
+    akl_module_t *module = cat_load_faultk(cat_device_faults);
+    const akl_kernel_t *kernel = NULL;
+    assert_int_equal(akl_module_get_kernel(module, "faultk_return", &kernel), 0);
+    akl_stream_t mine = NULL;
+    assert_int_equal(akl_stream_create(&mine), 0);
+    faultk_return_args_t args = {0, 0};
+    assert_int_equal(akl_launch_kernel(kernel, &args, sizeof args, 1, mine, 0), 0); /* proven */
+    assert_int_equal(akl_stream_sync(mine, FAULTT_SYNC_MS), 0);
+
+    assert_int_equal(akl_device_open(dev), 0); /* the thread's current device is now 0 */
+    t_expect_error(akl_launch_kernel(kernel, &args, sizeof args, 1, mine, 0), AKL_EDEVICE,
+                   "launching faultk_return of akl_inner_",
+                   "device 2 is not set in this thread; call akl_device_open(2)",
+                   "the thread's current device is 0", NULL);
+    akl_stream_t other = NULL;
+    assert_int_equal(akl_stream_create(&other), 0); /* a stream of device 0 */
+    t_expect_error(akl_launch(module, "faultk_return", &args, sizeof args, 1, other, 0),
+                   AKL_EDEVICE, "launching faultk_return of akl_inner_", "belongs to device 0",
+                   "the module to device 2; launch it on a stream of device 2", NULL);
+
+    /* Destroyed and made again on device 0: whatever its address, not device 2's any more. */
+    assert_int_equal(akl_device_open(cat_device_faults), 0);
+    assert_int_equal(akl_stream_destroy(mine), 0);
+    assert_int_equal(akl_device_open(dev), 0);
+    akl_stream_t again = NULL;
+    assert_int_equal(akl_stream_create(&again), 0);
+    t_expect_error(akl_launch_kernel(kernel, &args, sizeof args, 1, again, 0), AKL_EDEVICE,
+                   "belongs to device 0", NULL);
+    assert_int_equal(akl_stream_destroy(again), 0);
+    assert_int_equal(akl_stream_destroy(other), 0);
+    assert_int_equal(akl_device_close(dev), 0);
+    assert_int_equal(akl_device_close(dev), 0);
+    assert_int_equal(akl_device_close(cat_device_faults), 0);
+    assert_int_equal(akl_device_close(cat_device_faults), 0);
+}
+
 /* ---- Argument sizes, block counts, timeout arguments -----------------------------------------
  */
 
@@ -771,6 +817,7 @@ int main(void)
         CAT_TEST(test_bad_device_ids, cat_device_args),
         CAT_TEST(test_calls_from_a_thread_without_a_device, cat_device_args),
         CAT_TEST(test_launch_on_another_device_than_the_module_s, cat_device_args),
+        CAT_TEST(test_launch_on_a_stream_of_another_device, cat_device_args),
         CAT_TEST(test_launch_limits, cat_device_args),
         CAT_TEST(test_timeout_arguments, cat_device_args),
         CAT_TEST(test_per_task_timeout_stops_the_scheduler, cat_device_faults),
@@ -781,6 +828,5 @@ int main(void)
         CAT_TEST(test_published_file_removed_gives_11002, cat_device_launch),
         CAT_TEST(test_kernel_failures_are_reported_at_the_synchronize, cat_device_launch),
     };
-    return cmocka_run_group_tests_name("errors_catalogue", tests, cat_group_setup,
-                                       cat_group_teardown);
+    return t_run_group_tests_name("errors_catalogue", tests, cat_group_setup, cat_group_teardown);
 }

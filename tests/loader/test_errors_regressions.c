@@ -240,6 +240,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_create_stream_while_another_thread_synchronizes),
         cmocka_unit_test(test_destroy_stream_while_another_thread_synchronizes),
     };
-    return cmocka_run_group_tests_name("errors_regressions", tests, reg_group_setup,
-                                       reg_group_teardown);
+    return t_run_group_tests_name("errors_regressions", tests, reg_group_setup, reg_group_teardown);
 }

@@ -326,5 +326,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigkill_at_random_points_of_a_publish),
     };
-    return cmocka_run_group_tests_name("faults_publish", tests, pub_setup, pub_teardown);
+    return t_run_group_tests_name("faults_publish", tests, pub_setup, pub_teardown);
 }

@@ -384,6 +384,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_regular_file_in_place_of_the_preinstall_directory),
         cmocka_unit_test(test_read_only_preinstall_directory),
     };
-    return cmocka_run_group_tests_name("faults_storage", tests, sto_group_setup,
-                                       sto_group_teardown);
+    return t_run_group_tests_name("faults_storage", tests, sto_group_setup, sto_group_teardown);
 }

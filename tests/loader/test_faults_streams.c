@@ -238,6 +238,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kernel_crash_with_four_streams_in_flight, str_setup,
                                         str_teardown),
     };
-    return cmocka_run_group_tests_name("faults_streams", tests, str_group_setup,
-                                       str_group_teardown);
+    return t_run_group_tests_name("faults_streams", tests, str_group_setup, str_group_teardown);
 }

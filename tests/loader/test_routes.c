@@ -486,5 +486,5 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_old_host_with_new_dispatcher, tcli_reset_root,
                                         tcli_check_and_reset_root),
     };
-    return cmocka_run_group_tests_name("routes", tests, tcli_reset_root, tcli_reset_root);
+    return t_run_group_tests_name("routes", tests, tcli_reset_root, tcli_reset_root);
 }

@@ -345,5 +345,5 @@ int main(void)
         cmocka_unit_test(test_fallback_is_said_once),
         cmocka_unit_test(test_read_only_preinstall_at_the_device_path),
     };
-    return cmocka_run_group_tests_name("sim_fidelity", tests, fidt_setup, simt_acl_group_teardown);
+    return t_run_group_tests_name("sim_fidelity", tests, fidt_setup, simt_acl_group_teardown);
 }

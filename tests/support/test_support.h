@@ -79,6 +79,8 @@ int t_wait_child(pid_t pid, int timeout_ms);
 struct CMUnitTest;
 #define t_run_group_tests(group, setup, teardown)                                                  \
     t_run_group_tests_(#group, group, sizeof(group) / sizeof((group)[0]), setup, teardown)
+#define t_run_group_tests_name(name, group, setup, teardown)                                       \
+    t_run_group_tests_(name, group, sizeof(group) / sizeof((group)[0]), setup, teardown)
 int t_run_group_tests_(const char *name, const struct CMUnitTest *tests, size_t count,
                        int (*setup)(void **), int (*teardown)(void **));
 

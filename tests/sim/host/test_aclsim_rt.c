@@ -332,5 +332,5 @@ int main(void)
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_acl_binary_api),
     };
-    return cmocka_run_group_tests_name("sim_rt", tests, NULL, rtt_teardown);
+    return t_run_group_tests_name("sim_rt", tests, NULL, rtt_teardown);
 }

@@ -411,7 +411,7 @@ int main(void)
         cmocka_unit_test_teardown(test_scheduler_start_failures_and_worker_count, teardown),
         cmocka_unit_test_teardown(test_host_dereference_of_device_address_faults, teardown),
     };
-    int failed = cmocka_run_group_tests_name("sim_api", tests, NULL, NULL);
+    int failed = t_run_group_tests_name("sim_api", tests, NULL, NULL);
     simt_remove_root();
     return failed;
 }

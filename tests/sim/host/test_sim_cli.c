@@ -109,5 +109,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_under_valgrind_memcheck, tcli_reset_root,
                                         tcli_check_and_reset_root),
     };
-    return cmocka_run_group_tests_name("sim_cli", tests, NULL, NULL);
+    return t_run_group_tests_name("sim_cli", tests, NULL, NULL);
 }

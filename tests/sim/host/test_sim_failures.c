@@ -293,7 +293,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fallback_holds_no_pidfd, simt_setup_device0, teardown),
         cmocka_unit_test_teardown(test_root_writable_by_others_fails_set_device, teardown),
     };
-    int failed = cmocka_run_group_tests_name("sim_failures", tests, NULL, NULL);
+    int failed = t_run_group_tests_name("sim_failures", tests, NULL, NULL);
     simt_remove_root();
     return failed;
 }

@@ -478,7 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_later_tasks_run_after_a_failure, simt_setup_device0,
                                         teardown),
     };
-    int failed = cmocka_run_group_tests_name("sim_launch", tests, NULL, NULL);
+    int failed = t_run_group_tests_name("sim_launch", tests, NULL, NULL);
     simt_remove_root();
     return failed;
 }

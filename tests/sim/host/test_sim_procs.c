@@ -248,7 +248,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_killed_host_leaves_no_scheduler),
         cmocka_unit_test(test_forked_child_does_not_keep_the_scheduler_alive),
     };
-    int failed = cmocka_run_group_tests_name("sim_procs", tests, NULL, NULL);
+    int failed = t_run_group_tests_name("sim_procs", tests, NULL, NULL);
     simt_remove_root();
     return failed;
 }

@@ -197,7 +197,7 @@ int main(void)
         cmocka_unit_test(test_threads_launch_concurrently),
         cmocka_unit_test(test_concurrent_synchronizes_report_an_error_once),
     };
-    int failed = cmocka_run_group_tests_name("sim_threads", tests, NULL, NULL);
+    int failed = t_run_group_tests_name("sim_threads", tests, NULL, NULL);
     simt_remove_root();
     return failed;
 }

@@ -763,5 +763,5 @@ int main(void)
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_bad_launches),
     };
-    return cmocka_run_group_tests_name("modeb", tests, mbt_setup, mbt_teardown);
+    return t_run_group_tests_name("modeb", tests, mbt_setup, mbt_teardown);
 }

@@ -126,6 +126,6 @@ int main(void)
         cmocka_unit_test(test_log_line_lands_in_the_device_log),
         cmocka_unit_test(test_each_device_has_its_own_log),
     };
-    return cmocka_run_group_tests_name("sim_services", tests, simt_acl_group_setup,
-                                       simt_acl_group_teardown);
+    return t_run_group_tests_name("sim_services", tests, simt_acl_group_setup,
+                                  simt_acl_group_teardown);
 }
