@@ -107,14 +107,17 @@ static __attribute__((noinline)) int ldr_launch_prove_device(const akl_kernel_t 
     return ldr_launch_check_device(k->rt, k->module, k->name);
 }
 
+/* The runtime refused the stream as not in the current context (107003): on a proven stream of the
+ * module's device that means the thread's current device changed, which is what to say (row 36),
+ * for either route. */
+static __attribute__((noinline, cold)) int ldr_launch_stream_refused(const akl_kernel_t *k, int rc)
+{
+    return ldr_launch_check_device(k->rt, k->module, k->name) != 0 ? AKL_EDEVICE : rc;
+}
+
 static __attribute__((noinline, cold)) int
 ldr_launch_failed(rtError_t launched, const akl_kernel_t *k, uint32_t blocks, size_t size)
 {
-    /* A proven stream of the module's device, refused because the thread's current device is
-     * another one: that is what to say. */
-    if (launched == ACL_ERROR_RT_STREAM_CONTEXT &&
-        ldr_launch_check_device(k->rt, k->module, k->name) != 0)
-        return AKL_EDEVICE;
     return ldr_fail_cann(launched, "launching %s of %s on device %d (%u blocks, %zu bytes)",
                          k->name, k->module->basename, (int)k->device, blocks, size);
 }
@@ -229,7 +232,7 @@ ldr_launch_handle(const akl_kernel_t *k, const void *args, size_t size, uint32_t
                                                          size, blocks, stream, timeout_s)
                                      : ldr_launch_extend(k, args, size, blocks, stream, timeout_s);
     if (LDR_UNLIKELY(rc != 0))
-        return rc;
+        return rc == ACL_ERROR_RT_STREAM_CONTEXT ? ldr_launch_stream_refused(k, rc) : rc;
     if (LDR_LIKELY(k->identity))
         ldr_device_note_launch_identity(k->identity);
     else
