@@ -71,6 +71,8 @@ void bench_pong_stop(bench_pong_t *pong);
 /* One write + fsync + rename + directory fsync of size bytes in dir (floors.c); -1 on failure. */
 double bench_publish_floor_ms(const char *dir, const void *bytes, size_t size);
 
+/* The median of n values (sorted in place; the mean of the middle two when n is even). */
+double bench_median(double *values, size_t n);
 /* The median of the n ratios a[i] / b[i] (b[i] > 0), for samples taken in pairs. */
 double bench_median_ratio(const uint64_t *a, const uint64_t *b, size_t n);
 

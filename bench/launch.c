@@ -246,17 +246,6 @@ int bench_child_overhead(char **argv)
     return 0;
 }
 
-static double median_of(double *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of values */
-        for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* overhead_measure in OVERHEAD_PROCESSES fresh processes, one after the other; each figure the
  * median of theirs. */
 static int overhead_vs_direct(const bench_config_t *cfg)
@@ -276,9 +265,9 @@ static int overhead_vs_direct(const bench_config_t *cfg)
             return -1;
         }
     }
-    double d = median_of(direct, OVERHEAD_PROCESSES);
-    double o = median_of(over, OVERHEAD_PROCESSES);
-    double h = median_of(handle, OVERHEAD_PROCESSES);
+    double d = bench_median(direct, OVERHEAD_PROCESSES);
+    double o = bench_median(over, OVERHEAD_PROCESSES);
+    double h = bench_median(handle, OVERHEAD_PROCESSES);
     const char *floor = "direct rtAicpuKernelLaunchExWithArgs, prebuilt blob";
     bench_report("floor", floor, d, "ns", "", "");
     bench_report_checked("launch_overhead_vs_direct", "launch",

@@ -193,6 +193,14 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+double bench_median(double *values, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(values, n, sizeof *values, cmp_double);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 double bench_median_ratio(const uint64_t *a, const uint64_t *b, size_t n)
 {
     double *r = malloc((n ? n : 1) * sizeof *r);
@@ -202,8 +210,7 @@ double bench_median_ratio(const uint64_t *a, const uint64_t *b, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         r[i] = b[i] > 0 ? (double)a[i] / (double)b[i] : 0;
-    qsort(r, n, sizeof *r, cmp_double);
-    double median = n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+    double median = bench_median(r, n);
     free(r);
     return median;
 }
