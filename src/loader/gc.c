@@ -268,8 +268,10 @@ static void ldr_gc_bound_queue(ldr_boot_follow_t *follow, const ldr_boot_request
                                uint64_t ack_addr)
 {
     ldr_gc_bound_t *b = (ldr_gc_bound_t *)((char *)follow - offsetof(ldr_gc_bound_t, follow));
+    if (ldr_gc_marked(ldr_gc_latched, req->device))
+        return;
     const akl_module_t *collector = ldr_gc_collector_loaded(b->run.rt, req->device);
-    if (!collector || ldr_gc_marked(ldr_gc_latched, req->device))
+    if (!collector)
         return;
     b->run.device = req->device;
     b->run.published = req->basename;
