@@ -454,10 +454,7 @@ static void test_collector_missing_or_for_another_machine(void **state)
     bytes[18] = 243;
     bytes[19] = 0;
     snprintf(wrong, sizeof wrong, "%s/riscv_collector.so", t_sim_root());
-    FILE *f = fopen(wrong, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, size, f), size);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(t_write_file(wrong, bytes, size), 0);
     free(bytes);
     snprintf(env[1], sizeof env[1], "AKL_COLLECTOR=%s", wrong);
     const char *env_wrong[] = {env[1], NULL};
@@ -480,10 +477,7 @@ static void test_strict_latch_bound_warns_and_the_load_succeeds(void **state)
     char path[FAULTT_PATH_MAX + 32];
     mkdir(t_sim_root(), 0755); /* may exist already */
     snprintf(path, sizeof path, "%s/latch_variant.so", t_sim_root());
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, size, f), size);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(t_write_file(path, bytes, size), 0);
     free(bytes);
     char hex[2 * sizeof(faultk_return_args_t) + 1];
     memset(hex, '0', sizeof hex - 1);

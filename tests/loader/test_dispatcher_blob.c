@@ -27,22 +27,34 @@ static uint16_t t_host_machine(void)
 #endif
 }
 
+/* What get gives for machine is the embedded copy (not owned), byte for byte the file built at
+ * built_path. */
+static void tdb_expect_embedded(int (*get)(uint16_t, ldr_dispatcher_bytes_t *), uint16_t machine,
+                                const char *built_path)
+{
+    size_t size;
+    void *built = t_read_file(built_path, &size);
+    assert_non_null(built);
+    ldr_dispatcher_bytes_t bytes;
+    assert_int_equal(get(machine, &bytes), 0);
+    assert_false(bytes.owned);
+    assert_int_equal(bytes.size, size);
+    assert_memory_equal(bytes.data, built, size);
+    ldr_dispatcher_release(&bytes);
+    free(built);
+}
+
 static void test_embedded_copy_is_the_built_dispatcher(void **state)
 {
     (void)state;
     unsetenv("AKL_DISPATCHER");
-    size_t size;
-    void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so", &size);
-    assert_non_null(built);
+    tdb_expect_embedded(ldr_dispatcher_get, t_host_machine(),
+                        AKL_BUILD_DIR "/lib/akl/akl_dispatcher.so");
     ldr_dispatcher_bytes_t bytes;
     assert_int_equal(ldr_dispatcher_get(t_host_machine(), &bytes), 0);
-    assert_false(bytes.owned);
     assert_string_equal(bytes.origin, "embedded");
-    assert_int_equal(bytes.size, size);
-    assert_memory_equal(bytes.data, built, size);
     assert_int_equal((uintptr_t)bytes.data % 64, 0);
     ldr_dispatcher_release(&bytes);
-    free(built);
 }
 
 /* The aarch64 build (cmake/aarch64.cmake) is embedded too, and chosen for an aarch64 device. */
@@ -51,15 +63,7 @@ static void test_embedded_aarch64_copy(void **state)
     (void)state;
 #ifdef AKL_TEST_AARCH64_DISPATCHER
     unsetenv("AKL_DISPATCHER");
-    size_t size;
-    void *built = t_read_file(AKL_TEST_AARCH64_DISPATCHER, &size);
-    assert_non_null(built);
-    ldr_dispatcher_bytes_t bytes;
-    assert_int_equal(ldr_dispatcher_get(EM_AARCH64, &bytes), 0);
-    assert_int_equal(bytes.size, size);
-    assert_memory_equal(bytes.data, built, size);
-    ldr_dispatcher_release(&bytes);
-    free(built);
+    tdb_expect_embedded(ldr_dispatcher_get, EM_AARCH64, AKL_TEST_AARCH64_DISPATCHER);
 #else
     skip();
 #endif
@@ -89,25 +93,12 @@ static void test_collector_embedded_and_overridden(void **state)
 {
     (void)state;
     unsetenv("AKL_COLLECTOR");
-    size_t size;
-    void *built = t_read_file(AKL_BUILD_DIR "/lib/akl/akl_collector.so", &size);
-    assert_non_null(built);
-    ldr_dispatcher_bytes_t bytes;
-    assert_int_equal(ldr_collector_get(t_host_machine(), &bytes), 0);
-    assert_false(bytes.owned);
-    assert_int_equal(bytes.size, size);
-    assert_memory_equal(bytes.data, built, size);
-    ldr_dispatcher_release(&bytes);
-    free(built);
+    tdb_expect_embedded(ldr_collector_get, t_host_machine(),
+                        AKL_BUILD_DIR "/lib/akl/akl_collector.so");
 #ifdef AKL_TEST_AARCH64_COLLECTOR
-    built = t_read_file(AKL_TEST_AARCH64_COLLECTOR, &size);
-    assert_non_null(built);
-    assert_int_equal(ldr_collector_get(EM_AARCH64, &bytes), 0);
-    assert_int_equal(bytes.size, size);
-    assert_memory_equal(bytes.data, built, size);
-    ldr_dispatcher_release(&bytes);
-    free(built);
+    tdb_expect_embedded(ldr_collector_get, EM_AARCH64, AKL_TEST_AARCH64_COLLECTOR);
 #endif
+    ldr_dispatcher_bytes_t bytes;
     assert_int_equal(ldr_collector_get(EM_RISCV, &bytes), AKL_EIO);
     assert_non_null(strstr(akl_last_error(), "without an embedded collector for RISC-V"));
     assert_non_null(strstr(akl_last_error(), "$AKL_COLLECTOR"));
