@@ -118,6 +118,9 @@ static void aclsim_publish(aclsim_stream_t *s, uint64_t ring_start)
     /* Dekker with the stream thread: it stores consumer_sleeping then loads tail. */
     atomic_store(&shm->tail, s->tail);
     if (atomic_load(&shm->consumer_sleeping)) {
+        /* Only here, not at every launch (asking for the CPU costs several ns): a stream thread that
+         * spins for more work after this task is one we just woke, or one a wait told (below). */
+        sched_note_cpu(&shm->producer_cpu);
         atomic_fetch_add(&shm->doorbell, 1);
         sched_futex_wake(&shm->doorbell);
     }

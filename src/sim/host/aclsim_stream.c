@@ -141,6 +141,7 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
                        uint64_t deadline_ns)
 {
     sched_stream_shm_t *shm = s->shm;
+    sched_note_cpu(&shm->producer_cpu);
     uint64_t start = cmn_now_ns();
     uint64_t spin_until = start + SCHED_SPIN_NS;
     for (uint32_t i = 0;; i++) {
@@ -150,16 +151,18 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
             uint64_t now = cmn_now_ns();
             if (aclsim_device_dead(dev))
                 return 1;
-            if (now >= spin_until || (deadline_ns && now >= deadline_ns))
+            if (now >= spin_until || (deadline_ns && now >= deadline_ns) ||
+                sched_spin_is_futile(&shm->consumer_cpu))
                 break;
         }
         sched_cpu_relax();
     }
     int result;
     uint64_t last_check = start;
+    int slot = sched_wait_announce(shm, target);
     atomic_fetch_add(&shm->waiters, 1);
     for (;;) {
-        /* Dekker with the stream thread: it stores completed then loads waiters. */
+        /* Dekker with the stream thread: it stores completed, then loads waiters and targets. */
         uint32_t done = atomic_load(&shm->completed);
         if (!sched_seq_before(done, target)) {
             result = 0;
@@ -185,6 +188,7 @@ int aclsim_stream_wait(aclsim_device_t *dev, aclsim_stream_t *s, uint32_t target
         sched_futex_wait(&shm->completed, done, slice);
     }
     atomic_fetch_sub(&shm->waiters, 1);
+    sched_wait_retire(shm, slot);
     return result;
 }
 
@@ -249,11 +253,16 @@ aclError aclsim_stream_sync(aclsim_device_t *dev, aclsim_stream_t *s, int32_t ti
 static void aclsim_stream_reset_shm(sched_stream_shm_t *shm)
 {
     atomic_store(&shm->tail, 0);
+    atomic_store(&shm->producer_cpu, SCHED_CPU_UNKNOWN);
+    atomic_store(&shm->consumer_cpu, SCHED_CPU_UNKNOWN);
     atomic_store(&shm->consumer_sleeping, 0);
     atomic_store(&shm->doorbell, 0);
     atomic_store(&shm->stop_on_failure, 0);
     atomic_store(&shm->completed, 0);
     atomic_store(&shm->waiters, 0);
+    atomic_store(&shm->untargeted, 0);
+    for (int i = 0; i < SCHED_WAIT_SLOTS; i++)
+        atomic_store(&shm->wait_target[i], 0);
     atomic_store(&shm->running_seq, 0);
     atomic_store(&shm->running_deadline_ns, 0);
     atomic_store(&shm->err_state, SCHED_ERR_NONE);

@@ -224,7 +224,8 @@ static bool sched_wait_for_task(sched_stream_t *s, uint32_t head)
             return false;
         if (atomic_load_explicit(&shm->tail, memory_order_acquire) != head)
             return true;
-        if ((i & 63) == 63 && cmn_now_ns() >= spin_until)
+        if ((i & 63) == 63 &&
+            (cmn_now_ns() >= spin_until || sched_spin_is_futile(&shm->producer_cpu)))
             break;
         sched_cpu_relax();
     }
@@ -240,6 +241,9 @@ static bool sched_wait_for_task(sched_stream_t *s, uint32_t head)
         }
         sched_futex_wait(&shm->doorbell, bell, 0);
         atomic_store(&shm->consumer_sleeping, 0);
+        /* Only after a sleep, not at every task (asking for the CPU costs several ns): the thread
+         * runs where it was woken until it sleeps again, as far as a host's spin can tell. */
+        sched_note_cpu(&shm->consumer_cpu);
     }
 }
 
@@ -254,8 +258,9 @@ static void *sched_stream_main(void *arg)
         sched_task_t task = shm->ring[head % SCHED_RING_TASKS];
         sched_run_task(s, &task, head);
         head++;
+        /* Dekker with a waiter: it announces itself, then loads completed. */
         atomic_store(&shm->completed, head);
-        if (atomic_load(&shm->waiters))
+        if (sched_waiter_due(shm, head))
             sched_futex_wake(&shm->completed);
     }
     sched_crash_thread_leave(&alt);

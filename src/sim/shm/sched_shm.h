@@ -26,7 +26,7 @@
 #include "clock.h" /* cmn_now_ns: the one monotonic clock */
 
 #define SCHED_SHM_MAGIC 0x4d48534c4b41ULL /* "AKLSHM" */
-#define SCHED_SHM_VERSION 3U
+#define SCHED_SHM_VERSION 4U
 
 /* Streams per device, the default stream (slot 0) included. */
 #define SCHED_MAX_STREAMS 256
@@ -41,8 +41,16 @@
 /* soNameAddrOffset meaning "no SO name" (CANN tests == 0xFFFFFFFF). */
 #define SCHED_NO_NAME 0xFFFFFFFFU
 
-/* How long either side spins on a shared word before it sleeps on the futex. */
+/* How long either side spins on a shared word before it sleeps on the futex; a side whose peer last
+ * ran on its own CPU does not spin at all (sched_spin_is_futile). */
 #define SCHED_SPIN_NS 50000ULL
+/* sched_this_cpu() when the CPU cannot be known. */
+#define SCHED_CPU_UNKNOWN UINT32_MAX
+
+/* Host threads per stream whose wait the stream thread can tell apart; more are woken at every
+ * task, as if they waited for the next one. */
+#define SCHED_WAIT_SLOTS 7
+#define SCHED_WAIT_ARMED (UINT64_C(1) << 32)
 
 /* File descriptors the scheduler inherits (fixed numbers, set up by posix_spawn). */
 #define SCHED_FD_SOCK 3
@@ -79,6 +87,7 @@ enum {
 typedef struct sched_stream_shm {
     /* Producer (host) side. */
     _Alignas(64) _Atomic uint32_t tail; /* tasks published */
+    _Atomic uint32_t producer_cpu;      /* the CPU of the host's last wake-up or wait */
     _Atomic uint32_t consumer_sleeping; /* 1 while the stream thread sleeps on doorbell */
     _Atomic uint32_t doorbell;          /* futex word the stream thread sleeps on */
     /* aclrtSetStreamFailureMode: 1 (ACL_STOP_ON_FAILURE) skips the tasks that follow a failed one
@@ -87,10 +96,15 @@ typedef struct sched_stream_shm {
     /* Consumer (scheduler) side. */
     _Alignas(64) _Atomic uint32_t completed; /* tasks finished; futex word for host waiters */
     _Atomic uint32_t waiters;                /* host threads sleeping on completed */
+    _Atomic uint32_t consumer_cpu;           /* the CPU the stream thread last woke up on */
+    _Atomic uint32_t untargeted; /* of the waiters, those without a wait_target slot */
     /* The task running now: its number (stored last) and when its timeout expires (0: not
      * timed). The host enforces the timeout itself when the scheduler cannot (it is stopped). */
     _Atomic uint32_t running_seq;
     _Atomic uint64_t running_deadline_ns;
+    /* What each sleeping host waiter waits for: SCHED_WAIT_ARMED | the task count it needs, or 0
+     * (free). The stream thread wakes the waiters only when one of them is due. */
+    _Alignas(64) _Atomic uint64_t wait_target[SCHED_WAIT_SLOTS];
     /* The stream's first unreported error. */
     _Alignas(64) _Atomic uint32_t err_state;
     int32_t err_code;     /* ACL code the synchronize returns (507018, 507017) */
@@ -158,6 +172,63 @@ static inline void sched_cpu_relax(void)
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield" ::: "memory");
 #endif
+}
+
+/* A host thread about to sleep until completed reaches target says so, before it counts itself in
+ * waiters. Returns its slot, or -1 when all are taken (it is then woken at every task). */
+static inline int sched_wait_announce(sched_stream_shm_t *shm, uint32_t target)
+{
+    for (int i = 0; i < SCHED_WAIT_SLOTS; i++) {
+        uint64_t free_slot = 0;
+        if (atomic_compare_exchange_strong(&shm->wait_target[i], &free_slot,
+                                           SCHED_WAIT_ARMED | target))
+            return i;
+    }
+    atomic_fetch_add(&shm->untargeted, 1);
+    return -1;
+}
+
+static inline void sched_wait_retire(sched_stream_shm_t *shm, int slot)
+{
+    if (slot >= 0)
+        atomic_store(&shm->wait_target[slot], 0);
+    else
+        atomic_fetch_sub(&shm->untargeted, 1);
+}
+
+/* After completed became done: is a sleeping waiter due? Waking one that is not would only send
+ * it back to sleep, at the cost of two context switches per task of a long queue. */
+static inline bool sched_waiter_due(sched_stream_shm_t *shm, uint32_t done)
+{
+    if (atomic_load(&shm->waiters) == 0)
+        return false;
+    if (atomic_load(&shm->untargeted) != 0)
+        return true;
+    for (int i = 0; i < SCHED_WAIT_SLOTS; i++) {
+        uint64_t w = atomic_load(&shm->wait_target[i]);
+        if ((w & SCHED_WAIT_ARMED) && !sched_seq_before(done, (uint32_t)w))
+            return true;
+    }
+    return false;
+}
+
+/* The CPU the calling thread runs on now (it may move at any time), or SCHED_CPU_UNKNOWN. */
+uint32_t sched_this_cpu(void);
+
+/* Records where this side runs, for the peer's sched_spin_is_futile. */
+static inline void sched_note_cpu(_Atomic uint32_t *mine)
+{
+    atomic_store_explicit(mine, sched_this_cpu(), memory_order_relaxed);
+}
+
+/* Spinning for a peer only helps while the peer runs on another CPU. A peer that last ran on the
+ * CPU we spin on is most likely waiting for it (woken or preempted there: kernels that pack tasks
+ * onto few CPUs do this to a scheduler and its host even when another CPU is idle), and our spin
+ * only delays it by the whole spin. A wrong guess costs one futex wake-up, never correctness. */
+static inline bool sched_spin_is_futile(const _Atomic uint32_t *peer_cpu)
+{
+    uint32_t me = sched_this_cpu();
+    return me != SCHED_CPU_UNKNOWN && atomic_load_explicit(peer_cpu, memory_order_relaxed) == me;
 }
 
 /* Cross-process futex wait on a shared word: returns when *word != expected, on a wake, or after

@@ -304,7 +304,8 @@ static void test_sleeping_stream_thread_is_woken_by_the_doorbell(void **state)
     expect_logged(f, 1, expect, 3);
 }
 
-/* A host thread sleeping on `completed` (counted in `waiters`) is woken when its task is done. */
+/* A host thread sleeping on `completed` (announced with its target and counted in `waiters`, as
+ * aclsim_stream_wait does) is woken when its task is done. */
 typedef struct waiter {
     sched_stream_shm_t *shm;
     uint32_t target;
@@ -315,9 +316,10 @@ typedef struct waiter {
 static void *waiter_main(void *arg)
 {
     waiter_t *w = arg;
+    int slot = sched_wait_announce(w->shm, w->target);
     atomic_fetch_add(&w->shm->waiters, 1);
     for (;;) {
-        /* Dekker with the stream thread: it stores completed then loads waiters. */
+        /* Dekker with the stream thread: it stores completed, then loads waiters and targets. */
         uint32_t done = atomic_load(&w->shm->completed);
         if (!sched_seq_before(done, w->target))
             break;
@@ -325,6 +327,7 @@ static void *waiter_main(void *arg)
         sched_futex_wait(&w->shm->completed, done, 0);
     }
     atomic_fetch_sub(&w->shm->waiters, 1);
+    sched_wait_retire(w->shm, slot);
     atomic_store(&w->done, 1);
     return NULL;
 }

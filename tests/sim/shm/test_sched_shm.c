@@ -1,10 +1,11 @@
-/* Tests of the helpers in src/sim/shm/sched_shm.h that both halves of the simulator use on
- * the shared control region: wrap-safe counter order, the stream's first-error record (first one
- * wins until taken, text cut and terminated), the device's death (first reason wins), the cut
- * copy, and the region's size. */
+/* Tests of the helpers in src/sim/shm (sched_shm.h, sched_cpu.c) that both halves of the simulator
+ * use on the shared control region: wrap-safe counter order, the stream's first-error record (first
+ * one wins until taken, text cut and terminated), the device's death (first reason wins), the cut
+ * copy, the region's size, when a sleeping waiter is due, and when a spin is futile. */
 #define _GNU_SOURCE
 #include "sched_shm.h"
 
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,6 +117,70 @@ static void test_ctl_size_is_whole_pages(void **state)
     assert_int_equal(SCHED_RING_TASKS & (SCHED_RING_TASKS - 1), 0); /* index by counter % size */
 }
 
+/* A sleeping waiter is woken when the task count reaches what it announced, not before (each task
+ * of a long queue would otherwise wake it only to send it back to sleep), across the wrap too. */
+static void test_waiter_is_due_at_its_target(void **state)
+{
+    (void)state;
+    sched_stream_shm_t *shm = new_stream();
+    int slot = sched_wait_announce(shm, 3);
+    assert_true(slot >= 0);
+    assert_false(sched_waiter_due(shm, 3)); /* announced, but not counted in waiters yet */
+    atomic_store(&shm->waiters, 1);
+    assert_false(sched_waiter_due(shm, 2));
+    assert_true(sched_waiter_due(shm, 3));
+    assert_true(sched_waiter_due(shm, 4));
+    sched_wait_retire(shm, slot);
+    assert_false(sched_waiter_due(shm, 4));
+    slot = sched_wait_announce(shm, 0xFFFFFFFFu);
+    assert_false(sched_waiter_due(shm, 0xFFFFFFFEu));
+    assert_true(sched_waiter_due(shm, 0));
+    sched_wait_retire(shm, slot);
+    free(shm);
+}
+
+/* Waiters beyond the slots cannot say what they wait for: any task wakes them, until they leave. */
+static void test_waiters_beyond_the_slots_wake_at_every_task(void **state)
+{
+    (void)state;
+    sched_stream_shm_t *shm = new_stream();
+    atomic_store(&shm->waiters, SCHED_WAIT_SLOTS + 1);
+    for (int i = 0; i < SCHED_WAIT_SLOTS; i++)
+        assert_int_equal(sched_wait_announce(shm, 100), i);
+    assert_false(sched_waiter_due(shm, 1));
+    assert_int_equal(sched_wait_announce(shm, 100), -1);
+    assert_true(sched_waiter_due(shm, 1));
+    sched_wait_retire(shm, -1);
+    assert_false(sched_waiter_due(shm, 1));
+    sched_wait_retire(shm, 0);
+    assert_int_equal(sched_wait_announce(shm, 100), 0); /* a retired slot is taken again */
+    free(shm);
+}
+
+/* Spinning is futile only for a peer that last ran on the CPU we run on. The test pins itself to
+ * one CPU so that "the CPU we run on" cannot change between the two looks. */
+static void test_spin_is_futile_only_on_the_peers_cpu(void **state)
+{
+    (void)state;
+    cpu_set_t old, one;
+    assert_int_equal(sched_getaffinity(0, sizeof old, &old), 0);
+    uint32_t cpu = sched_this_cpu();
+    assert_true(cpu != SCHED_CPU_UNKNOWN);
+    CPU_ZERO(&one);
+    CPU_SET((int)cpu, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    _Atomic uint32_t peer = cpu;
+    bool same = sched_spin_is_futile(&peer);
+    atomic_store(&peer, cpu + 1);
+    bool other = sched_spin_is_futile(&peer);
+    atomic_store(&peer, SCHED_CPU_UNKNOWN);
+    bool unknown = sched_spin_is_futile(&peer);
+    assert_int_equal(sched_setaffinity(0, sizeof old, &old), 0);
+    assert_true(same);
+    assert_false(other);
+    assert_false(unknown);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +191,9 @@ int main(void)
         cmocka_unit_test(test_long_error_text_is_cut),
         cmocka_unit_test(test_first_death_reason_wins),
         cmocka_unit_test(test_ctl_size_is_whole_pages),
+        cmocka_unit_test(test_waiter_is_due_at_its_target),
+        cmocka_unit_test(test_waiters_beyond_the_slots_wake_at_every_task),
+        cmocka_unit_test(test_spin_is_futile_only_on_the_peers_cpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
