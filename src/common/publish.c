@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub)
 {
     pub->step = CMN_PUBLISH_CREATE;
     pub->written = 0;
+    pub->held = -1;
     for (unsigned attempt = 0; attempt < CMN_PUBLISH_NAME_ATTEMPTS; attempt++) {
         if (cmn_temp_name(pub->temp, sizeof pub->temp, name, attempt) != 0) {
             errno = ENAMETOOLONG;
@@ -83,6 +85,24 @@ int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, s
     return err;
 }
 
+static void cmn_publish_drop_hold(cmn_publish_t *pub)
+{
+    if (pub->held >= 0)
+        close(pub->held);
+    pub->held = -1;
+}
+
+/* CMN_PUBLISH_HOLD, before the rename: a read-only descriptor of its own, so that nothing can ever
+ * write the published file through a hold that lasts as long as its holder. */
+static void cmn_publish_take_hold(int dirfd, cmn_publish_t *pub)
+{
+    int fd = openat(dirfd, pub->temp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) == 0)
+        pub->held = fd;
+    else if (fd >= 0)
+        close(fd);
+}
+
 int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
                      unsigned flags, cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub)
 {
@@ -90,16 +110,22 @@ int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len,
     if (fd < 0)
         return errno;
     int err = cmn_publish_fill(fd, mode, flags, bytes, len, inspect, ctx, pub);
+    if (err == 0 && (flags & CMN_PUBLISH_HOLD))
+        cmn_publish_take_hold(dirfd, pub);
     if (err == 0 && renameat(dirfd, pub->temp, dirfd, name) != 0) {
         err = errno;
         pub->step = CMN_PUBLISH_RENAME;
     }
     if (err != 0) {
         unlinkat(dirfd, pub->temp, 0);
+        cmn_publish_drop_hold(pub);
         return err;
     }
     pub->step = CMN_PUBLISH_DIRSYNC;
-    return flags & CMN_PUBLISH_NO_FSYNC ? 0 : cmn_fsync_dir(dirfd);
+    err = flags & CMN_PUBLISH_NO_FSYNC ? 0 : cmn_fsync_dir(dirfd);
+    if (err != 0)
+        cmn_publish_drop_hold(pub); /* a failed publish holds nothing */
+    return err;
 }
 
 int cmn_publish(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,

@@ -36,6 +36,8 @@ typedef struct cmn_publish {
     cmn_publish_step_t step; /* the step that failed */
     size_t written;          /* bytes written to the temporary */
     uint64_t temps_removed;  /* stale temporaries swept (cmn_publish only) */
+    int held;                /* CMN_PUBLISH_HOLD (cmn_publish_once): the file's held descriptor,
+                                * or -1 */
 } cmn_publish_t;
 
 /* A word for the step, for messages ("write", "rename", ...). */
@@ -48,6 +50,10 @@ int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub);
 /* Flags: skip both fsyncs, for a file that lives only as long as its writer process (durability
  * across a crash would buy nothing; atomicity stays). */
 #define CMN_PUBLISH_NO_FSYNC 1u
+/* Flags: the file is held from before it has its name: once filled, the temporary is opened again
+ * read-only and takes a shared flock (without waiting), and a successful publish leaves that
+ * descriptor in pub->held for the caller to keep (-1 when the lock could not be taken). */
+#define CMN_PUBLISH_HOLD 2u
 
 /* Gives the temporary open at fd the mode, writes len bytes (shown to inspect first, when not
  * NULL), fsyncs (unless CMN_PUBLISH_NO_FSYNC) and closes it (fd is closed in every case). Returns

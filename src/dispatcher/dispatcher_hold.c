@@ -3,19 +3,20 @@
  * found identical and keeps it for the scheduler's life (the descriptor is deliberately never
  * closed). The collector takes an exclusive non-blocking lock and skips the file on EWOULDBLOCK;
  * it unlinks only while holding that lock and only if the name still refers to the locked inode,
- * and a holder re-checks the name after its lock, so neither can miss the other. The hold also
+ * and a holder re-checks the name after its lock, so neither can miss the other. A file the
+ * dispatcher writes is locked from before its rename, so it is never visible unheld. The hold also
  * sets the mtime: "recently used" is the mtime (a publish sets it, an identical bootstrap
  * refreshes it). */
 #define _GNU_SOURCE
 #include "dispatcher_hold.h"
 
-#include "dispatcher_publish.h"
 #include "fd_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A collector holds its exclusive lock for microseconds (between its check and its unlink); the
@@ -24,23 +25,35 @@
  * left unheld (protected by its recency only). */
 #define DISPATCHER_HOLD_TRIES 100
 
-bool dispatcher_hold(const char *dir, const char *name)
+bool dispatcher_flock_retry(int fd, int op, int tries)
 {
-    int dirfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0)
-        return true;
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    static const struct timespec pause = {0, 1000000};
+    for (int i = 0; i < tries; i++) {
+        if (flock(fd, op | LOCK_NB) == 0)
+            return true;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        nanosleep(&pause, NULL);
+    }
+    return false;
+}
+
+bool dispatcher_hold(int dirfd, const char *name, int fd, bool written)
+{
+    if (fd < 0) {
+        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        written = false;
+    }
     int differs = fd < 0 ? errno : 0;
     if (fd >= 0) {
-        bool locked = dispatcher_flock_retry(fd, LOCK_SH, DISPATCHER_HOLD_TRIES);
+        bool locked = written || dispatcher_flock_retry(fd, LOCK_SH, DISPATCHER_HOLD_TRIES);
         /* Checked after the lock: a collector unlinks only under its exclusive lock. */
         differs = cmn_fd_is_name(dirfd, name, fd);
-        if (differs == 0)
+        if (differs == 0 && !written)
             futimens(fd, NULL); /* recency; a locked fd stays open: the lock lives as we do */
         if (differs != 0 || !locked)
             close(fd);
     }
-    close(dirfd);
     /* Gone (a collector removed it first) or replaced: the caller publishes again. */
     return differs != ENOENT && differs != ESTALE;
 }

@@ -7,7 +7,6 @@
 #include "bootstrap_abi.h"
 #include "dispatcher_ack.h"
 #include "dispatcher_args.h"
-#include "dispatcher_hold.h"
 #include "dispatcher_hash.h"
 #include "dispatcher_log.h"
 #include "dispatcher_name.h"
@@ -72,11 +71,9 @@ static void dispatcher_bootstrap(const akl_device_args_t *dargs, akl_bootstrap_a
     }
     /* Held (the collector's "in use") once published; a collector that removed it first makes us
      * publish again. */
-    for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++) {
-        dispatcher_publish(dir, dargs->target_name, &src, ack);
-        if (ack->status == AKL_ACK_FAILED || dispatcher_hold(dir, dargs->target_name))
+    for (int attempt = 0; attempt < DISPATCHER_PUBLISH_HOLD_ATTEMPTS; attempt++)
+        if (dispatcher_publish(dir, dargs->target_name, &src, ack))
             break;
-    }
     dispatcher_answer_as_hashed_first(&src, ack);
 }
 

@@ -11,6 +11,7 @@
 
 #include "dispatcher_ack.h"
 #include "dispatcher_hash.h"
+#include "dispatcher_hold.h"
 #include "temps.h"
 #include "fd_io.h"
 #include "publish.h"
@@ -84,7 +85,7 @@ static bool dispatcher_same_bytes(int fd, dispatcher_source_t *src, int *err)
  * a link out of the dir). Only a regular file is opened, O_NOFOLLOW | O_NONBLOCK in case the name
  * was swapped between the look and the open, and the type is checked again on what was opened. */
 static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name,
-                                                 dispatcher_source_t *src, int *err)
+                                                 dispatcher_source_t *src, int *err, int *same_fd)
 {
     size_t len = src->len;
     struct stat st;
@@ -112,7 +113,10 @@ static dispatcher_existing_t dispatcher_existing(int dirfd, const char *name,
         bool same = dispatcher_same_bytes(fd, src, err);
         result = same ? DISPATCHER_SAME : *err != 0 ? DISPATCHER_UNREADABLE : DISPATCHER_DIFFERENT;
     }
-    close(fd);
+    if (result == DISPATCHER_SAME)
+        *same_fd = fd; /* what the hold locks: the file just compared */
+    else
+        close(fd);
     return result;
 }
 
@@ -171,16 +175,17 @@ static int dispatcher_hash_chunk(void *ctx, const void *chunk, size_t len)
 }
 
 /* Publishes with the one atomic publish (publish.h), mode 0755 whatever the umask (the loader
- * must read it), hashing the bytes as they are written. A temporary a cleaner took for stale
- * before the rename (a writer in another pid namespace) starts it over. */
+ * must read it), hashing the bytes as they are written, and held from before the rename
+ * (paths->pub.held). A temporary a cleaner took for stale before the rename (a writer in another
+ * pid namespace) starts it over. */
 static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, dispatcher_source_t *src,
                                  bool replacing, akl_bootstrap_ack_t *ack)
 {
     int err = 0;
     size_t len = src->len;
     for (int attempt = 1; attempt <= CMN_PUBLISH_ATTEMPTS; attempt++) {
-        err = cmn_publish_once(dirfd, paths->name, src->bytes, len, 0755, 0, dispatcher_hash_chunk,
-                               src, &paths->pub);
+        err = cmn_publish_once(dirfd, paths->name, src->bytes, len, 0755, CMN_PUBLISH_HOLD,
+                               dispatcher_hash_chunk, src, &paths->pub);
         if (err != ENOENT || paths->pub.step != CMN_PUBLISH_RENAME)
             break;
     }
@@ -296,19 +301,6 @@ void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ac
  * write takes the lock: a device that holds the file answers without it. */
 #define DISPATCHER_LOCK_WAIT_MS 30000
 
-bool dispatcher_flock_retry(int fd, int op, int tries)
-{
-    static const struct timespec pause = {0, 1000000};
-    for (int i = 0; i < tries; i++) {
-        if (flock(fd, op | LOCK_NB) == 0)
-            return true;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return false;
-        nanosleep(&pause, NULL);
-    }
-    return false;
-}
-
 /* Acts on what the name holds: nothing to do, a failure to read it, or a write. A file equal to
  * bytes that do not hash to what the host expected is not "identical": those bytes are refused. */
 static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, dispatcher_source_t *src,
@@ -329,19 +321,29 @@ static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, dispatcher_s
         dispatcher_write_new(dirfd, paths, src, existing == DISPATCHER_DIFFERENT, ack);
 }
 
-void dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
+bool dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
                         akl_bootstrap_ack_t *ack)
 {
-    dispatcher_paths_t paths = {.dir = dir, .name = name};
+    dispatcher_paths_t paths = {.dir = dir, .name = name, .pub = {.held = -1}};
     int dirfd = dispatcher_open_dir(&paths, ack);
     if (dirfd < 0)
-        return;
-    int err = 0;
-    dispatcher_existing_t existing = dispatcher_existing(dirfd, name, src, &err);
+        return true;
+    int err = 0, same_fd = -1;
+    dispatcher_existing_t existing = dispatcher_existing(dirfd, name, src, &err, &same_fd);
     /* Under the lock, look again: the writer we waited for may have published these bytes. */
     if ((existing == DISPATCHER_ABSENT || existing == DISPATCHER_DIFFERENT) &&
         dispatcher_flock_retry(dirfd, LOCK_EX, DISPATCHER_LOCK_WAIT_MS))
-        existing = dispatcher_existing(dirfd, name, src, &err);
+        existing = dispatcher_existing(dirfd, name, src, &err, &same_fd);
     dispatcher_settle(dirfd, &paths, src, existing, err, ack);
-    close(dirfd); /* drops the lock */
+    bool settled = true;
+    if (ack->status == AKL_ACK_FAILED) {
+        if (same_fd >= 0)
+            close(same_fd);
+    } else if (paths.pub.held >= 0) {
+        settled = dispatcher_hold(dirfd, name, paths.pub.held, true);
+    } else {
+        settled = dispatcher_hold(dirfd, name, same_fd, false);
+    }
+    close(dirfd); /* drops the directory's lock */
+    return settled;
 }

@@ -16,16 +16,15 @@
  * identical or renamed. A failure at another step may leave the source not wholly hashed (the
  * caller finishes it). Stale temporaries of name are removed first. Fills status, err, stage,
  * bytes, path, detail and temps_removed of ack; on failure no temporary is left and the name is
- * untouched. */
-void dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
+ * untouched. The file published or found identical is then held (dispatcher_hold.h): a file written
+ * here from before its rename, an identical one through the descriptor it was compared through.
+ * Returns false only when the name vanished or changed before it was held (a collector removed
+ * it): the caller publishes again. */
+bool dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *src,
                         akl_bootstrap_ack_t *ack);
 
 /* AKL_BOOT_FLAG_PROBE: creates a temporary of name in dir, writes one byte, removes it; nothing is
  * published. PROBED with path = dir, or FAILED at DIR, CREATE or WRITE. */
 void dispatcher_probe(const char *dir, const char *name, akl_bootstrap_ack_t *ack);
-
-/* flock(fd, op) (LOCK_SH or LOCK_EX) tried without blocking up to tries times 1 ms apart, so that
- * a lock held forever cannot hang a bootstrap. Returns whether the lock is held. */
-bool dispatcher_flock_retry(int fd, int op, int tries);
 
 #endif /* AKL_DISPATCHER_PUBLISH_H */

@@ -1,6 +1,7 @@
 /* Tests of src/common/publish.c, the one atomic publish: the bytes arrive whole with the asked mode
  * whatever the umask, no temporary outlives a publish or a failed step, the step that failed is
- * named, and the stale temporaries of the name's prefix are swept first. */
+ * named, the stale temporaries of the name's prefix are swept first, and CMN_PUBLISH_HOLD's
+ * descriptor holds the published file's shared lock (and nothing stays open when it fails). */
 #define _GNU_SOURCE
 #include "publish.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,6 +157,61 @@ static void test_name_too_long_for_a_temporary(void **state)
     assert_int_equal(pub.step, CMN_PUBLISH_CREATE);
 }
 
+/* Descriptors open in this process, to show that a publish leaks none. */
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* CMN_PUBLISH_HOLD: the published file comes with a read-only descriptor of it carrying a shared
+ * flock, so a collector's exclusive non-blocking lock fails from the moment the name exists. */
+static void test_hold_is_a_read_only_shared_lock_of_the_file(void **state)
+{
+    fixture_t *f = *state;
+    cmn_publish_t pub;
+    assert_int_equal(
+        cmn_publish_once(f->dirfd, NAME, "held", 4, 0755, CMN_PUBLISH_HOLD, NULL, NULL, &pub), 0);
+    assert_true(pub.held >= 0);
+    assert_int_equal(fcntl(pub.held, F_GETFL) & O_ACCMODE, O_RDONLY);
+    struct stat by_fd, by_name;
+    assert_int_equal(fstat(pub.held, &by_fd), 0);
+    assert_int_equal(fstatat(f->dirfd, NAME, &by_name, AT_SYMLINK_NOFOLLOW), 0);
+    assert_true(by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev);
+    int other = openat(f->dirfd, NAME, O_RDONLY | O_CLOEXEC);
+    assert_true(other >= 0);
+    assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
+    assert_int_equal(errno, EWOULDBLOCK);
+    close(pub.held);
+    assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0); /* the hold was the only lock */
+    close(other);
+    /* Without the flag nothing is held. */
+    assert_int_equal(cmn_publish_once(f->dirfd, NAME, "x", 1, 0755, 0, NULL, NULL, &pub), 0);
+    assert_int_equal(pub.held, -1);
+}
+
+/* A publish that fails after the hold was taken (here at its rename) leaves no descriptor open. */
+static void test_failed_publish_holds_nothing(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(mkdirat(f->dirfd, NAME, 0700), 0);
+    assert_int_equal(mkdirat(f->dirfd, NAME "/x", 0700), 0); /* not empty: rename must fail */
+    int before = open_fds();
+    cmn_publish_t pub;
+    assert_int_not_equal(
+        cmn_publish_once(f->dirfd, NAME, "x", 1, 0644, CMN_PUBLISH_HOLD, NULL, NULL, &pub), 0);
+    assert_int_equal(pub.step, CMN_PUBLISH_RENAME);
+    assert_int_equal(pub.held, -1);
+    assert_int_equal(open_fds(), before);
+    assert_int_equal(count_temps(f->dirfd), 0);
+    unlinkat(f->dirfd, NAME "/x", AT_REMOVEDIR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +220,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sweeps_stale_temporaries_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_name_too_long_for_a_temporary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_is_a_read_only_shared_lock_of_the_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_failed_publish_holds_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
