@@ -34,10 +34,16 @@ static void test_matches_xxh3_at_every_length_class(void **state)
     static unsigned char data[70000];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (unsigned char)(i * 2654435761u >> 13);
-    const size_t lengths[] = {0, 1, 3, 4, 8, 9, 16, 17, 128, 129, 240, 241, 1024, 65536, 70000};
-    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
+    /* From 1024 bytes on, x86-64 CPUs with AVX2 take the AVX2 build (fingerprint_avx2.c): the
+     * lengths around that edge and inside and at the end of its 1 KB blocks, aligned or not, must
+     * give what this file's own (SSE2) XXH3 gives. */
+    const size_t lengths[] = {0,    1,    3,    4,     8,     9,     16,    17,   128,
+                              129,  240,  241,  1023,  1024,  1025,  17413, 65536, 70000};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         assert_int_equal(akl_fingerprint(data, lengths[i]), XXH3_64bits(data, lengths[i]));
-    assert_int_equal(akl_fingerprint(data + 1, 1000), XXH3_64bits(data + 1, 1000));
+        if (lengths[i] < sizeof data)
+            assert_int_equal(akl_fingerprint(data + 1, lengths[i]), XXH3_64bits(data + 1, lengths[i]));
+    }
 }
 
 static void test_null_hashes_as_empty(void **state)
