@@ -53,7 +53,7 @@ static int cmn_dir_join(char *out, size_t cap, const char *base, const char *res
     int n = snprintf(out, cap, "%s%s%s", base, sep, rest);
     if (n > 0 && (size_t)n < cap)
         return 0;
-    snprintf(why, why_cap, "directory path too long");
+    snprintf(why, why_cap, "directory path too long (%d bytes)", n);
     return ENAMETOOLONG;
 }
 

@@ -32,7 +32,8 @@ typedef int (*cmn_publish_inspect_fn)(void *ctx, const void *chunk, size_t len);
 
 /* Where a publish got to. */
 typedef struct cmn_publish {
-    char temp[NAME_MAX + 1]; /* the temporary's name in the directory (the last one tried) */
+    char temp[NAME_MAX + 1]; /* the temporary's name in the directory (the last one tried), or
+                                the /proc/self/fd path of an unnamed one */
     cmn_publish_step_t step; /* the step that failed */
     size_t written;          /* bytes written to the temporary */
     uint64_t temps_removed;  /* stale temporaries swept (cmn_publish only) */
@@ -54,16 +55,20 @@ int cmn_publish_create_temp(int dirfd, const char *name, cmn_publish_t *pub);
  * read-only and takes a shared flock (without waiting), and a successful publish leaves that
  * descriptor in pub->held for the caller to keep (-1 when the lock could not be taken). */
 #define CMN_PUBLISH_HOLD 2u
+/* Flags: the caller found no file under the name: the bytes go to an unnamed temporary (O_TMPFILE)
+ * that is linked under the name once complete, where the filesystem and /proc allow; otherwise (or
+ * when the name exists after all) the named temporary and its rename, as without the flag. */
+#define CMN_PUBLISH_NEW_NAME 4u
 
 /* Gives the temporary open at fd the mode, writes len bytes (shown to inspect first, when not
  * NULL), fsyncs (unless CMN_PUBLISH_NO_FSYNC) and closes it (fd is closed in every case). Returns
  * 0, or the errno with pub->step saying which step failed. */
 int cmn_publish_fill(int fd, unsigned mode, unsigned flags, const void *bytes, size_t len,
                      cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub);
-/* One attempt: create, fill (with inspect, may be NULL), rename onto name, fsync the directory.
- * The temporary never outlives a failure. Returns 0, or the errno with pub->step. ENOENT at
- * CMN_PUBLISH_RENAME means a cleaner took the temporary for stale (a writer in another pid
- * namespace): the caller may try again. */
+/* One attempt: create, fill (with inspect, may be NULL), rename onto name (or link an unnamed
+ * temporary under it, CMN_PUBLISH_NEW_NAME), fsync the directory. The temporary never outlives a
+ * failure. Returns 0, or the errno with pub->step. ENOENT at CMN_PUBLISH_RENAME means a cleaner
+ * took the temporary for stale (a writer in another pid namespace): the caller may try again. */
 int cmn_publish_once(int dirfd, const char *name, const void *bytes, size_t len, unsigned mode,
                      unsigned flags, cmn_publish_inspect_fn inspect, void *ctx, cmn_publish_t *pub);
 /* Sweeps the stale temporaries of name's prefix, then publishes, trying again (up to

@@ -35,13 +35,13 @@ const char *dispatcher_args_locate(void *args, const akl_device_args_t **dargs,
         return "args is NULL";
     const akl_device_kernel_args_t *kargs = args;
     if (kargs->cfgdata == 0)
-        return "cfgdata (args offset 40) is 0, so there is no DeviceArgs";
+        return "cfgdata (args offset 40) is 0: no DeviceArgs";
     *dargs = (const akl_device_args_t *)(uintptr_t)kargs->cfgdata;
     const char *foreign = dispatcher_args_foreign(*dargs, why, cap);
     if (foreign != NULL)
         return foreign;
     if ((*dargs)->ack_addr == 0)
-        return "ack_addr (DeviceArgs offset 160) is 0, so there is no acknowledgement record";
+        return "ack_addr (DeviceArgs offset 160) is 0: no acknowledgement record";
     *ack = (akl_bootstrap_ack_t *)(uintptr_t)(*dargs)->ack_addr;
     return NULL;
 }

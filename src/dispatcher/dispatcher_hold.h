@@ -10,9 +10,9 @@
 
 /* After a successful publish of name in dirfd: keeps a shared lock on the file, with its
  * descriptor, until the scheduler process exits, and makes its mtime now (the recency the collector
- * orders by). fd is the file's descriptor, or -1 to open it by name; written: fd is the temporary
- * the publish wrote and locked before its rename (its mtime is the write's), otherwise the lock is
- * taken here. fd is closed unless kept. False when the name vanished before the lock was taken (a
+ * orders by). fd is the file's descriptor (-1: the publish could not lock its temporary, and the
+ * file is left unheld); written: fd is the temporary the publish wrote and locked before it had the
+ * name (its mtime is the write's), otherwise the lock is taken here. fd is closed unless kept. False when the name vanished before the lock was taken (a
  * collector removed it) or now names another file: the caller publishes again (and holds that). A
  * lock that cannot be taken for another reason is not an error (the file is then only protected by
  * its recency). */

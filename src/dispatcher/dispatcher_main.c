@@ -94,7 +94,7 @@ static void dispatcher_log_outcome(const akl_bootstrap_ack_t *ack)
                        ack->detail);
     else
         dispatcher_log(DISPATCHER_LOG_INFO,
-                       "bootstrap %s %s: %s (fingerprint %016llx, %llu stale temporaries removed)",
+                       "bootstrap %s %s: %s (fingerprint %016llx, %llu temporaries swept)",
                        dispatcher_status_word(ack->status), ack->path, ack->detail,
                        (unsigned long long)ack->fingerprint,
                        (unsigned long long)ack->temps_removed);
@@ -120,15 +120,19 @@ int DynTileFwkBackendKernelServerInit(void *args)
     return ack.status == AKL_ACK_FAILED ? DISPATCHER_RC_BASE + (int)ack.stage : 0;
 }
 
+/* The backend's other entry points: akl's dispatcher has nothing for them to do. */
+static int dispatcher_idle(const char *entry, void *args)
+{
+    dispatcher_log(DISPATCHER_LOG_INFO, "%s(%p): nothing to do", entry, args);
+    return 0;
+}
+
 int DynTileFwkBackendKernelServer(void *args)
 {
-    dispatcher_log(DISPATCHER_LOG_INFO, "DynTileFwkBackendKernelServer(%p): nothing to do", args);
-    return 0;
+    return dispatcher_idle("DynTileFwkBackendKernelServer", args);
 }
 
 int StaticTileFwkBackendKernelServer(void *args)
 {
-    dispatcher_log(DISPATCHER_LOG_INFO, "StaticTileFwkBackendKernelServer(%p): nothing to do",
-                   args);
-    return 0;
+    return dispatcher_idle("StaticTileFwkBackendKernelServer", args);
 }

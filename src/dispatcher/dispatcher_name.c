@@ -21,7 +21,7 @@ bool dispatcher_name_well_formed(const char *field, size_t field_cap, char *why,
         return false;
     }
     if (len == 0) {
-        snprintf(why, why_cap, "target_name is empty");
+        snprintf(why, why_cap, "target_name of %zu bytes is empty", field_cap);
         return false;
     }
     if (len > AKL_SO_NAME_MAX) {

@@ -152,9 +152,10 @@ static void dispatcher_ack_step(akl_bootstrap_ack_t *ack, dispatcher_paths_t *pa
     ack->bytes = paths->pub.written;
     /* For the record only: every step itself is relative to the directory's descriptor. */
     dispatcher_join(paths->temp, sizeof paths->temp, paths->dir, paths->pub.temp);
-    const char *path = step == CMN_PUBLISH_RENAME    ? paths->final
-                       : step == CMN_PUBLISH_DIRSYNC ? paths->dir
-                                                     : paths->temp;
+    /* An unnamed temporary (its /proc path in pub.temp) goes by the name it was to have. */
+    const char *path = step == CMN_PUBLISH_RENAME || paths->pub.temp[0] == '/' ? paths->final
+                       : step == CMN_PUBLISH_DIRSYNC                              ? paths->dir
+                                                                                  : paths->temp;
     if (step == CMN_PUBLISH_WRITE)
         dispatcher_ack_fail(ack, stage, err, path, "%s after %zu of %zu bytes: %s", what,
                             paths->pub.written, len, why);
@@ -175,16 +176,17 @@ static int dispatcher_hash_chunk(void *ctx, const void *chunk, size_t len)
 }
 
 /* Publishes with the one atomic publish (publish.h), mode 0755 whatever the umask (the loader
- * must read it), hashing the bytes as they are written, and held from before the rename
- * (paths->pub.held). A temporary a cleaner took for stale before the rename (a writer in another
- * pid namespace) starts it over. */
+ * must read it), hashing the bytes as they are written, held from before it has the name
+ * (paths->pub.held), through an unnamed temporary where the name is new. A temporary a cleaner took
+ * for stale before the rename (a writer in another pid namespace) starts it over. */
 static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, dispatcher_source_t *src,
                                  bool replacing, akl_bootstrap_ack_t *ack)
 {
     int err = 0;
     size_t len = src->len;
+    unsigned flags = CMN_PUBLISH_HOLD | (replacing ? 0 : CMN_PUBLISH_NEW_NAME);
     for (int attempt = 1; attempt <= CMN_PUBLISH_ATTEMPTS; attempt++) {
-        err = cmn_publish_once(dirfd, paths->name, src->bytes, len, 0755, CMN_PUBLISH_HOLD,
+        err = cmn_publish_once(dirfd, paths->name, src->bytes, len, 0755, flags,
                                dispatcher_hash_chunk, src, &paths->pub);
         if (err != ENOENT || paths->pub.step != CMN_PUBLISH_RENAME)
             break;
@@ -195,7 +197,7 @@ static void dispatcher_write_new(int dirfd, dispatcher_paths_t *paths, dispatche
         dispatcher_ack_step(ack, paths, len, err);
     else if (replacing)
         dispatcher_ack_succeed(ack, AKL_ACK_REPLACED, len, paths->final,
-                               "replaced a file of other content with %zu bytes", len);
+                               "replaced other bytes with %zu bytes", len);
     else
         dispatcher_ack_succeed(ack, AKL_ACK_WROTE, len, paths->final, "wrote %zu bytes", len);
 }
@@ -312,10 +314,10 @@ static void dispatcher_settle(int dirfd, dispatcher_paths_t *paths, dispatcher_s
         dispatcher_source_refuse(src, ack);
     else if (existing == DISPATCHER_SAME)
         dispatcher_ack_succeed(ack, AKL_ACK_IDENTICAL, len, paths->final,
-                               "identical file already present (%zu bytes compared)", len);
+                               "identical file present (%zu bytes compared)", len);
     else if (existing == DISPATCHER_UNREADABLE)
         dispatcher_ack_fail(ack, AKL_STAGE_COMPARE, err, paths->final,
-                            "cannot read the existing file to compare: %s",
+                            "cannot read the existing file: %s",
                             dispatcher_errstr(err, text, sizeof text));
     else
         dispatcher_write_new(dirfd, paths, src, existing == DISPATCHER_DIFFERENT, ack);

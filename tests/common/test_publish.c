@@ -1,7 +1,9 @@
 /* Tests of src/common/publish.c, the one atomic publish: the bytes arrive whole with the asked mode
  * whatever the umask, no temporary outlives a publish or a failed step, the step that failed is
  * named, the stale temporaries of the name's prefix are swept first, and CMN_PUBLISH_HOLD's
- * descriptor holds the published file's shared lock (and nothing stays open when it fails). */
+ * descriptor holds the published file's shared lock (and nothing stays open when it fails), and
+ * CMN_PUBLISH_NEW_NAME writes where no name shows the bytes (falling back to the rename when the
+ * name exists after all). */
 #define _GNU_SOURCE
 #include "publish.h"
 
@@ -212,6 +214,75 @@ static void test_failed_publish_holds_nothing(void **state)
     unlinkat(f->dirfd, NAME "/x", AT_REMOVEDIR);
 }
 
+/* An inspect that counts, before each chunk is written, the temporaries the directory shows. */
+typedef struct seen {
+    int dirfd;
+    int temps; /* the most seen at once */
+} seen_t;
+
+static int count_visible_temps(void *ctx, const void *chunk, size_t len)
+{
+    (void)chunk;
+    (void)len;
+    seen_t *seen = ctx;
+    int n = count_temps(seen->dirfd);
+    seen->temps = n > seen->temps ? n : seen->temps;
+    return 0;
+}
+
+/* CMN_PUBLISH_NEW_NAME: the bytes are written where no name shows them (an unnamed temporary, on
+ * filesystems that have O_TMPFILE), then appear whole under the name, with the mode and the hold;
+ * without the flag the named temporary is in the directory while it is written. */
+static void test_new_name_goes_through_an_unnamed_temporary(void **state)
+{
+    fixture_t *f = *state;
+    int probe = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (probe < 0)
+        skip(); /* a filesystem without O_TMPFILE: the named route, tested above */
+    close(probe);
+    seen_t seen = {.dirfd = f->dirfd};
+    cmn_publish_t pub;
+    assert_int_equal(cmn_publish_once(f->dirfd, NAME, "fresh", 5, 0755,
+                                      CMN_PUBLISH_NEW_NAME | CMN_PUBLISH_HOLD, count_visible_temps,
+                                      &seen, &pub),
+                     0);
+    assert_int_equal(seen.temps, 0);
+    assert_true(pub.held >= 0);
+    struct stat st;
+    assert_int_equal(fstatat(f->dirfd, NAME, &st, AT_SYMLINK_NOFOLLOW), 0);
+    assert_int_equal(st.st_mode & 0777, 0755);
+    assert_int_equal(st.st_size, 5);
+    int other = openat(f->dirfd, NAME, O_RDONLY | O_CLOEXEC);
+    assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1); /* held */
+    close(other);
+    close(pub.held);
+    assert_int_equal(count_temps(f->dirfd), 0);
+
+    unlinkat(f->dirfd, NAME, 0);
+    assert_int_equal(cmn_publish_once(f->dirfd, NAME, "named", 5, 0755, 0, count_visible_temps,
+                                      &seen, &pub),
+                     0);
+    assert_int_equal(seen.temps, 1);
+}
+
+/* The caller found no file under the name, but one is there by the time of the link: only a rename
+ * replaces, so the publish goes the named way from the start, and the new bytes win. */
+static void test_new_name_that_exists_after_all_is_replaced(void **state)
+{
+    fixture_t *f = *state;
+    cmn_publish_t pub;
+    assert_int_equal(cmn_publish_once(f->dirfd, NAME, "old", 3, 0644, 0, NULL, NULL, &pub), 0);
+    assert_int_equal(cmn_publish_once(f->dirfd, NAME, "newer", 5, 0755, CMN_PUBLISH_NEW_NAME, NULL,
+                                      NULL, &pub),
+                     0);
+    char buf[8] = {0};
+    int fd = openat(f->dirfd, NAME, O_RDONLY | O_CLOEXEC);
+    assert_int_equal(read(fd, buf, sizeof buf), 5);
+    close(fd);
+    assert_string_equal(buf, "newer");
+    assert_int_equal(count_temps(f->dirfd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +294,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hold_is_a_read_only_shared_lock_of_the_file, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_failed_publish_holds_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_name_goes_through_an_unnamed_temporary, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_new_name_that_exists_after_all_is_replaced, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
