@@ -4,7 +4,7 @@
  * closed). The collector takes an exclusive non-blocking lock and skips the file on EWOULDBLOCK;
  * it unlinks only while holding that lock and only if the name still refers to the locked inode,
  * and a holder re-checks the name after its lock, so neither can miss the other. A file the
- * dispatcher writes is locked from before its rename, so it is never visible unheld. The hold also
+ * dispatcher writes is locked from before it has its name, so it is never visible unheld. The hold also
  * sets the mtime: "recently used" is the mtime (a publish sets it, an identical bootstrap
  * refreshes it). */
 #define _GNU_SOURCE
