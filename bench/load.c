@@ -375,7 +375,8 @@ static int herd(const bench_config_t *cfg)
 }
 
 /* The directory a module of this device was published in. */
-static int device_dir(const akl_module_t *m, char *out, size_t cap)
+/* The directory m's file was published in (out), and that file's name within it (*name). */
+static int device_dir(const akl_module_t *m, char *out, size_t cap, const char **name)
 {
     akl_module_info_t info;
     if (akl_module_info(m, &info) != 0 || !info.device_path)
@@ -385,6 +386,7 @@ static int device_dir(const akl_module_t *m, char *out, size_t cap)
     if (!slash)
         return -1;
     *slash = 0;
+    *name = info.device_path + (slash - out) + 1;
     return 0;
 }
 
@@ -446,6 +448,25 @@ static int swap_dirs(const char *a, const char *b)
     return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 }
 
+/* Removes full (the files' directory), but never the device's own files: when a run stopped between
+ * its two exchanges (this one, or an interrupted one before it), full holds them, as the kernels'
+ * file (marker, published in the device's directory before any exchange) tells, and they are put
+ * back first; when they cannot be, it says where they are instead. */
+static int growth_cleanup(const char *dir, const char *full, const char *marker)
+{
+    char path[PATH_MAX + NAME_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", full, marker);
+    if (access(path, F_OK) == 0 && swap_dirs(dir, full) != 0) {
+        fprintf(stderr,
+                "akl bench: the device's files are in %s and cannot be exchanged back with %s (%s):"
+                " move them back by hand\n",
+                full, dir, strerror(errno));
+        return -1;
+    }
+    remove_dir(full);
+    return 0;
+}
+
 /* The load cost with 10,000 files in the device's directory over the cost with only the few this
  * run published, pair by pair: a sibling directory holds the files, and exchanging the two names
  * (one system call) puts them in the device's directory for one load and takes them out again, so
@@ -457,17 +478,19 @@ static int growth(const bench_config_t *cfg, const akl_module_t *kernels)
     enum { MAX_PAIRS = 21 };
     int files = cfg->quick ? 200 : 10000, pairs = cfg->quick ? 2 : MAX_PAIRS;
     char dir[PATH_MAX], full[PATH_MAX + 8];
-    if (device_dir(kernels, dir, sizeof dir) != 0) {
+    const char *marker;
+    if (device_dir(kernels, dir, sizeof dir, &marker) != 0) {
         fprintf(stderr, "akl bench: no device directory for the growth measurement\n");
         return -1;
     }
     snprintf(full, sizeof full, "%s.full", dir);
-    remove_dir(full); /* a leftover of an interrupted run */
+    if (growth_cleanup(dir, full, marker) != 0) /* a leftover of an interrupted run */
+        return -1;
     bench_progress(cfg, "load: creating %d files", files);
     if (mkdir(full, 0700) != 0 || fill_dir(full, files) != 0) {
         fprintf(stderr, "akl bench: cannot create %d files in %s: %s\n", files, full,
                 strerror(errno));
-        remove_dir(full);
+        growth_cleanup(dir, full, marker);
         return -1;
     }
     uint64_t with[MAX_PAIRS], without[MAX_PAIRS];
@@ -489,8 +512,7 @@ static int growth(const bench_config_t *cfg, const akl_module_t *kernels)
             rc = rc == 0 && ns > 0 ? 0 : -1;
         }
     }
-    remove_dir(full);
-    if (rc != 0)
+    if (growth_cleanup(dir, full, marker) != 0 || rc != 0)
         return -1;
     double ratio = bench_median_ratio(with, without, (size_t)pairs);
     double empty = bench_percentile(without, (size_t)pairs, 50);
