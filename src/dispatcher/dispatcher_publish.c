@@ -337,15 +337,15 @@ bool dispatcher_publish(const char *dir, const char *name, dispatcher_source_t *
         dispatcher_flock_retry(dirfd, LOCK_EX, DISPATCHER_LOCK_WAIT_MS))
         existing = dispatcher_existing(dirfd, name, src, &err, &same_fd);
     dispatcher_settle(dirfd, &paths, src, existing, err, ack);
+    /* What to hold: the file written here (locked already), else the identical one compared. A
+     * failed publish holds nothing (pub.held is -1 then). */
+    bool written = paths.pub.held >= 0;
+    int fd = written ? paths.pub.held : same_fd;
     bool settled = true;
-    if (ack->status == AKL_ACK_FAILED) {
-        if (same_fd >= 0)
-            close(same_fd);
-    } else if (paths.pub.held >= 0) {
-        settled = dispatcher_hold(dirfd, name, paths.pub.held, true);
-    } else {
-        settled = dispatcher_hold(dirfd, name, same_fd, false);
-    }
+    if (ack->status != AKL_ACK_FAILED)
+        settled = dispatcher_hold(dirfd, name, fd, written);
+    else if (fd >= 0)
+        close(fd);
     close(dirfd); /* drops the directory's lock */
     return settled;
 }
