@@ -105,10 +105,13 @@ static void cmn_publish_drop_hold(cmn_publish_t *pub)
 }
 
 /* CMN_PUBLISH_HOLD, before the name exists: a read-only descriptor of its own, so that nothing can
- * ever write the published file through a hold that lasts as long as its holder. */
+ * ever write the published file through a hold that lasts as long as its holder. A named temporary
+ * is opened without following a link (someone may have swapped one in for it); an unnamed one only
+ * has its /proc/self/fd link. */
 static void cmn_publish_take_hold(int dirfd, cmn_publish_t *pub)
 {
-    int fd = openat(dirfd, pub->temp, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int nofollow = pub->temp[0] == '/' ? 0 : O_NOFOLLOW;
+    int fd = openat(dirfd, pub->temp, O_RDONLY | O_NONBLOCK | O_CLOEXEC | nofollow);
     if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) == 0)
         pub->held = fd;
     else if (fd >= 0)
