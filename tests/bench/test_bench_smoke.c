@@ -1,7 +1,8 @@
 /* The CI smoke run of the benchmark: `akl-bench --quick` runs every group, writes JSON that parses
  * and carries every figure docs/performance.md lists, and writes the plots, also into a
  * directory whose path is near PATH_MAX, with their targets, floors, machine and date; --json
- * prints to stdout and --only refuses an unknown group. No timing is asserted: timing claims live
+ * prints to stdout and --only refuses an unknown group; the growth row puts back the device's files a
+ * stopped run left exchanged. No timing is asserted: timing claims live
  * in the benchmark's own output, never in tests.
  */
 #define _GNU_SOURCE
@@ -12,12 +13,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h> /* RENAME_EXCHANGE */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -356,6 +360,49 @@ static void test_unknown_group_is_a_usage_error(void **state)
     free(text);
 }
 
+/* Runs `--only load` with AKL_SIM_ROOT=root, then puts the suite's AKL_SIM_ROOT back. */
+static int run_load_in(const char *root, const char *out)
+{
+    const char *was = getenv("AKL_SIM_ROOT");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("AKL_SIM_ROOT", root, 1);
+    int status = run_bench_to(out, NULL, "--only", "load", NULL);
+    if (saved)
+        setenv("AKL_SIM_ROOT", saved, 1);
+    else
+        unsetenv("AKL_SIM_ROOT");
+    free(saved);
+    return status;
+}
+
+/* The growth row swaps the device's directory with a sibling holding its extra files for one load
+ * at a time. A run stopped between two exchanges leaves the device's own files in the sibling: the
+ * next run must put them back, not remove them with the sibling. */
+static void test_growth_puts_back_the_devices_files(void **state)
+{
+    const char *scratch = *state;
+    char root[4200], dir[4400], full[4500], marker[4600], out[4300];
+    snprintf(root, sizeof root, "%s/sim", scratch);
+    snprintf(dir, sizeof dir, "%s/chip0/usr/lib64/aicpu_kernels/0/aicpu_kernels_device", root);
+    snprintf(full, sizeof full, "%s.full", dir);
+    snprintf(out, sizeof out, "%s/stdout", scratch);
+    int status = run_load_in(root, out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* A file of the device's own, then the state a run stopped between its exchanges leaves. */
+    snprintf(marker, sizeof marker, "%s/akl_inner_00000000000000aa_0.so", dir);
+    assert_int_equal(t_write_file(marker, "mine", 4), 0);
+    assert_int_equal(mkdir(full, 0700), 0);
+    assert_int_equal(syscall(SYS_renameat2, AT_FDCWD, dir, AT_FDCWD, full, RENAME_EXCHANGE), 0);
+    assert_false(t_file_exists(marker));
+
+    status = run_load_in(root, out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(t_file_exists(marker));
+    struct stat st;
+    assert_int_equal(stat(full, &st), -1);
+    assert_int_equal(errno, ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_without_targets_passes, make_scratch,
                                         remove_scratch),
         cmocka_unit_test_setup_teardown(test_unknown_group_is_a_usage_error, make_scratch,
+                                        remove_scratch),
+        cmocka_unit_test_setup_teardown(test_growth_puts_back_the_devices_files, make_scratch,
                                         remove_scratch),
     };
     int rc = t_run_group_tests(tests, NULL, NULL);
